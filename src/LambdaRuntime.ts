@@ -1,0 +1,135 @@
+/**
+ * Starts the runtime: reads the Lambda environment, builds the user's `Layer` once, registers
+ * for SIGTERM, then serves invocations until shutdown.
+ *
+ * @since 0.1.0
+ */
+import type * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import type * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
+import type * as LogLevel from "effect/LogLevel"
+import type * as Schema from "effect/Schema"
+import * as internal from "./internal/runtime.js"
+import type { LogFormat } from "./internal/logger.js"
+import type { FatalRuntimeError } from "./LambdaError.js"
+import type { Handler, LambdaHandler, Provided } from "./LambdaHandler.js"
+
+export type {
+  /**
+   * `"Text"` (Lambda's tab-separated lines) or `"JSON"` (Lambda's JSON log records).
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  LogFormat
+}
+
+/**
+ * Options of {@link run} and {@link serve}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RuntimeOptions<ROut = never, LE = never> {
+  /** The application's services, built once before the first invocation and released on shutdown. */
+  readonly layer?: Layer.Layer<ROut, LE, never> | undefined
+  /**
+   * How long before the invocation deadline the handler and detached work are interrupted,
+   * so that the runtime can still post its result and ask for the next invocation in time.
+   * Default 200 ms.
+   */
+  readonly timeoutMargin?: Duration.DurationInput | undefined
+  /** Overrides `AWS_LAMBDA_LOG_FORMAT` (default `Text`). */
+  readonly logFormat?: LogFormat | undefined
+  /** Overrides `AWS_LAMBDA_LOG_LEVEL` (default `INFO`). */
+  readonly logLevel?: LogLevel.LogLevel | undefined
+  /**
+   * Register an internal extension during init so that Lambda sends SIGTERM before it shuts
+   * the environment down (and the layer's finalizers run). Default `true`.
+   */
+  readonly registerExtension?: boolean | undefined
+}
+
+/**
+ * Options of the JSON handler form: an optional event Schema (decoding failures are posted as
+ * `Runtime.UnmarshalError` naming the failing path) and an optional output Schema.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SchemaOptions<EA, EI, OA, OI> {
+  readonly event?: Schema.Schema<EA, EI, never> | undefined
+  readonly output?: Schema.Schema<OA, OI, never> | undefined
+}
+
+/**
+ * The configuration the runtime reads from the environment, through `Config`.
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const config: Config.Config<internal.RuntimeConfig> = internal.runtimeConfig
+
+/**
+ * The runtime as an Effect: reads the configuration, registers the SIGTERM extension, builds
+ * the layer (posting `/init/error` if it fails), then serves invocations forever. It only
+ * fails when the runtime must exit. Requirements that neither the handler's layer nor the
+ * runtime provide stay in `R`, so the whole thing composes with `Effect.provide`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { LambdaRuntime } from "effect-lambda-runtime"
+ *
+ * const program = LambdaRuntime.serve((event: unknown) => Effect.succeed({ echo: event }))
+ * ```
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const serve: {
+  <E, R, ROut = never, LE = never>(
+    handler: LambdaHandler<E, R>,
+    options?: RuntimeOptions<ROut, LE>
+  ): Effect.Effect<never, FatalRuntimeError | ConfigError.ConfigError, Exclude<R, Provided | ROut>>
+  <EA, OA, E, R, ROut = never, LE = never, EI = EA, OI = OA>(
+    handler: Handler<EA, OA, E, R>,
+    options?: RuntimeOptions<ROut, LE> & SchemaOptions<EA, EI, OA, OI>
+  ): Effect.Effect<never, FatalRuntimeError | ConfigError.ConfigError, Exclude<R, Provided | ROut>>
+} = internal.serve
+
+/**
+ * Starts the runtime in this process and never returns: the entry point of a function's
+ * bundle. SIGTERM and SIGINT stop polling, release the layer and exit with code 0; a fatal
+ * runtime error exits with code 1.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { LambdaContext, LambdaRuntime } from "effect-lambda-runtime"
+ *
+ * const flushMetrics = Effect.log("metrics flushed")
+ *
+ * LambdaRuntime.run((event: unknown, context: LambdaContext) =>
+ *   Effect.gen(function*() {
+ *     yield* Effect.forkIn(flushMetrics, context.detachedScope) // runs after the response
+ *     return { statusCode: 200, body: "ok" }
+ *   })
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const run: {
+  <E, R extends Provided | ROut, ROut = never, LE = never>(
+    handler: LambdaHandler<E, R>,
+    options?: RuntimeOptions<ROut, LE>
+  ): void
+  <EA, OA, E, R extends Provided | ROut, ROut = never, LE = never, EI = EA, OI = OA>(
+    handler: Handler<EA, OA, E, R>,
+    options?: RuntimeOptions<ROut, LE> & SchemaOptions<EA, EI, OA, OI>
+  ): void
+} = internal.run

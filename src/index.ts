@@ -1,0 +1,40 @@
+/**
+ * effect-lambda-runtime: an AWS Lambda custom runtime for Node.js built on Effect.
+ *
+ * @since 0.1.0
+ */
+
+/**
+ * Start the runtime: `LambdaRuntime.run(handler, options)`.
+ *
+ * @since 0.1.0
+ */
+export * as LambdaRuntime from "./LambdaRuntime.js"
+
+/**
+ * The per-invocation context: the handler's second argument and a `Context.Tag`.
+ *
+ * @since 0.1.0
+ */
+export { LambdaContext } from "./LambdaContext.js"
+
+/**
+ * Handler forms: JSON with optional Schemas, raw bytes.
+ *
+ * @since 0.1.0
+ */
+export * as LambdaHandler from "./LambdaHandler.js"
+
+/**
+ * The typed errors of the runtime.
+ *
+ * @since 0.1.0
+ */
+export * as LambdaError from "./LambdaError.js"
+
+/**
+ * The Runtime API client service the loop depends on.
+ *
+ * @since 0.1.0
+ */
+export * as RuntimeApi from "./RuntimeApi.js"

@@ -1,0 +1,215 @@
+/**
+ * The detached scope of one invocation and the bookkeeping that lets the loop wait for the
+ * fibers forked into it.
+ *
+ * `Effect.forkIn(effect, scope)` (Effect 3) starts the fiber as a daemon and records a
+ * finalizer that interrupts it in the scope's finalizer map, removing that entry when the
+ * fiber ends. A blanket `Supervisor` cannot tell such a fiber from a `forkDaemon`, so the
+ * scope itself is the source of truth: its finalizer map is replaced by one that counts the
+ * entries `forkIn` adds and removes. A supervisor installed on the handler only names the
+ * fiber `forkIn` just started (the fork and the map insertion happen in one synchronous
+ * step), so that exits can be counted and failures logged.
+ *
+ * This relies on the shape of Effect 3's `ScopeImpl` (`state.finalizers` is a `Map`);
+ * `make` checks that shape and the test suite pins the behaviour.
+ */
+import * as Cause from "effect/Cause"
+import type * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as ExecutionStrategy from "effect/ExecutionStrategy"
+import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
+import type * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
+import * as Supervisor from "effect/Supervisor"
+
+type AnyFiber = Fiber.RuntimeFiber<unknown, unknown>
+type Finalizer = Scope.Scope.Finalizer
+
+interface ScopeInternals extends Scope.CloseableScope {
+  state: { readonly _tag: "Open"; finalizers: Map<object, Finalizer> } | {
+    readonly _tag: "Closed"
+    readonly exit: Exit.Exit<unknown, unknown>
+  }
+}
+
+/** Counts of what became of the detached fibers of one invocation. */
+export interface DetachedSummary {
+  readonly completed: number
+  readonly failed: number
+  readonly interrupted: number
+}
+
+/** A detached fiber that failed, with its cause (logged by the loop with the request id). */
+export interface DetachedFailure {
+  readonly fiber: AnyFiber
+  readonly cause: Cause.Cause<unknown>
+}
+
+class Tracker {
+  /** The fiber most recently started under this invocation's supervisor. */
+  pendingFiber: AnyFiber | undefined = undefined
+  /** Map keys of the scope entries that belong to running detached fibers. */
+  readonly live = new Map<object, AnyFiber | undefined>()
+  readonly failures: Array<DetachedFailure> = []
+  completed = 0
+  failed = 0
+  interrupted = 0
+  active = true
+  private idleWaiters: Array<() => void> = []
+
+  attach(key: object): void {
+    const fiber = this.pendingFiber
+    this.pendingFiber = undefined
+    this.live.set(key, fiber)
+    // The observer runs before `forkIn`'s own one (which removes the map entry), and also
+    // when the scope is being closed, when `forkIn` no longer touches the map.
+    fiber?.addObserver((exit) => {
+      this.record(fiber, exit)
+      this.detach(key)
+    })
+  }
+
+  detach(key: object): void {
+    if (this.live.delete(key) && this.live.size === 0) {
+      const waiters = this.idleWaiters
+      this.idleWaiters = []
+      for (const wake of waiters) wake()
+    }
+  }
+
+  onIdle(wake: () => void): void {
+    if (this.live.size === 0) wake()
+    else this.idleWaiters.push(wake)
+  }
+
+  private record(fiber: AnyFiber, exit: Exit.Exit<unknown, unknown>): void {
+    if (Exit.isSuccess(exit)) this.completed++
+    else if (Cause.isInterruptedOnly(exit.cause)) this.interrupted++
+    else {
+      this.failed++
+      this.failures.push({ fiber, cause: exit.cause })
+    }
+  }
+}
+
+/** A `Map` whose direct `set`/`delete` calls come only from `forkIn` (see the module comment). */
+class TrackingMap extends Map<object, Finalizer> {
+  constructor(private readonly tracker: Tracker) {
+    super()
+  }
+  /** Plain finalizers (`addFinalizer`, child scopes) bypass the fiber bookkeeping. */
+  setPlain(key: object, finalizer: Finalizer): void {
+    super.set(key, finalizer)
+  }
+  override set(key: object, finalizer: Finalizer): this {
+    super.set(key, finalizer)
+    this.tracker.attach(key)
+    return this
+  }
+  override delete(key: object): boolean {
+    const deleted = super.delete(key)
+    this.tracker.detach(key)
+    return deleted
+  }
+}
+
+class InvocationSupervisor extends Supervisor.AbstractSupervisor<void> {
+  constructor(private readonly tracker: Tracker) {
+    super()
+  }
+  get value(): Effect.Effect<void> {
+    return Effect.void
+  }
+  override onStart<A, E, R>(
+    _context: Context.Context<R>,
+    _effect: Effect.Effect<A, E, R>,
+    _parent: Option.Option<Fiber.RuntimeFiber<unknown, unknown>>,
+    fiber: Fiber.RuntimeFiber<A, E>
+  ): void {
+    if (this.tracker.active) this.tracker.pendingFiber = fiber as AnyFiber
+  }
+}
+
+/** The detached work of one invocation. */
+export interface DetachedWork {
+  /** The scope handed to the handler as `context.detachedScope`. */
+  readonly scope: Scope.CloseableScope
+  /** Install on the handler so that fibers forked into the scope can be named. */
+  readonly supervisor: Supervisor.Supervisor<void>
+  /** Completes when no fiber forked into the scope is running (re-checked on every change). */
+  readonly awaitIdle: Effect.Effect<void>
+  /** Ids of the detached fibers still running (for the log line when one refuses to stop). */
+  readonly liveFiberIds: () => ReadonlyArray<string>
+  /** Closes the scope: running detached fibers are interrupted and their finalizers run. */
+  readonly close: Effect.Effect<void>
+  /** Stops naming forks and returns the counts and failures seen. */
+  readonly finish: () => DetachedSummary & { readonly failures: ReadonlyArray<DetachedFailure> }
+}
+
+const isScopeInternals = (scope: Scope.CloseableScope): scope is ScopeInternals => {
+  const state = (scope as Partial<ScopeInternals>).state
+  return state !== undefined && state._tag === "Open" && state.finalizers instanceof Map
+}
+
+/** Creates the detached scope of one invocation (finalizers run in parallel on close). */
+export const make: Effect.Effect<DetachedWork> = Effect.gen(function*() {
+  const scope = yield* Scope.make(ExecutionStrategy.parallel)
+  if (!isScopeInternals(scope)) {
+    return yield* Effect.dieMessage(
+      "effect-lambda-runtime: this version of `effect` has an unexpected Scope implementation; detached work cannot be tracked"
+    )
+  }
+  const tracker = new Tracker()
+  const map = new TrackingMap(tracker)
+  scope.state = { _tag: "Open", finalizers: map }
+
+  // `addFinalizer` and `fork` write to the same map as `forkIn`; route them around the
+  // fiber bookkeeping so that only forked fibers are waited for.
+  const addFinalizer = (finalizer: Finalizer): Effect.Effect<void> =>
+    Effect.suspend(() => {
+      if (scope.state._tag === "Closed") return finalizer(scope.state.exit)
+      map.setPlain({}, finalizer)
+      return Effect.void
+    })
+  const fork = (strategy: ExecutionStrategy.ExecutionStrategy): Effect.Effect<Scope.CloseableScope> =>
+    Effect.gen(function*() {
+      const child = yield* Scope.make(strategy)
+      if (scope.state._tag === "Closed") {
+        yield* Scope.close(child, scope.state.exit)
+        return child
+      }
+      const key = {}
+      map.setPlain(key, (exit) => Scope.close(child, exit))
+      yield* Scope.addFinalizer(child, Effect.sync(() => map.delete(key)))
+      return child
+    })
+  Object.assign(scope, { addFinalizer, fork })
+
+  const awaitIdle = Effect.suspend(() =>
+    tracker.live.size === 0 ? Effect.void : Effect.flatMap(Deferred.make<void>(), (idle) => {
+      tracker.onIdle(() => Deferred.unsafeDone(idle, Exit.void))
+      return Deferred.await(idle)
+    })
+  )
+
+  return {
+    scope,
+    supervisor: new InvocationSupervisor(tracker),
+    awaitIdle,
+    liveFiberIds: () =>
+      Array.from(tracker.live.values(), (fiber) => fiber === undefined ? "(unnamed)" : `#${fiber.id().id}`),
+    close: Scope.close(scope, Exit.void),
+    finish: () => {
+      tracker.active = false
+      tracker.pendingFiber = undefined
+      return {
+        completed: tracker.completed,
+        failed: tracker.failed,
+        interrupted: tracker.interrupted,
+        failures: tracker.failures
+      }
+    }
+  }
+})

@@ -1,0 +1,255 @@
+/**
+ * The invocation loop: next -> context -> handler -> post -> supervise detached -> close ->
+ * next. It depends only on the `RuntimeApi` service, never on HTTP.
+ */
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
+import * as Scope from "effect/Scope"
+import { LambdaContext } from "../LambdaContext.js"
+import { FatalRuntimeError, HandlerTimeout, responseTooLarge, RuntimeApiError } from "../LambdaError.js"
+import type { LambdaHandler } from "../LambdaHandler.js"
+import type { Invocation, Response, RuntimeApiService } from "../RuntimeApi.js"
+import { RuntimeApi } from "../RuntimeApi.js"
+import * as Detached from "./detached.js"
+import { fromCause } from "./errorDocument.js"
+import { REQUEST_ID } from "./logger.js"
+import { env, MAX_BUFFERED_RESPONSE_BYTES } from "./protocol.js"
+
+/** Finalizers get until `deadline - FINALIZER_CUTOFF_MS`; past it a live fiber ends the process. */
+export const FINALIZER_CUTOFF_MS = 50
+
+/** What the loop needs besides the handler. */
+export interface LoopOptions {
+  readonly timeoutMarginMs: number
+  readonly functionName: string
+  readonly functionVersion: string
+  readonly memoryLimitInMB: number
+  readonly logGroupName: string
+  readonly logStreamName: string
+  /** Retries of a Runtime API call that could not connect (or `/next` answered 5xx). */
+  readonly retrySchedule: Schedule.Schedule<unknown, RuntimeApiError>
+}
+
+/** Bounded exponential backoff: 100, 200, 400 ms, then give up. */
+export const defaultRetrySchedule: Schedule.Schedule<unknown, RuntimeApiError> = Schedule.exponential(
+  Duration.millis(100)
+).pipe(Schedule.intersect(Schedule.recurs(3)))
+
+const isTransport = (error: RuntimeApiError) => error.reason === "Transport"
+const isRetryableNext = (error: RuntimeApiError) =>
+  isTransport(error) || (error.status !== undefined && error.status >= 500)
+
+/** Runs `effect` until the absolute time `atMs` (epoch ms); `None` if it was still running then. */
+const until = <A, E, R>(effect: Effect.Effect<A, E, R>, atMs: number): Effect.Effect<Option.Option<A>, E, R> =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.timeoutOption(effect, Duration.millis(Math.max(0, atMs - now))))
+
+const parseJsonText = (text: string | undefined): unknown => {
+  if (text === undefined) return undefined
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return text
+  }
+}
+
+const setTraceId = (traceId: string | undefined) => {
+  if (traceId === undefined) delete process.env[env.traceId]
+  else process.env[env.traceId] = traceId
+}
+
+const withRetries = <A, R>(
+  call: Effect.Effect<A, RuntimeApiError, R>,
+  options: LoopOptions,
+  retryable: (error: RuntimeApiError) => boolean
+) =>
+  call.pipe(
+    Effect.tapError((error) =>
+      retryable(error) ? Effect.logWarning(`${error.message}; retrying`) : Effect.void
+    ),
+    Effect.retry({ schedule: options.retrySchedule, while: retryable })
+  )
+
+const fatal = (detail: string, cause?: unknown) =>
+  Effect.zipRight(
+    Effect.logFatal(detail),
+    Effect.fail(new FatalRuntimeError(cause === undefined ? { detail } : { detail, cause }))
+  )
+
+/**
+ * What a failed result POST means (runtime-api.md 1.1): 500 and unreachable are fatal; 413
+ * means the platform already failed the invocation; other 4xx are logged and the loop goes on.
+ */
+const handlePostError = (error: RuntimeApiError): Effect.Effect<void, FatalRuntimeError> => {
+  if (error.reason === "Transport") return fatal(`${error.message}; the Runtime API is unreachable, exiting`, error)
+  if (error.status !== undefined && error.status >= 500) {
+    return fatal(`${error.message}; the platform reported a non-recoverable state, exiting`, error)
+  }
+  if (error.status === 413) {
+    return Effect.logError(`${error.message}; the platform rejected the payload and has failed the invocation`)
+  }
+  if (error.status === 400 || error.status === 403 || error.status === 410) {
+    return Effect.logWarning(`${error.message}; the result was not accepted, continuing`)
+  }
+  return Effect.logError(error.message)
+}
+
+const byteLength = (body: Uint8Array | string) =>
+  typeof body === "string" ? Buffer.byteLength(body) : body.byteLength
+
+/** Posts exactly one result for the invocation. */
+const postResult = (
+  api: RuntimeApiService,
+  options: LoopOptions,
+  requestId: string,
+  exit: Exit.Exit<Response, unknown>
+): Effect.Effect<void, FatalRuntimeError> => {
+  const post = Exit.match(exit, {
+    onSuccess: (response) => {
+      const size = byteLength(response.body)
+      if (size > MAX_BUFFERED_RESPONSE_BYTES) {
+        const error = responseTooLarge(size)
+        return Effect.zipRight(Effect.logError(error.message), api.fail(requestId, fromCause(Cause.fail(error))))
+      }
+      return api.respond(requestId, response)
+    },
+    onFailure: (cause) =>
+      Effect.zipRight(Effect.logError("Invoke Error", cause), api.fail(requestId, fromCause(cause)))
+  })
+  return withRetries(post, options, isTransport).pipe(Effect.catchAll(handlePostError))
+}
+
+const makeContext = (
+  invocation: Invocation,
+  options: LoopOptions,
+  detachedScope: Scope.Scope
+): LambdaContext => ({
+  requestId: invocation.requestId,
+  deadlineMs: invocation.deadlineMs,
+  remainingTime: Effect.map(
+    Clock.currentTimeMillis,
+    (now) => Duration.millis(Math.max(0, invocation.deadlineMs - now))
+  ),
+  getRemainingTimeInMillis: () => Math.max(0, invocation.deadlineMs - Date.now()),
+  invokedFunctionArn: invocation.functionArn,
+  traceId: invocation.traceId,
+  clientContext: parseJsonText(invocation.clientContext),
+  identity: parseJsonText(invocation.cognitoIdentity),
+  tenantId: invocation.tenantId,
+  functionName: options.functionName,
+  functionVersion: options.functionVersion,
+  memoryLimitInMB: options.memoryLimitInMB,
+  logGroupName: options.logGroupName,
+  logStreamName: options.logStreamName,
+  detachedScope
+})
+
+/** One invocation, from the event to the moment the runtime may ask for the next one. */
+const invoke = <E, R>(
+  api: RuntimeApiService,
+  handler: LambdaHandler<E, R>,
+  options: LoopOptions,
+  invocation: Invocation
+): Effect.Effect<void, FatalRuntimeError, Exclude<R, LambdaContext | Scope.Scope>> =>
+  Effect.gen(function*() {
+    const receivedAt = yield* Clock.currentTimeMillis
+    setTraceId(invocation.traceId)
+    if (!Number.isFinite(invocation.deadlineMs)) {
+      return yield* withRetries(
+        api.fail(invocation.requestId, {
+          errorType: "Runtime.MalformedInvocation",
+          errorMessage: "The invocation has no valid Lambda-Runtime-Deadline-Ms header",
+          stackTrace: []
+        }),
+        options,
+        isTransport
+      ).pipe(Effect.catchAll(handlePostError))
+    }
+    const softDeadline = invocation.deadlineMs - options.timeoutMarginMs
+    const hardDeadline = invocation.deadlineMs - FINALIZER_CUTOFF_MS
+
+    const detached = yield* Detached.make
+    const invocationScope = yield* Scope.make()
+    const context = makeContext(invocation, options, detached.scope)
+
+    const handlerFiber = yield* handler.handle(invocation, context).pipe(
+      Effect.provideService(LambdaContext, context),
+      Scope.extend(invocationScope),
+      Effect.supervised(detached.supervisor),
+      // The loop owns the handler's lifetime: it interrupts it at the deadline itself.
+      Effect.forkDaemon
+    ) as Effect.Effect<Fiber.RuntimeFiber<Response, E>, never, Exclude<R, LambdaContext | Scope.Scope>>
+
+    let exit: Exit.Exit<Response, unknown>
+    let abandoned = false
+    const completed = yield* until(Fiber.await(handlerFiber), softDeadline)
+    if (Option.isSome(completed)) {
+      exit = completed.value
+    } else {
+      const stopped = yield* until(Fiber.interrupt(handlerFiber), hardDeadline)
+      abandoned = Option.isNone(stopped)
+      const now = yield* Clock.currentTimeMillis
+      exit = Exit.fail(new HandlerTimeout({ elapsedMs: now - receivedAt, marginMs: options.timeoutMarginMs }))
+    }
+
+    yield* postResult(api, options, invocation.requestId, exit)
+
+    if (abandoned) {
+      return yield* fatal(
+        `The handler (fiber #${handlerFiber.id().id}) was still running its finalizers ${FINALIZER_CUTOFF_MS} ms ` +
+          `before the deadline; exiting so that it is not carried into a frozen environment`
+      )
+    }
+
+    // The detached window: wait for every detached fiber (late forks included), at most
+    // until the deadline minus the margin, then interrupt the rest and run finalizers.
+    const windowStart = yield* Clock.currentTimeMillis
+    yield* until(detached.awaitIdle, softDeadline)
+    const closed = yield* until(detached.close, hardDeadline)
+    if (Option.isNone(closed)) {
+      return yield* fatal(
+        `Detached fibers ${detached.liveFiberIds().join(", ")} refused interruption and were still running ` +
+          `${FINALIZER_CUTOFF_MS} ms before the deadline; exiting so that they are not carried into a frozen environment`
+      )
+    }
+    const released = yield* until(Scope.close(invocationScope, exit), hardDeadline)
+    if (Option.isNone(released)) {
+      return yield* fatal(
+        `The invocation scope's finalizers were still running ${FINALIZER_CUTOFF_MS} ms before the deadline; exiting`
+      )
+    }
+
+    const summary = detached.finish()
+    for (const failure of summary.failures) {
+      yield* Effect.logError(`Detached fiber #${failure.fiber.id().id} failed`, failure.cause)
+    }
+    const windowEnd = yield* Clock.currentTimeMillis
+    yield* Effect.logDebug(
+      `Detached work: ${summary.completed} completed, ${summary.failed} failed, ` +
+        `${summary.interrupted} interrupted in ${windowEnd - windowStart} ms`
+    )
+  }).pipe(Effect.annotateLogs(REQUEST_ID, invocation.requestId))
+
+/** Asks for invocations forever; fails only when the runtime must exit. */
+export const loop = <E, R>(
+  handler: LambdaHandler<E, R>,
+  options: LoopOptions
+): Effect.Effect<never, FatalRuntimeError, RuntimeApi | Exclude<R, LambdaContext | Scope.Scope>> =>
+  Effect.flatMap(RuntimeApi, (api) => {
+    const next = withRetries(api.next, options, isRetryableNext).pipe(
+      Effect.catchAll((error) =>
+        fatal(
+          error.reason === "MalformedInvocation"
+            ? `${error.message}; the invocation cannot be answered, exiting`
+            : `${error.message}; giving up on the Runtime API, exiting`,
+          error
+        )
+      )
+    )
+    return Effect.forever(Effect.flatMap(next, (invocation) => invoke(api, handler, options, invocation)))
+  })
