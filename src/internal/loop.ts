@@ -181,6 +181,8 @@ const invoke = <E, R>(
       Effect.provideService(LambdaContext, context),
       Scope.extend(invocationScope),
       Effect.supervised(detached.supervisor),
+      // Failures are reported by the loop (handler) or logged at error level (detached).
+      Effect.withUnhandledErrorLogLevel(Option.none()),
       // The loop owns the handler's lifetime: it interrupts it at the deadline itself.
       Effect.forkDaemon
     ) as Effect.Effect<Fiber.RuntimeFiber<Response, E>, never, Exclude<R, LambdaContext | Scope.Scope>>

@@ -135,7 +135,7 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
  * release the layer), its exit decides the exit code.
  */
 export const runMain = <E>(program: Effect.Effect<never, E>): void => {
-  const fiber = Effect.runFork(program)
+  const fiber = Effect.runFork(Effect.withUnhandledErrorLogLevel(program, Option.none()))
   const onSignal = () => {
     fiber.unsafeInterruptAsFork(FiberId.none)
   }
