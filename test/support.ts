@@ -1,0 +1,98 @@
+/**
+ * Test helpers: run the runtime in-process against a Runtime API on loopback, capture what
+ * it logs, and script a Runtime API for faults the emulator does not produce.
+ */
+import { Cause, ConfigProvider, Effect, Layer, Logger, LogLevel } from "effect"
+import type { Fiber, Scope } from "effect"
+import * as http from "node:http"
+import type { AddressInfo } from "node:net"
+import type { EmulatorService } from "../src/Emulator.js"
+import type { RuntimeOptions } from "../src/LambdaRuntime.js"
+
+export const now = () => performance.timeOrigin + performance.now()
+
+/** A config provider with the Lambda environment of a Runtime API at `host`. */
+export const lambdaEnv = (host: string, extra: Record<string, string> = {}) =>
+  ConfigProvider.fromMap(
+    new Map(Object.entries({
+      AWS_LAMBDA_RUNTIME_API: host,
+      AWS_LAMBDA_FUNCTION_NAME: "test-fn",
+      AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "256",
+      AWS_LAMBDA_LOG_GROUP_NAME: "/aws/lambda/test-fn",
+      AWS_LAMBDA_LOG_STREAM_NAME: "stream",
+      ...extra
+    }))
+  )
+
+export interface LogEntry {
+  readonly level: string
+  readonly message: string
+  readonly annotations: Record<string, unknown>
+  readonly cause: string
+}
+
+/**
+ * Starts `LambdaRuntime.serve(handler, options)` against the emulator and returns the fiber
+ * plus the log lines it produces (captured next to the Lambda-format logger).
+ */
+export const serveOn = (
+  emulator: EmulatorService,
+  serve: Effect.Effect<never, unknown, never>,
+  env: Record<string, string> = {}
+): Effect.Effect<{ readonly fiber: Fiber.RuntimeFiber<never, unknown>; readonly logs: Array<LogEntry> }, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const logs: Array<LogEntry> = []
+    const capture = Logger.make(({ annotations, cause, logLevel, message }) => {
+      const record: Record<string, unknown> = {}
+      for (const [key, value] of annotations) record[key] = value
+      logs.push({
+        level: logLevel.label,
+        message: (Array.isArray(message) ? message : [message]).map(String).join(" "),
+        annotations: record,
+        cause: Cause.isEmpty(cause) ? "" : Cause.pretty(cause)
+      })
+    })
+    const fiber = yield* serve.pipe(
+      Effect.provide(Layer.merge(Logger.add(capture), Logger.minimumLogLevel(LogLevel.All))),
+      Effect.withConfigProvider(lambdaEnv(emulator.host, { ...emulator.environment, ...env })),
+      Effect.forkScoped
+    )
+    return { fiber, logs }
+  })
+
+/** Default options for in-process runs: no SIGTERM extension (the process is the test runner). */
+export const inProcess: RuntimeOptions = { registerExtension: false, logLevel: LogLevel.None }
+
+/** A scripted Runtime API: `behaviour` answers each request (body already read). */
+export const scriptedServer = (
+  behaviour: (req: http.IncomingMessage, body: Buffer, res: http.ServerResponse) => void
+): Effect.Effect<{ readonly host: string; readonly connections: () => number }, never, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.async<{ server: http.Server; host: string; connections: () => number }>((resume) => {
+      let connections = 0
+      const server = http.createServer((req, res) => {
+        const chunks: Array<Buffer> = []
+        req.on("data", (chunk: Buffer) => chunks.push(chunk))
+        req.on("end", () => behaviour(req, Buffer.concat(chunks), res))
+      })
+      server.on("connection", () => connections++)
+      server.listen(0, "127.0.0.1", () => {
+        const { port } = server.address() as AddressInfo
+        resume(Effect.succeed({ server, host: `127.0.0.1:${port}`, connections: () => connections }))
+      })
+    }),
+    ({ server }) =>
+      Effect.async<void>((resume) => {
+        server.closeAllConnections()
+        server.close(() => resume(Effect.void))
+      })
+  )
+
+/** The headers of an invocation, for scripted servers. */
+export const invocationHeaders = (requestId: string, deadlineInMs = 3000) => ({
+  "lambda-runtime-aws-request-id": requestId,
+  "lambda-runtime-deadline-ms": String(Date.now() + deadlineInMs),
+  "lambda-runtime-invoked-function-arn": "arn:aws:lambda:us-east-1:123456789012:function:test-fn",
+  "content-type": "application/json"
+})
