@@ -49,7 +49,12 @@ const logLevelConfig = (name: string): Config.Config<LogLevel.LogLevel> =>
   )
 
 export const runtimeConfig: Config.Config<RuntimeConfig> = Config.all({
-  runtimeApi: Config.string(env.runtimeApi),
+  runtimeApi: Config.string(env.runtimeApi).pipe(
+    Config.validate({
+      message: "must be the host:port of the Runtime API (set by Lambda; use `effect-lambda run` to run locally)",
+      validation: (value) => value.length > 0
+    })
+  ),
   functionName: Config.withDefault(Config.string(env.functionName), "function"),
   functionVersion: Config.withDefault(Config.string(env.functionVersion), "$LATEST"),
   memoryLimitInMB: Config.withDefault(Config.integer(env.functionMemorySize), 128),

@@ -1,0 +1,63 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import * as Emulator from "../src/Emulator.js"
+import { spawnFunction } from "./process.js"
+
+describe("the runtime as a process", () => {
+  it.scoped("registers an internal extension, and on SIGTERM releases the layer and exits 0", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make()
+      const fn = yield* spawnFunction("test/fixtures/shutdown.ts", emulator.environment)
+      const record = yield* emulator.invoke({})
+      expect(record.outcome).toMatchObject({ _tag: "Response", text: `{"resource":7}` })
+      yield* emulator.awaitNextRequest(2)
+      const extensions = yield* emulator.extensions
+      expect(extensions).toHaveLength(1)
+      expect(extensions[0]!.events).toEqual([])
+      fn.child.kill("SIGTERM")
+      expect(yield* fn.exited).toBe(0)
+      expect(fn.stdout()).toContain("resource acquired")
+      expect(fn.stdout()).toContain("resource released")
+      // acquired once at init, before the first invocation
+      expect(fn.stdout().split("resource acquired")).toHaveLength(2)
+    }))
+
+  it.scoped("releases the layer on SIGINT too", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make()
+      const fn = yield* spawnFunction("test/fixtures/shutdown.ts", emulator.environment)
+      yield* emulator.awaitNextRequest(1)
+      fn.child.kill("SIGINT")
+      expect(yield* fn.exited).toBe(0)
+      expect(fn.stdout()).toContain("resource released")
+    }))
+
+  it.scoped("posts /init/error in Lambda's shape and exits non-zero when the layer fails", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make()
+      const fn = yield* spawnFunction("test/fixtures/initError.ts", emulator.environment)
+      const error = yield* emulator.awaitInitError
+      expect(error.document).toMatchObject({ errorType: "ConfigMissing", errorMessage: "TABLE_NAME is not set" })
+      expect(Array.isArray((error.document as { stackTrace: unknown }).stackTrace)).toBe(true)
+      expect(yield* fn.exited).toBe(1)
+      expect(yield* emulator.nextRequests).toHaveLength(0)
+    }))
+
+  it.scoped("exits 1 instead of asking for /next when a detached fiber refuses interruption", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make({ functionTimeoutMs: 800 })
+      const fn = yield* spawnFunction("test/fixtures/stuck.ts", emulator.environment)
+      const record = yield* emulator.invoke({})
+      expect(record.outcome).toMatchObject({ _tag: "Response", text: `"posted"` })
+      expect(yield* fn.exited).toBe(1)
+      expect(fn.stdout()).toMatch(new RegExp(`${record.requestId}\\tFATAL\\tDetached fibers #\\d+ refused interruption`))
+      expect(yield* emulator.nextRequests).toHaveLength(1)
+    }))
+
+  it.scoped("exits 1 with a clear message when AWS_LAMBDA_RUNTIME_API is not set", () =>
+    Effect.gen(function*() {
+      const fn = yield* spawnFunction("test/fixtures/shutdown.ts", { AWS_LAMBDA_RUNTIME_API: "" })
+      expect(yield* fn.exited).toBe(1)
+      expect(fn.stderr()).toContain("AWS_LAMBDA_RUNTIME_API")
+    }))
+})
