@@ -77,6 +77,7 @@ export const env = {
   logGroupName: "AWS_LAMBDA_LOG_GROUP_NAME",
   logStreamName: "AWS_LAMBDA_LOG_STREAM_NAME",
   region: "AWS_REGION",
+  defaultRegion: "AWS_DEFAULT_REGION",
   logFormat: "AWS_LAMBDA_LOG_FORMAT",
   logLevel: "AWS_LAMBDA_LOG_LEVEL",
   initializationType: "AWS_LAMBDA_INITIALIZATION_TYPE",
@@ -89,3 +90,59 @@ export interface ErrorDocument {
   readonly errorMessage: string
   readonly stackTrace: ReadonlyArray<string>
 }
+
+/** The only accepted value of `Lambda-Runtime-Function-Response-Mode`. */
+export const RESPONSE_MODE_STREAMING = "streaming"
+
+/** Body of a `202 Accepted` answer. */
+export const ACCEPTED_BODY = `{"status":"OK"}`
+
+/** Header names of the RIE-compatible invoke endpoint (lower case). */
+export const invokeHeaders = {
+  clientContext: "x-amz-client-context",
+  traceId: "x-amzn-trace-id",
+  tenantId: "x-amz-tenant-id",
+  functionError: "x-amz-function-error",
+  /** Response header carrying the invocation's request id. */
+  requestId: "x-amzn-requestid"
+} as const
+
+/** The `X-Amz-Function-Error` value the Invoke API sets for function errors. */
+export const FUNCTION_ERROR_UNHANDLED = "Unhandled"
+
+/** `errorType` values the platform answers Runtime and Extensions API calls with (4xx bodies). */
+export const apiErrorTypes = {
+  invalidRequestId: "InvalidRequestID",
+  invalidStateTransition: "InvalidStateTransition",
+  requestEntityTooLarge: "RequestEntityTooLarge",
+  truncatedHttpRequest: "TruncatedHTTPRequest",
+  invalidFunctionResponseMode: "InvalidFunctionResponseMode",
+  invalidRequestFormat: "InvalidRequestFormat",
+  registrationClosed: "Extension.RegistrationClosed",
+  invalidEventType: "Extension.InvalidEventType",
+  invalidExtensionName: "Extension.InvalidExtensionName",
+  tooManyExtensions: "Extension.TooManyExtensions",
+  missingExtensionIdentifier: "Extension.MissingExtensionIdentifier",
+  invalidExtensionIdentifier: "Extension.InvalidExtensionIdentifier",
+  unknownExtensionIdentifier: "Extension.UnknownExtensionIdentifier"
+} as const
+
+/** Error types the platform itself records for a failed invocation. */
+export const platformErrorTypes = {
+  truncatedResponse: "Runtime.TruncatedResponse",
+  invalidResponseModeHeader: "Runtime.InvalidResponseModeHeader",
+  exitError: "Runtime.ExitError",
+  responseSizeTooLarge: "Function.ResponseSizeTooLarge"
+} as const
+
+/** Extension event types. Internal extensions may only subscribe to `INVOKE`. */
+export const extensionEvents = {
+  invoke: "INVOKE",
+  shutdown: "SHUTDOWN"
+} as const
+
+/** At most this many extensions may register per function. */
+export const MAX_EXTENSIONS = 10
+
+/** The timeout message Lambda reports, e.g. `Task timed out after 3.00 seconds`. */
+export const timeoutMessage = (timeoutMs: number) => `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`

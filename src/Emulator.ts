@@ -1,0 +1,285 @@
+/**
+ * A local Lambda Runtime API for tests, examples and local development.
+ *
+ * The emulator serves the Runtime API (version `2018-06-01`), the part of the Extensions API a
+ * runtime uses (`register` and a never-answered `event/next`) and the invoke endpoint of the
+ * official Runtime Interface Emulator (`POST /2015-03-31/functions/function/invocations`) on one
+ * HTTP server bound to `127.0.0.1`. It follows the classic execution model: one invocation at a
+ * time, `GET /next` as a long poll, `400 InvalidRequestID` for a result posted for any other id,
+ * `403 InvalidStateTransition` for a second result, `413` over the buffered limit, streamed
+ * responses with error trailers, `/init/error`, and a deadline that fails the invocation with
+ * `Task timed out after N.NN seconds`.
+ *
+ * Unlike the official emulator, the invoke endpoint (and {@link EmulatorService.invoke}) answers
+ * as soon as the runtime posts its result, as the Lambda service does, and not when the runtime
+ * asks for the next invocation. Every invocation is recorded with precise timestamps, so tests
+ * can assert what happened after the response was posted.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as Emulator from "effect-lambda-runtime/Emulator"
+ *
+ * const program = Effect.gen(function*() {
+ *   const emulator = yield* Emulator.make({ functionTimeoutMs: 1000 })
+ *   // start a runtime with `AWS_LAMBDA_RUNTIME_API=${emulator.host}` (see `environment`)
+ *   const record = yield* emulator.invoke({ name: "world" })
+ *   if (record.outcome?._tag === "Response") console.log(record.outcome.text)
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { Context, Layer } from "effect"
+import type { Effect, Option, Scope } from "effect"
+import * as internal from "./internal/emulator.js"
+
+/**
+ * Options of {@link make} and {@link layer}.
+ *
+ * - `port`: TCP port on `127.0.0.1`; `0` (the default) picks a free one.
+ * - `functionTimeoutMs`: the configured function timeout; each invocation's deadline is the moment
+ *   `GET /next` answers plus this (default `3000`).
+ * - `functionName`, `functionVersion`, `memorySizeMb`, `region`: what {@link EmulatorService.environment}
+ *   announces (defaults `test_function`, `$LATEST`, `3008`, `us-east-1`, as the official emulator).
+ * - `functionArn`: the invoked function ARN (default `arn:aws:lambda:<region>:012345678912:function:<name>`).
+ * - `handler`: the handler string returned by extension registration and, when given, set as `_HANDLER`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface EmulatorOptions {
+  readonly port?: number
+  readonly functionTimeoutMs?: number
+  readonly functionName?: string
+  readonly functionVersion?: string
+  readonly functionArn?: string
+  readonly memorySizeMb?: number
+  readonly region?: string
+  readonly handler?: string
+}
+
+/**
+ * Per-invocation options: a fixed request id (default: a random UUID), a timeout overriding the
+ * emulator's `functionTimeoutMs`, and the optional event headers of the Runtime API: the X-Ray
+ * trace header, the client context and Cognito identity (both JSON text, delivered verbatim) and the
+ * tenant id.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface InvokeOptions {
+  readonly requestId?: string
+  readonly timeoutMs?: number
+  readonly traceId?: string
+  readonly clientContext?: string
+  readonly cognitoIdentity?: string
+  readonly tenantId?: string
+}
+
+/**
+ * A result POST received for an invocation (`/response` or `/error`), with the status the emulator
+ * answered and the time the request arrived. Rejected posts are recorded too, so a test can assert
+ * that exactly one was accepted (`202`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RecordedPost {
+  readonly kind: "response" | "error"
+  readonly status: number
+  readonly at: number
+}
+
+/**
+ * A document posted to `/init/error` (or, for an invocation, built by the platform): the
+ * `Lambda-Runtime-Function-Error-Type` header, the body parsed as JSON (or the raw text when it is
+ * not JSON), the raw text and the arrival time.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RecordedError {
+  readonly errorTypeHeader?: string
+  readonly document: unknown
+  readonly text: string
+  readonly at: number
+}
+
+/**
+ * How an invocation ended.
+ *
+ * - `Response`: a `/response` was accepted; for a streamed one `streaming` is `true` and the trailers
+ *   (if any) are kept.
+ * - `Error`: an `/error` was accepted, or a stream ended with a non-empty
+ *   `Lambda-Runtime-Function-Error-Type` trailer (then `document` is the decoded
+ *   `Lambda-Runtime-Function-Error-Body` and `streamedBody` what was streamed before), or the
+ *   platform failed it (`Runtime.InvalidResponseModeHeader`, `Runtime.TruncatedResponse`).
+ * - `Timeout`: no result by the deadline; `message` is `Task timed out after N.NN seconds`.
+ * - `TooLarge`: a buffered `/response` over 6,291,556 bytes was refused with `413`.
+ * - `InitError`: the runtime posted `/init/error` before it took this invocation.
+ * - `ExitError`: the runtime process exited before answering (reported with
+ *   {@link EmulatorService.runtimeExited}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type InvocationOutcome =
+  | {
+    readonly _tag: "Response"
+    readonly body: Uint8Array
+    readonly text: string
+    readonly contentType?: string
+    readonly streaming: boolean
+    readonly trailers?: Readonly<Record<string, string>>
+  }
+  | {
+    readonly _tag: "Error"
+    readonly errorTypeHeader?: string
+    readonly document: unknown
+    readonly text: string
+    readonly streamedBody?: Uint8Array
+  }
+  | { readonly _tag: "Timeout"; readonly message: string }
+  | { readonly _tag: "TooLarge"; readonly size: number }
+  | { readonly _tag: "InitError"; readonly error: RecordedError }
+  | { readonly _tag: "ExitError"; readonly message: string }
+
+/**
+ * The recorded timeline of one invocation. All times are milliseconds since the epoch with
+ * sub-millisecond precision (`performance.timeOrigin + performance.now()`).
+ *
+ * - `deadlineMs`: the `Lambda-Runtime-Deadline-Ms` sent with the event (`0` until `GET /next`
+ *   delivered it).
+ * - `enqueuedAt`, `nextAnsweredAt` (the event was delivered), `resultAt` (the result was complete:
+ *   body and trailers received, or the deadline passed), `nextAfterResultAt` (the runtime's next
+ *   `GET /next` after the result: the moment it released the environment).
+ * - `firstByteAt` / `lastByteAt`: first and last body byte of the accepted `/response`.
+ * - `posts`: every result POST received for this id.
+ *
+ * A record returned by {@link EmulatorService.invoke} is a snapshot taken when the outcome was
+ * known; {@link EmulatorService.invocations} returns fresh snapshots.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface InvocationRecord {
+  readonly requestId: string
+  readonly event: Uint8Array
+  readonly timeoutMs: number
+  readonly deadlineMs: number
+  readonly enqueuedAt: number
+  readonly nextAnsweredAt?: number
+  readonly firstByteAt?: number
+  readonly lastByteAt?: number
+  readonly resultAt?: number
+  readonly nextAfterResultAt?: number
+  readonly outcome?: InvocationOutcome
+  readonly posts: ReadonlyArray<RecordedPost>
+}
+
+/**
+ * An invocation that has been queued: its request id and an effect that waits for its outcome
+ * (it completes as soon as the result is posted, the deadline passes, or init fails).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PendingInvocation {
+  readonly requestId: string
+  readonly result: Effect.Effect<InvocationRecord>
+}
+
+/**
+ * An extension registered through `POST /2020-01-01/extension/register`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RegisteredExtension {
+  readonly name: string
+  readonly id: string
+  readonly events: ReadonlyArray<string>
+  readonly registeredAt: number
+}
+
+/**
+ * What a runtime process reported about its exit, for {@link EmulatorService.runtimeExited}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RuntimeExit {
+  readonly code: number | null
+  readonly signal: string | null
+}
+
+/**
+ * The running emulator.
+ *
+ * - `host`, `port`: where it listens; `host` is the value of `AWS_LAMBDA_RUNTIME_API`.
+ * - `environment`: the Lambda environment variables a runtime needs (`AWS_LAMBDA_RUNTIME_API`,
+ *   function name, version, memory size, log group and stream, region, initialization type).
+ * - `enqueue` / `invoke`: queue an event (strings and bytes are sent verbatim, anything else is
+ *   JSON-encoded) and wait for its outcome.
+ * - `invocations`, `nextRequests`, `awaitNextRequest`: the recorded timeline; `awaitNextRequest(n)`
+ *   waits until the n-th (1-based) `GET /next` has arrived and returns its arrival time.
+ * - `initError`, `awaitInitError`: the `/init/error` document.
+ * - `extensions`: registered extensions.
+ * - `runtimeExited`: tells the emulator that the runtime process exited. The current invocation
+ *   (and, during init, the queued ones) fail with `Runtime.ExitError`, and the emulator expects a
+ *   fresh init from the next runtime.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface EmulatorService {
+  readonly host: string
+  readonly port: number
+  readonly environment: Readonly<Record<string, string>>
+  readonly enqueue: (event: unknown, options?: InvokeOptions) => Effect.Effect<PendingInvocation>
+  readonly invoke: (event: unknown, options?: InvokeOptions) => Effect.Effect<InvocationRecord>
+  readonly invocations: Effect.Effect<ReadonlyArray<InvocationRecord>>
+  readonly nextRequests: Effect.Effect<ReadonlyArray<number>>
+  readonly awaitNextRequest: (n: number) => Effect.Effect<number>
+  readonly initError: Effect.Effect<Option.Option<RecordedError>>
+  readonly awaitInitError: Effect.Effect<RecordedError>
+  readonly extensions: Effect.Effect<ReadonlyArray<RegisteredExtension>>
+  readonly runtimeExited: (exit: RuntimeExit) => Effect.Effect<void>
+}
+
+/**
+ * The emulator as a service, for programs that receive it from a layer.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class Emulator extends Context.Tag("effect-lambda-runtime/Emulator")<Emulator, EmulatorService>() {}
+
+/**
+ * Starts an emulator on `127.0.0.1` for the lifetime of the scope. Closing the scope closes the
+ * server and destroys open connections (pending long polls included), so it never hangs. Fails
+ * with a defect when the port cannot be bound.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: (options?: EmulatorOptions) => Effect.Effect<EmulatorService, never, Scope.Scope> = internal.make
+
+/**
+ * A scoped layer providing {@link Emulator}; the server is closed when the layer is released.
+ *
+ * @example
+ * ```ts
+ * import { layer } from "@effect/vitest"
+ * import * as Emulator from "effect-lambda-runtime/Emulator"
+ *
+ * layer(Emulator.layer({ functionTimeoutMs: 500 }))("my runtime", (it) => {
+ *   // it.effect(..., () => Effect.flatMap(Emulator.Emulator, (emulator) => emulator.invoke({})))
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options?: EmulatorOptions): Layer.Layer<Emulator> => Layer.scoped(Emulator, make(options))
