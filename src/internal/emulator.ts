@@ -255,7 +255,11 @@ export const make = (options: Api.EmulatorOptions = {}): Effect.Effect<Api.Emula
         req.resume()
         req.on("end", () => apiError(res, status, errorType, message))
       }
-      if (invocation === undefined || state.current !== invocation) {
+      // The id stays current after its result until the next /next (a second post is a 403),
+      // except after a timeout: then it is no longer current (400).
+      const released = invocation !== undefined && state.releasing === invocation &&
+        invocation.record.outcome?._tag !== "Timeout"
+      if (invocation === undefined || (state.current !== invocation && !released)) {
         return reject(400, P.apiErrorTypes.invalidRequestId, "Invalid request ID")
       }
       if (invocation.result !== "none") {
