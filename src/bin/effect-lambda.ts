@@ -1,0 +1,292 @@
+#!/usr/bin/env node
+/**
+ * `effect-lambda`: run a Lambda function module locally against the emulator.
+ *
+ * ```
+ * effect-lambda run <handler-module> [--event <file>|-] [--count N] [--timeout <seconds>] [--port N]
+ * effect-lambda emulator [--port 9001] [--timeout <seconds>]
+ * ```
+ *
+ * `run` starts the emulator, spawns the module as the runtime process (`node <file>`; a `.ts` file
+ * runs with `node --import tsx <file>`, so `tsx` must be installed in the project), invokes it
+ * `N` times with the event (a file, `-` for stdin, default `{}`), prints each result with its
+ * timeline, then sends SIGTERM and waits for the process to exit. The exit code is 0 when every
+ * invocation returned a response and the runtime asked for the next one, 1 otherwise (2 for a
+ * usage error, 130 when interrupted).
+ *
+ * `emulator` only serves the Runtime API and the invoke endpoint until SIGINT, for a runtime
+ * started by hand and `curl`.
+ *
+ * @since 0.1.0
+ */
+import { NodeRuntime } from "@effect/platform-node"
+import { Cause, Data, Deferred, Effect, Either, Exit, FiberId } from "effect"
+import type { Scope } from "effect"
+import { spawn } from "node:child_process"
+import { readFileSync } from "node:fs"
+import { parseArgs } from "node:util"
+import * as Emulator from "../Emulator.js"
+import * as P from "../internal/protocol.js"
+
+const USAGE = `Usage:
+  effect-lambda run <handler-module> [--event <file>|-] [--count N] [--timeout <seconds>] [--port N]
+  effect-lambda emulator [--port 9001] [--timeout <seconds>]
+
+run       start the emulator, spawn the module (node <file>, or node --import tsx <file> for .ts),
+          invoke it N times (default 1) with the event (file, - for stdin, default {}), print each
+          result and its timeline, then SIGTERM the process.
+emulator  serve the Runtime API and the invoke endpoint until SIGINT.
+
+Options:
+  --event <file>|-   event payload, sent verbatim (default {})
+  --count N          number of invocations (default 1)
+  --timeout s        function timeout in seconds (default 3)
+  --port N           port on 127.0.0.1 (run: any free port; emulator: 9001)
+`
+
+class UsageError extends Data.TaggedError("UsageError")<{ readonly message: string }> {}
+
+interface RuntimeProcess {
+  readonly exited: Effect.Effect<Emulator.RuntimeExit>
+  readonly isRunning: () => boolean
+  readonly kill: (signal: NodeJS.Signals) => void
+}
+
+const print = (line: string) => Effect.sync(() => process.stdout.write(`${line}\n`))
+const printError = (line: string) => Effect.sync(() => process.stderr.write(`${line}\n`))
+
+const number = (name: string, value: string | undefined, fallback: number) => {
+  if (value === undefined) return Effect.succeed(fallback)
+  const parsed = Number(value)
+  return Number.isFinite(parsed) && parsed >= 0
+    ? Effect.succeed(parsed)
+    : Effect.fail(new UsageError({ message: `--${name} expects a non-negative number, got "${value}"` }))
+}
+
+const readStdin = Effect.async<string>((resume) => {
+  const chunks: Array<Buffer> = []
+  process.stdin.on("data", (chunk: Buffer) => chunks.push(chunk))
+  process.stdin.on("end", () => resume(Effect.succeed(Buffer.concat(chunks).toString("utf8"))))
+})
+
+const readEvent = (source: string | undefined): Effect.Effect<string, UsageError> =>
+  source === undefined
+    ? Effect.succeed("{}")
+    : source === "-"
+    ? readStdin
+    : Effect.try({
+      try: () => readFileSync(source, "utf8"),
+      catch: (error) => new UsageError({ message: `Cannot read the event file ${source}: ${String(error)}` })
+    })
+
+/** Spawns the function module with the emulator's environment; killed (SIGKILL) if still running on release. */
+const spawnRuntime = (file: string, environment: Readonly<Record<string, string>>) =>
+  Effect.acquireRelease(
+    Effect.sync((): RuntimeProcess => {
+      const args = /\.[cm]?tsx?$/.test(file) ? ["--import", "tsx", file] : [file]
+      const child = spawn(process.execPath, args, { env: { ...process.env, ...environment }, stdio: ["ignore", "inherit", "inherit"] })
+      const exited = Deferred.unsafeMake<Emulator.RuntimeExit>(FiberId.none)
+      let running = true
+      child.on("exit", (code, signal) => {
+        running = false
+        Deferred.unsafeDone(exited, Exit.succeed({ code, signal }))
+      })
+      child.on("error", (error) => {
+        running = false
+        process.stderr.write(`effect-lambda: cannot start the runtime: ${error.message}\n`)
+        Deferred.unsafeDone(exited, Exit.succeed({ code: 127, signal: null }))
+      })
+      return { exited: Deferred.await(exited), isRunning: () => running, kill: (signal) => void child.kill(signal) }
+    }),
+    (runtime) =>
+      Effect.suspend(() => {
+        if (!runtime.isRunning()) return Effect.void
+        runtime.kill("SIGKILL")
+        return Effect.asVoid(runtime.exited)
+      })
+  )
+
+/** SIGTERM, then SIGKILL if the process is still running after `graceMs`. */
+const stopRuntime = (runtime: RuntimeProcess, graceMs: number) =>
+  Effect.gen(function*() {
+    if (!runtime.isRunning()) return yield* runtime.exited
+    runtime.kill("SIGTERM")
+    const exit = yield* Effect.timeoutTo(runtime.exited, {
+      duration: graceMs,
+      onSuccess: (exit) => Effect.succeed(exit),
+      onTimeout: () => Effect.sync(() => runtime.kill("SIGKILL")).pipe(Effect.zipRight(runtime.exited))
+    })
+    return yield* exit
+  })
+
+const describeExit = (exit: Emulator.RuntimeExit) =>
+  exit.code !== null ? `exit code ${exit.code}` : `signal ${exit.signal ?? "unknown"}`
+
+const ms = (from: number, to: number | undefined) => (to === undefined ? "-" : `+${(to - from).toFixed(2)} ms`)
+
+const describeOutcome = (record: Emulator.InvocationRecord): string => {
+  const outcome = record.outcome
+  switch (outcome?._tag) {
+    case undefined:
+      return "(no outcome)"
+    case "Response":
+      return `${outcome.text}`
+    case "Error":
+      return `ERROR ${outcome.errorTypeHeader ?? ""}\n${outcome.text !== "" ? outcome.text : JSON.stringify(outcome.document)}`
+    case "Timeout":
+      return `TIMEOUT ${outcome.message}`
+    case "TooLarge":
+      return `ERROR ${P.platformErrorTypes.responseSizeTooLarge}: ${outcome.size} bytes > ${P.MAX_BUFFERED_RESPONSE_BYTES}`
+    case "InitError":
+      return `INIT ERROR ${outcome.error.errorTypeHeader ?? ""}\n${outcome.error.text}`
+    case "ExitError":
+      return `ERROR ${P.platformErrorTypes.exitError}: ${outcome.message}`
+  }
+}
+
+const runCommand = (file: string, options: {
+  readonly event: string | undefined
+  readonly count: number
+  readonly timeoutMs: number
+  readonly port: number
+}): Effect.Effect<number, UsageError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const event = yield* readEvent(options.event)
+    const emulator = yield* Emulator.make({ port: options.port, functionTimeoutMs: options.timeoutMs })
+    let runtime: RuntimeProcess | undefined
+    const start = Effect.gen(function*() {
+      runtime = yield* spawnRuntime(file, emulator.environment)
+      return runtime
+    })
+    const recordOf = (requestId: string) =>
+      Effect.map(emulator.invocations, (all) => all.find((record) => record.requestId === requestId)!)
+
+    /** Waits for the outcome; when the runtime exits first, reports it and restarts it if the invocation is still queued. */
+    const awaitOutcome = (pending: Emulator.PendingInvocation) =>
+      Effect.gen(function*() {
+        while (true) {
+          const current = runtime ?? (yield* start)
+          const first = yield* Effect.raceFirst(
+            Effect.map(pending.result, Either.right),
+            Effect.map(current.exited, Either.left)
+          )
+          if (Either.isRight(first)) return first.right
+          runtime = undefined
+          yield* emulator.runtimeExited(first.left)
+          const record = yield* recordOf(pending.requestId)
+          if (record.outcome !== undefined) return record
+          yield* printError(`effect-lambda: the runtime exited (${describeExit(first.left)}); starting it again`)
+        }
+      })
+
+    /** Waits until the runtime asks for /next after the result; `false` when it exited instead. */
+    const awaitRelease = (requestId: string) =>
+      Effect.gen(function*() {
+        const count = (yield* emulator.nextRequests).length
+        if ((yield* recordOf(requestId)).nextAfterResultAt !== undefined) return true
+        if (runtime === undefined) return false
+        const current = runtime
+        const first = yield* Effect.raceFirst(
+          Effect.map(emulator.awaitNextRequest(count + 1), Either.right),
+          Effect.map(current.exited, Either.left)
+        )
+        if (Either.isLeft(first)) {
+          runtime = undefined
+          yield* emulator.runtimeExited(first.left)
+          yield* printError(`effect-lambda: the runtime exited (${describeExit(first.left)}) after answering`)
+          return false
+        }
+        return true
+      })
+
+    yield* start
+    let failed = 0
+    for (let i = 1; i <= options.count; i++) {
+      const pending = yield* emulator.enqueue(event)
+      yield* print(`START RequestId: ${pending.requestId} (${i}/${options.count})`)
+      const outcome = yield* awaitOutcome(pending)
+      yield* print(describeOutcome(outcome))
+      if (outcome.outcome?._tag !== "Response") failed++
+      if (outcome.outcome?._tag === "Timeout" && runtime !== undefined) {
+        // Lambda resets the environment after a timeout: the next invocation starts a fresh runtime.
+        const stopped = runtime
+        runtime = undefined
+        yield* emulator.runtimeExited(yield* stopRuntime(stopped, 500))
+      } else if (!(yield* awaitRelease(pending.requestId)) && outcome.outcome?._tag === "Response") {
+        failed++
+      }
+      const record = yield* recordOf(pending.requestId)
+      yield* print(
+        `END RequestId: ${record.requestId}  next answered ${ms(record.enqueuedAt, record.nextAnsweredAt)}, ` +
+          `result posted ${ms(record.enqueuedAt, record.resultAt)}, ` +
+          `runtime asked for /next again ${ms(record.enqueuedAt, record.nextAfterResultAt)}`
+      )
+    }
+    if (runtime !== undefined) {
+      const exit = yield* stopRuntime(runtime, 3000)
+      runtime = undefined
+      yield* print(`runtime stopped (${describeExit(exit)})`)
+    }
+    return failed === 0 ? 0 : 1
+  })
+
+const emulatorCommand = (options: { readonly timeoutMs: number; readonly port: number }) =>
+  Effect.gen(function*() {
+    const emulator = yield* Emulator.make({ port: options.port, functionTimeoutMs: options.timeoutMs })
+    yield* print(`Lambda Runtime API emulator on ${emulator.host} (function timeout ${(options.timeoutMs / 1000).toFixed(2)} s)`)
+    yield* print(`Environment for a runtime started by hand:`)
+    for (const [name, value] of Object.entries(emulator.environment)) yield* print(`  export ${name}='${value}'`)
+    yield* print(`Invoke:`)
+    yield* print(`  curl -XPOST "http://${emulator.host}${P.paths.invoke}" -d '{}'`)
+    yield* print(`Press Ctrl+C to stop.`)
+    return yield* Effect.never
+  })
+
+const main = Effect.gen(function*() {
+  const parsed = yield* Effect.try({
+    try: () =>
+      parseArgs({
+        args: process.argv.slice(2),
+        allowPositionals: true,
+        options: {
+          event: { type: "string" },
+          count: { type: "string" },
+          timeout: { type: "string" },
+          port: { type: "string" },
+          help: { type: "boolean", short: "h" }
+        }
+      }),
+    catch: (error) => new UsageError({ message: error instanceof Error ? error.message : String(error) })
+  })
+  const [command, file, ...rest] = parsed.positionals
+  if (parsed.values.help === true || command === undefined) {
+    yield* print(USAGE)
+    return parsed.values.help === true ? 0 : 1
+  }
+  const timeoutMs = (yield* number("timeout", parsed.values.timeout, 3)) * 1000
+  if (command === "run") {
+    if (file === undefined) return yield* new UsageError({ message: "run: missing <handler-module>" })
+    if (rest.length > 0) return yield* new UsageError({ message: `run: unexpected arguments ${rest.join(" ")}` })
+    const count = yield* number("count", parsed.values.count, 1)
+    const port = yield* number("port", parsed.values.port, 0)
+    return yield* Effect.scoped(runCommand(file, { event: parsed.values.event, count, timeoutMs, port }))
+  }
+  if (command === "emulator") {
+    const port = yield* number("port", parsed.values.port, 9001)
+    return yield* Effect.scoped(emulatorCommand({ timeoutMs, port }))
+  }
+  return yield* new UsageError({ message: `unknown command "${command}"` })
+}).pipe(
+  Effect.catchTag("UsageError", (error) =>
+    printError(`effect-lambda: ${error.message}\n\n${USAGE}`).pipe(Effect.as(2)))
+)
+
+NodeRuntime.runMain(main, {
+  disableErrorReporting: true,
+  teardown: (exit, onExit) => {
+    if (Exit.isSuccess(exit)) return onExit(typeof exit.value === "number" ? exit.value : 0)
+    if (Cause.isInterruptedOnly(exit.cause)) return onExit(130)
+    process.stderr.write(`effect-lambda: ${Cause.pretty(exit.cause)}\n`)
+    onExit(1)
+  }
+})
