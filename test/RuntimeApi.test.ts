@@ -14,7 +14,7 @@ const ok = (res: http.ServerResponse) => {
 }
 
 describe("RuntimeApi", () => {
-  it.scoped("keeps one connection alive across invocations and never times out a pending /next", () =>
+  it.scopedLive("keeps one connection alive across invocations and never times out a pending /next", () =>
     Effect.gen(function*() {
       let n = 0
       const release = yield* Deferred.make<void>()
@@ -39,7 +39,7 @@ describe("RuntimeApi", () => {
       expect(server.connections()).toBe(1)
     }))
 
-  it.scoped("retries /next on 500 with backoff, then exits with a clear log line", () =>
+  it.scopedLive("retries /next on 500 with backoff, then exits with a clear log line", () =>
     Effect.gen(function*() {
       let attempts = 0
       const server = yield* scriptedServer((_req, _body, res) => {
@@ -57,7 +57,7 @@ describe("RuntimeApi", () => {
       expect(fatal?.message).toContain("giving up")
     }))
 
-  it.scoped("retries when the connection is refused, then exits", () =>
+  it.scopedLive("retries when the connection is refused, then exits", () =>
     Effect.gen(function*() {
       // a port that was just listening and is now closed
       const host = yield* Effect.scoped(scriptedServer(() => {}).pipe(Effect.map((s) => s.host)))
@@ -67,7 +67,7 @@ describe("RuntimeApi", () => {
       expect(logs.find((l) => l.level === "FATAL")?.message).toContain("Transport")
     }))
 
-  it.scoped("retries a /next whose connection drops, and serves the invocation", () =>
+  it.scopedLive("retries a /next whose connection drops, and serves the invocation", () =>
     Effect.gen(function*() {
       let n = 0
       const posted = yield* Deferred.make<string>()
@@ -87,7 +87,7 @@ describe("RuntimeApi", () => {
       expect(yield* Deferred.await(posted)).toBe("2")
     }))
 
-  it.scoped("logs a 413 from /response and goes on without posting anything else for that invocation", () =>
+  it.scopedLive("logs a 413 from /response and goes on without posting anything else for that invocation", () =>
     Effect.gen(function*() {
       const requests: Array<string> = []
       let n = 0
@@ -115,7 +115,7 @@ describe("RuntimeApi", () => {
       expect(logs.find((l) => l.level === "ERROR")?.message).toContain("HTTP 413 RequestEntityTooLarge")
     }))
 
-  it.scoped("exits when /response is answered 500 (non-recoverable state)", () =>
+  it.scopedLive("exits when /response is answered 500 (non-recoverable state)", () =>
     Effect.gen(function*() {
       let nexts = 0
       const server = yield* scriptedServer((req, _body, res) => {
@@ -133,7 +133,7 @@ describe("RuntimeApi", () => {
       expect(logs.find((l) => l.level === "FATAL")?.message).toContain("non-recoverable")
     }))
 
-  it.scoped("exits when /next delivers an invocation without a request id", () =>
+  it.scopedLive("exits when /next delivers an invocation without a request id", () =>
     Effect.gen(function*() {
       const server = yield* scriptedServer((_req, _body, res) => {
         res.writeHead(200, { "lambda-runtime-deadline-ms": String(Date.now() + 1000) })
@@ -144,7 +144,7 @@ describe("RuntimeApi", () => {
       expect(logs.find((l) => l.level === "FATAL")?.message).toContain("MalformedInvocation")
     }))
 
-  it.scoped("posts Runtime.MalformedInvocation for an invocation without a valid deadline, then continues", () =>
+  it.scopedLive("posts Runtime.MalformedInvocation for an invocation without a valid deadline, then continues", () =>
     Effect.gen(function*() {
       let n = 0
       const errors: Array<{ type: string | undefined; body: string }> = []
@@ -166,7 +166,7 @@ describe("RuntimeApi", () => {
       expect(JSON.parse(errors[0]!.body)).toMatchObject({ errorType: "Runtime.MalformedInvocation" })
     }))
 
-  it.scoped("url-encodes request ids in result paths", () =>
+  it.scopedLive("url-encodes request ids in result paths", () =>
     Effect.gen(function*() {
       const paths: Array<string> = []
       const posted = yield* Deferred.make<void>()

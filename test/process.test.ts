@@ -4,7 +4,7 @@ import * as Emulator from "../src/Emulator.js"
 import { spawnFunction } from "./process.js"
 
 describe("the runtime as a process", () => {
-  it.scoped("registers an internal extension, and on SIGTERM releases the layer and exits 0", () =>
+  it.scopedLive("registers an internal extension, and on SIGTERM releases the layer and exits 0", () =>
     Effect.gen(function*() {
       const emulator = yield* Emulator.make()
       const fn = yield* spawnFunction("test/fixtures/shutdown.ts", emulator.environment)
@@ -22,7 +22,7 @@ describe("the runtime as a process", () => {
       expect(fn.stdout().split("resource acquired")).toHaveLength(2)
     }))
 
-  it.scoped("releases the layer on SIGINT too", () =>
+  it.scopedLive("releases the layer on SIGINT too", () =>
     Effect.gen(function*() {
       const emulator = yield* Emulator.make()
       const fn = yield* spawnFunction("test/fixtures/shutdown.ts", emulator.environment)
@@ -32,7 +32,7 @@ describe("the runtime as a process", () => {
       expect(fn.stdout()).toContain("resource released")
     }))
 
-  it.scoped("posts /init/error in Lambda's shape and exits non-zero when the layer fails", () =>
+  it.scopedLive("posts /init/error in Lambda's shape and exits non-zero when the layer fails", () =>
     Effect.gen(function*() {
       const emulator = yield* Emulator.make()
       const fn = yield* spawnFunction("test/fixtures/initError.ts", emulator.environment)
@@ -43,7 +43,7 @@ describe("the runtime as a process", () => {
       expect(yield* emulator.nextRequests).toHaveLength(0)
     }))
 
-  it.scoped("exits 1 instead of asking for /next when a detached fiber refuses interruption", () =>
+  it.scopedLive("exits 1 instead of asking for /next when a detached fiber refuses interruption", () =>
     Effect.gen(function*() {
       const emulator = yield* Emulator.make({ functionTimeoutMs: 800 })
       const fn = yield* spawnFunction("test/fixtures/stuck.ts", emulator.environment)
@@ -54,7 +54,7 @@ describe("the runtime as a process", () => {
       expect(yield* emulator.nextRequests).toHaveLength(1)
     }))
 
-  it.scoped("exits 1 with a clear message when AWS_LAMBDA_RUNTIME_API is not set", () =>
+  it.scopedLive("exits 1 with a clear message when AWS_LAMBDA_RUNTIME_API is not set", () =>
     Effect.gen(function*() {
       const fn = yield* spawnFunction("test/fixtures/shutdown.ts", { AWS_LAMBDA_RUNTIME_API: "" })
       expect(yield* fn.exited).toBe(1)

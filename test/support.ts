@@ -62,7 +62,7 @@ export const serveOn = (
   })
 
 /** Default options for in-process runs: no SIGTERM extension (the process is the test runner). */
-export const inProcess: RuntimeOptions = { registerExtension: false, logLevel: LogLevel.None }
+export const inProcess: RuntimeOptions = { registerExtension: false, logLevel: LogLevel.All }
 
 /** A scripted Runtime API: `behaviour` answers each request (body already read). */
 export const scriptedServer = (
