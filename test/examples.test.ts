@@ -1,0 +1,108 @@
+/**
+ * Every example in `examples/` runs as a child process against the emulator, the way the
+ * README tells users to run them.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Queue } from "effect"
+import { createHash } from "node:crypto"
+import * as Emulator from "../src/Emulator.js"
+import type { InvocationRecord } from "../src/Emulator.js"
+import { spawnFunction } from "./process.js"
+import { scriptedServer } from "./support.js"
+
+const responseJson = (record: InvocationRecord): unknown => {
+  expect(record.outcome?._tag).toBe("Response")
+  return JSON.parse(record.outcome?._tag === "Response" ? record.outcome.text : "null")
+}
+
+const errorDocument = (record: InvocationRecord) => {
+  expect(record.outcome?._tag).toBe("Error")
+  return record.outcome?._tag === "Error" ? record.outcome.document : undefined
+}
+
+/** The epoch milliseconds of the Lambda text-format line that contains `text`. */
+const loggedAt = (stdout: string, text: string): number => {
+  const line = stdout.split("\n").find((l) => l.includes(text))
+  expect(line).toBeDefined()
+  return Date.parse(line!.split("\t")[0]!)
+}
+
+describe("examples", () => {
+  it.scopedLive("hello.ts answers with a greeting", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make()
+      yield* spawnFunction("examples/hello.ts", emulator.environment)
+      expect(responseJson(yield* emulator.invoke({ name: "world" }))).toEqual({ greeting: "hello, world" })
+      expect(responseJson(yield* emulator.invoke({}))).toEqual({ greeting: "hello, stranger" })
+    }))
+
+  it.scopedLive("detached.ts posts the response before the metrics flush, and asks for /next after it", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make()
+      const fn = yield* spawnFunction("examples/detached.ts", emulator.environment)
+      const record = yield* emulator.invoke({ orderId: "o-1" })
+      expect(responseJson(record)).toEqual({ statusCode: 200, body: `{"accepted":"o-1"}` })
+      const nextAt = yield* emulator.awaitNextRequest(2)
+      const flushedAt = loggedAt(fn.stdout(), `metrics flushed for ${record.requestId}`)
+      // The flush sleeps 200 ms after the fork, so it ends after the response was posted...
+      expect(flushedAt).toBeGreaterThanOrEqual(Math.floor(record.resultAt!))
+      // ...and the runtime waited for it before asking for the next invocation (rule 2).
+      expect(nextAt).toBeGreaterThanOrEqual(flushedAt)
+      expect(fn.stdout()).toContain(`audit: order o-1 accepted`)
+    }))
+
+  it.scopedLive("errors.ts reports typed failures, defects and bad events with their errorType", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make()
+      yield* spawnFunction("examples/errors.ts", emulator.environment)
+      expect(responseJson(yield* emulator.invoke({ action: "pay" }))).toEqual({ paid: true })
+      const declined = yield* emulator.invoke({ action: "decline" })
+      expect(errorDocument(declined)).toMatchObject({
+        errorType: "PaymentDeclined",
+        errorMessage: "card declined: insufficient funds"
+      })
+      expect(declined.outcome).toMatchObject({ errorTypeHeader: "PaymentDeclined" })
+      expect(errorDocument(yield* emulator.invoke({ action: "crash" }))).toMatchObject({ errorType: "TypeError" })
+      const bad = errorDocument(yield* emulator.invoke({ action: "refund" })) as { errorType: string; errorMessage: string }
+      expect(bad.errorType).toBe("Runtime.UnmarshalError")
+      expect(bad.errorMessage).toContain(`["action"]`)
+    }))
+
+  it.scopedLive("layers.ts builds the SQS client once, sends each order after the response, and releases it on SIGTERM", () =>
+    Effect.gen(function*() {
+      // A fake SQS endpoint speaking the AWS JSON protocol the SDK uses for SendMessage.
+      const received = yield* Queue.unbounded<{ target: string; body: { QueueUrl: string; MessageBody: string } }>()
+      const sqs = yield* scriptedServer((req, body, res) => {
+        const request = JSON.parse(body.toString()) as { QueueUrl: string; MessageBody: string }
+        Queue.unsafeOffer(received, { target: String(req.headers["x-amz-target"]), body: request })
+        res.writeHead(200, { "content-type": "application/x-amz-json-1.0" })
+        res.end(JSON.stringify({
+          MessageId: `m-${request.MessageBody.length}`,
+          MD5OfMessageBody: createHash("md5").update(request.MessageBody).digest("hex")
+        }))
+      })
+      const emulator = yield* Emulator.make()
+      const fn = yield* spawnFunction("examples/layers.ts", {
+        ...emulator.environment,
+        QUEUE_URL: "http://sqs.local/123456789012/orders",
+        SQS_ENDPOINT: `http://${sqs.host}`,
+        AWS_ACCESS_KEY_ID: "test",
+        AWS_SECRET_ACCESS_KEY: "test"
+      })
+      for (const orderId of ["o-1", "o-2"]) {
+        expect(responseJson(yield* emulator.invoke({ orderId }))).toEqual({ accepted: orderId })
+        const message = yield* Queue.take(received)
+        expect(message.target).toBe("AmazonSQS.SendMessage")
+        expect(message.body).toEqual({
+          QueueUrl: "http://sqs.local/123456789012/orders",
+          MessageBody: JSON.stringify({ orderId })
+        })
+      }
+      yield* emulator.awaitNextRequest(3)
+      expect(fn.stdout()).toContain("order o-2 enqueued as m-17")
+      fn.child.kill("SIGTERM")
+      expect(yield* fn.exited).toBe(0)
+      expect(fn.stdout().split("SQS client ready")).toHaveLength(2)
+      expect(fn.stdout()).toContain("SQS client released")
+    }))
+})
