@@ -19,14 +19,16 @@ export const projectFile = (path: string) => fileURLToPath(new URL(`../${path}`,
 
 export const spawnFunction = (
   path: string,
-  env: Record<string, string>
+  env: Record<string, string>,
+  args: ReadonlyArray<string> = []
 ): Effect.Effect<FunctionProcess, never, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.gen(function*() {
       const exited = yield* Deferred.make<number>()
-      const child = spawn(process.execPath, ["--import", "tsx", projectFile(path)], {
+      const child = spawn(process.execPath, ["--import", "tsx", projectFile(path), ...args], {
+        cwd: projectFile("."),
         env: { ...process.env, ...env },
-        stdio: ["ignore", "pipe", "pipe"]
+        stdio: ["pipe", "pipe", "pipe"]
       })
       let stdout = ""
       let stderr = ""
