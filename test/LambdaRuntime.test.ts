@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Data, Deferred, Effect, Exit, Fiber, Layer, Option, Ref, Schema } from "effect"
+import { Context, Data, Deferred, Effect, Exit, Fiber, Layer, Option, Ref, Schema, Supervisor } from "effect"
 import * as Emulator from "../src/Emulator.js"
 import { LambdaContext, LambdaHandler, LambdaRuntime } from "../src/index.js"
 import { inProcess, now, serveOn } from "./support.js"
@@ -519,13 +519,16 @@ describe("LambdaRuntime", () => {
     it.scopedLive("serves thousands of invocations without leaving fibers, handles or listeners behind", () =>
       Effect.gen(function*() {
         const emulator = yield* Emulator.make()
+        // Every fiber the runtime starts (handler, detached, daemons) inherits this supervisor.
+        const fibers = yield* Supervisor.track
         yield* serveOn(
           emulator,
           LambdaRuntime.serve((event: { i: number }, context: LambdaContext) =>
             Effect.gen(function*() {
               yield* Effect.forkIn(Effect.yieldNow(), context.detachedScope)
+              yield* Effect.fork(Effect.never)
               return event.i
-            }), inProcess)
+            }), inProcess).pipe(Effect.supervised(fibers))
         )
         const resources = () => {
           const counts: Record<string, number> = {}
@@ -534,8 +537,10 @@ describe("LambdaRuntime", () => {
         }
         const listeners = () => process.listenerCount("SIGTERM") + process.listenerCount("exit")
         for (let i = 0; i < 100; i++) yield* emulator.invoke({ i })
+        yield* emulator.awaitNextRequest(101)
         const before = resources()
         const listenersBefore = listeners()
+        const fibersBefore = (yield* fibers.value).length
         for (let i = 0; i < 2000; i++) {
           const record = yield* emulator.invoke({ i })
           if (i % 500 === 0) expect(responseJson(record)).toBe(i)
@@ -545,6 +550,7 @@ describe("LambdaRuntime", () => {
         expect(after.TCPSocketWrap ?? 0).toBeLessThanOrEqual(before.TCPSocketWrap ?? 0)
         expect(after.Timeout ?? 0).toBeLessThanOrEqual((before.Timeout ?? 0) + 1)
         expect(listeners()).toBe(listenersBefore)
+        expect((yield* fibers.value).length).toBe(fibersBefore)
         for (const record of yield* emulator.invocations) expect(accepted(record)).toHaveLength(1)
       }))
   })

@@ -60,4 +60,46 @@ describe("the runtime as a process", () => {
       expect(yield* fn.exited).toBe(1)
       expect(fn.stderr()).toContain("AWS_LAMBDA_RUNTIME_API")
     }))
+
+  it.scopedLive("writes Lambda's JSON log format with AWS_LAMBDA_LOG_FORMAT=JSON, from AWS_LAMBDA_LOG_LEVEL up", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make()
+      const fn = yield* spawnFunction("test/fixtures/logging.ts", {
+        ...emulator.environment,
+        AWS_LAMBDA_LOG_FORMAT: "JSON",
+        AWS_LAMBDA_LOG_LEVEL: "WARN"
+      })
+      const record = yield* emulator.invoke({})
+      yield* fn.awaitOutput("Detached fiber")
+      const lines = fn.stdout().trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>)
+      // The info and debug lines were logged before the warning, by the same fiber: had they
+      // passed the level filter, they would be in the output already.
+      expect(lines.map((line) => line.message)).not.toContain("info line")
+      expect(lines.map((line) => line.message)).not.toContain("debug line")
+      expect(lines.find((line) => line.message === "warn line")).toEqual({
+        timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+        level: "WARN",
+        requestId: record.requestId,
+        message: "warn line",
+        orderId: "o-1"
+      })
+      expect(lines.find((line) => String(line.message).startsWith("Detached fiber"))).toMatchObject({
+        level: "ERROR",
+        requestId: record.requestId,
+        errorType: "Error",
+        errorMessage: "flush failed"
+      })
+    }))
+
+  it.scopedLive("writes Lambda's text format by default, from INFO up", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make()
+      const fn = yield* spawnFunction("test/fixtures/logging.ts", emulator.environment)
+      const record = yield* emulator.invoke({})
+      yield* fn.awaitOutput("Detached fiber")
+      expect(fn.stdout()).not.toContain("debug line")
+      expect(fn.stdout()).toMatch(new RegExp(`^\\S+Z\\t${record.requestId}\\tINFO\\tinfo line orderId=o-1$`, "m"))
+      expect(fn.stdout()).toMatch(new RegExp(`^\\S+Z\\t${record.requestId}\\tERROR\\tDetached fiber #\\d+ failed$`, "m"))
+      expect(fn.stdout()).toContain("Error: flush failed")
+    }))
 })
