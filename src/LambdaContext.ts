@@ -43,6 +43,8 @@ export interface LambdaContext {
   readonly memoryLimitInMB: number
   readonly logGroupName: string
   readonly logStreamName: string
+  /** The AWS region the function runs in (`AWS_REGION`). */
+  readonly region: string
   /**
    * Work forked into this scope outlives the response: the runtime posts the handler's
    * result, then waits for every fiber forked here (and every fiber those fork here) to

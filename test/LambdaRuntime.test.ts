@@ -458,6 +458,7 @@ describe("LambdaRuntime", () => {
                 tenantId: context.tenantId ?? null,
                 functionName: context.functionName,
                 memory: context.memoryLimitInMB,
+                region: context.region,
                 remainingOk: remaining.value._tag === "Millis" && context.getRemainingTimeInMillis() > 0,
                 deadlineMs: context.deadlineMs
               }
@@ -478,6 +479,7 @@ describe("LambdaRuntime", () => {
           identity: { cognitoIdentityId: "id-1", cognitoIdentityPoolId: "pool-1" },
           tenantId: "tenant-42",
           memory: Number(emulator.environment.AWS_LAMBDA_FUNCTION_MEMORY_SIZE ?? 256),
+          region: emulator.environment.AWS_REGION,
           remainingOk: true,
           deadlineMs: traced.deadlineMs
         })

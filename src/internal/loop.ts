@@ -32,6 +32,7 @@ export interface LoopOptions {
   readonly memoryLimitInMB: number
   readonly logGroupName: string
   readonly logStreamName: string
+  readonly region: string
   /** Retries of a Runtime API call that could not connect (or `/next` answered 5xx). */
   readonly retrySchedule: Schedule.Schedule<unknown, RuntimeApiError>
 }
@@ -146,6 +147,7 @@ const makeContext = (
   memoryLimitInMB: options.memoryLimitInMB,
   logGroupName: options.logGroupName,
   logStreamName: options.logStreamName,
+  region: options.region,
   detachedScope
 })
 

@@ -34,6 +34,7 @@ export interface RuntimeConfig {
   readonly memoryLimitInMB: number
   readonly logGroupName: string
   readonly logStreamName: string
+  readonly region: string
   readonly logFormat: Logger.LogFormat
   readonly logLevel: LogLevel.LogLevel
 }
@@ -60,6 +61,7 @@ export const runtimeConfig: Config.Config<RuntimeConfig> = Config.all({
   memoryLimitInMB: Config.withDefault(Config.integer(env.functionMemorySize), 128),
   logGroupName: Config.withDefault(Config.string(env.logGroupName), ""),
   logStreamName: Config.withDefault(Config.string(env.logStreamName), ""),
+  region: Config.string(env.region).pipe(Config.orElse(() => Config.string(env.defaultRegion)), Config.withDefault("")),
   logFormat: Config.withDefault(
     Config.map(Config.string(env.logFormat), (value): Logger.LogFormat => value.toUpperCase() === "JSON" ? "JSON" : "Text"),
     "Text"
@@ -114,6 +116,7 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
         memoryLimitInMB: config.memoryLimitInMB,
         logGroupName: config.logGroupName,
         logStreamName: config.logStreamName,
+        region: config.region,
         retrySchedule: defaultRetrySchedule
       }).pipe(Effect.provide(services), Effect.provideService(RuntimeApi, api))
     })
