@@ -12,7 +12,7 @@ import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import { contentTypes } from "./internal/protocol.js"
+import { contentTypes, HTTP_PRELUDE_DELIMITER_LENGTH } from "./internal/protocol.js"
 import type { LambdaContext } from "./LambdaContext.js"
 import { MarshalError, UnmarshalError } from "./LambdaError.js"
 import type { Invocation, Response } from "./RuntimeApi.js"
@@ -310,9 +310,6 @@ export interface HttpStreamResponse<E = never, R = never> {
 
 const encoder = new TextEncoder()
 
-/** The prelude delimiter of the HTTP integration content type: eight NUL bytes. */
-const DELIMITER_LENGTH = 8
-
 /**
  * The prelude of an HTTP integration response: the JSON object with `statusCode`, `headers`
  * and `cookies`, followed by the eight NUL bytes that separate it from the body.
@@ -328,7 +325,7 @@ export const httpPrelude = (response: Omit<HttpStreamResponse<unknown, unknown>,
   if (response.cookies !== undefined && response.cookies.length > 0) prelude.cookies = response.cookies
   // JSON.stringify escapes U+0000, so the prelude itself can never contain the delimiter.
   const json = encoder.encode(JSON.stringify(prelude))
-  const bytes = new Uint8Array(json.byteLength + DELIMITER_LENGTH)
+  const bytes = new Uint8Array(json.byteLength + HTTP_PRELUDE_DELIMITER_LENGTH)
   bytes.set(json)
   return bytes
 }

@@ -1,47 +1,9 @@
 import { describe, expect, it, layer } from "@effect/vitest"
 import { Effect, Exit, Fiber, Option } from "effect"
-import * as http from "node:http"
 import * as Emulator from "../src/Emulator.js"
 import * as P from "../src/internal/protocol.js"
-
-interface Reply {
-  readonly status: number
-  readonly headers: http.IncomingHttpHeaders
-  readonly text: string
-}
-
-interface RequestOptions {
-  readonly headers?: Record<string, string>
-  readonly body?: string | Uint8Array
-  /** Sent with chunked transfer encoding, one write each. */
-  readonly chunks?: ReadonlyArray<string>
-  readonly trailers?: Record<string, string>
-}
-
-/** A plain `node:http` request on its own connection; interrupting it destroys the socket. */
-const request = (host: string, method: string, path: string, options: RequestOptions = {}) =>
-  Effect.async<Reply>((resume) => {
-    const [hostname, port] = host.split(":")
-    const req = http.request(
-      { host: hostname, port: Number(port), method, path, headers: options.headers, agent: false },
-      (res) => {
-        const chunks: Array<Buffer> = []
-        res.on("data", (chunk: Buffer) => chunks.push(chunk))
-        res.on("end", () =>
-          resume(Effect.succeed({ status: res.statusCode!, headers: res.headers, text: Buffer.concat(chunks).toString() })))
-        res.on("error", (error) => resume(Effect.die(error)))
-      }
-    )
-    req.on("error", (error) => resume(Effect.die(error)))
-    if (options.chunks !== undefined) {
-      for (const chunk of options.chunks) req.write(chunk)
-      if (options.trailers !== undefined) req.addTrailers(options.trailers)
-    } else if (options.body !== undefined) {
-      req.write(options.body)
-    }
-    req.end()
-    return Effect.sync(() => req.destroy())
-  })
+import type { Reply, RequestOptions } from "./support.js"
+import { request } from "./support.js"
 
 const next = (emulator: Emulator.EmulatorService) => request(emulator.host, "GET", P.paths.next)
 const respond = (emulator: Emulator.EmulatorService, requestId: string, options: RequestOptions = {}) =>

@@ -10,15 +10,13 @@ import * as nodeHttp from "node:http"
 import { RuntimeApiError } from "../LambdaError.js"
 import type { ResponseWriter } from "../RuntimeApi.js"
 import type { ErrorDocument } from "./protocol.js"
-import { headers as H, RESPONSE_MODE_STREAMING } from "./protocol.js"
+import { ERROR_TRAILERS, headers as H, RESPONSE_MODE_STREAMING } from "./protocol.js"
 
 /** The answer of the platform, checked by the client's usual status rules. */
 export type CheckAnswer = (
   status: number,
   body: Buffer
 ) => Effect.Effect<void, RuntimeApiError>
-
-const TRAILER_NAMES = "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body"
 
 /** Header values must be single-line latin1. */
 const headerSafe = (text: string) => text.replace(/[^\x20-\x7e]/g, "?")
@@ -44,7 +42,7 @@ export const open = (options: {
       "content-type": options.contentType,
       [H.responseMode]: RESPONSE_MODE_STREAMING,
       "transfer-encoding": "chunked",
-      "trailer": TRAILER_NAMES
+      "trailer": ERROR_TRAILERS
     }
   })
   // The platform answers once the body has ended; an answer (or a broken connection) before
