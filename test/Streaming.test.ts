@@ -4,6 +4,7 @@ import * as Emulator from "../src/Emulator.js"
 import * as P from "../src/internal/protocol.js"
 import { maxStreamedBytes } from "../src/internal/streaming.js"
 import { LambdaContext, LambdaHandler, LambdaRuntime } from "../src/index.js"
+import { spawnFunction } from "./process.js"
 import { inProcess, now, request, serveOn } from "./support.js"
 
 const MB = 1024 * 1024
@@ -444,5 +445,24 @@ describe("Streaming", () => {
       const nextAt = yield* emulator.awaitNextRequest(2)
       expect(nextAt).toBeGreaterThanOrEqual(finishedAt)
       expect(record.resultAt!).toBeLessThan(finishedAt)
+    }))
+
+  it.scopedLive("examples/streaming.ts streams a CSV export through the invoke endpoint", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make({ functionTimeoutMs: 30_000 })
+      const fn = yield* spawnFunction("examples/streaming.ts", emulator.environment)
+      yield* emulator.awaitNextRequest(1)
+      const reply = yield* invokeEndpoint(emulator, { body: `{"rows":2000}` })
+      expect(reply.status).toBe(200)
+      expect(reply.headers["content-type"]).toBe("text/csv; charset=utf-8")
+      expect(reply.headers["set-cookie"]).toEqual([`last-export=${reply.headers["x-amzn-requestid"]}; Path=/; HttpOnly`])
+      const lines = reply.text.trimEnd().split("\n")
+      expect(lines).toHaveLength(2001)
+      expect(lines[0]).toBe("id,customer,amount")
+      expect(lines[2000]).toMatch(/^2000,customer-\d+,[\d.]+$/)
+      yield* fn.awaitOutput("audit: 2000 rows exported")
+      yield* emulator.awaitNextRequest(2)
+      const [record] = yield* emulator.invocations
+      expect(record!.posts).toEqual([expect.objectContaining({ kind: "response", status: 202 })])
     }))
 })
