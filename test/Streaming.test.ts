@@ -1,11 +1,13 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Data, Deferred, Effect, Fiber, Stream } from "effect"
+import { Data, Deferred, Effect, Exit, Fiber, Stream } from "effect"
+import * as http from "node:http"
+import type { AddressInfo } from "node:net"
 import * as Emulator from "../src/Emulator.js"
 import * as P from "../src/internal/protocol.js"
 import { maxStreamedBytes } from "../src/internal/streaming.js"
 import { LambdaContext, LambdaHandler, LambdaRuntime } from "../src/index.js"
 import { spawnFunction } from "./process.js"
-import { inProcess, now, request, serveOn } from "./support.js"
+import { inProcess, invocationHeaders, now, request, serveOn } from "./support.js"
 
 const MB = 1024 * 1024
 
@@ -464,5 +466,80 @@ describe("Streaming", () => {
       yield* emulator.awaitNextRequest(2)
       const [record] = yield* emulator.invocations
       expect(record!.posts).toEqual([expect.objectContaining({ kind: "response", status: 202 })])
+    }))
+
+  it.scopedLive("a stream the platform answers early (400) stops, is logged, and frees the connection", () =>
+    Effect.gen(function*() {
+      let nexts = 0
+      const thirdNext = yield* Deferred.make<void>()
+      const secondBody = yield* Deferred.make<string>()
+      const stopped = yield* Deferred.make<void>()
+      // Hand-written: this platform answers while the body is still coming.
+      const server = yield* Effect.acquireRelease(
+        Effect.async<http.Server>((resume) => {
+          const server = http.createServer((req, res) => {
+            if (req.url!.endsWith("/next")) {
+              nexts++
+              if (nexts > 2) return void Deferred.unsafeDone(thirdNext, Exit.void)
+              res.writeHead(200, invocationHeaders(`req-${nexts}`))
+              return void res.end(JSON.stringify({ n: nexts }))
+            }
+            if (req.url!.includes("req-1")) {
+              return void req.once("data", () => {
+                res.writeHead(400, { "content-type": "application/json" })
+                res.end(`{"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"}`)
+              })
+            }
+            const chunks: Array<Buffer> = []
+            req.on("data", (chunk: Buffer) => chunks.push(chunk))
+            req.on("end", () => {
+              res.writeHead(202, { "content-type": "application/json" })
+              res.end(`{"status":"OK"}`)
+              Deferred.unsafeDone(secondBody, Exit.succeed(Buffer.concat(chunks).toString()))
+            })
+          })
+          server.listen(0, "127.0.0.1", () => resume(Effect.succeed(server)))
+        }),
+        (server) => Effect.async<void>((resume) => {
+          server.closeAllConnections()
+          server.close(() => resume(Effect.void))
+        })
+      )
+      const host = `127.0.0.1:${(server.address() as AddressInfo).port}`
+      const { logs } = yield* serveOn(
+        { host, environment: {} } as unknown as Emulator.EmulatorService,
+        LambdaRuntime.serve(
+          LambdaHandler.stream((event: { readonly n: number }) =>
+            event.n === 1
+              ? Stream.repeatValue(new Uint8Array(64 * 1024)).pipe(Stream.ensuring(Deferred.succeed(stopped, undefined)))
+              : Stream.make("second")
+          ),
+          inProcess
+        )
+      )
+      expect(yield* Deferred.await(secondBody)).toBe("second")
+      yield* Deferred.await(thirdNext)
+      expect(yield* Deferred.isDone(stopped)).toBe(true)
+      expect(logs.find((l) => l.level === "WARN" && l.message.includes("HTTP 400 InvalidRequestID"))).toBeDefined()
+    }))
+
+  it.scopedLive("the stream runs with the request id annotation and LambdaContext", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make()
+      const { logs } = yield* serveOn(
+        emulator,
+        LambdaRuntime.serve(
+          LambdaHandler.stream(() =>
+            Stream.make("x").pipe(
+              Stream.tap(() => Effect.flatMap(LambdaContext, (context) => Effect.log(`streaming for ${context.requestId}`)))
+            )
+          ),
+          inProcess
+        )
+      )
+      const record = yield* emulator.invoke({})
+      const line = logs.find((l) => l.message.startsWith("streaming for"))
+      expect(line?.message).toBe(`streaming for ${record.requestId}`)
+      expect(Object.values(line!.annotations)).toContain(record.requestId)
     }))
 })

@@ -126,7 +126,13 @@ export const open = (options: {
 
   const end = (error?: ErrorDocument) =>
     Effect.suspend(() => {
-      if (!ended && settled === undefined) {
+      if (!ended && settled !== undefined) {
+        // Answered (or broken) before the body ended: a half-written request would hold the
+        // agent's only socket forever, so it is dropped instead of finished.
+        ended = true
+        req.destroy()
+      }
+      if (!ended) {
         ended = true
         if (error !== undefined) {
           req.addTrailers({

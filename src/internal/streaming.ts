@@ -21,9 +21,10 @@ import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberRef from "effect/FiberRef"
+import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-import type { HandlerTimeout, RuntimeApiError } from "../LambdaError.js"
-import { StreamedResponseTooLarge } from "../LambdaError.js"
+import type { HandlerTimeout } from "../LambdaError.js"
+import { RuntimeApiError, StreamedResponseTooLarge } from "../LambdaError.js"
 import type { Response, ResponseWriter, RuntimeApiService, StreamedResponse } from "../RuntimeApi.js"
 import { fromCause } from "./errorDocument.js"
 import { MAX_STREAMED_RESPONSE_BYTES } from "./protocol.js"
@@ -101,7 +102,9 @@ export const make = (api: RuntimeApiService, requestId: string): StreamedPost =>
             const cause = timeout !== undefined && Cause.isInterruptedOnly(exit.cause)
               ? Cause.fail(timeout)
               : exit.cause
-            yield* Effect.logError("Invoke Error", cause)
+            // A broken or rejected POST is the loop's to report; anything else is the function's error.
+            const fromPlatform = Option.exists(Cause.failureOption(exit.cause), (e) => e instanceof RuntimeApiError)
+            if (!fromPlatform) yield* Effect.logError("Invoke Error", cause)
             result = yield* Effect.exit(writer.end(fromCause(cause)))
           })
         ),
