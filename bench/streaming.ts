@@ -33,6 +33,8 @@ interface Sample {
   readonly ttfbMs: number
   readonly throughputMBps: number
   readonly bytes: number
+  /** CPU time of the whole process (writer and sink) during the round. */
+  readonly cpuMs: number
 }
 
 /** What the sink saw of one streamed POST. */
@@ -99,6 +101,7 @@ const runtimeRound = async (): Promise<Sample> => {
   parkedNext = undefined
   const id = `stream-${++invocationCounter}`
   const received = awaitResponse(id)
+  const cpu = process.cpuUsage()
   const startedAt = now()
   res.writeHead(200, {
     "lambda-runtime-aws-request-id": id,
@@ -108,7 +111,7 @@ const runtimeRound = async (): Promise<Sample> => {
   })
   res.end("{}")
   const { bytes, firstByteAt, lastByteAt } = await received
-  return sample(startedAt, firstByteAt, lastByteAt, bytes)
+  return sample(startedAt, firstByteAt, lastByteAt, bytes, cpu)
 }
 
 // ---- the baseline: a plain node:http chunked POST with drain handling ----
@@ -118,6 +121,7 @@ const baselineAgent = new http.Agent({ keepAlive: true, maxSockets: 1 })
 const baselineRound = async (port: number): Promise<Sample> => {
   const id = `baseline-${++invocationCounter}`
   const received = awaitResponse(id)
+  const cpu = process.cpuUsage()
   const startedAt = now()
   await new Promise<void>((resolve, reject) => {
     const req = http.request({
@@ -148,12 +152,24 @@ const baselineRound = async (port: number): Promise<Sample> => {
     pump()
   })
   const { bytes, firstByteAt, lastByteAt } = await received
-  return sample(startedAt, firstByteAt, lastByteAt, bytes)
+  return sample(startedAt, firstByteAt, lastByteAt, bytes, cpu)
 }
 
-const sample = (startedAt: number, firstByteAt: number, lastByteAt: number, bytes: number): Sample => {
+const sample = (
+  startedAt: number,
+  firstByteAt: number,
+  lastByteAt: number,
+  bytes: number,
+  cpuAtStart: NodeJS.CpuUsage
+): Sample => {
   if (bytes !== BODY_BYTES) throw new Error(`the sink received ${bytes} bytes, expected ${BODY_BYTES}`)
-  return { ttfbMs: firstByteAt - startedAt, throughputMBps: bytes / MB / ((lastByteAt - startedAt) / 1000), bytes }
+  const cpu = process.cpuUsage(cpuAtStart)
+  return {
+    ttfbMs: firstByteAt - startedAt,
+    throughputMBps: bytes / MB / ((lastByteAt - startedAt) / 1000),
+    bytes,
+    cpuMs: (cpu.user + cpu.system) / 1000
+  }
 }
 
 const median = (values: ReadonlyArray<number>) => {
@@ -191,6 +207,7 @@ const main = async () => {
   const summary = (samples: ReadonlyArray<Sample>) => ({
     throughputMBps: median(samples.map((s) => s.throughputMBps)),
     ttfbMs: median(samples.map((s) => s.ttfbMs)),
+    cpuMs: median(samples.map((s) => s.cpuMs)),
     samples
   })
   const runtimeSummary = summary(runtimeSamples)
@@ -203,10 +220,12 @@ const main = async () => {
 
   console.log(`Streaming ${fixed(BODY_BYTES / MB, 0)} MB in ${CHUNK_BYTES / 1024} KiB chunks, median of ${ROUNDS} rounds`)
   console.log("")
-  console.log("| writer | throughput (MB/s) | TTFB (ms) |")
-  console.log("|---|---:|---:|")
-  console.log(`| effect-lambda-runtime (LambdaHandler.stream) | ${fixed(runtimeSummary.throughputMBps)} | ${fixed(runtimeSummary.ttfbMs, 2)} |`)
-  console.log(`| node:http chunked POST (baseline) | ${fixed(baselineSummary.throughputMBps)} | ${fixed(baselineSummary.ttfbMs, 2)} |`)
+  console.log("| writer | throughput (MB/s) | TTFB (ms) | CPU per round (ms) |")
+  console.log("|---|---:|---:|---:|")
+  const row = (name: string, s: ReturnType<typeof summary>) =>
+    console.log(`| ${name} | ${fixed(s.throughputMBps)} | ${fixed(s.ttfbMs, 2)} | ${fixed(s.cpuMs)} |`)
+  row("effect-lambda-runtime (LambdaHandler.stream)", runtimeSummary)
+  row("node:http chunked POST (baseline)", baselineSummary)
   console.log("")
   console.log(
     `runtime / baseline throughput: ${fixed(ratio * 100)}% of medians, ${fixed(pairedRatio * 100)}% median per round (target >= 80%)`
