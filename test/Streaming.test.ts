@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Data, Deferred, Effect, Exit, Fiber, Stream } from "effect"
+import { Context, Data, Deferred, Effect, Exit, Fiber, Layer, Stream } from "effect"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import * as Emulator from "../src/Emulator.js"
@@ -408,6 +408,32 @@ describe("Streaming", () => {
         expect(yield* Deferred.isDone(released)).toBe(true)
       }))
 
+    it.scopedLive("a stream that has produced nothing by the deadline is reported with /error", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.make({ functionTimeoutMs: 700 })
+        yield* serveOn(
+          emulator,
+          LambdaRuntime.serve(LambdaHandler.stream(() => Stream.never), { ...inProcess, timeoutMargin: "200 millis" })
+        )
+        const record = yield* emulator.invoke({})
+        expect(asError(record).errorTypeHeader).toBe("Runtime.HandlerTimeout")
+        expect(record.posts.map((post) => [post.kind, post.status])).toEqual([["error", 202]])
+      }))
+
+    it.scopedLive("a first element over the limit is reported with /error", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.make()
+        yield* serveOn(
+          emulator,
+          LambdaRuntime.serve(LambdaHandler.stream(() => Stream.make(new Uint8Array(2000))), inProcess).pipe(
+            Effect.locally(maxStreamedBytes, 1000)
+          )
+        )
+        const record = yield* emulator.invoke({})
+        expect(asError(record).document.errorType).toBe("Function.ResponseSizeTooLarge")
+        expect(record.posts.map((post) => [post.kind, post.status])).toEqual([["error", 202]])
+      }))
+
     it.scopedLive("the default limit is the platform's 200 MB", () =>
       Effect.sync(() => {
         expect(P.MAX_STREAMED_RESPONSE_BYTES).toBe(200 * MB)
@@ -521,6 +547,22 @@ describe("Streaming", () => {
       yield* Deferred.await(thirdNext)
       expect(yield* Deferred.isDone(stopped)).toBe(true)
       expect(logs.find((l) => l.level === "WARN" && l.message.includes("HTTP 400 InvalidRequestID"))).toBeDefined()
+    }))
+
+  it.scopedLive("the stream uses services from the runtime's layer", () =>
+    Effect.gen(function*() {
+      class Rows extends Context.Tag("test/Rows")<Rows, { readonly page: (n: number) => Effect.Effect<string> }>() {}
+      const emulator = yield* Emulator.make()
+      yield* serveOn(
+        emulator,
+        LambdaRuntime.serve(
+          LambdaHandler.stream(() =>
+            Stream.range(1, 3).pipe(Stream.mapEffect((n) => Effect.flatMap(Rows, (rows) => rows.page(n))))
+          ),
+          { ...inProcess, layer: Layer.succeed(Rows, { page: (n) => Effect.succeed(`page ${n};`) }) }
+        )
+      )
+      expect(asResponse(yield* emulator.invoke({})).text).toBe("page 1;page 2;page 3;")
     }))
 
   it.scopedLive("the stream runs with the request id annotation and LambdaContext", () =>
