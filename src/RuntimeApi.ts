@@ -94,7 +94,7 @@ export type Response = BufferedResponse | StreamedResponse
  * @category models
  */
 export interface ResponseWriter {
-  /** Queues one chunk; `false` when the connection's buffer is full (await `drained`). */
+  /** Queues one chunk; `false` when enough is buffered that the caller should await `drained`. */
   readonly write: (chunk: Uint8Array | string) => boolean
   /**
    * Completes when the buffer has drained. Fails when the connection broke or the platform

@@ -18,6 +18,13 @@ export type CheckAnswer = (
   body: Buffer
 ) => Effect.Effect<void, RuntimeApiError>
 
+/**
+ * How much the writer lets Node buffer before it waits for `drain`. Node's own mark (16 KiB)
+ * is below one typical chunk, which would make every write a wait; `ClientRequest` takes no
+ * `highWaterMark` option, so the writer applies its own.
+ */
+const BUFFER_LIMIT = 1024 * 1024
+
 /** Header values must be single-line latin1. */
 const headerSafe = (text: string) => text.replace(/[^\x20-\x7e]/g, "?")
 
@@ -99,7 +106,7 @@ export const open = (options: {
 
   const drained: Effect.Effect<void, RuntimeApiError> = Effect.suspend(() => {
     if (settled !== undefined) return settled
-    if (!req.writableNeedDrain) return Effect.void
+    if (!req.writableNeedDrain || req.writableLength < BUFFER_LIMIT) return Effect.void
     return Effect.async<void, RuntimeApiError>((resume) => {
       const onDrain = () => {
         stop()
@@ -146,7 +153,11 @@ export const open = (options: {
     })
 
   return {
-    write: (chunk) => settled === undefined ? req.write(chunk) : false,
+    write: (chunk) => {
+      if (settled !== undefined) return false
+      req.write(chunk)
+      return req.writableLength < BUFFER_LIMIT
+    },
     drained,
     end
   }

@@ -62,8 +62,8 @@ export const make = (api: RuntimeApiService, requestId: string): StreamedPost =>
     })
     const writeAll = (items: ReadonlyArray<Uint8Array | string>) => {
       let i = 0
-      // Synchronous while the connection takes more; it suspends on `drained` only, so a slow
-      // reader stops the stream from being pulled and memory stays at one socket buffer.
+      // Synchronous while the writer takes more; it suspends on `drained` only, so a slow
+      // reader stops the stream from being pulled and memory stays at the writer's buffer limit.
       const loop: Effect.Effect<void, RuntimeApiError | StreamedResponseTooLarge> = Effect.suspend(() => {
         while (i < items.length) {
           const item = items[i]!
