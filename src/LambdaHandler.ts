@@ -160,9 +160,7 @@ export const json = <EA, OA, E, R, EI = EA, OI = OA>(
   handler: Handler<EA, OA, E, R>,
   options: JsonOptions<EA, EI, OA, OI> = {}
 ): LambdaHandler<E | UnmarshalError | MarshalError, R> => {
-  const decode = options.event === undefined
-    ? (u: unknown) => Effect.succeed(u as EA)
-    : schemaStep(Schema.decodeUnknown(options.event), (detail, cause) => new UnmarshalError({ detail, cause }))
+  const decode = eventDecoder(options.event)
   const encode = options.output === undefined
     ? (a: OA) => Effect.succeed<unknown>(a)
     : schemaStep(Schema.encode(options.output), (detail, cause) => new MarshalError({ detail, cause }))
