@@ -15,6 +15,14 @@
  * asks for the next invocation. Every invocation is recorded with precise timestamps, so tests
  * can assert what happened after the response was posted.
  *
+ * Streamed responses also reach the invoke caller live, chunk by chunk, with the caller's read
+ * pace passed back to the runtime (a slow reader slows the stream). With the HTTP integration
+ * content type the prelude becomes the caller's status line, headers and `Set-Cookie` lines; an
+ * error reported in the stream's trailers after the first byte ends the caller's chunked body
+ * with `X-Amz-Function-Error`, `Lambda-Runtime-Function-Error-Type` and
+ * `Lambda-Runtime-Function-Error-Body` trailers. A stream still open at the deadline is cut:
+ * the runtime's POST is answered `400` and its connection closed, and the invocation times out.
+ *
  * @example
  * ```ts
  * import { Effect } from "effect"
@@ -107,10 +115,42 @@ export interface RecordedError {
 }
 
 /**
+ * A body in the HTTP integration format (`application/vnd.awslambda.http-integration-response`),
+ * decoded the way a Function URL does: the JSON prelude's status, headers and cookies, and the
+ * bytes after the eight NUL delimiter. `Invalid` when there was no delimiter or no JSON prelude.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type HttpIntegrationResponse =
+  | {
+    readonly _tag: "Decoded"
+    readonly statusCode: number
+    readonly headers: Readonly<Record<string, string>>
+    readonly cookies: ReadonlyArray<string>
+    readonly body: Uint8Array
+  }
+  | { readonly _tag: "Invalid"; readonly reason: string }
+
+/**
+ * How far a streamed `/response` has got: bytes and chunks received so far and when the first
+ * byte arrived.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StreamProgress {
+  readonly bytes: number
+  readonly chunks: number
+  readonly firstByteAt: number | undefined
+}
+
+/**
  * How an invocation ended.
  *
  * - `Response`: a `/response` was accepted; for a streamed one `streaming` is `true` and the trailers
- *   (if any) are kept.
+ *   (if any) are kept. With the HTTP integration content type, `http` is the decoded prelude and
+ *   the body after the eight NUL bytes (or the reason the prelude could not be decoded).
  * - `Error`: an `/error` was accepted, or a stream ended with a non-empty
  *   `Lambda-Runtime-Function-Error-Type` trailer (then `document` is the decoded
  *   `Lambda-Runtime-Function-Error-Body` and `streamedBody` what was streamed before), or the
@@ -132,6 +172,7 @@ export type InvocationOutcome =
     readonly contentType?: string
     readonly streaming: boolean
     readonly trailers?: Readonly<Record<string, string>>
+    readonly http?: HttpIntegrationResponse
   }
   | {
     readonly _tag: "Error"
@@ -226,6 +267,8 @@ export interface RuntimeExit {
  *   waits until the n-th (1-based) `GET /next` has arrived and returns its arrival time.
  * - `initError`, `awaitInitError`: the `/init/error` document.
  * - `extensions`: registered extensions.
+ * - `awaitFirstByte(requestId)`: waits for the first body byte of that invocation's `/response`
+ *   and returns its arrival time; `streamProgress(requestId)` reads how much has arrived so far.
  * - `runtimeExited`: tells the emulator that the runtime process exited. The current invocation
  *   (and, during init, the queued ones) fail with `Runtime.ExitError`, and the emulator expects a
  *   fresh init from the next runtime.
@@ -245,6 +288,8 @@ export interface EmulatorService {
   readonly initError: Effect.Effect<Option.Option<RecordedError>>
   readonly awaitInitError: Effect.Effect<RecordedError>
   readonly extensions: Effect.Effect<ReadonlyArray<RegisteredExtension>>
+  readonly awaitFirstByte: (requestId: string) => Effect.Effect<number>
+  readonly streamProgress: (requestId: string) => Effect.Effect<StreamProgress>
   readonly runtimeExited: (exit: RuntimeExit) => Effect.Effect<void>
 }
 

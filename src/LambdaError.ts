@@ -62,6 +62,28 @@ export const responseTooLarge = (size: number): ResponseTooLarge =>
   new ResponseTooLarge({ size, limit: MAX_BUFFERED_RESPONSE_BYTES })
 
 /**
+ * A streamed response grew past the platform's limit for streams (200 MB). The chunk that
+ * would have crossed the limit is not written; the stream is interrupted (its finalizers run)
+ * and the body ends with error trailers of type `Function.ResponseSizeTooLarge`, or, when not
+ * a byte had been written yet, `/error` is posted instead.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class StreamedResponseTooLarge extends Data.TaggedError("StreamedResponseTooLarge")<{
+  /** Bytes written (or, before the first byte, about to be written) including the offending chunk. */
+  readonly size: number
+  readonly limit: number
+}> {
+  /** @since 0.1.0 */
+  readonly errorType = errorTypes.responseTooLarge
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `Streamed response size (at least ${this.size} bytes) exceeded maximum allowed payload size (${this.limit} bytes).`
+  }
+}
+
+/**
  * The event could not be read: its body is not JSON, or it does not match the handler's
  * event Schema (the message names the path that failed). Reported as `Runtime.UnmarshalError`.
  *

@@ -5,12 +5,14 @@
  *
  * @since 0.1.0
  */
+import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
-import { contentTypes } from "./internal/protocol.js"
+import * as Stream from "effect/Stream"
+import { contentTypes, HTTP_PRELUDE_DELIMITER_LENGTH } from "./internal/protocol.js"
 import type { LambdaContext } from "./LambdaContext.js"
 import { MarshalError, UnmarshalError } from "./LambdaError.js"
 import type { Invocation, Response } from "./RuntimeApi.js"
@@ -158,9 +160,7 @@ export const json = <EA, OA, E, R, EI = EA, OI = OA>(
   handler: Handler<EA, OA, E, R>,
   options: JsonOptions<EA, EI, OA, OI> = {}
 ): LambdaHandler<E | UnmarshalError | MarshalError, R> => {
-  const decode = options.event === undefined
-    ? (u: unknown) => Effect.succeed(u as EA)
-    : schemaStep(Schema.decodeUnknown(options.event), (detail, cause) => new UnmarshalError({ detail, cause }))
+  const decode = eventDecoder(options.event)
   const encode = options.output === undefined
     ? (a: OA) => Effect.succeed<unknown>(a)
     : schemaStep(Schema.encode(options.output), (detail, cause) => new MarshalError({ detail, cause }))
@@ -181,3 +181,212 @@ const schemaStep = <I, O, Err>(
 ) =>
 (input: I): Effect.Effect<O, Err> =>
   Effect.mapError(run(input), (error) => toError(ParseResult.TreeFormatter.formatErrorSync(error), error))
+
+/**
+ * A streamed response with an explicit content type, for the {@link raw} form. The stream's
+ * requirements must be provided already (the {@link stream} form does that for you).
+ *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { LambdaHandler } from "effect-lambda-runtime"
+ *
+ * const handler = LambdaHandler.raw(() =>
+ *   Effect.succeed(LambdaHandler.streamed(Stream.make("a,b\n", "1,2\n"), "text/csv"))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const streamed = <E>(
+  body: Stream.Stream<Uint8Array | string, E>,
+  contentType: string = contentTypes.octetStream
+): Response => ({ _tag: "Streamed", stream: body, contentType })
+
+/**
+ * What a streaming handler returns: the body as a Stream, or an Effect that produces it (to
+ * do some work, or fail with `/error`, before anything is streamed).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type StreamResult<A, E, R, E2, R2> =
+  | Stream.Stream<A, E, R>
+  | Effect.Effect<Stream.Stream<A, E, R>, E2, R2>
+
+/**
+ * Options of the streaming handler forms.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StreamOptions<EA, EI> {
+  /** The content type of the streamed body. Default `application/octet-stream`. */
+  readonly contentType?: string | undefined
+  /** Decodes the parsed event; a mismatch fails with `Runtime.UnmarshalError` naming the path. */
+  readonly event?: Schema.Schema<EA, EI, never> | undefined
+}
+
+const isStream = (u: unknown): u is Stream.Stream<unknown, unknown, unknown> =>
+  Predicate.hasProperty(u, Stream.StreamTypeId)
+
+const eventDecoder = <EA, EI>(schema: Schema.Schema<EA, EI, never> | undefined) =>
+  schema === undefined
+    ? (u: unknown) => Effect.succeed(u as EA)
+    : schemaStep(Schema.decodeUnknown(schema), (detail, cause) => new UnmarshalError({ detail, cause }))
+
+/**
+ * The streaming form: the event is parsed as JSON (and decoded with `event` when given) and
+ * the handler returns the body as a `Stream` of bytes or strings (strings are sent as UTF-8).
+ * Each element is written to the Runtime API as it is produced, so the caller receives the
+ * first byte while the rest is still being made (Function URLs in `RESPONSE_STREAM` mode,
+ * `InvokeWithResponseStream`, API Gateway streaming integrations).
+ *
+ * The stream runs in the handler's fiber with its services, `LambdaContext` and the deadline:
+ * a stream still open at `deadline - timeoutMargin` is interrupted (its finalizers run) and
+ * ends with a `Runtime.HandlerTimeout` error trailer. A failure before the first byte posts
+ * `/error`; after it, the body ends with the error trailers. Streams are capped at 200 MB.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schedule, Stream } from "effect"
+ * import { LambdaHandler, LambdaRuntime } from "effect-lambda-runtime"
+ *
+ * const ticks = LambdaHandler.stream(
+ *   (event: { readonly count: number }) =>
+ *     Stream.range(1, event.count).pipe(
+ *       Stream.schedule(Schedule.spaced("100 millis")),
+ *       Stream.map((n) => `data: tick ${n}\n\n`)
+ *     ),
+ *   { contentType: "text/event-stream" }
+ * )
+ *
+ * LambdaRuntime.run(ticks)
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const stream = <EA, E = never, R = never, E2 = never, R2 = never, EI = EA>(
+  handler: (event: EA, context: LambdaContext) => StreamResult<Uint8Array | string, E, R, E2, R2>,
+  options: StreamOptions<EA, EI> = {}
+): LambdaHandler<E | E2 | UnmarshalError, R | R2> => {
+  const decode = eventDecoder(options.event)
+  const contentType = options.contentType ?? contentTypes.octetStream
+  return raw((invocation, context) =>
+    parseJson(invocation.body).pipe(
+      Effect.flatMap(decode),
+      Effect.flatMap((event) => {
+        const result = handler(event, context)
+        return isStream(result) ? Effect.succeed(result) : result
+      }),
+      // The loop consumes the stream in this same fiber; providing the captured context here
+      // is only what erases `R` from the response type.
+      Effect.flatMap((body) =>
+        Effect.map(Effect.context<R>(), (services) => streamed(Stream.provideContext(body, services), contentType))
+      )
+    )
+  )
+}
+
+/**
+ * An HTTP response for a Function URL or an API Gateway streaming integration: status,
+ * headers and cookies (`Set-Cookie` values) go into the JSON prelude, the body is streamed.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface HttpStreamResponse<E = never, R = never> {
+  /** Default 200. */
+  readonly statusCode?: number | undefined
+  readonly headers?: Readonly<Record<string, string>> | undefined
+  readonly cookies?: ReadonlyArray<string> | undefined
+  /** Default: an empty body. */
+  readonly body?: Stream.Stream<Uint8Array | string, E, R> | undefined
+}
+
+const encoder = new TextEncoder()
+
+/**
+ * The prelude of an HTTP integration response: the JSON object with `statusCode`, `headers`
+ * and `cookies`, followed by the eight NUL bytes that separate it from the body.
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const httpPrelude = (response: Omit<HttpStreamResponse<unknown, unknown>, "body">): Uint8Array => {
+  const prelude: { statusCode: number; headers?: Readonly<Record<string, string>>; cookies?: ReadonlyArray<string> } = {
+    statusCode: response.statusCode ?? 200
+  }
+  if (response.headers !== undefined) prelude.headers = response.headers
+  if (response.cookies !== undefined && response.cookies.length > 0) prelude.cookies = response.cookies
+  // JSON.stringify escapes U+0000, so the prelude itself can never contain the delimiter.
+  const json = encoder.encode(JSON.stringify(prelude))
+  const bytes = new Uint8Array(json.byteLength + HTTP_PRELUDE_DELIMITER_LENGTH)
+  bytes.set(json)
+  return bytes
+}
+
+/**
+ * The body of an HTTP integration response as one stream: prelude, delimiter, then the body.
+ * The prelude is emitted with the body's first non-empty element (or alone when the body is
+ * empty), so a body that fails before producing anything is still reported with `/error`.
+ * Send it with content type `application/vnd.awslambda.http-integration-response`; the
+ * {@link httpStream} form does both.
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const httpIntegrationBody = <E, R>(response: HttpStreamResponse<E, R>): Stream.Stream<Uint8Array | string, E, R> =>
+  Stream.suspend(() => {
+    const prelude = httpPrelude(response)
+    let sent = false
+    const nonEmpty = (item: Uint8Array | string) => typeof item === "string" ? item.length > 0 : item.byteLength > 0
+    const body = (response.body ?? Stream.empty).pipe(
+      Stream.mapChunks((chunk) => {
+        if (sent || !Chunk.some(chunk, nonEmpty)) return chunk
+        sent = true
+        return Chunk.prepend(chunk, prelude)
+      })
+    )
+    return Stream.concat(body, Stream.suspend(() => sent ? Stream.empty : Stream.succeed(prelude)))
+  })
+
+/**
+ * The HTTP streaming form for Function URLs (`RESPONSE_STREAM` invoke mode) and API Gateway
+ * streaming integrations: the handler returns the status, headers, cookies and a body Stream,
+ * and the runtime streams them in the HTTP integration format (JSON prelude, eight NUL bytes,
+ * body). The prelude is sent even when the body is empty.
+ *
+ * @example
+ * ```ts
+ * import { Stream } from "effect"
+ * import { LambdaHandler, LambdaRuntime } from "effect-lambda-runtime"
+ *
+ * LambdaRuntime.run(
+ *   LambdaHandler.httpStream(() => ({
+ *     statusCode: 200,
+ *     headers: { "content-type": "text/html" },
+ *     cookies: ["session=abc; Path=/; HttpOnly"],
+ *     body: Stream.make("<h1>Hello</h1>", "<p>streamed</p>")
+ *   }))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const httpStream = <EA, E = never, R = never, E2 = never, R2 = never, EI = EA>(
+  handler: (
+    event: EA,
+    context: LambdaContext
+  ) => HttpStreamResponse<E, R> | Effect.Effect<HttpStreamResponse<E, R>, E2, R2>,
+  options: Omit<StreamOptions<EA, EI>, "contentType"> = {}
+): LambdaHandler<E | E2 | UnmarshalError, R | R2> =>
+  stream((event: EA, context) => {
+    const result = handler(event, context)
+    return Effect.isEffect(result)
+      ? Effect.map(result, httpIntegrationBody)
+      : Effect.succeed(httpIntegrationBody(result))
+  }, { ...options, contentType: contentTypes.httpIntegration })

@@ -9,6 +9,7 @@ import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
+import type * as Stream from "effect/Stream"
 import * as internal from "./internal/runtimeApiClient.js"
 import type { ErrorDocument } from "./internal/protocol.js"
 import type { RuntimeApiError } from "./LambdaError.js"
@@ -58,13 +59,54 @@ export interface BufferedResponse {
 }
 
 /**
- * What a handler hands back to the loop. Buffered today; the response primitive that
- * streaming extends.
+ * A response body produced over time (streaming response mode). The runtime opens the
+ * `/response` POST when the stream emits its first byte and writes every element as it comes,
+ * waiting whenever the connection is not ready for more, so a slow reader slows the stream.
+ * The stream runs in the handler's fiber: the invocation deadline interrupts it, and its
+ * requirements must already be provided (the handler forms in `LambdaHandler` do that).
+ *
+ * A failure before the first byte posts `/error`; a failure after it ends the body with the
+ * `Lambda-Runtime-Function-Error-Type` and `Lambda-Runtime-Function-Error-Body` trailers.
  *
  * @since 0.1.0
  * @category models
  */
-export type Response = BufferedResponse
+export interface StreamedResponse {
+  readonly _tag: "Streamed"
+  readonly stream: Stream.Stream<Uint8Array | string, unknown>
+  readonly contentType: string
+}
+
+/**
+ * What a handler hands back to the loop: a complete body, or a stream.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Response = BufferedResponse | StreamedResponse
+
+/**
+ * The open body of a streaming `/response` POST (chunked transfer encoding, error trailers
+ * announced). Writes are synchronous and report whether the connection wants more; the
+ * writer of a stream waits for {@link ResponseWriter.drained} when it does not.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ResponseWriter {
+  /** Queues one chunk; `false` when enough is buffered that the caller should await `drained`. */
+  readonly write: (chunk: Uint8Array | string) => boolean
+  /**
+   * Completes when the buffer has drained. Fails when the connection broke or the platform
+   * answered before the body ended (it no longer reads it).
+   */
+  readonly drained: Effect.Effect<void, RuntimeApiError>
+  /**
+   * Ends the body, with the two error trailers when `error` is given, and waits for the
+   * platform's answer (`202` even when the trailers report an error).
+   */
+  readonly end: (error?: ErrorDocument) => Effect.Effect<void, RuntimeApiError>
+}
 
 /**
  * The Runtime API operations a runtime needs. Every method fails with a
@@ -77,8 +119,13 @@ export type Response = BufferedResponse
 export interface RuntimeApiService {
   /** `GET /next`: a long poll, never timed out on the client side. */
   readonly next: Effect.Effect<Invocation, RuntimeApiError>
-  /** `POST /invocation/{id}/response`. */
-  readonly respond: (requestId: string, response: Response) => Effect.Effect<void, RuntimeApiError>
+  /** `POST /invocation/{id}/response` with a complete body. */
+  readonly respond: (requestId: string, response: BufferedResponse) => Effect.Effect<void, RuntimeApiError>
+  /**
+   * Opens `POST /invocation/{id}/response` in streaming mode and returns its body writer. The
+   * headers go out at once; the platform answers only after {@link ResponseWriter.end}.
+   */
+  readonly streamResponse: (requestId: string, contentType: string) => Effect.Effect<ResponseWriter>
   /** `POST /invocation/{id}/error` with the `Lambda-Runtime-Function-Error-Type` header. */
   readonly fail: (requestId: string, error: ErrorDocument) => Effect.Effect<void, RuntimeApiError>
   /** `POST /init/error`, before the first `/next`. */

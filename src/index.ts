@@ -19,7 +19,8 @@ export * as LambdaRuntime from "./LambdaRuntime.js"
 export { LambdaContext } from "./LambdaContext.js"
 
 /**
- * Handler forms: JSON with optional Schemas, raw bytes.
+ * Handler forms: JSON with optional Schemas, raw bytes, streamed responses (`stream`,
+ * `httpStream` for Function URLs and API Gateway).
  *
  * @since 0.1.0
  */

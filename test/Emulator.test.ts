@@ -1,47 +1,10 @@
 import { describe, expect, it, layer } from "@effect/vitest"
-import { Effect, Exit, Fiber, Option } from "effect"
+import { Deferred, Effect, Exit, Fiber, Option } from "effect"
 import * as http from "node:http"
 import * as Emulator from "../src/Emulator.js"
 import * as P from "../src/internal/protocol.js"
-
-interface Reply {
-  readonly status: number
-  readonly headers: http.IncomingHttpHeaders
-  readonly text: string
-}
-
-interface RequestOptions {
-  readonly headers?: Record<string, string>
-  readonly body?: string | Uint8Array
-  /** Sent with chunked transfer encoding, one write each. */
-  readonly chunks?: ReadonlyArray<string>
-  readonly trailers?: Record<string, string>
-}
-
-/** A plain `node:http` request on its own connection; interrupting it destroys the socket. */
-const request = (host: string, method: string, path: string, options: RequestOptions = {}) =>
-  Effect.async<Reply>((resume) => {
-    const [hostname, port] = host.split(":")
-    const req = http.request(
-      { host: hostname, port: Number(port), method, path, headers: options.headers, agent: false },
-      (res) => {
-        const chunks: Array<Buffer> = []
-        res.on("data", (chunk: Buffer) => chunks.push(chunk))
-        res.on("end", () =>
-          resume(Effect.succeed({ status: res.statusCode!, headers: res.headers, text: Buffer.concat(chunks).toString() })))
-        res.on("error", (error) => resume(Effect.die(error)))
-      }
-    )
-    req.on("error", (error) => resume(Effect.die(error)))
-    if (options.chunks !== undefined) {
-      for (const chunk of options.chunks) req.write(chunk)
-      if (options.trailers !== undefined) req.addTrailers(options.trailers)
-    } else if (options.body !== undefined) {
-      req.write(options.body)
-    }
-    req.end()
-    return Effect.sync(() => req.destroy())
-  })
+import type { Reply, RequestOptions } from "./support.js"
+import { request } from "./support.js"
 
 const next = (emulator: Emulator.EmulatorService) => request(emulator.host, "GET", P.paths.next)
 const respond = (emulator: Emulator.EmulatorService, requestId: string, options: RequestOptions = {}) =>
@@ -51,6 +14,47 @@ const postError = (emulator: Emulator.EmulatorService, requestId: string, option
 const json = (reply: Reply): unknown => JSON.parse(reply.text)
 const recordOf = (emulator: Emulator.EmulatorService, requestId: string) =>
   Effect.map(emulator.invocations, (all) => all.find((record) => record.requestId === requestId)!)
+
+/**
+ * A streaming `/response` left open: the test writes chunks when it wants and may never end it.
+ * `answer` is the emulator's status code.
+ */
+const openStream = (emulator: Emulator.EmulatorService, requestId: string, contentType = "text/plain") =>
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      const [host, port] = emulator.host.split(":")
+      const answer = Deferred.unsafeMake<number>(undefined as never)
+      const req = http.request({
+        host,
+        port: Number(port),
+        method: "POST",
+        path: P.paths.response(requestId),
+        agent: false,
+        headers: {
+          "lambda-runtime-function-response-mode": "streaming",
+          "content-type": contentType,
+          "transfer-encoding": "chunked",
+          "trailer": P.ERROR_TRAILERS
+        }
+      }, (res) => {
+        res.resume()
+        Deferred.unsafeDone(answer, Exit.succeed(res.statusCode!))
+      })
+      req.on("error", () => {})
+      req.flushHeaders()
+      return { req, write: (chunk: string | Uint8Array) => Effect.sync(() => req.write(chunk)), answer: Deferred.await(answer) }
+    }),
+    ({ req }) => Effect.sync(() => req.destroy())
+  )
+
+/** An emulator whose one invocation has been taken with `/next`, as a runtime would. */
+const taken = (options?: Emulator.EmulatorOptions) =>
+  Effect.gen(function*() {
+    const emulator = yield* Emulator.make(options)
+    const pending = yield* emulator.enqueue({})
+    yield* next(emulator)
+    return { emulator, pending }
+  })
 
 const errorDocument = { errorType: "Error", errorMessage: "boom", stackTrace: [] }
 
@@ -117,9 +121,7 @@ describe("Emulator", () => {
   describe("results", () => {
     it.scoped("accepts one result: 202, 400 InvalidRequestID for another id, 403 for a second post", () =>
       Effect.gen(function*() {
-        const emulator = yield* Emulator.make()
-        const pending = yield* emulator.enqueue({})
-        yield* next(emulator)
+        const { emulator, pending } = yield* taken()
         const wrongId = yield* respond(emulator, "not-the-current-id", { body: "{}" })
         expect(wrongId.status).toBe(400)
         expect(json(wrongId)).toEqual({ errorMessage: "Invalid request ID", errorType: "InvalidRequestID" })
@@ -144,9 +146,7 @@ describe("Emulator", () => {
 
     it.scoped("records /error with its error type header and JSON document", () =>
       Effect.gen(function*() {
-        const emulator = yield* Emulator.make()
-        const pending = yield* emulator.enqueue({})
-        yield* next(emulator)
+        const { emulator, pending } = yield* taken()
         const reply = yield* postError(emulator, pending.requestId, {
           body: JSON.stringify(errorDocument),
           headers: { "content-type": "application/json", "lambda-runtime-function-error-type": "Runtime.HandlerError" }
@@ -162,9 +162,7 @@ describe("Emulator", () => {
 
     it.scoped("refuses a buffered response over 6,291,556 bytes with 413 and fails the invocation", () =>
       Effect.gen(function*() {
-        const emulator = yield* Emulator.make()
-        const pending = yield* emulator.enqueue({})
-        yield* next(emulator)
+        const { emulator, pending } = yield* taken()
         const reply = yield* respond(emulator, pending.requestId, {
           body: Buffer.alloc(P.MAX_BUFFERED_RESPONSE_BYTES + 1, "x")
         })
@@ -180,9 +178,7 @@ describe("Emulator", () => {
 
     it.scoped("accepts exactly 6,291,556 bytes", () =>
       Effect.gen(function*() {
-        const emulator = yield* Emulator.make()
-        const pending = yield* emulator.enqueue({})
-        yield* next(emulator)
+        const { emulator, pending } = yield* taken()
         const reply = yield* respond(emulator, pending.requestId, { body: Buffer.alloc(P.MAX_BUFFERED_RESPONSE_BYTES, "x") })
         expect(reply.status).toBe(202)
         const outcome = (yield* pending.result).outcome
@@ -191,9 +187,7 @@ describe("Emulator", () => {
 
     it.scoped("records a streamed response and its first and last byte", () =>
       Effect.gen(function*() {
-        const emulator = yield* Emulator.make()
-        const pending = yield* emulator.enqueue({})
-        yield* next(emulator)
+        const { emulator, pending } = yield* taken()
         const reply = yield* respond(emulator, pending.requestId, {
           headers: { "lambda-runtime-function-response-mode": "streaming", "content-type": "text/plain" },
           chunks: ["hello ", "world"]
@@ -207,9 +201,7 @@ describe("Emulator", () => {
 
     it.scoped("decodes the error trailers of a stream and fails the invocation", () =>
       Effect.gen(function*() {
-        const emulator = yield* Emulator.make()
-        const pending = yield* emulator.enqueue({})
-        yield* next(emulator)
+        const { emulator, pending } = yield* taken()
         const reply = yield* respond(emulator, pending.requestId, {
           headers: {
             "lambda-runtime-function-response-mode": "streaming",
@@ -230,9 +222,7 @@ describe("Emulator", () => {
 
     it.scoped("rejects any response mode but streaming with 400 InvalidFunctionResponseMode", () =>
       Effect.gen(function*() {
-        const emulator = yield* Emulator.make()
-        const pending = yield* emulator.enqueue({})
-        yield* next(emulator)
+        const { emulator, pending } = yield* taken()
         const reply = yield* respond(emulator, pending.requestId, {
           headers: { "lambda-runtime-function-response-mode": "buffered" },
           body: "{}"
@@ -243,6 +233,75 @@ describe("Emulator", () => {
           _tag: "Error",
           errorTypeHeader: "Runtime.InvalidResponseModeHeader"
         })
+      }))
+  })
+
+  describe("streaming", () => {
+    it.scoped("passes a streamed /response on to the invoke caller as it arrives", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.make()
+        const poll = yield* Effect.fork(next(emulator))
+        yield* emulator.awaitNextRequest(1)
+        const first = yield* Deferred.make<string>()
+        const invoke = yield* Effect.fork(request(emulator.host, "POST", P.paths.invoke, {
+          body: "{}",
+          onData: (chunk) => Deferred.unsafeDone(first, Exit.succeed(chunk.toString()))
+        }))
+        const requestId = (yield* Fiber.join(poll)).headers[P.headers.requestId] as string
+        const stream = yield* openStream(emulator, requestId, "text/event-stream")
+        yield* stream.write("data: one\n\n")
+        // the caller has the first event while the runtime's POST is still open
+        expect(yield* Deferred.await(first)).toBe("data: one\n\n")
+        expect(yield* emulator.awaitFirstByte(requestId)).toBeGreaterThan(0)
+        yield* stream.write("data: two\n\n")
+        yield* Effect.sync(() => stream.req.end())
+        expect(yield* stream.answer).toBe(202)
+        const reply = yield* Fiber.join(invoke)
+        expect(reply.headers).toMatchObject({ "content-type": "text/event-stream", "x-amzn-requestid": requestId })
+        expect(reply.text).toBe("data: one\n\ndata: two\n\n")
+        expect(yield* emulator.streamProgress(requestId)).toMatchObject({ bytes: 22 })
+      }))
+
+    it.scoped("cuts a stream still open at the deadline: 400 to the runtime, a timeout trailer to the caller", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.make({ functionTimeoutMs: 300 })
+        const poll = yield* Effect.fork(next(emulator))
+        yield* emulator.awaitNextRequest(1)
+        const invoke = yield* Effect.fork(request(emulator.host, "POST", P.paths.invoke, { body: "{}" }))
+        const requestId = (yield* Fiber.join(poll)).headers[P.headers.requestId] as string
+        const stream = yield* openStream(emulator, requestId)
+        yield* stream.write("partial")
+        expect(yield* stream.answer).toBe(400)
+        const reply = yield* Fiber.join(invoke)
+        expect(reply.text).toBe("partial")
+        expect(reply.trailers["x-amz-function-error"]).toBe("Unhandled")
+        expect(reply.trailers["lambda-runtime-function-error-type"]).toBe("Sandbox.Timedout")
+        const record = yield* recordOf(emulator, requestId)
+        expect(record.outcome).toEqual({ _tag: "Timeout", message: "Task timed out after 0.30 seconds" })
+        expect(record.posts.map(({ kind, status }) => ({ kind, status }))).toEqual([{ kind: "response", status: 400 }])
+      }))
+
+    it.scoped("decodes the HTTP integration prelude; a body without the delimiter is recorded as invalid", () =>
+      Effect.gen(function*() {
+        const { emulator, pending } = yield* taken()
+        yield* respond(emulator, pending.requestId, {
+          headers: {
+            "lambda-runtime-function-response-mode": "streaming",
+            "content-type": P.contentTypes.httpIntegration
+          },
+          chunks: [`{"statusCode":201,"headers":{"x":"1"},"cookies":["a=1"]}`, "\u0000".repeat(8), "body"]
+        })
+        const outcome = (yield* pending.result).outcome
+        const http = outcome?._tag === "Response" ? outcome.http : undefined
+        expect(http).toMatchObject({ _tag: "Decoded", statusCode: 201, headers: { x: "1" }, cookies: ["a=1"] })
+        expect(http?._tag === "Decoded" && Buffer.from(http.body).toString()).toBe("body")
+        const other = yield* taken()
+        yield* respond(other.emulator, other.pending.requestId, {
+          headers: { "lambda-runtime-function-response-mode": "streaming", "content-type": P.contentTypes.httpIntegration },
+          chunks: [`{"statusCode":200}`]
+        })
+        const invalid = (yield* other.pending.result).outcome
+        expect(invalid?._tag === "Response" && invalid.http?._tag).toBe("Invalid")
       }))
   })
 
@@ -282,9 +341,7 @@ describe("Emulator", () => {
   describe("deadline", () => {
     it.scoped("times the invocation out at its deadline and rejects late posts", () =>
       Effect.gen(function*() {
-        const emulator = yield* Emulator.make({ functionTimeoutMs: 200 })
-        const pending = yield* emulator.enqueue({})
-        yield* next(emulator)
+        const { emulator, pending } = yield* taken({ functionTimeoutMs: 200 })
         const record = yield* pending.result
         expect(record.outcome).toEqual({ _tag: "Timeout", message: "Task timed out after 0.20 seconds" })
         expect(record.resultAt!).toBeGreaterThanOrEqual(record.deadlineMs)

@@ -96,3 +96,60 @@ export const invocationHeaders = (requestId: string, deadlineInMs = 3000) => ({
   "lambda-runtime-invoked-function-arn": "arn:aws:lambda:us-east-1:123456789012:function:test-fn",
   "content-type": "application/json"
 })
+
+export interface Reply {
+  readonly status: number
+  readonly headers: http.IncomingHttpHeaders
+  readonly body: Buffer
+  readonly text: string
+  readonly trailers: Record<string, string | undefined>
+}
+
+export interface RequestOptions {
+  readonly headers?: Record<string, string>
+  readonly body?: string | Uint8Array
+  /** Sent with chunked transfer encoding, one write each. */
+  readonly chunks?: ReadonlyArray<string>
+  readonly trailers?: Record<string, string>
+  /** Called with the answer's head, before its body. */
+  readonly onResponse?: (res: http.IncomingMessage) => void
+  /** Called with every chunk of the answer's body as it arrives. */
+  readonly onData?: (chunk: Buffer, res: http.IncomingMessage) => void
+}
+
+/** A plain `node:http` request on its own connection; interrupting it destroys the socket. */
+export const request = (host: string, method: string, path: string, options: RequestOptions = {}) =>
+  Effect.async<Reply>((resume) => {
+    const [hostname, port] = host.split(":")
+    const req = http.request(
+      { host: hostname, port: Number(port), method, path, headers: options.headers, agent: false },
+      (res) => {
+        options.onResponse?.(res)
+        const chunks: Array<Buffer> = []
+        res.on("data", (chunk: Buffer) => {
+          chunks.push(chunk)
+          options.onData?.(chunk, res)
+        })
+        res.on("end", () => {
+          const body = Buffer.concat(chunks)
+          resume(Effect.succeed({
+            status: res.statusCode!,
+            headers: res.headers,
+            body,
+            text: body.toString(),
+            trailers: { ...res.trailers }
+          }))
+        })
+        res.on("error", (error) => resume(Effect.die(error)))
+      }
+    )
+    req.on("error", (error) => resume(Effect.die(error)))
+    if (options.chunks !== undefined) {
+      for (const chunk of options.chunks) req.write(chunk)
+      if (options.trailers !== undefined) req.addTrailers(options.trailers)
+    } else if (options.body !== undefined) {
+      req.write(options.body)
+    }
+    req.end()
+    return Effect.sync(() => req.destroy())
+  })

@@ -130,9 +130,22 @@ const describeOutcome = (record: Emulator.InvocationRecord): string => {
     case undefined:
       return "(no outcome)"
     case "Response":
+      if (outcome.http?._tag === "Decoded") {
+        const { body, cookies, headers, statusCode } = outcome.http
+        const lines = [
+          `HTTP ${statusCode}`,
+          ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+          ...cookies.map((cookie) => `set-cookie: ${cookie}`)
+        ]
+        return `${lines.join("\n")}\n\n${Buffer.from(body).toString("utf8")}`
+      }
       return `${outcome.text}`
     case "Error":
-      return `ERROR ${outcome.errorTypeHeader ?? ""}\n${outcome.text !== "" ? outcome.text : JSON.stringify(outcome.document)}`
+      return `ERROR ${outcome.errorTypeHeader ?? ""}\n${outcome.text !== "" ? outcome.text : JSON.stringify(outcome.document)}${
+        outcome.streamedBody !== undefined && outcome.streamedBody.byteLength > 0
+          ? `\n(after ${outcome.streamedBody.byteLength} streamed bytes)`
+          : ""
+      }`
     case "Timeout":
       return `TIMEOUT ${outcome.message}`
     case "TooLarge":
@@ -218,6 +231,9 @@ const runCommand = (file: string, options: {
       const record = yield* recordOf(pending.requestId)
       yield* print(
         `END RequestId: ${record.requestId}  next answered ${ms(record.enqueuedAt, record.nextAnsweredAt)}, ` +
+          (record.firstByteAt !== undefined && record.outcome?._tag !== "TooLarge"
+            ? `first byte ${ms(record.enqueuedAt, record.firstByteAt)}, `
+            : "") +
           `result posted ${ms(record.enqueuedAt, record.resultAt)}, ` +
           `runtime asked for /next again ${ms(record.enqueuedAt, record.nextAfterResultAt)}`
       )

@@ -29,6 +29,82 @@ interface Invocation {
   /** `receiving`: a result POST was accepted and its body is being read. */
   result: "none" | "receiving" | "done"
   timer: ReturnType<typeof setTimeout> | undefined
+  /** The invoke endpoint's caller, when the invocation came through it. */
+  caller: Caller | undefined
+  /** The streamed `/response` whose body is being read (so that the deadline can cut it). */
+  receiving: { readonly req: http.IncomingMessage; readonly res: http.ServerResponse } | undefined
+  readonly progress: { bytes: number; chunks: number }
+  firstByteWaiters: Array<(at: number) => void>
+}
+
+/** The invoke endpoint's caller of one invocation. */
+interface Caller {
+  readonly res: http.ServerResponse
+  /** The status line and headers went out: the body is being streamed live. */
+  live: boolean
+  /** HTTP integration bytes collected until the prelude's delimiter has arrived. */
+  pending: Buffer | undefined
+  /** The prelude was malformed: the caller gets the buffered answer at the end instead. */
+  buffered: boolean
+}
+
+const INVOKE_TRAILERS = "X-Amz-Function-Error, Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body"
+
+/**
+ * Splits an HTTP integration body the way a Function URL does: the JSON prelude runs to the
+ * first NUL, which must start the eight-NUL delimiter; the body follows it.
+ */
+export const decodeHttpIntegration = (body: Buffer): Api.HttpIntegrationResponse => {
+  const invalid = (reason: string): Api.HttpIntegrationResponse => ({ _tag: "Invalid", reason })
+  const at = body.indexOf(0)
+  const end = at + P.HTTP_PRELUDE_DELIMITER_LENGTH
+  if (at < 0 || body.length < end) return invalid("no eight-NUL delimiter after the prelude")
+  for (let i = at; i < end; i++) if (body[i] !== 0) return invalid("the delimiter is not eight NUL bytes")
+  let prelude: unknown
+  try {
+    prelude = JSON.parse(body.subarray(0, at).toString("utf8"))
+  } catch {
+    return invalid("the prelude is not JSON")
+  }
+  if (typeof prelude !== "object" || prelude === null || Array.isArray(prelude)) {
+    return invalid("the prelude is not a JSON object")
+  }
+  const fields = prelude as { statusCode?: unknown; headers?: unknown; cookies?: unknown }
+  const headers: Record<string, string> = {}
+  if (typeof fields.headers === "object" && fields.headers !== null) {
+    for (const [name, value] of Object.entries(fields.headers)) if (typeof value === "string") headers[name] = value
+  }
+  return {
+    _tag: "Decoded",
+    statusCode: typeof fields.statusCode === "number" ? fields.statusCode : 200,
+    headers,
+    cookies: Array.isArray(fields.cookies) ? fields.cookies.filter((c): c is string => typeof c === "string") : [],
+    body: body.subarray(end)
+  }
+}
+
+/** The error a caller of a live stream learns from the trailers, by outcome. */
+const callerError = (outcome: Api.InvocationOutcome): { readonly errorType: string; readonly body: string } | undefined => {
+  switch (outcome._tag) {
+    case "Response":
+      return undefined
+    case "Error":
+      return {
+        errorType: outcome.errorTypeHeader ?? "Unhandled",
+        body: outcome.text !== "" ? outcome.text : JSON.stringify(outcome.document)
+      }
+    case "Timeout":
+      return { errorType: "Sandbox.Timedout", body: JSON.stringify({ errorMessage: outcome.message, errorType: "Sandbox.Timedout" }) }
+    case "TooLarge":
+      return { errorType: P.platformErrorTypes.responseSizeTooLarge, body: JSON.stringify({ size: outcome.size }) }
+    case "InitError":
+      return { errorType: P.errorTypes.initError, body: outcome.error.text }
+    case "ExitError":
+      return {
+        errorType: P.platformErrorTypes.exitError,
+        body: JSON.stringify({ errorMessage: outcome.message, errorType: P.platformErrorTypes.exitError })
+      }
+  }
 }
 
 const snapshot = (invocation: Invocation): Api.InvocationRecord => ({
@@ -144,6 +220,21 @@ export const make = (options: Api.EmulatorOptions = {}): Effect.Effect<Api.Emula
         state.current = undefined
         state.releasing = invocation
       }
+      if (invocation.receiving !== undefined && outcome._tag === "Timeout") {
+        // The platform cuts a stream that is still open at the deadline.
+        const { req, res } = invocation.receiving
+        invocation.receiving = undefined
+        invocation.record.posts.push({ kind: "response", status: 400, at })
+        if (!res.headersSent) {
+          const body = JSON.stringify({ errorMessage: "Invalid request ID", errorType: P.apiErrorTypes.invalidRequestId })
+          res.writeHead(400, {
+            [P.headers.contentType]: P.contentTypes.json,
+            "content-length": String(Buffer.byteLength(body)),
+            connection: "close"
+          })
+          res.end(body, () => req.destroy())
+        }
+      }
       const record = snapshot(invocation)
       Deferred.unsafeDone(invocation.done, Exit.succeed(record))
       for (const listener of invocation.listeners.splice(0)) listener(record)
@@ -193,7 +284,11 @@ export const make = (options: Api.EmulatorOptions = {}): Effect.Effect<Api.Emula
         done: Deferred.unsafeMake<Api.InvocationRecord>(FiberId.none),
         listeners: [],
         result: "none",
-        timer: undefined
+        timer: undefined,
+        caller: undefined,
+        receiving: undefined,
+        progress: { bytes: 0, chunks: 0 },
+        firstByteWaiters: []
       }
       state.all.push(invocation)
       state.byId.set(invocation.record.requestId, invocation)
@@ -285,17 +380,26 @@ export const make = (options: Api.EmulatorOptions = {}): Effect.Effect<Api.Emula
       const limit = streaming ? P.MAX_STREAMED_RESPONSE_BYTES : P.MAX_BUFFERED_RESPONSE_BYTES
       const record = invocation.record
       const chunks: Array<Buffer> = []
+      const contentType = header(req, P.headers.contentType)
       let size = 0
+      if (streaming) invocation.receiving = { req, res }
       req.on("data", (chunk: Buffer) => {
         const at = now()
         if (kind === "response") {
-          if (record.firstByteAt === undefined) record.firstByteAt = at
+          if (record.firstByteAt === undefined) {
+            record.firstByteAt = at
+            for (const wake of invocation.firstByteWaiters.splice(0)) wake(at)
+          }
           record.lastByteAt = at
+          invocation.progress.bytes += chunk.length
+          invocation.progress.chunks++
         }
         size += chunk.length
         if (size <= limit) chunks.push(chunk)
+        if (streaming) forward(invocation, req, chunk, contentType)
       })
       req.on("close", () => {
+        if (invocation.receiving?.req === req) invocation.receiving = undefined
         if (req.complete || invocation.result !== "receiving") return
         record.posts.push({ kind, status: 400, at: arrivedAt })
         const document = {
@@ -327,9 +431,9 @@ export const make = (options: Api.EmulatorOptions = {}): Effect.Effect<Api.Emula
             `Exceeded maximum allowed payload size (${limit} bytes).`
           )
         }
+        invocation.receiving = undefined
         const body = Buffer.concat(chunks)
         const text = body.toString("utf8")
-        const contentType = header(req, P.headers.contentType)
         const errorTypeHeader = header(req, P.headers.functionErrorType)
         let outcome: Api.InvocationOutcome
         if (kind === "error") {
@@ -360,7 +464,8 @@ export const make = (options: Api.EmulatorOptions = {}): Effect.Effect<Api.Emula
               text,
               ...(contentType !== undefined ? { contentType } : {}),
               streaming,
-              ...(Object.keys(trailers).length > 0 ? { trailers } : {})
+              ...(Object.keys(trailers).length > 0 ? { trailers } : {}),
+              ...(contentType === P.contentTypes.httpIntegration ? { http: decodeHttpIntegration(body) } : {})
             }
           }
         }
@@ -455,6 +560,17 @@ export const make = (options: Api.EmulatorOptions = {}): Effect.Effect<Api.Emula
       const json = { [P.headers.contentType]: P.contentTypes.json }
       switch (outcome._tag) {
         case "Response":
+          if (outcome.http?._tag === "Decoded") {
+            const { body, cookies, headers, statusCode } = outcome.http
+            if (res.destroyed || res.headersSent) return
+            res.writeHead(statusCode, {
+              ...headers,
+              ...base,
+              ...(cookies.length > 0 ? { "set-cookie": [...cookies] } : {}),
+              "content-length": String(body.byteLength)
+            })
+            return void res.end(body)
+          }
           return send(res, 200, outcome.body, {
             ...base,
             [P.headers.contentType]: outcome.contentType ?? P.contentTypes.octetStream
@@ -491,6 +607,66 @@ export const make = (options: Api.EmulatorOptions = {}): Effect.Effect<Api.Emula
       }
     }
 
+    const startLive = (caller: Caller, requestId: string, status: number, headers: http.OutgoingHttpHeaders) => {
+      caller.res.writeHead(status, {
+        ...headers,
+        [P.invokeHeaders.requestId]: requestId,
+        trailer: INVOKE_TRAILERS
+      })
+      caller.res.flushHeaders()
+      caller.live = true
+    }
+
+    /** Passes a streamed chunk on to the invoke caller; a full caller pauses the runtime's POST. */
+    const forward = (invocation: Invocation, req: http.IncomingMessage, chunk: Buffer, contentType: string | undefined) => {
+      const caller = invocation.caller
+      if (caller === undefined || caller.buffered || caller.res.writableEnded || invocation.result === "done") return
+      let body = chunk
+      if (!caller.live) {
+        if (contentType === P.contentTypes.httpIntegration) {
+          const pending = caller.pending === undefined ? chunk : Buffer.concat([caller.pending, chunk])
+          const nul = pending.indexOf(0)
+          if (nul < 0 || pending.length < nul + P.HTTP_PRELUDE_DELIMITER_LENGTH) {
+            caller.pending = pending
+            return
+          }
+          caller.pending = undefined
+          const decoded = decodeHttpIntegration(pending)
+          if (decoded._tag === "Invalid") {
+            caller.buffered = true
+            return
+          }
+          startLive(caller, invocation.record.requestId, decoded.statusCode, {
+            ...decoded.headers,
+            ...(decoded.cookies.length > 0 ? { "set-cookie": [...decoded.cookies] } : {})
+          })
+          body = Buffer.from(decoded.body)
+        } else {
+          startLive(caller, invocation.record.requestId, 200, {
+            [P.headers.contentType]: contentType ?? P.contentTypes.octetStream
+          })
+        }
+      }
+      if (body.length > 0 && !caller.res.write(body)) {
+        req.pause()
+        caller.res.once("drain", () => req.resume())
+      }
+    }
+
+    /** Ends a live answer; an error after the first byte can only travel in trailers. */
+    const endLive = (caller: Caller, record: Api.InvocationRecord) => {
+      if (caller.res.destroyed) return
+      const error = callerError(record.outcome!)
+      if (error !== undefined) {
+        caller.res.addTrailers({
+          [P.invokeHeaders.functionError]: P.FUNCTION_ERROR_UNHANDLED,
+          [P.headers.functionErrorType]: error.errorType.replace(/[^\x20-\x7e]/g, "?"),
+          [P.headers.functionErrorBody]: Buffer.from(error.body).toString("base64")
+        })
+      }
+      caller.res.end()
+    }
+
     const onInvoke = (req: http.IncomingMessage, res: http.ServerResponse) => {
       readBody(req, P.MAX_BUFFERED_RESPONSE_BYTES, (body, size) => {
         if (size > P.MAX_BUFFERED_RESPONSE_BYTES) {
@@ -515,8 +691,15 @@ export const make = (options: Api.EmulatorOptions = {}): Effect.Effect<Api.Emula
         const tenantId = header(req, P.invokeHeaders.tenantId)
         if (tenantId !== undefined) invokeOptions.tenantId = tenantId
         const invocation = enqueueNow(body, invokeOptions)
-        if (invocation.result === "done") answerInvoke(res, snapshot(invocation))
-        else invocation.listeners.push((record) => answerInvoke(res, record))
+        if (invocation.result === "done") return answerInvoke(res, snapshot(invocation))
+        const caller: Caller = { res, live: false, pending: undefined, buffered: false }
+        invocation.caller = caller
+        // The stream and the invocation go on when the caller disconnects; only the forwarding stops.
+        res.on("close", () => {
+          if (invocation.caller === caller) invocation.caller = undefined
+          invocation.receiving?.req.resume()
+        })
+        invocation.listeners.push((record) => caller.live ? endLive(caller, record) : answerInvoke(res, record))
       })
     }
 
@@ -612,6 +795,26 @@ export const make = (options: Api.EmulatorOptions = {}): Effect.Effect<Api.Emula
       initError: Effect.sync(() => Option.fromNullable(state.initError)),
       awaitInitError: Deferred.await(initErrorDone),
       extensions: Effect.sync(() => [...state.extensions]),
+      awaitFirstByte: (requestId) =>
+        Effect.async<number>((resume) => {
+          const invocation = state.byId.get(requestId)
+          if (invocation === undefined) return resume(Effect.dieMessage(`Emulator: unknown request id ${requestId}`))
+          if (invocation.record.firstByteAt !== undefined) return resume(Effect.succeed(invocation.record.firstByteAt))
+          const wake = (at: number) => resume(Effect.succeed(at))
+          invocation.firstByteWaiters.push(wake)
+          return Effect.sync(() => {
+            invocation.firstByteWaiters = invocation.firstByteWaiters.filter((w) => w !== wake)
+          })
+        }),
+      streamProgress: (requestId) =>
+        Effect.sync(() => {
+          const invocation = state.byId.get(requestId)
+          return {
+            bytes: invocation?.progress.bytes ?? 0,
+            chunks: invocation?.progress.chunks ?? 0,
+            firstByteAt: invocation?.record.firstByteAt
+          }
+        }),
       runtimeExited: (exit) =>
         Effect.sync(() => {
           const at = now()

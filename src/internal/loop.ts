@@ -20,6 +20,7 @@ import * as Detached from "./detached.js"
 import { fromCause } from "./errorDocument.js"
 import { REQUEST_ID } from "./logger.js"
 import { env, MAX_BUFFERED_RESPONSE_BYTES } from "./protocol.js"
+import * as Streaming from "./streaming.js"
 
 /** Finalizers get until `deadline - FINALIZER_CUTOFF_MS`; past it a live fiber ends the process. */
 export const FINALIZER_CUTOFF_MS = 50
@@ -112,6 +113,8 @@ const postResult = (
 ): Effect.Effect<void, FatalRuntimeError> => {
   const post = Exit.match(exit, {
     onSuccess: (response) => {
+      // A stream was written by the handler's fiber itself; its answer is reported by `reportStreamed`.
+      if (response._tag === "Streamed") return Effect.void
       const size = byteLength(response.body)
       if (size > MAX_BUFFERED_RESPONSE_BYTES) {
         const error = responseTooLarge(size)
@@ -123,6 +126,14 @@ const postResult = (
       Effect.zipRight(Effect.logError("Invoke Error", cause), api.fail(requestId, fromCause(cause)))
   })
   return withRetries(post, options, isTransport).pipe(Effect.catchAll(handlePostError))
+}
+
+/** What the platform answered to a streamed POST (it cannot be retried: the stream is consumed). */
+const reportStreamed = (streamed: Streaming.StreamedPost): Effect.Effect<void, FatalRuntimeError> => {
+  const result = streamed.result()
+  return result === undefined
+    ? Effect.logError("The streamed response was still open when the handler's finalizers were cut off")
+    : Effect.catchAll(result, handlePostError)
 }
 
 const makeContext = (
@@ -179,7 +190,10 @@ const invoke = <E, R>(
     const invocationScope = yield* Scope.make()
     const context = makeContext(invocation, options, detached.scope)
 
+    const streamed = Streaming.make(api, invocation.requestId)
     const handlerFiber = yield* handler.handle(invocation, context).pipe(
+      // A streamed body is written by this fiber, under the deadline below (see streaming.ts).
+      Effect.flatMap(streamed.consume),
       Effect.provideService(LambdaContext, context),
       Scope.extend(invocationScope),
       Effect.supervised(detached.supervisor),
@@ -187,7 +201,7 @@ const invoke = <E, R>(
       Effect.withUnhandledErrorLogLevel(Option.none()),
       // The loop owns the handler's lifetime: it interrupts it at the deadline itself.
       Effect.forkDaemon
-    ) as Effect.Effect<Fiber.RuntimeFiber<Response, E>, never, Exclude<R, LambdaContext | Scope.Scope>>
+    ) as Effect.Effect<Fiber.RuntimeFiber<Response, unknown>, never, Exclude<R, LambdaContext | Scope.Scope>>
 
     let exit: Exit.Exit<Response, unknown>
     let abandoned = false
@@ -195,13 +209,18 @@ const invoke = <E, R>(
     if (Option.isSome(completed)) {
       exit = completed.value
     } else {
+      const interruptedAt = yield* Clock.currentTimeMillis
+      const timeout = new HandlerTimeout({ elapsedMs: interruptedAt - receivedAt, marginMs: options.timeoutMarginMs })
+      // A stream already on the wire ends with this error in its trailers.
+      streamed.deadlineReached(timeout)
       const stopped = yield* until(Fiber.interrupt(handlerFiber), hardDeadline)
       abandoned = Option.isNone(stopped)
-      const now = yield* Clock.currentTimeMillis
-      exit = Exit.fail(new HandlerTimeout({ elapsedMs: now - receivedAt, marginMs: options.timeoutMarginMs }))
+      exit = Exit.fail(timeout)
     }
 
-    yield* postResult(api, options, invocation.requestId, exit)
+    yield* streamed.started()
+      ? reportStreamed(streamed)
+      : postResult(api, options, invocation.requestId, exit)
 
     if (abandoned) {
       return yield* fatal(

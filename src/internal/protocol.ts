@@ -91,6 +91,12 @@ export interface ErrorDocument {
   readonly stackTrace: ReadonlyArray<string>
 }
 
+/** The HTTP integration body separates its JSON prelude from the body with this many NUL bytes. */
+export const HTTP_PRELUDE_DELIMITER_LENGTH = 8
+
+/** The value of the `Trailer` header announcing the two streaming error trailers. */
+export const ERROR_TRAILERS = "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body"
+
 /** The only accepted value of `Lambda-Runtime-Function-Response-Mode`. */
 export const RESPONSE_MODE_STREAMING = "streaming"
 

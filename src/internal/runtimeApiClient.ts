@@ -2,9 +2,10 @@ import * as Effect from "effect/Effect"
 import * as http from "node:http"
 import type * as Scope from "effect/Scope"
 import { RuntimeApiError } from "../LambdaError.js"
-import type { Invocation, Response, RuntimeApiService } from "../RuntimeApi.js"
+import type { BufferedResponse, Invocation, RuntimeApiService } from "../RuntimeApi.js"
 import type { ErrorDocument } from "./protocol.js"
 import { contentTypes, headers as H, paths } from "./protocol.js"
+import * as ResponseStream from "./responseStream.js"
 
 type Operation = RuntimeApiError["operation"]
 
@@ -145,7 +146,7 @@ export const make = (endpoint: string): Effect.Effect<RuntimeApiService, never, 
       Effect.flatMap(toInvocation)
     )
 
-    const respond = (requestId: string, response: Response) =>
+    const respond = (requestId: string, response: BufferedResponse) =>
       exchange(agent, target, "response", "POST", paths.response(requestId), {
         "user-agent": USER_AGENT,
         "content-type": response.contentType,
@@ -191,5 +192,18 @@ export const make = (endpoint: string): Effect.Effect<RuntimeApiService, never, 
         return id
       })
 
-    return { next, respond, fail, initError, registerExtension }
+    const streamResponse = (requestId: string, contentType: string) =>
+      Effect.sync(() =>
+        ResponseStream.open({
+          agent,
+          host: target.host,
+          port: target.port,
+          path: paths.response(requestId),
+          contentType,
+          userAgent: USER_AGENT,
+          check: (status, body) => Effect.asVoid(expectStatus("response", 202)({ status, headers: {}, body }))
+        })
+      )
+
+    return { next, respond, streamResponse, fail, initError, registerExtension }
   })

@@ -1,0 +1,164 @@
+/**
+ * The `node:http` side of a streaming `/response` POST. Kept apart from the buffered client so
+ * that the buffered hot path stays untouched; it shares the client's agent (the loop is
+ * sequential, so the one keep-alive socket is free while a stream is written).
+ */
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type * as http from "node:http"
+import * as nodeHttp from "node:http"
+import { RuntimeApiError } from "../LambdaError.js"
+import type { ResponseWriter } from "../RuntimeApi.js"
+import type { ErrorDocument } from "./protocol.js"
+import { ERROR_TRAILERS, headers as H, RESPONSE_MODE_STREAMING } from "./protocol.js"
+
+/** The answer of the platform, checked by the client's usual status rules. */
+export type CheckAnswer = (
+  status: number,
+  body: Buffer
+) => Effect.Effect<void, RuntimeApiError>
+
+/**
+ * How much the writer lets Node buffer before it waits for `drain`. Node's own mark (16 KiB)
+ * is below one typical chunk, which would make every write a wait; `ClientRequest` takes no
+ * `highWaterMark` option, so the writer applies its own.
+ */
+const BUFFER_LIMIT = 1024 * 1024
+
+/** Header values must be single-line latin1. */
+const headerSafe = (text: string) => text.replace(/[^\x20-\x7e]/g, "?")
+
+/** @internal */
+export const open = (options: {
+  readonly agent: http.Agent
+  readonly host: string
+  readonly port: number
+  readonly path: string
+  readonly contentType: string
+  readonly userAgent: string
+  readonly check: CheckAnswer
+}): ResponseWriter => {
+  const req = nodeHttp.request({
+    host: options.host,
+    port: options.port,
+    method: "POST",
+    path: options.path,
+    agent: options.agent,
+    headers: {
+      "user-agent": options.userAgent,
+      "content-type": options.contentType,
+      [H.responseMode]: RESPONSE_MODE_STREAMING,
+      "transfer-encoding": "chunked",
+      "trailer": ERROR_TRAILERS
+    }
+  })
+  // The platform answers once the body has ended; an answer (or a broken connection) before
+  // that means nobody reads the rest, so every waiter is released with it.
+  let settled: Exit.Exit<void, RuntimeApiError> | undefined
+  let ended = false
+  const waiters = new Set<() => void>()
+  const settle = (exit: Exit.Exit<void, RuntimeApiError>) => {
+    if (settled !== undefined) return
+    settled = exit
+    const woken = [...waiters]
+    waiters.clear()
+    for (const wake of woken) wake()
+  }
+  const transport = (detail: string, cause: unknown) =>
+    Exit.fail(new RuntimeApiError({ operation: "response", reason: "Transport", detail, cause }))
+
+  let responded = false
+  req.on("response", (res) => {
+    responded = true
+    const chunks: Array<Buffer> = []
+    res.on("data", (chunk: Buffer) => chunks.push(chunk))
+    res.on("end", () => {
+      const status = res.statusCode ?? 0
+      // The check is a pure status test, so it can be run on the spot.
+      const checked = Effect.runSyncExit(options.check(status, Buffer.concat(chunks)))
+      settle(
+        !ended && Exit.isSuccess(checked)
+          ? Exit.fail(
+            new RuntimeApiError({
+              operation: "response",
+              reason: "Status",
+              status,
+              detail: "the platform answered before the streamed body ended"
+            })
+          )
+          : checked
+      )
+    })
+    res.on("close", () => {
+      if (!res.complete) settle(transport("the answer was cut off", undefined))
+    })
+  })
+  req.on("error", (cause) => settle(transport(cause.message, cause)))
+  req.on("close", () => {
+    if (!responded) settle(transport("the connection closed before the platform answered", undefined))
+  })
+  req.flushHeaders()
+
+  const onSettled = (wake: () => void) => {
+    waiters.add(wake)
+    return () => waiters.delete(wake)
+  }
+
+  const drained: Effect.Effect<void, RuntimeApiError> = Effect.suspend(() => {
+    if (settled !== undefined) return settled
+    if (!req.writableNeedDrain || req.writableLength < BUFFER_LIMIT) return Effect.void
+    return Effect.async<void, RuntimeApiError>((resume) => {
+      const onDrain = () => {
+        stop()
+        resume(Effect.void)
+      }
+      const stop = onSettled(() => {
+        req.off("drain", onDrain)
+        resume(settled!)
+      })
+      req.once("drain", onDrain)
+      return Effect.sync(() => {
+        stop()
+        req.off("drain", onDrain)
+      })
+    })
+  })
+
+  const answer: Effect.Effect<void, RuntimeApiError> = Effect.suspend(() =>
+    settled !== undefined ? settled : Effect.async<void, RuntimeApiError>((resume) => {
+      const stop = onSettled(() => resume(settled!))
+      return Effect.sync(stop)
+    })
+  )
+
+  const end = (error?: ErrorDocument) =>
+    Effect.suspend(() => {
+      if (!ended && settled !== undefined) {
+        // Answered (or broken) before the body ended: a half-written request would hold the
+        // agent's only socket forever, so it is dropped instead of finished.
+        ended = true
+        req.destroy()
+      }
+      if (!ended) {
+        ended = true
+        if (error !== undefined) {
+          req.addTrailers({
+            [H.functionErrorType]: headerSafe(error.errorType),
+            [H.functionErrorBody]: Buffer.from(JSON.stringify(error)).toString("base64")
+          })
+        }
+        req.end()
+      }
+      return answer
+    })
+
+  return {
+    write: (chunk) => {
+      if (settled !== undefined) return false
+      req.write(chunk)
+      return req.writableLength < BUFFER_LIMIT
+    },
+    drained,
+    end
+  }
+}
