@@ -1,6 +1,6 @@
 import * as Effect from "effect/Effect"
-import * as http from "node:http"
 import type * as Scope from "effect/Scope"
+import type * as http from "node:http"
 import { RuntimeApiError } from "../LambdaError.js"
 import type { Invocation, Response, RuntimeApiService } from "../RuntimeApi.js"
 import type { ErrorDocument } from "./protocol.js"
@@ -42,7 +42,8 @@ const header = (value: string | Array<string> | undefined): string | undefined =
  * how shutdown cancels a pending `/next` long poll. No timeout is set: `/next` may block for
  * as long as the platform keeps the environment frozen.
  */
-const exchange = (
+const exchangeWith = (request: typeof http.request) =>
+(
   agent: http.Agent,
   target: { readonly host: string; readonly port: number },
   operation: Operation,
@@ -52,7 +53,7 @@ const exchange = (
   body?: Uint8Array | string
 ): Effect.Effect<Answer, RuntimeApiError> =>
   Effect.async<Answer, RuntimeApiError>((resume) => {
-    const req = http.request({ host: target.host, port: target.port, method, path, agent, headers: requestHeaders })
+    const req = request({ host: target.host, port: target.port, method, path, agent, headers: requestHeaders })
     req.on("response", (res) => {
       const chunks: Array<Buffer> = []
       res.on("data", (chunk: Buffer) => chunks.push(chunk))
@@ -129,6 +130,14 @@ export const make = (endpoint: string): Effect.Effect<RuntimeApiService, never, 
   Effect.gen(function*() {
     const target = parseEndpoint(endpoint)
     const scope = yield* Effect.scope
+    // Loaded when the runtime starts, not when the bundle is evaluated: Node refuses `node:http`
+    // while it builds a V8 startup snapshot, and the snapshot holds everything evaluated before.
+    // `process.getBuiltinModule` (Node >= 20.16) also works in a process started from a
+    // snapshot, where dynamic `import()` is unavailable.
+    const http = typeof process.getBuiltinModule === "function"
+      ? process.getBuiltinModule("node:http")
+      : yield* Effect.promise(() => import("node:http"))
+    const exchange = exchangeWith(http.request)
     // One socket for the sequential loop, as the reference client does; the extension's long
     // poll gets its own agent so that it never blocks the loop.
     const agent = yield* Effect.acquireRelease(
