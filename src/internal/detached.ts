@@ -140,6 +140,12 @@ export interface DetachedWork {
   readonly supervisor: Supervisor.Supervisor<void>
   /** Completes when no fiber forked into the scope is running (re-checked on every change). */
   readonly awaitIdle: Effect.Effect<void>
+  /** No fiber forked into the scope is running. */
+  readonly isIdle: () => boolean
+  /** Like `awaitIdle`, but gives up at the absolute time `atMs` (epoch ms); one timer, no fibers. */
+  readonly awaitIdleUntil: (atMs: number) => Effect.Effect<void>
+  /** The scope holds no finalizer at all, so closing it cannot block. */
+  readonly isEmpty: () => boolean
   /** Ids of the detached fibers still running (for the log line when one refuses to stop). */
   readonly liveFiberIds: () => ReadonlyArray<string>
   /** Closes the scope: running detached fibers are interrupted and their finalizers run. */
@@ -151,6 +157,15 @@ export interface DetachedWork {
 const isScopeInternals = (scope: Scope.CloseableScope): scope is ScopeInternals => {
   const state = (scope as Partial<ScopeInternals>).state
   return state !== undefined && state._tag === "Open" && state.finalizers instanceof Map
+}
+
+/**
+ * Whether a scope (Effect 3's implementation) still holds finalizers; an unknown shape counts
+ * as "yes", which only costs the caller its fast path.
+ */
+export const hasFinalizers = (scope: Scope.CloseableScope): boolean => {
+  const state = (scope as Partial<ScopeInternals>).state
+  return !(state !== undefined && state._tag === "Open" && state.finalizers instanceof Map && state.finalizers.size === 0)
 }
 
 /** Creates the detached scope of one invocation (finalizers run in parallel on close). */
@@ -194,10 +209,32 @@ export const make: Effect.Effect<DetachedWork> = Effect.gen(function*() {
     })
   )
 
+  const awaitIdleUntil = (atMs: number): Effect.Effect<void> =>
+    Effect.async<void>((resume) => {
+      let done = false
+      const timer = setTimeout(() => {
+        done = true
+        resume(Effect.void)
+      }, Math.max(0, atMs - Date.now()))
+      tracker.onIdle(() => {
+        if (done) return
+        done = true
+        clearTimeout(timer)
+        resume(Effect.void)
+      })
+      return Effect.sync(() => {
+        done = true
+        clearTimeout(timer)
+      })
+    })
+
   return {
     scope,
     supervisor: new InvocationSupervisor(tracker),
     awaitIdle,
+    isIdle: () => tracker.live.size === 0,
+    awaitIdleUntil,
+    isEmpty: () => map.size === 0,
     liveFiberIds: () =>
       Array.from(tracker.live.values(), (fiber) => fiber === undefined ? "(unnamed)" : `#${fiber.id().id}`),
     close: Scope.close(scope, Exit.void),
