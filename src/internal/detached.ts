@@ -6,7 +6,7 @@
  * finalizer that interrupts it in the scope's finalizer map, removing that entry when the
  * fiber ends. A blanket `Supervisor` cannot tell such a fiber from a `forkDaemon`, so the
  * scope itself is the source of truth: its finalizer map is replaced by one that counts the
- * entries `forkIn` adds and removes. A supervisor installed on the handler only names the
+ * entries `forkIn` adds and removes. A supervisor installed around the loop only names the
  * fiber `forkIn` just started (the fork and the map insertion happen in one synchronous
  * step), so that exits can be counted and failures logged.
  *
@@ -115,10 +115,14 @@ class TrackingMap extends Map<object, Finalizer> {
   }
 }
 
+/**
+ * Names the fibers started while an invocation is running, for the tracker of that
+ * invocation. One instance for the process, installed once around the loop: installing a
+ * supervisor per invocation cost two FiberRef updates and a zipped supervisor every time, and
+ * the classic model runs one invocation at a time.
+ */
 class InvocationSupervisor extends Supervisor.AbstractSupervisor<void> {
-  constructor(private readonly tracker: Tracker) {
-    super()
-  }
+  tracker: Tracker | undefined = undefined
   get value(): Effect.Effect<void> {
     return Effect.void
   }
@@ -128,16 +132,18 @@ class InvocationSupervisor extends Supervisor.AbstractSupervisor<void> {
     _parent: Option.Option<Fiber.RuntimeFiber<unknown, unknown>>,
     fiber: Fiber.RuntimeFiber<A, E>
   ): void {
-    if (this.tracker.active) this.tracker.pendingFiber = fiber as AnyFiber
+    const tracker = this.tracker
+    if (tracker !== undefined && tracker.active) tracker.pendingFiber = fiber as AnyFiber
   }
 }
+
+/** Install around the invocation loop (once) so that fibers forked into detached scopes can be named. */
+export const supervisor: Supervisor.Supervisor<void> = new InvocationSupervisor()
 
 /** The detached work of one invocation. */
 export interface DetachedWork {
   /** The scope handed to the handler as `context.detachedScope`. */
   readonly scope: Scope.CloseableScope
-  /** Install on the handler so that fibers forked into the scope can be named. */
-  readonly supervisor: Supervisor.Supervisor<void>
   /** Completes when no fiber forked into the scope is running (re-checked on every change). */
   readonly awaitIdle: Effect.Effect<void>
   /** No fiber forked into the scope is running. */
@@ -177,6 +183,7 @@ export const make: Effect.Effect<DetachedWork> = Effect.gen(function*() {
     )
   }
   const tracker = new Tracker()
+  ;(supervisor as InvocationSupervisor).tracker = tracker
   const map = new TrackingMap(tracker)
   scope.state = { _tag: "Open", finalizers: map }
 
@@ -230,7 +237,6 @@ export const make: Effect.Effect<DetachedWork> = Effect.gen(function*() {
 
   return {
     scope,
-    supervisor: new InvocationSupervisor(tracker),
     awaitIdle,
     isIdle: () => tracker.live.size === 0,
     awaitIdleUntil,
@@ -241,6 +247,8 @@ export const make: Effect.Effect<DetachedWork> = Effect.gen(function*() {
     finish: () => {
       tracker.active = false
       tracker.pendingFiber = undefined
+      const current = supervisor as InvocationSupervisor
+      if (current.tracker === tracker) current.tracker = undefined
       return {
         completed: tracker.completed,
         failed: tracker.failed,

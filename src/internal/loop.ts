@@ -4,6 +4,7 @@
  */
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -229,12 +230,16 @@ const invoke = <E, R>(
     const invocationScope = yield* Scope.make()
     const context = makeContext(invocation, options, detached.scope)
 
-    const handlerFiber = yield* handler.handle(invocation, context).pipe(
-      Effect.provideService(LambdaContext, context),
-      Scope.extend(invocationScope),
-      Effect.supervised(detached.supervisor),
-      // Failures are reported by the loop (handler) or logged at error level (detached).
-      Effect.withUnhandledErrorLogLevel(Option.none()),
+    const handled = handler.handle(invocation, context) as Effect.Effect<
+      Response,
+      E,
+      LambdaContext | Scope.Scope | Exclude<R, LambdaContext | Scope.Scope>
+    >
+    const handlerFiber = yield* handled.pipe(
+      // One context update for both services (each update copies the fiber's FiberRefs).
+      Effect.mapInputContext((services: Context.Context<Exclude<R, LambdaContext | Scope.Scope>>) =>
+        Context.add(Context.add(services, LambdaContext, context), Scope.Scope, invocationScope)
+      ),
       // The loop owns the handler's lifetime: it interrupts it at the deadline itself.
       Effect.forkDaemon
     ) as Effect.Effect<Fiber.RuntimeFiber<Response, E>, never, Exclude<R, LambdaContext | Scope.Scope>>
@@ -313,5 +318,10 @@ export const loop = <E, R>(
         )
       )
     )
-    return Effect.forever(Effect.flatMap(next, (invocation) => invoke(api, handler, options, invocation)))
+    return Effect.forever(Effect.flatMap(next, (invocation) => invoke(api, handler, options, invocation))).pipe(
+      // Failures are reported by the loop (handler) or logged at error level (detached); set
+      // once here, every handler fiber inherits it, and so does the detached-work supervisor.
+      Effect.withUnhandledErrorLogLevel(Option.none()),
+      Effect.supervised(Detached.supervisor)
+    )
   })
