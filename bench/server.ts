@@ -21,6 +21,8 @@ export interface ProcessSpec {
 export interface MeasureOptions {
   /** Sample the process's RSS every this many invocations (soak runs). */
   readonly rssEvery?: number | undefined
+  /** Hold each `/next` (after the first) this long before answering, like a function invoked at a slow pace. */
+  readonly paceMs?: number | undefined
   /** Check the detached-work evidence the detached function puts in its responses. */
   readonly checkDetached?: boolean | undefined
 }
@@ -92,6 +94,18 @@ export const measure = (spec: ProcessSpec, count: number, options: MeasureOption
     const arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
     const accepted = Buffer.from(`{"status":"OK"}`)
 
+    const answer = (res: http.ServerResponse) => {
+      res.writeHead(200, {
+        "lambda-runtime-aws-request-id": `req-${served}`,
+        "lambda-runtime-deadline-ms": String(Date.now() + 60_000),
+        "lambda-runtime-invoked-function-arn": arn,
+        "content-type": "application/json",
+        "content-length": body.length
+      })
+      res.end(body)
+      answeredAt = now()
+    }
+
     const server = http.createServer((req, res) => {
       const arrived = now()
       if (req.method === "GET") {
@@ -107,15 +121,11 @@ export const measure = (spec: ProcessSpec, count: number, options: MeasureOption
         if (served === count) return finish()
         served++
         if (startedAt === 0) startedAt = arrived
-        res.writeHead(200, {
-          "lambda-runtime-aws-request-id": `req-${served}`,
-          "lambda-runtime-deadline-ms": String(Date.now() + 60_000),
-          "lambda-runtime-invoked-function-arn": arn,
-          "content-type": "application/json",
-          "content-length": body.length
-        })
-        res.end(body)
-        answeredAt = now()
+        if (options.paceMs !== undefined && served > 1) {
+          setTimeout(() => answer(res), options.paceMs)
+          return
+        }
+        answer(res)
         return
       }
       const isError = req.url?.endsWith("/error") === true
