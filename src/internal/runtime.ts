@@ -1,5 +1,6 @@
 import * as Cause from "effect/Cause"
 import * as Config from "effect/Config"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -103,7 +104,8 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
           )
         )
       }
-      const services = yield* Layer.buildWithScope(userLayer, scope).pipe(
+      // Without a layer there is nothing to build (and building Layer.empty is not free at start-up).
+      const services = options.layer === undefined ? Context.empty() as Context.Context<ROut> : yield* Layer.buildWithScope(userLayer, scope).pipe(
         Effect.catchAllCause((cause) =>
           Effect.gen(function*() {
             yield* Effect.logFatal("Init Error", cause)
@@ -138,7 +140,7 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
           )
         )
       ),
-      Effect.provide(Logger.layer(logFormat, logLevel))
+      Logger.provide(logFormat, logLevel)
     )
   }) as Effect.Effect<never, FatalRuntimeError | ConfigError.ConfigError, Exclude<R, Provided | ROut>>
 
