@@ -92,11 +92,15 @@ const parseJsonText = (text: string | undefined): unknown => {
   }
 }
 
-// process.env writes cross into C++; skip the common "still absent" case.
-let lastTraceId: string | undefined = process.env[env.traceId]
+// process.env reads and writes cross into C++; skip the common "still absent" case. `null`
+// means not known yet (read once at the first invocation, not when the module is evaluated,
+// which may have been while a snapshot was built).
+let lastTraceId: string | undefined | null = null
 const setTraceId = (traceId: string | undefined) => {
   if (traceId === undefined) {
-    if (lastTraceId !== undefined || process.env[env.traceId] !== undefined) delete process.env[env.traceId]
+    if (lastTraceId === null ? process.env[env.traceId] !== undefined : lastTraceId !== undefined) {
+      delete process.env[env.traceId]
+    }
   } else process.env[env.traceId] = traceId
   lastTraceId = traceId
 }
