@@ -105,6 +105,11 @@ const setTraceId = (traceId: string | undefined) => {
   lastTraceId = traceId
 }
 
+/** Forgets what the loop knows of the trace-id variable (after the snapshot warm-up ran the loop). */
+export const forgetTraceId = (): void => {
+  lastTraceId = null
+}
+
 /**
  * Retries `call` on retryable errors with the loop's schedule. The schedule is only set up
  * after a first failure: building a retry driver for every successful call cost more than

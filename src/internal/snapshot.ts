@@ -12,6 +12,7 @@ import * as v8 from "node:v8"
 import type { LambdaContext } from "../LambdaContext.js"
 import { RuntimeApiError } from "../LambdaError.js"
 import type { Invocation, RuntimeApiService } from "../RuntimeApi.js"
+import { forgetTraceId } from "./loop.js"
 import { env } from "./protocol.js"
 
 /** Enough rounds for V8 to compile (not optimise) everything the loop touches. */
@@ -67,6 +68,7 @@ const warmUp = (serve: Serve): Promise<unknown> => {
     // The loop sets the trace id variable per invocation; leave the environment as it was.
     if (traceId === undefined) delete process.env[env.traceId]
     else process.env[env.traceId] = traceId
+    forgetTraceId()
   })
 }
 
