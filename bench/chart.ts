@@ -43,7 +43,7 @@ const panel = (title: string, bars: ReadonlyArray<Bar>, top: number): { svg: str
     parts.push(
       `<text x="${LABEL_WIDTH - 8}" y="${y + 14}" text-anchor="end">${escape(bar.label)}</text>`,
       `<rect x="${LABEL_WIDTH}" y="${y + 3}" width="${width.toFixed(1)}" height="${ROW - 6}" fill="${colour(bar.id)}"/>`,
-      `<text x="${LABEL_WIDTH + width + 6}" y="${y + 14}">${escape(bar.text)}</text>`
+      `<text x="${(LABEL_WIDTH + width + 6).toFixed(1)}" y="${y + 14}">${escape(bar.text)}</text>`
     )
   })
   return { svg: parts.join("\n"), height: 28 + bars.length * ROW + 14 }
