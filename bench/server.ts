@@ -108,6 +108,16 @@ export const measure = (spec: ProcessSpec, count: number, options: MeasureOption
 
     const server = http.createServer((req, res) => {
       const arrived = now()
+      // The Extensions API, for a runtime that registers an extension to get SIGTERM: accept
+      // the registration and park its event long poll (no events are ever sent).
+      if (req.url?.startsWith("/2020-01-01/extension/") === true) {
+        req.resume()
+        if (req.url.endsWith("/register")) {
+          res.writeHead(200, { "lambda-extension-identifier": "bench-extension", "content-type": "application/json" })
+          res.end(`{"functionName":"bench","functionVersion":"$LATEST","handler":"bench"}`)
+        }
+        return
+      }
       if (req.method === "GET") {
         if (firstNextAt === 0) {
           firstNextAt = arrived
