@@ -5,7 +5,6 @@
  * start-up and per-invocation paths are compiled while the snapshot is built, not in every
  * cold start. The user's handler is never called at build time: the warm-up uses its own.
  */
-import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as LogLevel from "effect/LogLevel"
 import * as v8 from "node:v8"
@@ -62,9 +61,15 @@ const warmUp = (serve: Serve): Promise<unknown> => {
     (event, context) => Effect.as(Effect.forkIn(Effect.void, context.detachedScope), { echo: event }),
     { registerExtension: false, logLevel: LogLevel.None },
     () => Effect.succeed(api)
-  ).pipe(Effect.withConfigProvider(ConfigProvider.fromMap(new Map([[env.runtimeApi, "warm-up:0"]]))))
+  )
+  // The real configuration path (environment variables) gets compiled too; the variable is
+  // only set while the warm-up runs.
   const traceId = process.env[env.traceId]
+  const runtimeApi = process.env[env.runtimeApi]
+  process.env[env.runtimeApi] = "warm-up:0"
   return Effect.runPromiseExit(program).finally(() => {
+    if (runtimeApi === undefined) delete process.env[env.runtimeApi]
+    else process.env[env.runtimeApi] = runtimeApi
     // The loop sets the trace id variable per invocation; leave the environment as it was.
     if (traceId === undefined) delete process.env[env.traceId]
     else process.env[env.traceId] = traceId
