@@ -15,7 +15,7 @@
  */
 import * as Effect from "effect/Effect"
 import { spawnSync } from "node:child_process"
-import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -72,6 +72,19 @@ const deploy = async (name: string, snapshot: boolean) => {
     Build.build({ entry: here(`./functions/${name}.ts`), outdir: here(`./.build/${name}${snapshot ? "" : "-plain"}`), snapshot })
   )
   return result
+}
+
+/** The biggest contributors to a bundle, from esbuild's metafile (what the hot path pulls in). */
+const bundleInputs: Array<{ readonly input: string; readonly kb: number }> = []
+const largestInputs = (metafile: string) => {
+  const meta = JSON.parse(readFileSync(metafile, "utf8")) as {
+    outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }>
+  }
+  const output = Object.values(meta.outputs)[0]!
+  return Object.entries(output.inputs)
+    .map(([input, { bytesInOutput }]) => ({ input, kb: bytesInOutput / 1024 }))
+    .sort((a, b) => b.kb - a.kb)
+    .slice(0, 15)
 }
 
 interface Ric {
@@ -132,6 +145,7 @@ const runtimes = async (notes: Array<string>): Promise<Array<Runtime>> => {
     list.push({ id: "ricAlt", label: `${ric.label}, node:http client`, kind: "fast", spec: ricSpec(true) })
   }
   const trivial = await deploy("trivial", true)
+  bundleInputs.push(...largestInputs(trivial.metafile))
   const bootstrap = (result: Build.BuildResult, env: Record<string, string> = {}): ProcessSpec => ({
     command: result.bootstrap,
     args: [],
@@ -329,6 +343,7 @@ const main = async () => {
     "",
     `Bench server: ${fixed(server.cpuMsPerInvocationServingBaseline, 3)} ms CPU per invocation while serving the hand-written loop, ` +
     `${pct(server.coreShareServingBaseline)} of one core at its fastest rate, so it is not the bottleneck.`,
+    `Largest inputs of the trivial function's bundle (KB): ${bundleInputs.slice(0, 8).map((i) => `${i.input.replace(/^.*node_modules\//, "")} ${i.kb.toFixed(1)}`).join(", ")}.`,
     ...notes.map((note) => `Note: ${note}.`),
     `${ROUNDS} interleaved rounds of ${INVOCATIONS} invocations (fast runtimes) and ${SLOW_INVOCATIONS} (200 ms ones); ` +
     `${COLD_STARTS} cold starts per runtime; ratios are medians of per-round ratios. Node ${process.version}, ` +
@@ -337,7 +352,11 @@ const main = async () => {
 
   writeFileSync(
     here("./results/latest.json"),
-    JSON.stringify({ date: new Date().toISOString(), node: process.version, settings: { INVOCATIONS, ROUNDS, SLOW_INVOCATIONS, COLD_STARTS, SOAK }, rows, ratios, server, soak, notes }, null, 2)
+    JSON.stringify(
+      { date: new Date().toISOString(), node: process.version, settings: { INVOCATIONS, ROUNDS, SLOW_INVOCATIONS, COLD_STARTS, SOAK }, rows, ratios, server, soak, bundleInputs, notes },
+      null,
+      2
+    )
   )
   writeFileSync(here("./results/latest.md"), table + "\n")
   mkdirSync(here("../docs"), { recursive: true })

@@ -299,13 +299,18 @@ const main = Effect.gen(function*() {
       snapshot: parsed.values["no-snapshot"] !== true,
       minify: parsed.values["no-minify"] !== true,
       external: parsed.values.external ?? []
-    }).pipe(Effect.catchTag("BuildError", (error) => Effect.fail(new UsageError({ message: error.message }))))
-    yield* print(`${result.bootstrap}`)
-    yield* print(`${result.bundle} (${(result.bundleBytes / 1024).toFixed(0)} KB)`)
+    }).pipe(Effect.either)
+    if (Either.isLeft(result)) {
+      yield* printError(result.left.message)
+      return 1
+    }
+    const built = result.right
+    yield* print(`${built.bootstrap}`)
+    yield* print(`${built.bundle} (${(built.bundleBytes / 1024).toFixed(0)} KB; what it pulls in: ${built.metafile})`)
     yield* print(
-      result.snapshot === undefined
+      built.snapshot === undefined
         ? "no snapshot"
-        : `${result.snapshot.path} (${(result.snapshot.bytes / 1048576).toFixed(1)} MB, ${result.snapshot.nodeVersion})`
+        : `${built.snapshot.path} (${(built.snapshot.bytes / 1048576).toFixed(1)} MB, ${built.snapshot.nodeVersion})`
     )
     return 0
   }
