@@ -117,11 +117,12 @@ class TrackingMap extends Map<object, Finalizer> {
 
 /**
  * Names the fibers started while an invocation is running, for the tracker of that
- * invocation. One instance for the process, installed once around the loop: installing a
- * supervisor per invocation cost two FiberRef updates and a zipped supervisor every time, and
- * the classic model runs one invocation at a time.
+ * invocation. One instance per loop, installed once around it: installing a supervisor per
+ * invocation cost two FiberRef updates and a zipped supervisor every time, and a loop runs one
+ * invocation at a time (the classic model). Per loop, not per process, so that two runtimes in
+ * one process (tests) never see each other's forks.
  */
-class InvocationSupervisor extends Supervisor.AbstractSupervisor<void> {
+export class InvocationSupervisor extends Supervisor.AbstractSupervisor<void> {
   tracker: Tracker | undefined = undefined
   get value(): Effect.Effect<void> {
     return Effect.void
@@ -137,8 +138,8 @@ class InvocationSupervisor extends Supervisor.AbstractSupervisor<void> {
   }
 }
 
-/** Install around the invocation loop (once) so that fibers forked into detached scopes can be named. */
-export const supervisor: Supervisor.Supervisor<void> = new InvocationSupervisor()
+/** A supervisor to install around one invocation loop, so that fibers forked into detached scopes can be named. */
+export const makeSupervisor = (): InvocationSupervisor => new InvocationSupervisor()
 
 /** The detached work of one invocation. */
 export interface DetachedWork {
@@ -175,7 +176,7 @@ export const hasFinalizers = (scope: Scope.CloseableScope): boolean => {
 }
 
 /** Creates the detached scope of one invocation (finalizers run in parallel on close). */
-export const make: Effect.Effect<DetachedWork> = Effect.gen(function*() {
+export const make = (supervisor: InvocationSupervisor): Effect.Effect<DetachedWork> => Effect.gen(function*() {
   const scope = yield* Scope.make(ExecutionStrategy.parallel)
   if (!isScopeInternals(scope)) {
     return yield* Effect.dieMessage(
@@ -183,7 +184,7 @@ export const make: Effect.Effect<DetachedWork> = Effect.gen(function*() {
     )
   }
   const tracker = new Tracker()
-  ;(supervisor as InvocationSupervisor).tracker = tracker
+  supervisor.tracker = tracker
   const map = new TrackingMap(tracker)
   scope.state = { _tag: "Open", finalizers: map }
 
@@ -247,8 +248,7 @@ export const make: Effect.Effect<DetachedWork> = Effect.gen(function*() {
     finish: () => {
       tracker.active = false
       tracker.pendingFiber = undefined
-      const current = supervisor as InvocationSupervisor
-      if (current.tracker === tracker) current.tracker = undefined
+      if (supervisor.tracker === tracker) supervisor.tracker = undefined
       return {
         completed: tracker.completed,
         failed: tracker.failed,

@@ -213,6 +213,7 @@ const makeContext = (
 
 /** One invocation, from the event to the moment the runtime may ask for the next one. */
 const invoke = <E, R>(
+  supervisor: Detached.InvocationSupervisor,
   api: RuntimeApiService,
   handler: LambdaHandler<E, R>,
   options: LoopOptions,
@@ -235,7 +236,7 @@ const invoke = <E, R>(
     const softDeadline = invocation.deadlineMs - options.timeoutMarginMs
     const hardDeadline = invocation.deadlineMs - FINALIZER_CUTOFF_MS
 
-    const detached = yield* Detached.make
+    const detached = yield* Detached.make(supervisor)
     const invocationScope = yield* Scope.make()
     const context = makeContext(invocation, options, detached.scope)
 
@@ -327,10 +328,11 @@ export const loop = <E, R>(
         )
       )
     )
-    return Effect.forever(Effect.flatMap(next, (invocation) => invoke(api, handler, options, invocation))).pipe(
+    const supervisor = Detached.makeSupervisor()
+    return Effect.forever(Effect.flatMap(next, (invocation) => invoke(supervisor, api, handler, options, invocation))).pipe(
       // Failures are reported by the loop (handler) or logged at error level (detached); set
       // once here, every handler fiber inherits it, and so does the detached-work supervisor.
       Effect.withUnhandledErrorLogLevel(Option.none()),
-      Effect.supervised(Detached.supervisor)
+      Effect.supervised(supervisor)
     )
   })
