@@ -164,14 +164,18 @@ export const json = <EA, OA, E, R, EI = EA, OI = OA>(
   const encode = options.output === undefined
     ? (a: OA) => Effect.succeed<unknown>(a)
     : schemaStep(Schema.encode(options.output), (detail, cause) => new MarshalError({ detail, cause }))
+  // Steps without a Schema are skipped rather than run as identity Effects: this runs on every
+  // invocation, and each step is a few fiber operations.
+  const run = (event: unknown, context: LambdaContext): Effect.Effect<unknown, E | UnmarshalError | MarshalError, R> => {
+    const output = options.event === undefined
+      ? handler(event as EA, context)
+      : Effect.flatMap(decode(event), (decoded) => handler(decoded, context))
+    return options.output === undefined ? output : Effect.flatMap(output, encode)
+  }
   return raw((invocation, context) =>
-    parseJson(invocation.body).pipe(
-      Effect.flatMap(decode),
-      Effect.flatMap((event) => handler(event, context)),
-      Effect.flatMap(encode),
-      Effect.flatMap(stringify),
-      Effect.map((body) => buffered(body, contentTypes.json))
-    )
+    Effect.flatMap(parseJson(invocation.body), (event) =>
+      Effect.flatMap(run(event, context), (result) =>
+        Effect.map(stringify(result), (body) => buffered(body, contentTypes.json))))
   )
 }
 

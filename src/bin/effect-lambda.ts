@@ -5,6 +5,7 @@
  * ```
  * effect-lambda run <handler-module> [--event <file>|-] [--count N] [--timeout <seconds>] [--port N]
  * effect-lambda emulator [--port 9001] [--timeout <seconds>]
+ * effect-lambda build <handler-module> [--outdir dist/lambda] [--no-snapshot] [--no-minify] [--external pkg]...
  * ```
  *
  * `run` starts the emulator, spawns the module as the runtime process (`node <file>`; a `.ts` file
@@ -13,6 +14,9 @@
  * timeline, then sends SIGTERM and waits for the process to exit. The exit code is 0 when every
  * invocation returned a response and the runtime asked for the next one, 1 otherwise (2 for a
  * usage error, 130 when interrupted).
+ *
+ * `build` bundles the module for deployment (see the `Build` module): `bootstrap`, `main.cjs` and,
+ * by default, a V8 startup snapshot that `bootstrap` uses when the Node binary is the same.
  *
  * `emulator` only serves the Runtime API and the invoke endpoint until SIGINT, for a runtime
  * started by hand and `curl`.
@@ -25,23 +29,31 @@ import type { Scope } from "effect"
 import { spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { parseArgs } from "node:util"
+import * as Build from "../Build.js"
 import * as Emulator from "../Emulator.js"
 import * as P from "../internal/protocol.js"
 
 const USAGE = `Usage:
   effect-lambda run <handler-module> [--event <file>|-] [--count N] [--timeout <seconds>] [--port N]
   effect-lambda emulator [--port 9001] [--timeout <seconds>]
+  effect-lambda build <handler-module> [--outdir dist/lambda] [--no-snapshot] [--no-minify] [--external pkg]...
 
 run       start the emulator, spawn the module (node <file>, or node --import tsx <file> for .ts),
           invoke it N times (default 1) with the event (file, - for stdin, default {}), print each
           result and its timeline, then SIGTERM the process.
 emulator  serve the Runtime API and the invoke endpoint until SIGINT.
+build     bundle the module for deployment: <outdir>/bootstrap, main.cjs, snapshot.blob (V8 startup
+          snapshot, used when the Node binary is the one that built it), meta.json (esbuild metafile).
 
 Options:
   --event <file>|-   event payload, sent verbatim (default {})
   --count N          number of invocations (default 1)
   --timeout s        function timeout in seconds (default 3)
   --port N           port on 127.0.0.1 (run: any free port; emulator: 9001)
+  --outdir dir       build output directory (default dist/lambda)
+  --no-snapshot      build: skip the V8 startup snapshot
+  --no-minify        build: keep the bundle readable
+  --external pkg     build: leave a package out of the bundle (repeatable)
 `
 
 class UsageError extends Data.TaggedError("UsageError")<{ readonly message: string }> {}
@@ -269,6 +281,10 @@ const main = Effect.gen(function*() {
           count: { type: "string" },
           timeout: { type: "string" },
           port: { type: "string" },
+          outdir: { type: "string" },
+          "no-snapshot": { type: "boolean" },
+          "no-minify": { type: "boolean" },
+          external: { type: "string", multiple: true },
           help: { type: "boolean", short: "h" }
         }
       }),
@@ -290,6 +306,29 @@ const main = Effect.gen(function*() {
   if (command === "emulator") {
     const port = yield* number("port", parsed.values.port, 9001)
     return yield* Effect.scoped(emulatorCommand({ timeoutMs, port }))
+  }
+  if (command === "build") {
+    if (file === undefined) return yield* new UsageError({ message: "build: missing <handler-module>" })
+    const result = yield* Build.build({
+      entry: file,
+      outdir: parsed.values.outdir ?? "dist/lambda",
+      snapshot: parsed.values["no-snapshot"] !== true,
+      minify: parsed.values["no-minify"] !== true,
+      external: parsed.values.external ?? []
+    }).pipe(Effect.either)
+    if (Either.isLeft(result)) {
+      yield* printError(result.left.message)
+      return 1
+    }
+    const built = result.right
+    yield* print(`${built.bootstrap}`)
+    yield* print(`${built.bundle} (${(built.bundleBytes / 1024).toFixed(0)} KB; what it pulls in: ${built.metafile})`)
+    yield* print(
+      built.snapshot === undefined
+        ? "no snapshot"
+        : `${built.snapshot.path} (${(built.snapshot.bytes / 1048576).toFixed(1)} MB, ${built.snapshot.nodeVersion})`
+    )
+    return 0
   }
   return yield* new UsageError({ message: `unknown command "${command}"` })
 }).pipe(

@@ -6,7 +6,7 @@
  * finalizer that interrupts it in the scope's finalizer map, removing that entry when the
  * fiber ends. A blanket `Supervisor` cannot tell such a fiber from a `forkDaemon`, so the
  * scope itself is the source of truth: its finalizer map is replaced by one that counts the
- * entries `forkIn` adds and removes. A supervisor installed on the handler only names the
+ * entries `forkIn` adds and removes. A supervisor installed around the loop only names the
  * fiber `forkIn` just started (the fork and the map insertion happen in one synchronous
  * step), so that exits can be counted and failures logged.
  *
@@ -115,10 +115,15 @@ class TrackingMap extends Map<object, Finalizer> {
   }
 }
 
-class InvocationSupervisor extends Supervisor.AbstractSupervisor<void> {
-  constructor(private readonly tracker: Tracker) {
-    super()
-  }
+/**
+ * Names the fibers started while an invocation is running, for the tracker of that
+ * invocation. One instance per loop, installed once around it: installing a supervisor per
+ * invocation cost two FiberRef updates and a zipped supervisor every time, and a loop runs one
+ * invocation at a time (the classic model). Per loop, not per process, so that two runtimes in
+ * one process (tests) never see each other's forks.
+ */
+export class InvocationSupervisor extends Supervisor.AbstractSupervisor<void> {
+  tracker: Tracker | undefined = undefined
   get value(): Effect.Effect<void> {
     return Effect.void
   }
@@ -128,18 +133,26 @@ class InvocationSupervisor extends Supervisor.AbstractSupervisor<void> {
     _parent: Option.Option<Fiber.RuntimeFiber<unknown, unknown>>,
     fiber: Fiber.RuntimeFiber<A, E>
   ): void {
-    if (this.tracker.active) this.tracker.pendingFiber = fiber as AnyFiber
+    const tracker = this.tracker
+    if (tracker !== undefined && tracker.active) tracker.pendingFiber = fiber as AnyFiber
   }
 }
+
+/** A supervisor to install around one invocation loop, so that fibers forked into detached scopes can be named. */
+export const makeSupervisor = (): InvocationSupervisor => new InvocationSupervisor()
 
 /** The detached work of one invocation. */
 export interface DetachedWork {
   /** The scope handed to the handler as `context.detachedScope`. */
   readonly scope: Scope.CloseableScope
-  /** Install on the handler so that fibers forked into the scope can be named. */
-  readonly supervisor: Supervisor.Supervisor<void>
   /** Completes when no fiber forked into the scope is running (re-checked on every change). */
   readonly awaitIdle: Effect.Effect<void>
+  /** No fiber forked into the scope is running. */
+  readonly isIdle: () => boolean
+  /** Like `awaitIdle`, but gives up at the absolute time `atMs` (epoch ms); one timer, no fibers. */
+  readonly awaitIdleUntil: (atMs: number) => Effect.Effect<void>
+  /** The scope holds no finalizer at all, so closing it cannot block. */
+  readonly isEmpty: () => boolean
   /** Ids of the detached fibers still running (for the log line when one refuses to stop). */
   readonly liveFiberIds: () => ReadonlyArray<string>
   /** Closes the scope: running detached fibers are interrupted and their finalizers run. */
@@ -153,8 +166,17 @@ const isScopeInternals = (scope: Scope.CloseableScope): scope is ScopeInternals 
   return state !== undefined && state._tag === "Open" && state.finalizers instanceof Map
 }
 
+/**
+ * Whether a scope (Effect 3's implementation) still holds finalizers; an unknown shape counts
+ * as "yes", which only costs the caller its fast path.
+ */
+export const hasFinalizers = (scope: Scope.CloseableScope): boolean => {
+  const state = (scope as Partial<ScopeInternals>).state
+  return !(state !== undefined && state._tag === "Open" && state.finalizers instanceof Map && state.finalizers.size === 0)
+}
+
 /** Creates the detached scope of one invocation (finalizers run in parallel on close). */
-export const make: Effect.Effect<DetachedWork> = Effect.gen(function*() {
+export const make = (supervisor: InvocationSupervisor): Effect.Effect<DetachedWork> => Effect.gen(function*() {
   const scope = yield* Scope.make(ExecutionStrategy.parallel)
   if (!isScopeInternals(scope)) {
     return yield* Effect.dieMessage(
@@ -162,6 +184,7 @@ export const make: Effect.Effect<DetachedWork> = Effect.gen(function*() {
     )
   }
   const tracker = new Tracker()
+  supervisor.tracker = tracker
   const map = new TrackingMap(tracker)
   scope.state = { _tag: "Open", finalizers: map }
 
@@ -194,16 +217,38 @@ export const make: Effect.Effect<DetachedWork> = Effect.gen(function*() {
     })
   )
 
+  const awaitIdleUntil = (atMs: number): Effect.Effect<void> =>
+    Effect.async<void>((resume) => {
+      let done = false
+      const timer = setTimeout(() => {
+        done = true
+        resume(Effect.void)
+      }, Math.max(0, atMs - Date.now()))
+      tracker.onIdle(() => {
+        if (done) return
+        done = true
+        clearTimeout(timer)
+        resume(Effect.void)
+      })
+      return Effect.sync(() => {
+        done = true
+        clearTimeout(timer)
+      })
+    })
+
   return {
     scope,
-    supervisor: new InvocationSupervisor(tracker),
     awaitIdle,
+    isIdle: () => tracker.live.size === 0,
+    awaitIdleUntil,
+    isEmpty: () => map.size === 0,
     liveFiberIds: () =>
       Array.from(tracker.live.values(), (fiber) => fiber === undefined ? "(unnamed)" : `#${fiber.id().id}`),
     close: Scope.close(scope, Exit.void),
     finish: () => {
       tracker.active = false
       tracker.pendingFiber = undefined
+      if (supervisor.tracker === tracker) supervisor.tracker = undefined
       return {
         completed: tracker.completed,
         failed: tracker.failed,

@@ -660,7 +660,7 @@ export const make = (options: Api.EmulatorOptions = {}): Effect.Effect<Api.Emula
       if (error !== undefined) {
         caller.res.addTrailers({
           [P.invokeHeaders.functionError]: P.FUNCTION_ERROR_UNHANDLED,
-          [P.headers.functionErrorType]: error.errorType.replace(/[^\x20-\x7e]/g, "?"),
+          [P.headers.functionErrorType]: P.headerValue(error.errorType),
           [P.headers.functionErrorBody]: Buffer.from(error.body).toString("base64")
         })
       }

@@ -1,4 +1,7 @@
 import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
+import * as HashSet from "effect/HashSet"
 import * as HashMap from "effect/HashMap"
 import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
@@ -109,3 +112,14 @@ export const make = (format: LogFormat, write: (line: string) => void = writeStd
 /** Replaces Effect's default logger with Lambda's format and sets the minimum level. */
 export const layer = (format: LogFormat, level: LogLevel.LogLevel): Layer.Layer<never> =>
   Layer.merge(Logger.replace(Logger.defaultLogger, make(format)), Logger.minimumLogLevel(level))
+
+/**
+ * What `layer` does, as a plain wrapper: the runtime applies it once at start-up, where
+ * building a Layer (memo map, scope, two layers merged) cost a measurable part of a cold start.
+ */
+export const provide = (format: LogFormat, level: LogLevel.LogLevel) =>
+<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  effect.pipe(
+    Effect.locallyWith(FiberRef.currentLoggers, (loggers) => HashSet.add(HashSet.remove(loggers, Logger.defaultLogger), make(format))),
+    Effect.locally(FiberRef.currentMinimumLogLevel, level)
+  )

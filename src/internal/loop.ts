@@ -4,10 +4,12 @@
  */
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
@@ -47,9 +49,41 @@ const isTransport = (error: RuntimeApiError) => error.reason === "Transport"
 const isRetryableNext = (error: RuntimeApiError) =>
   isTransport(error) || (error.status !== undefined && error.status >= 500)
 
+/**
+ * Waits for `fiber` to end, at most until the absolute time `atMs` (epoch ms); `None` if it was
+ * still running then. One observer and one timer, no extra fibers: this runs several times per
+ * invocation, where `Effect.timeoutOption` (two forks and an interruption each) was the largest
+ * part of the loop's overhead.
+ */
+const awaitUntil = <A, E>(fiber: Fiber.RuntimeFiber<A, E>, atMs: number): Effect.Effect<Option.Option<Exit.Exit<A, E>>> =>
+  Effect.suspend(() => {
+    const done = fiber.unsafePoll()
+    if (done !== null) return Effect.succeed(Option.some(done))
+    return Effect.async<Option.Option<Exit.Exit<A, E>>>((resume) => {
+      const observer = (exit: Exit.Exit<A, E>) => {
+        clearTimeout(timer)
+        resume(Effect.succeed(Option.some(exit)))
+      }
+      const timer = setTimeout(() => {
+        fiber.removeObserver(observer)
+        resume(Effect.succeed(Option.none()))
+      }, Math.max(0, atMs - Date.now()))
+      fiber.addObserver(observer)
+      return Effect.sync(() => {
+        clearTimeout(timer)
+        fiber.removeObserver(observer)
+      })
+    })
+  })
+
 /** Runs `effect` until the absolute time `atMs` (epoch ms); `None` if it was still running then. */
 const until = <A, E, R>(effect: Effect.Effect<A, E, R>, atMs: number): Effect.Effect<Option.Option<A>, E, R> =>
-  Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.timeoutOption(effect, Duration.millis(Math.max(0, atMs - now))))
+  Effect.flatMap(Effect.forkDaemon(effect), (fiber) =>
+    Effect.flatMap(awaitUntil(fiber, atMs), (exit) => {
+      if (Option.isSome(exit)) return Effect.map(exit.value, Option.some)
+      // Past the time: stop waiting, and interrupt it without waiting for it to stop.
+      return Effect.as(Fiber.interruptFork(fiber), Option.none())
+    }))
 
 const parseJsonText = (text: string | undefined): unknown => {
   if (text === undefined) return undefined
@@ -60,22 +94,50 @@ const parseJsonText = (text: string | undefined): unknown => {
   }
 }
 
+// process.env reads and writes cross into C++; skip the common "still absent" case. `null`
+// means not known yet (read once at the first invocation, not when the module is evaluated,
+// which may have been while a snapshot was built).
+let lastTraceId: string | undefined | null = null
 const setTraceId = (traceId: string | undefined) => {
-  if (traceId === undefined) delete process.env[env.traceId]
-  else process.env[env.traceId] = traceId
+  if (traceId === undefined) {
+    if (lastTraceId === null ? process.env[env.traceId] !== undefined : lastTraceId !== undefined) {
+      delete process.env[env.traceId]
+    }
+  } else process.env[env.traceId] = traceId
+  lastTraceId = traceId
 }
 
+/** Forgets what the loop knows of the trace-id variable (after the snapshot warm-up ran the loop). */
+export const forgetTraceId = (): void => {
+  lastTraceId = null
+}
+
+/**
+ * Retries `call` on retryable errors with the loop's schedule. The schedule is only set up
+ * after a first failure: building a retry driver for every successful call cost more than
+ * the call itself.
+ */
 const withRetries = <A, R>(
   call: Effect.Effect<A, RuntimeApiError, R>,
   options: LoopOptions,
   retryable: (error: RuntimeApiError) => boolean
-) =>
-  call.pipe(
-    Effect.tapError((error) =>
-      retryable(error) ? Effect.logWarning(`${error.message}; retrying`) : Effect.void
-    ),
-    Effect.retry({ schedule: options.retrySchedule, while: retryable })
-  )
+): Effect.Effect<A, RuntimeApiError, R> =>
+  Effect.catchAll(call, (error) => {
+    if (!retryable(error)) return Effect.fail(error)
+    // Replays the first failure through the same policy, so delays and counts are unchanged.
+    let replayed = false
+    const attempt = Effect.suspend(() => {
+      if (replayed) return call
+      replayed = true
+      return Effect.fail(error)
+    })
+    return attempt.pipe(
+      Effect.tapError((error) =>
+        retryable(error) ? Effect.logWarning(`${error.message}; retrying`) : Effect.void
+      ),
+      Effect.retry({ schedule: options.retrySchedule, while: retryable })
+    )
+  })
 
 const fatal = (detail: string, cause?: unknown) =>
   Effect.zipRight(
@@ -164,6 +226,7 @@ const makeContext = (
 
 /** One invocation, from the event to the moment the runtime may ask for the next one. */
 const invoke = <E, R>(
+  supervisor: Detached.InvocationSupervisor,
   api: RuntimeApiService,
   handler: LambdaHandler<E, R>,
   options: LoopOptions,
@@ -186,26 +249,30 @@ const invoke = <E, R>(
     const softDeadline = invocation.deadlineMs - options.timeoutMarginMs
     const hardDeadline = invocation.deadlineMs - FINALIZER_CUTOFF_MS
 
-    const detached = yield* Detached.make
+    const detached = yield* Detached.make(supervisor)
     const invocationScope = yield* Scope.make()
     const context = makeContext(invocation, options, detached.scope)
 
     const streamed = Streaming.make(api, invocation.requestId)
-    const handlerFiber = yield* handler.handle(invocation, context).pipe(
+    const handled = handler.handle(invocation, context) as Effect.Effect<
+      Response,
+      E,
+      LambdaContext | Scope.Scope | Exclude<R, LambdaContext | Scope.Scope>
+    >
+    const handlerFiber = yield* handled.pipe(
       // A streamed body is written by this fiber, under the deadline below (see streaming.ts).
       Effect.flatMap(streamed.consume),
-      Effect.provideService(LambdaContext, context),
-      Scope.extend(invocationScope),
-      Effect.supervised(detached.supervisor),
-      // Failures are reported by the loop (handler) or logged at error level (detached).
-      Effect.withUnhandledErrorLogLevel(Option.none()),
+      // One context update for both services (each update copies the fiber's FiberRefs).
+      Effect.mapInputContext((services: Context.Context<Exclude<R, LambdaContext | Scope.Scope>>) =>
+        Context.add(Context.add(services, LambdaContext, context), Scope.Scope, invocationScope)
+      ),
       // The loop owns the handler's lifetime: it interrupts it at the deadline itself.
       Effect.forkDaemon
     ) as Effect.Effect<Fiber.RuntimeFiber<Response, unknown>, never, Exclude<R, LambdaContext | Scope.Scope>>
 
     let exit: Exit.Exit<Response, unknown>
     let abandoned = false
-    const completed = yield* until(Fiber.await(handlerFiber), softDeadline)
+    const completed = yield* awaitUntil(handlerFiber, softDeadline)
     if (Option.isSome(completed)) {
       exit = completed.value
     } else {
@@ -231,16 +298,19 @@ const invoke = <E, R>(
 
     // The detached window: wait for every detached fiber (late forks included), at most
     // until the deadline minus the margin, then interrupt the rest and run finalizers.
-    const windowStart = yield* Clock.currentTimeMillis
-    yield* until(detached.awaitIdle, softDeadline)
-    const closed = yield* until(detached.close, hardDeadline)
+    // Scopes without finalizers close at once: the waits are only set up when needed.
+    const windowStart = Date.now()
+    if (!detached.isIdle()) yield* detached.awaitIdleUntil(softDeadline)
+    const closed = detached.isEmpty() ? yield* Effect.asSome(detached.close) : yield* until(detached.close, hardDeadline)
     if (Option.isNone(closed)) {
       return yield* fatal(
         `Detached fibers ${detached.liveFiberIds().join(", ")} refused interruption and were still running ` +
           `${FINALIZER_CUTOFF_MS} ms before the deadline; exiting so that they are not carried into a frozen environment`
       )
     }
-    const released = yield* until(Scope.close(invocationScope, exit), hardDeadline)
+    const released = Detached.hasFinalizers(invocationScope)
+      ? yield* until(Scope.close(invocationScope, exit), hardDeadline)
+      : yield* Effect.asSome(Scope.close(invocationScope, exit))
     if (Option.isNone(released)) {
       return yield* fatal(
         `The invocation scope's finalizers were still running ${FINALIZER_CUTOFF_MS} ms before the deadline; exiting`
@@ -251,10 +321,15 @@ const invoke = <E, R>(
     for (const failure of summary.failures) {
       yield* Effect.logError(`Detached fiber #${failure.fiber.id().id} failed`, failure.cause)
     }
-    const windowEnd = yield* Clock.currentTimeMillis
-    yield* Effect.logDebug(
-      `Detached work: ${summary.completed} completed, ${summary.failed} failed, ` +
-        `${summary.interrupted} interrupted in ${windowEnd - windowStart} ms`
+    // Built only when debug lines are kept: this runs after every invocation.
+    yield* Effect.whenLogLevel(
+      Effect.suspend(() =>
+        Effect.logDebug(
+          `Detached work: ${summary.completed} completed, ${summary.failed} failed, ` +
+            `${summary.interrupted} interrupted in ${Date.now() - windowStart} ms`
+        )
+      ),
+      LogLevel.Debug
     )
   }).pipe(Effect.annotateLogs(REQUEST_ID, invocation.requestId))
 
@@ -274,5 +349,11 @@ export const loop = <E, R>(
         )
       )
     )
-    return Effect.forever(Effect.flatMap(next, (invocation) => invoke(api, handler, options, invocation)))
+    const supervisor = Detached.makeSupervisor()
+    return Effect.forever(Effect.flatMap(next, (invocation) => invoke(supervisor, api, handler, options, invocation))).pipe(
+      // Failures are reported by the loop (handler) or logged at error level (detached); set
+      // once here, every handler fiber inherits it, and so does the detached-work supervisor.
+      Effect.withUnhandledErrorLogLevel(Option.none()),
+      Effect.supervised(supervisor)
+    )
   })

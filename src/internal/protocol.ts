@@ -39,6 +39,9 @@ export const headers = {
   contentType: "content-type"
 } as const
 
+/** Header values must be single-line printable ASCII; the error body carries the exact text. */
+export const headerValue = (text: string): string => text.replace(/[^\x20-\x7e]/g, "?")
+
 /** The platform buffers at most `6 * 1024 * 1024 + 100` bytes of a buffered response or an event. */
 export const MAX_BUFFERED_RESPONSE_BYTES = 6 * 1024 * 1024 + 100
 

@@ -6,11 +6,10 @@
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as http from "node:http"
-import * as nodeHttp from "node:http"
 import { RuntimeApiError } from "../LambdaError.js"
 import type { ResponseWriter } from "../RuntimeApi.js"
 import type { ErrorDocument } from "./protocol.js"
-import { ERROR_TRAILERS, headers as H, RESPONSE_MODE_STREAMING } from "./protocol.js"
+import { ERROR_TRAILERS, headers as H, headerValue, RESPONSE_MODE_STREAMING } from "./protocol.js"
 
 /** The answer of the platform, checked by the client's usual status rules. */
 export type CheckAnswer = (
@@ -25,11 +24,11 @@ export type CheckAnswer = (
  */
 const BUFFER_LIMIT = 1024 * 1024
 
-/** Header values must be single-line latin1. */
-const headerSafe = (text: string) => text.replace(/[^\x20-\x7e]/g, "?")
 
 /** @internal */
 export const open = (options: {
+  /** `node:http`'s `request`, passed in: the module is loaded when the runtime starts (see runtimeApiClient.ts). */
+  readonly request: typeof http.request
   readonly agent: http.Agent
   readonly host: string
   readonly port: number
@@ -38,7 +37,7 @@ export const open = (options: {
   readonly userAgent: string
   readonly check: CheckAnswer
 }): ResponseWriter => {
-  const req = nodeHttp.request({
+  const req = options.request({
     host: options.host,
     port: options.port,
     method: "POST",
@@ -143,7 +142,7 @@ export const open = (options: {
         ended = true
         if (error !== undefined) {
           req.addTrailers({
-            [H.functionErrorType]: headerSafe(error.errorType),
+            [H.functionErrorType]: headerValue(error.errorType),
             [H.functionErrorBody]: Buffer.from(JSON.stringify(error)).toString("base64")
           })
         }

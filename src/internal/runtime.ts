@@ -1,5 +1,6 @@
 import * as Cause from "effect/Cause"
 import * as Config from "effect/Config"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -10,13 +11,16 @@ import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import * as ConfigError from "effect/ConfigError"
 import * as Either from "effect/Either"
+import * as v8 from "node:v8"
 import { FatalRuntimeError } from "../LambdaError.js"
 import * as LambdaHandler from "../LambdaHandler.js"
 import type { Handler, Provided } from "../LambdaHandler.js"
 import type { RuntimeOptions, SchemaOptions } from "../LambdaRuntime.js"
 import { RuntimeApi } from "../RuntimeApi.js"
+import type { RuntimeApiService } from "../RuntimeApi.js"
 import { fromCause } from "./errorDocument.js"
 import * as Logger from "./logger.js"
+import * as Snapshot from "./snapshot.js"
 import { defaultRetrySchedule, loop } from "./loop.js"
 import { env } from "./protocol.js"
 import * as RuntimeApiClient from "./runtimeApiClient.js"
@@ -77,9 +81,13 @@ const toLambdaHandler = <EA, OA, E, R, EI, OI>(
     ? handler as LambdaHandler.LambdaHandler<E, R>
     : LambdaHandler.json(handler, options)
 
+/** How the runtime reaches the Runtime API: the node:http client, or a stand-in (snapshot warm-up). */
+export type MakeRuntimeApi = (endpoint: string) => Effect.Effect<RuntimeApiService, never, Scope.Scope>
+
 export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
   handler: LambdaHandler.LambdaHandler<E, R> | Handler<EA, OA, E, R>,
-  options: RuntimeOptions<ROut, LE> & SchemaOptions<EA, EI, OA, OI> = {}
+  options: RuntimeOptions<ROut, LE> & SchemaOptions<EA, EI, OA, OI> = {},
+  makeApi: MakeRuntimeApi = RuntimeApiClient.make
 ): Effect.Effect<never, FatalRuntimeError | ConfigError.ConfigError, Exclude<R, Provided | ROut>> =>
   Effect.gen(function*() {
     const config = yield* runtimeConfig
@@ -90,7 +98,7 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
 
     const program = Effect.gen(function*() {
       const scope = yield* Effect.scope
-      const api = yield* RuntimeApiClient.make(config.runtimeApi)
+      const api = yield* makeApi(config.runtimeApi)
       if (options.registerExtension !== false) {
         yield* api.registerExtension(EXTENSION_NAME).pipe(
           Effect.catchAll((error) =>
@@ -98,7 +106,8 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
           )
         )
       }
-      const services = yield* Layer.buildWithScope(userLayer, scope).pipe(
+      // Without a layer there is nothing to build (and building Layer.empty is not free at start-up).
+      const services = options.layer === undefined ? Context.empty() as Context.Context<ROut> : yield* Layer.buildWithScope(userLayer, scope).pipe(
         Effect.catchAllCause((cause) =>
           Effect.gen(function*() {
             yield* Effect.logFatal("Init Error", cause)
@@ -134,7 +143,7 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
           )
         )
       ),
-      Effect.provide(Logger.layer(logFormat, logLevel))
+      Logger.provide(logFormat, logLevel)
     )
   }) as Effect.Effect<never, FatalRuntimeError | ConfigError.ConfigError, Exclude<R, Provided | ROut>>
 
@@ -167,4 +176,10 @@ export const runMain = <E>(program: Effect.Effect<never, E>): void => {
 export const run = <EA, OA, E, R, ROut, LE, EI, OI>(
   handler: LambdaHandler.LambdaHandler<E, R> | Handler<EA, OA, E, R>,
   options?: RuntimeOptions<ROut, LE> & SchemaOptions<EA, EI, OA, OI>
-): void => runMain(serve(handler, options) as Effect.Effect<never, FatalRuntimeError | ConfigError.ConfigError>)
+): void => {
+  const start = () => runMain(serve(handler, options) as Effect.Effect<never, FatalRuntimeError | ConfigError.ConfigError>)
+  // Inside `node --build-snapshot` (the build command's snapshot step) the bundle is evaluated
+  // once at build time; the runtime itself starts when a process is started from the snapshot.
+  if (v8.startupSnapshot.isBuildingSnapshot()) Snapshot.prepare(start, serve)
+  else start()
+}

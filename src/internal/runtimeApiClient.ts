@@ -1,10 +1,10 @@
 import * as Effect from "effect/Effect"
-import * as http from "node:http"
 import type * as Scope from "effect/Scope"
+import type * as http from "node:http"
 import { RuntimeApiError } from "../LambdaError.js"
 import type { BufferedResponse, Invocation, RuntimeApiService } from "../RuntimeApi.js"
 import type { ErrorDocument } from "./protocol.js"
-import { contentTypes, headers as H, paths } from "./protocol.js"
+import { contentTypes, headers as H, headerValue, paths } from "./protocol.js"
 import * as ResponseStream from "./responseStream.js"
 
 type Operation = RuntimeApiError["operation"]
@@ -43,7 +43,8 @@ const header = (value: string | Array<string> | undefined): string | undefined =
  * how shutdown cancels a pending `/next` long poll. No timeout is set: `/next` may block for
  * as long as the platform keeps the environment frozen.
  */
-const exchange = (
+const exchangeWith = (request: typeof http.request) =>
+(
   agent: http.Agent,
   target: { readonly host: string; readonly port: number },
   operation: Operation,
@@ -53,7 +54,7 @@ const exchange = (
   body?: Uint8Array | string
 ): Effect.Effect<Answer, RuntimeApiError> =>
   Effect.async<Answer, RuntimeApiError>((resume) => {
-    const req = http.request({ host: target.host, port: target.port, method, path, agent, headers: requestHeaders })
+    const req = request({ host: target.host, port: target.port, method, path, agent, headers: requestHeaders })
     req.on("response", (res) => {
       const chunks: Array<Buffer> = []
       res.on("data", (chunk: Buffer) => chunks.push(chunk))
@@ -122,7 +123,7 @@ const errorRequestHeaders = (error: ErrorDocument, body: string): http.OutgoingH
   "content-type": contentTypes.json,
   "content-length": Buffer.byteLength(body),
   // Header values must be single-line latin1; the body carries the exact text.
-  [H.functionErrorType]: error.errorType.replace(/[^\x20-\x7e]/g, "?")
+  [H.functionErrorType]: headerValue(error.errorType)
 })
 
 /** @internal */
@@ -130,6 +131,14 @@ export const make = (endpoint: string): Effect.Effect<RuntimeApiService, never, 
   Effect.gen(function*() {
     const target = parseEndpoint(endpoint)
     const scope = yield* Effect.scope
+    // Loaded when the runtime starts, not when the bundle is evaluated: Node refuses `node:http`
+    // while it builds a V8 startup snapshot, and the snapshot holds everything evaluated before.
+    // `process.getBuiltinModule` (Node >= 20.16) also works in a process started from a
+    // snapshot, where dynamic `import()` is unavailable.
+    const http = typeof process.getBuiltinModule === "function"
+      ? process.getBuiltinModule("node:http")
+      : yield* Effect.promise(() => import("node:http"))
+    const exchange = exchangeWith(http.request)
     // One socket for the sequential loop, as the reference client does; the extension's long
     // poll gets its own agent so that it never blocks the loop.
     const agent = yield* Effect.acquireRelease(
@@ -195,6 +204,7 @@ export const make = (endpoint: string): Effect.Effect<RuntimeApiService, never, 
     const streamResponse = (requestId: string, contentType: string) =>
       Effect.sync(() =>
         ResponseStream.open({
+          request: http.request,
           agent,
           host: target.host,
           port: target.port,

@@ -1,0 +1,213 @@
+/**
+ * The benchmark's Runtime API: a minimal node:http server on loopback that serves `count`
+ * invocations to one runtime process and records, per invocation, when `/next` was answered,
+ * when the result arrived and when the next `/next` came in. It does nothing else (no state
+ * machine, no JSON parsing on the hot path) so that it stays far from being the bottleneck;
+ * its own CPU time is measured and reported beside the runtime's.
+ */
+import { spawn } from "node:child_process"
+import { readFileSync } from "node:fs"
+import * as http from "node:http"
+import type { AddressInfo } from "node:net"
+
+/** How to start one runtime process. */
+export interface ProcessSpec {
+  readonly command: string
+  readonly args: ReadonlyArray<string>
+  readonly env: Readonly<Record<string, string>>
+  readonly cwd?: string | undefined
+}
+
+export interface MeasureOptions {
+  /** Sample the process's RSS every this many invocations (soak runs). */
+  readonly rssEvery?: number | undefined
+  /** Hold each `/next` (after the first) this long before answering, like a function invoked at a slow pace. */
+  readonly paceMs?: number | undefined
+  /** Check the detached-work evidence the detached function puts in its responses. */
+  readonly checkDetached?: boolean | undefined
+}
+
+export interface Sample {
+  /** Process spawn -> first `GET /next`. */
+  readonly coldStartMs: number
+  readonly invocationsPerSecond: number
+  /** `/next` answered -> result received, per invocation. */
+  readonly latencies: ReadonlyArray<number>
+  /** Result received -> next `GET /next`, per invocation. */
+  readonly releases: ReadonlyArray<number>
+  readonly cpuMsPerInvocation: number
+  readonly serverCpuMsPerInvocation: number
+  readonly peakRssMb: number
+  /** `[invocations served, RSS MB]` pairs when `rssEvery` was set. */
+  readonly rss: ReadonlyArray<readonly [number, number]>
+  /** Invocations whose response showed detached work still running when `/next` came (checkDetached). */
+  readonly detachedViolations: number
+  readonly detachedChecked: number
+  readonly errors: number
+}
+
+const CLOCK_TICKS = 100 // USER_HZ on Linux
+const now = () => performance.now()
+/** Epoch milliseconds with sub-millisecond resolution, comparable across processes. */
+const epochNow = () => performance.timeOrigin + performance.now()
+
+/** utime + stime (ms), current and peak RSS (MB) of a live process, from /proc. */
+export const procStats = (pid: number) => {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+  const cpuMs = ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS) * 1000
+  const status = readFileSync(`/proc/${pid}/status`, "utf8")
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(status)
+  const rss = /VmRSS:\s+(\d+) kB/.exec(status)
+  return {
+    cpuMs,
+    peakRssMb: hwm === null ? NaN : Number(hwm[1]) / 1024,
+    rssMb: rss === null ? NaN : Number(rss[1]) / 1024
+  }
+}
+
+const serverCpuMs = () => {
+  const usage = process.cpuUsage()
+  return (usage.user + usage.system) / 1000
+}
+
+/** Serves `count` invocations to one fresh runtime process and measures it. */
+export const measure = (spec: ProcessSpec, count: number, options: MeasureOptions = {}): Promise<Sample> =>
+  new Promise((resolve, reject) => {
+    let served = 0
+    let spawnedAt = 0
+    let firstNextAt = 0
+    let startedAt = 0
+    let answeredAt = 0
+    let respondedAt = 0
+    let cpuAtStart = 0
+    let serverCpuAtStart = 0
+    let errors = 0
+    let detachedViolations = 0
+    let detachedChecked = 0
+    let nextArrivedEpoch = 0
+    let finished = false
+    const latencies: Array<number> = []
+    const releases: Array<number> = []
+    const rss: Array<readonly [number, number]> = []
+    const body = Buffer.from(`{"n":0}`)
+    const arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
+    const accepted = Buffer.from(`{"status":"OK"}`)
+
+    const answer = (res: http.ServerResponse) => {
+      res.writeHead(200, {
+        "lambda-runtime-aws-request-id": `req-${served}`,
+        "lambda-runtime-deadline-ms": String(Date.now() + 60_000),
+        "lambda-runtime-invoked-function-arn": arn,
+        "content-type": "application/json",
+        "content-length": body.length
+      })
+      res.end(body)
+      answeredAt = now()
+    }
+
+    const server = http.createServer((req, res) => {
+      const arrived = now()
+      // The Extensions API, for a runtime that registers an extension to get SIGTERM: accept
+      // the registration and park its event long poll (no events are ever sent).
+      if (req.url?.startsWith("/2020-01-01/extension/") === true) {
+        req.resume()
+        if (req.url.endsWith("/register")) {
+          res.writeHead(200, { "lambda-extension-identifier": "bench-extension", "content-type": "application/json" })
+          res.end(`{"functionName":"bench","functionVersion":"$LATEST","handler":"bench"}`)
+        }
+        return
+      }
+      if (req.method === "GET") {
+        if (firstNextAt === 0) {
+          firstNextAt = arrived
+          cpuAtStart = procStats(child.pid!).cpuMs
+          serverCpuAtStart = serverCpuMs()
+        } else releases.push(arrived - respondedAt)
+        if (options.checkDetached === true) nextArrivedEpoch = epochNow()
+        if (options.rssEvery !== undefined && served % options.rssEvery === 0) {
+          rss.push([served, procStats(child.pid!).rssMb])
+        }
+        if (served === count) return finish()
+        served++
+        if (startedAt === 0) startedAt = arrived
+        if (options.paceMs !== undefined && served > 1) {
+          setTimeout(() => answer(res), options.paceMs)
+          return
+        }
+        answer(res)
+        return
+      }
+      const isError = req.url?.endsWith("/error") === true
+      const chunks: Array<Buffer> = []
+      const nextEpoch = nextArrivedEpoch
+      req.on("data", (chunk: Buffer) => {
+        if (options.checkDetached === true) chunks.push(chunk)
+      })
+      req.on("end", () => {
+        respondedAt = now()
+        latencies.push(respondedAt - answeredAt)
+        if (isError) errors++
+        if (options.checkDetached === true && !isError) checkEvidence(Buffer.concat(chunks).toString(), nextEpoch)
+        res.writeHead(202, { "content-type": "application/json", "content-length": accepted.length })
+        res.end(accepted)
+      })
+    })
+
+    // The detached function reports how many of its detached tasks had finished when the
+    // handler ran and when the previous one finished (epoch ms); both must precede this `/next`.
+    const checkEvidence = (text: string, nextEpoch: number) => {
+      const evidence = JSON.parse(text) as { started: number; finished: number; lastFinishedAt: number }
+      if (evidence.started <= 1) return
+      detachedChecked++
+      if (evidence.finished !== evidence.started - 1 || evidence.lastFinishedAt > nextEpoch) detachedViolations++
+    }
+
+    const finish = () => {
+      if (finished) return
+      finished = true
+      const elapsed = respondedAt - startedAt
+      const stats = procStats(child.pid!)
+      const serverCpu = serverCpuMs() - serverCpuAtStart
+      child.once("exit", () => {
+        server.close()
+        resolve({
+          coldStartMs: firstNextAt - spawnedAt,
+          invocationsPerSecond: (count / elapsed) * 1000,
+          latencies,
+          releases,
+          cpuMsPerInvocation: (stats.cpuMs - cpuAtStart) / count,
+          serverCpuMsPerInvocation: serverCpu / count,
+          peakRssMb: stats.peakRssMb,
+          rss,
+          detachedViolations,
+          detachedChecked,
+          errors
+        })
+      })
+      child.kill("SIGKILL")
+      server.closeAllConnections()
+    }
+
+    let child: ReturnType<typeof spawn>
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo
+      spawnedAt = now()
+      child = spawn(spec.command, [...spec.args], {
+        cwd: spec.cwd,
+        env: { ...spec.env, AWS_LAMBDA_RUNTIME_API: `127.0.0.1:${port}` },
+        stdio: ["ignore", "ignore", "pipe"]
+      })
+      let stderr = ""
+      child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
+      child.on("error", reject)
+      child.on("exit", (code, signal) => {
+        if (!finished) {
+          finished = true
+          server.closeAllConnections()
+          server.close()
+          reject(new Error(`${spec.command} ${spec.args.join(" ")} exited early (${code ?? signal}): ${stderr.trim()}`))
+        }
+      })
+    })
+  })
