@@ -1,7 +1,8 @@
 /**
  * The client of the Lambda Runtime API that the invocation loop depends on. The loop knows
  * nothing about HTTP: it asks this service for the next invocation and hands it results.
- * The default implementation speaks HTTP/1.1 over a keep-alive `node:http` agent.
+ * The default implementation speaks HTTP/1.1 over one keep-alive socket (streamed responses
+ * over `node:http`).
  *
  * @since 0.1.0
  */
@@ -147,7 +148,7 @@ export interface RuntimeApiService {
 export class RuntimeApi extends Context.Tag("effect-lambda-runtime/RuntimeApi")<RuntimeApi, RuntimeApiService>() {}
 
 /**
- * Builds the `node:http` client for a Runtime API at `host:port` (the value of
+ * Builds the HTTP client for a Runtime API at `host:port` (the value of
  * `AWS_LAMBDA_RUNTIME_API`). Its sockets are closed when the scope closes.
  *
  * @since 0.1.0
@@ -157,7 +158,7 @@ export const make: (endpoint: string) => Effect.Effect<RuntimeApiService, never,
   internal.make
 
 /**
- * The `node:http` client as a layer.
+ * The HTTP client as a layer.
  *
  * @example
  * ```ts

@@ -1,19 +1,16 @@
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type * as http from "node:http"
+import type * as net from "node:net"
 import { RuntimeApiError } from "../LambdaError.js"
 import type { BufferedResponse, Invocation, RuntimeApiService } from "../RuntimeApi.js"
 import type { ErrorDocument } from "./protocol.js"
 import { contentTypes, headers as H, headerValue, paths } from "./protocol.js"
+import * as Http1 from "./http1.js"
+import type { Answer } from "./http1.js"
 import * as ResponseStream from "./responseStream.js"
 
 type Operation = RuntimeApiError["operation"]
-
-interface Answer {
-  readonly status: number
-  readonly headers: http.IncomingHttpHeaders
-  readonly body: Buffer
-}
 
 const USER_AGENT = "effect-lambda-runtime/0.1"
 
@@ -35,45 +32,27 @@ const platformErrorType = (body: Buffer): string | undefined => {
   return undefined
 }
 
-const header = (value: string | Array<string> | undefined): string | undefined =>
-  Array.isArray(value) ? value[0] : value
-
 /**
- * One HTTP exchange as an interruptible Effect. Interruption destroys the request, which is
- * how shutdown cancels a pending `/next` long poll. No timeout is set: `/next` may block for
- * as long as the platform keeps the environment frozen.
+ * One HTTP exchange as an interruptible Effect. Interruption destroys the socket, which is how
+ * shutdown cancels a pending `/next` long poll. No timeout is set: `/next` may block for as
+ * long as the platform keeps the environment frozen.
  */
-const exchangeWith = (request: typeof http.request) =>
-(
-  agent: http.Agent,
-  target: { readonly host: string; readonly port: number },
+const exchange = (
+  connection: Http1.Connection,
   operation: Operation,
   method: "GET" | "POST",
   path: string,
-  requestHeaders: http.OutgoingHttpHeaders,
+  requestHeaders: Readonly<Record<string, string | number>>,
   body?: Uint8Array | string
 ): Effect.Effect<Answer, RuntimeApiError> =>
   Effect.async<Answer, RuntimeApiError>((resume) => {
-    const req = request({ host: target.host, port: target.port, method, path, agent, headers: requestHeaders })
-    req.on("response", (res) => {
-      const chunks: Array<Buffer> = []
-      res.on("data", (chunk: Buffer) => chunks.push(chunk))
-      res.on("end", () => {
-        resume(Effect.succeed({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
-        }))
-      })
-      res.on("error", (cause) =>
-        resume(Effect.fail(
-          new RuntimeApiError({ operation, reason: "Transport", detail: `response aborted: ${cause.message}`, cause })
-        )))
-    })
-    req.on("error", (cause) =>
-      resume(Effect.fail(new RuntimeApiError({ operation, reason: "Transport", detail: cause.message, cause }))))
-    req.end(body)
-    return Effect.sync(() => req.destroy())
+    const abort = connection.exchange(method, path, requestHeaders, body, (cause, answer) =>
+      resume(
+        cause === undefined
+          ? Effect.succeed(answer!)
+          : Effect.fail(new RuntimeApiError({ operation, reason: "Transport", detail: cause.message, cause }))
+      ))
+    return Effect.sync(abort)
   })
 
 const expectStatus = (operation: Operation, accepted: number) => (answer: Answer): Effect.Effect<Answer, RuntimeApiError> =>
@@ -93,7 +72,7 @@ const optionalErrorType = (errorType: string | undefined): { platformErrorType?:
   errorType === undefined ? {} : { platformErrorType: errorType }
 
 const toInvocation = (answer: Answer): Effect.Effect<Invocation, RuntimeApiError> => {
-  const requestId = header(answer.headers[H.requestId])
+  const requestId = (answer.headers[H.requestId])
   if (requestId === undefined || requestId.length === 0) {
     return Effect.fail(
       new RuntimeApiError({
@@ -104,86 +83,79 @@ const toInvocation = (answer: Answer): Effect.Effect<Invocation, RuntimeApiError
       })
     )
   }
-  const deadline = header(answer.headers[H.deadlineMs])
+  const deadline = (answer.headers[H.deadlineMs])
   return Effect.succeed({
     requestId,
     deadlineMs: deadline === undefined || deadline.length === 0 ? NaN : Number(deadline),
-    functionArn: header(answer.headers[H.functionArn]) ?? "",
-    traceId: header(answer.headers[H.traceId]),
-    clientContext: header(answer.headers[H.clientContext]),
-    cognitoIdentity: header(answer.headers[H.cognitoIdentity]),
-    tenantId: header(answer.headers[H.tenantId]),
-    contentType: header(answer.headers[H.contentType]),
+    functionArn: (answer.headers[H.functionArn]) ?? "",
+    traceId: (answer.headers[H.traceId]),
+    clientContext: (answer.headers[H.clientContext]),
+    cognitoIdentity: (answer.headers[H.cognitoIdentity]),
+    tenantId: (answer.headers[H.tenantId]),
+    contentType: (answer.headers[H.contentType]),
     body: answer.body
   })
 }
 
-const errorRequestHeaders = (error: ErrorDocument, body: string): http.OutgoingHttpHeaders => ({
+const errorRequestHeaders = (error: ErrorDocument) => ({
   "user-agent": USER_AGENT,
   "content-type": contentTypes.json,
-  "content-length": Buffer.byteLength(body),
-  // Header values must be single-line latin1; the body carries the exact text.
   [H.functionErrorType]: headerValue(error.errorType)
 })
+
+/** Loads a network module when the runtime starts (see `make`). */
+const builtin = <A>(name: "node:net" | "node:http", load: () => Promise<A>): Effect.Effect<A> =>
+  typeof process.getBuiltinModule === "function"
+    ? Effect.sync(() => process.getBuiltinModule(name) as A)
+    : Effect.promise(load)
 
 /** @internal */
 export const make = (endpoint: string): Effect.Effect<RuntimeApiService, never, Scope.Scope> =>
   Effect.gen(function*() {
     const target = parseEndpoint(endpoint)
     const scope = yield* Effect.scope
-    // Loaded when the runtime starts, not when the bundle is evaluated: Node refuses `node:http`
-    // while it builds a V8 startup snapshot, and the snapshot holds everything evaluated before.
-    // `process.getBuiltinModule` (Node >= 20.16) also works in a process started from a
-    // snapshot, where dynamic `import()` is unavailable.
-    const http = typeof process.getBuiltinModule === "function"
-      ? process.getBuiltinModule("node:http")
-      : yield* Effect.promise(() => import("node:http"))
-    const exchange = exchangeWith(http.request)
-    // One socket for the sequential loop, as the reference client does; the extension's long
-    // poll gets its own agent so that it never blocks the loop.
-    const agent = yield* Effect.acquireRelease(
-      Effect.sync(() => new http.Agent({ keepAlive: true, maxSockets: 1 })),
-      (agent) => Effect.sync(() => agent.destroy())
-    )
-    const extensionAgent = yield* Effect.acquireRelease(
-      Effect.sync(() => new http.Agent({ keepAlive: false })),
-      (agent) => Effect.sync(() => agent.destroy())
-    )
+    // Loaded when the runtime starts, not when the bundle is evaluated: Node refuses network
+    // modules while it builds a V8 startup snapshot, and the snapshot holds everything
+    // evaluated before. `process.getBuiltinModule` (Node >= 20.16) also works in a process
+    // started from a snapshot, where dynamic `import()` is unavailable.
+    const { connect } = yield* builtin<typeof net>("node:net", () => import("node:net"))
+    const connection = (): Effect.Effect<Http1.Connection, never, Scope.Scope> =>
+      Effect.acquireRelease(
+        Effect.sync(() => Http1.make(connect, target.host, target.port)),
+        (connection) => Effect.sync(connection.close)
+      )
+    // One connection for the sequential loop, as the reference client does; the extension's
+    // long poll has its own so that it never blocks the loop.
+    const loop = yield* connection()
+    const extension = yield* connection()
 
-    const next = exchange(agent, target, "next", "GET", paths.next, { "user-agent": USER_AGENT }).pipe(
+    const next = exchange(loop, "next", "GET", paths.next, { "user-agent": USER_AGENT }).pipe(
       Effect.flatMap(expectStatus("next", 200)),
       Effect.flatMap(toInvocation)
     )
 
     const respond = (requestId: string, response: BufferedResponse) =>
-      exchange(agent, target, "response", "POST", paths.response(requestId), {
+      exchange(loop, "response", "POST", paths.response(requestId), {
         "user-agent": USER_AGENT,
-        "content-type": response.contentType,
-        "content-length": typeof response.body === "string" ? Buffer.byteLength(response.body) : response.body.byteLength
+        "content-type": headerValue(response.contentType)
       }, response.body).pipe(Effect.flatMap(expectStatus("response", 202)), Effect.asVoid)
 
-    const fail = (requestId: string, error: ErrorDocument) => {
-      const body = JSON.stringify(error)
-      return exchange(agent, target, "error", "POST", paths.error(requestId), errorRequestHeaders(error, body), body)
+    const fail = (requestId: string, error: ErrorDocument) =>
+      exchange(loop, "error", "POST", paths.error(requestId), errorRequestHeaders(error), JSON.stringify(error))
         .pipe(Effect.flatMap(expectStatus("error", 202)), Effect.asVoid)
-    }
 
-    const initError = (error: ErrorDocument) => {
-      const body = JSON.stringify(error)
-      return exchange(agent, target, "initError", "POST", paths.initError, errorRequestHeaders(error, body), body)
+    const initError = (error: ErrorDocument) =>
+      exchange(loop, "initError", "POST", paths.initError, errorRequestHeaders(error), JSON.stringify(error))
         .pipe(Effect.flatMap(expectStatus("initError", 202)), Effect.asVoid)
-    }
 
     const registerExtension = (name: string) =>
       Effect.gen(function*() {
-        const body = JSON.stringify({ events: [] })
-        const answer = yield* exchange(extensionAgent, target, "register", "POST", paths.extensionRegister, {
+        const answer = yield* exchange(extension, "register", "POST", paths.extensionRegister, {
           "user-agent": USER_AGENT,
           "content-type": contentTypes.json,
-          "content-length": Buffer.byteLength(body),
           [H.extensionName]: name
-        }, body).pipe(Effect.flatMap(expectStatus("register", 200)))
-        const id = header(answer.headers[H.extensionIdentifier])
+        }, JSON.stringify({ events: [] })).pipe(Effect.flatMap(expectStatus("register", 200)))
+        const id = answer.headers[H.extensionIdentifier]
         if (id === undefined) {
           return yield* new RuntimeApiError({
             operation: "register",
@@ -194,18 +166,26 @@ export const make = (endpoint: string): Effect.Effect<RuntimeApiService, never, 
         }
         // With no events subscribed this long poll never answers; it only tells the platform
         // that the extension finished its init. It lives until the scope closes.
-        yield* exchange(extensionAgent, target, "extensionNext", "GET", paths.extensionNext, {
+        yield* exchange(extension, "extensionNext", "GET", paths.extensionNext, {
           "user-agent": USER_AGENT,
           [H.extensionIdentifier]: id
         }).pipe(Effect.ignore, Effect.forkIn(scope))
         return id
       })
 
+    // Streamed responses go through `node:http` (chunked body, trailers, backpressure), loaded
+    // with its agent at the first stream only: buffered-only functions never pay for it.
+    let streamAgent: { readonly http: typeof http; readonly agent: http.Agent } | undefined
+    yield* Effect.addFinalizer(() => Effect.sync(() => streamAgent?.agent.destroy()))
     const streamResponse = (requestId: string, contentType: string) =>
-      Effect.sync(() =>
-        ResponseStream.open({
-          request: http.request,
-          agent,
+      Effect.gen(function*() {
+        if (streamAgent === undefined) {
+          const module = yield* builtin<typeof http>("node:http", () => import("node:http"))
+          streamAgent = { http: module, agent: new module.Agent({ keepAlive: true, maxSockets: 1 }) }
+        }
+        return ResponseStream.open({
+          request: streamAgent.http.request,
+          agent: streamAgent.agent,
           host: target.host,
           port: target.port,
           path: paths.response(requestId),
@@ -213,7 +193,7 @@ export const make = (endpoint: string): Effect.Effect<RuntimeApiService, never, 
           userAgent: USER_AGENT,
           check: (status, body) => Effect.asVoid(expectStatus("response", 202)({ status, headers: {}, body }))
         })
-      )
+      })
 
     return { next, respond, streamResponse, fail, initError, registerExtension }
   })
