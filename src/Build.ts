@@ -67,14 +67,19 @@ export interface BuildOptions {
  */
 export interface BuildResult {
   readonly outdir: string
+  /** The executable Lambda starts. */
   readonly bootstrap: string
+  /** The esbuild bundle (`main.cjs`) and its size. */
   readonly bundle: string
   readonly bundleBytes: number
+  /** esbuild's metafile (`meta.json`): what the bundle pulls in. */
   readonly metafile: string
+  /** The V8 startup snapshot, unless the build skipped it. */
   readonly snapshot: {
     readonly path: string
     readonly bytes: number
     readonly nodeVersion: string
+    /** `size:mtime` (seconds) of the Node binary that built it, as `stat -L -c %s:%Y` prints it. */
     readonly nodeFingerprint: string
   } | undefined
 }

@@ -11,6 +11,7 @@ import * as Effect from "effect/Effect"
 import { spawn } from "node:child_process"
 import { chmodSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
+import type { BuildOptions, BuildResult } from "../Build.js"
 
 /** Why a build failed, and at which stage. */
 export class BuildError extends Data.TaggedError("BuildError")<{
@@ -23,32 +24,7 @@ export class BuildError extends Data.TaggedError("BuildError")<{
   }
 }
 
-export interface BuildOptions {
-  readonly entry: string
-  readonly outdir: string
-  readonly snapshot?: boolean | undefined
-  readonly minify?: boolean | undefined
-  readonly sourcemap?: boolean | undefined
-  readonly external?: ReadonlyArray<string> | undefined
-  readonly nodeBinary?: string | undefined
-}
-
-export interface SnapshotInfo {
-  readonly path: string
-  readonly bytes: number
-  readonly nodeVersion: string
-  /** `size:mtime` (seconds) of the Node binary that built the snapshot, as `stat -L -c %s:%Y` prints it. */
-  readonly nodeFingerprint: string
-}
-
-export interface BuildResult {
-  readonly outdir: string
-  readonly bootstrap: string
-  readonly bundle: string
-  readonly bundleBytes: number
-  readonly metafile: string
-  readonly snapshot: SnapshotInfo | undefined
-}
+type SnapshotInfo = NonNullable<BuildResult["snapshot"]>
 
 export const BUNDLE_FILE = "main.cjs"
 export const SNAPSHOT_FILE = "snapshot.blob"
