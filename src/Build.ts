@@ -57,7 +57,22 @@ export interface BuildOptions {
   readonly external?: ReadonlyArray<string> | undefined
   /** The Node binary that builds the snapshot: the one the function will run on (default: this one). */
   readonly nodeBinary?: string | undefined
+  /**
+   * V8 flags `bootstrap` passes to Node, also used to build the snapshot (which only loads under
+   * the same flags). Default {@link DEFAULT_NODE_FLAGS}; `[]` for none.
+   */
+  readonly nodeFlags?: ReadonlyArray<string> | undefined
 }
+
+/**
+ * The default V8 flags of a build: `--min-semi-space-size=8`, a larger initial young generation,
+ * because Effect's allocation rate otherwise makes V8 scavenge every few invocations while the
+ * heap grows (see the Benchmarks section of the README for the measured effect).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const DEFAULT_NODE_FLAGS: ReadonlyArray<string> = internal.DEFAULT_NODE_FLAGS
 
 /**
  * What {@link build} produced.

@@ -53,10 +53,17 @@ describe("the build command", () => {
       expect(result.snapshot).toBeDefined()
       expect(result.snapshot!.nodeVersion).toContain(process.version)
       const record = yield* invokeBuilt(result.bootstrap)
-      expect(record.outcome).toMatchObject({ _tag: "Response", text: `{"message":"hi, build","snapshot":true}` })
+      // Started with the default V8 flags, which the snapshot was built with (or it would not load).
+      expect(record.outcome).toMatchObject({
+        _tag: "Response",
+        text: `{"message":"hi, build","snapshot":true,"flags":["--min-semi-space-size=8"]}`
+      })
       // The same build without the snapshot, as the fallback path runs it.
       const plain = yield* invokeBuilt(result.bootstrap, { EFFECT_LAMBDA_SNAPSHOT: "0" })
-      expect(plain.outcome).toMatchObject({ _tag: "Response", text: `{"message":"hi, build","snapshot":false}` })
+      expect(plain.outcome).toMatchObject({
+        _tag: "Response",
+        text: `{"message":"hi, build","snapshot":false,"flags":["--min-semi-space-size=8"]}`
+      })
     }), { timeout: 60_000 })
 
   it.scopedLive("a streaming function started from the snapshot streams its body", () =>
@@ -77,15 +84,26 @@ describe("the build command", () => {
       const result = yield* Build.build({ entry: projectFile("test/fixtures/buildable.ts"), outdir: dir })
       writeFileSync(result.bootstrap, bootstrapScript({ ...result.snapshot!, nodeFingerprint: "0:0" }))
       const record = yield* invokeBuilt(result.bootstrap)
-      expect(record.outcome).toMatchObject({ _tag: "Response", text: `{"message":"hi, build","snapshot":false}` })
+      expect(record.outcome).toMatchObject({
+        _tag: "Response",
+        text: `{"message":"hi, build","snapshot":false,"flags":["--min-semi-space-size=8"]}`
+      })
     }), { timeout: 60_000 })
 
-  it.scopedLive("--no-snapshot writes a bootstrap that runs the bundle", () =>
+  it.scopedLive("--no-snapshot writes a bootstrap that runs the bundle, with the chosen Node flags", () =>
     Effect.gen(function*() {
       const dir = yield* outdir()
-      const result = yield* Build.build({ entry: projectFile("test/fixtures/buildable.ts"), outdir: dir, snapshot: false })
+      const result = yield* Build.build({
+        entry: projectFile("test/fixtures/buildable.ts"),
+        outdir: dir,
+        snapshot: false,
+        nodeFlags: ["--stack-size=2000", "--max-semi-space-size=32"]
+      })
       expect(result.snapshot).toBeUndefined()
       const record = yield* invokeBuilt(result.bootstrap)
-      expect(record.outcome).toMatchObject({ _tag: "Response", text: `{"message":"hi, build","snapshot":false}` })
+      expect(record.outcome).toMatchObject({
+        _tag: "Response",
+        text: `{"message":"hi, build","snapshot":false,"flags":["--stack-size=2000","--max-semi-space-size=32"]}`
+      })
     }), { timeout: 60_000 })
 })

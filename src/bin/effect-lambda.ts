@@ -5,7 +5,7 @@
  * ```
  * effect-lambda run <handler-module> [--event <file>|-] [--count N] [--timeout <seconds>] [--port N]
  * effect-lambda emulator [--port 9001] [--timeout <seconds>]
- * effect-lambda build <handler-module> [--outdir dist/lambda] [--no-snapshot] [--no-minify] [--external pkg]...
+ * effect-lambda build <handler-module> [--outdir dist/lambda] [--no-snapshot] [--no-minify] [--external pkg]... [--node-flag=--flag]... [--no-node-flags]
  * ```
  *
  * `run` starts the emulator, spawns the module as the runtime process (`node <file>`; a `.ts` file
@@ -36,7 +36,7 @@ import * as P from "../internal/protocol.js"
 const USAGE = `Usage:
   effect-lambda run <handler-module> [--event <file>|-] [--count N] [--timeout <seconds>] [--port N]
   effect-lambda emulator [--port 9001] [--timeout <seconds>]
-  effect-lambda build <handler-module> [--outdir dist/lambda] [--no-snapshot] [--no-minify] [--external pkg]...
+  effect-lambda build <handler-module> [--outdir dist/lambda] [--no-snapshot] [--no-minify] [--external pkg]... [--node-flag=--flag]... [--no-node-flags]
 
 run       start the emulator, spawn the module (node <file>, or node --import tsx <file> for .ts),
           invoke it N times (default 1) with the event (file, - for stdin, default {}), print each
@@ -54,6 +54,9 @@ Options:
   --no-snapshot      build: skip the V8 startup snapshot
   --no-minify        build: keep the bundle readable
   --external pkg     build: leave a package out of the bundle (repeatable)
+  --node-flag=--flag build: a V8/Node flag for bootstrap and the snapshot (repeatable; replaces the
+                     default --min-semi-space-size=8)
+  --no-node-flags    build: start Node without extra flags
 `
 
 class UsageError extends Data.TaggedError("UsageError")<{ readonly message: string }> {}
@@ -285,6 +288,8 @@ const main = Effect.gen(function*() {
           "no-snapshot": { type: "boolean" },
           "no-minify": { type: "boolean" },
           external: { type: "string", multiple: true },
+          "node-flag": { type: "string", multiple: true },
+          "no-node-flags": { type: "boolean" },
           help: { type: "boolean", short: "h" }
         }
       }),
@@ -314,7 +319,8 @@ const main = Effect.gen(function*() {
       outdir: parsed.values.outdir ?? "dist/lambda",
       snapshot: parsed.values["no-snapshot"] !== true,
       minify: parsed.values["no-minify"] !== true,
-      external: parsed.values.external ?? []
+      external: parsed.values.external ?? [],
+      nodeFlags: parsed.values["no-node-flags"] === true ? [] : parsed.values["node-flag"]
     }).pipe(Effect.either)
     if (Either.isLeft(result)) {
       yield* printError(result.left.message)
