@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Deferred, Effect, Exit, Fiber } from "effect"
+import { Deferred, Effect, Exit, Fiber, Queue } from "effect"
 import type * as http from "node:http"
 import { LambdaRuntime } from "../src/index.js"
 import * as RuntimeApi from "../src/RuntimeApi.js"
@@ -70,21 +70,30 @@ describe("RuntimeApi", () => {
   it.scopedLive("retries a /next whose connection drops, and serves the invocation", () =>
     Effect.gen(function*() {
       let n = 0
-      const posted = yield* Deferred.make<string>()
+      const posted = yield* Queue.unbounded<string>()
       const server = yield* scriptedServer((req, body, res) => {
         if (req.url!.endsWith("/next")) {
           n++
-          if (n === 1) return void req.socket.destroy()
-          if (n > 2) return // park the loop
-          res.writeHead(200, invocationHeaders("req-1"))
-          res.end(`{"x":1}`)
+          // The first long poll, and the one after the first invocation, lose their connection.
+          if (n === 1 || n === 3) return void req.socket.destroy()
+          if (n > 4) return // park the loop
+          res.writeHead(200, invocationHeaders(`req-${n}`))
+          res.end(`{"x":${n}}`)
         } else {
           ok(res)
-          Deferred.unsafeDone(posted, Exit.succeed(body.toString()))
+          Queue.unsafeOffer(posted, body.toString())
         }
       })
-      yield* serveOn(at(server.host), LambdaRuntime.serve((event: { x: number }) => Effect.succeed(event.x + 1), inProcess))
-      expect(yield* Deferred.await(posted)).toBe("2")
+      const { logs } = yield* serveOn(
+        at(server.host),
+        LambdaRuntime.serve((event: { x: number }) => Effect.succeed(event.x + 1), inProcess)
+      )
+      expect(yield* Queue.take(posted)).toBe("3")
+      expect(yield* Queue.take(posted)).toBe("5")
+      const retries = logs.filter((l) => l.message.includes("retrying"))
+      expect(retries).toHaveLength(2)
+      // Between invocations: the warning does not carry the previous invocation's request id.
+      expect(retries.map((l) => l.annotations.requestId)).toEqual([undefined, undefined])
     }))
 
   it.scopedLive("logs a 413 from /response and goes on without posting anything else for that invocation", () =>

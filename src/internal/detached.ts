@@ -176,13 +176,15 @@ export const hasFinalizers = (scope: Scope.CloseableScope): boolean => {
 }
 
 /** Creates the detached scope of one invocation (finalizers run in parallel on close). */
-export const make = (supervisor: InvocationSupervisor): Effect.Effect<DetachedWork> => Effect.gen(function*() {
-  const scope = yield* Scope.make(ExecutionStrategy.parallel)
-  if (!isScopeInternals(scope)) {
-    return yield* Effect.dieMessage(
-      "effect-lambda-runtime: this version of `effect` has an unexpected Scope implementation; detached work cannot be tracked"
-    )
-  }
+export const make = (supervisor: InvocationSupervisor): Effect.Effect<DetachedWork> =>
+  Effect.flatMap(Scope.make(ExecutionStrategy.parallel), (scope) =>
+    isScopeInternals(scope)
+      ? Effect.succeed(track(scope, supervisor))
+      : Effect.dieMessage(
+        "effect-lambda-runtime: this version of `effect` has an unexpected Scope implementation; detached work cannot be tracked"
+      ))
+
+const track = (scope: ScopeInternals, supervisor: InvocationSupervisor): DetachedWork => {
   const tracker = new Tracker()
   supervisor.tracker = tracker
   const map = new TrackingMap(tracker)
@@ -257,4 +259,4 @@ export const make = (supervisor: InvocationSupervisor): Effect.Effect<DetachedWo
       }
     }
   }
-})
+}

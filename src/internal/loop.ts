@@ -9,6 +9,8 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as FiberRef from "effect/FiberRef"
+import * as HashMap from "effect/HashMap"
 import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
@@ -113,31 +115,36 @@ export const forgetTraceId = (): void => {
 }
 
 /**
- * Retries `call` on retryable errors with the loop's schedule. The schedule is only set up
- * after a first failure: building a retry driver for every successful call cost more than
- * the call itself.
+ * Retries `call` after its first failure `error`, when retryable, with the loop's schedule.
+ * The schedule is only set up after a failure: building a retry driver for every successful
+ * call cost more than the call itself.
  */
+const retryAfter = <A, R>(
+  call: Effect.Effect<A, RuntimeApiError, R>,
+  error: RuntimeApiError,
+  options: LoopOptions,
+  retryable: (error: RuntimeApiError) => boolean
+): Effect.Effect<A, RuntimeApiError, R> => {
+  if (!retryable(error)) return Effect.fail(error)
+  // Replays the first failure through the same policy, so delays and counts are unchanged.
+  let replayed = false
+  const attempt = Effect.suspend(() => {
+    if (replayed) return call
+    replayed = true
+    return Effect.fail(error)
+  })
+  return attempt.pipe(
+    Effect.tapError((error) => retryable(error) ? Effect.logWarning(`${error.message}; retrying`) : Effect.void),
+    Effect.retry({ schedule: options.retrySchedule, while: retryable })
+  )
+}
+
+/** `call`, retried on retryable errors (see {@link retryAfter}). */
 const withRetries = <A, R>(
   call: Effect.Effect<A, RuntimeApiError, R>,
   options: LoopOptions,
   retryable: (error: RuntimeApiError) => boolean
-): Effect.Effect<A, RuntimeApiError, R> =>
-  Effect.catchAll(call, (error) => {
-    if (!retryable(error)) return Effect.fail(error)
-    // Replays the first failure through the same policy, so delays and counts are unchanged.
-    let replayed = false
-    const attempt = Effect.suspend(() => {
-      if (replayed) return call
-      replayed = true
-      return Effect.fail(error)
-    })
-    return attempt.pipe(
-      Effect.tapError((error) =>
-        retryable(error) ? Effect.logWarning(`${error.message}; retrying`) : Effect.void
-      ),
-      Effect.retry({ schedule: options.retrySchedule, while: retryable })
-    )
-  })
+): Effect.Effect<A, RuntimeApiError, R> => Effect.catchAll(call, (error) => retryAfter(call, error, options, retryable))
 
 const fatal = (detail: string, cause?: unknown) =>
   Effect.zipRight(
@@ -227,6 +234,7 @@ const makeContext = (
 /** One invocation, from the event to the moment the runtime may ask for the next one. */
 const invoke = <E, R>(
   supervisor: Detached.InvocationSupervisor,
+  services: Context.Context<Exclude<R, LambdaContext | Scope.Scope>>,
   api: RuntimeApiService,
   handler: LambdaHandler<E, R>,
   options: LoopOptions,
@@ -259,16 +267,17 @@ const invoke = <E, R>(
       E,
       LambdaContext | Scope.Scope | Exclude<R, LambdaContext | Scope.Scope>
     >
-    const handlerFiber = yield* handled.pipe(
+    // The fiber's services are set as its first step, not with `provideContext` (which restores
+    // the previous value afterwards, an acquire/use/release on every invocation): the fiber ends
+    // with the handler, so there is nothing to restore.
+    const provided = FiberRef.set(
+      FiberRef.currentContext,
+      Context.add(Context.add(services, LambdaContext, context), Scope.Scope, invocationScope) as Context.Context<never>
+    )
+    const handlerFiber = yield* Effect.forkDaemon(
       // A streamed body is written by this fiber, under the deadline below (see streaming.ts).
-      Effect.flatMap(streamed.consume),
-      // One context update for both services (each update copies the fiber's FiberRefs).
-      Effect.mapInputContext((services: Context.Context<Exclude<R, LambdaContext | Scope.Scope>>) =>
-        Context.add(Context.add(services, LambdaContext, context), Scope.Scope, invocationScope)
-      ),
-      // The loop owns the handler's lifetime: it interrupts it at the deadline itself.
-      Effect.forkDaemon
-    ) as Effect.Effect<Fiber.RuntimeFiber<Response, unknown>, never, Exclude<R, LambdaContext | Scope.Scope>>
+      Effect.zipRight(provided, Effect.flatMap(handled as Effect.Effect<Response, E>, streamed.consume))
+    )
 
     let exit: Exit.Exit<Response, unknown>
     let abandoned = false
@@ -331,7 +340,7 @@ const invoke = <E, R>(
       ),
       LogLevel.Debug
     )
-  }).pipe(Effect.annotateLogs(REQUEST_ID, invocation.requestId))
+  })
 
 /** Asks for invocations forever; fails only when the runtime must exit. */
 export const loop = <E, R>(
@@ -339,18 +348,42 @@ export const loop = <E, R>(
   options: LoopOptions
 ): Effect.Effect<never, FatalRuntimeError, RuntimeApi | Exclude<R, LambdaContext | Scope.Scope>> =>
   Effect.flatMap(RuntimeApi, (api) => {
-    const next = withRetries(api.next, options, isRetryableNext).pipe(
-      Effect.catchAll((error) =>
-        fatal(
-          error.reason === "MalformedInvocation"
-            ? `${error.message}; the invocation cannot be answered, exiting`
-            : `${error.message}; giving up on the Runtime API, exiting`,
-          error
-        )
-      )
-    )
     const supervisor = Detached.makeSupervisor()
-    return Effect.forever(Effect.flatMap(next, (invocation) => invoke(supervisor, api, handler, options, invocation))).pipe(
+    const rounds = Effect.flatMap(
+      Effect.zip(FiberRef.get(FiberRef.currentContext), FiberRef.get(FiberRef.currentLogAnnotations)),
+      ([services, annotations]) => {
+        // Every line logged while an invocation runs carries its request id: the loop sets the
+        // annotation once per invocation (the handler and detached fibers inherit it when they
+        // are forked) and never resets it, rather than `Effect.annotateLogs` around each
+        // invocation (an acquire/use/release every time). Only a failing `/next`, which logs
+        // between invocations, goes back to the loop's own annotations.
+        const next = Effect.catchAll(api.next, (error) =>
+          retryAfter(api.next, error, options, isRetryableNext).pipe(
+            Effect.catchAll((error) =>
+              fatal(
+                error.reason === "MalformedInvocation"
+                  ? `${error.message}; the invocation cannot be answered, exiting`
+                  : `${error.message}; giving up on the Runtime API, exiting`,
+                error
+              )
+            ),
+            Effect.locally(FiberRef.currentLogAnnotations, annotations)
+          ))
+        const round = Effect.flatMap(next, (invocation) =>
+          Effect.zipRight(
+            FiberRef.set(FiberRef.currentLogAnnotations, HashMap.set(annotations, REQUEST_ID, invocation.requestId as unknown)),
+            invoke(supervisor, services as Context.Context<Exclude<R, LambdaContext | Scope.Scope>>, api, handler, options, invocation)
+          ))
+        // Not `Effect.forever`, which yields to the scheduler after every round: `/next` already
+        // suspends on I/O, and the fiber runtime yields by itself after enough steps.
+        const forever: Effect.Effect<never, FatalRuntimeError, Exclude<R, LambdaContext | Scope.Scope>> = Effect.flatMap(
+          round,
+          () => forever
+        )
+        return forever
+      }
+    )
+    return rounds.pipe(
       // Failures are reported by the loop (handler) or logged at error level (detached); set
       // once here, every handler fiber inherits it, and so does the detached-work supervisor.
       Effect.withUnhandledErrorLogLevel(Option.none()),
