@@ -139,13 +139,6 @@ const retryAfter = <A, R>(
   )
 }
 
-/** `call`, retried on retryable errors (see {@link retryAfter}). */
-const withRetries = <A, R>(
-  call: Effect.Effect<A, RuntimeApiError, R>,
-  options: LoopOptions,
-  retryable: (error: RuntimeApiError) => boolean
-): Effect.Effect<A, RuntimeApiError, R> => Effect.catchAll(call, (error) => retryAfter(call, error, options, retryable))
-
 const fatal = (detail: string, cause?: unknown) =>
   Effect.zipRight(
     Effect.logFatal(detail),
@@ -173,6 +166,13 @@ const handlePostError = (error: RuntimeApiError): Effect.Effect<void, FatalRunti
 const byteLength = (body: Uint8Array | string) =>
   typeof body === "string" ? Buffer.byteLength(body) : body.byteLength
 
+/**
+ * Posts a result, retried on transport errors, with the failures handled as `handlePostError`
+ * says. One error handler on the success path: retries are only set up after a failure.
+ */
+const sendResult = (post: Effect.Effect<void, RuntimeApiError>, options: LoopOptions): Effect.Effect<void, FatalRuntimeError> =>
+  Effect.catchAll(post, (error) => Effect.catchAll(retryAfter(post, error, options, isTransport), handlePostError))
+
 /** Posts exactly one result for the invocation. */
 const postResult = (
   api: RuntimeApiService,
@@ -180,21 +180,19 @@ const postResult = (
   requestId: string,
   exit: Exit.Exit<Response, unknown>
 ): Effect.Effect<void, FatalRuntimeError> => {
-  const post = Exit.match(exit, {
-    onSuccess: (response) => {
-      // A stream was written by the handler's fiber itself; its answer is reported by `reportStreamed`.
-      if (response._tag === "Streamed") return Effect.void
-      const size = byteLength(response.body)
-      if (size > MAX_BUFFERED_RESPONSE_BYTES) {
-        const error = responseTooLarge(size)
-        return Effect.zipRight(Effect.logError(error.message), api.fail(requestId, fromCause(Cause.fail(error))))
-      }
-      return api.respond(requestId, response)
-    },
-    onFailure: (cause) =>
-      Effect.zipRight(Effect.logError("Invoke Error", cause), api.fail(requestId, fromCause(cause)))
-  })
-  return withRetries(post, options, isTransport).pipe(Effect.catchAll(handlePostError))
+  const send = (post: Effect.Effect<void, RuntimeApiError>) => sendResult(post, options)
+  if (Exit.isFailure(exit)) {
+    return Effect.zipRight(Effect.logError("Invoke Error", exit.cause), send(api.fail(requestId, fromCause(exit.cause))))
+  }
+  const response = exit.value
+  // A stream was written by the handler's fiber itself; its answer is reported by `reportStreamed`.
+  if (response._tag === "Streamed") return Effect.void
+  const size = byteLength(response.body)
+  if (size > MAX_BUFFERED_RESPONSE_BYTES) {
+    const error = responseTooLarge(size)
+    return Effect.zipRight(Effect.logError(error.message), send(api.fail(requestId, fromCause(Cause.fail(error)))))
+  }
+  return send(api.respond(requestId, response))
 }
 
 /** What the platform answered to a streamed POST (it cannot be retried: the stream is consumed). */
@@ -234,6 +232,7 @@ const makeContext = (
 /** One invocation, from the event to the moment the runtime may ask for the next one. */
 const invoke = <E, R>(
   supervisor: Detached.InvocationSupervisor,
+  debug: boolean,
   services: Context.Context<Exclude<R, LambdaContext | Scope.Scope>>,
   api: RuntimeApiService,
   handler: LambdaHandler<E, R>,
@@ -241,18 +240,17 @@ const invoke = <E, R>(
   invocation: Invocation
 ): Effect.Effect<void, FatalRuntimeError, Exclude<R, LambdaContext | Scope.Scope>> =>
   Effect.gen(function*() {
-    const receivedAt = yield* Clock.currentTimeMillis
+    const receivedAt = Date.now()
     setTraceId(invocation.traceId)
     if (!Number.isFinite(invocation.deadlineMs)) {
-      return yield* withRetries(
+      return yield* sendResult(
         api.fail(invocation.requestId, {
           errorType: "Runtime.MalformedInvocation",
           errorMessage: "The invocation has no valid Lambda-Runtime-Deadline-Ms header",
           stackTrace: []
         }),
-        options,
-        isTransport
-      ).pipe(Effect.catchAll(handlePostError))
+        options
+      )
     }
     const softDeadline = invocation.deadlineMs - options.timeoutMarginMs
     const hardDeadline = invocation.deadlineMs - FINALIZER_CUTOFF_MS
@@ -285,7 +283,7 @@ const invoke = <E, R>(
     if (Option.isSome(completed)) {
       exit = completed.value
     } else {
-      const interruptedAt = yield* Clock.currentTimeMillis
+      const interruptedAt = Date.now()
       const timeout = new HandlerTimeout({ elapsedMs: interruptedAt - receivedAt, marginMs: options.timeoutMarginMs })
       // A stream already on the wire ends with this error in its trailers.
       streamed.deadlineReached(timeout)
@@ -331,15 +329,12 @@ const invoke = <E, R>(
       yield* Effect.logError(`Detached fiber #${failure.fiber.id().id} failed`, failure.cause)
     }
     // Built only when debug lines are kept: this runs after every invocation.
-    yield* Effect.whenLogLevel(
-      Effect.suspend(() =>
-        Effect.logDebug(
-          `Detached work: ${summary.completed} completed, ${summary.failed} failed, ` +
-            `${summary.interrupted} interrupted in ${Date.now() - windowStart} ms`
-        )
-      ),
-      LogLevel.Debug
-    )
+    if (debug) {
+      yield* Effect.logDebug(
+        `Detached work: ${summary.completed} completed, ${summary.failed} failed, ` +
+          `${summary.interrupted} interrupted in ${Date.now() - windowStart} ms`
+      )
+    }
   })
 
 /** Asks for invocations forever; fails only when the runtime must exit. */
@@ -350,8 +345,13 @@ export const loop = <E, R>(
   Effect.flatMap(RuntimeApi, (api) => {
     const supervisor = Detached.makeSupervisor()
     const rounds = Effect.flatMap(
-      Effect.zip(FiberRef.get(FiberRef.currentContext), FiberRef.get(FiberRef.currentLogAnnotations)),
-      ([services, annotations]) => {
+      Effect.all([
+        FiberRef.get(FiberRef.currentContext),
+        FiberRef.get(FiberRef.currentLogAnnotations),
+        FiberRef.get(FiberRef.currentMinimumLogLevel)
+      ]),
+      ([services, annotations, minimumLogLevel]) => {
+        const debug = LogLevel.lessThanEqual(minimumLogLevel, LogLevel.Debug)
         // Every line logged while an invocation runs carries its request id: the loop sets the
         // annotation once per invocation (the handler and detached fibers inherit it when they
         // are forked) and never resets it, rather than `Effect.annotateLogs` around each
@@ -372,7 +372,7 @@ export const loop = <E, R>(
         const round = Effect.flatMap(next, (invocation) =>
           Effect.zipRight(
             FiberRef.set(FiberRef.currentLogAnnotations, HashMap.set(annotations, REQUEST_ID, invocation.requestId as unknown)),
-            invoke(supervisor, services as Context.Context<Exclude<R, LambdaContext | Scope.Scope>>, api, handler, options, invocation)
+            invoke(supervisor, debug, services as Context.Context<Exclude<R, LambdaContext | Scope.Scope>>, api, handler, options, invocation)
           ))
         // Not `Effect.forever`, which yields to the scheduler after every round: `/next` already
         // suspends on I/O, and the fiber runtime yields by itself after enough steps.

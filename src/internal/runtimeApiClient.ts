@@ -33,40 +33,44 @@ const platformErrorType = (body: Buffer): string | undefined => {
 }
 
 /**
- * One HTTP exchange as an interruptible Effect. Interruption destroys the socket, which is how
- * shutdown cancels a pending `/next` long poll. No timeout is set: `/next` may block for as
- * long as the platform keeps the environment frozen.
+ * One HTTP exchange as an interruptible Effect: an answer with the `accepted` status goes to
+ * `onAccepted` (in the same step, which saves the loop a step per call), any other status is a
+ * `Status` error. Interruption destroys the socket, which is how shutdown cancels a pending
+ * `/next` long poll. No timeout is set: `/next` may block for as long as the platform keeps the
+ * environment frozen.
  */
-const exchange = (
+const exchange = <A>(
   connection: Http1.Connection,
   operation: Operation,
+  accepted: number,
+  onAccepted: (answer: Answer) => Effect.Effect<A, RuntimeApiError>,
   method: "GET" | "POST",
   path: string,
   requestHeaders: Readonly<Record<string, string | number>>,
   body?: Uint8Array | string
-): Effect.Effect<Answer, RuntimeApiError> =>
-  Effect.async<Answer, RuntimeApiError>((resume) => {
+): Effect.Effect<A, RuntimeApiError> =>
+  Effect.async<A, RuntimeApiError>((resume) => {
     const abort = connection.exchange(method, path, requestHeaders, body, (cause, answer) =>
       resume(
-        cause === undefined
-          ? Effect.succeed(answer!)
-          : Effect.fail(new RuntimeApiError({ operation, reason: "Transport", detail: cause.message, cause }))
+        cause !== undefined
+          ? Effect.fail(new RuntimeApiError({ operation, reason: "Transport", detail: cause.message, cause }))
+          : answer!.status === accepted
+          ? onAccepted(answer!)
+          : Effect.fail(statusError(operation, answer!.status, answer!.body))
       ))
     return Effect.sync(abort)
   })
 
-const expectStatus = (operation: Operation, accepted: number) => (answer: Answer): Effect.Effect<Answer, RuntimeApiError> =>
-  answer.status === accepted
-    ? Effect.succeed(answer)
-    : Effect.fail(
-      new RuntimeApiError({
-        operation,
-        reason: "Status",
-        status: answer.status,
-        ...optionalErrorType(platformErrorType(answer.body)),
-        detail: answer.body.toString("utf8").slice(0, 500)
-      })
-    )
+const statusError = (operation: Operation, status: number, body: Buffer) =>
+  new RuntimeApiError({
+    operation,
+    reason: "Status",
+    status,
+    ...optionalErrorType(platformErrorType(body)),
+    detail: body.toString("utf8").slice(0, 500)
+  })
+
+const accepted = () => Effect.void
 
 const optionalErrorType = (errorType: string | undefined): { platformErrorType?: string } =>
   errorType === undefined ? {} : { platformErrorType: errorType }
@@ -129,32 +133,27 @@ export const make = (endpoint: string): Effect.Effect<RuntimeApiService, never, 
     const loop = yield* connection()
     const extension = yield* connection()
 
-    const next = exchange(loop, "next", "GET", paths.next, { "user-agent": USER_AGENT }).pipe(
-      Effect.flatMap(expectStatus("next", 200)),
-      Effect.flatMap(toInvocation)
-    )
+    const next = exchange(loop, "next", 200, toInvocation, "GET", paths.next, { "user-agent": USER_AGENT })
 
     const respond = (requestId: string, response: BufferedResponse) =>
-      exchange(loop, "response", "POST", paths.response(requestId), {
+      exchange(loop, "response", 202, accepted, "POST", paths.response(requestId), {
         "user-agent": USER_AGENT,
         "content-type": headerValue(response.contentType)
-      }, response.body).pipe(Effect.flatMap(expectStatus("response", 202)), Effect.asVoid)
+      }, response.body)
 
     const fail = (requestId: string, error: ErrorDocument) =>
-      exchange(loop, "error", "POST", paths.error(requestId), errorRequestHeaders(error), JSON.stringify(error))
-        .pipe(Effect.flatMap(expectStatus("error", 202)), Effect.asVoid)
+      exchange(loop, "error", 202, accepted, "POST", paths.error(requestId), errorRequestHeaders(error), JSON.stringify(error))
 
     const initError = (error: ErrorDocument) =>
-      exchange(loop, "initError", "POST", paths.initError, errorRequestHeaders(error), JSON.stringify(error))
-        .pipe(Effect.flatMap(expectStatus("initError", 202)), Effect.asVoid)
+      exchange(loop, "initError", 202, accepted, "POST", paths.initError, errorRequestHeaders(error), JSON.stringify(error))
 
     const registerExtension = (name: string) =>
       Effect.gen(function*() {
-        const answer = yield* exchange(extension, "register", "POST", paths.extensionRegister, {
+        const answer = yield* exchange(extension, "register", 200, Effect.succeed, "POST", paths.extensionRegister, {
           "user-agent": USER_AGENT,
           "content-type": contentTypes.json,
           [H.extensionName]: name
-        }, JSON.stringify({ events: [] })).pipe(Effect.flatMap(expectStatus("register", 200)))
+        }, JSON.stringify({ events: [] }))
         const id = answer.headers[H.extensionIdentifier]
         if (id === undefined) {
           return yield* new RuntimeApiError({
@@ -166,7 +165,7 @@ export const make = (endpoint: string): Effect.Effect<RuntimeApiService, never, 
         }
         // With no events subscribed this long poll never answers; it only tells the platform
         // that the extension finished its init. It lives until the scope closes.
-        yield* exchange(extension, "extensionNext", "GET", paths.extensionNext, {
+        yield* exchange(extension, "extensionNext", 200, accepted, "GET", paths.extensionNext, {
           "user-agent": USER_AGENT,
           [H.extensionIdentifier]: id
         }).pipe(Effect.ignore, Effect.forkIn(scope))
@@ -191,7 +190,7 @@ export const make = (endpoint: string): Effect.Effect<RuntimeApiService, never, 
           path: paths.response(requestId),
           contentType,
           userAgent: USER_AGENT,
-          check: (status, body) => Effect.asVoid(expectStatus("response", 202)({ status, headers: {}, body }))
+          check: (status, body) => status === 202 ? Effect.void : Effect.fail(statusError("response", status, body))
         })
       })
 
