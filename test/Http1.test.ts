@@ -201,7 +201,7 @@ describe("the Runtime API client's HTTP/1.1", () => {
       expect(server.connections()).toBe(2)
     }))
 
-  it.scopedLive("interrupting a pending /next closes its connection; the next call opens a new one", () =>
+  it.scopedLive("an interrupted /next is abandoned: the next call drops its connection and opens a new one", () =>
     Effect.gen(function*() {
       const received = yield* Deferred.make<void>()
       const closed = yield* Deferred.make<void>()
@@ -214,9 +214,23 @@ describe("the Runtime API client's HTTP/1.1", () => {
       const api = yield* RuntimeApi.make(server.host)
       const pending = yield* Effect.fork(api.next)
       yield* Deferred.await(received)
+      expect(Exit.isInterrupted(yield* Fiber.interrupt(pending))).toBe(true)
+      expect((yield* api.next).requestId).toBe("after-interrupt")
+      yield* Deferred.await(closed)
+      expect(server.connections()).toBe(2)
+    }))
+
+  it.scopedLive("closing the client's scope closes a pending long poll's connection", () =>
+    Effect.gen(function*() {
+      const received = yield* Deferred.make<void>()
+      const closed = yield* Deferred.make<void>()
+      const server = yield* rawServer((_request, socket) => {
+        socket.on("close", () => Deferred.unsafeDone(closed, Exit.void))
+        Deferred.unsafeDone(received, Exit.void)
+      })
+      const pending = yield* Effect.fork(Effect.scoped(Effect.flatMap(RuntimeApi.make(server.host), (api) => api.next)))
+      yield* Deferred.await(received)
       yield* Fiber.interrupt(pending)
       yield* Deferred.await(closed)
-      expect((yield* api.next).requestId).toBe("after-interrupt")
-      expect(server.connections()).toBe(2)
     }))
 })

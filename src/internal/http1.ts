@@ -26,8 +26,8 @@ export type Callback = (error: Error | undefined, answer: Answer | undefined) =>
 export interface Connection {
   /**
    * Sends one request and calls `callback` with the answer. Header values must already be
-   * single-line. Returns a function that aborts the exchange (the socket is destroyed, the
-   * callback is not called).
+   * single-line. An exchange started while another is in flight abandons that one: its socket
+   * is destroyed and its callback is never called (how an interrupted long poll is dropped).
    */
   readonly exchange: (
     method: string,
@@ -35,7 +35,7 @@ export interface Connection {
     headers: Readonly<Record<string, string | number>>,
     body: Uint8Array | string | undefined,
     callback: Callback
-  ) => () => void
+  ) => void
   /** Closes the socket; a later exchange opens a new one. */
   readonly close: () => void
 }
@@ -221,7 +221,13 @@ export const make = (connect: typeof net.connect, host: string, port: number): C
   }
 
   const exchange: Connection["exchange"] = (method, path, requestHeaders, requestBody, done) => {
-    if (callback !== undefined) throw new Error("http1: an exchange is already in flight on this connection")
+    if (callback !== undefined && active !== undefined) {
+      // Abandoned by its caller (interrupted): answers on that socket would be out of step.
+      const abandoned = active
+      callback = undefined
+      active = undefined
+      drop(abandoned)
+    }
     callback = done
     reset()
     const target = socket ?? (socket = open())
@@ -240,13 +246,6 @@ export const make = (connect: typeof net.connect, host: string, port: number): C
       target.write(head, "latin1")
       target.write(requestBody)
       target.uncork()
-    }
-    return () => {
-      if (callback !== done) return
-      callback = undefined
-      active = undefined
-      reset()
-      drop(target)
     }
   }
 

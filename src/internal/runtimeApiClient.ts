@@ -33,11 +33,14 @@ const platformErrorType = (body: Buffer): string | undefined => {
 }
 
 /**
- * One HTTP exchange as an interruptible Effect: an answer with the `accepted` status goes to
- * `onAccepted` (in the same step, which saves the loop a step per call), any other status is a
- * `Status` error. Interruption destroys the socket, which is how shutdown cancels a pending
- * `/next` long poll. No timeout is set: `/next` may block for as long as the platform keeps the
- * environment frozen.
+ * One HTTP exchange as an Effect: an answer with the `accepted` status goes to `onAccepted` (in
+ * the same step, which saves the loop a step per call), any other status is a `Status` error.
+ * No timeout is set: `/next` may block for as long as the platform keeps the environment frozen.
+ *
+ * No canceler either: an interrupted fiber leaves its async step at once without one, and a
+ * canceler costs an interruption handler (five more steps) on every call. The abandoned
+ * exchange's socket is dropped by the connection's next exchange or when the client's scope
+ * closes (shutdown).
  */
 const exchange = <A>(
   connection: Http1.Connection,
@@ -50,7 +53,7 @@ const exchange = <A>(
   body?: Uint8Array | string
 ): Effect.Effect<A, RuntimeApiError> =>
   Effect.async<A, RuntimeApiError>((resume) => {
-    const abort = connection.exchange(method, path, requestHeaders, body, (cause, answer) =>
+    connection.exchange(method, path, requestHeaders, body, (cause, answer) =>
       resume(
         cause !== undefined
           ? Effect.fail(new RuntimeApiError({ operation, reason: "Transport", detail: cause.message, cause }))
@@ -58,7 +61,6 @@ const exchange = <A>(
           ? onAccepted(answer!)
           : Effect.fail(statusError(operation, answer!.status, answer!.body))
       ))
-    return Effect.sync(abort)
   })
 
 const statusError = (operation: Operation, status: number, body: Buffer) =>
