@@ -13,6 +13,7 @@ import * as FiberRef from "effect/FiberRef"
 import * as HashMap from "effect/HashMap"
 import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
+import * as Runtime from "effect/Runtime"
 import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import { LambdaContext } from "../LambdaContext.js"
@@ -265,16 +266,20 @@ const invoke = <E, R>(
       E,
       LambdaContext | Scope.Scope | Exclude<R, LambdaContext | Scope.Scope>
     >
-    // The fiber's services are set as its first step, not with `provideContext` (which restores
-    // the previous value afterwards, an acquire/use/release on every invocation): the fiber ends
-    // with the handler, so there is nothing to restore.
-    const provided = FiberRef.set(
-      FiberRef.currentContext,
-      Context.add(Context.add(services, LambdaContext, context), Scope.Scope, invocationScope) as Context.Context<never>
-    )
-    const handlerFiber = yield* Effect.forkDaemon(
+    // The handler's fiber starts at once, on this call stack, with this fiber's FiberRefs (log
+    // annotations, logger, supervisor) and its own services, like `Effect.forkDaemon` but without
+    // a scheduler round: a handler that completes synchronously is done before `awaitUntil`
+    // looks, which then needs no timer and no suspension. The loop owns the fiber's lifetime: it
+    // interrupts it at the deadline itself.
+    const parent = yield* Effect.runtime<never>()
+    const handlerFiber = Runtime.runFork(
+      Runtime.make({
+        context: Context.add(Context.add(services, LambdaContext, context), Scope.Scope, invocationScope) as Context.Context<never>,
+        fiberRefs: parent.fiberRefs,
+        runtimeFlags: parent.runtimeFlags
+      }),
       // A streamed body is written by this fiber, under the deadline below (see streaming.ts).
-      Effect.zipRight(provided, Effect.flatMap(handled as Effect.Effect<Response, E>, streamed.consume))
+      Effect.flatMap(handled as Effect.Effect<Response, E>, streamed.consume)
     )
 
     let exit: Exit.Exit<Response, unknown>
