@@ -105,23 +105,30 @@ export const buffered = (body: Uint8Array | string, contentType: string = conten
 const textDecoder = new TextDecoder()
 
 /** Parses the event body as JSON; an empty body is `null`. */
+/** The event as JSON (an empty body is `null`), or the error that says why it is not. */
+const parseJsonSync = (body: Uint8Array): unknown => {
+  if (body.byteLength === 0) return null
+  try {
+    return JSON.parse(textDecoder.decode(body)) as unknown
+  } catch (cause) {
+    return new UnmarshalError({ detail: `the body is not valid JSON (${(cause as Error).message})`, cause })
+  }
+}
+
 const parseJson = (body: Uint8Array): Effect.Effect<unknown, UnmarshalError> =>
-  Effect.try({
-    try: () => {
-      if (body.byteLength === 0) return null
-      return JSON.parse(textDecoder.decode(body)) as unknown
-    },
-    catch: (cause) =>
-      new UnmarshalError({ detail: `the body is not valid JSON (${(cause as Error).message})`, cause })
+  Effect.suspend(() => {
+    const event = parseJsonSync(body)
+    return event instanceof UnmarshalError ? Effect.fail(event) : Effect.succeed(event)
   })
 
-/** `JSON.stringify` with Lambda's convention that `undefined` is sent as `null`. */
-const stringify = (value: unknown): Effect.Effect<string, MarshalError> =>
-  Effect.try({
-    try: () => JSON.stringify(value) ?? "null",
-    catch: (cause) =>
-      new MarshalError({ detail: `JSON.stringify failed (${(cause as Error).message})`, cause })
-  })
+/** The result as a JSON response, with Lambda's convention that `undefined` is sent as `null`. */
+const jsonResponse = (value: unknown): Effect.Effect<Response, MarshalError> => {
+  try {
+    return Effect.succeed(buffered(JSON.stringify(value) ?? "null", contentTypes.json))
+  } catch (cause) {
+    return Effect.fail(new MarshalError({ detail: `JSON.stringify failed (${(cause as Error).message})`, cause }))
+  }
+}
 
 /**
  * Options of the JSON handler form.
@@ -172,10 +179,12 @@ export const json = <EA, OA, E, R, EI = EA, OI = OA>(
       : Effect.flatMap(decode(event), (decoded) => handler(decoded, context))
     return options.output === undefined ? output : Effect.flatMap(output, encode)
   }
+  // Parsing and serialising are plain steps: this runs on every invocation.
   return raw((invocation, context) =>
-    Effect.flatMap(parseJson(invocation.body), (event) =>
-      Effect.flatMap(run(event, context), (result) =>
-        Effect.map(stringify(result), (body) => buffered(body, contentTypes.json))))
+    Effect.suspend(() => {
+      const event = parseJsonSync(invocation.body)
+      return event instanceof UnmarshalError ? Effect.fail(event) : Effect.flatMap(run(event, context), jsonResponse)
+    })
   )
 }
 

@@ -313,17 +313,15 @@ const invoke = <E, R>(
     // Scopes without finalizers close at once: the waits are only set up when needed.
     const windowStart = Date.now()
     if (!detached.isIdle()) yield* detached.awaitIdleUntil(softDeadline)
-    const closed = detached.isEmpty() ? yield* Effect.asSome(detached.close) : yield* until(detached.close, hardDeadline)
-    if (Option.isNone(closed)) {
+    if (detached.isEmpty()) yield* detached.close
+    else if (Option.isNone(yield* until(detached.close, hardDeadline))) {
       return yield* fatal(
         `Detached fibers ${detached.liveFiberIds().join(", ")} refused interruption and were still running ` +
           `${FINALIZER_CUTOFF_MS} ms before the deadline; exiting so that they are not carried into a frozen environment`
       )
     }
-    const released = Detached.hasFinalizers(invocationScope)
-      ? yield* until(Scope.close(invocationScope, exit), hardDeadline)
-      : yield* Effect.asSome(Scope.close(invocationScope, exit))
-    if (Option.isNone(released)) {
+    if (!Detached.hasFinalizers(invocationScope)) yield* Scope.close(invocationScope, exit)
+    else if (Option.isNone(yield* until(Scope.close(invocationScope, exit), hardDeadline))) {
       return yield* fatal(
         `The invocation scope's finalizers were still running ${FINALIZER_CUTOFF_MS} ms before the deadline; exiting`
       )
