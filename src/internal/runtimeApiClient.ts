@@ -151,7 +151,9 @@ export const make = (endpoint: string): Effect.Effect<RuntimeApiService, never, 
 
     const registerExtension = (name: string) =>
       Effect.gen(function*() {
-        const answer = yield* exchange(extension, "register", 200, Effect.succeed, "POST", paths.extensionRegister, {
+        // On the loop's connection, which `/next` then reuses: one connect less before the
+        // first invocation. The never-answered long poll below needs a connection of its own.
+        const answer = yield* exchange(loop, "register", 200, Effect.succeed, "POST", paths.extensionRegister, {
           "user-agent": USER_AGENT,
           "content-type": contentTypes.json,
           [H.extensionName]: name
