@@ -336,6 +336,9 @@ describe("LambdaRuntime", () => {
                 return Effect.sync(() => {
                   throw new RangeError("thrown synchronously")
                 })
+              case "throwOutside":
+                // Thrown by the handler function itself, before it returns an Effect.
+                throw new SyntaxError("thrown before any Effect")
               default:
                 return Effect.succeed({ kind: event.kind })
             }
@@ -358,6 +361,7 @@ describe("LambdaRuntime", () => {
           errorMessage: "just a string"
         })
         expect(errorDocument(yield* invoke("throw")).errorType).toBe("RangeError")
+        expect(errorDocument(yield* invoke("throwOutside")).errorType).toBe("SyntaxError")
 
         const bigint = errorDocument(yield* invoke("bigint"))
         expect(bigint.errorType).toBe("Runtime.MarshalError")

@@ -261,11 +261,9 @@ const invoke = <E, R>(
     const context = makeContext(invocation, options, detached.scope)
 
     const streamed = Streaming.make(api, invocation.requestId)
-    const handled = handler.handle(invocation, context) as Effect.Effect<
-      Response,
-      E,
-      LambdaContext | Scope.Scope | Exclude<R, LambdaContext | Scope.Scope>
-    >
+    // Suspended: a handler function that throws instead of returning an Effect fails its own
+    // fiber (a defect, posted as `/error`), not the loop.
+    const handled = Effect.suspend(() => handler.handle(invocation, context)) as Effect.Effect<Response, E>
     // The handler's fiber starts at once, on this call stack, with this fiber's FiberRefs (log
     // annotations, logger, supervisor) and its own services, like `Effect.forkDaemon` but without
     // a scheduler round: a handler that completes synchronously is done before `awaitUntil`
@@ -279,7 +277,7 @@ const invoke = <E, R>(
         runtimeFlags: parent.runtimeFlags
       }),
       // A streamed body is written by this fiber, under the deadline below (see streaming.ts).
-      Effect.flatMap(handled as Effect.Effect<Response, E>, streamed.consume)
+      Effect.flatMap(handled, streamed.consume)
     )
 
     let exit: Exit.Exit<Response, unknown>
