@@ -9,7 +9,7 @@
  * The snapshot is taken after the module has been evaluated: `LambdaRuntime.run` notices the
  * snapshot build, warms the invocation loop up with a stand-in Runtime API (the user's handler
  * is not called) and defers the real start to the process started from the snapshot. So the
- * module must not open sockets, start timers or load `node:http` at module level; do such
+ * module must not open sockets, start timers or load `node:http`/`node:net` at module level; do such
  * work in the runtime's `layer`, which is built at start-up. `esbuild` must be installed.
  *
  * ```sh

@@ -63,7 +63,7 @@ export const make = (connect: typeof net.connect, host: string, port: number): C
   // Answer parsing state, reset for every exchange.
   let pending: Buffer | undefined
   let status = 0
-  let headers: Record<string, string> = {}
+  let headers: Record<string, string> = Object.create(null)
   let body: Body | undefined
   let chunks: Array<Buffer> = []
   let keepAlive = true
@@ -72,7 +72,8 @@ export const make = (connect: typeof net.connect, host: string, port: number): C
   const reset = () => {
     pending = undefined
     status = 0
-    headers = {}
+    // No prototype: a header named `constructor` or `__proto__` is just a header.
+    headers = Object.create(null)
     body = undefined
     chunks = []
     keepAlive = true
@@ -98,7 +99,7 @@ export const make = (connect: typeof net.connect, host: string, port: number): C
     settle(undefined, answer)
   }
 
-  /** Parses the status line and headers; `false` while they are incomplete. */
+  /** Parses the status line and headers and returns the bytes after them; `undefined` while they are incomplete. */
   const parseHead = (data: Buffer): Buffer | undefined => {
     const end = data.indexOf(HEAD_END)
     if (end === -1) {

@@ -1,7 +1,7 @@
 /**
- * The `node:http` side of a streaming `/response` POST. Kept apart from the buffered client so
- * that the buffered hot path stays untouched; it shares the client's agent (the loop is
- * sequential, so the one keep-alive socket is free while a stream is written).
+ * The `node:http` side of a streaming `/response` POST (chunked body, trailers, backpressure).
+ * Kept apart from the buffered client's lean connection (http1.ts): here the body dominates, and
+ * `node:http` is only loaded, with a keep-alive agent of its own, at a function's first stream.
  */
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -27,7 +27,7 @@ const BUFFER_LIMIT = 1024 * 1024
 
 /** @internal */
 export const open = (options: {
-  /** `node:http`'s `request`, passed in: the module is loaded when the runtime starts (see runtimeApiClient.ts). */
+  /** `node:http`'s `request`, passed in: the module is loaded at the first stream (see runtimeApiClient.ts). */
   readonly request: typeof http.request
   readonly agent: http.Agent
   readonly host: string

@@ -81,7 +81,7 @@ const toLambdaHandler = <EA, OA, E, R, EI, OI>(
     ? handler as LambdaHandler.LambdaHandler<E, R>
     : LambdaHandler.json(handler, options)
 
-/** How the runtime reaches the Runtime API: the node:http client, or a stand-in (snapshot warm-up). */
+/** How the runtime reaches the Runtime API: the HTTP client, or a stand-in (snapshot warm-up). */
 export type MakeRuntimeApi = (endpoint: string) => Effect.Effect<RuntimeApiService, never, Scope.Scope>
 
 export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(

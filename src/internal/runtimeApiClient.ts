@@ -78,7 +78,7 @@ const optionalErrorType = (errorType: string | undefined): { platformErrorType?:
   errorType === undefined ? {} : { platformErrorType: errorType }
 
 const toInvocation = (answer: Answer): Effect.Effect<Invocation, RuntimeApiError> => {
-  const requestId = (answer.headers[H.requestId])
+  const requestId = answer.headers[H.requestId]
   if (requestId === undefined || requestId.length === 0) {
     return Effect.fail(
       new RuntimeApiError({
@@ -89,16 +89,16 @@ const toInvocation = (answer: Answer): Effect.Effect<Invocation, RuntimeApiError
       })
     )
   }
-  const deadline = (answer.headers[H.deadlineMs])
+  const deadline = answer.headers[H.deadlineMs]
   return Effect.succeed({
     requestId,
     deadlineMs: deadline === undefined || deadline.length === 0 ? NaN : Number(deadline),
-    functionArn: (answer.headers[H.functionArn]) ?? "",
-    traceId: (answer.headers[H.traceId]),
-    clientContext: (answer.headers[H.clientContext]),
-    cognitoIdentity: (answer.headers[H.cognitoIdentity]),
-    tenantId: (answer.headers[H.tenantId]),
-    contentType: (answer.headers[H.contentType]),
+    functionArn: answer.headers[H.functionArn] ?? "",
+    traceId: answer.headers[H.traceId],
+    clientContext: answer.headers[H.clientContext],
+    cognitoIdentity: answer.headers[H.cognitoIdentity],
+    tenantId: answer.headers[H.tenantId],
+    contentType: answer.headers[H.contentType],
     body: answer.body
   })
 }
