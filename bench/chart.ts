@@ -16,8 +16,8 @@ export interface LatencyFigures {
   readonly inline: number
 }
 
-const WIDTH = 760
-const LABEL_WIDTH = 300
+const WIDTH = 800
+const LABEL_WIDTH = 340
 const BAR_WIDTH = WIDTH - LABEL_WIDTH - 90
 const ROW = 22
 

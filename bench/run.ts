@@ -169,7 +169,7 @@ const runtimes = async (notes: Array<string>): Promise<Array<Runtime>> => {
   const trivialDefault = await deploy("trivial-default", true)
   list.push({
     id: "oursDefault",
-    label: "effect-lambda-runtime (snapshot), default options (registers the SIGTERM extension)",
+    label: "effect-lambda-runtime (snapshot, default options)",
     kind: "coldOnly",
     spec: bootstrap(trivialDefault),
     bundleBytes: trivialDefault.bundleBytes,

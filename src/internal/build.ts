@@ -75,6 +75,32 @@ const run = (command: string, args: ReadonlyArray<string>, cwd: string) =>
     return Effect.sync(() => child.kill("SIGKILL"))
   })
 
+/**
+ * Put first in the bundle. Node 22's snapshot builder aborts (`std::length_error` in
+ * `vector::_M_range_insert`, seen with 22.23.3) when the heap holds an `Error` whose stack trace
+ * was never read, and `effect` creates such errors at module evaluation (`Context.GenericTag`
+ * keeps one for its `stack`). While a snapshot is being built, and on Node 22 and later only,
+ * `Error` is wrapped so that every error created reads its stack at once; the global is put
+ * back before the heap is serialised. Classes that extended the wrapper keep it as their parent,
+ * which then only forwards to `Error`. Node 20 builds its snapshots without the wrapper.
+ */
+export const SNAPSHOT_ERROR_BANNER = [
+  `;(() => {`,
+  `  const v8 = require("node:v8")`,
+  `  if (Number(process.versions.node.split(".")[0]) < 22 || !v8.startupSnapshot?.isBuildingSnapshot()) return`,
+  `  const NativeError = Error`,
+  `  const wrapper = new Proxy(NativeError, {`,
+  `    construct(target, args, newTarget) {`,
+  `      const error = Reflect.construct(target, args, newTarget === wrapper ? target : newTarget)`,
+  `      if (v8.startupSnapshot.isBuildingSnapshot()) void error.stack`,
+  `      return error`,
+  `    }`,
+  `  })`,
+  `  globalThis.Error = wrapper`,
+  `  v8.startupSnapshot.addSerializeCallback(() => { globalThis.Error = NativeError })`,
+  `})();`
+].join("\n")
+
 const shellQuote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`
 
 /** The `bootstrap` script: pure shell builtins plus one `stat`, so that it adds about a millisecond. */
@@ -151,6 +177,7 @@ export const build = (options: BuildOptions): Effect.Effect<BuildResult, BuildEr
           sourcemap: options.sourcemap ?? false,
           external: [...(options.external ?? [])],
           metafile: true,
+          banner: { js: SNAPSHOT_ERROR_BANNER },
           logLevel: "silent"
         }),
       catch: (cause) => new BuildError({ stage: "bundle", detail: String(cause), cause })
