@@ -72,7 +72,8 @@ const statusError = (operation: Operation, status: number, body: Buffer) =>
     detail: body.toString("utf8").slice(0, 500)
   })
 
-const accepted = () => Effect.void
+/** For calls whose answer carries nothing beyond its status. */
+const answered = () => Effect.void
 
 const optionalErrorType = (errorType: string | undefined): { platformErrorType?: string } =>
   errorType === undefined ? {} : { platformErrorType: errorType }
@@ -138,16 +139,16 @@ export const make = (endpoint: string): Effect.Effect<RuntimeApiService, never, 
     const next = exchange(loop, "next", 200, toInvocation, "GET", paths.next, { "user-agent": USER_AGENT })
 
     const respond = (requestId: string, response: BufferedResponse) =>
-      exchange(loop, "response", 202, accepted, "POST", paths.response(requestId), {
+      exchange(loop, "response", 202, answered, "POST", paths.response(requestId), {
         "user-agent": USER_AGENT,
         "content-type": headerValue(response.contentType)
       }, response.body)
 
     const fail = (requestId: string, error: ErrorDocument) =>
-      exchange(loop, "error", 202, accepted, "POST", paths.error(requestId), errorRequestHeaders(error), JSON.stringify(error))
+      exchange(loop, "error", 202, answered, "POST", paths.error(requestId), errorRequestHeaders(error), JSON.stringify(error))
 
     const initError = (error: ErrorDocument) =>
-      exchange(loop, "initError", 202, accepted, "POST", paths.initError, errorRequestHeaders(error), JSON.stringify(error))
+      exchange(loop, "initError", 202, answered, "POST", paths.initError, errorRequestHeaders(error), JSON.stringify(error))
 
     const registerExtension = (name: string) =>
       Effect.gen(function*() {
@@ -169,7 +170,7 @@ export const make = (endpoint: string): Effect.Effect<RuntimeApiService, never, 
         }
         // With no events subscribed this long poll never answers; it only tells the platform
         // that the extension finished its init. It lives until the scope closes.
-        yield* exchange(extension, "extensionNext", 200, accepted, "GET", paths.extensionNext, {
+        yield* exchange(extension, "extensionNext", 200, answered, "GET", paths.extensionNext, {
           "user-agent": USER_AGENT,
           [H.extensionIdentifier]: id
         }).pipe(Effect.ignore, Effect.forkIn(scope))
