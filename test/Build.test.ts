@@ -45,6 +45,12 @@ const invokeBuilt = (bootstrap: string, env: Record<string, string> = {}, event:
     return record
   })
 
+/** What test/fixtures/buildable.ts answers: whether it started from the snapshot, and the Node flags it got. */
+const fixtureAnswer = (snapshot: boolean, flags: ReadonlyArray<string>) => ({
+  _tag: "Response",
+  text: JSON.stringify({ message: "hi, build", snapshot, flags })
+})
+
 describe("the build command", () => {
   it.scopedLive("bundles, snapshots, and the bootstrap starts from the snapshot", () =>
     Effect.gen(function*() {
@@ -54,16 +60,10 @@ describe("the build command", () => {
       expect(result.snapshot!.nodeVersion).toContain(process.version)
       const record = yield* invokeBuilt(result.bootstrap)
       // Started with the default V8 flags, which the snapshot was built with (or it would not load).
-      expect(record.outcome).toMatchObject({
-        _tag: "Response",
-        text: `{"message":"hi, build","snapshot":true,"flags":["--min-semi-space-size=8"]}`
-      })
+      expect(record.outcome).toMatchObject(fixtureAnswer(true, ["--min-semi-space-size=8"]))
       // The same build without the snapshot, as the fallback path runs it.
       const plain = yield* invokeBuilt(result.bootstrap, { EFFECT_LAMBDA_SNAPSHOT: "0" })
-      expect(plain.outcome).toMatchObject({
-        _tag: "Response",
-        text: `{"message":"hi, build","snapshot":false,"flags":["--min-semi-space-size=8"]}`
-      })
+      expect(plain.outcome).toMatchObject(fixtureAnswer(false, ["--min-semi-space-size=8"]))
     }), { timeout: 60_000 })
 
   it.scopedLive("a streaming function started from the snapshot streams its body", () =>
@@ -84,10 +84,7 @@ describe("the build command", () => {
       const result = yield* Build.build({ entry: projectFile("test/fixtures/buildable.ts"), outdir: dir })
       writeFileSync(result.bootstrap, bootstrapScript({ ...result.snapshot!, nodeFingerprint: "0:0" }))
       const record = yield* invokeBuilt(result.bootstrap)
-      expect(record.outcome).toMatchObject({
-        _tag: "Response",
-        text: `{"message":"hi, build","snapshot":false,"flags":["--min-semi-space-size=8"]}`
-      })
+      expect(record.outcome).toMatchObject(fixtureAnswer(false, ["--min-semi-space-size=8"]))
     }), { timeout: 60_000 })
 
   it.scopedLive("--no-snapshot writes a bootstrap that runs the bundle, with the chosen Node flags", () =>
@@ -101,9 +98,6 @@ describe("the build command", () => {
       })
       expect(result.snapshot).toBeUndefined()
       const record = yield* invokeBuilt(result.bootstrap)
-      expect(record.outcome).toMatchObject({
-        _tag: "Response",
-        text: `{"message":"hi, build","snapshot":false,"flags":["--stack-size=2000","--max-semi-space-size=32"]}`
-      })
+      expect(record.outcome).toMatchObject(fixtureAnswer(false, ["--stack-size=2000", "--max-semi-space-size=32"]))
     }), { timeout: 60_000 })
 })
