@@ -47,7 +47,7 @@ export interface BuildOptions {
   readonly entry: string
   /** Where `bootstrap`, `main.cjs`, `snapshot.blob` and `meta.json` (esbuild's metafile) go. */
   readonly outdir: string
-  /** Build the V8 startup snapshot (default `true`). */
+  /** Also build a V8 startup snapshot (default `false`; see the module documentation for its constraints). */
   readonly snapshot?: boolean | undefined
   /** Minify the bundle (default `true`). */
   readonly minify?: boolean | undefined

@@ -55,7 +55,7 @@ describe("the build command", () => {
   it.scopedLive("bundles, snapshots, and the bootstrap starts from the snapshot", () =>
     Effect.gen(function*() {
       const dir = yield* outdir()
-      const result = yield* Build.build({ entry: projectFile("test/fixtures/buildable.ts"), outdir: dir })
+      const result = yield* Build.build({ entry: projectFile("test/fixtures/buildable.ts"), outdir: dir, snapshot: true })
       expect(result.snapshot).toBeDefined()
       expect(result.snapshot!.nodeVersion).toContain(process.version)
       const record = yield* invokeBuilt(result.bootstrap)
@@ -69,7 +69,7 @@ describe("the build command", () => {
   it.scopedLive("a streaming function started from the snapshot streams its body", () =>
     Effect.gen(function*() {
       const dir = yield* outdir()
-      const result = yield* Build.build({ entry: projectFile("examples/streaming.ts"), outdir: dir })
+      const result = yield* Build.build({ entry: projectFile("examples/streaming.ts"), outdir: dir, snapshot: true })
       expect(result.snapshot).toBeDefined()
       const record = yield* invokeBuilt(result.bootstrap, {}, { rows: 3 })
       expect(record.outcome).toMatchObject({ _tag: "Response", http: { _tag: "Decoded", statusCode: 200 } })
@@ -81,13 +81,13 @@ describe("the build command", () => {
   it.scopedLive("falls back to the bundle when the Node binary is not the one that built the snapshot", () =>
     Effect.gen(function*() {
       const dir = yield* outdir()
-      const result = yield* Build.build({ entry: projectFile("test/fixtures/buildable.ts"), outdir: dir })
+      const result = yield* Build.build({ entry: projectFile("test/fixtures/buildable.ts"), outdir: dir, snapshot: true })
       writeFileSync(result.bootstrap, bootstrapScript({ ...result.snapshot!, nodeFingerprint: "0:0" }))
       const record = yield* invokeBuilt(result.bootstrap)
       expect(record.outcome).toMatchObject(fixtureAnswer(false, ["--min-semi-space-size=8"]))
     }), { timeout: 60_000 })
 
-  it.scopedLive("--no-snapshot writes a bootstrap that runs the bundle, with the chosen Node flags", () =>
+  it.scopedLive("without --snapshot (the default), writes a bootstrap that runs the bundle, with the chosen Node flags", () =>
     Effect.gen(function*() {
       const dir = yield* outdir()
       const result = yield* Build.build({

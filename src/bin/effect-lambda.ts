@@ -5,7 +5,7 @@
  * ```
  * effect-lambda run <handler-module> [--event <file>|-] [--count N] [--timeout <seconds>] [--port N]
  * effect-lambda emulator [--port 9001] [--timeout <seconds>]
- * effect-lambda build <handler-module> [--outdir dist/lambda] [--no-snapshot] [--no-minify] [--external pkg]... [--node-flag=--flag]... [--no-node-flags]
+ * effect-lambda build <handler-module> [--outdir dist/lambda] [--snapshot] [--no-minify] [--external pkg]... [--node-flag=--flag]... [--no-node-flags]
  * ```
  *
  * `run` starts the emulator, spawns the module as the runtime process (`node <file>`; a `.ts` file
@@ -36,7 +36,7 @@ import * as P from "../internal/protocol.js"
 const USAGE = `Usage:
   effect-lambda run <handler-module> [--event <file>|-] [--count N] [--timeout <seconds>] [--port N]
   effect-lambda emulator [--port 9001] [--timeout <seconds>]
-  effect-lambda build <handler-module> [--outdir dist/lambda] [--no-snapshot] [--no-minify] [--external pkg]... [--node-flag=--flag]... [--no-node-flags]
+  effect-lambda build <handler-module> [--outdir dist/lambda] [--snapshot] [--no-minify] [--external pkg]... [--node-flag=--flag]... [--no-node-flags]
 
 run       start the emulator, spawn the module (node <file>, or node --import tsx <file> for .ts),
           invoke it N times (default 1) with the event (file, - for stdin, default {}), print each
@@ -51,7 +51,7 @@ Options:
   --timeout s        function timeout in seconds (default 3)
   --port N           port on 127.0.0.1 (run: any free port; emulator: 9001)
   --outdir dir       build output directory (default dist/lambda)
-  --no-snapshot      build: skip the V8 startup snapshot
+  --snapshot         build: also build a V8 startup snapshot (opt-in; see the README's constraints)
   --no-minify        build: keep the bundle readable
   --external pkg     build: leave a package out of the bundle (repeatable)
   --node-flag=--flag build: a V8/Node flag for bootstrap and the snapshot (repeatable; replaces the
@@ -285,7 +285,7 @@ const main = Effect.gen(function*() {
           timeout: { type: "string" },
           port: { type: "string" },
           outdir: { type: "string" },
-          "no-snapshot": { type: "boolean" },
+          snapshot: { type: "boolean" },
           "no-minify": { type: "boolean" },
           external: { type: "string", multiple: true },
           "node-flag": { type: "string", multiple: true },
@@ -317,7 +317,7 @@ const main = Effect.gen(function*() {
     const result = yield* Build.build({
       entry: file,
       outdir: parsed.values.outdir ?? "dist/lambda",
-      snapshot: parsed.values["no-snapshot"] !== true,
+      snapshot: parsed.values.snapshot === true,
       minify: parsed.values["no-minify"] !== true,
       external: parsed.values.external ?? [],
       nodeFlags: parsed.values["no-node-flags"] === true ? [] : parsed.values["node-flag"]

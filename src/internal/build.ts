@@ -185,7 +185,7 @@ export const build = (options: BuildOptions): Effect.Effect<BuildResult, BuildEr
     yield* write(metafile, JSON.stringify(result.metafile))
 
     let snapshot: SnapshotInfo | undefined
-    if (options.snapshot ?? true) {
+    if (options.snapshot ?? false) {
       yield* run(nodeBinary, [...nodeFlags, "--snapshot-blob", blob, "--build-snapshot", bundle], outdir)
       const version = yield* run(nodeBinary, ["-p", "process.version + ' ' + process.platform + '-' + process.arch"], outdir)
       snapshot = {
