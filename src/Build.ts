@@ -1,20 +1,22 @@
 /**
- * The deployment build: bundles a function module with esbuild into `<outdir>/main.cjs`,
- * builds a V8 startup snapshot of it (`<outdir>/snapshot.blob`, on by default), and writes
- * `<outdir>/bootstrap`, the executable Lambda starts. `bootstrap` starts the function from the
- * snapshot when the Node binary on `PATH` is the very one that built it (same size and
- * modification time), and from the plain bundle otherwise, so a runtime upgrade degrades to
- * a slower cold start instead of a failed one. `EFFECT_LAMBDA_SNAPSHOT=0` forces the bundle.
+ * The deployment build: bundles a function module with esbuild into `<outdir>/main.cjs`, produces
+ * V8's code cache for it (`main.cjs.cache`, loaded by `<outdir>/start.cjs`), writes
+ * `<outdir>/bootstrap`, the executable Lambda starts, and `<outdir>/function.zip`, the deployable
+ * archive (`bootstrap` executable at its root).
  *
- * The snapshot is taken after the module has been evaluated: `LambdaRuntime.run` notices the
- * snapshot build, warms the invocation loop up with a stand-in Runtime API (the user's handler
- * is not called) and defers the real start to the process started from the snapshot. So the
- * module must not open sockets, start timers or load `node:http`/`node:net` at module level; do such
- * work in the runtime's `layer`, which is built at start-up. `esbuild` must be installed.
+ * The code cache spares every cold start the compilation of the code that start-up and the
+ * first invocations run. It holds bytecode only, no state: V8 checks it against the source and
+ * its own version and flags, and compiles normally when it does not match (a function deployed on
+ * another Node release starts as fast as a plain bundle, never incorrectly). To produce it, the
+ * build loads the bundle once in a child process with an empty environment (only `PATH` and an
+ * empty `HOME`: no credentials, no build secrets), where `LambdaRuntime.run` runs its own loop
+ * against a stand-in Runtime API for two invocations; your handler is not called, but your
+ * module's top-level code runs, as it does when the function starts. `codeCache: false` skips it.
+ * Build with the Node release the function runs on (`nodeBinary`).
  *
  * ```sh
- * effect-lambda build src/handler.ts --outdir dist/lambda     # bootstrap, main.cjs, snapshot.blob
- * effect-lambda build src/handler.ts --outdir dist/lambda --no-snapshot
+ * effect-lambda build src/handler.ts --outdir dist/lambda
+ * # dist/lambda/bootstrap  start.cjs  main.cjs  main.cjs.cache  meta.json  function.zip
  * ```
  *
  * @since 0.1.0
@@ -23,7 +25,7 @@ import type * as Effect from "effect/Effect"
 import * as internal from "./internal/build.js"
 
 /**
- * Why a build failed (`stage`: `bundle`, `snapshot` or `write`).
+ * Why a build failed (`stage`: `bundle` or `write`).
  *
  * @since 0.1.0
  * @category errors
@@ -45,21 +47,21 @@ export type BuildError = internal.BuildError
 export interface BuildOptions {
   /** The function's module (TypeScript or JavaScript) that calls `LambdaRuntime.run`. */
   readonly entry: string
-  /** Where `bootstrap`, `main.cjs`, `snapshot.blob` and `meta.json` (esbuild's metafile) go. */
+  /** Where `bootstrap`, `start.cjs`, `main.cjs`, `main.cjs.cache`, `meta.json` (esbuild's metafile) and `function.zip` go. */
   readonly outdir: string
-  /** Also build a V8 startup snapshot (default `false`; see the module documentation for its constraints). */
-  readonly snapshot?: boolean | undefined
+  /** Produce V8's code cache and start through `start.cjs` (default `true`). */
+  readonly codeCache?: boolean | undefined
   /** Minify the bundle (default `true`). */
   readonly minify?: boolean | undefined
-  /** Write `main.cjs.map` (default `false`). */
+  /** Write `main.cjs.map` (default `false`); start Node with `--enable-source-maps` to use it. */
   readonly sourcemap?: boolean | undefined
   /** Packages left out of the bundle (they must then be deployed in `node_modules`). */
   readonly external?: ReadonlyArray<string> | undefined
-  /** The Node binary that builds the snapshot: the one the function will run on (default: this one). */
+  /** The Node binary that produces the code cache: the release the function will run on (default: this one). */
   readonly nodeBinary?: string | undefined
   /**
-   * V8 flags `bootstrap` passes to Node, also used to build the snapshot (which only loads under
-   * the same flags). Default {@link DEFAULT_NODE_FLAGS}; `[]` for none.
+   * V8 flags `bootstrap` passes to Node, also used to produce the code cache (which V8 only
+   * accepts under the same flags). Default {@link DEFAULT_NODE_FLAGS}; `[]` for none.
    */
   readonly nodeFlags?: ReadonlyArray<string> | undefined
 }
@@ -87,16 +89,22 @@ export interface BuildResult {
   /** The esbuild bundle (`main.cjs`) and its size. */
   readonly bundle: string
   readonly bundleBytes: number
-  /** esbuild's metafile (`meta.json`): what the bundle pulls in. */
+  /** esbuild's metafile (`meta.json`): what the bundle pulls in. Not in the zip. */
   readonly metafile: string
-  /** The V8 startup snapshot, unless the build skipped it. */
-  readonly snapshot: {
+  /**
+   * The code cache, unless the build skipped it or could not produce one. `trained` is `false`
+   * when the training run did not warm the runtime up (see `warnings`): the cache then covers
+   * compiling the bundle only.
+   */
+  readonly codeCache: {
     readonly path: string
     readonly bytes: number
-    readonly nodeVersion: string
-    /** `size:mtime` (seconds) of the Node binary that built it, as `stat -L -c %s:%Y` prints it. */
-    readonly nodeFingerprint: string
+    readonly trained: boolean
   } | undefined
+  /** `function.zip`: `bootstrap` (mode 0755) and what it starts, at the archive's root. */
+  readonly zip: string
+  /** What did not go as it should but did not fail the build (one line each). */
+  readonly warnings: ReadonlyArray<string>
 }
 
 /**

@@ -1,19 +1,20 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Exit } from "effect"
+import { unzipSync } from "fflate"
 import { spawn } from "node:child_process"
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import * as Build from "../src/Build.js"
 import * as Emulator from "../src/Emulator.js"
-import { bootstrapScript } from "../src/internal/build.js"
 import { projectFile } from "./process.js"
 
-const outdir = () =>
+const tempDir = (prefix: string) =>
   Effect.acquireRelease(
-    Effect.sync(() => mkdtempSync(join(tmpdir(), "effect-lambda-build-"))),
+    Effect.sync(() => mkdtempSync(join(tmpdir(), prefix))),
     (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
   )
+const outdir = () => tempDir("effect-lambda-build-")
 
 /** Starts a built `bootstrap` the way Lambda does: an executable, `node` found on PATH. */
 const startBootstrap = (bootstrap: string, env: Record<string, string>) =>
@@ -21,7 +22,7 @@ const startBootstrap = (bootstrap: string, env: Record<string, string>) =>
     Effect.gen(function*() {
       const exited = yield* Deferred.make<number>()
       const child = spawn(bootstrap, [], {
-        env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}`, ...env },
+        env: { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, ...env },
         stdio: ["ignore", "pipe", "pipe"]
       })
       child.on("exit", (code) => Deferred.unsafeDone(exited, Exit.succeed(code ?? -1)))
@@ -45,32 +46,82 @@ const invokeBuilt = (bootstrap: string, env: Record<string, string> = {}, event:
     return record
   })
 
-/** What test/fixtures/buildable.ts answers: whether it started from the snapshot, and the Node flags it got. */
-const fixtureAnswer = (snapshot: boolean, flags: ReadonlyArray<string>) => ({
-  _tag: "Response",
-  text: JSON.stringify({ message: "hi, build", snapshot, flags })
-})
+/** What test/fixtures/buildable.ts answers, parsed. */
+const answer = (record: Emulator.InvocationRecord) => {
+  expect(record.outcome).toMatchObject({ _tag: "Response" })
+  return JSON.parse(record.outcome?._tag === "Response" ? record.outcome.text : "null") as {
+    readonly message: string
+    readonly codeCache: string
+    readonly flags: ReadonlyArray<string>
+    readonly frame: string
+  }
+}
+
+/** Name and Unix mode of every entry of a zip archive, from its central directory. */
+const zipModes = (archive: Buffer): Record<string, number> => {
+  const end = archive.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]))
+  const entries = archive.readUInt16LE(end + 10)
+  let at = archive.readUInt32LE(end + 16)
+  const modes: Record<string, number> = {}
+  for (let i = 0; i < entries; i++) {
+    const nameLength = archive.readUInt16LE(at + 28)
+    const rest = nameLength + archive.readUInt16LE(at + 30) + archive.readUInt16LE(at + 32)
+    modes[archive.toString("utf8", at + 46, at + 46 + nameLength)] = (archive.readUInt32LE(at + 38) >>> 16) & 0o777
+    at += 46 + rest
+  }
+  return modes
+}
+
+const buildable = projectFile("test/fixtures/buildable.ts")
 
 describe("the build command", () => {
-  it.scopedLive("bundles, snapshots, and the bootstrap starts from the snapshot", () =>
+  it.scopedLive("bundles, trains the code cache, and bootstrap starts with it", () =>
     Effect.gen(function*() {
       const dir = yield* outdir()
-      const result = yield* Build.build({ entry: projectFile("test/fixtures/buildable.ts"), outdir: dir, snapshot: true })
-      expect(result.snapshot).toBeDefined()
-      expect(result.snapshot!.nodeVersion).toContain(process.version)
-      const record = yield* invokeBuilt(result.bootstrap)
-      // Started with the default V8 flags, which the snapshot was built with (or it would not load).
-      expect(record.outcome).toMatchObject(fixtureAnswer(true, ["--min-semi-space-size=8"]))
-      // The same build without the snapshot, as the fallback path runs it.
-      const plain = yield* invokeBuilt(result.bootstrap, { EFFECT_LAMBDA_SNAPSHOT: "0" })
-      expect(plain.outcome).toMatchObject(fixtureAnswer(false, ["--min-semi-space-size=8"]))
+      const result = yield* Build.build({ entry: buildable, outdir: dir })
+      expect(result.warnings).toEqual([])
+      expect(result.codeCache).toMatchObject({ trained: true, path: join(dir, "main.cjs.cache") })
+      const started = answer(yield* invokeBuilt(result.bootstrap))
+      expect(started).toMatchObject({ message: "hi, build", codeCache: "accepted", flags: ["--min-semi-space-size=8"] })
+      // Stack frames point into main.cjs, as they do when Node loads it itself.
+      expect(started.frame).toContain(join(dir, "main.cjs"))
+      const disabled = answer(yield* invokeBuilt(result.bootstrap, { EFFECT_LAMBDA_CODE_CACHE: "0" }))
+      expect(disabled).toMatchObject({ message: "hi, build", codeCache: "disabled" })
     }), { timeout: 60_000 })
 
-  it.scopedLive("a streaming function started from the snapshot streams its body", () =>
+  it.scopedLive("a cache that V8 rejects (another Node release, a damaged file) only costs compile time", () =>
     Effect.gen(function*() {
       const dir = yield* outdir()
-      const result = yield* Build.build({ entry: projectFile("examples/streaming.ts"), outdir: dir, snapshot: true })
-      expect(result.snapshot).toBeDefined()
+      const result = yield* Build.build({ entry: buildable, outdir: dir })
+      writeFileSync(result.codeCache!.path, Buffer.alloc(result.codeCache!.bytes, 7))
+      expect(answer(yield* invokeBuilt(result.bootstrap))).toMatchObject({ message: "hi, build", codeCache: "rejected" })
+    }), { timeout: 60_000 })
+
+  it.scopedLive("function.zip holds bootstrap (0755) and what it starts, not the metafile, and runs unzipped", () =>
+    Effect.gen(function*() {
+      const dir = yield* outdir()
+      const result = yield* Build.build({ entry: buildable, outdir: dir })
+      const archive = readFileSync(result.zip)
+      expect(zipModes(archive)).toEqual({
+        "bootstrap": 0o755,
+        "main.cjs": 0o644,
+        "start.cjs": 0o644,
+        "main.cjs.cache": 0o644
+      })
+      // Unpacked elsewhere, as Lambda unpacks it into /var/task, with the archive's modes.
+      const task = yield* tempDir("effect-lambda-task-")
+      const modes = zipModes(archive)
+      for (const [name, data] of Object.entries(unzipSync(new Uint8Array(archive)))) {
+        writeFileSync(join(task, name), data)
+        chmodSync(join(task, name), modes[name]!)
+      }
+      expect(answer(yield* invokeBuilt(join(task, "bootstrap")))).toMatchObject({ message: "hi, build", codeCache: "accepted" })
+    }), { timeout: 60_000 })
+
+  it.scopedLive("a streaming function built with the code cache streams its body", () =>
+    Effect.gen(function*() {
+      const dir = yield* outdir()
+      const result = yield* Build.build({ entry: projectFile("examples/streaming.ts"), outdir: dir })
       const record = yield* invokeBuilt(result.bootstrap, {}, { rows: 3 })
       expect(record.outcome).toMatchObject({ _tag: "Response", http: { _tag: "Decoded", statusCode: 200 } })
       expect(record.firstByteAt).toBeDefined()
@@ -78,26 +129,51 @@ describe("the build command", () => {
       expect(record.outcome?._tag === "Response" && record.outcome.text.split("\n")).toHaveLength(5)
     }), { timeout: 60_000 })
 
-  it.scopedLive("falls back to the bundle when the Node binary is not the one that built the snapshot", () =>
-    Effect.gen(function*() {
-      const dir = yield* outdir()
-      const result = yield* Build.build({ entry: projectFile("test/fixtures/buildable.ts"), outdir: dir, snapshot: true })
-      writeFileSync(result.bootstrap, bootstrapScript({ ...result.snapshot!, nodeFingerprint: "0:0" }))
-      const record = yield* invokeBuilt(result.bootstrap)
-      expect(record.outcome).toMatchObject(fixtureAnswer(false, ["--min-semi-space-size=8"]))
-    }), { timeout: 60_000 })
-
-  it.scopedLive("without --snapshot (the default), writes a bootstrap that runs the bundle, with the chosen Node flags", () =>
+  it.scopedLive("without the code cache, bootstrap runs the bundle, with the chosen Node flags", () =>
     Effect.gen(function*() {
       const dir = yield* outdir()
       const result = yield* Build.build({
-        entry: projectFile("test/fixtures/buildable.ts"),
+        entry: buildable,
         outdir: dir,
-        snapshot: false,
+        codeCache: false,
         nodeFlags: ["--stack-size=2000", "--max-semi-space-size=32"]
       })
-      expect(result.snapshot).toBeUndefined()
-      const record = yield* invokeBuilt(result.bootstrap)
-      expect(record.outcome).toMatchObject(fixtureAnswer(false, ["--stack-size=2000", "--max-semi-space-size=32"]))
+      expect(result.codeCache).toBeUndefined()
+      expect(Object.keys(zipModes(readFileSync(result.zip))).sort()).toEqual(["bootstrap", "main.cjs"])
+      expect(answer(yield* invokeBuilt(result.bootstrap))).toMatchObject({
+        codeCache: "none",
+        flags: ["--stack-size=2000", "--max-semi-space-size=32"]
+      })
+    }), { timeout: 60_000 })
+
+  it.scopedLive("the training run sees an empty environment, and no build-time value reaches the artifact", () =>
+    Effect.gen(function*() {
+      const dir = yield* outdir()
+      const value = `s3cr3t-${Math.random().toString(36).slice(2)}`
+      process.env.BUILD_SECRET = value
+      const result = yield* Build.build({ entry: projectFile("test/fixtures/envAtLoad.ts"), outdir: join(dir, "out") }).pipe(
+        Effect.ensuring(Effect.sync(() => delete process.env.BUILD_SECRET))
+      )
+      expect(result.codeCache?.trained).toBe(true)
+      expect(JSON.parse(readFileSync(join(dir, "seen.json"), "utf8"))).toEqual(
+        expect.not.arrayContaining(["BUILD_SECRET", "AWS_ACCESS_KEY_ID", "AWS_PROFILE"])
+      )
+      for (const file of readdirSync(join(dir, "out"))) {
+        expect(readFileSync(join(dir, "out", file)).includes(value), file).toBe(false)
+      }
+      const record = yield* invokeBuilt(result.bootstrap, { BUILD_SECRET: "function-value" })
+      expect(record.outcome).toMatchObject({ _tag: "Response", text: JSON.stringify({ secret: "function-value" }) })
+    }), { timeout: 60_000 })
+
+  it.scopedLive("a module that throws at load still builds, with a one-line warning and a compile-only cache", () =>
+    Effect.gen(function*() {
+      const dir = yield* outdir()
+      const entry = join(dir, "throws.ts")
+      writeFileSync(entry, `throw new Error("cannot load: no DATABASE_URL")\n`)
+      const result = yield* Build.build({ entry, outdir: join(dir, "out") })
+      expect(result.codeCache?.trained).toBe(false)
+      expect(result.warnings).toEqual([
+        "code cache: the module threw while it was loaded: Error: cannot load: no DATABASE_URL; it covers compiling only"
+      ])
     }), { timeout: 60_000 })
 })

@@ -5,7 +5,7 @@
  * ```
  * effect-lambda run <handler-module> [--event <file>|-] [--count N] [--timeout <seconds>] [--port N]
  * effect-lambda emulator [--port 9001] [--timeout <seconds>]
- * effect-lambda build <handler-module> [--outdir dist/lambda] [--snapshot] [--no-minify] [--external pkg]... [--node-flag=--flag]... [--no-node-flags]
+ * effect-lambda build <handler-module> [--outdir dist/lambda] [--no-code-cache] [--no-minify] [--external pkg]... [--node-flag=--flag]... [--no-node-flags]
  * ```
  *
  * `run` starts the emulator, spawns the module as the runtime process (`node <file>`; a `.ts` file
@@ -15,8 +15,8 @@
  * invocation returned a response and the runtime asked for the next one, 1 otherwise (2 for a
  * usage error, 130 when interrupted).
  *
- * `build` bundles the module for deployment (see the `Build` module): `bootstrap`, `main.cjs` and,
- * by default, a V8 startup snapshot that `bootstrap` uses when the Node binary is the same.
+ * `build` bundles the module for deployment (see the `Build` module): `bootstrap`, `main.cjs`,
+ * `start.cjs` with V8's code cache (`main.cjs.cache`), and `function.zip` to deploy.
  *
  * `emulator` only serves the Runtime API and the invoke endpoint until SIGINT, for a runtime
  * started by hand and `curl`.
@@ -36,14 +36,14 @@ import * as P from "../internal/protocol.js"
 const USAGE = `Usage:
   effect-lambda run <handler-module> [--event <file>|-] [--count N] [--timeout <seconds>] [--port N]
   effect-lambda emulator [--port 9001] [--timeout <seconds>]
-  effect-lambda build <handler-module> [--outdir dist/lambda] [--snapshot] [--no-minify] [--external pkg]... [--node-flag=--flag]... [--no-node-flags]
+  effect-lambda build <handler-module> [--outdir dist/lambda] [--no-code-cache] [--no-minify] [--external pkg]... [--node-flag=--flag]... [--no-node-flags]
 
 run       start the emulator, spawn the module (node <file>, or node --import tsx <file> for .ts),
           invoke it N times (default 1) with the event (file, - for stdin, default {}), print each
           result and its timeline, then SIGTERM the process.
 emulator  serve the Runtime API and the invoke endpoint until SIGINT.
-build     bundle the module for deployment: <outdir>/bootstrap, main.cjs, snapshot.blob (V8 startup
-          snapshot, used when the Node binary is the one that built it), meta.json (esbuild metafile).
+build     bundle the module for deployment: <outdir>/bootstrap, start.cjs, main.cjs, main.cjs.cache
+          (V8 code cache), meta.json (esbuild metafile) and function.zip (what to deploy).
 
 Options:
   --event <file>|-   event payload, sent verbatim (default {})
@@ -51,10 +51,10 @@ Options:
   --timeout s        function timeout in seconds (default 3)
   --port N           port on 127.0.0.1 (run: any free port; emulator: 9001)
   --outdir dir       build output directory (default dist/lambda)
-  --snapshot         build: also build a V8 startup snapshot (opt-in; see the README's constraints)
+  --no-code-cache    build: no V8 code cache (bootstrap starts main.cjs directly)
   --no-minify        build: keep the bundle readable
   --external pkg     build: leave a package out of the bundle (repeatable)
-  --node-flag=--flag build: a V8/Node flag for bootstrap and the snapshot (repeatable; replaces the
+  --node-flag=--flag build: a V8/Node flag for bootstrap and the code cache (repeatable; replaces the
                      default --min-semi-space-size=8)
   --no-node-flags    build: start Node without extra flags
 `
@@ -285,7 +285,7 @@ const main = Effect.gen(function*() {
           timeout: { type: "string" },
           port: { type: "string" },
           outdir: { type: "string" },
-          snapshot: { type: "boolean" },
+          "no-code-cache": { type: "boolean" },
           "no-minify": { type: "boolean" },
           external: { type: "string", multiple: true },
           "node-flag": { type: "string", multiple: true },
@@ -317,7 +317,7 @@ const main = Effect.gen(function*() {
     const result = yield* Build.build({
       entry: file,
       outdir: parsed.values.outdir ?? "dist/lambda",
-      snapshot: parsed.values.snapshot === true,
+      codeCache: parsed.values["no-code-cache"] !== true,
       minify: parsed.values["no-minify"] !== true,
       external: parsed.values.external ?? [],
       nodeFlags: parsed.values["no-node-flags"] === true ? [] : parsed.values["node-flag"]
@@ -330,10 +330,12 @@ const main = Effect.gen(function*() {
     yield* print(`${built.bootstrap}`)
     yield* print(`${built.bundle} (${(built.bundleBytes / 1024).toFixed(0)} KB; what it pulls in: ${built.metafile})`)
     yield* print(
-      built.snapshot === undefined
-        ? "no snapshot"
-        : `${built.snapshot.path} (${(built.snapshot.bytes / 1048576).toFixed(1)} MB, ${built.snapshot.nodeVersion})`
+      built.codeCache === undefined
+        ? "no code cache"
+        : `${built.codeCache.path} (${(built.codeCache.bytes / 1024).toFixed(0)} KB${built.codeCache.trained ? "" : ", compiling only"})`
     )
+    yield* print(`${built.zip} (deploy this)`)
+    for (const warning of built.warnings) yield* printError(`warning: ${warning}`)
     return 0
   }
   return yield* new UsageError({ message: `unknown command "${command}"` })

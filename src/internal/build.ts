@@ -1,21 +1,22 @@
 /**
- * The deployment build: esbuild bundles the function into one CommonJS file, Node builds a V8
- * startup snapshot from it, and a `bootstrap` shell script starts the snapshot when the Node
- * binary is the one that built it (falling back to the plain bundle otherwise).
- *
- * CommonJS because `node --build-snapshot` (Node 20) only takes a single script; the sources
- * are still resolved through their ESM entry points, so tree-shaking is unaffected.
+ * The deployment build: esbuild bundles the function into one CommonJS file, a training run
+ * produces V8's code cache for it (codeCache.ts), a `bootstrap` shell script starts it, and a zip
+ * holds what Lambda needs.
  */
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import { zipSync } from "fflate"
+import type { ZipOptions } from "fflate"
 import { spawn } from "node:child_process"
-import { chmodSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs"
-import { join, resolve } from "node:path"
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { dirname, join, resolve } from "node:path"
 import type { BuildOptions, BuildResult } from "../Build.js"
+import * as CodeCache from "./codeCache.js"
 
 /** Why a build failed, and at which stage. */
 export class BuildError extends Data.TaggedError("BuildError")<{
-  readonly stage: "bundle" | "snapshot" | "write"
+  readonly stage: "bundle" | "write"
   readonly detail: string
   readonly cause?: unknown
 }> {
@@ -24,11 +25,9 @@ export class BuildError extends Data.TaggedError("BuildError")<{
   }
 }
 
-type SnapshotInfo = NonNullable<BuildResult["snapshot"]>
-
 /**
- * V8 flags `bootstrap` starts Node with (and the snapshot is built with: a snapshot only loads
- * under the flags that built it). A larger initial young generation: Effect allocates a short-lived
+ * V8 flags `bootstrap` starts Node with (and the code cache is trained with: V8 rejects a cache
+ * made under other flags). A larger initial young generation: Effect allocates a short-lived
  * object or two per fiber operation, and with V8's default 1 MB start the first thousands of
  * invocations trigger a scavenge every few invocations while the heap grows. Measured with
  * `bench/` (5,000 invocations per process): 83% -> 92% of the hand-written loop's throughput,
@@ -37,83 +36,30 @@ type SnapshotInfo = NonNullable<BuildResult["snapshot"]>
 export const DEFAULT_NODE_FLAGS: ReadonlyArray<string> = ["--min-semi-space-size=8"]
 
 export const BUNDLE_FILE = "main.cjs"
-export const SNAPSHOT_FILE = "snapshot.blob"
+export const LOADER_FILE = "start.cjs"
+export const CODE_CACHE_FILE = `${BUNDLE_FILE}.cache`
 export const BOOTSTRAP_FILE = "bootstrap"
 export const METAFILE_FILE = "meta.json"
+export const ZIP_FILE = "function.zip"
 
-/** Set to `0` to make `bootstrap` skip the snapshot (for measurements and debugging). */
-export const SNAPSHOT_ENV = "EFFECT_LAMBDA_SNAPSHOT"
 /** Overrides the Node binary `bootstrap` runs (default: the first `node` on `PATH`). */
 export const NODE_ENV = "EFFECT_LAMBDA_NODE"
 
-const fingerprint = (binary: string): string => {
-  const stats = statSync(binary)
-  return `${stats.size}:${Math.floor(stats.mtimeMs / 1000)}`
-}
-
-/** Runs a command and collects its output; fails with its stderr when it exits non-zero. */
-const run = (command: string, args: ReadonlyArray<string>, cwd: string) =>
-  Effect.async<string, BuildError>((resume) => {
-    const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"] })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()))
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
-    child.on("error", (cause) =>
-      resume(Effect.fail(new BuildError({ stage: "snapshot", detail: `cannot run ${command}: ${cause.message}`, cause }))))
-    child.on("close", (code) =>
-      resume(
-        code === 0 ? Effect.succeed(stdout) : Effect.fail(
-          new BuildError({
-            stage: "snapshot",
-            detail: `${command} ${args.join(" ")} exited with code ${code}:\n${stderr.trim()}\n` +
-              `(the function's module is evaluated while the snapshot is built: it must not open ` +
-              `sockets, start timers or load node:http at module level; or build with --no-snapshot)`
-          })
-        )
-      ))
-    return Effect.sync(() => child.kill("SIGKILL"))
-  })
-
-/**
- * Put first in the bundle. Node 22's snapshot builder aborts (`std::length_error` in
- * `vector::_M_range_insert`, seen with 22.23.3) when the heap holds an `Error` whose stack trace
- * was never read, and `effect` creates such errors at module evaluation (`Context.GenericTag`
- * keeps one for its `stack`). While a snapshot is being built, and on Node 22 and later only,
- * `Error` is wrapped so that every error created reads its stack at once; the global is put
- * back before the heap is serialised. Classes that extended the wrapper keep it as their parent,
- * which then only forwards to `Error`. Node 20 builds its snapshots without the wrapper.
- */
-export const SNAPSHOT_ERROR_BANNER = [
-  `;(() => {`,
-  `  const v8 = require("node:v8")`,
-  `  if (Number(process.versions.node.split(".")[0]) < 22 || !v8.startupSnapshot?.isBuildingSnapshot()) return`,
-  `  const NativeError = Error`,
-  `  const wrapper = new Proxy(NativeError, {`,
-  `    construct(target, args, newTarget) {`,
-  `      const error = Reflect.construct(target, args, newTarget === wrapper ? target : newTarget)`,
-  `      if (v8.startupSnapshot.isBuildingSnapshot()) void error.stack`,
-  `      return error`,
-  `    }`,
-  `  })`,
-  `  globalThis.Error = wrapper`,
-  `  v8.startupSnapshot.addSerializeCallback(() => { globalThis.Error = NativeError })`,
-  `})();`
-].join("\n")
+/** A training run that takes longer than this is stopped; the build keeps the compile-only cache. */
+const TRAINING_TIMEOUT_MS = 60_000
 
 const shellQuote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`
 
-/** The `bootstrap` script: pure shell builtins plus one `stat`, so that it adds about a millisecond. */
+/** The `bootstrap` script: shell builtins only, so that it adds well under a millisecond. */
 export const bootstrapScript = (
-  snapshot: SnapshotInfo | undefined,
+  entry: string,
   nodeFlags: ReadonlyArray<string> = DEFAULT_NODE_FLAGS
 ): string => {
   const flags = nodeFlags.map((flag) => `${shellQuote(flag)} `).join("")
-  const lines = [
+  return [
     "#!/bin/sh",
-    "# Generated by effect-lambda build (effect-lambda-runtime). Starts the function: from the V8",
-    "# startup snapshot when the Node binary is the one that built it, otherwise from the bundle.",
-    `# ${SNAPSHOT_ENV}=0 skips the snapshot; ${NODE_ENV} chooses the Node binary (default: node on PATH).`,
+    "# Generated by effect-lambda build (effect-lambda-runtime): starts the function.",
+    `# ${NODE_ENV} chooses the Node binary (default: node on PATH).`,
     `dir=\${0%/*}`,
     `[ "$dir" = "$0" ] && dir=.`,
     `node=\${${NODE_ENV}:-}`,
@@ -122,41 +68,117 @@ export const bootstrapScript = (
     `  for d in $PATH; do if [ -x "$d/node" ]; then node=$d/node; break; fi; done`,
     `  IFS=$saved_ifs`,
     `fi`,
-    `[ -n "$node" ] || { echo "bootstrap: no node binary on PATH" >&2; exit 127; }`
-  ]
-  if (snapshot !== undefined) {
-    lines.push(
-      `# Built by Node ${snapshot.nodeVersion}; a snapshot only loads in the binary that made it.`,
-      `if [ "\${${SNAPSHOT_ENV}:-1}" != 0 ] && [ -f "$dir/${SNAPSHOT_FILE}" ] &&`,
-      `  [ "$(stat -L -c %s:%Y "$node" 2>/dev/null)" = ${shellQuote(snapshot.nodeFingerprint)} ]; then`,
-      `  exec "$node" ${flags}--snapshot-blob "$dir/${SNAPSHOT_FILE}" "$dir/${BUNDLE_FILE}" "$@"`,
-      `fi`
-    )
-  }
-  lines.push(`exec "$node" ${flags}"$dir/${BUNDLE_FILE}" "$@"`, "")
-  return lines.join("\n")
+    `[ -n "$node" ] || { echo "bootstrap: no node binary on PATH (set ${NODE_ENV})" >&2; exit 127; }`,
+    `exec "$node" ${flags}"$dir/${entry}" "$@"`,
+    ""
+  ].join("\n")
 }
 
-const write = (path: string, text: string) =>
+interface Finished {
+  readonly code: number | null
+  readonly stderr: string
+  readonly timedOut: boolean
+}
+
+/** Runs a command to its end (or `timeoutMs`), keeping its stderr. */
+const runToEnd = (
+  command: string,
+  args: ReadonlyArray<string>,
+  options: { readonly cwd: string; readonly env: Record<string, string>; readonly timeoutMs: number }
+) =>
+  Effect.async<Finished>((resume) => {
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ["ignore", "ignore", "pipe"] })
+    let stderr = ""
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      child.kill("SIGKILL")
+    }, options.timeoutMs)
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
+    child.on("error", (cause) => {
+      clearTimeout(timer)
+      resume(Effect.succeed({ code: null, stderr: `cannot run ${command}: ${cause.message}`, timedOut }))
+    })
+    child.on("close", (code) => {
+      clearTimeout(timer)
+      resume(Effect.succeed({ code, stderr, timedOut }))
+    })
+    return Effect.sync(() => {
+      clearTimeout(timer)
+      child.kill("SIGKILL")
+    })
+  })
+
+const lastLine = (text: string) => text.trim().split("\n").filter((line) => line.length > 0).at(-1)?.slice(0, 300) ?? ""
+
+/** Why a training run did not warm the runtime up, in one line; `undefined` when it did. */
+const trainingWarning = (run: Finished): string | undefined => {
+  if (run.timedOut) return `the module did not finish loading within ${TRAINING_TIMEOUT_MS / 1000} s`
+  switch (run.code) {
+    case 0:
+      return undefined
+    case CodeCache.EXIT_MODULE_THREW:
+      return `the module threw while it was loaded: ${lastLine(run.stderr)}`
+    case CodeCache.EXIT_NOT_STARTED:
+      return "the module did not call LambdaRuntime.run"
+    default:
+      return `the training run exited with code ${run.code}${run.stderr.trim() === "" ? "" : `: ${lastLine(run.stderr)}`}`
+  }
+}
+
+/**
+ * Produces the code cache: runs the loader once, as a training run, in a child process with an
+ * empty environment (only `PATH` and a fresh `HOME`: no credentials, no build secrets; nothing of
+ * that process is kept but bytecode) in an empty working directory.
+ */
+const trainCodeCache = (nodeBinary: string, nodeFlags: ReadonlyArray<string>, loader: string, cache: string) =>
+  Effect.acquireUseRelease(
+    Effect.sync(() => mkdtempSync(join(tmpdir(), "effect-lambda-training-"))),
+    (home) =>
+      Effect.gen(function*() {
+        const run = yield* runToEnd(nodeBinary, [...nodeFlags, loader], {
+          cwd: home,
+          env: { PATH: dirname(nodeBinary), HOME: home, [CodeCache.TRAINING_ENV]: "1" },
+          timeoutMs: TRAINING_TIMEOUT_MS
+        })
+        if (!existsSync(cache)) {
+          return { warning: trainingWarning(run) ?? "the training run wrote no cache", bytes: 0 }
+        }
+        return { warning: trainingWarning(run), bytes: statSync(cache).size }
+      }),
+    (home) => Effect.sync(() => rmSync(home, { recursive: true, force: true }))
+  )
+
+/** Zip entries' Unix modes (in the high 16 bits of the external attributes; `os: 3` is Unix). */
+const zipEntry = (path: string, mode: number): [Uint8Array, ZipOptions] => [
+  readFileSync(path),
+  // A fixed date: the same build gives the same archive.
+  { os: 3, attrs: ((0o100000 | mode) << 16) >>> 0, mtime: new Date("2000-01-01T00:00:00Z") }
+]
+
+const attempt = <A>(what: string, f: () => A) =>
   Effect.try({
-    try: () => writeFileSync(path, text),
-    catch: (cause) => new BuildError({ stage: "write", detail: `cannot write ${path}: ${String(cause)}`, cause })
+    try: f,
+    catch: (cause) => new BuildError({ stage: "write", detail: `${what}: ${String(cause)}`, cause })
   })
 
 export const build = (options: BuildOptions): Effect.Effect<BuildResult, BuildError> =>
   Effect.gen(function*() {
     const outdir = resolve(options.outdir)
     const bundle = join(outdir, BUNDLE_FILE)
-    const blob = join(outdir, SNAPSHOT_FILE)
+    const loader = join(outdir, LOADER_FILE)
+    const cache = join(outdir, CODE_CACHE_FILE)
     const metafile = join(outdir, METAFILE_FILE)
+    const bootstrap = join(outdir, BOOTSTRAP_FILE)
+    const zip = join(outdir, ZIP_FILE)
     const nodeBinary = options.nodeBinary ?? process.execPath
     const nodeFlags = options.nodeFlags ?? DEFAULT_NODE_FLAGS
-    yield* Effect.try({
-      try: () => {
-        mkdirSync(outdir, { recursive: true })
-        rmSync(blob, { force: true })
-      },
-      catch: (cause) => new BuildError({ stage: "write", detail: `cannot prepare ${outdir}: ${String(cause)}`, cause })
+    const sourcemap = options.sourcemap ?? false
+    const codeCache = options.codeCache ?? true
+    yield* attempt(`cannot prepare ${outdir}`, () => {
+      mkdirSync(outdir, { recursive: true })
+      // What an earlier build (or an earlier version of the build) may have left behind.
+      for (const stale of [cache, loader, zip, `${bundle}.map`, join(outdir, "snapshot.blob")]) rmSync(stale, { force: true })
     })
     // esbuild is an optional peer dependency: only the build needs it, never the function.
     const esbuild = yield* Effect.tryPromise({
@@ -174,29 +196,48 @@ export const build = (options: BuildOptions): Effect.Effect<BuildResult, BuildEr
           format: "cjs",
           target: `node${process.versions.node.split(".")[0]}`,
           minify: options.minify ?? true,
-          sourcemap: options.sourcemap ?? false,
+          sourcemap,
           external: [...(options.external ?? [])],
           metafile: true,
-          banner: { js: SNAPSHOT_ERROR_BANNER },
           logLevel: "silent"
         }),
       catch: (cause) => new BuildError({ stage: "bundle", detail: String(cause), cause })
     })
-    yield* write(metafile, JSON.stringify(result.metafile))
+    yield* attempt(`cannot write ${metafile}`, () => writeFileSync(metafile, JSON.stringify(result.metafile)))
 
-    let snapshot: SnapshotInfo | undefined
-    if (options.snapshot ?? false) {
-      yield* run(nodeBinary, [...nodeFlags, "--snapshot-blob", blob, "--build-snapshot", bundle], outdir)
-      const version = yield* run(nodeBinary, ["-p", "process.version + ' ' + process.platform + '-' + process.arch"], outdir)
-      snapshot = {
-        path: blob,
-        bytes: statSync(blob).size,
-        nodeVersion: version.trim(),
-        nodeFingerprint: fingerprint(nodeBinary)
+    let cacheInfo: BuildResult["codeCache"]
+    const warnings: Array<string> = []
+    if (codeCache) {
+      yield* attempt(`cannot write ${loader}`, () => writeFileSync(loader, CodeCache.loaderSource(BUNDLE_FILE)))
+      const trained = yield* trainCodeCache(nodeBinary, nodeFlags, loader, cache)
+      if (trained.bytes > 0) cacheInfo = { path: cache, bytes: trained.bytes, trained: trained.warning === undefined }
+      if (trained.warning !== undefined) {
+        warnings.push(`code cache: ${trained.warning}; ${trained.bytes > 0 ? "it covers compiling only" : "none was written"}`)
       }
     }
-    const bootstrap = join(outdir, BOOTSTRAP_FILE)
-    yield* write(bootstrap, bootstrapScript(snapshot, nodeFlags))
-    chmodSync(bootstrap, 0o755)
-    return { outdir, bootstrap, bundle, bundleBytes: statSync(bundle).size, metafile, snapshot }
+    yield* attempt(`cannot write ${bootstrap}`, () => {
+      writeFileSync(bootstrap, bootstrapScript(codeCache ? LOADER_FILE : BUNDLE_FILE, nodeFlags))
+      chmodSync(bootstrap, 0o755)
+    })
+    // What Lambda needs, `bootstrap` executable at the root; not the metafile.
+    yield* attempt(`cannot write ${zip}`, () => {
+      const entries: Record<string, ReturnType<typeof zipEntry>> = {
+        [BOOTSTRAP_FILE]: zipEntry(bootstrap, 0o755),
+        [BUNDLE_FILE]: zipEntry(bundle, 0o644)
+      }
+      if (codeCache) entries[LOADER_FILE] = zipEntry(loader, 0o644)
+      if (cacheInfo !== undefined) entries[CODE_CACHE_FILE] = zipEntry(cache, 0o644)
+      if (sourcemap) entries[`${BUNDLE_FILE}.map`] = zipEntry(`${bundle}.map`, 0o644)
+      writeFileSync(zip, zipSync(entries, { level: 9 }))
+    })
+    return {
+      outdir,
+      bootstrap,
+      bundle,
+      bundleBytes: statSync(bundle).size,
+      metafile,
+      codeCache: cacheInfo,
+      zip,
+      warnings
+    }
   })

@@ -11,7 +11,6 @@ import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import * as ConfigError from "effect/ConfigError"
 import * as Either from "effect/Either"
-import * as v8 from "node:v8"
 import { FatalRuntimeError } from "../LambdaError.js"
 import * as LambdaHandler from "../LambdaHandler.js"
 import type { Handler, Provided } from "../LambdaHandler.js"
@@ -20,7 +19,8 @@ import { RuntimeApi } from "../RuntimeApi.js"
 import type { RuntimeApiService } from "../RuntimeApi.js"
 import { fromCause } from "./errorDocument.js"
 import * as Logger from "./logger.js"
-import * as Snapshot from "./snapshot.js"
+import { trainingHook } from "./codeCache.js"
+import * as WarmUp from "./warmUp.js"
 import { defaultRetrySchedule, loop } from "./loop.js"
 import { env } from "./protocol.js"
 import * as RuntimeApiClient from "./runtimeApiClient.js"
@@ -177,9 +177,8 @@ export const run = <EA, OA, E, R, ROut, LE, EI, OI>(
   handler: LambdaHandler.LambdaHandler<E, R> | Handler<EA, OA, E, R>,
   options?: RuntimeOptions<ROut, LE> & SchemaOptions<EA, EI, OA, OI>
 ): void => {
-  const start = () => runMain(serve(handler, options) as Effect.Effect<never, FatalRuntimeError | ConfigError.ConfigError>)
-  // Inside `node --build-snapshot` (the build command's snapshot step) the bundle is evaluated
-  // once at build time; the runtime itself starts when a process is started from the snapshot.
-  if (v8.startupSnapshot.isBuildingSnapshot()) Snapshot.prepare(start, serve)
-  else start()
+  // In the build's code-cache training run the runtime only warms its loop up (codeCache.ts).
+  const hook = trainingHook()
+  if (hook !== undefined) WarmUp.train(hook, serve)
+  else runMain(serve(handler, options) as Effect.Effect<never, FatalRuntimeError | ConfigError.ConfigError>)
 }

@@ -1,24 +1,19 @@
 /**
- * What the runtime does when its bundle is evaluated by `node --build-snapshot` (the build
- * command's snapshot step): it defers its start to the snapshot's main function, and first
- * drives the invocation loop through a stand-in Runtime API so that the functions on the
- * start-up and per-invocation paths are compiled while the snapshot is built, not in every
- * cold start. The user's handler is never called at build time: the warm-up uses its own.
+ * What the runtime does in the build's code-cache training run (see codeCache.ts): instead of
+ * starting, it drives the invocation loop through a stand-in Runtime API so that the functions on
+ * the start-up and per-invocation paths are compiled before the loader writes V8's code cache.
+ * The user's handler is never called at build time: the warm-up uses its own.
  */
 import * as Effect from "effect/Effect"
 import * as LogLevel from "effect/LogLevel"
-import * as v8 from "node:v8"
 import type { LambdaContext } from "../LambdaContext.js"
 import { RuntimeApiError } from "../LambdaError.js"
 import type { Invocation, RuntimeApiService } from "../RuntimeApi.js"
-import { forgetTraceId } from "./loop.js"
 import { env } from "./protocol.js"
 
 /**
- * Rounds of the loop run while the snapshot is built: enough to compile every function on the
- * start-up and per-invocation paths. More rounds only teach V8 the stand-in's types. Measured
- * with the bench server (median of 30 spawns, same run): first invocation answered 1.2 ms after
- * `/next` with 2 rounds, 1.5 ms with 20, 1.8 ms with none; spawn -> first `/next` unchanged.
+ * Rounds of the loop run in the training run: enough to compile every function on the start-up
+ * and per-invocation paths.
  */
 const WARM_UP_INVOCATIONS = 2
 
@@ -69,26 +64,13 @@ const warmUp = (serve: Serve): Promise<unknown> => {
     { registerExtension: false, logLevel: LogLevel.None },
     () => Effect.succeed(api)
   )
-  // The real configuration path (environment variables) gets compiled too; the variable is
-  // only set while the warm-up runs.
-  const traceId = process.env[env.traceId]
-  const runtimeApi = process.env[env.runtimeApi]
+  // The real configuration path (environment variables) gets compiled too. A training run
+  // exits when the warm-up ends, so the variable is not restored.
   process.env[env.runtimeApi] = "warm-up:0"
-  return Effect.runPromiseExit(program).finally(() => {
-    if (runtimeApi === undefined) delete process.env[env.runtimeApi]
-    else process.env[env.runtimeApi] = runtimeApi
-    // The loop sets the trace id variable per invocation; leave the environment as it was.
-    if (traceId === undefined) delete process.env[env.traceId]
-    else process.env[env.traceId] = traceId
-    forgetTraceId()
-  })
+  return Effect.runPromiseExit(program)
 }
 
-/** Registers `start` as the snapshot's main function, after warming the loop up. */
-export const prepare = (start: () => void, serve: Serve): void => {
-  // The client's `node:net` goes into the snapshot loaded (the builder accepts it, unlike
-  // `node:http`): 0.4 ms less before the first `/next`. It opens no socket here.
-  if (typeof process.getBuiltinModule === "function") process.getBuiltinModule("node:net")
-  void warmUp(serve)
-  v8.startupSnapshot.setDeserializeMainFunction(start)
+/** The training run: warms the loop up, then lets the loader write the code cache. */
+export const train = (hook: (done: Promise<unknown>) => void, serve: Serve): void => {
+  hook(warmUp(serve))
 }
