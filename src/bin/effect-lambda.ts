@@ -5,7 +5,7 @@
  * ```
  * effect-lambda run <handler-module> [--event <file>|-] [--count N] [--timeout <seconds>] [--port N]
  * effect-lambda emulator [--port 9001] [--timeout <seconds>]
- * effect-lambda build <handler-module> [--outdir dist/lambda] [--no-code-cache] [--no-minify] [--external pkg]... [--node-flag=--flag]... [--no-node-flags]
+ * effect-lambda build <handler-module> [--outdir dist/lambda] [--no-code-cache] [--node <path>] [--no-minify] [--external pkg]... [--node-flag=--flag]... [--no-node-flags]
  * ```
  *
  * `run` starts the emulator, spawns the module as the runtime process (`node <file>`; a `.ts` file
@@ -36,7 +36,7 @@ import * as P from "../internal/protocol.js"
 const USAGE = `Usage:
   effect-lambda run <handler-module> [--event <file>|-] [--count N] [--timeout <seconds>] [--port N]
   effect-lambda emulator [--port 9001] [--timeout <seconds>]
-  effect-lambda build <handler-module> [--outdir dist/lambda] [--no-code-cache] [--no-minify] [--external pkg]... [--node-flag=--flag]... [--no-node-flags]
+  effect-lambda build <handler-module> [--outdir dist/lambda] [--no-code-cache] [--node <path>] [--no-minify] [--external pkg]... [--node-flag=--flag]... [--no-node-flags]
 
 run       start the emulator, spawn the module (node <file>, or node --import tsx <file> for .ts),
           invoke it N times (default 1) with the event (file, - for stdin, default {}), print each
@@ -52,6 +52,8 @@ Options:
   --port N           port on 127.0.0.1 (run: any free port; emulator: 9001)
   --outdir dir       build output directory (default dist/lambda)
   --no-code-cache    build: no V8 code cache (bootstrap starts main.cjs directly)
+  --node <path>      build: the Node binary that trains the code cache: the release the function
+                     runs on (default: the one running the build)
   --no-minify        build: keep the bundle readable
   --external pkg     build: leave a package out of the bundle (repeatable)
   --node-flag=--flag build: a V8/Node flag for bootstrap and the code cache (repeatable; replaces the
@@ -286,6 +288,7 @@ const main = Effect.gen(function*() {
           port: { type: "string" },
           outdir: { type: "string" },
           "no-code-cache": { type: "boolean" },
+          node: { type: "string" },
           "no-minify": { type: "boolean" },
           external: { type: "string", multiple: true },
           "node-flag": { type: "string", multiple: true },
@@ -318,6 +321,7 @@ const main = Effect.gen(function*() {
       entry: file,
       outdir: parsed.values.outdir ?? "dist/lambda",
       codeCache: parsed.values["no-code-cache"] !== true,
+      nodeBinary: parsed.values.node,
       minify: parsed.values["no-minify"] !== true,
       external: parsed.values.external ?? [],
       nodeFlags: parsed.values["no-node-flags"] === true ? [] : parsed.values["node-flag"]
