@@ -17,11 +17,11 @@ const tempDir = (prefix: string) =>
 const outdir = () => tempDir("effect-lambda-build-")
 
 /** Starts a built `bootstrap` the way Lambda does: an executable, `node` found on PATH. */
-const startBootstrap = (bootstrap: string, env: Record<string, string>) =>
+const startBootstrap = (bootstrap: string, env: Record<string, string>, args: ReadonlyArray<string> = []) =>
   Effect.acquireRelease(
     Effect.gen(function*() {
       const exited = yield* Deferred.make<number>()
-      const child = spawn(bootstrap, [], {
+      const child = spawn(bootstrap, args, {
         env: { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, ...env },
         stdio: ["ignore", "pipe", "pipe"]
       })
@@ -36,10 +36,15 @@ const startBootstrap = (bootstrap: string, env: Record<string, string>) =>
       })
   )
 
-const invokeBuilt = (bootstrap: string, env: Record<string, string> = {}, event: unknown = { name: "build" }) =>
+const invokeBuilt = (
+  bootstrap: string,
+  env: Record<string, string> = {},
+  event: unknown = { name: "build" },
+  args: ReadonlyArray<string> = []
+) =>
   Effect.gen(function*() {
     const emulator = yield* Emulator.make()
-    const fn = yield* startBootstrap(bootstrap, { ...emulator.environment, GREETING: "hi", ...env })
+    const fn = yield* startBootstrap(bootstrap, { ...emulator.environment, GREETING: "hi", ...env }, args)
     const record = yield* emulator.invoke(event)
     fn.child.kill("SIGTERM")
     expect(yield* fn.exited).toBe(0)
@@ -87,6 +92,13 @@ describe("the build command", () => {
       expect(started.frame).toContain(join(dir, "main.cjs"))
       const disabled = answer(yield* invokeBuilt(result.bootstrap, { EFFECT_LAMBDA_CODE_CACHE: "0" }))
       expect(disabled).toMatchObject({ message: "hi, build", codeCache: "disabled" })
+      // As AWS_LAMBDA_EXEC_WRAPPER on a managed runtime: Lambda passes its own command line.
+      const wrapped = yield* invokeBuilt(result.bootstrap, {}, { name: "wrapper" }, [
+        process.execPath,
+        "--expose-gc",
+        "/var/runtime/index.mjs"
+      ])
+      expect(answer(wrapped)).toMatchObject({ message: "hi, wrapper", codeCache: "accepted" })
     }), { timeout: 60_000 })
 
   it.scopedLive("a cache that V8 rejects (another Node release, a damaged file) only costs compile time", () =>
@@ -175,5 +187,18 @@ describe("the build command", () => {
       expect(result.warnings).toEqual([
         "code cache: the module threw while it was loaded: Error: cannot load: no DATABASE_URL; it covers compiling only"
       ])
+    }), { timeout: 60_000 })
+
+  it.scopedLive("the deploy examples use the files the build writes", () =>
+    Effect.gen(function*() {
+      const dir = yield* outdir()
+      const result = yield* Build.build({ entry: buildable, outdir: dir })
+      const deployed = Object.keys(zipModes(readFileSync(result.zip))).sort()
+      const dockerfile = readFileSync(projectFile("examples/deploy/Dockerfile"), "utf8")
+      const copied = /COPY --from=build (.+) \$\{LAMBDA_RUNTIME_DIR\}\//.exec(dockerfile)?.[1]?.split(" ")
+      expect(copied?.map((path) => path.replace("/out/", "")).sort()).toEqual(deployed)
+      const template = readFileSync(projectFile("examples/deploy/template.yaml"), "utf8")
+      expect(template).toContain("CodeUri: ../../dist/lambda/function.zip")
+      expect(template).toContain("AWS_LAMBDA_EXEC_WRAPPER: /var/task/bootstrap")
     }), { timeout: 60_000 })
 })
