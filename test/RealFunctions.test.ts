@@ -204,7 +204,8 @@ describe("real functions (default build only)", () => {
         expect(yield* emulator.nextRequests).toHaveLength(i + 1)
         const answeredAt = Math.max(...(yield* Effect.all(calls.map((call) => call.answer))))
         const nextAt = yield* emulator.awaitNextRequest(i + 2)
-        // The response was posted before the SQS calls could finish, and `/next` waited for them.
+        // The response was posted while both SQS calls were held (before they could finish: a
+        // runtime that waited for them would have timed out above), and `/next` waited for them.
         expect(record.resultAt!).toBeLessThan(answeredAt)
         expect(nextAt).toBeGreaterThanOrEqual(answeredAt)
         for (const via of ["the AWS SDK", "effect-aws"]) {
@@ -300,7 +301,8 @@ for (const { name, options } of builds) {
         const build = yield* withEnv("STAGE", buildValue, buildFixture("environment", options))
         const emulator = yield* Emulator.make({ handler: "bootstrap" })
         const fn = yield* startFunction(build, emulator, { STAGE: "function-value" })
-        expect(responseJson(yield* emulator.invoke({}))).toEqual({ stage: "function-value" })
+        // `node` also shows that the function runs on the Node binary these tests run on.
+        expect(responseJson(yield* emulator.invoke({}))).toEqual({ stage: "function-value", node: process.version })
         yield* shutDown(fn)
         // Nor does the build machine's value ship with the function (a secret would leak).
         for (const file of readdirSync(build.outdir)) {
