@@ -77,8 +77,12 @@ interface StartedFunction {
   readonly child: ChildProcess
   readonly stdout: () => string
   readonly stderr: () => string
-  /** Waits for a complete stdout line that satisfies `predicate`, and returns it. */
+  /**
+   * Waits for a complete stdout line that satisfies `predicate`, and returns it; dies after 10 s
+   * with what the function printed (a guard against a hang, not a timing assertion).
+   */
   readonly awaitLine: (predicate: (line: string) => boolean) => Effect.Effect<string>
+  /** The exit code, once the process has exited and all its output has been read. */
   readonly exited: Effect.Effect<number | null>
 }
 
@@ -116,10 +120,8 @@ const startFunction = (
         check()
       })
       child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
-      child.on("exit", (code, signal) => {
-        Effect.runFork(emulator.runtimeExited({ code, signal }))
-        Deferred.unsafeDone(exited, Exit.succeed(code))
-      })
+      child.on("exit", (code, signal) => Effect.runFork(emulator.runtimeExited({ code, signal })))
+      child.on("close", (code) => Deferred.unsafeDone(exited, Exit.succeed(code)))
       return {
         child,
         stdout: () => stdout,
@@ -133,7 +135,13 @@ const startFunction = (
             return Effect.sync(() => {
               waiters = waiters.filter((w) => w !== waiter)
             })
-          }),
+          }).pipe(
+            Effect.timeoutFail({
+              duration: Duration.seconds(10),
+              onTimeout: () => new Error(`no such line on the function's stdout:\n${stdout}\nstderr:\n${stderr}`)
+            }),
+            Effect.orDie
+          ),
         exited: Deferred.await(exited)
       } satisfies StartedFunction
     }),
@@ -225,19 +233,23 @@ describe("real functions (default build only)", () => {
       const fn = yield* startFunction(build, emulator)
       const record = yield* emulator.invoke({ orderId: "o-1", items: 3 })
       expect(responseJson(record)).toEqual({ accepted: "o-1" })
-      const jsonLine = (predicate: (json: Record<string, unknown>) => boolean) =>
-        Effect.map(fn.awaitLine((line) => {
-          const json = parseJson(line)
-          return json !== undefined && predicate(json)
-        }), (line) => parseJson(line)!)
-      expect(yield* jsonLine((json) => json.message === "module loaded")).toMatchObject({ level: "INFO", service: "orders" })
-      expect(yield* jsonLine((json) => json.message === "order received")).toMatchObject({
+      // The metrics are flushed by detached work, before `/next`; after the exit all output is in.
+      yield* emulator.awaitNextRequest(2)
+      yield* shutDown(fn)
+      const lines = fn.stdout().split("\n").map(parseJson).filter((json) => json !== undefined)
+      const jsonLine = (predicate: (json: Record<string, unknown>) => boolean) => {
+        const line = lines.find(predicate)
+        expect(line, `no such JSON line on the function's stdout:\n${fn.stdout()}`).toBeDefined()
+        return line!
+      }
+      expect(jsonLine((json) => json.message === "module loaded")).toMatchObject({ level: "INFO", service: "orders" })
+      expect(jsonLine((json) => json.message === "order received")).toMatchObject({
         level: "INFO",
         service: "orders",
         orderId: "o-1",
         requestId: record.requestId
       })
-      const emf = yield* jsonLine((json) => json._aws !== undefined)
+      const emf = jsonLine((json) => json._aws !== undefined)
       expect(emf).toMatchObject({
         _aws: {
           CloudWatchMetrics: [{
@@ -250,8 +262,6 @@ describe("real functions (default build only)", () => {
         ordersReceived: 1,
         itemsOrdered: 3
       })
-      yield* emulator.awaitNextRequest(2)
-      yield* shutDown(fn)
     }))
 })
 
