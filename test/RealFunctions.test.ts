@@ -73,13 +73,30 @@ const lambdaEnvironment = (
   ...extra
 })
 
+/**
+ * Waits for `effect`, but dies after 10 s saying what it was waiting for: a function that never
+ * does what the test waits for fails the test at once instead of at the test's time limit. A
+ * guard against hangs, far above anything measured, not a timing assertion.
+ */
+const guard = <A>(waitingFor: string, effect: Effect.Effect<A>, detail: () => string = () => ""): Effect.Effect<A> =>
+  effect.pipe(
+    Effect.timeoutFail({
+      duration: Duration.seconds(10),
+      onTimeout: () => new Error(`still waiting after 10 s for ${waitingFor}${detail()}`)
+    }),
+    Effect.orDie
+  )
+
+/** The arrival time of the n-th `GET /next` (1-based). */
+const awaitNext = (emulator: EmulatorService, n: number) => guard(`GET /next #${n}`, emulator.awaitNextRequest(n))
+
 interface StartedFunction {
   readonly child: ChildProcess
   readonly stdout: () => string
   readonly stderr: () => string
   /**
-   * Waits for a complete stdout line that satisfies `predicate`, and returns it; dies after 10 s
-   * with what the function printed (a guard against a hang, not a timing assertion).
+   * Waits for a complete stdout line that satisfies `predicate`, and returns it (see {@link guard};
+   * the failure shows what the function printed).
    */
   readonly awaitLine: (predicate: (line: string) => boolean) => Effect.Effect<string>
   /** The exit code, once the process has exited and all its output has been read. */
@@ -127,7 +144,7 @@ const startFunction = (
         stdout: () => stdout,
         stderr: () => stderr,
         awaitLine: (predicate) =>
-          Effect.async<string>((resume) => {
+          guard("a line on the function's stdout", Effect.async<string>((resume) => {
             const line = completeLines().find(predicate)
             if (line !== undefined) return resume(Effect.succeed(line))
             const waiter = { predicate, done: (line: string) => resume(Effect.succeed(line)) }
@@ -135,13 +152,7 @@ const startFunction = (
             return Effect.sync(() => {
               waiters = waiters.filter((w) => w !== waiter)
             })
-          }).pipe(
-            Effect.timeoutFail({
-              duration: Duration.seconds(10),
-              onTimeout: () => new Error(`no such line on the function's stdout:\n${stdout}\nstderr:\n${stderr}`)
-            }),
-            Effect.orDie
-          ),
+          }), () => `; stdout:\n${stdout}\nstderr:\n${stderr}`),
         exited: Deferred.await(exited)
       } satisfies StartedFunction
     }),
@@ -157,7 +168,7 @@ const startFunction = (
 const shutDown = (fn: StartedFunction) =>
   Effect.gen(function*() {
     fn.child.kill("SIGTERM")
-    expect(yield* fn.exited, `stderr: ${fn.stderr()}`).toBe(0)
+    expect(yield* guard("the exit after SIGTERM", fn.exited), `stderr: ${fn.stderr()}`).toBe(0)
   })
 
 const responseJson = (record: InvocationRecord): unknown => {
@@ -201,7 +212,7 @@ describe("real functions (default build only)", () => {
       for (const [i, orderId] of ["o-1", "o-2"].entries()) {
         const record = yield* emulator.invoke({ orderId })
         expect(responseJson(record)).toEqual({ accepted: orderId })
-        const calls = [yield* Queue.take(sqs.requests), yield* Queue.take(sqs.requests)]
+        const calls = yield* guard("the two SendMessage calls", Effect.all([Queue.take(sqs.requests), Queue.take(sqs.requests)]))
         const bodies = calls.map((call) => JSON.parse(call.messageBody) as unknown)
         expect(bodies).toEqual(expect.arrayContaining([{ orderId, via: "aws-sdk" }, { orderId, via: "effect-aws" }]))
         for (const call of calls) {
@@ -211,14 +222,14 @@ describe("real functions (default build only)", () => {
         // Both calls in flight: the runtime has not asked for the next invocation.
         expect(yield* emulator.nextRequests).toHaveLength(i + 1)
         const answeredAt = Math.max(...(yield* Effect.all(calls.map((call) => call.answer))))
-        const nextAt = yield* emulator.awaitNextRequest(i + 2)
+        const nextAt = yield* awaitNext(emulator, i + 2)
         // The response was posted while both SQS calls were held (before they could finish: a
         // runtime that waited for them would have timed out above), and `/next` waited for them.
         expect(record.resultAt!).toBeLessThan(answeredAt)
         expect(nextAt).toBeGreaterThanOrEqual(answeredAt)
-        for (const via of ["the AWS SDK", "effect-aws"]) {
-          const body = JSON.stringify({ orderId, via: via === "the AWS SDK" ? "aws-sdk" : "effect-aws" })
-          const line = yield* fn.awaitLine((l) => l.includes(`order ${orderId} enqueued by ${via} as ${messageIdOf(body)}`))
+        for (const [via, client] of [["aws-sdk", "the AWS SDK"], ["effect-aws", "effect-aws"]] as const) {
+          const messageId = messageIdOf(JSON.stringify({ orderId, via }))
+          const line = yield* fn.awaitLine((l) => l.includes(`order ${orderId} enqueued by ${client} as ${messageId}`))
           expect(loggedAt(line)).toBeLessThanOrEqual(nextAt)
         }
       }
@@ -234,7 +245,7 @@ describe("real functions (default build only)", () => {
       const record = yield* emulator.invoke({ orderId: "o-1", items: 3 })
       expect(responseJson(record)).toEqual({ accepted: "o-1" })
       // The metrics are flushed by detached work, before `/next`; after the exit all output is in.
-      yield* emulator.awaitNextRequest(2)
+      yield* awaitNext(emulator, 2)
       yield* shutDown(fn)
       const lines = fn.stdout().split("\n").map(parseJson).filter((json) => json !== undefined)
       const jsonLine = (predicate: (json: Record<string, unknown>) => boolean) => {
@@ -278,7 +289,7 @@ for (const { name, options } of builds) {
         // Deadline 1 s after `/next` answers; the runtime cuts the handler 200 ms before it.
         const emulator = yield* Emulator.make({ functionTimeoutMs: 1000, handler: "bootstrap" })
         const fn = yield* startFunction(build, emulator)
-        yield* emulator.awaitNextRequest(1)
+        yield* awaitNext(emulator, 1)
         const rounds = [
           { idleMs: 2000, job: { id: "first", sleepMs: 5, detachedMs: 300 } },
           { idleMs: 1500, job: { id: "second", sleepMs: 5, detachedMs: 300 } },
@@ -291,12 +302,12 @@ for (const { name, options } of builds) {
           const record = yield* emulator.invoke(job)
           if (job.id === "too-slow") {
             expect(errorDocument(record)).toMatchObject({ errorType: "Runtime.HandlerTimeout" })
-            const nextAt = yield* emulator.awaitNextRequest(i + 2)
+            const nextAt = yield* awaitNext(emulator, i + 2)
             expect(nextAt).toBeGreaterThanOrEqual(record.resultAt!)
             continue
           }
           expect(responseJson(record)).toEqual({ id: job.id, sleptMs: job.sleepMs })
-          const nextAt = yield* emulator.awaitNextRequest(i + 2)
+          const nextAt = yield* awaitNext(emulator, i + 2)
           const line = yield* fn.awaitLine((l) => l.includes(`job ${job.id}: detached work done`))
           // The detached sleep ended after the response was posted, and before `/next`.
           expect(loggedAt(line)).toBeGreaterThanOrEqual(Math.floor(record.resultAt!))
