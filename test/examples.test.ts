@@ -4,11 +4,10 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Queue } from "effect"
-import { createHash } from "node:crypto"
 import * as Emulator from "../src/Emulator.js"
 import type { InvocationRecord } from "../src/Emulator.js"
 import { spawnFunction } from "./process.js"
-import { scriptedServer } from "./support.js"
+import { fakeSqs } from "./fakeSqs.js"
 
 const responseJson = (record: InvocationRecord): unknown => {
   expect(record.outcome?._tag).toBe("Response")
@@ -70,33 +69,21 @@ describe("examples", () => {
 
   it.scopedLive("layers.ts builds the SQS client once, sends each order after the response, and releases it on SIGTERM", () =>
     Effect.gen(function*() {
-      // A fake SQS endpoint speaking the AWS JSON protocol the SDK uses for SendMessage.
-      const received = yield* Queue.unbounded<{ target: string; body: { QueueUrl: string; MessageBody: string } }>()
-      const sqs = yield* scriptedServer((req, body, res) => {
-        const request = JSON.parse(body.toString()) as { QueueUrl: string; MessageBody: string }
-        Queue.unsafeOffer(received, { target: String(req.headers["x-amz-target"]), body: request })
-        res.writeHead(200, { "content-type": "application/x-amz-json-1.0" })
-        res.end(JSON.stringify({
-          MessageId: `m-${request.MessageBody.length}`,
-          MD5OfMessageBody: createHash("md5").update(request.MessageBody).digest("hex")
-        }))
-      })
+      const sqs = yield* fakeSqs()
       const emulator = yield* Emulator.make()
       const fn = yield* spawnFunction("examples/layers.ts", {
         ...emulator.environment,
         QUEUE_URL: "http://sqs.local/123456789012/orders",
-        SQS_ENDPOINT: `http://${sqs.host}`,
+        SQS_ENDPOINT: sqs.endpoint,
         AWS_ACCESS_KEY_ID: "test",
         AWS_SECRET_ACCESS_KEY: "test"
       })
       for (const orderId of ["o-1", "o-2"]) {
         expect(responseJson(yield* emulator.invoke({ orderId }))).toEqual({ accepted: orderId })
-        const message = yield* Queue.take(received)
+        const message = yield* Queue.take(sqs.requests)
         expect(message.target).toBe("AmazonSQS.SendMessage")
-        expect(message.body).toEqual({
-          QueueUrl: "http://sqs.local/123456789012/orders",
-          MessageBody: JSON.stringify({ orderId })
-        })
+        expect(message.queueUrl).toBe("http://sqs.local/123456789012/orders")
+        expect(message.messageBody).toBe(JSON.stringify({ orderId }))
       }
       yield* emulator.awaitNextRequest(3)
       expect(fn.stdout()).toContain("order o-2 enqueued as m-17")
