@@ -92,6 +92,9 @@ describe("the build command", () => {
       expect(started.frame).toContain(join(dir, "main.cjs"))
       const disabled = answer(yield* invokeBuilt(result.bootstrap, { EFFECT_LAMBDA_CODE_CACHE: "0" }))
       expect(disabled).toMatchObject({ message: "hi, build", codeCache: "disabled" })
+      // Node does not apply source maps to the cache's vm script: with them on, the bundle is required.
+      const mapped = answer(yield* invokeBuilt(result.bootstrap, { NODE_OPTIONS: "--enable-source-maps" }))
+      expect(mapped).toMatchObject({ message: "hi, build", codeCache: "disabled" })
       // As AWS_LAMBDA_EXEC_WRAPPER on a managed runtime: Lambda passes its own command line.
       const wrapped = yield* invokeBuilt(result.bootstrap, {}, { name: "wrapper" }, [
         process.execPath,

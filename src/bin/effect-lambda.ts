@@ -5,7 +5,7 @@
  * ```
  * effect-lambda run <handler-module> [--event <file>|-] [--count N] [--timeout <seconds>] [--port N]
  * effect-lambda emulator [--port 9001] [--timeout <seconds>]
- * effect-lambda build <handler-module> [--outdir dist/lambda] [--no-code-cache] [--node <path>] [--no-minify] [--external pkg]... [--node-flag=--flag]... [--no-node-flags]
+ * effect-lambda build <handler-module> [--outdir dist/lambda] [--no-code-cache] [--node <path>] [--no-minify] [--sourcemap] [--external pkg]... [--node-flag=--flag]... [--no-node-flags]
  * ```
  *
  * `run` starts the emulator, spawns the module as the runtime process (`node <file>`; a `.ts` file
@@ -36,7 +36,7 @@ import * as P from "../internal/protocol.js"
 const USAGE = `Usage:
   effect-lambda run <handler-module> [--event <file>|-] [--count N] [--timeout <seconds>] [--port N]
   effect-lambda emulator [--port 9001] [--timeout <seconds>]
-  effect-lambda build <handler-module> [--outdir dist/lambda] [--no-code-cache] [--node <path>] [--no-minify] [--external pkg]... [--node-flag=--flag]... [--no-node-flags]
+  effect-lambda build <handler-module> [--outdir dist/lambda] [--no-code-cache] [--node <path>] [--no-minify] [--sourcemap] [--external pkg]... [--node-flag=--flag]... [--no-node-flags]
 
 run       start the emulator, spawn the module (node <file>, or node --import tsx <file> for .ts),
           invoke it N times (default 1) with the event (file, - for stdin, default {}), print each
@@ -55,6 +55,8 @@ Options:
   --node <path>      build: the Node binary that trains the code cache: the release the function
                      runs on (default: the one running the build)
   --no-minify        build: keep the bundle readable
+  --sourcemap        build: write main.cjs.map (start Node with --enable-source-maps to use it;
+                     Node then loads the bundle without the code cache)
   --external pkg     build: leave a package out of the bundle (repeatable)
   --node-flag=--flag build: a V8/Node flag for bootstrap and the code cache (repeatable; replaces the
                      default --min-semi-space-size=8)
@@ -290,6 +292,7 @@ const main = Effect.gen(function*() {
           "no-code-cache": { type: "boolean" },
           node: { type: "string" },
           "no-minify": { type: "boolean" },
+          sourcemap: { type: "boolean" },
           external: { type: "string", multiple: true },
           "node-flag": { type: "string", multiple: true },
           "no-node-flags": { type: "boolean" },
@@ -323,6 +326,7 @@ const main = Effect.gen(function*() {
       codeCache: parsed.values["no-code-cache"] !== true,
       nodeBinary: parsed.values.node,
       minify: parsed.values["no-minify"] !== true,
+      sourcemap: parsed.values.sourcemap === true,
       external: parsed.values.external ?? [],
       nodeFlags: parsed.values["no-node-flags"] === true ? [] : parsed.values["node-flag"]
     }).pipe(Effect.either)

@@ -174,7 +174,9 @@ export const build = (options: BuildOptions): Effect.Effect<BuildResult, BuildEr
     const nodeBinary = options.nodeBinary ?? process.execPath
     const nodeFlags = options.nodeFlags ?? DEFAULT_NODE_FLAGS
     const sourcemap = options.sourcemap ?? false
-    const codeCache = options.codeCache ?? true
+    // Node does not apply source maps to the `vm` script that takes the cache (codeCache.ts).
+    const sourceMaps = nodeFlags.includes("--enable-source-maps")
+    const codeCache = (options.codeCache ?? true) && !sourceMaps
     yield* attempt(`cannot prepare ${outdir}`, () => {
       mkdirSync(outdir, { recursive: true })
       // What an earlier build (or an earlier version of the build) may have left behind.
@@ -207,6 +209,7 @@ export const build = (options: BuildOptions): Effect.Effect<BuildResult, BuildEr
 
     let cacheInfo: BuildResult["codeCache"]
     const warnings: Array<string> = []
+    if (sourceMaps && options.codeCache !== false) warnings.push("code cache: skipped, as Node does not apply source maps to it")
     if (codeCache) {
       yield* attempt(`cannot write ${loader}`, () => writeFileSync(loader, CodeCache.loaderSource(BUNDLE_FILE)))
       const trained = yield* trainCodeCache(nodeBinary, nodeFlags, loader, cache)
