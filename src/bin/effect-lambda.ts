@@ -4,7 +4,7 @@
  *
  * ```
  * effect-lambda run <handler-module> [--event <file>|-] [--count N] [--timeout <seconds>] [--port N]
- * effect-lambda emulator [--port 9001] [--timeout <seconds>]
+ * effect-lambda emulator [<handler-module>] [--port 9001] [--timeout <seconds>]
  * effect-lambda build <handler-module> [--outdir dist/lambda] [--snapshot] [--no-minify] [--external pkg]... [--node-flag=--flag]... [--no-node-flags]
  * ```
  *
@@ -18,8 +18,11 @@
  * `build` bundles the module for deployment (see the `Build` module): `bootstrap`, `main.cjs` and,
  * by default, a V8 startup snapshot that `bootstrap` uses when the Node binary is the same.
  *
- * `emulator` only serves the Runtime API and the invoke endpoint until SIGINT, for a runtime
- * started by hand and `curl`.
+ * `emulator` serves the Runtime API and the invoke endpoint until SIGINT, for `curl`. With a
+ * module it runs it as `run` does and, as Lambda resets the environment, stops it and starts a
+ * fresh one after a timeout (and starts it again when it exits). Without one, the runtime is
+ * started by hand: after a timeout the emulator prints that it must be restarted and refuses the
+ * old runtime's `/next` (500, so that it exits) instead of handing it the next invocation.
  *
  * @since 0.1.0
  */
@@ -35,13 +38,14 @@ import * as P from "../internal/protocol.js"
 
 const USAGE = `Usage:
   effect-lambda run <handler-module> [--event <file>|-] [--count N] [--timeout <seconds>] [--port N]
-  effect-lambda emulator [--port 9001] [--timeout <seconds>]
+  effect-lambda emulator [<handler-module>] [--port 9001] [--timeout <seconds>]
   effect-lambda build <handler-module> [--outdir dist/lambda] [--snapshot] [--no-minify] [--external pkg]... [--node-flag=--flag]... [--no-node-flags]
 
 run       start the emulator, spawn the module (node <file>, or node --import tsx <file> for .ts),
           invoke it N times (default 1) with the event (file, - for stdin, default {}), print each
           result and its timeline, then SIGTERM the process.
-emulator  serve the Runtime API and the invoke endpoint until SIGINT.
+emulator  serve the Runtime API and the invoke endpoint until SIGINT; with a module, run it and
+          start a fresh one after a timeout or an exit (without one, start your runtime by hand).
 build     bundle the module for deployment: <outdir>/bootstrap, main.cjs, snapshot.blob (V8 startup
           snapshot, used when the Node binary is the one that built it), meta.json (esbuild metafile).
 
@@ -261,16 +265,82 @@ const runCommand = (file: string, options: {
     return failed === 0 ? 0 : 1
   })
 
-const emulatorCommand = (options: { readonly timeoutMs: number; readonly port: number }) =>
+const describeReset = (reset: Emulator.EnvironmentReset) =>
+  reset.reason === "Timeout"
+    ? `RequestId ${reset.requestId} timed out`
+    : `the runtime was still busy at the deadline of RequestId ${reset.requestId}`
+
+/** A runtime that exits before its first `/next` (a broken module) is started again after this pause, not in a tight loop. */
+const INIT_FAILURE_PAUSE_MS = 1000
+
+/**
+ * Keeps one runtime process for the emulator, as Lambda keeps an execution environment: after a
+ * reset (a deadline passed) the process is stopped (SIGTERM first when it registered an
+ * extension, as Lambda does, then SIGKILL) and a fresh one started; a process that exits is
+ * started again.
+ */
+const superviseRuntime = (file: string, emulator: Emulator.EmulatorService): Effect.Effect<never> => {
+  const generation = Effect.scoped(Effect.gen(function*() {
+    const resetsBefore = (yield* emulator.resets).length
+    const nextsBefore = (yield* emulator.nextRequests).length
+    const startedAt = performance.timeOrigin + performance.now()
+    const runtime = yield* spawnRuntime(file, emulator.environment)
+    const first = yield* Effect.raceFirst(
+      Effect.map(emulator.awaitReset(resetsBefore + 1), Either.right),
+      Effect.map(runtime.exited, Either.left)
+    )
+    if (Either.isRight(first)) {
+      yield* printError(`effect-lambda: ${describeReset(first.right)}; resetting the environment: stopping the runtime and starting a fresh one`)
+      const registered = (yield* emulator.extensions).some((extension) => extension.registeredAt >= startedAt)
+      const exit = registered
+        ? yield* stopRuntime(runtime, 500)
+        : yield* Effect.zipRight(Effect.sync(() => runtime.kill("SIGKILL")), runtime.exited)
+      yield* emulator.runtimeExited(exit)
+      return 0
+    }
+    yield* emulator.runtimeExited(first.left)
+    const initFailed = (yield* emulator.nextRequests).length === nextsBefore
+    yield* printError(
+      `effect-lambda: the runtime exited (${describeExit(first.left)})` +
+        (initFailed ? ` before asking for an invocation; starting it again in ${INIT_FAILURE_PAUSE_MS} ms` : "; starting it again")
+    )
+    return initFailed ? INIT_FAILURE_PAUSE_MS : 0
+  }))
+  const forever: Effect.Effect<never> = Effect.flatMap(
+    generation,
+    (pauseMs) => Effect.zipRight(pauseMs > 0 ? Effect.sleep(pauseMs) : Effect.void, forever)
+  )
+  return forever
+}
+
+/** For a runtime started by hand the emulator cannot reset the environment: it says so, and refuses the old runtime. */
+const announceResets = (emulator: Emulator.EmulatorService): Effect.Effect<never> => {
+  const from = (n: number): Effect.Effect<never> =>
+    Effect.flatMap(emulator.awaitReset(n), (reset) =>
+      Effect.zipRight(
+        printError(
+          `effect-lambda: ${describeReset(reset)}. Lambda resets the environment here: stop your runtime and start a fresh ` +
+            `one. Until then invocations wait, and the old runtime's /next is refused (500) and its late results (400).`
+        ),
+        from(n + 1)
+      ))
+  return from(1)
+}
+
+const emulatorCommand = (file: string | undefined, options: { readonly timeoutMs: number; readonly port: number }) =>
   Effect.gen(function*() {
     const emulator = yield* Emulator.make({ port: options.port, functionTimeoutMs: options.timeoutMs })
     yield* print(`Lambda Runtime API emulator on ${emulator.host} (function timeout ${(options.timeoutMs / 1000).toFixed(2)} s)`)
-    yield* print(`Environment for a runtime started by hand:`)
-    for (const [name, value] of Object.entries(emulator.environment)) yield* print(`  export ${name}='${value}'`)
+    if (file === undefined) {
+      yield* print(`Environment for a runtime started by hand:`)
+      for (const [name, value] of Object.entries(emulator.environment)) yield* print(`  export ${name}='${value}'`)
+    } else {
+      yield* print(`Runtime: ${file} (started again after a timeout or an exit, as Lambda resets its environment)`)
+    }
     yield* print(`Invoke:`)
     yield* print(`  curl -XPOST "http://${emulator.host}${P.paths.invoke}" -d '{}'`)
     yield* print(`Press Ctrl+C to stop.`)
-    return yield* Effect.never
+    return yield* (file === undefined ? announceResets(emulator) : superviseRuntime(file, emulator))
   })
 
 const main = Effect.gen(function*() {
@@ -309,8 +379,9 @@ const main = Effect.gen(function*() {
     return yield* Effect.scoped(runCommand(file, { event: parsed.values.event, count, timeoutMs, port }))
   }
   if (command === "emulator") {
+    if (rest.length > 0) return yield* new UsageError({ message: `emulator: unexpected arguments ${rest.join(" ")}` })
     const port = yield* number("port", parsed.values.port, 9001)
-    return yield* Effect.scoped(emulatorCommand({ timeoutMs, port }))
+    return yield* Effect.scoped(emulatorCommand(file, { timeoutMs, port }))
   }
   if (command === "build") {
     if (file === undefined) return yield* new UsageError({ message: "build: missing <handler-module>" })

@@ -9,7 +9,7 @@
  *
  * @internal
  */
-import { Deferred, Effect, Option } from "effect"
+import { Deferred, Effect, Option, Runtime } from "effect"
 import type { Scope } from "effect"
 import { randomBytes } from "node:crypto"
 import * as http from "node:http"
@@ -19,14 +19,50 @@ import { onExtensionNext, onRegister } from "./emulator/extensions.js"
 import { onInvoke } from "./emulator/invoke.js"
 import { onInitError, onNext, onResult } from "./emulator/runtimeApi.js"
 import type { Config, Emulator } from "./emulator/state.js"
-import { enqueue, makeState, runtimeExited, snapshot } from "./emulator/state.js"
+import {
+  describeLastReset,
+  enqueue,
+  isDiscarded,
+  makeState,
+  recordNextRequest,
+  runtimeExited,
+  snapshot
+} from "./emulator/state.js"
 import { apiError, RESULT_PATH } from "./emulator/wire.js"
 import * as P from "./protocol.js"
+
+/** The error type of the answer to a discarded runtime (emulator-specific: Lambda kills the process). */
+const DISCARDED_ERROR_TYPE = "Emulator.EnvironmentReset"
+
+/** Connections whose refusal was logged already (a runtime retries; one line is enough). */
+const STALE_LOGGED = new WeakSet<object>()
+
+/**
+ * Answers a request of the runtime a reset discarded with `500`, the Runtime API's
+ * "non-recoverable" status, on which a runtime exits (Lambda would have killed it).
+ */
+const refuseDiscarded = (emulator: Emulator, method: string, path: string, req: http.IncomingMessage, res: http.ServerResponse) => {
+  req.resume()
+  if (path === P.paths.next) recordNextRequest(emulator.state)
+  const reason = describeLastReset(emulator)
+  if (!STALE_LOGGED.has(req.socket)) {
+    STALE_LOGGED.add(req.socket)
+    emulator.log(
+      `${method} ${path} refused with 500: ${reason}, and this request came from the runtime that was running then. ` +
+        `Lambda stops that process; stop it and start a fresh runtime (the next invocation waits for one)`
+    )
+  }
+  apiError(res, 500, DISCARDED_ERROR_TYPE, `${reason}: this runtime must exit`)
+}
 
 const route = (emulator: Emulator, req: http.IncomingMessage, res: http.ServerResponse) => {
   req.on("error", () => {})
   const path = (req.url ?? "/").split("?")[0]!
   const method = req.method ?? "GET"
+  // Results are checked by request id instead (a late one is a 400, as on Lambda).
+  if (path !== P.paths.invoke && isDiscarded(emulator, req.socket) && !RESULT_PATH.test(path)) {
+    return refuseDiscarded(emulator, method, path, req, res)
+  }
   if (method === "GET" && path === P.paths.next) {
     req.resume()
     return onNext(emulator, res)
@@ -80,7 +116,12 @@ export const make = (options: Api.EmulatorOptions = {}): Effect.Effect<Api.Emula
       region,
       handler: options.handler
     }
-    const emulator: Emulator = { config, state: makeState() }
+    const runtime = yield* Effect.runtime<never>()
+    const emulator: Emulator = {
+      config,
+      state: makeState(),
+      log: (message) => Runtime.runSync(runtime)(Effect.logWarning(`Emulator: ${message}`))
+    }
     const { state } = emulator
 
     const server = yield* Effect.acquireRelease(
@@ -155,6 +196,16 @@ export const make = (options: Api.EmulatorOptions = {}): Effect.Effect<Api.Emula
             chunks: invocation?.progress.chunks ?? 0,
             firstByteAt: invocation?.record.firstByteAt
           }
+        }),
+      resets: Effect.sync(() => [...state.resets]),
+      awaitReset: (n) =>
+        Effect.async<Api.EnvironmentReset>((resume) => {
+          if (state.resets.length >= n) return resume(Effect.succeed(state.resets[n - 1]!))
+          const waiter = { n, resume: (reset: Api.EnvironmentReset) => resume(Effect.succeed(reset)) }
+          state.resetWaiters.push(waiter)
+          return Effect.sync(() => {
+            state.resetWaiters = state.resetWaiters.filter((w) => w !== waiter)
+          })
         }),
       runtimeExited: (exit) => Effect.sync(() => runtimeExited(emulator, exit))
     }

@@ -35,11 +35,12 @@ export const onRegister = (emulator: Emulator, req: http.IncomingMessage, res: h
     if (invalid !== undefined) {
       return forbidden(P.apiErrorTypes.invalidEventType, `Internal extensions cannot subscribe to ${invalid}`)
     }
-    if (state.extensions.length >= P.MAX_EXTENSIONS) {
+    if (state.extensionsThisInit >= P.MAX_EXTENSIONS) {
       return forbidden(P.apiErrorTypes.tooManyExtensions, `At most ${P.MAX_EXTENSIONS} extensions`)
     }
     const id = randomUUID()
     state.extensions.push({ name, id, events, registeredAt: at })
+    state.extensionsThisInit++
     send(res, 200, JSON.stringify({
       functionName: config.functionName,
       functionVersion: config.functionVersion,

@@ -10,23 +10,16 @@ import type * as Api from "../../Emulator.js"
 import * as P from "../protocol.js"
 import { forward } from "./invoke.js"
 import type { Emulator } from "./state.js"
-import { deliver, finish } from "./state.js"
+import { deliver, finish, markDiscarded, recordNextRequest, release } from "./state.js"
 import { apiError, decodeBase64, decodeHttpIntegration, header, now, parseDocument, readBody, send } from "./wire.js"
 
 /** `GET /next`: answers with the next queued event, or parks until one is queued. */
 export const onNext = (emulator: Emulator, res: http.ServerResponse) => {
   const { state } = emulator
-  const at = now()
-  state.nextRequests.push(at)
-  const count = state.nextRequests.length
-  state.nextWaiters = state.nextWaiters.filter((waiter) => {
-    if (waiter.n > count) return true
-    waiter.resume(state.nextRequests[waiter.n - 1]!)
-    return false
-  })
+  const at = recordNextRequest(state)
   if (state.releasing !== undefined) {
     state.releasing.record.nextAfterResultAt = at
-    state.releasing = undefined
+    release(state)
   }
   if (state.initFailed !== undefined) {
     return apiError(res, 403, P.apiErrorTypes.invalidStateTransition, "Init already failed")
@@ -62,6 +55,14 @@ export const onResult = (
   const { state } = emulator
   const arrivedAt = now()
   const invocation = state.byId.get(requestId)
+  if (invocation !== undefined && invocation.generation < state.generation && invocation.record.nextAnsweredAt !== undefined) {
+    // A late result from the runtime a reset discarded: its connection belongs to that runtime.
+    markDiscarded(emulator, req.socket, invocation.generation)
+    emulator.log(
+      `${kind === "response" ? "/response" : "/error"} for RequestId ${requestId} refused with 400: ` +
+        `it came from the runtime discarded when the environment was reset`
+    )
+  }
   const reject = (status: number, errorType: string, message: string) => {
     invocation?.record.posts.push({ kind, status, at: arrivedAt })
     req.resume()

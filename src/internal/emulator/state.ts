@@ -11,6 +11,7 @@
 import { Deferred, Exit, FiberId } from "effect"
 import { randomUUID } from "node:crypto"
 import type * as http from "node:http"
+import type * as net from "node:net"
 import type * as Api from "../../Emulator.js"
 import * as P from "../protocol.js"
 import { encodeEvent, exitMessage, now, send } from "./wire.js"
@@ -31,6 +32,8 @@ export interface Invocation {
   receiving: { readonly req: http.IncomingMessage; readonly res: http.ServerResponse } | undefined
   readonly progress: { bytes: number; chunks: number }
   firstByteWaiters: Array<(at: number) => void>
+  /** The environment generation it was delivered in (see `State.generation`). */
+  generation: number
 }
 
 /** The invoke endpoint's caller of one invocation. */
@@ -73,13 +76,28 @@ export interface State {
   readonly nextRequests: Array<number>
   nextWaiters: Array<{ readonly n: number; readonly resume: (at: number) => void }>
   readonly extensions: Array<Api.RegisteredExtension>
+  /** Extensions registered during the current init (the limit applies per environment). */
+  extensionsThisInit: number
   readonly extensionPolls: Set<http.ServerResponse>
+  /**
+   * Bumped when the platform resets the environment. A runtime connection is tagged with the
+   * generation of its first request; a request on a connection of an older generation comes from
+   * the runtime the reset discarded.
+   */
+  generation: number
+  readonly connections: WeakMap<net.Socket, number>
+  /** A reset discarded the runtime and its exit has not been reported yet. */
+  discardedRuntime: boolean
+  readonly resets: Array<Api.EnvironmentReset>
+  resetWaiters: Array<{ readonly n: number; readonly resume: (reset: Api.EnvironmentReset) => void }>
 }
 
 /** The emulator: its configuration and its state, passed to every endpoint. */
 export interface Emulator {
   readonly config: Config
   readonly state: State
+  /** Logs a warning through the Effect logger of the scope that made the emulator. */
+  readonly log: (message: string) => void
 }
 
 /** A fresh state: nothing queued, init not yet done. */
@@ -97,7 +115,13 @@ export const makeState = (): State => ({
   nextRequests: [],
   nextWaiters: [],
   extensions: [],
-  extensionPolls: new Set()
+  extensionsThisInit: 0,
+  extensionPolls: new Set(),
+  generation: 0,
+  connections: new WeakMap(),
+  discardedRuntime: false,
+  resets: [],
+  resetWaiters: []
 })
 
 /** A copy of the record that later mutations do not reach. */
@@ -106,13 +130,39 @@ export const snapshot = (invocation: Invocation): Api.InvocationRecord => ({
   posts: [...invocation.record.posts]
 })
 
+/** Records the arrival of a `GET /next` (refused ones too) and wakes `awaitNextRequest`. */
+export const recordNextRequest = (state: State): number => {
+  const at = now()
+  state.nextRequests.push(at)
+  const count = state.nextRequests.length
+  state.nextWaiters = state.nextWaiters.filter((waiter) => {
+    if (waiter.n > count) return true
+    waiter.resume(state.nextRequests[waiter.n - 1]!)
+    return false
+  })
+  return at
+}
+
+/** Ends the wait for the answered invocation's `/next` (a `/next`, an exit or a reset). */
+export const release = (state: State) => {
+  const invocation = state.releasing
+  if (invocation === undefined) return
+  state.releasing = undefined
+  if (invocation.timer !== undefined) clearTimeout(invocation.timer)
+  invocation.timer = undefined
+}
+
 /** Sets the outcome (once), releases the environment for the next `/next` and wakes the waiters. */
 export const finish = (emulator: Emulator, invocation: Invocation, outcome: Api.InvocationOutcome, at: number) => {
   const { state } = emulator
   if (invocation.result === "done") return
   invocation.result = "done"
-  if (invocation.timer !== undefined) clearTimeout(invocation.timer)
-  invocation.timer = undefined
+  const released = state.current === invocation && outcome._tag !== "ExitError"
+  // A runtime that answered must still ask for /next by the deadline: the timer stays armed.
+  if (!released && invocation.timer !== undefined) {
+    clearTimeout(invocation.timer)
+    invocation.timer = undefined
+  }
   invocation.record.outcome = outcome
   invocation.record.resultAt = at
   if (state.current === invocation) {
@@ -142,7 +192,14 @@ export const finish = (emulator: Emulator, invocation: Invocation, outcome: Api.
 const armDeadline = (emulator: Emulator, invocation: Invocation) => {
   const remaining = invocation.record.deadlineMs - now()
   if (remaining <= 0) {
-    finish(emulator, invocation, { _tag: "Timeout", message: P.timeoutMessage(invocation.record.timeoutMs) }, now())
+    invocation.timer = undefined
+    const at = now()
+    if (invocation.result !== "done") {
+      finish(emulator, invocation, { _tag: "Timeout", message: P.timeoutMessage(invocation.record.timeoutMs) }, at)
+      reset(emulator, { requestId: invocation.record.requestId, reason: "Timeout", at })
+    } else if (emulator.state.releasing === invocation) {
+      reset(emulator, { requestId: invocation.record.requestId, reason: "BusyAfterDeadline", at })
+    }
   } else {
     // Node timers may fire a fraction of a millisecond early: re-arm until the deadline has passed.
     invocation.timer = setTimeout(() => armDeadline(emulator, invocation), Math.ceil(remaining))
@@ -166,6 +223,7 @@ export const deliver = (emulator: Emulator, invocation: Invocation, res: http.Se
   if (invokeOptions.cognitoIdentity !== undefined) headers[P.headers.cognitoIdentity] = invokeOptions.cognitoIdentity
   if (invokeOptions.tenantId !== undefined) headers[P.headers.tenantId] = invokeOptions.tenantId
   emulator.state.current = invocation
+  invocation.generation = emulator.state.generation
   send(res, 200, record.event, headers)
   armDeadline(emulator, invocation)
 }
@@ -190,7 +248,8 @@ export const enqueue = (emulator: Emulator, event: unknown, invokeOptions: Api.I
     caller: undefined,
     receiving: undefined,
     progress: { bytes: 0, chunks: 0 },
-    firstByteWaiters: []
+    firstByteWaiters: [],
+    generation: state.generation
   }
   state.all.push(invocation)
   state.byId.set(invocation.record.requestId, invocation)
@@ -212,6 +271,12 @@ export const enqueue = (emulator: Emulator, event: unknown, invokeOptions: Api.I
  */
 export const runtimeExited = (emulator: Emulator, exit: Api.RuntimeExit) => {
   const { state } = emulator
+  if (state.discardedRuntime) {
+    // The runtime a reset discarded: its invocation already timed out, and a fresh runtime may
+    // already be initialising or serving; nothing of that one may be failed or closed.
+    state.discardedRuntime = false
+    return
+  }
   const at = now()
   const current = state.current
   if (current !== undefined) {
@@ -225,9 +290,60 @@ export const runtimeExited = (emulator: Emulator, exit: Api.RuntimeExit) => {
   }
   state.initDone = false
   state.initFailed = undefined
-  state.releasing = undefined
+  release(state)
+  state.extensionsThisInit = 0
   state.parkedNext?.destroy()
   state.parkedNext = undefined
   for (const poll of state.extensionPolls) poll.destroy()
   state.extensionPolls.clear()
+}
+
+/**
+ * The platform resets the environment (a deadline passed): the runtime that was running is
+ * discarded and the next invocation goes to a fresh init. Lambda kills the process; the emulator
+ * can only refuse it (see `isDiscarded`) and tell whoever runs it (`awaitReset`).
+ */
+export const reset = (emulator: Emulator, event: Api.EnvironmentReset) => {
+  const { state } = emulator
+  state.generation++
+  state.discardedRuntime = true
+  state.initDone = false
+  state.initFailed = undefined
+  release(state)
+  state.extensionsThisInit = 0
+  state.resets.push(event)
+  const count = state.resets.length
+  state.resetWaiters = state.resetWaiters.filter((waiter) => {
+    if (waiter.n > count) return true
+    waiter.resume(state.resets[waiter.n - 1]!)
+    return false
+  })
+}
+
+/**
+ * Whether a runtime request arrived on a connection of a discarded runtime. A connection's first
+ * request tags it with the current generation.
+ */
+export const isDiscarded = (emulator: Emulator, socket: net.Socket): boolean => {
+  const { state } = emulator
+  const generation = state.connections.get(socket)
+  if (generation === undefined) {
+    state.connections.set(socket, state.generation)
+    return false
+  }
+  return generation < state.generation
+}
+
+/** A late result for an invocation of an older generation tags its connection as that generation's. */
+export const markDiscarded = (emulator: Emulator, socket: net.Socket, generation: number) => {
+  emulator.state.connections.set(socket, generation)
+}
+
+/** How the last reset came about, for the answers and log lines about a discarded runtime. */
+export const describeLastReset = (emulator: Emulator): string => {
+  const last = emulator.state.resets.at(-1)
+  if (last === undefined) return "the environment was reset"
+  return last.reason === "Timeout"
+    ? `RequestId ${last.requestId} timed out and the environment was reset`
+    : `the runtime was still busy at the deadline of RequestId ${last.requestId} and the environment was reset`
 }
