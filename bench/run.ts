@@ -273,6 +273,7 @@ const main = async () => {
     soak = await soakOf(all.find((r) => r.id === "ours")!)
     loopSoak = await soakOf(all.find((r) => r.id === "baseline")!)
   }
+  const mixedSoak = await (await import("./soak.js")).runSoak()
 
   const rows = all.map((runtime) => {
     const s = samples.get(runtime.id)!
@@ -346,7 +347,8 @@ const main = async () => {
       : `RSS growth over ${soak.invocations} invocations after ${soak.warmupAt} of warm-up: ${fixed(soak.growthMb, 1)} MB ` +
         `(${fixed(soak.rssAtWarmupMb, 1)} -> ${fixed(soak.rssAtEndMb, 1)} MB; target < 5 MB): ${verdict(soak.growthMb < 5)}` +
         (loopSoak === undefined ? "" : `; the hand-written loop, soaked the same way: ${fixed(loopSoak.growthMb, 1)} MB ` +
-          `(${fixed(loopSoak.rssAtWarmupMb, 1)} -> ${fixed(loopSoak.rssAtEndMb, 1)} MB)`)
+          `(${fixed(loopSoak.rssAtWarmupMb, 1)} -> ${fixed(loopSoak.rssAtEndMb, 1)} MB)`),
+    mixedSoak
   ]
   const table = [
     "| runtime | inv/s | CPU ms/inv | /next→/response p50 / p99 ms | /response→/next p50 / p99 ms | cold start ms (median / min) | peak RSS MB | bundle KB |",

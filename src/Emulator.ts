@@ -15,6 +15,15 @@
  * asks for the next invocation. Every invocation is recorded with precise timestamps, so tests
  * can assert what happened after the response was posted.
  *
+ * After a platform timeout the environment is reset, as Lambda does: the emulator expects a fresh
+ * init from a new runtime process and refuses the old one. A `GET /next` from the connection the
+ * timed-out runtime used is answered `500` (the Runtime API's "non-recoverable" status, so a
+ * runtime exits) and logged, and its late result is rejected with `400`; the next invocation waits
+ * for a fresh runtime. The emulator cannot stop a process it did not start: whoever runs the
+ * runtime waits for {@link EmulatorService.awaitReset}, stops it, reports it with
+ * {@link EmulatorService.runtimeExited} and starts a new one (as `effect-lambda run` and
+ * `effect-lambda emulator <module>` do).
+ *
  * Streamed responses also reach the invoke caller live, chunk by chunk, with the caller's read
  * pace passed back to the runtime (a slow reader slows the stream). With the HTTP integration
  * content type the prelude becomes the caller's status line, headers and `Set-Cookie` lines; an
@@ -256,6 +265,21 @@ export interface RuntimeExit {
 }
 
 /**
+ * A reset of the execution environment decided by the platform: the invocation `requestId`
+ * reached its deadline with no result (`Timeout`), or with its result posted but without the
+ * runtime asking for `/next` again (`BusyAfterDeadline`: work after the response overran). `at`
+ * is when the deadline passed.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface EnvironmentReset {
+  readonly requestId: string
+  readonly reason: "Timeout" | "BusyAfterDeadline"
+  readonly at: number
+}
+
+/**
  * The running emulator.
  *
  * - `host`, `port`: where it listens; `host` is the value of `AWS_LAMBDA_RUNTIME_API`.
@@ -269,9 +293,12 @@ export interface RuntimeExit {
  * - `extensions`: registered extensions.
  * - `awaitFirstByte(requestId)`: waits for the first body byte of that invocation's `/response`
  *   and returns its arrival time; `streamProgress(requestId)` reads how much has arrived so far.
+ * - `resets`, `awaitReset(n)`: the environment resets so far; `awaitReset(n)` waits for the n-th
+ *   (1-based). After a reset the runtime that was running must be stopped and a fresh one started.
  * - `runtimeExited`: tells the emulator that the runtime process exited. The current invocation
  *   (and, during init, the queued ones) fail with `Runtime.ExitError`, and the emulator expects a
- *   fresh init from the next runtime.
+ *   fresh init from the next runtime. Reporting the exit of a runtime stopped after a reset fails
+ *   nothing: its invocation already timed out, and the queued ones wait for the fresh runtime.
  *
  * @since 0.1.0
  * @category models
@@ -290,6 +317,8 @@ export interface EmulatorService {
   readonly extensions: Effect.Effect<ReadonlyArray<RegisteredExtension>>
   readonly awaitFirstByte: (requestId: string) => Effect.Effect<number>
   readonly streamProgress: (requestId: string) => Effect.Effect<StreamProgress>
+  readonly resets: Effect.Effect<ReadonlyArray<EnvironmentReset>>
+  readonly awaitReset: (n: number) => Effect.Effect<EnvironmentReset>
   readonly runtimeExited: (exit: RuntimeExit) => Effect.Effect<void>
 }
 

@@ -4,6 +4,7 @@ import * as http from "node:http"
 import * as Emulator from "../src/Emulator.js"
 import * as P from "../src/internal/protocol.js"
 import type { Reply, RequestOptions } from "./support.js"
+import { spawnFunction } from "./process.js"
 import { request } from "./support.js"
 
 const next = (emulator: Emulator.EmulatorService) => request(emulator.host, "GET", P.paths.next)
@@ -46,6 +47,22 @@ const openStream = (emulator: Emulator.EmulatorService, requestId: string, conte
     }),
     ({ req }) => Effect.sync(() => req.destroy())
   )
+
+/** A request on `agent`'s connection (a keep-alive agent reuses its socket, as a runtime does). */
+const onConnection = (agent: http.Agent, emulator: Emulator.EmulatorService, method: string, path: string, body?: string) =>
+  Effect.async<Reply>((resume) => {
+    const [host, port] = emulator.host.split(":")
+    const req = http.request({ host, port: Number(port), method, path, agent }, (res) => {
+      const chunks: Array<Buffer> = []
+      res.on("data", (chunk: Buffer) => chunks.push(chunk))
+      res.on("end", () => {
+        const data = Buffer.concat(chunks)
+        resume(Effect.succeed({ status: res.statusCode!, headers: res.headers, body: data, text: data.toString(), trailers: {} }))
+      })
+    })
+    req.on("error", (error) => resume(Effect.die(error)))
+    req.end(body)
+  })
 
 /** An emulator whose one invocation has been taken with `/next`, as a runtime would. */
 const taken = (options?: Emulator.EmulatorOptions) =>
@@ -358,6 +375,68 @@ describe("Emulator", () => {
         const pending = yield* emulator.enqueue({}, { timeoutMs: 1500 })
         yield* next(emulator)
         expect((yield* pending.result).outcome).toEqual({ _tag: "Timeout", message: "Task timed out after 1.50 seconds" })
+      }))
+  })
+
+  describe("environment reset", () => {
+    it.scopedLive("after a platform timeout, refuses the overrunning runtime's /next; the next invocation goes to a fresh runtime", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.make({ functionTimeoutMs: 1000 })
+        const old = yield* spawnFunction("test/fixtures/overrun.ts", emulator.environment)
+        const first = yield* emulator.invoke({ blockMs: 2500 })
+        expect(first.outcome).toEqual({ _tag: "Timeout", message: "Task timed out after 1.00 seconds" })
+        const second = yield* emulator.enqueue({})
+        // the overrunning runtime posts its late result, then asks for /next: refused, it must exit
+        yield* emulator.awaitNextRequest(2)
+        expect((yield* recordOf(emulator, second.requestId)).nextAnsweredAt).toBeUndefined()
+        expect(yield* old.exited).not.toBe(0)
+        expect((yield* recordOf(emulator, first.requestId)).posts).toEqual([
+          expect.objectContaining({ kind: "response", status: 400 })
+        ])
+        const fresh = yield* spawnFunction("test/fixtures/overrun.ts", emulator.environment)
+        const record = yield* second.result
+        expect(record.outcome).toMatchObject({ _tag: "Response", text: `{"pid":${fresh.child.pid}}` })
+        expect(yield* emulator.resets).toEqual([
+          expect.objectContaining({ requestId: first.requestId, reason: "Timeout" })
+        ])
+      }))
+
+    it.scoped("resets when a runtime that answered has not asked for /next by the deadline; its connection's /next gets 500", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.make({ functionTimeoutMs: 300 })
+        // one keep-alive connection, as a runtime's client keeps
+        const agent = yield* Effect.acquireRelease(
+          Effect.sync(() => new http.Agent({ keepAlive: true, maxSockets: 1 })),
+          (agent) => Effect.sync(() => agent.destroy())
+        )
+        const pending = yield* emulator.enqueue({})
+        expect((yield* onConnection(agent, emulator, "GET", P.paths.next)).status).toBe(200)
+        expect((yield* onConnection(agent, emulator, "POST", P.paths.response(pending.requestId), "ok")).status).toBe(202)
+        expect((yield* pending.result).outcome).toMatchObject({ _tag: "Response", text: "ok" })
+        const reset = yield* emulator.awaitReset(1)
+        expect(reset).toMatchObject({ requestId: pending.requestId, reason: "BusyAfterDeadline" })
+        const second = yield* emulator.enqueue({})
+        const refused = yield* onConnection(agent, emulator, "GET", P.paths.next)
+        expect(refused.status).toBe(500)
+        expect(json(refused)).toMatchObject({ errorType: "Emulator.EnvironmentReset" })
+        // a fresh runtime (a new connection) gets the next event
+        const fresh = yield* next(emulator)
+        expect(fresh.headers[P.headers.requestId]).toBe(second.requestId)
+        expect(yield* emulator.nextRequests).toHaveLength(3)
+      }))
+
+    it.scoped("gives a fresh init its own ten extension slots after the runtime exited", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.make()
+        const register = (name: string) =>
+          request(emulator.host, "POST", P.paths.extensionRegister, {
+            body: `{"events":[]}`,
+            headers: { "lambda-extension-name": name }
+          })
+        for (let i = 0; i < 10; i++) expect((yield* register(`runtime-${i}`)).status).toBe(200)
+        expect(json(yield* register("eleventh"))).toMatchObject({ errorType: "Extension.TooManyExtensions" })
+        yield* emulator.runtimeExited({ code: 1, signal: null })
+        expect((yield* register("after-restart")).status).toBe(200)
       }))
   })
 

@@ -55,6 +55,45 @@ describe("effect-lambda CLI", () => {
       expect(yield* emulator.exited).toBe(130)
     }))
 
+  it.scopedLive("emulator <module>: after a platform timeout, stops the runtime and a fresh one serves the next invoke", () =>
+    Effect.gen(function*() {
+      const cli = yield* spawnFunction(CLI, {}, ["emulator", "test/fixtures/overrun.ts", "--port", "0", "--timeout", "1"])
+      yield* cli.awaitOutput("Press Ctrl+C")
+      const host = /emulator on (\S+)/.exec(cli.stdout())![1]!
+      const pidOf = (reply: { readonly body: string }) => (JSON.parse(reply.body) as { pid: number }).pid
+      const before = pidOf(yield* invoke(host, "{}"))
+      // blocks the runtime's event loop far past the deadline: only the platform's timeout ends it
+      expect(yield* invoke(host, `{"blockMs":15000}`)).toEqual({ status: 200, body: "Task timed out after 1.00 seconds" })
+      const after = yield* invoke(host, "{}")
+      expect(after.status).toBe(200)
+      expect(pidOf(after)).not.toBe(before)
+      // the fresh runtime is kept for the invocations that follow
+      expect(pidOf(yield* invoke(host, "{}"))).toBe(pidOf(after))
+      expect(cli.stderr()).toContain("timed out; resetting the environment: stopping the runtime and starting a fresh one")
+      cli.child.kill("SIGINT")
+      expect(yield* cli.exited).toBe(130)
+    }))
+
+  it.scopedLive("emulator (runtime started by hand): after a platform timeout, says so and refuses the old runtime, which exits", () =>
+    Effect.gen(function*() {
+      const cli = yield* spawnFunction(CLI, {}, ["emulator", "--port", "0", "--timeout", "1"])
+      yield* cli.awaitOutput("Press Ctrl+C")
+      const host = /emulator on (\S+)/.exec(cli.stdout())![1]!
+      const env = Object.fromEntries(
+        Array.from(cli.stdout().matchAll(/export (\w+)='([^']*)'/g), (m) => [m[1]!, m[2]!])
+      )
+      const old = yield* spawnFunction("test/fixtures/overrun.ts", env)
+      expect(yield* invoke(host, `{"blockMs":2500}`)).toEqual({ status: 200, body: "Task timed out after 1.00 seconds" })
+      // its /next after the late result is refused (500): the old runtime exits instead of taking the next invoke
+      expect(yield* old.exited).not.toBe(0)
+      expect(cli.stderr()).toContain("stop your runtime and start a fresh one")
+      expect(cli.stdout() + cli.stderr()).toContain("refused with 500")
+      const fresh = yield* spawnFunction("test/fixtures/overrun.ts", env)
+      expect(yield* invoke(host, "{}")).toEqual({ status: 200, body: `{"pid":${fresh.child.pid}}` })
+      cli.child.kill("SIGINT")
+      expect(yield* cli.exited).toBe(130)
+    }))
+
   it.scopedLive("prints the usage and exits 2 on a bad command line", () =>
     Effect.gen(function*() {
       const cli = yield* spawnFunction(CLI, {}, ["run"])

@@ -4,7 +4,7 @@
  *
  * ```
  * effect-lambda run <handler-module> [--event <file>|-] [--count N] [--timeout <seconds>] [--port N]
- * effect-lambda emulator [--port 9001] [--timeout <seconds>]
+ * effect-lambda emulator [<handler-module>] [--port 9001] [--timeout <seconds>]
  * effect-lambda build <handler-module> [--outdir dist/lambda] [--no-code-cache] [--node <path>] [--no-minify] [--sourcemap] [--external pkg]... [--node-flag=--flag]... [--no-node-flags]
  * ```
  *
@@ -18,30 +18,35 @@
  * `build` bundles the module for deployment (see the `Build` module): `bootstrap`, `main.cjs`,
  * `start.cjs` with V8's code cache (`main.cjs.cache`), and `function.zip` to deploy.
  *
- * `emulator` only serves the Runtime API and the invoke endpoint until SIGINT, for a runtime
- * started by hand and `curl`.
+ * `emulator` serves the Runtime API and the invoke endpoint until SIGINT, for `curl`. With a
+ * module it runs it as `run` does and, as Lambda resets the environment, stops it and starts a
+ * fresh one after a timeout (and starts it again when it exits). Without one, the runtime is
+ * started by hand: after a timeout the emulator prints that it must be restarted and refuses the
+ * old runtime's `/next` (500, so that it exits) instead of handing it the next invocation.
  *
  * @since 0.1.0
  */
 import { NodeRuntime } from "@effect/platform-node"
-import { Cause, Data, Deferred, Effect, Either, Exit, FiberId } from "effect"
+import { Cause, Data, Effect, Either, Exit } from "effect"
 import type { Scope } from "effect"
-import { spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { parseArgs } from "node:util"
 import * as Build from "../Build.js"
 import * as Emulator from "../Emulator.js"
 import * as P from "../internal/protocol.js"
+import type { RuntimeProcess } from "../internal/runtimeProcess.js"
+import { announceResets, describeExit, spawnRuntime, stopRuntime, superviseRuntime } from "../internal/runtimeProcess.js"
 
 const USAGE = `Usage:
   effect-lambda run <handler-module> [--event <file>|-] [--count N] [--timeout <seconds>] [--port N]
-  effect-lambda emulator [--port 9001] [--timeout <seconds>]
+  effect-lambda emulator [<handler-module>] [--port 9001] [--timeout <seconds>]
   effect-lambda build <handler-module> [--outdir dist/lambda] [--no-code-cache] [--node <path>] [--no-minify] [--sourcemap] [--external pkg]... [--node-flag=--flag]... [--no-node-flags]
 
 run       start the emulator, spawn the module (node <file>, or node --import tsx <file> for .ts),
           invoke it N times (default 1) with the event (file, - for stdin, default {}), print each
           result and its timeline, then SIGTERM the process.
-emulator  serve the Runtime API and the invoke endpoint until SIGINT.
+emulator  serve the Runtime API and the invoke endpoint until SIGINT; with a module, run it and
+          start a fresh one after a timeout or an exit (without one, start your runtime by hand).
 build     bundle the module for deployment: <outdir>/bootstrap, start.cjs, main.cjs, main.cjs.cache
           (V8 code cache), meta.json (esbuild metafile) and function.zip (what to deploy).
 
@@ -64,12 +69,6 @@ Options:
 `
 
 class UsageError extends Data.TaggedError("UsageError")<{ readonly message: string }> {}
-
-interface RuntimeProcess {
-  readonly exited: Effect.Effect<Emulator.RuntimeExit>
-  readonly isRunning: () => boolean
-  readonly kill: (signal: NodeJS.Signals) => void
-}
 
 const print = (line: string) => Effect.sync(() => process.stdout.write(`${line}\n`))
 const printError = (line: string) => Effect.sync(() => process.stderr.write(`${line}\n`))
@@ -97,49 +96,6 @@ const readEvent = (source: string | undefined): Effect.Effect<string, UsageError
       try: () => readFileSync(source, "utf8"),
       catch: (error) => new UsageError({ message: `Cannot read the event file ${source}: ${String(error)}` })
     })
-
-/** Spawns the function module with the emulator's environment; killed (SIGKILL) if still running on release. */
-const spawnRuntime = (file: string, environment: Readonly<Record<string, string>>) =>
-  Effect.acquireRelease(
-    Effect.sync((): RuntimeProcess => {
-      const args = /\.[cm]?tsx?$/.test(file) ? ["--import", "tsx", file] : [file]
-      const child = spawn(process.execPath, args, { env: { ...process.env, ...environment }, stdio: ["ignore", "inherit", "inherit"] })
-      const exited = Deferred.unsafeMake<Emulator.RuntimeExit>(FiberId.none)
-      let running = true
-      child.on("exit", (code, signal) => {
-        running = false
-        Deferred.unsafeDone(exited, Exit.succeed({ code, signal }))
-      })
-      child.on("error", (error) => {
-        running = false
-        process.stderr.write(`effect-lambda: cannot start the runtime: ${error.message}\n`)
-        Deferred.unsafeDone(exited, Exit.succeed({ code: 127, signal: null }))
-      })
-      return { exited: Deferred.await(exited), isRunning: () => running, kill: (signal) => void child.kill(signal) }
-    }),
-    (runtime) =>
-      Effect.suspend(() => {
-        if (!runtime.isRunning()) return Effect.void
-        runtime.kill("SIGKILL")
-        return Effect.asVoid(runtime.exited)
-      })
-  )
-
-/** SIGTERM, then SIGKILL if the process is still running after `graceMs`. */
-const stopRuntime = (runtime: RuntimeProcess, graceMs: number) =>
-  Effect.gen(function*() {
-    if (!runtime.isRunning()) return yield* runtime.exited
-    runtime.kill("SIGTERM")
-    const exit = yield* Effect.timeoutTo(runtime.exited, {
-      duration: graceMs,
-      onSuccess: (exit) => Effect.succeed(exit),
-      onTimeout: () => Effect.sync(() => runtime.kill("SIGKILL")).pipe(Effect.zipRight(runtime.exited))
-    })
-    return yield* exit
-  })
-
-const describeExit = (exit: Emulator.RuntimeExit) =>
-  exit.code !== null ? `exit code ${exit.code}` : `signal ${exit.signal ?? "unknown"}`
 
 const ms = (from: number, to: number | undefined) => (to === undefined ? "-" : `+${(to - from).toFixed(2)} ms`)
 
@@ -265,16 +221,20 @@ const runCommand = (file: string, options: {
     return failed === 0 ? 0 : 1
   })
 
-const emulatorCommand = (options: { readonly timeoutMs: number; readonly port: number }) =>
+const emulatorCommand = (file: string | undefined, options: { readonly timeoutMs: number; readonly port: number }) =>
   Effect.gen(function*() {
     const emulator = yield* Emulator.make({ port: options.port, functionTimeoutMs: options.timeoutMs })
     yield* print(`Lambda Runtime API emulator on ${emulator.host} (function timeout ${(options.timeoutMs / 1000).toFixed(2)} s)`)
-    yield* print(`Environment for a runtime started by hand:`)
-    for (const [name, value] of Object.entries(emulator.environment)) yield* print(`  export ${name}='${value}'`)
+    if (file === undefined) {
+      yield* print(`Environment for a runtime started by hand:`)
+      for (const [name, value] of Object.entries(emulator.environment)) yield* print(`  export ${name}='${value}'`)
+    } else {
+      yield* print(`Runtime: ${file} (started again after a timeout or an exit, as Lambda resets its environment)`)
+    }
     yield* print(`Invoke:`)
     yield* print(`  curl -XPOST "http://${emulator.host}${P.paths.invoke}" -d '{}'`)
     yield* print(`Press Ctrl+C to stop.`)
-    return yield* Effect.never
+    return yield* (file === undefined ? announceResets(emulator) : superviseRuntime(file, emulator))
   })
 
 const main = Effect.gen(function*() {
@@ -315,8 +275,9 @@ const main = Effect.gen(function*() {
     return yield* Effect.scoped(runCommand(file, { event: parsed.values.event, count, timeoutMs, port }))
   }
   if (command === "emulator") {
+    if (rest.length > 0) return yield* new UsageError({ message: `emulator: unexpected arguments ${rest.join(" ")}` })
     const port = yield* number("port", parsed.values.port, 9001)
-    return yield* Effect.scoped(emulatorCommand({ timeoutMs, port }))
+    return yield* Effect.scoped(emulatorCommand(file, { timeoutMs, port }))
   }
   if (command === "build") {
     if (file === undefined) return yield* new UsageError({ message: "build: missing <handler-module>" })

@@ -10,8 +10,10 @@
  * fiber `forkIn` just started (the fork and the map insertion happen in one synchronous
  * step), so that exits can be counted and failures logged.
  *
- * This relies on the shape of Effect 3's `ScopeImpl` (`state.finalizers` is a `Map`);
- * `make` checks that shape and the test suite pins the behaviour.
+ * This relies on the shape of Effect 3's `ScopeImpl` (`state.finalizers` is a `Map`) and on
+ * `forkIn` writing to it: `verifyTracking` tries the mechanism once when the loop starts and
+ * stops the runtime with a clear error if it no longer works; `make` still checks the shape;
+ * `npm run test:effect-latest` runs the detached-work tests against the newest `effect` 3.x.
  */
 import * as Cause from "effect/Cause"
 import type * as Context from "effect/Context"
@@ -20,9 +22,11 @@ import * as Effect from "effect/Effect"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
+import { getCurrentVersion } from "effect/ModuleVersion"
 import type * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import * as Supervisor from "effect/Supervisor"
+import { FatalRuntimeError } from "../LambdaError.js"
 
 type AnyFiber = Fiber.RuntimeFiber<unknown, unknown>
 type Finalizer = Scope.Scope.Finalizer
@@ -260,3 +264,44 @@ const track = (scope: ScopeInternals, supervisor: InvocationSupervisor): Detache
     }
   }
 }
+
+/** How long the probe waits for its one fiber: it ends at once, so this only bounds a broken Effect. */
+const PROBE_WAIT_MS = 1000
+
+/** Runs one fiber through the tracking and returns what went wrong, if anything. */
+const probe = (scope: Scope.CloseableScope): Effect.Effect<string | undefined> =>
+  Effect.gen(function*() {
+    // A scope of an unknown shape is left alone: closing it may be as broken as the rest.
+    if (!isScopeInternals(scope)) {
+      return "its Scope implementation no longer keeps finalizers in a `state.finalizers` Map"
+    }
+    const supervisor = makeSupervisor()
+    const work = track(scope, supervisor)
+    const gate = yield* Deferred.make<void>()
+    yield* Effect.forkIn(Deferred.await(gate), work.scope).pipe(Effect.supervised(supervisor))
+    const seen = !work.isIdle()
+    yield* Deferred.succeed(gate, undefined)
+    if (seen) yield* work.awaitIdleUntil(Date.now() + PROBE_WAIT_MS)
+    const idle = work.isIdle()
+    const summary = work.finish()
+    yield* work.close
+    if (!seen) return "a fiber forked with `Effect.forkIn` was not recorded in the scope's finalizers"
+    if (!idle || summary.completed !== 1) return "the end of a fiber forked with `Effect.forkIn` was not observed"
+    return undefined
+  })
+
+/**
+ * Tries the detached-work tracking once, with a fiber forked into a fresh scope, and fails with
+ * a `FatalRuntimeError` naming the installed `effect` version if it does not work (a release of
+ * Effect changed what this module relies on). Run when the loop starts: microseconds, once.
+ * `makeScope` is how scopes are made (Effect's own by default).
+ */
+export const verifyTracking = (
+  makeScope: Effect.Effect<Scope.CloseableScope> = Scope.make(ExecutionStrategy.parallel)
+): Effect.Effect<void, FatalRuntimeError> =>
+  Effect.flatMap(Effect.flatMap(makeScope, probe), (problem) => {
+    if (problem === undefined) return Effect.void
+    const detail = `effect-lambda-runtime cannot track detached work with effect ${getCurrentVersion()}: ${problem}. ` +
+      `Install an effect 3.x release this version of effect-lambda-runtime supports`
+    return Effect.zipRight(Effect.logFatal(detail), Effect.fail(new FatalRuntimeError({ detail })))
+  })

@@ -384,7 +384,7 @@ export const loop = <E, R>(
         return forever
       }
     )
-    return rounds.pipe(
+    return Effect.zipRight(Detached.verifyTracking(), rounds).pipe(
       // Failures are reported by the loop (handler) or logged at error level (detached); set
       // once here, every handler fiber inherits it, and so does the detached-work supervisor.
       Effect.withUnhandledErrorLogLevel(Option.none()),
