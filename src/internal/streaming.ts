@@ -55,6 +55,15 @@ export interface StreamedPost {
   readonly abort: (error: ErrorDocument) => Effect.Effect<void, RuntimeApiError>
 }
 
+/** `instanceof`, which a Proxy's `getPrototypeOf` trap can make throw. */
+const isRuntimeApiError = (u: unknown): boolean => {
+  try {
+    return u instanceof RuntimeApiError
+  } catch {
+    return false
+  }
+}
+
 const byteLength = (item: Uint8Array | string) => typeof item === "string" ? Buffer.byteLength(item) : item.byteLength
 
 /** @internal */
@@ -108,7 +117,7 @@ export const make = (api: RuntimeApiService, requestId: string): StreamedPost =>
       const cause = timeout !== undefined && Cause.isInterruptedOnly(failed) ? Cause.fail(timeout) : failed
       const document = fromCause(cause)
       // A broken or rejected POST is the loop's to report; anything else is the function's error.
-      const fromPlatform = Option.exists(Cause.failureOption(failed), (e) => e instanceof RuntimeApiError)
+      const fromPlatform = Option.exists(Cause.failureOption(failed), isRuntimeApiError)
       return fromPlatform ? end(document) : Effect.zipRight(logCause("Invoke Error", cause, document), end(document))
     })
 
