@@ -5,10 +5,10 @@
  * in-process loop against the emulator, and the runtime as a child process.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Effect, Layer, Logger, LogLevel, Stream } from "effect"
+import { Cause, Effect, FiberId, Layer, Logger, LogLevel, Stream } from "effect"
 import type { Scope } from "effect"
 import * as Emulator from "../src/Emulator.js"
-import { MAX_ERROR_MESSAGE_LENGTH, MAX_STACK_LINES } from "../src/internal/errorDocument.js"
+import { fromCause, MAX_ERROR_MESSAGE_LENGTH, MAX_ERROR_TYPE_LENGTH, MAX_STACK_LINES } from "../src/internal/errorDocument.js"
 import type { LogFormat } from "../src/internal/logger.js"
 import { LambdaContext, LambdaHandler, LambdaRuntime } from "../src/index.js"
 import type { Response } from "../src/RuntimeApi.js"
@@ -337,4 +337,20 @@ describe("Faults: the runtime as a process", () => {
         }
       }))
   }
+})
+
+describe("Faults: error documents", () => {
+  it("are plain, bounded strings for any failure or defect, alone or combined", () => {
+    const values = [...Object.values(hostile).map((make) => make()), "x".repeat(1_000_000), 10n, Symbol("s"), () => 1]
+    for (const value of values) {
+      for (const cause of [Cause.fail(value), Cause.die(value), Cause.parallel(Cause.interrupt(FiberId.none), Cause.die(value))]) {
+        const document = fromCause(cause)
+        expect(JSON.parse(JSON.stringify(document))).toEqual(document)
+        expect(document.errorMessage.length).toBeLessThan(MAX_ERROR_MESSAGE_LENGTH + 100)
+      }
+    }
+    // `errorType` also travels in a header: a tag the size of a message is cut short.
+    const document = fromCause(Cause.fail({ _tag: "T".repeat(10_000) }))
+    expect(document.errorType.length).toBeLessThan(MAX_ERROR_TYPE_LENGTH + 100)
+  })
 })
