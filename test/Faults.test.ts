@@ -217,25 +217,34 @@ describe("Faults: reporting a failure never crashes the loop", () => {
 
   it.scopedLive("a raw handler's response that is not one is reported as the handler's defect", () =>
     Effect.gen(function*() {
+      // By the event's size in bytes: a number, an object that only looks like bytes, no content type.
+      const invalid: Record<number, Response> = {
+        1: { _tag: "Buffered", body: 42, contentType: "text/plain" } as unknown as Response,
+        2: { _tag: "Buffered", body: { byteLength: 3 }, contentType: "text/plain" } as unknown as Response,
+        3: { _tag: "Buffered", body: "ok", contentType: undefined } as unknown as Response
+      }
       const emulator = yield* Emulator.make({ functionTimeoutMs: 2000 })
       yield* serve(
         emulator,
         LambdaRuntime.serve(
           LambdaHandler.raw((invocation) =>
             Effect.succeed(
-              invocation.body.byteLength > 2
-                ? LambdaHandler.buffered("fine")
-                // What an untyped caller can hand back: a body that is neither bytes nor a string.
-                : ({ _tag: "Buffered", body: 42, contentType: "text/plain" } as unknown as Response)
+              // What an untyped caller can hand back: a body that is neither bytes nor a string.
+              invalid[invocation.body.byteLength] ?? LambdaHandler.buffered("fine")
             )
           ),
           options("Text")
         )
       )
-      const record = yield* emulator.invoke({})
-      expect(errorOutcome(record).document).toMatchObject({ errorType: "TypeError" })
-      yield* answeredOnceThenNext(emulator, record, 1)
-      expect(responseText(yield* emulator.invoke({ a: 1 }))).toBe("fine")
+      let invocations = 0
+      for (const length of Object.keys(invalid)) {
+        const record = yield* emulator.invoke("x".repeat(Number(length)))
+        invocations++
+        expect({ length, outcome: record.outcome?._tag }).toEqual({ length, outcome: "Error" })
+        expect(errorOutcome(record).document).toMatchObject({ errorType: "TypeError" })
+        yield* answeredOnceThenNext(emulator, record, invocations)
+      }
+      expect(responseText(yield* emulator.invoke("valid"))).toBe("fine")
     }))
 
   it.scopedLive("a result whose toJSON throws anything (null, undefined, a string, an Error) is Runtime.MarshalError", () =>

@@ -166,8 +166,12 @@ const handlePostError = (error: RuntimeApiError): Effect.Effect<void, FatalRunti
   return Effect.logError(error.message)
 }
 
-const byteLength = (body: Uint8Array | string) =>
-  typeof body === "string" ? Buffer.byteLength(body) : body.byteLength
+/** The body's size; a body that is neither (a raw handler's bug) throws here, before anything is written. */
+const byteLength = (body: Uint8Array | string) => {
+  if (typeof body === "string") return Buffer.byteLength(body)
+  if (body instanceof Uint8Array) return body.byteLength
+  throw new TypeError(`The response body must be a string or a Uint8Array (got ${describe(body)})`)
+}
 
 /**
  * What a post's failure means: a platform answer or a broken connection goes to `onFailure`; a
