@@ -56,6 +56,10 @@ const expected: Record<string, { readonly fail: Document; readonly die: Document
     fail: { errorType: "X", errorMessage: `{"amount":"10"}`, stackTrace: [] },
     die: { errorType: "Runtime.Unhandled", errorMessage: `{"amount":"10"}`, stackTrace: [] }
   },
+  emptyTag: {
+    fail: { errorType: "Runtime.HandlerError", errorMessage: "empty tag", stackTrace: [] },
+    die: { errorType: "Runtime.Unhandled", errorMessage: "empty tag", stackTrace: [] }
+  },
   cyclic: {
     fail: { errorType: "Cyclic", errorMessage: `{"self":{"_tag":"Cyclic","self":"[Circular]"}}`, stackTrace: [] },
     die: { errorType: "Runtime.Unhandled", errorMessage: `{"self":{"_tag":"Cyclic","self":"[Circular]"}}`, stackTrace: [] }

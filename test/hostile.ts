@@ -37,7 +37,9 @@ export const hostile: Record<string, () => unknown> = {
   }),
   proxy: proxyThrowingOnEveryTrap,
   bigint: () => ({ _tag: "X", amount: 10n }),
-  cyclic
+  cyclic,
+  // Not hostile to JavaScript, but to the protocol: an empty error-type trailer reads as "no error".
+  emptyTag: () => ({ _tag: "", message: "empty tag" })
 }
 
 export type HostileName = keyof typeof hostile

@@ -18,6 +18,12 @@ export const MAX_STACK_LINES = 64
 /** Longer lines are minified bundles or messages repeated in the stack's first line. */
 export const MAX_STACK_LINE_LENGTH = 1024
 
+/**
+ * An empty `errorType` is no error type at all: in a stream's trailers it would even read as
+ * "no error" (the trailer is only an error when it is non-empty).
+ */
+const nonEmpty = (text: string | undefined) => text === undefined || text.length === 0 ? undefined : text
+
 const stackLines = (u: unknown): Array<string> => {
   const stack = isObject(u) ? readString(u, "stack") : undefined
   if (stack === undefined) return []
@@ -64,9 +70,9 @@ const document = (errorType: string, errorMessage: string, stackTrace: Array<str
 export const fromFailure = (error: unknown): ErrorDocument => {
   let errorType: string = errorTypes.handlerError
   if (isObject(error)) {
-    const explicit = readString(error, "errorType") ?? readString(error, "_tag")
+    const explicit = nonEmpty(readString(error, "errorType")) ?? nonEmpty(readString(error, "_tag"))
     if (explicit !== undefined) errorType = explicit
-    else if (isError(error)) errorType = readString(error, "name") ?? "Error"
+    else if (isError(error)) errorType = nonEmpty(readString(error, "name")) ?? "Error"
   }
   return document(errorType, messageOf(error), stackLines(error))
 }
@@ -79,7 +85,7 @@ export const fromDefect = (defect: unknown): ErrorDocument => {
   if (isError(defect)) {
     const message = read(defect, "message")
     return document(
-      readString(defect, "name") ?? "Error",
+      nonEmpty(readString(defect, "name")) ?? "Error",
       typeof message === "string" ? message : describe(defect),
       stackLines(defect)
     )
