@@ -54,13 +54,16 @@ export const parseLogLevel = (value: string): LogLevel.LogLevel | undefined => {
 
 const partText = (part: unknown): string => {
   if (typeof part === "string") return part
-  try {
-    // Effect's own rendering first (JSON, cycles dropped, `Redacted` values hidden) ...
-    return Inspectable.toStringUnknown(part, 0)
-  } catch {
-    // ... and when that throws too (a Proxy, a null prototype), a description that cannot.
-    return describe(part)
+  if (typeof part === "object" && part !== null) {
+    try {
+      // Effect's own rendering first (JSON, cycles dropped, `Redacted` values hidden) ...
+      const json = Inspectable.stringifyCircular(part, 0)
+      if (typeof json === "string") return json
+    } catch {
+      // ... and when it throws (a BigInt, a throwing getter, a Proxy), a description that cannot.
+    }
   }
+  return describe(part)
 }
 
 const messageText = (message: unknown): string =>
