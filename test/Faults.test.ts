@@ -10,6 +10,8 @@ import type { Scope } from "effect"
 import * as Emulator from "../src/Emulator.js"
 import { fromCause, MAX_ERROR_MESSAGE_LENGTH, MAX_ERROR_TYPE_LENGTH, MAX_STACK_LINES } from "../src/internal/errorDocument.js"
 import type { LogFormat } from "../src/internal/logger.js"
+import * as Runtime from "../src/internal/runtime.js"
+import * as RuntimeApiClient from "../src/internal/runtimeApiClient.js"
 import { LambdaContext, LambdaHandler, LambdaRuntime } from "../src/index.js"
 import type { Response } from "../src/RuntimeApi.js"
 import { hostile } from "./hostile.js"
@@ -249,6 +251,67 @@ describe("Faults: reporting a failure never crashes the loop", () => {
         yield* answeredOnceThenNext(emulator, record, invocations)
       }
       expect(responseText(yield* emulator.invoke("valid"))).toBe("fine")
+    }))
+
+  it.scopedLive("a defect while posting the response (a bug of ours) still answers the invocation with /error", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make({ functionTimeoutMs: 2000 })
+      // The real client, with a bug injected into its first `/response` post.
+      let posts = 0
+      const buggy: Runtime.MakeRuntimeApi = (endpoint) =>
+        Effect.map(RuntimeApiClient.make(endpoint), (api) => ({
+          ...api,
+          respond: (requestId, response) =>
+            posts++ === 0 ? Effect.die(new Error("bug in respond")) : api.respond(requestId, response)
+        }))
+      yield* serve(emulator, Runtime.serve(() => Effect.succeed("fine"), options("Text"), buggy))
+      const record = yield* emulator.invoke({})
+      expect(errorOutcome(record).document).toMatchObject({ errorType: "Error", errorMessage: "bug in respond" })
+      yield* answeredOnceThenNext(emulator, record, 1)
+      expect(responseText(yield* emulator.invoke({}))).toBe(`"fine"`)
+    }))
+
+  it.scopedLive("a defect while posting /error (a bug of ours) posts Runtime.Unhandled instead", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make({ functionTimeoutMs: 2000 })
+      let posts = 0
+      const buggy: Runtime.MakeRuntimeApi = (endpoint) =>
+        Effect.map(RuntimeApiClient.make(endpoint), (api) => ({
+          ...api,
+          fail: (requestId, document) => posts++ === 0 ? Effect.die(new Error("bug in fail")) : api.fail(requestId, document)
+        }))
+      yield* serve(emulator, Runtime.serve(() => Effect.fail(new Error("handler failed")), options("Text"), buggy))
+      const record = yield* emulator.invoke({})
+      expect(errorOutcome(record).document).toEqual({
+        errorType: "Runtime.Unhandled",
+        errorMessage: "The error could not be posted: bug in fail",
+        stackTrace: []
+      })
+      yield* answeredOnceThenNext(emulator, record, 1)
+      expect(errorOutcome(yield* emulator.invoke({})).document).toMatchObject({ errorMessage: "handler failed" })
+    }))
+
+  it.scopedLive("a defect while ending a streamed POST (a bug of ours) still ends it with error trailers before /next", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make({ functionTimeoutMs: 2000 })
+      let ends = 0
+      const buggy: Runtime.MakeRuntimeApi = (endpoint) =>
+        Effect.map(RuntimeApiClient.make(endpoint), (api) => ({
+          ...api,
+          streamResponse: (requestId, contentType) =>
+            Effect.map(api.streamResponse(requestId, contentType), (writer) => ({
+              ...writer,
+              end: (error) => ends++ === 0 ? Effect.die(new Error("bug in end")) : writer.end(error)
+            }))
+        }))
+      yield* serve(emulator, Runtime.serve(handler, options("Text"), buggy))
+      const record = yield* emulator.invoke({ mode: "ok" })
+      expect(errorOutcome(record)).toMatchObject({
+        errorTypeHeader: "Runtime.Unhandled",
+        document: { errorType: "Runtime.Unhandled", errorMessage: "The streamed response could not be ended: bug in end" }
+      })
+      yield* answeredOnceThenNext(emulator, record, 1)
+      expect(responseText(yield* emulator.invoke({ mode: "ok" }))).toBe("served")
     }))
 
   it.scopedLive("a result whose toJSON throws anything (null, undefined, a string, an Error) is Runtime.MarshalError", () =>

@@ -294,13 +294,16 @@ const reportStreamed = (
   exit: Exit.Exit<Response, unknown>,
   abandoned: boolean
 ): Effect.Effect<void, FatalRuntimeError> => {
+  const abort = (document: ErrorDocument) =>
+    Effect.catchAllCause(streamed.abort(document), (cause) => onPostCause(cause, handlePostError, unposted))
   const result = streamed.result()
   if (result !== undefined) {
-    return Effect.catchAllCause(result, (cause) => onPostCause(cause, handlePostError, unposted))
+    return Effect.catchAllCause(result, (cause) =>
+      onPostCause(cause, handlePostError, (cause) =>
+        abort(unhandled(`The streamed response could not be ended: ${fromCause(cause).errorMessage}`))))
   }
   if (abandoned) return logErrorSafely("The streamed response was still open when the handler's finalizers were cut off")
-  const document = Exit.isFailure(exit) ? fromCause(exit.cause) : unhandled("The streamed response was left open")
-  return Effect.catchAllCause(streamed.abort(document), (cause) => onPostCause(cause, handlePostError, unposted))
+  return abort(Exit.isFailure(exit) ? fromCause(exit.cause) : unhandled("The streamed response was left open"))
 }
 
 const makeContext = (

@@ -49,8 +49,8 @@ export interface StreamedPost {
   /** The platform's answer to the streamed POST; `undefined` while it has not ended. */
   readonly result: () => Exit.Exit<void, RuntimeApiError> | undefined
   /**
-   * Ends the POST with `error` in its trailers if it is still open (the loop's last resort),
-   * and gives the platform's answer.
+   * Ends the POST with `error` in its trailers if it is still open (the loop's last resort,
+   * also when ending it died), and gives the platform's answer.
    */
   readonly abort: (error: ErrorDocument) => Effect.Effect<void, RuntimeApiError>
 }
@@ -154,6 +154,11 @@ export const make = (api: RuntimeApiService, requestId: string): StreamedPost =>
     },
     started: () => writer !== undefined,
     result: () => result,
-    abort: (error) => Effect.flatMap(end(error), () => result ?? Effect.void)
+    // The writer's `end` is idempotent: a POST already ended only gives its answer again.
+    abort: (error) =>
+      writer === undefined ? Effect.void : Effect.flatMap(Effect.exit(writer.end(error)), (exit) => {
+        result = exit
+        return exit
+      })
   }
 }
