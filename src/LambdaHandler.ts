@@ -12,6 +12,7 @@ import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
+import { messageOf } from "./internal/inspect.js"
 import { contentTypes, HTTP_PRELUDE_DELIMITER_LENGTH } from "./internal/protocol.js"
 import type { LambdaContext } from "./LambdaContext.js"
 import { MarshalError, UnmarshalError } from "./LambdaError.js"
@@ -104,14 +105,13 @@ export const buffered = (body: Uint8Array | string, contentType: string = conten
 
 const textDecoder = new TextDecoder()
 
-/** Parses the event body as JSON; an empty body is `null`. */
 /** The event as JSON (an empty body is `null`), or the error that says why it is not. */
 const parseJsonSync = (body: Uint8Array): unknown => {
   if (body.byteLength === 0) return null
   try {
     return JSON.parse(textDecoder.decode(body)) as unknown
   } catch (cause) {
-    return new UnmarshalError({ detail: `the body is not valid JSON (${(cause as Error).message})`, cause })
+    return new UnmarshalError({ detail: `the body is not valid JSON (${messageOf(cause)})`, cause })
   }
 }
 
@@ -126,7 +126,8 @@ const jsonResponse = (value: unknown): Effect.Effect<Response, MarshalError> => 
   try {
     return Effect.succeed(buffered(JSON.stringify(value) ?? "null", contentTypes.json))
   } catch (cause) {
-    return Effect.fail(new MarshalError({ detail: `JSON.stringify failed (${(cause as Error).message})`, cause }))
+    // Whatever was thrown (`toJSON` may throw `null`), the failure is the result's, not the loop's.
+    return Effect.fail(new MarshalError({ detail: `JSON.stringify failed (${messageOf(cause)})`, cause }))
   }
 }
 

@@ -1,29 +1,67 @@
+/**
+ * Lambda's error document from a failure, a defect or a whole Cause. Total: whatever the
+ * handler failed or died with (throwing getters, Proxies, null prototypes, BigInts, cycles,
+ * huge strings), a document of plain, bounded strings comes out, so posting it cannot throw.
+ */
 import * as Cause from "effect/Cause"
 import * as Option from "effect/Option"
+import { describe, isError, isObject, read, readString, tryJson, truncate } from "./inspect.js"
 import type { ErrorDocument } from "./protocol.js"
 import { errorTypes } from "./protocol.js"
 
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
+/** `errorType` also travels in a header (`Lambda-Runtime-Function-Error-Type`): a name, not a text. */
+export const MAX_ERROR_TYPE_LENGTH = 256
+/** Enough for any real message (and for a tagged error's fields); bounded so a 100 MB string is not posted. */
+export const MAX_ERROR_MESSAGE_LENGTH = 16 * 1024
+/** Node keeps 10 frames by default, Effect adds its spans: 64 lines keep every real trace whole. */
+export const MAX_STACK_LINES = 64
+/** Longer lines are minified bundles or messages repeated in the stack's first line. */
+export const MAX_STACK_LINE_LENGTH = 1024
 
-const stackLines = (u: unknown): Array<string> =>
-  isRecord(u) && typeof u.stack === "string" ? u.stack.split("\n") : []
+/**
+ * An empty `errorType` is no error type at all: in a stream's trailers it would even read as
+ * "no error" (the trailer is only an error when it is non-empty).
+ */
+const nonEmpty = (text: string | undefined) => text === undefined || text.length === 0 ? undefined : text
+
+const stackLines = (u: unknown): Array<string> => {
+  const stack = isObject(u) ? readString(u, "stack") : undefined
+  if (stack === undefined) return []
+  // Only the part that can hold the kept lines is split: a huge stack costs no more than a short one.
+  const lines = stack.slice(0, MAX_STACK_LINES * (MAX_STACK_LINE_LENGTH + 1)).split("\n")
+  if (lines.length > MAX_STACK_LINES) lines.length = MAX_STACK_LINES
+  return lines.map((line) => truncate(line, MAX_STACK_LINE_LENGTH))
+}
+
+const fieldsMessage = (u: object): string | undefined => {
+  try {
+    // A tagged error without a message: its fields are the most useful description.
+    const { _tag, ...fields } = u as Record<string, unknown>
+    const json = tryJson(fields)
+    return json !== undefined && json !== "{}" ? json : undefined
+  } catch {
+    return undefined
+  }
+}
 
 const messageOf = (u: unknown): string => {
-  if (isRecord(u) && typeof u.message === "string" && u.message.length > 0) return u.message
   if (typeof u === "string") return u
-  if (isRecord(u)) {
-    // A tagged error without a message: its fields are the most useful description.
-    const { _tag, ...fields } = u
-    try {
-      const json = JSON.stringify(fields)
-      if (json !== undefined && json !== "{}") return json
-    } catch {
-      // fall through to the tag
-    }
-    if (typeof _tag === "string") return _tag
+  if (isObject(u)) {
+    const message = readString(u, "message")
+    if (message !== undefined && message.length > 0) return message
+    const fields = fieldsMessage(u)
+    if (fields !== undefined) return fields
+    const tag = readString(u, "_tag")
+    if (tag !== undefined) return tag
   }
-  return String(u)
+  return describe(u)
 }
+
+const document = (errorType: string, errorMessage: string, stackTrace: Array<string>): ErrorDocument => ({
+  errorType: truncate(errorType, MAX_ERROR_TYPE_LENGTH),
+  errorMessage: truncate(errorMessage, MAX_ERROR_MESSAGE_LENGTH),
+  stackTrace
+})
 
 /**
  * The error document for a typed failure: an explicit `errorType` field wins, then `_tag`,
@@ -31,22 +69,36 @@ const messageOf = (u: unknown): string => {
  */
 export const fromFailure = (error: unknown): ErrorDocument => {
   let errorType: string = errorTypes.handlerError
-  if (isRecord(error)) {
-    if (typeof error.errorType === "string") errorType = error.errorType
-    else if (typeof error._tag === "string") errorType = error._tag
-    else if (error instanceof Error) errorType = error.name
+  if (isObject(error)) {
+    const explicit = nonEmpty(readString(error, "errorType")) ?? nonEmpty(readString(error, "_tag"))
+    if (explicit !== undefined) errorType = explicit
+    else if (isError(error)) errorType = nonEmpty(readString(error, "name")) ?? "Error"
   }
-  return { errorType, errorMessage: messageOf(error), stackTrace: stackLines(error) }
+  return document(errorType, messageOf(error), stackLines(error))
 }
 
 /**
  * The error document for a defect: an `Error` keeps its `name` (`TypeError`), as Node's own
  * runtime reports it; any other thrown value is `Runtime.Unhandled`.
  */
-export const fromDefect = (defect: unknown): ErrorDocument =>
-  defect instanceof Error
-    ? { errorType: defect.name, errorMessage: defect.message, stackTrace: stackLines(defect) }
-    : { errorType: errorTypes.unhandled, errorMessage: messageOf(defect), stackTrace: [] }
+export const fromDefect = (defect: unknown): ErrorDocument => {
+  if (isError(defect)) {
+    const message = read(defect, "message")
+    return document(
+      nonEmpty(readString(defect, "name")) ?? "Error",
+      typeof message === "string" ? message : describe(defect),
+      stackLines(defect)
+    )
+  }
+  return document(errorTypes.unhandled, messageOf(defect), [])
+}
+
+/** What is posted when even the total functions above failed (a bug of ours): never fails. */
+export const unhandled = (detail: string): ErrorDocument => ({
+  errorType: errorTypes.unhandled,
+  errorMessage: truncate(detail, MAX_ERROR_MESSAGE_LENGTH),
+  stackTrace: []
+})
 
 /**
  * Turns the cause of a failed handler (or layer) into Lambda's error document. The first
@@ -54,9 +106,13 @@ export const fromDefect = (defect: unknown): ErrorDocument =>
  * interrupted handler.
  */
 export const fromCause = (cause: Cause.Cause<unknown>): ErrorDocument => {
-  const failure = Cause.failureOption(cause)
-  if (Option.isSome(failure)) return fromFailure(failure.value)
-  const defect = Cause.dieOption(cause)
-  if (Option.isSome(defect)) return fromDefect(defect.value)
-  return { errorType: errorTypes.interrupted, errorMessage: "The handler was interrupted", stackTrace: [] }
+  try {
+    const failure = Cause.failureOption(cause)
+    if (Option.isSome(failure)) return fromFailure(failure.value)
+    const defect = Cause.dieOption(cause)
+    if (Option.isSome(defect)) return fromDefect(defect.value)
+    return { errorType: errorTypes.interrupted, errorMessage: "The handler was interrupted", stackTrace: [] }
+  } catch {
+    return unhandled("The handler failed with a value that could not be described")
+  }
 }

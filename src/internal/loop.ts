@@ -22,8 +22,10 @@ import type { LambdaHandler } from "../LambdaHandler.js"
 import type { Invocation, Response, RuntimeApiService } from "../RuntimeApi.js"
 import { RuntimeApi } from "../RuntimeApi.js"
 import * as Detached from "./detached.js"
-import { fromCause } from "./errorDocument.js"
-import { REQUEST_ID } from "./logger.js"
+import { fromCause, unhandled } from "./errorDocument.js"
+import { describe } from "./inspect.js"
+import { logCause, logErrorSafely, REQUEST_ID } from "./logger.js"
+import type { ErrorDocument } from "./protocol.js"
 import { env, MAX_BUFFERED_RESPONSE_BYTES } from "./protocol.js"
 import * as Streaming from "./streaming.js"
 
@@ -164,15 +166,94 @@ const handlePostError = (error: RuntimeApiError): Effect.Effect<void, FatalRunti
   return Effect.logError(error.message)
 }
 
-const byteLength = (body: Uint8Array | string) =>
-  typeof body === "string" ? Buffer.byteLength(body) : body.byteLength
+/** The body's size; a body that is neither (a raw handler's bug) throws here, before anything is written. */
+const byteLength = (body: Uint8Array | string) => {
+  if (typeof body === "string") return Buffer.byteLength(body)
+  if (body instanceof Uint8Array) return body.byteLength
+  throw new TypeError(`The response body must be a string or a Uint8Array (got ${describe(body)})`)
+}
+
+/**
+ * What a post's failure means: a platform answer or a broken connection goes to `onFailure`; a
+ * defect (a bug of ours, or a body that is not one) to `unanswered`; an interruption stays one.
+ */
+const onPostCause = (
+  cause: Cause.Cause<RuntimeApiError>,
+  onFailure: (error: RuntimeApiError) => Effect.Effect<void, FatalRuntimeError>,
+  unanswered: (cause: Cause.Cause<unknown>) => Effect.Effect<void, FatalRuntimeError>
+): Effect.Effect<void, FatalRuntimeError> => {
+  if (Cause.isDie(cause)) return unanswered(cause)
+  const failure = Cause.failureOption(cause)
+  return Option.isSome(failure) ? onFailure(failure.value) : Effect.failCause(cause as Cause.Cause<never>)
+}
 
 /**
  * Posts a result, retried on transport errors, with the failures handled as `handlePostError`
- * says. One error handler on the success path: retries are only set up after a failure.
+ * says; a defect while posting is given to `unanswered`. One error handler on the success
+ * path: retries are only set up after a failure.
  */
-const sendResult = (post: Effect.Effect<void, RuntimeApiError>, options: LoopOptions): Effect.Effect<void, FatalRuntimeError> =>
-  Effect.catchAll(post, (error) => Effect.catchAll(retryAfter(post, error, options, isTransport), handlePostError))
+const sendResult = (
+  post: Effect.Effect<void, RuntimeApiError>,
+  options: LoopOptions,
+  unanswered: (cause: Cause.Cause<unknown>) => Effect.Effect<void, FatalRuntimeError>
+): Effect.Effect<void, FatalRuntimeError> =>
+  Effect.catchAllCause(post, (cause) =>
+    onPostCause(
+      cause,
+      (error) =>
+        Effect.catchAllCause(
+          retryAfter(post, error, options, isTransport),
+          (cause) => onPostCause(cause, handlePostError, unanswered)
+        ),
+      unanswered
+    ))
+
+/** The last resort when even posting the error died: logged, and the loop goes on. */
+const unposted = (cause: Cause.Cause<unknown>) =>
+  logErrorSafely(`The invocation's error could not be posted: ${fromCause(cause).errorMessage}`)
+
+/** Posts `document` as the invocation's error; if that post dies, a `Runtime.Unhandled` one instead. */
+const sendError = (
+  api: RuntimeApiService,
+  options: LoopOptions,
+  requestId: string,
+  document: ErrorDocument
+): Effect.Effect<void, FatalRuntimeError> =>
+  sendResult(Effect.suspend(() => api.fail(requestId, document)), options, (cause) =>
+    sendResult(
+      Effect.suspend(() => api.fail(requestId, unhandled(`The error could not be posted: ${fromCause(cause).errorMessage}`))),
+      options,
+      unposted
+    ))
+
+/**
+ * Logs a failed invocation and posts its `/error`. Every step is total (error document,
+ * logging, posting); a defect anyway, before the post began, still posts `Runtime.Unhandled`.
+ */
+const reportFailure = (
+  api: RuntimeApiService,
+  options: LoopOptions,
+  requestId: string,
+  cause: Cause.Cause<unknown>
+): Effect.Effect<void, FatalRuntimeError> => {
+  let posting = false
+  return Effect.catchAllDefect(
+    Effect.suspend(() => {
+      const document = fromCause(cause)
+      return Effect.zipRight(
+        logCause("Invoke Error", cause, document),
+        Effect.suspend(() => {
+          posting = true
+          return sendError(api, options, requestId, document)
+        })
+      )
+    }),
+    (defect) =>
+      posting
+        ? unposted(Cause.die(defect))
+        : sendError(api, options, requestId, unhandled(`The failure could not be reported: ${describe(defect)}`))
+  )
+}
 
 /** Posts exactly one result for the invocation. */
 const postResult = (
@@ -181,27 +262,48 @@ const postResult = (
   requestId: string,
   exit: Exit.Exit<Response, unknown>
 ): Effect.Effect<void, FatalRuntimeError> => {
-  const send = (post: Effect.Effect<void, RuntimeApiError>) => sendResult(post, options)
-  if (Exit.isFailure(exit)) {
-    return Effect.zipRight(Effect.logError("Invoke Error", exit.cause), send(api.fail(requestId, fromCause(exit.cause))))
+  if (Exit.isFailure(exit)) return reportFailure(api, options, requestId, exit.cause)
+  // A try block costs nothing until something throws: only a response that is not one (from a
+  // raw handler) or a bug of ours gets to the catch, which reports it instead of ending the loop.
+  try {
+    const response = exit.value
+    // A stream was written by the handler's fiber itself; its answer is reported by `reportStreamed`.
+    if (response._tag === "Streamed") return Effect.void
+    const size = byteLength(response.body)
+    if (size > MAX_BUFFERED_RESPONSE_BYTES) {
+      const error = responseTooLarge(size)
+      return Effect.zipRight(logErrorSafely(error.message), sendError(api, options, requestId, fromCause(Cause.fail(error))))
+    }
+    return sendResult(
+      api.respond(requestId, response),
+      options,
+      (cause) => reportFailure(api, options, requestId, cause)
+    )
+  } catch (defect) {
+    return reportFailure(api, options, requestId, Cause.die(defect))
   }
-  const response = exit.value
-  // A stream was written by the handler's fiber itself; its answer is reported by `reportStreamed`.
-  if (response._tag === "Streamed") return Effect.void
-  const size = byteLength(response.body)
-  if (size > MAX_BUFFERED_RESPONSE_BYTES) {
-    const error = responseTooLarge(size)
-    return Effect.zipRight(Effect.logError(error.message), send(api.fail(requestId, fromCause(Cause.fail(error)))))
-  }
-  return send(api.respond(requestId, response))
 }
 
-/** What the platform answered to a streamed POST (it cannot be retried: the stream is consumed). */
-const reportStreamed = (streamed: Streaming.StreamedPost): Effect.Effect<void, FatalRuntimeError> => {
+/**
+ * What the platform answered to a streamed POST (it cannot be retried: the stream is consumed).
+ * A POST the handler's fiber left open although it ended (only a bug of ours can) is ended here
+ * with the invocation's error, so that `/next` is never asked while the invocation is unanswered.
+ */
+const reportStreamed = (
+  streamed: Streaming.StreamedPost,
+  exit: Exit.Exit<Response, unknown>,
+  abandoned: boolean
+): Effect.Effect<void, FatalRuntimeError> => {
+  const abort = (document: ErrorDocument) =>
+    Effect.catchAllCause(streamed.abort(document), (cause) => onPostCause(cause, handlePostError, unposted))
   const result = streamed.result()
-  return result === undefined
-    ? Effect.logError("The streamed response was still open when the handler's finalizers were cut off")
-    : Effect.catchAll(result, handlePostError)
+  if (result !== undefined) {
+    return Effect.catchAllCause(result, (cause) =>
+      onPostCause(cause, handlePostError, (cause) =>
+        abort(unhandled(`The streamed response could not be ended: ${fromCause(cause).errorMessage}`))))
+  }
+  if (abandoned) return logErrorSafely("The streamed response was still open when the handler's finalizers were cut off")
+  return abort(Exit.isFailure(exit) ? fromCause(exit.cause) : unhandled("The streamed response was left open"))
 }
 
 const makeContext = (
@@ -244,14 +346,11 @@ const invoke = <E, R>(
     const receivedAt = Date.now()
     setTraceId(invocation.traceId)
     if (!Number.isFinite(invocation.deadlineMs)) {
-      return yield* sendResult(
-        api.fail(invocation.requestId, {
-          errorType: "Runtime.MalformedInvocation",
-          errorMessage: "The invocation has no valid Lambda-Runtime-Deadline-Ms header",
-          stackTrace: []
-        }),
-        options
-      )
+      return yield* sendError(api, options, invocation.requestId, {
+        errorType: "Runtime.MalformedInvocation",
+        errorMessage: "The invocation has no valid Lambda-Runtime-Deadline-Ms header",
+        stackTrace: []
+      })
     }
     const softDeadline = invocation.deadlineMs - options.timeoutMarginMs
     const hardDeadline = invocation.deadlineMs - FINALIZER_CUTOFF_MS
@@ -296,7 +395,7 @@ const invoke = <E, R>(
     }
 
     yield* streamed.started()
-      ? reportStreamed(streamed)
+      ? reportStreamed(streamed, exit, abandoned)
       : postResult(api, options, invocation.requestId, exit)
 
     if (abandoned) {
@@ -327,7 +426,8 @@ const invoke = <E, R>(
 
     const summary = detached.finish()
     for (const failure of summary.failures) {
-      yield* Effect.logError(`Detached fiber #${failure.fiber.id().id} failed`, failure.cause)
+      // Logged and nothing else (rule 4): a value no logger can render must not end the loop.
+      yield* logCause(`Detached fiber #${failure.fiber.id().id} failed`, failure.cause)
     }
     // Built only when debug lines are kept: this runs after every invocation.
     if (debug) {

@@ -9,7 +9,8 @@ import type * as http from "node:http"
 import { RuntimeApiError } from "../LambdaError.js"
 import type { ResponseWriter } from "../RuntimeApi.js"
 import type { ErrorDocument } from "./protocol.js"
-import { ERROR_TRAILERS, headers as H, headerValue, RESPONSE_MODE_STREAMING } from "./protocol.js"
+import { truncate } from "./inspect.js"
+import { ERROR_TRAILERS, errorTypes, headers as H, headerValue, RESPONSE_MODE_STREAMING } from "./protocol.js"
 
 /** The answer of the platform, checked by the client's usual status rules. */
 export type CheckAnswer = (
@@ -24,6 +25,38 @@ export type CheckAnswer = (
  */
 const BUFFER_LIMIT = 1024 * 1024
 
+
+/**
+ * The error body travels base64-encoded in a trailer, and trailers share the header size limits
+ * of HTTP servers (16 KiB by default in Node's): past this many bytes the stack trace is left
+ * out, then the message is shortened, so that the trailers are never refused.
+ */
+export const MAX_ERROR_TRAILER_BYTES = 8 * 1024
+
+const base64Length = (json: string) => Math.ceil(Buffer.byteLength(json) / 3) * 4
+
+/** The document as it fits in the trailer: whole when it can be, else without stack, then with a shorter message. */
+export const trailerDocument = (error: ErrorDocument): string => {
+  let json = JSON.stringify(error)
+  if (base64Length(json) <= MAX_ERROR_TRAILER_BYTES) return json
+  // A quarter less each round: a handful of rounds for the longest message a document holds.
+  for (let max = error.errorMessage.length; max > 0; max = Math.floor(max * 0.75)) {
+    json = JSON.stringify({ errorType: error.errorType, errorMessage: truncate(error.errorMessage, max), stackTrace: [] })
+    if (base64Length(json) <= MAX_ERROR_TRAILER_BYTES) return json
+  }
+  return JSON.stringify({ errorType: truncate(error.errorType, 256), errorMessage: "", stackTrace: [] })
+}
+
+const errorTrailers = (error: ErrorDocument) => ({
+  [H.functionErrorType]: headerValue(error.errorType),
+  [H.functionErrorBody]: Buffer.from(trailerDocument(error)).toString("base64")
+})
+
+const unhandledTrailer: ErrorDocument = {
+  errorType: errorTypes.unhandled,
+  errorMessage: "The stream's error could not be reported",
+  stackTrace: []
+}
 
 /** @internal */
 export const open = (options: {
@@ -140,13 +173,14 @@ export const open = (options: {
       }
       if (!ended) {
         ended = true
-        if (error !== undefined) {
-          req.addTrailers({
-            [H.functionErrorType]: headerValue(error.errorType),
-            [H.functionErrorBody]: Buffer.from(JSON.stringify(error)).toString("base64")
-          })
+        try {
+          if (error !== undefined) req.addTrailers(errorTrailers(error))
+        } catch {
+          // Only a bug of ours gets here (the document is plain strings): the body still ends.
+          req.addTrailers(errorTrailers(unhandledTrailer))
+        } finally {
+          req.end()
         }
-        req.end()
       }
       return answer
     })

@@ -26,7 +26,10 @@ import * as Stream from "effect/Stream"
 import type { HandlerTimeout } from "../LambdaError.js"
 import { RuntimeApiError, StreamedResponseTooLarge } from "../LambdaError.js"
 import type { Response, ResponseWriter, RuntimeApiService, StreamedResponse } from "../RuntimeApi.js"
-import { fromCause } from "./errorDocument.js"
+import { fromCause, unhandled } from "./errorDocument.js"
+import { describe } from "./inspect.js"
+import { logCause } from "./logger.js"
+import type { ErrorDocument } from "./protocol.js"
 import { MAX_STREAMED_RESPONSE_BYTES } from "./protocol.js"
 
 /**
@@ -45,6 +48,20 @@ export interface StreamedPost {
   readonly started: () => boolean
   /** The platform's answer to the streamed POST; `undefined` while it has not ended. */
   readonly result: () => Exit.Exit<void, RuntimeApiError> | undefined
+  /**
+   * Ends the POST with `error` in its trailers if it is still open (the loop's last resort,
+   * also when ending it died), and gives the platform's answer.
+   */
+  readonly abort: (error: ErrorDocument) => Effect.Effect<void, RuntimeApiError>
+}
+
+/** `instanceof`, which a Proxy's `getPrototypeOf` trap can make throw. */
+const isRuntimeApiError = (u: unknown): boolean => {
+  try {
+    return u instanceof RuntimeApiError
+  } catch {
+    return false
+  }
 }
 
 const byteLength = (item: Uint8Array | string) => typeof item === "string" ? Buffer.byteLength(item) : item.byteLength
@@ -85,29 +102,47 @@ export const make = (api: RuntimeApiService, requestId: string): StreamedPost =>
     return Stream.runForEachChunk(response.stream, (chunk) => writeAll(Chunk.toReadonlyArray(chunk)))
   }
 
+  /** Ends the POST (with `error` in its trailers) and keeps the platform's answer. */
+  const end = (error?: ErrorDocument) =>
+    Effect.suspend(() => {
+      if (writer === undefined || result !== undefined) return Effect.void
+      return Effect.map(Effect.exit(writer.end(error)), (exit) => {
+        result = exit
+      })
+    })
+
+  /** A failed stream with bytes on the wire: logged, then its error goes into the trailers. */
+  const endFailed = (failed: Cause.Cause<unknown>) =>
+    Effect.suspend(() => {
+      const cause = timeout !== undefined && Cause.isInterruptedOnly(failed) ? Cause.fail(timeout) : failed
+      const document = fromCause(cause)
+      // A broken or rejected POST is the loop's to report; anything else is the function's error.
+      const fromPlatform = Option.exists(Cause.failureOption(failed), isRuntimeApiError)
+      return fromPlatform ? end(document) : Effect.zipRight(logCause("Invoke Error", cause, document), end(document))
+    })
+
   const consume = (response: Response): Effect.Effect<Response, unknown> => {
     if (response._tag === "Buffered") return Effect.succeed(response)
     return Effect.flatMap(FiberRef.get(maxStreamedBytes), (limit) =>
       write(response, limit).pipe(
-        Effect.onExit((exit) =>
-          Effect.gen(function*() {
-            if (Exit.isSuccess(exit)) {
-              // An empty stream is still a response: open the POST only to end it.
-              if (writer === undefined) writer = yield* api.streamResponse(requestId, response.contentType)
-              result = yield* Effect.exit(writer.end())
-              return
-            }
-            // Nothing on the wire yet: the failure goes to the loop, which posts `/error`.
-            if (writer === undefined) return
-            const cause = timeout !== undefined && Cause.isInterruptedOnly(exit.cause)
-              ? Cause.fail(timeout)
-              : exit.cause
-            // A broken or rejected POST is the loop's to report; anything else is the function's error.
-            const fromPlatform = Option.exists(Cause.failureOption(exit.cause), (e) => e instanceof RuntimeApiError)
-            if (!fromPlatform) yield* Effect.logError("Invoke Error", cause)
-            result = yield* Effect.exit(writer.end(fromCause(cause)))
-          })
-        ),
+        Effect.onExit((exit) => {
+          if (Exit.isSuccess(exit)) {
+            // An empty stream is still a response: open the POST only to end it.
+            return writer === undefined
+              ? Effect.flatMap(api.streamResponse(requestId, response.contentType), (opened) => {
+                writer = opened
+                return end()
+              })
+              : end()
+          }
+          // Nothing on the wire yet: the failure goes to the loop, which posts `/error`.
+          if (writer === undefined) return Effect.void
+          // Whatever goes wrong while reporting (a bug of ours), the POST still ends with an error.
+          return Effect.catchAllDefect(
+            endFailed(exit.cause),
+            (defect) => end(unhandled(`The stream's failure could not be reported: ${describe(defect)}`))
+          )
+        }),
         Effect.as(response)
       ))
   }
@@ -118,6 +153,12 @@ export const make = (api: RuntimeApiService, requestId: string): StreamedPost =>
       timeout = error
     },
     started: () => writer !== undefined,
-    result: () => result
+    result: () => result,
+    // The writer's `end` is idempotent: a POST already ended only gives its answer again.
+    abort: (error) =>
+      writer === undefined ? Effect.void : Effect.flatMap(Effect.exit(writer.end(error)), (exit) => {
+        result = exit
+        return exit
+      })
   }
 }
