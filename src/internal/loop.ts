@@ -26,6 +26,7 @@ import { fromCause } from "./errorDocument.js"
 import { REQUEST_ID } from "./logger.js"
 import { env, MAX_BUFFERED_RESPONSE_BYTES } from "./protocol.js"
 import * as Streaming from "./streaming.js"
+import { awaitUntil, until } from "./timers.js"
 
 /** Finalizers get until `deadline - FINALIZER_CUTOFF_MS`; past it a live fiber ends the process. */
 export const FINALIZER_CUTOFF_MS = 50
@@ -51,42 +52,6 @@ export const defaultRetrySchedule: Schedule.Schedule<unknown, RuntimeApiError> =
 const isTransport = (error: RuntimeApiError) => error.reason === "Transport"
 const isRetryableNext = (error: RuntimeApiError) =>
   isTransport(error) || (error.status !== undefined && error.status >= 500)
-
-/**
- * Waits for `fiber` to end, at most until the absolute time `atMs` (epoch ms); `None` if it was
- * still running then. One observer and one timer, no extra fibers: this runs several times per
- * invocation, where `Effect.timeoutOption` (two forks and an interruption each) was the largest
- * part of the loop's overhead.
- */
-const awaitUntil = <A, E>(fiber: Fiber.RuntimeFiber<A, E>, atMs: number): Effect.Effect<Option.Option<Exit.Exit<A, E>>> =>
-  Effect.suspend(() => {
-    const done = fiber.unsafePoll()
-    if (done !== null) return Effect.succeed(Option.some(done))
-    return Effect.async<Option.Option<Exit.Exit<A, E>>>((resume) => {
-      const observer = (exit: Exit.Exit<A, E>) => {
-        clearTimeout(timer)
-        resume(Effect.succeed(Option.some(exit)))
-      }
-      const timer = setTimeout(() => {
-        fiber.removeObserver(observer)
-        resume(Effect.succeed(Option.none()))
-      }, Math.max(0, atMs - Date.now()))
-      fiber.addObserver(observer)
-      return Effect.sync(() => {
-        clearTimeout(timer)
-        fiber.removeObserver(observer)
-      })
-    })
-  })
-
-/** Runs `effect` until the absolute time `atMs` (epoch ms); `None` if it was still running then. */
-const until = <A, E, R>(effect: Effect.Effect<A, E, R>, atMs: number): Effect.Effect<Option.Option<A>, E, R> =>
-  Effect.flatMap(Effect.forkDaemon(effect), (fiber) =>
-    Effect.flatMap(awaitUntil(fiber, atMs), (exit) => {
-      if (Option.isSome(exit)) return Effect.map(exit.value, Option.some)
-      // Past the time: stop waiting, and interrupt it without waiting for it to stop.
-      return Effect.as(Fiber.interruptFork(fiber), Option.none())
-    }))
 
 const parseJsonText = (text: string | undefined): unknown => {
   if (text === undefined) return undefined
