@@ -23,8 +23,10 @@ import type { Invocation, Response, RuntimeApiService } from "../RuntimeApi.js"
 import { RuntimeApi } from "../RuntimeApi.js"
 import * as Detached from "./detached.js"
 import { fromCause } from "./errorDocument.js"
+import { Lifecycle } from "./lifecycle.js"
 import { REQUEST_ID } from "./logger.js"
 import { env, MAX_BUFFERED_RESPONSE_BYTES } from "./protocol.js"
+import * as Shutdown from "./shutdown.js"
 import * as Streaming from "./streaming.js"
 import { awaitUntil, until } from "./timers.js"
 
@@ -40,8 +42,13 @@ export interface LoopOptions {
   readonly logGroupName: string
   readonly logStreamName: string
   readonly region: string
-  /** Retries of a Runtime API call that could not connect (or `/next` answered 5xx). */
+  /**
+   * Retries of a Runtime API call that could not connect or lost its connection. An answer is
+   * never retried: 500 means the platform is in a non-recoverable state (runtime-api.md 1.1).
+   */
   readonly retrySchedule: Schedule.Schedule<unknown, RuntimeApiError>
+  /** Where the loop records the invocation in flight, for signals and stray errors (runtime.ts). */
+  readonly lifecycle?: Lifecycle | undefined
 }
 
 /** Bounded exponential backoff: 100, 200, 400 ms, then give up. */
@@ -50,8 +57,6 @@ export const defaultRetrySchedule: Schedule.Schedule<unknown, RuntimeApiError> =
 ).pipe(Schedule.intersect(Schedule.recurs(3)))
 
 const isTransport = (error: RuntimeApiError) => error.reason === "Transport"
-const isRetryableNext = (error: RuntimeApiError) =>
-  isTransport(error) || (error.status !== undefined && error.status >= 500)
 
 const parseJsonText = (text: string | undefined): unknown => {
   if (text === undefined) return undefined
@@ -197,6 +202,7 @@ const makeContext = (
 
 /** One invocation, from the event to the moment the runtime may ask for the next one. */
 const invoke = <E, R>(
+  life: Lifecycle,
   supervisor: Detached.InvocationSupervisor,
   debug: boolean,
   services: Context.Context<Exclude<R, LambdaContext | Scope.Scope>>,
@@ -208,8 +214,10 @@ const invoke = <E, R>(
   Effect.gen(function*() {
     const receivedAt = Date.now()
     setTraceId(invocation.traceId)
+    life.requestId = invocation.requestId
+    life.answered = false
     if (!Number.isFinite(invocation.deadlineMs)) {
-      return yield* sendResult(
+      yield* sendResult(
         api.fail(invocation.requestId, {
           errorType: "Runtime.MalformedInvocation",
           errorMessage: "The invocation has no valid Lambda-Runtime-Deadline-Ms header",
@@ -217,6 +225,9 @@ const invoke = <E, R>(
         }),
         options
       )
+      life.answered = true
+      life.requestId = undefined
+      return
     }
     const softDeadline = invocation.deadlineMs - options.timeoutMarginMs
     const hardDeadline = invocation.deadlineMs - FINALIZER_CUTOFF_MS
@@ -244,6 +255,10 @@ const invoke = <E, R>(
       // A streamed body is written by this fiber, under the deadline below (see streaming.ts).
       Effect.flatMap(handled, streamed.consume)
     )
+    life.handlerFiber = handlerFiber
+    life.detached = detached
+    life.invocationScope = invocationScope
+    life.streamed = streamed
 
     let exit: Exit.Exit<Response, unknown>
     let abandoned = false
@@ -260,9 +275,13 @@ const invoke = <E, R>(
       exit = Exit.fail(timeout)
     }
 
-    yield* streamed.started()
-      ? reportStreamed(streamed)
-      : postResult(api, options, invocation.requestId, exit)
+    // Not cut off by a shutdown: a result half-posted would be lost, one posted is the best answer.
+    yield* Effect.uninterruptible(
+      streamed.started()
+        ? reportStreamed(streamed)
+        : postResult(api, options, invocation.requestId, exit)
+    )
+    life.answered = true
 
     if (abandoned) {
       return yield* fatal(
@@ -290,6 +309,11 @@ const invoke = <E, R>(
       )
     }
 
+    life.requestId = undefined
+    life.handlerFiber = undefined
+    life.detached = undefined
+    life.invocationScope = undefined
+    life.streamed = undefined
     const summary = detached.finish()
     for (const failure of summary.failures) {
       yield* Effect.logError(`Detached fiber #${failure.fiber.id().id} failed`, failure.cause)
@@ -309,6 +333,7 @@ export const loop = <E, R>(
   options: LoopOptions
 ): Effect.Effect<never, FatalRuntimeError, RuntimeApi | Exclude<R, LambdaContext | Scope.Scope>> =>
   Effect.flatMap(RuntimeApi, (api) => {
+    const life = options.lifecycle ?? new Lifecycle()
     const supervisor = Detached.makeSupervisor()
     const rounds = Effect.flatMap(
       Effect.all([
@@ -324,12 +349,14 @@ export const loop = <E, R>(
         // invocation (an acquire/use/release every time). Only a failing `/next`, which logs
         // between invocations, goes back to the loop's own annotations.
         const next = Effect.catchAll(api.next, (error) =>
-          retryAfter(api.next, error, options, isRetryableNext).pipe(
+          retryAfter(api.next, error, options, isTransport).pipe(
             Effect.catchAll((error) =>
               fatal(
                 error.reason === "MalformedInvocation"
                   ? `${error.message}; the invocation cannot be answered, exiting`
-                  : `${error.message}; giving up on the Runtime API, exiting`,
+                  : error.reason === "Transport"
+                  ? `${error.message}; giving up on the Runtime API, exiting`
+                  : `${error.message}; the platform reported a non-recoverable state, exiting`,
                 error
               )
             ),
@@ -338,7 +365,7 @@ export const loop = <E, R>(
         const round = Effect.flatMap(next, (invocation) =>
           Effect.zipRight(
             FiberRef.set(FiberRef.currentLogAnnotations, HashMap.set(annotations, REQUEST_ID, invocation.requestId as unknown)),
-            invoke(supervisor, debug, services as Context.Context<Exclude<R, LambdaContext | Scope.Scope>>, api, handler, options, invocation)
+            invoke(life, supervisor, debug, services as Context.Context<Exclude<R, LambdaContext | Scope.Scope>>, api, handler, options, invocation)
           ))
         // Not `Effect.forever`, which yields to the scheduler after every round: `/next` already
         // suspends on I/O, and the fiber runtime yields by itself after enough steps.
@@ -350,6 +377,8 @@ export const loop = <E, R>(
       }
     )
     return rounds.pipe(
+      // Once around the whole loop, not per invocation: the in-flight invocation is in `life`.
+      Effect.onInterrupt(() => Shutdown.stopInvocation(life, api, (exit) => postResult(api, options, life.requestId!, exit))),
       // Failures are reported by the loop (handler) or logged at error level (detached); set
       // once here, every handler fiber inherits it, and so does the detached-work supervisor.
       Effect.withUnhandledErrorLogLevel(Option.none()),
