@@ -45,6 +45,91 @@ const serving = (events: ReadonlyArray<string>, deadlineInMs = 3000) =>
     return { server, posted }
   })
 
+describe("errors outside Effect", () => {
+  it.scopedLive("an exception thrown from a raw callback is posted as Runtime.UncaughtException, logged with the request id, exit 129", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make()
+      const fn = yield* spawnFunction("test/fixtures/stray.ts", emulator.environment)
+      const pending = yield* emulator.enqueue({ kind: "uncaught" })
+      const code = yield* fn.exited
+      yield* emulator.runtimeExited({ code, signal: null })
+      const record = yield* pending.result
+      expect(record.outcome).toMatchObject({
+        _tag: "Error",
+        errorTypeHeader: "Runtime.UncaughtException",
+        document: { errorType: "Runtime.UncaughtException", errorMessage: "thrown from a callback" }
+      })
+      expect(code).toBe(129)
+      expect(fn.stdout()).toMatch(new RegExp(`^\\S+Z\\t${record.requestId}\\tERROR\\tUncaught Exception$`, "m"))
+      expect(fn.stdout()).toContain("Error: thrown from a callback")
+      expect(fn.stderr()).toBe("")
+    }))
+
+  it.scopedLive("a rejection nobody handles is posted as Runtime.UnhandledPromiseRejection, logged with the request id, exit 128", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make()
+      const fn = yield* spawnFunction("test/fixtures/stray.ts", { ...emulator.environment, AWS_LAMBDA_LOG_FORMAT: "JSON" })
+      const pending = yield* emulator.enqueue({ kind: "rejection" })
+      const code = yield* fn.exited
+      yield* emulator.runtimeExited({ code, signal: null })
+      const record = yield* pending.result
+      expect(record.outcome).toMatchObject({
+        _tag: "Error",
+        document: { errorType: "Runtime.UnhandledPromiseRejection", errorMessage: "rejected and never handled" }
+      })
+      expect(code).toBe(128)
+      const lines = fn.stdout().trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>)
+      expect(lines.find((line) => line.message === "Unhandled Promise Rejection")).toMatchObject({
+        level: "ERROR",
+        requestId: record.requestId,
+        errorType: "TypeError",
+        errorMessage: "rejected and never handled"
+      })
+    }))
+
+  it.scopedLive("an exception thrown while the layer is built is posted as an init error", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make()
+      const fn = yield* spawnFunction("test/fixtures/stray.ts", { ...emulator.environment, STRAY_AT_INIT: "1" })
+      const error = yield* emulator.awaitInitError
+      expect(error.document).toMatchObject({
+        errorType: "Runtime.UncaughtException",
+        errorMessage: "thrown while the layer is built"
+      })
+      expect(yield* fn.exited).toBe(129)
+      expect(yield* emulator.nextRequests).toHaveLength(0)
+    }))
+
+  it.scopedLive("an exception thrown with no invocation in flight is logged and ends the process, posting nothing", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make()
+      const fn = yield* spawnFunction("test/fixtures/stray.ts", emulator.environment)
+      const record = yield* emulator.invoke({ kind: "afterResponse" })
+      expect(record.outcome).toMatchObject({ _tag: "Response", text: `"answered"` })
+      expect(yield* fn.exited).toBe(129)
+      expect(fn.stdout()).toMatch(/\tundefined\tERROR\tUncaught Exception$/m)
+      expect(fn.stdout()).toContain("Error: thrown after the response")
+      expect(record.posts).toHaveLength(1)
+    }))
+})
+
+describe("invalid configuration", () => {
+  it.scopedLive("AWS_LAMBDA_LOG_LEVEL=bogus is posted as /init/error (Runtime.InvalidConfiguration), then exit 1", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make()
+      const fn = yield* spawnFunction("test/fixtures/shutdown.ts", { ...emulator.environment, AWS_LAMBDA_LOG_LEVEL: "bogus" })
+      const error = yield* emulator.awaitInitError
+      expect(error.errorTypeHeader).toBe("Runtime.InvalidConfiguration")
+      expect(error.document).toMatchObject({
+        errorType: "Runtime.InvalidConfiguration",
+        errorMessage: expect.stringContaining("AWS_LAMBDA_LOG_LEVEL")
+      })
+      expect(yield* fn.exited).toBe(1)
+      expect(fn.stderr()).toContain("AWS_LAMBDA_LOG_LEVEL")
+      expect(yield* emulator.nextRequests).toHaveLength(0)
+    }))
+})
+
 describe("timers beyond setTimeout's range", () => {
   it.scopedLive("a deadline more than 2^31-1 ms away does not time the handler out", () =>
     Effect.gen(function*() {

@@ -1,0 +1,81 @@
+/**
+ * SIGTERM and SIGINT in a real child process: the loop is interrupted as a whole, finalizers
+ * run, the invocation in flight is answered, the layer is released, all within one budget.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import * as Emulator from "../src/Emulator.js"
+import { spawnFunction } from "./process.js"
+
+describe("shutdown", () => {
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    it.scopedLive(`${signal} during an invocation runs the handler's and detached fibers' finalizers, answers it with Runtime.Shutdown, releases the layer`, () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.make({ functionTimeoutMs: 60_000 })
+        const fn = yield* spawnFunction("test/fixtures/signals.ts", emulator.environment)
+        const pending = yield* emulator.enqueue({})
+        yield* fn.awaitOutput("handler started")
+        fn.child.kill(signal)
+        const code = yield* fn.exited
+        yield* emulator.runtimeExited({ code, signal: null })
+        const record = yield* pending.result
+        expect(record.outcome).toMatchObject({
+          _tag: "Error",
+          errorTypeHeader: "Runtime.Shutdown",
+          document: { errorType: "Runtime.Shutdown", errorMessage: expect.stringContaining(signal) }
+        })
+        const out = fn.stdout()
+        expect(out).toMatch(new RegExp(`${record.requestId}\\tINFO\\thandler finalizer ran`))
+        expect(out).toMatch(new RegExp(`${record.requestId}\\tINFO\\tdetached finalizer ran`))
+        expect(out.indexOf("detached finalizer ran")).toBeLessThan(out.indexOf("layer released"))
+        expect(out.indexOf("handler finalizer ran")).toBeLessThan(out.indexOf("layer released"))
+        expect(code).toBe(0)
+        expect(fn.stderr()).toBe("")
+      }))
+  }
+
+  it.scopedLive("a layer finalizer that never ends: exits 1 at the end of the budget, logging what was still running", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make()
+      const fn = yield* spawnFunction("test/fixtures/signals.ts", { ...emulator.environment, RELEASE: "hang" })
+      yield* emulator.awaitNextRequest(1)
+      fn.child.kill("SIGTERM")
+      expect(yield* fn.exited).toBe(1)
+      expect(fn.stdout()).toContain("layer release started")
+      expect(fn.stdout()).toMatch(
+        /\tERROR\tThe shutdown budget \(400 ms\) ran out; still running: the layer's release; exiting/
+      )
+    }))
+
+  it.scopedLive("the budget is configurable: a release longer than it is cut off and named", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make()
+      const fn = yield* spawnFunction("test/fixtures/signals.ts", {
+        ...emulator.environment,
+        RELEASE: "slow",
+        SHUTDOWN_BUDGET_MS: "50"
+      })
+      yield* emulator.awaitNextRequest(1)
+      fn.child.kill("SIGTERM")
+      expect(yield* fn.exited).toBe(1)
+      expect(fn.stdout()).toContain("The shutdown budget (50 ms) ran out; still running: the layer's release")
+      expect(fn.stdout()).not.toContain("layer released")
+    }))
+
+  it.scopedLive("repeated signals do not cut the layer's release short", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make()
+      const fn = yield* spawnFunction("test/fixtures/signals.ts", {
+        ...emulator.environment,
+        RELEASE: "slow",
+        SHUTDOWN_BUDGET_MS: "10000"
+      })
+      yield* emulator.awaitNextRequest(1)
+      fn.child.kill("SIGTERM")
+      yield* fn.awaitOutput("layer release started")
+      fn.child.kill("SIGTERM")
+      fn.child.kill("SIGINT")
+      expect(yield* fn.exited).toBe(0)
+      expect(fn.stdout()).toContain("layer released")
+    }))
+})
