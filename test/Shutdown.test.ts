@@ -47,6 +47,21 @@ describe("shutdown", () => {
       )
     }))
 
+  it.scopedLive("a handler finalizer that never ends: the invocation is still answered, the process exits 1 at the end of the budget naming the handler", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make({ functionTimeoutMs: 60_000 })
+      const fn = yield* spawnFunction("test/fixtures/signals.ts", { ...emulator.environment, HANDLER_FINALIZER: "hang" })
+      const pending = yield* emulator.enqueue({})
+      yield* fn.awaitOutput("handler started")
+      fn.child.kill("SIGTERM")
+      const code = yield* fn.exited
+      yield* emulator.runtimeExited({ code, signal: null })
+      expect((yield* pending.result).outcome).toMatchObject({ _tag: "Error", errorTypeHeader: "Runtime.Shutdown" })
+      expect(code).toBe(1)
+      expect(fn.stdout()).toContain("handler finalizer started")
+      expect(fn.stdout()).toMatch(/The shutdown budget \(400 ms\) ran out; still running: the handler \(fiber #\d+\)/)
+    }))
+
   it.scopedLive("the budget is configurable: a release longer than it is cut off and named", () =>
     Effect.gen(function*() {
       const emulator = yield* Emulator.make()
