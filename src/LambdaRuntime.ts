@@ -47,7 +47,9 @@ export interface RuntimeOptions<ROut = never, LE = never> {
   readonly logLevel?: LogLevel.LogLevel | undefined
   /**
    * Register an internal extension during init so that Lambda sends SIGTERM before it shuts
-   * the environment down (and the layer's finalizers run). Default `true`.
+   * the environment down (and the layer's finalizers run). Default `true`. A registration
+   * the platform does not answer within 1 s is given up: the runtime logs a warning and goes
+   * on without SIGTERM.
    */
   readonly registerExtension?: boolean | undefined
   /**

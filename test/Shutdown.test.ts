@@ -3,9 +3,10 @@
  * run, the invocation in flight is answered, the layer is released, all within one budget.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Deferred, Effect, Exit } from "effect"
 import * as Emulator from "../src/Emulator.js"
 import { spawnFunction } from "./process.js"
+import { invocationHeaders, scriptedServer } from "./support.js"
 
 describe("shutdown", () => {
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
@@ -60,6 +61,33 @@ describe("shutdown", () => {
       expect(code).toBe(1)
       expect(fn.stdout()).toContain("handler finalizer started")
       expect(fn.stdout()).toMatch(/The shutdown budget \(400 ms\) ran out; still running: the handler \(fiber #\d+\)/)
+    }))
+
+  it.scopedLive("a result POST the Runtime API never answers: the process still exits 1 at the end of the budget", () =>
+    Effect.gen(function*() {
+      const posted = yield* Deferred.make<void>()
+      let nexts = 0
+      const server = yield* scriptedServer((req, _body, res) => {
+        if (req.url!.endsWith("/extension/event/next")) return // the internal extension's long poll
+        if (req.url!.endsWith("/next")) {
+          if (++nexts > 1) return
+          res.writeHead(200, invocationHeaders("req-1", 60_000))
+          return void res.end("{}")
+        }
+        if (req.url!.includes("/extension/")) {
+          res.writeHead(200, { "lambda-extension-identifier": "ext-1" })
+          return void res.end("{}")
+        }
+        Deferred.unsafeDone(posted, Exit.void) // and never answered
+      })
+      const fn = yield* spawnFunction("test/fixtures/shutdown.ts", {
+        AWS_LAMBDA_RUNTIME_API: server.host,
+        AWS_LAMBDA_LOG_LEVEL: "INFO"
+      })
+      yield* Deferred.await(posted)
+      fn.child.kill("SIGTERM")
+      expect(yield* fn.exited).toBe(1)
+      expect(fn.stdout()).toContain("The shutdown budget (400 ms) ran out; still running: the result POST of invocation req-1")
     }))
 
   it.scopedLive("the budget is configurable: a release longer than it is cut off and named", () =>

@@ -53,9 +53,11 @@ export class Lifecycle {
 
   /** The line logged when the budget ran out. */
   budgetExhausted(): string {
-    const running = this.stillRunning()
-    return `The shutdown budget (${this.shutdownBudgetMs} ms) ran out; still running: ${
-      running.length === 0 ? "(unknown)" : running.join("; ")
-    }; exiting`
+    let running = this.stillRunning()
+    if (running.length === 0) {
+      // The loop never got to stop it: it was inside a step that cannot be interrupted.
+      running = [this.requestId === undefined ? "the runtime's loop" : `the result POST of invocation ${this.requestId}`]
+    }
+    return `The shutdown budget (${this.shutdownBudgetMs} ms) ran out; still running: ${running.join("; ")}; exiting`
   }
 }
