@@ -87,6 +87,23 @@ describe("errors outside Effect", () => {
       })
     }))
 
+  it.scopedLive("with --unhandled-rejections=strict, a rejection is still posted as Runtime.UnhandledPromiseRejection", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make()
+      const fn = yield* spawnFunction("test/fixtures/stray.ts", {
+        ...emulator.environment,
+        NODE_OPTIONS: "--unhandled-rejections=strict"
+      })
+      const pending = yield* emulator.enqueue({ kind: "rejection" })
+      const code = yield* fn.exited
+      yield* emulator.runtimeExited({ code, signal: null })
+      expect((yield* pending.result).outcome).toMatchObject({
+        _tag: "Error",
+        document: { errorType: "Runtime.UnhandledPromiseRejection", errorMessage: "rejected and never handled" }
+      })
+      expect(code).toBe(128)
+    }))
+
   it.scopedLive("an exception thrown while the layer is built is posted as an init error", () =>
     Effect.gen(function*() {
       const emulator = yield* Emulator.make()

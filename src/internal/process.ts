@@ -105,7 +105,8 @@ export const runMain = <E>(program: Effect.Effect<never, E>, life: Lifecycle): v
 
   process.on("SIGTERM", onSignal)
   process.on("SIGINT", onSignal)
-  process.on("uncaughtException", onUncaught)
+  // With `--unhandled-rejections=strict` a rejection arrives here, with its origin.
+  process.on("uncaughtException", (error, origin) => origin === "unhandledRejection" ? onRejection(error) : onUncaught(error))
   process.on("unhandledRejection", onRejection)
   fiber.addObserver((exit) => {
     if (Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)) {
