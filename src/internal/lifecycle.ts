@@ -16,6 +16,7 @@ import type { StreamedPost } from "./streaming.js"
 /** Default shutdown budget: Lambda gives the runtime 300 to 500 ms after SIGTERM before SIGKILL. */
 export const DEFAULT_SHUTDOWN_BUDGET_MS = 400
 
+/** The runtime's state as the process-level handlers see it (see the module comment). */
 export class Lifecycle {
   /** The invocation being processed, from `/next` until its detached work is done. */
   requestId: string | undefined = undefined

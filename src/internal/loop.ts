@@ -275,13 +275,14 @@ const invoke = <E, R>(
       exit = Exit.fail(timeout)
     }
 
-    // Not cut off by a shutdown: a result half-posted would be lost, one posted is the best answer.
-    yield* Effect.uninterruptible(
-      streamed.started()
+    // Not cut off by a shutdown: a result half-posted would be lost, one posted is the best
+    // answer. Marked answered inside the region, so that a shutdown never posts a second one.
+    yield* Effect.uninterruptible(Effect.suspend(() => {
+      life.answered = true
+      return streamed.started()
         ? reportStreamed(streamed)
         : postResult(api, options, invocation.requestId, exit)
-    )
-    life.answered = true
+    }))
 
     if (abandoned) {
       return yield* fatal(
