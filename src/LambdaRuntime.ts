@@ -47,9 +47,22 @@ export interface RuntimeOptions<ROut = never, LE = never> {
   readonly logLevel?: LogLevel.LogLevel | undefined
   /**
    * Register an internal extension during init so that Lambda sends SIGTERM before it shuts
-   * the environment down (and the layer's finalizers run). Default `true`.
+   * the environment down (and the layer's finalizers run). Default `true`. A registration
+   * the platform does not answer within 1 s is given up: the runtime logs a warning and goes
+   * on without SIGTERM.
    */
   readonly registerExtension?: boolean | undefined
+  /**
+   * How long a shutdown may take, counted from the first SIGTERM or SIGINT. Within it the
+   * invocation in flight is stopped (the handler and its detached fibers are interrupted and
+   * their finalizers run; an invocation not yet answered gets `/error` with the type
+   * `Runtime.Shutdown`) and the layer is released. Past it the runtime logs what was still
+   * running and exits with code 1, even if a finalizer never ends. Repeated signals do not
+   * shorten it. It also bounds the layer's release when the runtime exits on a fatal error.
+   * Lambda sends SIGKILL 300 to 500 ms after SIGTERM (more with external extensions).
+   * Default 400 ms.
+   */
+  readonly shutdownBudget?: Duration.DurationInput | undefined
 }
 
 /**
@@ -102,8 +115,12 @@ export const serve: {
 
 /**
  * Starts the runtime in this process and never returns: the entry point of a function's
- * bundle. SIGTERM and SIGINT stop polling, release the layer and exit with code 0; a fatal
- * runtime error exits with code 1.
+ * bundle. SIGTERM and SIGINT stop the invocation in flight, release the layer and exit with
+ * code 0 (1 when the shutdown budget ran out, see {@link RuntimeOptions.shutdownBudget}); a
+ * fatal runtime error exits with code 1. An uncaught exception or unhandled rejection outside
+ * Effect is logged with the request id and posted as the in-flight invocation's `/error`
+ * (`Runtime.UncaughtException`, `Runtime.UnhandledPromiseRejection`; an init error during
+ * init), then the process exits with code 129 or 128, as the official Node.js runtime does.
  *
  * @example
  * ```ts

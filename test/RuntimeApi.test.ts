@@ -39,24 +39,6 @@ describe("RuntimeApi", () => {
       expect(server.connections()).toBe(1)
     }))
 
-  it.scopedLive("retries /next on 500 with backoff, then exits with a clear log line", () =>
-    Effect.gen(function*() {
-      let attempts = 0
-      const server = yield* scriptedServer((_req, _body, res) => {
-        attempts++
-        res.writeHead(500, { "content-type": "application/json" })
-        res.end(`{"errorMessage":"Container error","errorType":"InternalServerError"}`)
-      })
-      const { fiber, logs } = yield* serveOn(at(server.host), LambdaRuntime.serve(() => Effect.succeed(1), inProcess))
-      const exit = yield* Fiber.await(fiber)
-      expect(Exit.isFailure(exit)).toBe(true)
-      expect(attempts).toBe(4)
-      expect(logs.filter((l) => l.level === "WARN")).toHaveLength(4)
-      const fatal = logs.find((l) => l.level === "FATAL")
-      expect(fatal?.message).toContain("HTTP 500 InternalServerError")
-      expect(fatal?.message).toContain("giving up")
-    }))
-
   it.scopedLive("retries when the connection is refused, then exits", () =>
     Effect.gen(function*() {
       // a port that was just listening and is now closed

@@ -27,6 +27,7 @@ import type * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import * as Supervisor from "effect/Supervisor"
 import { FatalRuntimeError } from "../LambdaError.js"
+import { at } from "./timers.js"
 
 type AnyFiber = Fiber.RuntimeFiber<unknown, unknown>
 type Finalizer = Scope.Scope.Finalizer
@@ -226,19 +227,19 @@ const track = (scope: ScopeInternals, supervisor: InvocationSupervisor): Detache
   const awaitIdleUntil = (atMs: number): Effect.Effect<void> =>
     Effect.async<void>((resume) => {
       let done = false
-      const timer = setTimeout(() => {
+      const cancel = at(atMs, () => {
         done = true
         resume(Effect.void)
-      }, Math.max(0, atMs - Date.now()))
+      })
       tracker.onIdle(() => {
         if (done) return
         done = true
-        clearTimeout(timer)
+        cancel()
         resume(Effect.void)
       })
       return Effect.sync(() => {
         done = true
-        clearTimeout(timer)
+        cancel()
       })
     })
 

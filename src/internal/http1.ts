@@ -52,8 +52,8 @@ type Body =
   | { readonly _tag: "UntilClose" }
 
 /**
- * Creates a connection. `connect` is `node:net`'s, passed in so that the module is only loaded
- * when the runtime starts (Node refuses some network modules while it builds a startup snapshot).
+ * Creates a connection. `connect` is `node:net`'s, passed in by the client, which loads the
+ * module when the runtime starts.
  */
 export const make = (connect: typeof net.connect, host: string, port: number): Connection => {
   let socket: net.Socket | undefined

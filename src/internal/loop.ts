@@ -24,10 +24,13 @@ import { RuntimeApi } from "../RuntimeApi.js"
 import * as Detached from "./detached.js"
 import { fromCause, unhandled } from "./errorDocument.js"
 import { describe } from "./inspect.js"
+import { Lifecycle } from "./lifecycle.js"
 import { logCause, logErrorSafely, REQUEST_ID } from "./logger.js"
 import type { ErrorDocument } from "./protocol.js"
 import { env, MAX_BUFFERED_RESPONSE_BYTES } from "./protocol.js"
+import * as Shutdown from "./shutdown.js"
 import * as Streaming from "./streaming.js"
+import { awaitUntil, until } from "./timers.js"
 
 /** Finalizers get until `deadline - FINALIZER_CUTOFF_MS`; past it a live fiber ends the process. */
 export const FINALIZER_CUTOFF_MS = 50
@@ -41,8 +44,13 @@ export interface LoopOptions {
   readonly logGroupName: string
   readonly logStreamName: string
   readonly region: string
-  /** Retries of a Runtime API call that could not connect (or `/next` answered 5xx). */
+  /**
+   * Retries of a Runtime API call that could not connect or lost its connection. An answer is
+   * never retried: 500 means the platform is in a non-recoverable state (runtime-api.md 1.1).
+   */
   readonly retrySchedule: Schedule.Schedule<unknown, RuntimeApiError>
+  /** Where the loop records the invocation in flight, for signals and stray errors (runtime.ts). */
+  readonly lifecycle?: Lifecycle | undefined
 }
 
 /** Bounded exponential backoff: 100, 200, 400 ms, then give up. */
@@ -51,44 +59,6 @@ export const defaultRetrySchedule: Schedule.Schedule<unknown, RuntimeApiError> =
 ).pipe(Schedule.intersect(Schedule.recurs(3)))
 
 const isTransport = (error: RuntimeApiError) => error.reason === "Transport"
-const isRetryableNext = (error: RuntimeApiError) =>
-  isTransport(error) || (error.status !== undefined && error.status >= 500)
-
-/**
- * Waits for `fiber` to end, at most until the absolute time `atMs` (epoch ms); `None` if it was
- * still running then. One observer and one timer, no extra fibers: this runs several times per
- * invocation, where `Effect.timeoutOption` (two forks and an interruption each) was the largest
- * part of the loop's overhead.
- */
-const awaitUntil = <A, E>(fiber: Fiber.RuntimeFiber<A, E>, atMs: number): Effect.Effect<Option.Option<Exit.Exit<A, E>>> =>
-  Effect.suspend(() => {
-    const done = fiber.unsafePoll()
-    if (done !== null) return Effect.succeed(Option.some(done))
-    return Effect.async<Option.Option<Exit.Exit<A, E>>>((resume) => {
-      const observer = (exit: Exit.Exit<A, E>) => {
-        clearTimeout(timer)
-        resume(Effect.succeed(Option.some(exit)))
-      }
-      const timer = setTimeout(() => {
-        fiber.removeObserver(observer)
-        resume(Effect.succeed(Option.none()))
-      }, Math.max(0, atMs - Date.now()))
-      fiber.addObserver(observer)
-      return Effect.sync(() => {
-        clearTimeout(timer)
-        fiber.removeObserver(observer)
-      })
-    })
-  })
-
-/** Runs `effect` until the absolute time `atMs` (epoch ms); `None` if it was still running then. */
-const until = <A, E, R>(effect: Effect.Effect<A, E, R>, atMs: number): Effect.Effect<Option.Option<A>, E, R> =>
-  Effect.flatMap(Effect.forkDaemon(effect), (fiber) =>
-    Effect.flatMap(awaitUntil(fiber, atMs), (exit) => {
-      if (Option.isSome(exit)) return Effect.map(exit.value, Option.some)
-      // Past the time: stop waiting, and interrupt it without waiting for it to stop.
-      return Effect.as(Fiber.interruptFork(fiber), Option.none())
-    }))
 
 const parseJsonText = (text: string | undefined): unknown => {
   if (text === undefined) return undefined
@@ -100,8 +70,7 @@ const parseJsonText = (text: string | undefined): unknown => {
 }
 
 // process.env reads and writes cross into C++; skip the common "still absent" case. `null`
-// means not known yet (read once at the first invocation, not when the module is evaluated,
-// which may have been while a snapshot was built).
+// means not known yet (read once, at the first invocation).
 let lastTraceId: string | undefined | null = null
 const setTraceId = (traceId: string | undefined) => {
   if (traceId === undefined) {
@@ -110,11 +79,6 @@ const setTraceId = (traceId: string | undefined) => {
     }
   } else process.env[env.traceId] = traceId
   lastTraceId = traceId
-}
-
-/** Forgets what the loop knows of the trace-id variable (after the snapshot warm-up ran the loop). */
-export const forgetTraceId = (): void => {
-  lastTraceId = null
 }
 
 /**
@@ -334,6 +298,7 @@ const makeContext = (
 
 /** One invocation, from the event to the moment the runtime may ask for the next one. */
 const invoke = <E, R>(
+  life: Lifecycle,
   supervisor: Detached.InvocationSupervisor,
   debug: boolean,
   services: Context.Context<Exclude<R, LambdaContext | Scope.Scope>>,
@@ -345,12 +310,20 @@ const invoke = <E, R>(
   Effect.gen(function*() {
     const receivedAt = Date.now()
     setTraceId(invocation.traceId)
+    life.requestId = invocation.requestId
+    life.answered = false
     if (!Number.isFinite(invocation.deadlineMs)) {
-      return yield* sendError(api, options, invocation.requestId, {
-        errorType: "Runtime.MalformedInvocation",
-        errorMessage: "The invocation has no valid Lambda-Runtime-Deadline-Ms header",
-        stackTrace: []
-      })
+      // Uninterruptible and marked answered inside, as the result post below.
+      yield* Effect.uninterruptible(Effect.suspend(() => {
+        life.answered = true
+        return sendError(api, options, invocation.requestId, {
+          errorType: "Runtime.MalformedInvocation",
+          errorMessage: "The invocation has no valid Lambda-Runtime-Deadline-Ms header",
+          stackTrace: []
+        })
+      }))
+      life.requestId = undefined
+      return
     }
     const softDeadline = invocation.deadlineMs - options.timeoutMarginMs
     const hardDeadline = invocation.deadlineMs - FINALIZER_CUTOFF_MS
@@ -378,6 +351,10 @@ const invoke = <E, R>(
       // A streamed body is written by this fiber, under the deadline below (see streaming.ts).
       Effect.flatMap(handled, streamed.consume)
     )
+    life.handlerFiber = handlerFiber
+    life.detached = detached
+    life.invocationScope = invocationScope
+    life.streamed = streamed
 
     let exit: Exit.Exit<Response, unknown>
     let abandoned = false
@@ -394,9 +371,14 @@ const invoke = <E, R>(
       exit = Exit.fail(timeout)
     }
 
-    yield* streamed.started()
-      ? reportStreamed(streamed, exit, abandoned)
-      : postResult(api, options, invocation.requestId, exit)
+    // Not cut off by a shutdown: a result half-posted would be lost, one posted is the best
+    // answer. Marked answered inside the region, so that a shutdown never posts a second one.
+    yield* Effect.uninterruptible(Effect.suspend(() => {
+      life.answered = true
+      return streamed.started()
+        ? reportStreamed(streamed, exit, abandoned)
+        : postResult(api, options, invocation.requestId, exit)
+    }))
 
     if (abandoned) {
       return yield* fatal(
@@ -424,6 +406,11 @@ const invoke = <E, R>(
       )
     }
 
+    life.requestId = undefined
+    life.handlerFiber = undefined
+    life.detached = undefined
+    life.invocationScope = undefined
+    life.streamed = undefined
     const summary = detached.finish()
     for (const failure of summary.failures) {
       // Logged and nothing else (rule 4): a value no logger can render must not end the loop.
@@ -444,6 +431,7 @@ export const loop = <E, R>(
   options: LoopOptions
 ): Effect.Effect<never, FatalRuntimeError, RuntimeApi | Exclude<R, LambdaContext | Scope.Scope>> =>
   Effect.flatMap(RuntimeApi, (api) => {
+    const life = options.lifecycle ?? new Lifecycle()
     const supervisor = Detached.makeSupervisor()
     const rounds = Effect.flatMap(
       Effect.all([
@@ -459,12 +447,14 @@ export const loop = <E, R>(
         // invocation (an acquire/use/release every time). Only a failing `/next`, which logs
         // between invocations, goes back to the loop's own annotations.
         const next = Effect.catchAll(api.next, (error) =>
-          retryAfter(api.next, error, options, isRetryableNext).pipe(
+          retryAfter(api.next, error, options, isTransport).pipe(
             Effect.catchAll((error) =>
               fatal(
                 error.reason === "MalformedInvocation"
                   ? `${error.message}; the invocation cannot be answered, exiting`
-                  : `${error.message}; giving up on the Runtime API, exiting`,
+                  : error.reason === "Transport"
+                  ? `${error.message}; giving up on the Runtime API, exiting`
+                  : `${error.message}; the platform reported a non-recoverable state, exiting`,
                 error
               )
             ),
@@ -473,7 +463,7 @@ export const loop = <E, R>(
         const round = Effect.flatMap(next, (invocation) =>
           Effect.zipRight(
             FiberRef.set(FiberRef.currentLogAnnotations, HashMap.set(annotations, REQUEST_ID, invocation.requestId as unknown)),
-            invoke(supervisor, debug, services as Context.Context<Exclude<R, LambdaContext | Scope.Scope>>, api, handler, options, invocation)
+            invoke(life, supervisor, debug, services as Context.Context<Exclude<R, LambdaContext | Scope.Scope>>, api, handler, options, invocation)
           ))
         // Not `Effect.forever`, which yields to the scheduler after every round: `/next` already
         // suspends on I/O, and the fiber runtime yields by itself after enough steps.
@@ -485,6 +475,8 @@ export const loop = <E, R>(
       }
     )
     return Effect.zipRight(Detached.verifyTracking(), rounds).pipe(
+      // Once around the whole loop, not per invocation: the in-flight invocation is in `life`.
+      Effect.onInterrupt(() => Shutdown.stopInvocation(life, api, (exit) => postResult(api, options, life.requestId!, exit))),
       // Failures are reported by the loop (handler) or logged at error level (detached); set
       // once here, every handler fiber inherits it, and so does the detached-work supervisor.
       Effect.withUnhandledErrorLogLevel(Option.none()),

@@ -3,15 +3,13 @@ import * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import * as FiberId from "effect/FiberId"
 import * as Layer from "effect/Layer"
 import type * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import * as ConfigError from "effect/ConfigError"
 import * as Either from "effect/Either"
-import { FatalRuntimeError } from "../LambdaError.js"
+import { FatalRuntimeError, RuntimeApiError } from "../LambdaError.js"
 import * as LambdaHandler from "../LambdaHandler.js"
 import type { Handler, Provided } from "../LambdaHandler.js"
 import type { RuntimeOptions, SchemaOptions } from "../LambdaRuntime.js"
@@ -21,15 +19,29 @@ import { fromCause } from "./errorDocument.js"
 import * as Logger from "./logger.js"
 import { trainingHook } from "./codeCache.js"
 import * as WarmUp from "./warmUp.js"
+import { DEFAULT_SHUTDOWN_BUDGET_MS, Lifecycle } from "./lifecycle.js"
 import { defaultRetrySchedule, loop } from "./loop.js"
+import { runMain } from "./process.js"
 import { env } from "./protocol.js"
+import type { ErrorDocument } from "./protocol.js"
+import { until } from "./timers.js"
 import * as RuntimeApiClient from "./runtimeApiClient.js"
 
 /** The name under which the runtime registers its internal (SIGTERM) extension. */
 export const EXTENSION_NAME = "effect-lambda-runtime"
 
-/** Teardown (layer release) must fit in Lambda's 500 ms shutdown budget. */
-const RELEASE_BUDGET = Duration.millis(400)
+/**
+ * How long init waits for the extension registration. On Lambda it is answered in
+ * milliseconds by the same host; a platform that never answers must not block init for good
+ * (init has 10 s), and 1 s is a small part of that.
+ */
+export const REGISTRATION_TIMEOUT = Duration.seconds(1)
+
+/** The `/init/error` type of an invalid configuration (e.g. `AWS_LAMBDA_LOG_LEVEL=bogus`). */
+export const INVALID_CONFIGURATION = "Runtime.InvalidConfiguration"
+
+/** How long an error report to the Runtime API may take before the process exits anyway. */
+const REPORT_TIMEOUT_MS = 1000
 
 export interface RuntimeConfig {
   readonly runtimeApi: string
@@ -81,18 +93,61 @@ const toLambdaHandler = <EA, OA, E, R, EI, OI>(
     ? handler as LambdaHandler.LambdaHandler<E, R>
     : LambdaHandler.json(handler, options)
 
-/** How the runtime reaches the Runtime API: the HTTP client, or a stand-in (snapshot warm-up). */
+/** How the runtime reaches the Runtime API: the HTTP client (tests may pass another). */
 export type MakeRuntimeApi = (endpoint: string) => Effect.Effect<RuntimeApiService, never, Scope.Scope>
+
+/**
+ * Posts `document` as `/init/error` (or `/invocation/{id}/error`) on a client of its own, so
+ * that it never shares a connection with a call of the loop; never fails, gives up after
+ * `REPORT_TIMEOUT_MS`.
+ */
+const reportWith = (makeApi: MakeRuntimeApi, endpoint: string) =>
+(target: { readonly requestId: string } | "init", document: ErrorDocument): Effect.Effect<void> =>
+  Effect.scoped(
+    Effect.flatMap(
+      makeApi(endpoint),
+      (api) => target === "init" ? api.initError(document) : api.fail(target.requestId, document)
+    )
+  ).pipe(
+    Effect.timeout(Duration.millis(REPORT_TIMEOUT_MS)),
+    Effect.catchAll((error) => Effect.logError(`Could not report ${document.errorType} to the Runtime API: ${error.message}`))
+  )
+
+/** An invalid configuration is an init error, posted first when the Runtime API's address is known. */
+const reportInvalidConfiguration = (error: ConfigError.ConfigError, makeApi: MakeRuntimeApi) =>
+  Effect.gen(function*() {
+    const endpoint = yield* Effect.orElseSucceed(Config.string(env.runtimeApi), () => "")
+    if (endpoint.trim().length > 0) {
+      yield* reportWith(makeApi, endpoint)("init", {
+        errorType: INVALID_CONFIGURATION,
+        errorMessage: `Invalid configuration: ${String(error)}`,
+        stackTrace: []
+      })
+    }
+    return yield* Effect.fail(error)
+  })
+
+const budgetMs = (budget: Duration.DurationInput | undefined): number => {
+  if (budget === undefined) return DEFAULT_SHUTDOWN_BUDGET_MS
+  const millis = Duration.toMillis(Duration.decode(budget))
+  return Number.isNaN(millis) ? DEFAULT_SHUTDOWN_BUDGET_MS : Math.max(0, millis)
+}
 
 export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
   handler: LambdaHandler.LambdaHandler<E, R> | Handler<EA, OA, E, R>,
   options: RuntimeOptions<ROut, LE> & SchemaOptions<EA, EI, OA, OI> = {},
-  makeApi: MakeRuntimeApi = RuntimeApiClient.make
+  makeApi: MakeRuntimeApi = RuntimeApiClient.make,
+  life: Lifecycle = new Lifecycle()
 ): Effect.Effect<never, FatalRuntimeError | ConfigError.ConfigError, Exclude<R, Provided | ROut>> =>
   Effect.gen(function*() {
-    const config = yield* runtimeConfig
+    const config = yield* Effect.catchAll(runtimeConfig, (error) => reportInvalidConfiguration(error, makeApi))
     const logFormat = options.logFormat ?? config.logFormat
     const logLevel = options.logLevel ?? config.logLevel
+    life.logFormat = logFormat
+    life.logLevel = logLevel
+    life.shutdownBudgetMs = budgetMs(options.shutdownBudget)
+    const report = reportWith(makeApi, config.runtimeApi)
+    life.report = (target, document) => Effect.runPromise(report(target, document).pipe(Logger.provide(logFormat, logLevel)))
     const lambdaHandler = toLambdaHandler(handler, options)
     const userLayer = (options.layer ?? Layer.empty) as Layer.Layer<ROut, LE>
 
@@ -100,7 +155,17 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
       const scope = yield* Effect.scope
       const api = yield* makeApi(config.runtimeApi)
       if (options.registerExtension !== false) {
+        // Not answered in time: the call is abandoned (the first `/next` drops its connection).
         yield* api.registerExtension(EXTENSION_NAME).pipe(
+          Effect.timeoutFail({
+            duration: REGISTRATION_TIMEOUT,
+            onTimeout: () =>
+              new RuntimeApiError({
+                operation: "register",
+                reason: "Transport",
+                detail: `the extension registration was not answered within ${Duration.format(REGISTRATION_TIMEOUT)}`
+              })
+          }),
           Effect.catchAll((error) =>
             Effect.logWarning(`${error.message}; SIGTERM will not be delivered before shutdown`)
           )
@@ -118,6 +183,7 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
           })
         )
       )
+      life.initDone = true
       return yield* loop(lambdaHandler, {
         timeoutMarginMs: Duration.toMillis(Duration.decode(options.timeoutMargin ?? Duration.millis(200))),
         functionName: config.functionName,
@@ -126,52 +192,31 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
         logGroupName: config.logGroupName,
         logStreamName: config.logStreamName,
         region: config.region,
-        retrySchedule: defaultRetrySchedule
+        retrySchedule: defaultRetrySchedule,
+        lifecycle: life
       }).pipe(Effect.provide(services), Effect.provideService(RuntimeApi, api))
     })
 
-    // The layer is released on shutdown and on a fatal error, within Lambda's shutdown budget.
+    // The layer is released on shutdown and on a fatal error, within the shutdown budget
+    // (what the loop's own shutdown left of it). `until` never waits for a release that does
+    // not end; runMain's timer ends the process if the whole fiber is stuck.
     const scope = yield* Scope.make()
     return yield* Scope.extend(program, scope).pipe(
       Effect.onExit((exit) =>
-        Scope.close(scope, exit).pipe(
-          Effect.timeoutOption(RELEASE_BUDGET),
-          Effect.flatMap((done) =>
-            Option.isNone(done)
-              ? Effect.logError(`Releasing the layer took longer than ${Duration.format(RELEASE_BUDGET)}; exiting anyway`)
-              : Effect.void
-          )
+        Effect.suspend(() => {
+          life.shutdownStage = "the layer's release"
+          return until(Scope.close(scope, exit), life.deadline())
+        }).pipe(
+          Effect.flatMap((released) => {
+            life.shutdownStage = undefined
+            if (Option.isNone(released)) life.abandoned.push("the layer's release")
+            return life.abandoned.length === 0 ? Effect.void : Effect.logError(life.budgetExhausted())
+          })
         )
       ),
       Logger.provide(logFormat, logLevel)
     )
   }) as Effect.Effect<never, FatalRuntimeError | ConfigError.ConfigError, Exclude<R, Provided | ROut>>
-
-/**
- * Runs the runtime as the process's main program: signals interrupt it (its finalizers
- * release the layer), its exit decides the exit code.
- */
-export const runMain = <E>(program: Effect.Effect<never, E>): void => {
-  const fiber = Effect.runFork(Effect.withUnhandledErrorLogLevel(program, Option.none()))
-  const onSignal = () => {
-    fiber.unsafeInterruptAsFork(FiberId.none)
-  }
-  process.once("SIGTERM", onSignal)
-  process.once("SIGINT", onSignal)
-  fiber.addObserver((exit) => {
-    process.removeListener("SIGTERM", onSignal)
-    process.removeListener("SIGINT", onSignal)
-    if (Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)) {
-      const failure = Cause.squash(exit.cause)
-      if (!(failure instanceof FatalRuntimeError)) {
-        // Configuration errors and defects are not logged by the loop itself.
-        process.stderr.write(`effect-lambda-runtime: ${Cause.pretty(exit.cause)}\n`)
-      }
-      process.exit(1)
-    }
-    process.exit(0)
-  })
-}
 
 export const run = <EA, OA, E, R, ROut, LE, EI, OI>(
   handler: LambdaHandler.LambdaHandler<E, R> | Handler<EA, OA, E, R>,
@@ -179,6 +224,10 @@ export const run = <EA, OA, E, R, ROut, LE, EI, OI>(
 ): void => {
   // In the build's code-cache training run the runtime only warms its loop up (codeCache.ts).
   const hook = trainingHook()
-  if (hook !== undefined) WarmUp.train(hook, serve)
-  else runMain(serve(handler, options) as Effect.Effect<never, FatalRuntimeError | ConfigError.ConfigError>)
+  if (hook !== undefined) return WarmUp.train(hook, serve)
+  const life = new Lifecycle()
+  runMain(
+    serve(handler, options, RuntimeApiClient.make, life) as Effect.Effect<never, FatalRuntimeError | ConfigError.ConfigError>,
+    life
+  )
 }

@@ -121,10 +121,9 @@ export const make = (endpoint: string): Effect.Effect<RuntimeApiService, never, 
   Effect.gen(function*() {
     const target = parseEndpoint(endpoint)
     const scope = yield* Effect.scope
-    // Loaded when the runtime starts, not when the bundle is evaluated: Node refuses network
-    // modules while it builds a V8 startup snapshot, and the snapshot holds everything
-    // evaluated before. `process.getBuiltinModule` (Node >= 20.16) also works in a process
-    // started from a snapshot, where dynamic `import()` is unavailable.
+    // Loaded when the runtime starts, not when the bundle is evaluated (code that only imports
+    // the package never opens a socket); `process.getBuiltinModule` (Node >= 20.16) loads it
+    // synchronously.
     const { connect } = yield* builtin<typeof net>("node:net", () => import("node:net"))
     const connection = (): Effect.Effect<Http1.Connection, never, Scope.Scope> =>
       Effect.acquireRelease(
