@@ -93,8 +93,12 @@ const bundleForRic = async (name: string) => {
   return { dir: outdir, bytes: statSync(outfile).size }
 }
 
-const deploy = async (name: string) => {
-  const result = await Effect.runPromise(Build.build({ entry: here(`./functions/${name}.ts`), outdir: here(`./.build/${name}`) }))
+/** The project's build; `noFlags` builds without the default V8 flags (`nodeFlags: []`). */
+const deploy = async (name: string, noFlags = false) => {
+  const outdir = here(`./.build/${name}${noFlags ? "-noflags" : ""}`)
+  const result = await Effect.runPromise(
+    Build.build({ entry: here(`./functions/${name}.ts`), outdir, ...(noFlags ? { nodeFlags: [] } : {}) })
+  )
   for (const warning of result.warnings) log(`build ${name}: ${warning}`)
   return result
 }
@@ -124,6 +128,7 @@ interface Spawn {
   readonly firstResultMs: number
   readonly releaseMs: number
   readonly cpuMs: number
+  readonly cpuPreciseMs: number
   readonly minorFaults: number
   readonly errors: number
   readonly messages: number
@@ -149,6 +154,10 @@ export const coldStartSuite = async (spawns: number): Promise<ColdStartReport> =
     const baseline = here("./functions/baseline.mjs")
     const trivial = await deploy("trivial")
     const realistic = await deploy("realistic")
+    // Any V8 flag on Node's command line makes Node compile its built-in modules without their
+    // embedded code cache: these rows measure the default build's --min-semi-space-size=8.
+    const trivialNoFlags = await deploy("trivial", true)
+    const realisticNoFlags = await deploy("realistic", true)
     const list: Array<Runtime> = [
       {
         id: "loop",
@@ -166,12 +175,28 @@ export const coldStartSuite = async (spawns: number): Promise<ColdStartReport> =
         codeCacheBytes: trivial.codeCache?.bytes
       },
       {
+        id: "trivialNoFlags",
+        label: "trivial: effect-lambda-runtime (code cache, no V8 flags)",
+        realistic: false,
+        spec: bootstrap(trivialNoFlags),
+        bundleBytes: trivialNoFlags.bundleBytes,
+        codeCacheBytes: trivialNoFlags.codeCache?.bytes
+      },
+      {
         id: "ours",
         label: "realistic: effect-lambda-runtime (code cache)",
         realistic: true,
         spec: bootstrap(realistic),
         bundleBytes: realistic.bundleBytes,
         codeCacheBytes: realistic.codeCache?.bytes
+      },
+      {
+        id: "oursNoFlags",
+        label: "realistic: effect-lambda-runtime (code cache, no V8 flags)",
+        realistic: true,
+        spec: bootstrap(realisticNoFlags),
+        bundleBytes: realisticNoFlags.bundleBytes,
+        codeCacheBytes: realisticNoFlags.codeCache?.bytes
       },
       {
         id: "oursNoCache",
@@ -231,6 +256,7 @@ export const coldStartSuite = async (spawns: number): Promise<ColdStartReport> =
           firstResultMs: sample.coldStartMs + (sample.latencies[0] ?? NaN),
           releaseMs: sample.releases[0] ?? NaN,
           cpuMs: sample.coldCpuMs,
+          cpuPreciseMs: sample.coldCpuPreciseMs,
           minorFaults: sample.coldMinorFaults,
           errors: sample.errors,
           messages: sqs.received() - before
@@ -263,6 +289,7 @@ const report = (
       releaseMs: median(pick("releaseMs")),
       cpuMs: median(pick("cpuMs")),
       cpuMeanMs: mean(pick("cpuMs")),
+      cpuPreciseMs: median(pick("cpuPreciseMs")),
       minorFaults: median(pick("minorFaults")),
       bundleKb: runtime.bundleBytes / 1024,
       codeCacheKb: runtime.codeCacheBytes === undefined ? NaN : runtime.codeCacheBytes / 1024,
@@ -274,13 +301,17 @@ const report = (
   const ratio = (a: string, b: string, key: keyof Spawn) => (has(a) && has(b) ? pairedRatio(of(a, key), of(b, key)) : NaN)
   const ratios = {
     trivialColdVsLoop: ratio("trivial", "loop", "coldStartMs"),
-    trivialCpuVsLoop: ratio("trivial", "loop", "cpuMs"),
+    trivialCpuVsLoop: ratio("trivial", "loop", "cpuPreciseMs"),
     trivialFaultsVsLoop: ratio("trivial", "loop", "minorFaults"),
     realisticColdVsRic: ratio("ours", "ric", "coldStartMs"),
     realisticFirstResultVsRic: ratio("ours", "ric", "firstResultMs"),
-    realisticCpuVsRic: ratio("ours", "ric", "cpuMs"),
+    realisticCpuVsRic: ratio("ours", "ric", "cpuPreciseMs"),
     realisticFaultsVsRic: ratio("ours", "ric", "minorFaults"),
     realisticNoCacheColdVsRic: ratio("oursNoCache", "ric", "coldStartMs"),
+    realisticNoFlagsColdVsRic: ratio("oursNoFlags", "ric", "coldStartMs"),
+    realisticNoFlagsCpuVsRic: ratio("oursNoFlags", "ric", "cpuPreciseMs"),
+    trivialNoFlagsColdVsLoop: ratio("trivialNoFlags", "loop", "coldStartMs"),
+    trivialNoFlagsCpuVsLoop: ratio("trivialNoFlags", "loop", "cpuPreciseMs"),
     effectAwsColdVsRic: ratio("effectAws", "ric", "coldStartMs"),
     realisticColdVsEffectAws: ratio("ours", "effectAws", "coldStartMs")
   }
@@ -290,11 +321,11 @@ const report = (
     Number.isFinite(n) ? (n <= target ? "met" : "NOT met") : missing
   const noRic = "not measured (aws-lambda-ric is not installed)"
   const markdown = [
-    "| runtime | spawn→first /next ms (median / min) | first invocation ms | spawn→first result ms | result→next /next ms | CPU ms at first /next (median / mean) | minor faults at first /next | bundle KB | SQS messages / errors |",
+    "| runtime | spawn→first /next ms (median / min) | first invocation ms | spawn→first result ms | result→next /next ms | CPU ms at first /next: utime+stime median / mean; schedstat median | minor faults at first /next | bundle KB | SQS messages / errors |",
     "|---|---|---|---|---|---|---|---|---|",
     ...rows.map((r) =>
       `| ${r.runtime} | ${fixed(r.coldStartMs, 1)} / ${fixed(r.coldStartMinMs, 1)} | ${fixed(r.firstInvocationMs, 1)} | ${fixed(r.firstResultMs, 1)} | ` +
-      `${fixed(r.releaseMs, 1)} | ${fixed(r.cpuMs, 0)} / ${fixed(r.cpuMeanMs, 1)} | ${fixed(r.minorFaults, 0)} | ` +
+      `${fixed(r.releaseMs, 1)} | ${fixed(r.cpuMs, 0)} / ${fixed(r.cpuMeanMs, 1)}; ${fixed(r.cpuPreciseMs, 1)} | ${fixed(r.minorFaults, 0)} | ` +
       `${fixed(r.bundleKb, 0)}${Number.isFinite(r.codeCacheKb) ? ` (+ ${fixed(r.codeCacheKb, 0)} KB code cache)` : ""} | ` +
       `${Number.isFinite(r.messages) ? `${r.messages}/${spawns}` : "-"} / ${r.errors} |`
     ),
@@ -302,15 +333,19 @@ const report = (
     `- Realistic function, cold start (spawn → first /next) vs the plain handler on aws-lambda-ric: ${x(ratios.realisticColdVsRic)} ` +
     `(target <= 1.10x): ${verdict(ratios.realisticColdVsRic, 1.1, noRic)}; spawn → first result ${x(ratios.realisticFirstResultVsRic)}, ` +
     `CPU ${x(ratios.realisticCpuVsRic)}, minor faults ${x(ratios.realisticFaultsVsRic)}; without the code cache ` +
-    `${x(ratios.realisticNoCacheColdVsRic)}; @effect-aws/lambda on aws-lambda-ric ${x(ratios.effectAwsColdVsRic)} ` +
+    `${x(ratios.realisticNoCacheColdVsRic)}; without V8 flags ${x(ratios.realisticNoFlagsColdVsRic)} (CPU ` +
+    `${x(ratios.realisticNoFlagsCpuVsRic)}); @effect-aws/lambda on aws-lambda-ric ${x(ratios.effectAwsColdVsRic)} ` +
     `(this runtime vs it: ${x(ratios.realisticColdVsEffectAws)})`,
     `- Trivial handler, cold start vs the hand-written loop, default build: ${x(ratios.trivialColdVsLoop)} (target <= 1.25x): ` +
-    `${verdict(ratios.trivialColdVsLoop, 1.25, "-")}; CPU ${x(ratios.trivialCpuVsLoop)}, minor faults ${x(ratios.trivialFaultsVsLoop)}`,
+    `${verdict(ratios.trivialColdVsLoop, 1.25, "-")}; CPU ${x(ratios.trivialCpuVsLoop)}, minor faults ${x(ratios.trivialFaultsVsLoop)}; ` +
+    `without V8 flags ${x(ratios.trivialNoFlagsColdVsLoop)} (CPU ${x(ratios.trivialNoFlagsCpuVsLoop)})`,
     "",
     "This runtime's realistic function sends its SQS message from detached work, after the result " +
     "(in \"result→next /next\"); the aws-lambda-ric handlers await it before returning (in \"first invocation\"). " +
     "\"SQS messages\" counts the fake endpoint's SendMessage calls made before the process was stopped " +
-    "(the second /next). CPU time is counted in 10 ms ticks.",
+    "(the second /next). utime+stime comes in 10 ms ticks; schedstat (ns) sums the live threads " +
+    "(CPU ratios use it). \"no V8 flags\" rows: the same build with nodeFlags: [] (the default passes " +
+    "--min-semi-space-size=8, and any V8 flag makes Node compile its own built-in modules without their code cache).",
     ...notes.map((note) => `Note: ${note}.`),
     `${spawns} spawns per runtime, interleaved; ratios are medians of per-spawn ratios. Node ${process.version}, ` +
     `${process.platform}-${process.arch}, ${new Date().toISOString()}. Absolute numbers depend on the machine and its load.`
