@@ -134,6 +134,7 @@ interface Spawn {
   readonly messages: number
 }
 
+/** The suite's Markdown (table, targets, notes) and the same figures as JSON. */
 export interface ColdStartReport {
   readonly markdown: string
   readonly json: unknown
