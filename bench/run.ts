@@ -8,7 +8,7 @@
  * Knobs (environment): BENCH_INVOCATIONS (5000 per round for the fast runtimes), BENCH_ROUNDS
  * (3), BENCH_SLOW_INVOCATIONS (20 per round for the 200 ms runtimes), BENCH_COLD_STARTS (10
  * spawns per runtime), BENCH_SOAK (100000 invocations for the RSS soak; 0 skips it),
- * BENCH_SOAK_WARMUP (10000).
+ * BENCH_SOAK_WARMUP (10000), BENCH_COLD_SPAWNS (20 spawns per runtime for bench/coldstart.ts).
  *
  * Writes bench/results/latest.{json,md} and docs/bench.svg, and prints the Markdown. If
  * bench/streaming.ts exists it runs afterwards with the same environment.
@@ -16,11 +16,12 @@
 import * as Effect from "effect/Effect"
 import { spawnSync } from "node:child_process"
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
-import { createRequire } from "node:module"
-import { dirname, join } from "node:path"
+import { dirname } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as Build from "../src/Build.js"
 import { chart } from "./chart.js"
+import { coldStartSuite } from "./coldstart.js"
+import { findRic } from "./ric.js"
 import type { ProcessSpec, Sample } from "./server.js"
 import { measure } from "./server.js"
 
@@ -56,7 +57,7 @@ interface Runtime {
   /** Throughput runs with BENCH_INVOCATIONS (fast) or BENCH_SLOW_INVOCATIONS (200 ms handlers). */
   readonly kind: "fast" | "slow" | "coldOnly"
   readonly bundleBytes?: number | undefined
-  readonly snapshotBytes?: number | undefined
+  readonly codeCacheBytes?: number | undefined
   readonly checkDetached?: boolean
   /** Server-side pause before each `/next` answer (the no-detached reference for the 200 ms runs). */
   readonly paceMs?: number
@@ -66,11 +67,10 @@ interface Runtime {
 
 // --- the runtimes ---------------------------------------------------------------------------
 
-/** Builds a bench function with the project's build command, as a user would deploy it. */
-const deploy = async (name: string, snapshot: boolean) => {
-  const result = await Effect.runPromise(
-    Build.build({ entry: here(`./functions/${name}.ts`), outdir: here(`./.build/${name}${snapshot ? "" : "-plain"}`), snapshot })
-  )
+/** Builds a bench function with the project's build command and its default options, as a user would deploy it. */
+const deploy = async (name: string) => {
+  const result = await Effect.runPromise(Build.build({ entry: here(`./functions/${name}.ts`), outdir: here(`./.build/${name}`) }))
+  for (const warning of result.warnings) log(`build ${name}: ${warning}`)
   return result
 }
 
@@ -85,37 +85,6 @@ const largestInputs = (metafile: string) => {
     .map(([input, { bytesInOutput }]) => ({ input, kb: bytesInOutput / 1024 }))
     .sort((a, b) => b.kb - a.kb)
     .slice(0, 15)
-}
-
-interface Ric {
-  readonly label: string
-  readonly bin: string
-  readonly nativeAvailable: boolean
-  readonly nativeReason: string
-}
-
-/** The official runtime interface client, if its optional install worked on this machine. */
-const findRic = (): Ric | string => {
-  const require = createRequire(here("./ric/package.json"))
-  for (const name of ["aws-lambda-ric-4", "aws-lambda-ric"]) {
-    let manifest: string
-    try {
-      manifest = require.resolve(`${name}/package.json`)
-    } catch {
-      continue
-    }
-    const root = dirname(manifest)
-    const { version, bin } = require(manifest) as { version: string; bin: Record<string, string> }
-    const native = [join(root, "rapid-client.node"), join(root, "dist", "rapid-client.node")].find(existsSync)
-    return {
-      label: `aws-lambda-ric ${version}`,
-      bin: join(root, bin["aws-lambda-ric"]!),
-      nativeAvailable: native !== undefined,
-      nativeReason: native === undefined ? "its native addon (rapid-client.node) was not built on this machine" : ""
-    }
-  }
-  return "aws-lambda-ric is not installed: it is an optional dependency (bench/ric) whose install builds native " +
-    "code (cmake, make, a C++ compiler, autotools); npm skipped it on this machine"
 }
 
 const runtimes = async (notes: Array<string>): Promise<Array<Runtime>> => {
@@ -144,7 +113,7 @@ const runtimes = async (notes: Array<string>): Promise<Array<Runtime>> => {
     else notes.push(`${ric.label}, native client: skipped, ${ric.nativeReason}`)
     list.push({ id: "ricAlt", label: `${ric.label}, node:http client`, kind: "fast", spec: ricSpec(true) })
   }
-  const trivial = await deploy("trivial", true)
+  const trivial = await deploy("trivial")
   bundleInputs.push(...largestInputs(trivial.metafile))
   const bootstrap = (result: Build.BuildResult, env: Record<string, string> = {}): ProcessSpec => ({
     command: result.bootstrap,
@@ -153,27 +122,27 @@ const runtimes = async (notes: Array<string>): Promise<Array<Runtime>> => {
   })
   list.push({
     id: "ours",
-    label: "effect-lambda-runtime (snapshot)",
+    label: "effect-lambda-runtime (code cache)",
     kind: "fast",
     spec: bootstrap(trivial),
     bundleBytes: trivial.bundleBytes,
-    snapshotBytes: trivial.snapshot?.bytes
+    codeCacheBytes: trivial.codeCache?.bytes
   })
   list.push({
     id: "oursPlain",
-    label: "effect-lambda-runtime (bundle, no snapshot)",
+    label: "effect-lambda-runtime (bundle, no code cache)",
     kind: "coldOnly",
-    spec: bootstrap(trivial, { EFFECT_LAMBDA_SNAPSHOT: "0" }),
+    spec: bootstrap(trivial, { EFFECT_LAMBDA_CODE_CACHE: "0" }),
     bundleBytes: trivial.bundleBytes
   })
-  const trivialDefault = await deploy("trivial-default", true)
+  const trivialDefault = await deploy("trivial-default")
   list.push({
     id: "oursDefault",
-    label: "effect-lambda-runtime (snapshot, default options)",
+    label: "effect-lambda-runtime (code cache, default options)",
     kind: "coldOnly",
     spec: bootstrap(trivialDefault),
     bundleBytes: trivialDefault.bundleBytes,
-    snapshotBytes: trivialDefault.snapshot?.bytes
+    codeCacheBytes: trivialDefault.codeCache?.bytes
   })
   list.push({
     id: "paced",
@@ -184,7 +153,7 @@ const runtimes = async (notes: Array<string>): Promise<Array<Runtime>> => {
     paceMs: 200,
     skipColdStart: true
   })
-  const detached = await deploy("detached", true)
+  const detached = await deploy("detached")
   list.push({
     id: "detached",
     label: "effect-lambda-runtime, 200 ms detached",
@@ -193,7 +162,7 @@ const runtimes = async (notes: Array<string>): Promise<Array<Runtime>> => {
     bundleBytes: detached.bundleBytes,
     checkDetached: true
   })
-  const inline = await deploy("inline", true)
+  const inline = await deploy("inline")
   list.push({ id: "inline", label: "effect-lambda-runtime, 200 ms inline", kind: "slow", spec: bootstrap(inline), bundleBytes: inline.bundleBytes })
   return list
 }
@@ -240,6 +209,9 @@ const main = async () => {
       if (runtime.skipColdStart !== true) cold.get(runtime.id)!.push((await measure(runtime.spec, 1)).coldStartMs)
     }
   }
+
+  // The realistic function's cold start three ways, and the trivial one's (bench/coldstart.ts).
+  const realisticCold = await coldStartSuite(Math.max(1, knob("BENCH_COLD_SPAWNS", 20)))
 
   interface Soak {
     runtime: string
@@ -295,7 +267,7 @@ const main = async () => {
       coldStartMinMs: Math.min(...cold.get(runtime.id)!),
       peakRssMb: s.length === 0 ? NaN : Math.max(...s.map((x) => x.peakRssMb)),
       bundleKb: runtime.bundleBytes === undefined ? NaN : runtime.bundleBytes / 1024,
-      snapshotMb: runtime.snapshotBytes === undefined ? NaN : runtime.snapshotBytes / 1048576,
+      codeCacheKb: runtime.codeCacheBytes === undefined ? NaN : runtime.codeCacheBytes / 1024,
       errors: s.reduce((n, x) => n + x.errors, 0),
       detachedChecked: s.reduce((n, x) => n + x.detachedChecked, 0),
       detachedViolations: s.reduce((n, x) => n + x.detachedViolations, 0)
@@ -339,9 +311,10 @@ const main = async () => {
     `(target <= 0.1 ms): ${verdict(ratios.detachedMinusNoDetachedLatencyP50Ms <= 0.1)}; inline: ${fixed(ratios.inlineLatencyP50Ms, 1)} ms`,
     `Detached tasks finished before the next /next: ${detachedRow.detachedChecked - detachedRow.detachedViolations}/${detachedRow.detachedChecked}: ` +
     verdict(detachedRow.detachedViolations === 0 && detachedRow.detachedChecked > 0),
-    `Cold start vs the loop: ${fixed(ratios.coldStartVsBaseline)}x with the snapshot (target <= 1.25x): ${verdict(ratios.coldStartVsBaseline <= 1.25)}; ` +
-    `${fixed(ratios.coldStartPlainVsBaseline)}x without; ${fixed(ratios.coldStartDefaultVsBaseline)}x with the snapshot and the ` +
-    `default options (SIGTERM extension registered first; the other rows pass registerExtension: false)`,
+    `Cold start of the trivial handler vs the loop: ${fixed(ratios.coldStartVsBaseline)}x, default build (code cache; target <= 1.25x): ` +
+    `${verdict(ratios.coldStartVsBaseline <= 1.25)}; ${fixed(ratios.coldStartPlainVsBaseline)}x without the code cache ` +
+    `(EFFECT_LAMBDA_CODE_CACHE=0); ${fixed(ratios.coldStartDefaultVsBaseline)}x with the code cache and the runtime's default ` +
+    `options (SIGTERM extension registered first; the other rows pass registerExtension: false)`,
     soak === undefined
       ? "RSS soak: skipped (BENCH_SOAK=0)"
       : `RSS growth over ${soak.invocations} invocations after ${soak.warmupAt} of warm-up: ${fixed(soak.growthMb, 1)} MB ` +
@@ -356,7 +329,7 @@ const main = async () => {
     ...rows.map((r) =>
       `| ${r.runtime} | ${fixed(r.invocationsPerSecond, 0)} | ${fixed(r.cpuMsPerInvocation, 3)} | ${fixed(r.latencyP50Ms, 3)} / ${fixed(r.latencyP99Ms, 3)} | ` +
       `${fixed(r.releaseP50Ms, 3)} / ${fixed(r.releaseP99Ms, 3)} | ${fixed(r.coldStartMs, 1)} / ${fixed(r.coldStartMinMs, 1)} | ` +
-      `${fixed(r.peakRssMb, 1)} | ${fixed(r.bundleKb, 0)}${Number.isFinite(r.snapshotMb) ? ` (+ ${fixed(r.snapshotMb, 1)} MB snapshot)` : ""} |`
+      `${fixed(r.peakRssMb, 1)} | ${fixed(r.bundleKb, 0)}${Number.isFinite(r.codeCacheKb) ? ` (+ ${fixed(r.codeCacheKb, 0)} KB code cache)` : ""} |`
     ),
     "",
     ...targets.map((t) => `- ${t}`),
@@ -373,19 +346,19 @@ const main = async () => {
   writeFileSync(
     here("./results/latest.json"),
     JSON.stringify(
-      { date: new Date().toISOString(), node: process.version, settings: { INVOCATIONS, ROUNDS, SLOW_INVOCATIONS, COLD_STARTS, SOAK }, rows, ratios, server, soak, loopSoak, bundleInputs, notes },
+      { date: new Date().toISOString(), node: process.version, settings: { INVOCATIONS, ROUNDS, SLOW_INVOCATIONS, COLD_STARTS, SOAK }, rows, ratios, server, soak, loopSoak, bundleInputs, notes, coldStart: realisticCold.json },
       null,
       2
     )
   )
-  writeFileSync(here("./results/latest.md"), table + "\n")
+  writeFileSync(here("./results/latest.md"), `${table}\n\n${realisticCold.markdown}\n`)
   mkdirSync(here("../docs"), { recursive: true })
   writeFileSync(here("../docs/bench.svg"), chart(rows.filter((r) => r.id !== "paced"), {
       detached: detachedRow.latencyP50Ms,
       inline: row("inline")!.latencyP50Ms,
       noDetached: row("paced")!.latencyP50Ms
     }))
-  console.log(table)
+  console.log(`${table}\n\n${realisticCold.markdown}`)
 
   // Hook for the standalone streaming benchmark, when it is present.
   if (existsSync(here("./streaming.ts"))) {

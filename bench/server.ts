@@ -6,7 +6,7 @@
  * its own CPU time is measured and reported beside the runtime's.
  */
 import { spawn } from "node:child_process"
-import { readFileSync } from "node:fs"
+import { readdirSync, readFileSync } from "node:fs"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 
@@ -25,11 +25,19 @@ export interface MeasureOptions {
   readonly paceMs?: number | undefined
   /** Check the detached-work evidence the detached function puts in its responses. */
   readonly checkDetached?: boolean | undefined
+  /** The event every invocation carries (default `{"n":0}`). */
+  readonly event?: string | undefined
 }
 
 export interface Sample {
   /** Process spawn -> first `GET /next`. */
   readonly coldStartMs: number
+  /** The process's CPU time (utime + stime, 10 ms ticks) when its first `GET /next` arrived. */
+  readonly coldCpuMs: number
+  /** The process's minor page faults when its first `GET /next` arrived. */
+  readonly coldMinorFaults: number
+  /** The CPU time of the process's live threads (schedstat, ns resolution) when its first `GET /next` arrived. */
+  readonly coldCpuPreciseMs: number
   readonly invocationsPerSecond: number
   /** `/next` answered -> result received, per invocation. */
   readonly latencies: ReadonlyArray<number>
@@ -51,16 +59,46 @@ const now = () => performance.now()
 /** Epoch milliseconds with sub-millisecond resolution, comparable across processes. */
 const epochNow = () => performance.timeOrigin + performance.now()
 
-/** utime + stime (ms), current and peak RSS (MB) of a live process, from /proc. */
-export const procStats = (pid: number) => {
+/** The fields of `/proc/<pid>/stat` after `comm`: index i holds field i + 3 of proc(5). */
+const statFields = (pid: number) => {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
-  const cpuMs = ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS) * 1000
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+}
+
+/** utime + stime (ms) and minor page faults (minflt) of a live process, from /proc/<pid>/stat only. */
+export const procCpu = (pid: number) => {
+  const fields = statFields(pid)
+  return {
+    cpuMs: ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS) * 1000,
+    minorFaults: Number(fields[7])
+  }
+}
+
+/**
+ * CPU time (ms) of a live process's threads from `/proc/<pid>/task/<tid>/schedstat`, in
+ * nanoseconds rather than 10 ms ticks; threads that already exited are not counted.
+ */
+export const procCpuPrecise = (pid: number) => {
+  let ns = 0
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0])
+    } catch {
+      // The thread exited between the listing and the read.
+    }
+  }
+  return ns / 1e6
+}
+
+/** utime + stime (ms), minor page faults, current and peak RSS (MB) of a live process, from /proc. */
+export const procStats = (pid: number) => {
+  const { cpuMs, minorFaults } = procCpu(pid)
   const status = readFileSync(`/proc/${pid}/status`, "utf8")
   const hwm = /VmHWM:\s+(\d+) kB/.exec(status)
   const rss = /VmRSS:\s+(\d+) kB/.exec(status)
   return {
     cpuMs,
+    minorFaults,
     peakRssMb: hwm === null ? NaN : Number(hwm[1]) / 1024,
     rssMb: rss === null ? NaN : Number(rss[1]) / 1024
   }
@@ -81,6 +119,8 @@ export const measure = (spec: ProcessSpec, count: number, options: MeasureOption
     let answeredAt = 0
     let respondedAt = 0
     let cpuAtStart = 0
+    let faultsAtStart = 0
+    let preciseCpuAtStart = 0
     let serverCpuAtStart = 0
     let errors = 0
     let detachedViolations = 0
@@ -90,7 +130,7 @@ export const measure = (spec: ProcessSpec, count: number, options: MeasureOption
     const latencies: Array<number> = []
     const releases: Array<number> = []
     const rss: Array<readonly [number, number]> = []
-    const body = Buffer.from(`{"n":0}`)
+    const body = Buffer.from(options.event ?? `{"n":0}`)
     const arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
     const accepted = Buffer.from(`{"status":"OK"}`)
 
@@ -121,7 +161,10 @@ export const measure = (spec: ProcessSpec, count: number, options: MeasureOption
       if (req.method === "GET") {
         if (firstNextAt === 0) {
           firstNextAt = arrived
-          cpuAtStart = procStats(child.pid!).cpuMs
+          const start = procCpu(child.pid!)
+          cpuAtStart = start.cpuMs
+          faultsAtStart = start.minorFaults
+          preciseCpuAtStart = procCpuPrecise(child.pid!)
           serverCpuAtStart = serverCpuMs()
         } else releases.push(arrived - respondedAt)
         if (options.checkDetached === true) nextArrivedEpoch = epochNow()
@@ -173,6 +216,9 @@ export const measure = (spec: ProcessSpec, count: number, options: MeasureOption
         server.close()
         resolve({
           coldStartMs: firstNextAt - spawnedAt,
+          coldCpuMs: cpuAtStart,
+          coldMinorFaults: faultsAtStart,
+          coldCpuPreciseMs: preciseCpuAtStart,
           invocationsPerSecond: (count / elapsed) * 1000,
           latencies,
           releases,

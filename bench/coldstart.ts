@@ -1,0 +1,372 @@
+/**
+ * Cold start of a realistic function (an AWS SDK v3 SQS client in the layer, an event Schema,
+ * detached work sending to a local fake SQS endpoint) three ways: this runtime's default build,
+ * the same logic as a plain async handler bundled with esbuild on aws-lambda-ric, and on
+ * @effect-aws/lambda on aws-lambda-ric; plus the trivial handler against the hand-written loop.
+ * Every spawn serves one invocation; runtimes take turns spawn by spawn (interleaved), and ratios
+ * are medians of per-round ratios.
+ *
+ *   npx tsx bench/coldstart.ts        (also run by `npm run bench`)
+ *
+ * Per spawn: spawn -> first `GET /next`; `/next` answered -> result (first invocation);
+ * result -> second `GET /next` (the detached send happens there); and, when the first `/next`
+ * arrives, the process's CPU time (utime + stime, 10 ms ticks) and minor page faults, which
+ * depend less on the machine's speed and load than milliseconds.
+ *
+ * Knobs: BENCH_COLD_SPAWNS (20 per runtime), BENCH_RIC_DIR (see bench/ric.ts).
+ * Writes bench/results/coldstart.{json,md} and prints the Markdown.
+ */
+import * as Effect from "effect/Effect"
+import { createHash } from "node:crypto"
+import { mkdirSync, statSync, writeFileSync } from "node:fs"
+import * as http from "node:http"
+import type { AddressInfo } from "node:net"
+import { dirname, join, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
+import * as Build from "../src/Build.js"
+import { sampleOrder } from "./functions/realistic/order.js"
+import { findRic } from "./ric.js"
+import type { ProcessSpec, Sample } from "./server.js"
+import { measure } from "./server.js"
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
+const log = (line: string) => process.stderr.write(`${line}\n`)
+
+const PATH = `${dirname(process.execPath)}:${process.env.PATH ?? ""}`
+/** What Lambda puts in a function's environment (the parts these functions read). */
+const lambdaEnv = {
+  PATH,
+  TZ: ":UTC",
+  AWS_REGION: "us-east-1",
+  AWS_DEFAULT_REGION: "us-east-1",
+  AWS_ACCESS_KEY_ID: "AKIDBENCH",
+  AWS_SECRET_ACCESS_KEY: "bench-secret",
+  AWS_SESSION_TOKEN: "bench-token",
+  AWS_LAMBDA_FUNCTION_NAME: "bench",
+  AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
+  AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "128",
+  AWS_LAMBDA_LOG_GROUP_NAME: "/aws/lambda/bench",
+  AWS_LAMBDA_LOG_STREAM_NAME: "bench",
+  AWS_LAMBDA_LOG_LEVEL: "WARN"
+}
+const QUEUE_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/orders"
+
+/** A fake SQS endpoint speaking the AWS JSON protocol the SDK uses for SendMessage; counts messages. */
+const fakeSqs = () =>
+  new Promise<{ readonly endpoint: string; readonly received: () => number; readonly close: () => void }>((done) => {
+    let received = 0
+    const server = http.createServer((req, res) => {
+      const chunks: Array<Buffer> = []
+      req.on("data", (chunk: Buffer) => chunks.push(chunk))
+      req.on("end", () => {
+        const request = JSON.parse(Buffer.concat(chunks).toString()) as { MessageBody?: string }
+        const body = request.MessageBody ?? ""
+        if (req.headers["x-amz-target"] === "AmazonSQS.SendMessage" && body !== "") received++
+        res.writeHead(200, { "content-type": "application/x-amz-json-1.0" })
+        res.end(JSON.stringify({ MessageId: `m-${received}`, MD5OfMessageBody: createHash("md5").update(body).digest("hex") }))
+      })
+    })
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo
+      done({ endpoint: `http://127.0.0.1:${port}`, received: () => received, close: () => server.close() })
+    })
+  })
+
+/** The plain and @effect-aws/lambda functions, bundled as a user would (esbuild, CommonJS, minified). */
+const bundleForRic = async (name: string) => {
+  const esbuild = await import("esbuild")
+  const outdir = here(`./.build/${name}`)
+  mkdirSync(outdir, { recursive: true })
+  const outfile = join(outdir, "index.js")
+  await esbuild.build({
+    entryPoints: [here(`./functions/${name}.ts`)],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: `node${process.versions.node.split(".")[0]}`,
+    minify: true,
+    logLevel: "silent"
+  })
+  // A Lambda zip has no package.json: the one of this repository ("type": "module") must not apply.
+  writeFileSync(join(outdir, "package.json"), `{"type":"commonjs"}\n`)
+  return { dir: outdir, bytes: statSync(outfile).size }
+}
+
+/** The project's build; `noFlags` builds without the default V8 flags (`nodeFlags: []`). */
+const deploy = async (name: string, noFlags = false) => {
+  const outdir = here(`./.build/${name}${noFlags ? "-noflags" : ""}`)
+  const result = await Effect.runPromise(
+    Build.build({ entry: here(`./functions/${name}.ts`), outdir, ...(noFlags ? { nodeFlags: [] } : {}) })
+  )
+  for (const warning of result.warnings) log(`build ${name}: ${warning}`)
+  return result
+}
+
+interface Runtime {
+  readonly id: string
+  readonly label: string
+  readonly spec: ProcessSpec
+  readonly realistic: boolean
+  readonly bundleBytes: number
+  readonly codeCacheBytes?: number | undefined
+}
+
+const percentile = (values: ReadonlyArray<number>, p: number) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
+}
+const median = (values: ReadonlyArray<number>) => percentile(values, 50)
+const mean = (values: ReadonlyArray<number>) => values.reduce((a, b) => a + b, 0) / values.length
+const pairedRatio = (a: ReadonlyArray<number>, b: ReadonlyArray<number>) =>
+  median(a.map((value, i) => value / b[i]!).filter(Number.isFinite))
+
+/** What one spawn gave. */
+interface Spawn {
+  readonly coldStartMs: number
+  readonly firstInvocationMs: number
+  readonly firstResultMs: number
+  readonly releaseMs: number
+  readonly cpuMs: number
+  readonly cpuPreciseMs: number
+  readonly minorFaults: number
+  readonly errors: number
+  readonly messages: number
+}
+
+/** The suite's Markdown (table, targets, notes) and the same figures as JSON. */
+export interface ColdStartReport {
+  readonly markdown: string
+  readonly json: unknown
+}
+
+/** Runs the cold-start suite; `spawns` per runtime, interleaved. */
+export const coldStartSuite = async (spawns: number): Promise<ColdStartReport> => {
+  const notes: Array<string> = []
+  const sqs = await fakeSqs()
+  try {
+    const env = { ...lambdaEnv, QUEUE_URL, SQS_ENDPOINT: sqs.endpoint }
+    const bootstrap = (result: Build.BuildResult, extra: Record<string, string> = {}): ProcessSpec => ({
+      command: result.bootstrap,
+      args: [],
+      cwd: result.outdir,
+      env: { ...env, LAMBDA_TASK_ROOT: result.outdir, _HANDLER: "main.handler", ...extra }
+    })
+    const baseline = here("./functions/baseline.mjs")
+    const trivial = await deploy("trivial")
+    const realistic = await deploy("realistic")
+    // Any V8 flag on Node's command line makes Node compile its built-in modules without their
+    // embedded code cache: these rows measure the default build's --min-semi-space-size=8.
+    const trivialNoFlags = await deploy("trivial", true)
+    const realisticNoFlags = await deploy("realistic", true)
+    const list: Array<Runtime> = [
+      {
+        id: "loop",
+        label: "trivial: hand-written node:http loop",
+        realistic: false,
+        spec: { command: process.execPath, args: [baseline], env },
+        bundleBytes: statSync(baseline).size
+      },
+      {
+        id: "trivial",
+        label: "trivial: effect-lambda-runtime (code cache)",
+        realistic: false,
+        spec: bootstrap(trivial),
+        bundleBytes: trivial.bundleBytes,
+        codeCacheBytes: trivial.codeCache?.bytes
+      },
+      {
+        id: "trivialNoFlags",
+        label: "trivial: effect-lambda-runtime (code cache, no V8 flags)",
+        realistic: false,
+        spec: bootstrap(trivialNoFlags),
+        bundleBytes: trivialNoFlags.bundleBytes,
+        codeCacheBytes: trivialNoFlags.codeCache?.bytes
+      },
+      {
+        id: "ours",
+        label: "realistic: effect-lambda-runtime (code cache)",
+        realistic: true,
+        spec: bootstrap(realistic),
+        bundleBytes: realistic.bundleBytes,
+        codeCacheBytes: realistic.codeCache?.bytes
+      },
+      {
+        id: "oursNoFlags",
+        label: "realistic: effect-lambda-runtime (code cache, no V8 flags)",
+        realistic: true,
+        spec: bootstrap(realisticNoFlags),
+        bundleBytes: realisticNoFlags.bundleBytes,
+        codeCacheBytes: realisticNoFlags.codeCache?.bytes
+      },
+      {
+        id: "oursNoCache",
+        label: "realistic: effect-lambda-runtime (bundle, no code cache)",
+        realistic: true,
+        spec: bootstrap(realistic, { EFFECT_LAMBDA_CODE_CACHE: "0" }),
+        bundleBytes: realistic.bundleBytes
+      }
+    ]
+    const ric = findRic()
+    if (typeof ric === "string") notes.push(ric)
+    else {
+      // The native client is what aws-lambda-ric uses by default; without it, its node:http client.
+      const client = ric.nativeAvailable ? "native client" : "node:http client"
+      if (!ric.nativeAvailable) notes.push(`${ric.label}: ${ric.nativeReason}; its node:http client is measured instead`)
+      const ricSpec = (dir: string): ProcessSpec => ({
+        command: process.execPath,
+        args: [ric.bin, "index.handler"],
+        cwd: dir,
+        env: {
+          ...env,
+          LAMBDA_TASK_ROOT: dir,
+          _HANDLER: "index.handler",
+          ...(ric.nativeAvailable ? {} : { AWS_LAMBDA_NODEJS_USE_ALTERNATIVE_CLIENT_1: "true" })
+        }
+      })
+      const plain = await bundleForRic("realistic-plain")
+      const effectAws = await bundleForRic("realistic-effect-aws")
+      list.push(
+        {
+          id: "ric",
+          label: `realistic: plain async handler on ${ric.label} (${client})`,
+          realistic: true,
+          spec: ricSpec(plain.dir),
+          bundleBytes: plain.bytes
+        },
+        {
+          id: "effectAws",
+          label: `realistic: @effect-aws/lambda on ${ric.label} (${client})`,
+          realistic: true,
+          spec: ricSpec(effectAws.dir),
+          bundleBytes: effectAws.bytes
+        }
+      )
+    }
+
+    const event = JSON.stringify(sampleOrder)
+    const results = new Map<string, Array<Spawn>>(list.map((r) => [r.id, []]))
+    for (let i = 0; i < spawns; i++) {
+      log(`cold start (realistic suite) ${i + 1}/${spawns}`)
+      for (const runtime of list) {
+        const before = sqs.received()
+        const sample: Sample = await measure(runtime.spec, 1, { event })
+        results.get(runtime.id)!.push({
+          coldStartMs: sample.coldStartMs,
+          firstInvocationMs: sample.latencies[0] ?? NaN,
+          firstResultMs: sample.coldStartMs + (sample.latencies[0] ?? NaN),
+          releaseMs: sample.releases[0] ?? NaN,
+          cpuMs: sample.coldCpuMs,
+          cpuPreciseMs: sample.coldCpuPreciseMs,
+          minorFaults: sample.coldMinorFaults,
+          errors: sample.errors,
+          messages: sqs.received() - before
+        })
+      }
+    }
+    return report(list, results, spawns, notes)
+  } finally {
+    sqs.close()
+  }
+}
+
+const report = (
+  list: ReadonlyArray<Runtime>,
+  results: ReadonlyMap<string, ReadonlyArray<Spawn>>,
+  spawns: number,
+  notes: ReadonlyArray<string>
+): ColdStartReport => {
+  const of = (id: string, key: keyof Spawn) => results.get(id)?.map((s) => s[key]) ?? []
+  const rows = list.map((runtime) => {
+    const s = results.get(runtime.id)!
+    const pick = (key: keyof Spawn) => s.map((x) => x[key])
+    return {
+      id: runtime.id,
+      runtime: runtime.label,
+      coldStartMs: median(pick("coldStartMs")),
+      coldStartMinMs: Math.min(...pick("coldStartMs")),
+      firstInvocationMs: median(pick("firstInvocationMs")),
+      firstResultMs: median(pick("firstResultMs")),
+      releaseMs: median(pick("releaseMs")),
+      cpuMs: median(pick("cpuMs")),
+      cpuMeanMs: mean(pick("cpuMs")),
+      cpuPreciseMs: median(pick("cpuPreciseMs")),
+      minorFaults: median(pick("minorFaults")),
+      bundleKb: runtime.bundleBytes / 1024,
+      codeCacheKb: runtime.codeCacheBytes === undefined ? NaN : runtime.codeCacheBytes / 1024,
+      errors: pick("errors").reduce((a, b) => a + b, 0),
+      messages: runtime.realistic ? pick("messages").reduce((a, b) => a + b, 0) : NaN
+    }
+  })
+  const has = (id: string) => results.has(id)
+  const ratio = (a: string, b: string, key: keyof Spawn) => (has(a) && has(b) ? pairedRatio(of(a, key), of(b, key)) : NaN)
+  const ratios = {
+    trivialColdVsLoop: ratio("trivial", "loop", "coldStartMs"),
+    trivialCpuVsLoop: ratio("trivial", "loop", "cpuPreciseMs"),
+    trivialFaultsVsLoop: ratio("trivial", "loop", "minorFaults"),
+    realisticColdVsRic: ratio("ours", "ric", "coldStartMs"),
+    realisticFirstResultVsRic: ratio("ours", "ric", "firstResultMs"),
+    realisticCpuVsRic: ratio("ours", "ric", "cpuPreciseMs"),
+    realisticFaultsVsRic: ratio("ours", "ric", "minorFaults"),
+    realisticNoCacheColdVsRic: ratio("oursNoCache", "ric", "coldStartMs"),
+    realisticNoFlagsColdVsRic: ratio("oursNoFlags", "ric", "coldStartMs"),
+    realisticNoFlagsCpuVsRic: ratio("oursNoFlags", "ric", "cpuPreciseMs"),
+    trivialNoFlagsColdVsLoop: ratio("trivialNoFlags", "loop", "coldStartMs"),
+    trivialNoFlagsCpuVsLoop: ratio("trivialNoFlags", "loop", "cpuPreciseMs"),
+    effectAwsColdVsRic: ratio("effectAws", "ric", "coldStartMs"),
+    realisticColdVsEffectAws: ratio("ours", "effectAws", "coldStartMs")
+  }
+  const fixed = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : "-")
+  const x = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)}x` : "n/a")
+  const verdict = (n: number, target: number, missing: string) =>
+    Number.isFinite(n) ? (n <= target ? "met" : "NOT met") : missing
+  const noRic = "not measured (aws-lambda-ric is not installed)"
+  const markdown = [
+    "| runtime | spawn→first /next ms (median / min) | first invocation ms | spawn→first result ms | result→next /next ms | CPU ms at first /next: utime+stime median / mean; schedstat median | minor faults at first /next | bundle KB | SQS messages / errors |",
+    "|---|---|---|---|---|---|---|---|---|",
+    ...rows.map((r) =>
+      `| ${r.runtime} | ${fixed(r.coldStartMs, 1)} / ${fixed(r.coldStartMinMs, 1)} | ${fixed(r.firstInvocationMs, 1)} | ${fixed(r.firstResultMs, 1)} | ` +
+      `${fixed(r.releaseMs, 1)} | ${fixed(r.cpuMs, 0)} / ${fixed(r.cpuMeanMs, 1)}; ${fixed(r.cpuPreciseMs, 1)} | ${fixed(r.minorFaults, 0)} | ` +
+      `${fixed(r.bundleKb, 0)}${Number.isFinite(r.codeCacheKb) ? ` (+ ${fixed(r.codeCacheKb, 0)} KB code cache)` : ""} | ` +
+      `${Number.isFinite(r.messages) ? `${r.messages}/${spawns}` : "-"} / ${r.errors} |`
+    ),
+    "",
+    `- Realistic function, cold start (spawn → first /next) vs the plain handler on aws-lambda-ric: ${x(ratios.realisticColdVsRic)} ` +
+    `(target <= 1.10x): ${verdict(ratios.realisticColdVsRic, 1.1, noRic)}; spawn → first result ${x(ratios.realisticFirstResultVsRic)}, ` +
+    `CPU ${x(ratios.realisticCpuVsRic)}, minor faults ${x(ratios.realisticFaultsVsRic)}; without the code cache ` +
+    `${x(ratios.realisticNoCacheColdVsRic)}; without V8 flags ${x(ratios.realisticNoFlagsColdVsRic)} (CPU ` +
+    `${x(ratios.realisticNoFlagsCpuVsRic)}); @effect-aws/lambda on aws-lambda-ric ${x(ratios.effectAwsColdVsRic)} ` +
+    `(this runtime vs it: ${x(ratios.realisticColdVsEffectAws)})`,
+    `- Trivial handler, cold start vs the hand-written loop, default build: ${x(ratios.trivialColdVsLoop)} (target <= 1.25x): ` +
+    `${verdict(ratios.trivialColdVsLoop, 1.25, "-")}; CPU ${x(ratios.trivialCpuVsLoop)}, minor faults ${x(ratios.trivialFaultsVsLoop)}; ` +
+    `without V8 flags ${x(ratios.trivialNoFlagsColdVsLoop)} (CPU ${x(ratios.trivialNoFlagsCpuVsLoop)})`,
+    "",
+    "This runtime's realistic function sends its SQS message from detached work, after the result " +
+    "(in \"result→next /next\"); the aws-lambda-ric handlers await it before returning (in \"first invocation\"). " +
+    "\"SQS messages\" counts the fake endpoint's SendMessage calls made before the process was stopped " +
+    "(the second /next). utime+stime comes in 10 ms ticks; schedstat (ns) sums the live threads " +
+    "(CPU ratios use it). \"no V8 flags\" rows: the same build with nodeFlags: [] (the default passes " +
+    "--min-semi-space-size=8, and any V8 flag makes Node compile its own built-in modules without their code cache).",
+    ...notes.map((note) => `Note: ${note}.`),
+    `${spawns} spawns per runtime, interleaved; ratios are medians of per-spawn ratios. Node ${process.version}, ` +
+    `${process.platform}-${process.arch}, ${new Date().toISOString()}. Absolute numbers depend on the machine and its load.`
+  ].join("\n")
+  return { markdown, json: { date: new Date().toISOString(), node: process.version, spawns, rows, ratios, notes } }
+}
+
+const main = async () => {
+  const spawns = Math.max(1, Number(process.env.BENCH_COLD_SPAWNS ?? 20) || 20)
+  mkdirSync(here("./.build"), { recursive: true })
+  mkdirSync(here("./results"), { recursive: true })
+  const result = await coldStartSuite(spawns)
+  writeFileSync(here("./results/coldstart.json"), JSON.stringify(result.json, null, 2))
+  writeFileSync(here("./results/coldstart.md"), result.markdown + "\n")
+  console.log(result.markdown)
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((error) => {
+    console.error(error)
+    process.exit(1)
+  })
+}
