@@ -67,9 +67,9 @@ export interface BuildOptions {
 }
 
 /**
- * The default V8 flags of a build: `--min-semi-space-size=8`, a larger initial young generation,
- * because Effect's allocation rate otherwise makes V8 scavenge every few invocations while the
- * heap grows (see the Benchmarks section of the README for the measured effect).
+ * The default V8 flags of a build: none. Any V8 flag makes Node compile its own built-in modules
+ * without their code cache, which costs cold-start time (measured in `bench/coldstart.ts`); pass
+ * flags through `nodeFlags` when a function needs them (e.g. `--max-old-space-size`).
  *
  * @since 0.1.0
  * @category constants

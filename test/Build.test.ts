@@ -87,7 +87,7 @@ describe("the build command", () => {
       expect(result.warnings).toEqual([])
       expect(result.codeCache).toMatchObject({ trained: true, path: join(dir, "main.cjs.cache") })
       const started = answer(yield* invokeBuilt(result.bootstrap))
-      expect(started).toMatchObject({ message: "hi, build", codeCache: "accepted", flags: ["--min-semi-space-size=8"] })
+      expect(started).toMatchObject({ message: "hi, build", codeCache: "accepted", flags: [] })
       // Stack frames point into main.cjs, as they do when Node loads it itself.
       expect(started.frame).toContain(join(dir, "main.cjs"))
       const disabled = answer(yield* invokeBuilt(result.bootstrap, { EFFECT_LAMBDA_CODE_CACHE: "0" }))
@@ -142,6 +142,16 @@ describe("the build command", () => {
       expect(record.firstByteAt).toBeDefined()
       // The header line, three rows, and the empty string after the last newline.
       expect(record.outcome?._tag === "Response" && record.outcome.text.split("\n")).toHaveLength(5)
+    }), { timeout: 60_000 })
+
+  it.scopedLive("with V8 flags, the code cache is trained under them, and V8 accepts it", () =>
+    Effect.gen(function*() {
+      const dir = yield* outdir()
+      const result = yield* Build.build({ entry: buildable, outdir: dir, nodeFlags: ["--max-semi-space-size=32"] })
+      expect(answer(yield* invokeBuilt(result.bootstrap))).toMatchObject({
+        codeCache: "accepted",
+        flags: ["--max-semi-space-size=32"]
+      })
     }), { timeout: 60_000 })
 
   it.scopedLive("without the code cache, bootstrap runs the bundle, with the chosen Node flags", () =>

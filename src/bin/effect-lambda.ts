@@ -5,7 +5,7 @@
  * ```
  * effect-lambda run <handler-module> [--event <file>|-] [--count N] [--timeout <seconds>] [--port N]
  * effect-lambda emulator [<handler-module>] [--port 9001] [--timeout <seconds>]
- * effect-lambda build <handler-module> [--outdir dist/lambda] [--no-code-cache] [--node <path>] [--no-minify] [--sourcemap] [--external pkg]... [--node-flag=--flag]... [--no-node-flags]
+ * effect-lambda build <handler-module> [--outdir dist/lambda] [--no-code-cache] [--node <path>] [--no-minify] [--sourcemap] [--external pkg]... [--node-flag=--flag]...
  * ```
  *
  * `run` starts the emulator, spawns the module as the runtime process (`node <file>`; a `.ts` file
@@ -40,7 +40,7 @@ import { announceResets, describeExit, spawnRuntime, stopRuntime, superviseRunti
 const USAGE = `Usage:
   effect-lambda run <handler-module> [--event <file>|-] [--count N] [--timeout <seconds>] [--port N]
   effect-lambda emulator [<handler-module>] [--port 9001] [--timeout <seconds>]
-  effect-lambda build <handler-module> [--outdir dist/lambda] [--no-code-cache] [--node <path>] [--no-minify] [--sourcemap] [--external pkg]... [--node-flag=--flag]... [--no-node-flags]
+  effect-lambda build <handler-module> [--outdir dist/lambda] [--no-code-cache] [--node <path>] [--no-minify] [--sourcemap] [--external pkg]... [--node-flag=--flag]...
 
 run       start the emulator, spawn the module (node <file>, or node --import tsx <file> for .ts),
           invoke it N times (default 1) with the event (file, - for stdin, default {}), print each
@@ -63,9 +63,8 @@ Options:
   --sourcemap        build: write main.cjs.map (start Node with --enable-source-maps to use it;
                      Node then loads the bundle without the code cache)
   --external pkg     build: leave a package out of the bundle (repeatable)
-  --node-flag=--flag build: a V8/Node flag for bootstrap and the code cache (repeatable; replaces the
-                     default --min-semi-space-size=8)
-  --no-node-flags    build: start Node without extra flags
+  --node-flag=--flag build: a V8/Node flag for bootstrap and the code cache (repeatable; none by
+                     default, as any V8 flag makes Node compile its built-ins without their cache)
 `
 
 class UsageError extends Data.TaggedError("UsageError")<{ readonly message: string }> {}
@@ -255,7 +254,6 @@ const main = Effect.gen(function*() {
           sourcemap: { type: "boolean" },
           external: { type: "string", multiple: true },
           "node-flag": { type: "string", multiple: true },
-          "no-node-flags": { type: "boolean" },
           help: { type: "boolean", short: "h" }
         }
       }),
@@ -289,7 +287,7 @@ const main = Effect.gen(function*() {
       minify: parsed.values["no-minify"] !== true,
       sourcemap: parsed.values.sourcemap === true,
       external: parsed.values.external ?? [],
-      nodeFlags: parsed.values["no-node-flags"] === true ? [] : parsed.values["node-flag"]
+      nodeFlags: parsed.values["node-flag"]
     }).pipe(Effect.either)
     if (Either.isLeft(result)) {
       yield* printError(result.left.message)
