@@ -2,7 +2,6 @@
  * The invocation loop: next -> context -> handler -> post -> supervise detached -> close ->
  * next. It depends only on the `RuntimeApi` service, never on HTTP.
  */
-import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
@@ -17,17 +16,16 @@ import * as Runtime from "effect/Runtime"
 import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import { LambdaContext } from "../LambdaContext.js"
-import { FatalRuntimeError, HandlerTimeout, responseTooLarge, RuntimeApiError } from "../LambdaError.js"
+import { HandlerTimeout } from "../LambdaError.js"
+import type { FatalRuntimeError, RuntimeApiError } from "../LambdaError.js"
 import type { LambdaHandler } from "../LambdaHandler.js"
 import type { Invocation, Response, RuntimeApiService } from "../RuntimeApi.js"
 import { RuntimeApi } from "../RuntimeApi.js"
 import * as Detached from "./detached.js"
-import { fromCause, unhandled } from "./errorDocument.js"
-import { describe } from "./inspect.js"
 import { Lifecycle } from "./lifecycle.js"
-import { logCause, logErrorSafely, REQUEST_ID } from "./logger.js"
-import type { ErrorDocument } from "./protocol.js"
-import { env, MAX_BUFFERED_RESPONSE_BYTES } from "./protocol.js"
+import { logCause, REQUEST_ID } from "./logger.js"
+import { env } from "./protocol.js"
+import { fatal, isTransport, postResult, reportStreamed, retryAfter, sendError } from "./report.js"
 import * as Shutdown from "./shutdown.js"
 import * as Streaming from "./streaming.js"
 import { awaitUntil, until } from "./timers.js"
@@ -58,7 +56,6 @@ export const defaultRetrySchedule: Schedule.Schedule<unknown, RuntimeApiError> =
   Duration.millis(100)
 ).pipe(Schedule.intersect(Schedule.recurs(3)))
 
-const isTransport = (error: RuntimeApiError) => error.reason === "Transport"
 
 const parseJsonText = (text: string | undefined): unknown => {
   if (text === undefined) return undefined
@@ -79,195 +76,6 @@ const setTraceId = (traceId: string | undefined) => {
     }
   } else process.env[env.traceId] = traceId
   lastTraceId = traceId
-}
-
-/**
- * Retries `call` after its first failure `error`, when retryable, with the loop's schedule.
- * The schedule is only set up after a failure: building a retry driver for every successful
- * call cost more than the call itself.
- */
-const retryAfter = <A, R>(
-  call: Effect.Effect<A, RuntimeApiError, R>,
-  error: RuntimeApiError,
-  options: LoopOptions,
-  retryable: (error: RuntimeApiError) => boolean
-): Effect.Effect<A, RuntimeApiError, R> => {
-  if (!retryable(error)) return Effect.fail(error)
-  // Replays the first failure through the same policy, so delays and counts are unchanged.
-  let replayed = false
-  const attempt = Effect.suspend(() => {
-    if (replayed) return call
-    replayed = true
-    return Effect.fail(error)
-  })
-  return attempt.pipe(
-    Effect.tapError((error) => retryable(error) ? Effect.logWarning(`${error.message}; retrying`) : Effect.void),
-    Effect.retry({ schedule: options.retrySchedule, while: retryable })
-  )
-}
-
-const fatal = (detail: string, cause?: unknown) =>
-  Effect.zipRight(
-    Effect.logFatal(detail),
-    Effect.fail(new FatalRuntimeError(cause === undefined ? { detail } : { detail, cause }))
-  )
-
-/**
- * What a failed result POST means (runtime-api.md 1.1): 500 and unreachable are fatal; 413
- * means the platform already failed the invocation; other 4xx are logged and the loop goes on.
- */
-const handlePostError = (error: RuntimeApiError): Effect.Effect<void, FatalRuntimeError> => {
-  if (error.reason === "Transport") return fatal(`${error.message}; the Runtime API is unreachable, exiting`, error)
-  if (error.status !== undefined && error.status >= 500) {
-    return fatal(`${error.message}; the platform reported a non-recoverable state, exiting`, error)
-  }
-  if (error.status === 413) {
-    return Effect.logError(`${error.message}; the platform rejected the payload and has failed the invocation`)
-  }
-  if (error.status === 400 || error.status === 403 || error.status === 410) {
-    return Effect.logWarning(`${error.message}; the result was not accepted, continuing`)
-  }
-  return Effect.logError(error.message)
-}
-
-/** The body's size; a body that is neither (a raw handler's bug) throws here, before anything is written. */
-const byteLength = (body: Uint8Array | string) => {
-  if (typeof body === "string") return Buffer.byteLength(body)
-  if (body instanceof Uint8Array) return body.byteLength
-  throw new TypeError(`The response body must be a string or a Uint8Array (got ${describe(body)})`)
-}
-
-/**
- * What a post's failure means: a platform answer or a broken connection goes to `onFailure`; a
- * defect (a bug of ours, or a body that is not one) to `unanswered`; an interruption stays one.
- */
-const onPostCause = (
-  cause: Cause.Cause<RuntimeApiError>,
-  onFailure: (error: RuntimeApiError) => Effect.Effect<void, FatalRuntimeError>,
-  unanswered: (cause: Cause.Cause<unknown>) => Effect.Effect<void, FatalRuntimeError>
-): Effect.Effect<void, FatalRuntimeError> => {
-  if (Cause.isDie(cause)) return unanswered(cause)
-  const failure = Cause.failureOption(cause)
-  return Option.isSome(failure) ? onFailure(failure.value) : Effect.failCause(cause as Cause.Cause<never>)
-}
-
-/**
- * Posts a result, retried on transport errors, with the failures handled as `handlePostError`
- * says; a defect while posting is given to `unanswered`. One error handler on the success
- * path: retries are only set up after a failure.
- */
-const sendResult = (
-  post: Effect.Effect<void, RuntimeApiError>,
-  options: LoopOptions,
-  unanswered: (cause: Cause.Cause<unknown>) => Effect.Effect<void, FatalRuntimeError>
-): Effect.Effect<void, FatalRuntimeError> =>
-  Effect.catchAllCause(post, (cause) =>
-    onPostCause(
-      cause,
-      (error) =>
-        Effect.catchAllCause(
-          retryAfter(post, error, options, isTransport),
-          (cause) => onPostCause(cause, handlePostError, unanswered)
-        ),
-      unanswered
-    ))
-
-/** The last resort when even posting the error died: logged, and the loop goes on. */
-const unposted = (cause: Cause.Cause<unknown>) =>
-  logErrorSafely(`The invocation's error could not be posted: ${fromCause(cause).errorMessage}`)
-
-/** Posts `document` as the invocation's error; if that post dies, a `Runtime.Unhandled` one instead. */
-const sendError = (
-  api: RuntimeApiService,
-  options: LoopOptions,
-  requestId: string,
-  document: ErrorDocument
-): Effect.Effect<void, FatalRuntimeError> =>
-  sendResult(Effect.suspend(() => api.fail(requestId, document)), options, (cause) =>
-    sendResult(
-      Effect.suspend(() => api.fail(requestId, unhandled(`The error could not be posted: ${fromCause(cause).errorMessage}`))),
-      options,
-      unposted
-    ))
-
-/**
- * Logs a failed invocation and posts its `/error`. Every step is total (error document,
- * logging, posting); a defect anyway, before the post began, still posts `Runtime.Unhandled`.
- */
-const reportFailure = (
-  api: RuntimeApiService,
-  options: LoopOptions,
-  requestId: string,
-  cause: Cause.Cause<unknown>
-): Effect.Effect<void, FatalRuntimeError> => {
-  let posting = false
-  return Effect.catchAllDefect(
-    Effect.suspend(() => {
-      const document = fromCause(cause)
-      return Effect.zipRight(
-        logCause("Invoke Error", cause, document),
-        Effect.suspend(() => {
-          posting = true
-          return sendError(api, options, requestId, document)
-        })
-      )
-    }),
-    (defect) =>
-      posting
-        ? unposted(Cause.die(defect))
-        : sendError(api, options, requestId, unhandled(`The failure could not be reported: ${describe(defect)}`))
-  )
-}
-
-/** Posts exactly one result for the invocation. */
-const postResult = (
-  api: RuntimeApiService,
-  options: LoopOptions,
-  requestId: string,
-  exit: Exit.Exit<Response, unknown>
-): Effect.Effect<void, FatalRuntimeError> => {
-  if (Exit.isFailure(exit)) return reportFailure(api, options, requestId, exit.cause)
-  // A try block costs nothing until something throws: only a response that is not one (from a
-  // raw handler) or a bug of ours gets to the catch, which reports it instead of ending the loop.
-  try {
-    const response = exit.value
-    // A stream was written by the handler's fiber itself; its answer is reported by `reportStreamed`.
-    if (response._tag === "Streamed") return Effect.void
-    const size = byteLength(response.body)
-    if (size > MAX_BUFFERED_RESPONSE_BYTES) {
-      const error = responseTooLarge(size)
-      return Effect.zipRight(logErrorSafely(error.message), sendError(api, options, requestId, fromCause(Cause.fail(error))))
-    }
-    return sendResult(
-      api.respond(requestId, response),
-      options,
-      (cause) => reportFailure(api, options, requestId, cause)
-    )
-  } catch (defect) {
-    return reportFailure(api, options, requestId, Cause.die(defect))
-  }
-}
-
-/**
- * What the platform answered to a streamed POST (it cannot be retried: the stream is consumed).
- * A POST the handler's fiber left open although it ended (only a bug of ours can) is ended here
- * with the invocation's error, so that `/next` is never asked while the invocation is unanswered.
- */
-const reportStreamed = (
-  streamed: Streaming.StreamedPost,
-  exit: Exit.Exit<Response, unknown>,
-  abandoned: boolean
-): Effect.Effect<void, FatalRuntimeError> => {
-  const abort = (document: ErrorDocument) =>
-    Effect.catchAllCause(streamed.abort(document), (cause) => onPostCause(cause, handlePostError, unposted))
-  const result = streamed.result()
-  if (result !== undefined) {
-    return Effect.catchAllCause(result, (cause) =>
-      onPostCause(cause, handlePostError, (cause) =>
-        abort(unhandled(`The streamed response could not be ended: ${fromCause(cause).errorMessage}`))))
-  }
-  if (abandoned) return logErrorSafely("The streamed response was still open when the handler's finalizers were cut off")
-  return abort(Exit.isFailure(exit) ? fromCause(exit.cause) : unhandled("The streamed response was left open"))
 }
 
 const makeContext = (
@@ -316,7 +124,7 @@ const invoke = <E, R>(
       // Uninterruptible and marked answered inside, as the result post below.
       yield* Effect.uninterruptible(Effect.suspend(() => {
         life.answered = true
-        return sendError(api, options, invocation.requestId, {
+        return sendError(api, options.retrySchedule, invocation.requestId, {
           errorType: "Runtime.MalformedInvocation",
           errorMessage: "The invocation has no valid Lambda-Runtime-Deadline-Ms header",
           stackTrace: []
@@ -377,7 +185,7 @@ const invoke = <E, R>(
       life.answered = true
       return streamed.started()
         ? reportStreamed(streamed, exit, abandoned)
-        : postResult(api, options, invocation.requestId, exit)
+        : postResult(api, options.retrySchedule, invocation.requestId, exit)
     }))
 
     if (abandoned) {
@@ -447,7 +255,7 @@ export const loop = <E, R>(
         // invocation (an acquire/use/release every time). Only a failing `/next`, which logs
         // between invocations, goes back to the loop's own annotations.
         const next = Effect.catchAll(api.next, (error) =>
-          retryAfter(api.next, error, options, isTransport).pipe(
+          retryAfter(api.next, error, options.retrySchedule, isTransport).pipe(
             Effect.catchAll((error) =>
               fatal(
                 error.reason === "MalformedInvocation"
@@ -476,7 +284,7 @@ export const loop = <E, R>(
     )
     return Effect.zipRight(Detached.verifyTracking(), rounds).pipe(
       // Once around the whole loop, not per invocation: the in-flight invocation is in `life`.
-      Effect.onInterrupt(() => Shutdown.stopInvocation(life, api, (exit) => postResult(api, options, life.requestId!, exit))),
+      Effect.onInterrupt(() => Shutdown.stopInvocation(life, api, (exit) => postResult(api, options.retrySchedule, life.requestId!, exit))),
       // Failures are reported by the loop (handler) or logged at error level (detached); set
       // once here, every handler fiber inherits it, and so does the detached-work supervisor.
       Effect.withUnhandledErrorLogLevel(Option.none()),
