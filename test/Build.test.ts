@@ -190,6 +190,18 @@ describe("the build command", () => {
       expect(record.outcome).toMatchObject({ _tag: "Response", text: JSON.stringify({ secret: "function-value" }) })
     }), { timeout: 60_000 })
 
+  it.scopedLive("a module that never starts the runtime still builds, with a one-line warning", () =>
+    Effect.gen(function*() {
+      const dir = yield* outdir()
+      const entry = join(dir, "library.ts")
+      writeFileSync(entry, `export const answer = 42\n`)
+      const result = yield* Build.build({ entry, outdir: join(dir, "out") })
+      expect(result.codeCache?.trained).toBe(false)
+      expect(result.warnings).toEqual([
+        "code cache: the module did not call LambdaRuntime.run; it covers compiling only"
+      ])
+    }), { timeout: 60_000 })
+
   it.scopedLive("a module that throws at load still builds, with a one-line warning and a compile-only cache", () =>
     Effect.gen(function*() {
       const dir = yield* outdir()
