@@ -14,10 +14,10 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
-import * as Inspectable from "effect/Inspectable"
 import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import { FatalRuntimeError } from "../LambdaError.js"
+import { fromDefect } from "./errorDocument.js"
 import type { Lifecycle } from "./lifecycle.js"
 import * as Logger from "./logger.js"
 import type { ErrorDocument } from "./protocol.js"
@@ -43,24 +43,11 @@ const logOutside = (life: Lifecycle, message: string, cause: Cause.Cause<unknown
   }
 }
 
-/** `Name: message` of an Error, the text of anything else; never throws. */
-const describe = (reason: unknown): { readonly message: string; readonly stackTrace: ReadonlyArray<string> } => {
-  try {
-    if (reason instanceof Error) {
-      const stack = typeof reason.stack === "string" ? reason.stack.split("\n").slice(1).map((line) => line.trim()) : []
-      return { message: String(reason.message), stackTrace: stack }
-    }
-    return { message: typeof reason === "string" ? reason : Inspectable.toStringUnknown(reason, 0), stackTrace: [] }
-  } catch {
-    return { message: "(the value thrown could not be turned into text)", stackTrace: [] }
-  }
-}
-
-/** The `/error` document of a stray error. */
-export const strayDocument = (kind: keyof typeof strayErrors, reason: unknown): ErrorDocument => {
-  const { message, stackTrace } = describe(reason)
-  return { errorType: strayErrors[kind].errorType, errorMessage: message, stackTrace }
-}
+/** The `/error` document of a stray error: the defect's document (bounded, total) under the stray error's type. */
+export const strayDocument = (kind: keyof typeof strayErrors, reason: unknown): ErrorDocument => ({
+  ...fromDefect(reason),
+  errorType: strayErrors[kind].errorType
+})
 
 /**
  * Runs the runtime as the process's main program: signals interrupt it (its finalizers
@@ -113,7 +100,7 @@ export const runMain = <E>(program: Effect.Effect<never, E>, life: Lifecycle): v
       const failure = Cause.squash(exit.cause)
       if (!(failure instanceof FatalRuntimeError)) {
         // Configuration errors and defects are not logged by the loop itself.
-        process.stderr.write(`effect-lambda-runtime: ${Cause.pretty(exit.cause)}\n`)
+        process.stderr.write(`effect-lambda-runtime: ${Logger.prettyCause(exit.cause)}\n`)
       }
       process.exit(1)
     }
