@@ -35,6 +35,27 @@ describe("shutdown", () => {
       }))
   }
 
+  it.scopedLive("SIGTERM during a streamed response ends the stream with Runtime.Shutdown trailers, runs its finalizers, releases the layer", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make({ functionTimeoutMs: 60_000 })
+      const fn = yield* spawnFunction("test/fixtures/signalsStream.ts", emulator.environment)
+      const pending = yield* emulator.enqueue({})
+      yield* fn.awaitOutput("stream started")
+      fn.child.kill("SIGTERM")
+      const code = yield* fn.exited
+      yield* emulator.runtimeExited({ code, signal: null })
+      const record = yield* pending.result
+      expect(record.outcome).toMatchObject({
+        _tag: "Error",
+        document: { errorType: "Runtime.Shutdown", errorMessage: expect.stringContaining("SIGTERM") }
+      })
+      const out = fn.stdout()
+      expect(out).toMatch(new RegExp(`${record.requestId}\\tINFO\\tstream finalizer ran`))
+      expect(out.indexOf("stream finalizer ran")).toBeLessThan(out.indexOf("layer released"))
+      expect(code).toBe(0)
+      expect(fn.stderr()).toBe("")
+    }))
+
   it.scopedLive("a layer finalizer that never ends: exits 1 at the end of the budget, logging what was still running", () =>
     Effect.gen(function*() {
       const emulator = yield* Emulator.make()

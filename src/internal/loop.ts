@@ -173,7 +173,7 @@ const invoke = <E, R>(
       const interruptedAt = Date.now()
       const timeout = new HandlerTimeout({ elapsedMs: interruptedAt - receivedAt, marginMs: options.timeoutMarginMs })
       // A stream already on the wire ends with this error in its trailers.
-      streamed.deadlineReached(timeout)
+      streamed.interruptedBy(timeout)
       const stopped = yield* until(Fiber.interrupt(handlerFiber), hardDeadline)
       abandoned = Option.isNone(stopped)
       exit = Exit.fail(timeout)

@@ -5,6 +5,7 @@
  * within the shutdown budget (each wait gives up at its deadline and says so; runtime.ts
  * releases the layer with what is left, and a plain Node timer ends the process past it).
  */
+import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
@@ -13,6 +14,7 @@ import * as Scope from "effect/Scope"
 import type { FatalRuntimeError, RuntimeApiError } from "../LambdaError.js"
 import type { Response, RuntimeApiService } from "../RuntimeApi.js"
 import { hasFinalizers } from "./detached.js"
+import { fromFailure } from "./errorDocument.js"
 import type { Lifecycle } from "./lifecycle.js"
 import type { ErrorDocument } from "./protocol.js"
 import { awaitUntil, until } from "./timers.js"
@@ -20,10 +22,17 @@ import { awaitUntil, until } from "./timers.js"
 /** The error type of an invocation cut short by SIGTERM or SIGINT. */
 export const SHUTDOWN_ERROR_TYPE = "Runtime.Shutdown"
 
+/** How an invocation cut short by a shutdown is reported (its stack is the runtime's: not kept). */
+class ShutdownError extends Data.TaggedError("Shutdown")<{ readonly signal: string | undefined }> {
+  readonly errorType = SHUTDOWN_ERROR_TYPE
+  override get message(): string {
+    return `The runtime was shut down${this.signal === undefined ? "" : ` (${this.signal})`} before the invocation completed`
+  }
+}
+
 /** The `/error` document of an invocation cut short by a shutdown. */
 export const shutdownDocument = (signal: string | undefined): ErrorDocument => ({
-  errorType: SHUTDOWN_ERROR_TYPE,
-  errorMessage: `The runtime was shut down${signal === undefined ? "" : ` (${signal})`} before the invocation completed`,
+  ...fromFailure(new ShutdownError({ signal })),
   stackTrace: []
 })
 
@@ -54,6 +63,8 @@ export const stopInvocation = (
     const deadline = life.deadline()
     const handler = life.handlerFiber
     return Effect.gen(function*() {
+      // A stream on the wire ends with the shutdown in its trailers, not a bare interruption.
+      life.streamed?.interruptedBy(new ShutdownError({ signal: life.shutdownSignal }))
       if (handler !== undefined && handler.unsafePoll() === null) yield* handler.interruptAsFork(FiberId.none)
       // Answered first: the caller should not wait for the finalizers, and they may never end.
       if (!life.answered && life.streamed?.started() !== true) {

@@ -23,7 +23,6 @@ import * as Exit from "effect/Exit"
 import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-import type { HandlerTimeout } from "../LambdaError.js"
 import { RuntimeApiError, StreamedResponseTooLarge } from "../LambdaError.js"
 import type { Response, ResponseWriter, RuntimeApiService, StreamedResponse } from "../RuntimeApi.js"
 import { fromCause, unhandled } from "./errorDocument.js"
@@ -42,8 +41,11 @@ export const maxStreamedBytes: FiberRef.FiberRef<number> = FiberRef.unsafeMake(M
 export interface StreamedPost {
   /** Buffered responses pass through; a stream is written to the Runtime API. */
   readonly consume: (response: Response) => Effect.Effect<Response, unknown>
-  /** Called by the loop just before it interrupts the handler at the deadline. */
-  readonly deadlineReached: (error: HandlerTimeout) => void
+  /**
+   * Called just before the handler is interrupted from outside (the deadline's `HandlerTimeout`,
+   * a shutdown): a stream already on the wire then ends with this failure in its trailers.
+   */
+  readonly interruptedBy: (error: unknown) => void
   /** Whether the POST was opened: then it is the invocation's one result. */
   readonly started: () => boolean
   /** The platform's answer to the streamed POST; `undefined` while it has not ended. */
@@ -69,7 +71,7 @@ const byteLength = (item: Uint8Array | string) => typeof item === "string" ? Buf
 /** @internal */
 export const make = (api: RuntimeApiService, requestId: string): StreamedPost => {
   let writer: ResponseWriter | undefined
-  let timeout: HandlerTimeout | undefined
+  let interruptedBy: { readonly error: unknown } | undefined
   let result: Exit.Exit<void, RuntimeApiError> | undefined
 
   const write = (response: StreamedResponse, limit: number) => {
@@ -114,7 +116,7 @@ export const make = (api: RuntimeApiService, requestId: string): StreamedPost =>
   /** A failed stream with bytes on the wire: logged, then its error goes into the trailers. */
   const endFailed = (failed: Cause.Cause<unknown>) =>
     Effect.suspend(() => {
-      const cause = timeout !== undefined && Cause.isInterruptedOnly(failed) ? Cause.fail(timeout) : failed
+      const cause = interruptedBy !== undefined && Cause.isInterruptedOnly(failed) ? Cause.fail(interruptedBy.error) : failed
       const document = fromCause(cause)
       // A broken or rejected POST is the loop's to report; anything else is the function's error.
       const fromPlatform = Option.exists(Cause.failureOption(failed), isRuntimeApiError)
@@ -149,8 +151,8 @@ export const make = (api: RuntimeApiService, requestId: string): StreamedPost =>
 
   return {
     consume,
-    deadlineReached: (error) => {
-      timeout = error
+    interruptedBy: (error) => {
+      interruptedBy = { error }
     },
     started: () => writer !== undefined,
     result: () => result,
