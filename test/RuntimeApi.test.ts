@@ -106,6 +106,63 @@ describe("RuntimeApi", () => {
       expect(logs.find((l) => l.level === "ERROR")?.message).toContain("HTTP 413 RequestEntityTooLarge")
     }))
 
+  for (const status of [403, 410] as const) {
+    it.scopedLive(`logs a /response answered ${status} as not accepted and goes on with /next`, () =>
+      Effect.gen(function*() {
+        const requests: Array<string> = []
+        let n = 0
+        const thirdNext = yield* Deferred.make<void>()
+        const server = yield* scriptedServer((req, _body, res) => {
+          requests.push(`${req.method} ${req.url}`)
+          if (req.url!.endsWith("/next")) {
+            n++
+            if (n === 3) return void Deferred.unsafeDone(thirdNext, Exit.void)
+            res.writeHead(200, invocationHeaders(`req-${n}`))
+            return void res.end("{}")
+          }
+          res.writeHead(status, { "content-type": "application/json" })
+          res.end(`{"errorMessage":"not accepted","errorType":"InvalidStateTransition"}`)
+        })
+        const { fiber, logs } = yield* serveOn(at(server.host), LambdaRuntime.serve(() => Effect.succeed("ok"), inProcess))
+        yield* Deferred.await(thirdNext)
+        expect(requests).toEqual([
+          "GET /2018-06-01/runtime/invocation/next",
+          "POST /2018-06-01/runtime/invocation/req-1/response",
+          "GET /2018-06-01/runtime/invocation/next",
+          "POST /2018-06-01/runtime/invocation/req-2/response",
+          "GET /2018-06-01/runtime/invocation/next"
+        ])
+        expect(logs.filter((l) => l.level === "WARN" && l.message.includes(`HTTP ${status}`))).toHaveLength(2)
+        expect(fiber.unsafePoll()).toBeNull()
+      }))
+  }
+
+  it.scopedLive("retries a result POST whose connection drops, on a new connection, and posts it once", () =>
+    Effect.gen(function*() {
+      let nexts = 0
+      let posts = 0
+      const accepted = yield* Queue.unbounded<string>()
+      const server = yield* scriptedServer((req, body, res) => {
+        if (req.url!.endsWith("/next")) {
+          if (++nexts > 1) return // park the loop
+          res.writeHead(200, invocationHeaders("req-1"))
+          return void res.end(`{"x":1}`)
+        }
+        // The first attempt loses its connection before any answer.
+        if (++posts === 1) return void req.socket.destroy()
+        ok(res)
+        Queue.unsafeOffer(accepted, `${req.url} ${body.toString()}`)
+      })
+      const { logs } = yield* serveOn(
+        at(server.host),
+        LambdaRuntime.serve((event: { x: number }) => Effect.succeed(event.x + 1), inProcess)
+      )
+      expect(yield* Queue.take(accepted)).toBe("/2018-06-01/runtime/invocation/req-1/response 2")
+      expect(posts).toBe(2)
+      expect(server.connections()).toBe(2)
+      expect(logs.filter((l) => l.message.includes("retrying"))).toHaveLength(1)
+    }))
+
   it.scopedLive("exits when /response is answered 500 (non-recoverable state)", () =>
     Effect.gen(function*() {
       let nexts = 0
