@@ -65,6 +65,37 @@ describe("errors outside Effect", () => {
       expect(fn.stderr()).toBe("")
     }))
 
+  it.scopedLive("a result ready while the exception is being reported is not posted: one answer only", () =>
+    Effect.gen(function*() {
+      const requests: Array<string> = []
+      const errorPosted = yield* Deferred.make<void>()
+      const server = yield* scriptedServer((req, _body, res) => {
+        if (req.url!.includes("/extension/")) {
+          if (req.url!.endsWith("/register")) res.writeHead(200, { "lambda-extension-identifier": "ext-1" }).end("{}")
+          return
+        }
+        requests.push(`${req.method} ${req.url}`)
+        if (req.url!.endsWith("/next")) {
+          if (requests.length > 1) return // park the loop
+          res.writeHead(200, invocationHeaders("req-1", 60_000))
+          return void res.end(`{"kind":"uncaughtThenResult"}`)
+        }
+        // The stray error's report is answered late: the handler's result is ready meanwhile.
+        if (req.url!.endsWith("/error")) {
+          Deferred.unsafeDone(errorPosted, Exit.void)
+          return void setTimeout(() => ok(res), 300)
+        }
+        ok(res)
+      })
+      const fn = yield* spawnFunction("test/fixtures/stray.ts", { AWS_LAMBDA_RUNTIME_API: server.host })
+      yield* Deferred.await(errorPosted)
+      expect(yield* fn.exited).toBe(129)
+      expect(requests).toEqual([
+        "GET /2018-06-01/runtime/invocation/next",
+        "POST /2018-06-01/runtime/invocation/req-1/error"
+      ])
+    }))
+
   it.scopedLive("a rejection nobody handles is posted as Runtime.UnhandledPromiseRejection, logged with the request id, exit 128", () =>
     Effect.gen(function*() {
       const emulator = yield* Emulator.make()

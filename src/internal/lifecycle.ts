@@ -26,6 +26,8 @@ export class Lifecycle {
   detached: DetachedWork | undefined = undefined
   invocationScope: Scope.CloseableScope | undefined = undefined
   streamed: StreamedPost | undefined = undefined
+  /** An error outside Effect is being reported and the process will exit: no more `/next`. */
+  halted = false
   /** The layer is built and the loop asks for invocations: errors are no longer init errors. */
   initDone = false
   /** Posts an init error or an invocation error on a connection of its own (set once the endpoint is known). */

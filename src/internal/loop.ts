@@ -182,6 +182,8 @@ const invoke = <E, R>(
     // Not cut off by a shutdown: a result half-posted would be lost, one posted is the best
     // answer. Marked answered inside the region, so that a shutdown never posts a second one.
     yield* Effect.uninterruptible(Effect.suspend(() => {
+      // Already answered by the report of an error outside Effect (process.ts): one answer only.
+      if (life.answered) return Effect.void
       life.answered = true
       return streamed.started()
         ? reportStreamed(streamed, exit, abandoned)
@@ -268,7 +270,10 @@ export const loop = <E, R>(
             ),
             Effect.locally(FiberRef.currentLogAnnotations, annotations)
           ))
-        const round = Effect.flatMap(next, (invocation) =>
+        // After an error outside Effect the process is about to exit (process.ts): asking for
+        // another invocation would hand it to a dying process.
+        const nextUnlessHalted = Effect.suspend(() => life.halted ? Effect.never : next)
+        const round = Effect.flatMap(nextUnlessHalted, (invocation) =>
           Effect.zipRight(
             FiberRef.set(FiberRef.currentLogAnnotations, HashMap.set(annotations, REQUEST_ID, invocation.requestId as unknown)),
             invoke(life, supervisor, debug, services as Context.Context<Exclude<R, LambdaContext | Scope.Scope>>, api, handler, options, invocation)

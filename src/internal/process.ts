@@ -76,6 +76,7 @@ export const runMain = <E>(program: Effect.Effect<never, E>, life: Lifecycle): v
     // A second one while the first is reported: logged, the first one's report goes on.
     if (crashing) return
     crashing = true
+    life.halted = true
     const exit = () => process.exit(exitCode)
     let report: Promise<void> | undefined
     if (requestId !== undefined && !life.answered) {
