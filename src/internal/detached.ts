@@ -11,7 +11,7 @@
  * step), so that exits can be counted and failures logged.
  *
  * This relies on the shape of Effect 3's `ScopeImpl` (`state.finalizers` is a `Map`) and on
- * `forkIn` writing to it: `verifyTracking` tries the mechanism once when the loop starts and
+ * `forkIn` writing to it: `verifyTracking` tries the mechanism once at init (runtime.ts) and
  * stops the runtime with a clear error if it no longer works; `make` still checks the shape;
  * `npm run test:effect-latest` runs the detached-work tests against the newest `effect` 3.x.
  */

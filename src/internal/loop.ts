@@ -287,7 +287,7 @@ export const loop = <E, R>(
         return forever
       }
     )
-    return Effect.zipRight(Detached.verifyTracking(), rounds).pipe(
+    return rounds.pipe(
       // Once around the whole loop, not per invocation: the in-flight invocation is in `life`.
       Effect.onInterrupt(() => Shutdown.stopInvocation(life, api, (exit) => postResult(api, options.retrySchedule, life.requestId!, exit))),
       // Failures are reported by the loop (handler) or logged at error level (detached); set

@@ -15,6 +15,7 @@ import type { Handler, Provided } from "../LambdaHandler.js"
 import type { RuntimeOptions, SchemaOptions } from "../LambdaRuntime.js"
 import { RuntimeApi } from "../RuntimeApi.js"
 import type { RuntimeApiService } from "../RuntimeApi.js"
+import * as Detached from "./detached.js"
 import { fromCause } from "./errorDocument.js"
 import * as Logger from "./logger.js"
 import { trainingHook } from "./codeCache.js"
@@ -22,7 +23,7 @@ import * as WarmUp from "./warmUp.js"
 import { DEFAULT_SHUTDOWN_BUDGET_MS, Lifecycle } from "./lifecycle.js"
 import { defaultRetrySchedule, loop } from "./loop.js"
 import { runMain } from "./process.js"
-import { env } from "./protocol.js"
+import { env, errorTypes } from "./protocol.js"
 import type { ErrorDocument } from "./protocol.js"
 import { until } from "./timers.js"
 import * as RuntimeApiClient from "./runtimeApiClient.js"
@@ -181,6 +182,14 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
             )
             return yield* new FatalRuntimeError({ detail: "The layer failed to build", cause: Cause.squash(cause) })
           })
+        )
+      )
+      // Detached work relies on effect's Scope internals: checked once, reported as an init error.
+      yield* Detached.verifyTracking().pipe(
+        Effect.tapError((error) =>
+          api.initError({ errorType: errorTypes.initError, errorMessage: error.detail, stackTrace: [] }).pipe(
+            Effect.catchAll((error) => Effect.logError(`could not report the init error: ${error.message}`))
+          )
         )
       )
       life.initDone = true
