@@ -263,6 +263,19 @@ describe("LambdaHttp responses", () => {
       expect(logged?.annotations.requestId).toBe(record.requestId)
       expect(answer(yield* emulator.invoke(withPath(fixture("apigw-v2"), "/nowhere"))).statusCode).toBe(404)
     }))
+
+  it.scopedLive("a buffered body stream that fails is a 500, logged; an event the web platform refuses is a 400", () =>
+    Effect.gen(function*() {
+      const app = HttpRouter.empty.pipe(
+        HttpRouter.get("/my/path", HttpServerResponse.stream(Stream.fail(new Error("disk gone")), { contentType: "text/csv" }))
+      )
+      const { emulator, logs } = yield* start(LambdaHttp.toHandler(app))
+      const record = yield* emulator.invoke(withPath(fixture("apigw-v2"), "/my/path"))
+      expect(answer(record)).toMatchObject({ statusCode: 500, body: "" })
+      expect(logs.find((entry) => entry.level === "ERROR" && entry.cause.includes("disk gone"))?.annotations.requestId).toBe(record.requestId)
+      const refused = answer(yield* emulator.invoke({ ...fixture("apigw-v2"), headers: { "bad header name": "x" } }))
+      expect(refused).toMatchObject({ statusCode: 400, body: "Bad Request" })
+    }))
 })
 
 // --- HttpApi -------------------------------------------------------------------------------
