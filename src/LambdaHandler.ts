@@ -52,6 +52,12 @@ export type Handler<Event, Output, E = never, R = never> = (
 export interface LambdaHandler<E = never, R = never> {
   readonly [TypeId]: TypeId
   readonly handle: (invocation: Invocation, context: LambdaContext) => Effect.Effect<Response, E, R>
+  /**
+   * Run once at init, after the layer was built and with its services (and the runtime's
+   * `Scope`, released on shutdown; no `LambdaContext`): the handler it returns serves the
+   * invocations instead of this one. A failure is an init error. See {@link fromInit}.
+   */
+  readonly init?: Effect.Effect<LambdaHandler<E, R>, unknown, R> | undefined
 }
 
 /**
@@ -90,6 +96,36 @@ export const isLambdaHandler = (u: unknown): u is LambdaHandler<unknown, unknown
 export const raw = <E, R>(
   handle: (invocation: Invocation, context: LambdaContext) => Effect.Effect<Response, E, R>
 ): LambdaHandler<E, R> => ({ [TypeId]: TypeId, handle })
+
+/**
+ * A handler that needs work done once, at init, before it can serve: `init` runs after the
+ * runtime's layer was built, with its services and a `Scope` that is closed on shutdown, and
+ * returns the handler that serves every invocation. A failure of `init` is reported as the
+ * function's init error, like a layer that fails to build. Handlers that build something of
+ * their own (an HTTP API's routes, a parsed configuration) use it so that the work counts
+ * toward init and not the first invocation.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { LambdaHandler } from "effect-lambda-runtime"
+ *
+ * const handler = LambdaHandler.fromInit(
+ *   Effect.sync(() => {
+ *     const greeting = "hello" // computed once
+ *     return LambdaHandler.raw(() => Effect.succeed(LambdaHandler.buffered(greeting, "text/plain")))
+ *   })
+ * )
+ * ```
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const fromInit = <E, R>(init: Effect.Effect<LambdaHandler<E, R>, unknown, R>): LambdaHandler<E, R> => ({
+  [TypeId]: TypeId,
+  init,
+  handle: () => Effect.dieMessage("LambdaHandler.fromInit: the handler was not initialised (serve it with LambdaRuntime)")
+})
 
 /**
  * A buffered response with an explicit content type.

@@ -27,6 +27,13 @@ export { LambdaContext } from "./LambdaContext.js"
 export * as LambdaHandler from "./LambdaHandler.js"
 
 /**
+ * HTTP apps: serve an `HttpApp` or an `HttpApi` from API Gateway, Function URLs and ALB.
+ *
+ * @since 0.2.0
+ */
+export * as LambdaHttp from "./LambdaHttp.js"
+
+/**
  * The typed errors of the runtime.
  *
  * @since 0.1.0

@@ -6,6 +6,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Queue } from "effect"
 import * as Emulator from "../src/Emulator.js"
 import type { InvocationRecord } from "../src/Emulator.js"
+import { readFileSync } from "node:fs"
 import { spawnFunction } from "./process.js"
 import { fakeSqs } from "./fakeSqs.js"
 
@@ -91,5 +92,43 @@ describe("examples", () => {
       expect(yield* fn.exited).toBe(0)
       expect(fn.stdout().split("SQS client ready")).toHaveLength(2)
       expect(fn.stdout()).toContain("SQS client released")
+    }))
+
+  it.scopedLive("http-api.ts serves an order with a cookie, answers a typed 404, and audits after the response", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make()
+      const fn = yield* spawnFunction("examples/http-api.ts", emulator.environment)
+      const event = JSON.parse(readFileSync(new URL("../examples/events/http-api-get.json", import.meta.url), "utf8"))
+      const found = yield* emulator.invoke(event)
+      const doc = responseJson(found) as { statusCode: number; body: string; cookies: Array<string> }
+      expect(doc.statusCode).toBe(200)
+      expect(JSON.parse(doc.body)).toEqual({ id: "o-1", item: "coffee beans", requestId: found.requestId })
+      expect(doc.cookies).toEqual([`visitor=v-${found.requestId.slice(0, 8)}; Path=/; HttpOnly; Secure`])
+      yield* emulator.awaitNextRequest(2)
+      const auditedAt = loggedAt(fn.stdout(), "audit: order o-1 read by alice via ApiGatewayV2")
+      expect(auditedAt).toBeGreaterThanOrEqual(Math.floor(found.resultAt!))
+
+      const missing = responseJson(yield* emulator.invoke({ ...event, rawPath: "/orders/o-9" })) as { statusCode: number; body: string }
+      expect(missing.statusCode).toBe(404)
+      expect(JSON.parse(missing.body)).toEqual({ _tag: "OrderNotFound", id: "o-9" })
+    }))
+
+  it.scopedLive("http-stream.ts streams server-sent events, the first before the last is produced", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make()
+      yield* spawnFunction("examples/http-stream.ts", emulator.environment)
+      const event = JSON.parse(readFileSync(new URL("../examples/events/http-stream.json", import.meta.url), "utf8"))
+      const record = yield* emulator.invoke(event)
+      expect(record.outcome?._tag).toBe("Response")
+      const outcome = record.outcome as Extract<Emulator.InvocationOutcome, { _tag: "Response" }>
+      expect(outcome.streaming).toBe(true)
+      const http = outcome.http as Extract<Emulator.HttpIntegrationResponse, { _tag: "Decoded" }>
+      expect(http.statusCode).toBe(200)
+      expect(http.headers["content-type"]).toBe("text/event-stream")
+      const events = Buffer.from(http.body).toString().split("\n\n").filter((e) => e.length > 0)
+      expect(events).toHaveLength(3)
+      expect(events[0]).toMatch(/^event: tick\ndata: \{"n":1,/)
+      // Ticks are 100 ms apart: the first byte left long before the last.
+      expect(record.lastByteAt! - record.firstByteAt!).toBeGreaterThan(100)
     }))
 })

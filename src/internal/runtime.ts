@@ -172,17 +172,28 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
           )
         )
       }
+      const initFailed = (detail: string) => (cause: Cause.Cause<unknown>) =>
+        Effect.gen(function*() {
+          yield* Effect.logFatal("Init Error", cause)
+          yield* api.initError(fromCause(cause)).pipe(
+            Effect.catchAll((error) => Effect.logError(`could not report the init error: ${error.message}`))
+          )
+          return yield* new FatalRuntimeError({ detail, cause: Cause.squash(cause) })
+        })
       // Without a layer there is nothing to build (and building Layer.empty is not free at start-up).
       const services = options.layer === undefined ? Context.empty() as Context.Context<ROut> : yield* Layer.buildWithScope(userLayer, scope).pipe(
-        Effect.catchAllCause((cause) =>
-          Effect.gen(function*() {
-            yield* Effect.logFatal("Init Error", cause)
-            yield* api.initError(fromCause(cause)).pipe(
-              Effect.catchAll((error) => Effect.logError(`could not report the init error: ${error.message}`))
-            )
-            return yield* new FatalRuntimeError({ detail: "The layer failed to build", cause: Cause.squash(cause) })
-          })
-        )
+        Effect.catchAllCause(initFailed("The layer failed to build"))
+      )
+      // A handler with an init step (LambdaHandler.fromInit) is built once here, with the layer's
+      // services, in the runtime's scope, and fails init as the layer does.
+      const ready = lambdaHandler.init === undefined ? lambdaHandler : yield* (lambdaHandler.init as Effect.Effect<
+        LambdaHandler.LambdaHandler<unknown, R>,
+        unknown,
+        ROut | Scope.Scope
+      >).pipe(
+        Effect.provide(services),
+        Effect.provideService(Scope.Scope, scope),
+        Effect.catchAllCause(initFailed("The handler failed to initialise"))
       )
       // Detached work relies on effect's Scope internals: checked once, reported as an init error.
       yield* Detached.verifyTracking().pipe(
@@ -193,7 +204,7 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
         )
       )
       life.initDone = true
-      return yield* loop(lambdaHandler, {
+      return yield* loop(ready, {
         timeoutMarginMs: Duration.toMillis(Duration.decode(options.timeoutMargin ?? Duration.millis(200))),
         functionName: config.functionName,
         functionVersion: config.functionVersion,

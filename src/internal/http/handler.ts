@@ -1,0 +1,142 @@
+/**
+ * Serving an `HttpApp` as a Lambda handler.
+ *
+ * The app runs as an Effect in the handler's own fiber: `LambdaContext`, the request-id log
+ * annotation, the deadline and the detached-work supervisor apply to routes exactly as to any
+ * other handler. Running it through `HttpApp.toWebHandler` would start a fiber of another
+ * runtime, outside all of that.
+ *
+ * The Lambda data of a request (its event and `LambdaContext`) is kept in a WeakMap keyed by
+ * the web `Request` the event became, which is the `source` of the `HttpServerRequest`. The
+ * `source` survives `request.modify(...)` (routers and middleware rewrite URLs and headers
+ * that way), so every route and middleware finds it; a service in the context would instead
+ * land on an `HttpApi` group's layer, which is built at init where there is no invocation.
+ */
+import * as HttpApp from "@effect/platform/HttpApp"
+import * as HttpServerError from "@effect/platform/HttpServerError"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
+import type { LambdaContext } from "../../LambdaContext.js"
+import { UnmarshalError } from "../../LambdaError.js"
+import type { LambdaHandler } from "../../LambdaHandler.js"
+import { raw } from "../../LambdaHandler.js"
+import type { Response } from "../../RuntimeApi.js"
+import { messageOf } from "../inspect.js"
+import type { HttpEvent } from "./events.js"
+import { classify, requestParts, toWebRequest } from "./events.js"
+import { toBuffered, toStreamed } from "./response.js"
+
+/** What LambdaHttp knows about one request. */
+export interface LambdaRequest {
+  readonly http: HttpEvent
+  readonly context: LambdaContext
+}
+
+const requests = new WeakMap<object, LambdaRequest>()
+
+/** The Lambda data of a request, or a defect naming the mistake when it was not served by LambdaHttp. */
+export const lambdaRequest: Effect.Effect<LambdaRequest, never, HttpServerRequest.HttpServerRequest> = Effect.flatMap(
+  HttpServerRequest.HttpServerRequest,
+  (request) => {
+    const found = typeof request.source === "object" && request.source !== null ? requests.get(request.source) : undefined
+    return found === undefined
+      ? Effect.dieMessage("LambdaHttp: this request was not served by LambdaHttp.toHandler or LambdaHttp.fromHttpApi")
+      : Effect.succeed(found)
+  }
+)
+
+/**
+ * Options of `toHandler` and `fromHttpApi`.
+ */
+export interface HttpOptions {
+  readonly stream?: boolean | undefined
+}
+
+const decoder = new TextDecoder()
+
+const parseEvent = (body: Uint8Array): unknown => {
+  try {
+    return JSON.parse(decoder.decode(body)) as unknown
+  } catch (cause) {
+    return new UnmarshalError({ detail: `the body is not valid JSON (${messageOf(cause)})`, cause })
+  }
+}
+
+/**
+ * A failure of the app becomes the response `HttpServerError.causeResponse` gives it (a 404
+ * for an unmatched route, the error's own response for respondable errors, an empty 500
+ * otherwise). Server errors are logged with their cause here, in the handler's fiber, so the
+ * line carries the request id; the body never shows the cause.
+ */
+const recover = <E, R>(app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
+  Effect.catchAllCause(app, (cause) =>
+    Effect.flatMap(HttpServerError.causeResponse(cause), ([response]) =>
+      response.status >= 500
+        ? Effect.as(Effect.logError(`HTTP ${response.status}: the app failed`, cause), response)
+        : Effect.succeed(response)))
+
+/** `HttpApp.appendPreResponseHandler` hooks (used for cookies set by HttpApi security, CORS...). */
+const preResponse = (request: HttpServerRequest.HttpServerRequest, response: HttpServerResponse.HttpServerResponse) =>
+  Effect.flatMap(FiberRef.get(HttpApp.currentPreResponseHandlers), (handler) =>
+    handler._tag === "None"
+      ? Effect.succeed(response)
+      : Effect.catchAllCause(handler.value(request, response), (cause) =>
+        Effect.as(Effect.logError("HTTP 500: a pre-response handler failed", cause), HttpServerResponse.empty({ status: 500 }))))
+
+const badRequest = HttpServerResponse.text("Bad Request", { status: 400 })
+const internalError = HttpServerResponse.empty({ status: 500 })
+
+/** Serves `app` for every HTTP event shape, answering in the shape the event came in. */
+export const toHandler = <E, R>(
+  app: HttpApp.Default<E, R>,
+  options: HttpOptions = {}
+): LambdaHandler<UnmarshalError, Exclude<R, HttpServerRequest.HttpServerRequest>> => {
+  const stream = options.stream === true
+  const convert = (http: HttpEvent, response: HttpServerResponse.HttpServerResponse, head: boolean) =>
+    stream ? toStreamed(response, head) : toBuffered(http.source, response, head)
+  // Reading a buffered body can fail (a failing body stream); nothing is on the wire yet, so
+  // the caller still gets a proper 500. A streamed body's failure comes later, in the trailers.
+  const answer = (http: HttpEvent, response: HttpServerResponse.HttpServerResponse, head: boolean) =>
+    Effect.catchAllCause(convert(http, response, head), (cause) =>
+      Effect.zipRight(
+        Effect.logError("HTTP 500: the response body failed", cause),
+        Effect.orDie(convert(http, internalError, head))
+      ))
+  return raw((invocation, context) =>
+    Effect.suspend((): Effect.Effect<Response, unknown, Exclude<R, HttpServerRequest.HttpServerRequest>> => {
+      const event = parseEvent(invocation.body)
+      if (event instanceof UnmarshalError) return Effect.fail(event)
+      const http = classify(event)
+      if (http === undefined) {
+        return Effect.fail(
+          new UnmarshalError({
+            detail: "the event is not an HTTP event (API Gateway REST or HTTP API, Function URL or ALB)",
+            cause: undefined
+          })
+        )
+      }
+      const parts = requestParts(http)
+      let web: Request
+      try {
+        web = toWebRequest(parts)
+      } catch (cause) {
+        // Headers or a URL the web platform refuses: the caller's request is at fault.
+        return Effect.zipRight(
+          Effect.logWarning(`HTTP 400: the event does not make a valid request (${messageOf(cause)})`),
+          answer(http, badRequest, false)
+        )
+      }
+      requests.set(web, { http, context })
+      const base = HttpServerRequest.fromWeb(web)
+      const request = parts.sourceIp === undefined ? base : base.modify({ remoteAddress: parts.sourceIp })
+      const head = request.method === "HEAD"
+      return recover(app).pipe(
+        Effect.flatMap((response) => preResponse(request, response)),
+        Effect.provideService(HttpServerRequest.HttpServerRequest, request),
+        Effect.flatMap((response) => answer(http, response, head))
+      ) as Effect.Effect<Response, unknown, Exclude<R, HttpServerRequest.HttpServerRequest>>
+    })
+  ) as LambdaHandler<UnmarshalError, Exclude<R, HttpServerRequest.HttpServerRequest>>
+}
