@@ -75,7 +75,7 @@ export const make = (options: ServeOptions): Effect.Effect<Server, never, Scope.
       (agent) => Effect.sync(() => agent.destroy())
     )
     const runtime = yield* Effect.runtime<never>()
-    const log = (effect: Effect.Effect<void>) => Runtime.runFork(runtime)(effect)
+    const log = (effect: Effect.Effect<void>) => Runtime.runSync(runtime)(effect)
     const invokeUrl = `http://${emulator.host}${P.paths.invoke}`
 
     const handle = (req: http.IncomingMessage, res: http.ServerResponse, port: number) => {
