@@ -30,6 +30,7 @@ const serve = (file: string, shape: Serve.EventShape, options: { readonly timeou
 
 interface Reply {
   readonly status: number
+  readonly statusMessage: string
   readonly rawHeaders: ReadonlyArray<string>
   readonly body: Buffer
 }
@@ -43,7 +44,7 @@ const request = (
     const req = http.request(url, { method: options.method ?? "GET", headers: options.headers ?? {} }, (res) => {
       const chunks: Array<Buffer> = []
       res.on("data", (chunk: Buffer) => chunks.push(chunk))
-      res.on("end", () => resume(Effect.succeed({ status: res.statusCode ?? 0, rawHeaders: res.rawHeaders, body: Buffer.concat(chunks) })))
+      res.on("end", () => resume(Effect.succeed({ status: res.statusCode ?? 0, statusMessage: res.statusMessage ?? "", rawHeaders: res.rawHeaders, body: Buffer.concat(chunks) })))
     })
     req.on("error", (error) => resume(Effect.die(error)))
     req.end(options.body)
@@ -221,11 +222,12 @@ describe("effect-lambda serve: responses", () => {
       expect(server.logs()).toContain("malformed response: the function's response has no statusCode")
     }))
 
-  it.scopedLive("alb: status, single-value headers, an empty body", () =>
+  it.scopedLive("alb: status and statusDescription, single-value headers, an empty body", () =>
     Effect.gen(function*() {
       const server = yield* serve(ECHO, "alb")
-      const reply = yield* respond(server.url, { statusCode: 302, statusDescription: "302 Found", headers: { location: "/elsewhere" } })
+      const reply = yield* respond(server.url, { statusCode: 302, statusDescription: "302 Moved Elsewhere", headers: { location: "/elsewhere" } })
       expect(reply.status).toBe(302)
+      expect(reply.statusMessage).toBe("Moved Elsewhere")
       expect(headerLines(reply, "location")).toEqual(["/elsewhere"])
       expect(reply.body.byteLength).toBe(0)
     }))
@@ -304,6 +306,21 @@ describe("effect-lambda serve: failures", () => {
       const exited = yield* request(`${server.url}/exit`)
       expect(exited.status).toBe(502)
       expect(server.logs()).toContain("Runtime exited with error: exit status 3")
+      expect((yield* request(`${server.url}/echo`)).status).toBe(200)
+    }))
+
+  it.scopedLive("a request over Lambda's 6 MB invocation payload is a 413, raw or once base64-encoded into the event", () =>
+    Effect.gen(function*() {
+      const server = yield* serve(ECHO, "apigw-v2")
+      const raw = yield* request(`${server.url}/echo`, { method: "POST", body: Buffer.alloc(7 * 1024 * 1024, 0x61) })
+      expect(raw.status).toBe(413)
+      expect(JSON.parse(raw.body.toString())).toEqual({ message: "Request Entity Too Large" })
+      const encoded = yield* request(`${server.url}/echo`, {
+        method: "POST",
+        headers: { "content-type": "application/octet-stream" },
+        body: Buffer.alloc(5 * 1024 * 1024, 0xff)
+      })
+      expect(encoded.status).toBe(413)
       expect((yield* request(`${server.url}/echo`)).status).toBe(200)
     }))
 })

@@ -88,8 +88,17 @@ export const make = (options: ServeOptions): Effect.Effect<Server, never, Scope.
         write(res, badGateway(options.shape))
       }
       const chunks: Array<Buffer> = []
-      req.on("data", (chunk: Buffer) => chunks.push(chunk))
+      let size = 0
+      req.on("data", (chunk: Buffer) => {
+        size += chunk.length
+        if (size <= P.MAX_BUFFERED_RESPONSE_BYTES) chunks.push(chunk)
+      })
       req.on("end", () => {
+        // Lambda's synchronous invocation limit (6 MB) applies to the event: the front door answers 413.
+        if (size > P.MAX_BUFFERED_RESPONSE_BYTES) {
+          log(Effect.logError(`${target} -> 413: the request body (${size} bytes) exceeds Lambda's 6 MB invocation payload`))
+          return write(res, tooLarge)
+        }
         const incoming: IncomingRequest = {
           method: req.method ?? "GET",
           url: req.url ?? "/",
@@ -112,6 +121,11 @@ export const make = (options: ServeOptions): Effect.Effect<Server, never, Scope.
           answer.on("end", () => {
             const payload = Buffer.concat(body)
             const functionError = headerText(answer.headers[P.invokeHeaders.functionError])
+            if (answer.statusCode === 413) {
+              // The event (the body base64-encoded, with the request's metadata) is over the limit.
+              log(Effect.logError(`${target} -> 413: the event exceeds Lambda's 6 MB invocation payload`))
+              return write(res, tooLarge)
+            }
             if (answer.statusCode !== 200 || functionError !== undefined) {
               return fail(requestId, `the function failed${functionError !== undefined ? ` (${functionError})` : ""}`, describeDocument(payload.toString("utf8")))
             }
@@ -150,11 +164,17 @@ export const make = (options: ServeOptions): Effect.Effect<Server, never, Scope.
     return { url: `http://127.0.0.1:${port}`, port, emulator }
   })
 
+const tooLarge: HttpAnswer = {
+  statusCode: 413,
+  headers: { "content-type": "application/json" },
+  body: Buffer.from(JSON.stringify({ message: "Request Entity Too Large" }))
+}
+
 /** Writes a complete answer (no-op when the client is gone or the answer started). */
 const write = (res: http.ServerResponse, answer: HttpAnswer, requestId?: string) => {
   if (res.destroyed || res.headersSent) return
   const bodyless = answer.statusCode === 204 || answer.statusCode === 304
-  res.writeHead(answer.statusCode, {
+  res.writeHead(answer.statusCode, answer.statusMessage ?? http.STATUS_CODES[answer.statusCode] ?? "", {
     ...answer.headers,
     ...(requestId !== undefined ? { [P.invokeHeaders.requestId]: requestId } : {}),
     ...(bodyless ? {} : { "content-length": String(answer.body.byteLength) })

@@ -12,6 +12,8 @@ import type { EventShape } from "./events.js"
 /** A response ready to write. */
 export interface HttpAnswer {
   readonly statusCode: number
+  /** The reason phrase, when the function chose one (ALB's `statusDescription`). */
+  readonly statusMessage?: string
   readonly headers: OutgoingHttpHeaders
   readonly body: Buffer
 }
@@ -115,5 +117,9 @@ export const decodeResponse = (shape: EventShape, payload: Buffer): Decoded => {
   const body = typeof rawBody === "string"
     ? parsed.isBase64Encoded === true ? Buffer.from(rawBody, "base64") : Buffer.from(rawBody, "utf8")
     : Buffer.alloc(0)
-  return { _tag: "Answer", answer: { statusCode, headers, body } }
+  // ALB's statusDescription is "<code> <reason phrase>".
+  const description = shape === "alb" && typeof parsed.statusDescription === "string"
+    ? /^\d{3} (.+)$/.exec(parsed.statusDescription)?.[1]
+    : undefined
+  return { _tag: "Answer", answer: { statusCode, headers, body, ...(description !== undefined ? { statusMessage: description } : {}) } }
 }
