@@ -67,6 +67,10 @@ const echoed = (reply: Reply): Json => {
   return JSON.parse(reply.body.toString("utf8")) as Json
 }
 
+/** Polls the emulator's recorded state (it has no event for "delivered" or "finished" without a caller). */
+const waitFor = <A>(probe: Effect.Effect<A | undefined>): Effect.Effect<A> =>
+  Effect.flatMap(probe, (found) => found !== undefined ? Effect.succeed(found) : Effect.zipRight(Effect.sleep("10 millis"), waitFor(probe)))
+
 const BINARY = Uint8Array.from([0, 1, 2, 0xff, 0xfe])
 
 /** Asks the echo fixture to answer with `response` verbatim. */
@@ -279,6 +283,26 @@ describe("effect-lambda serve: streaming", () => {
       expect(server.logs()).toContain("failed mid-stream")
       expect(server.logs()).toContain("the stream broke")
     }))
+
+  it.scopedLive("a client that disconnects mid-stream: the invocation runs to its end and the next request is served", () =>
+    Effect.gen(function*() {
+      const server = yield* serve(STREAM, "function-url")
+      const controller = new AbortController()
+      const response = yield* Effect.promise(() => fetch(`${server.url}/stream`, { signal: controller.signal }))
+      const first = yield* Effect.promise(() => response.body!.getReader().read())
+      const pid = Number(/first chunk from (\d+)/.exec(Buffer.from(first.value!).toString("utf8"))![1])
+      controller.abort()
+      process.kill(pid, "SIGUSR2")
+      const next = yield* Effect.promise(() => fetch(`${server.url}/stream`))
+      expect(next.status).toBe(201)
+      const reader = next.body!.getReader()
+      const text = Buffer.from((yield* Effect.promise(() => reader.read())).value!).toString("utf8")
+      // the same runtime process served it: the disconnect did not reset the environment
+      expect(text).toBe(`first chunk from ${pid}\n`)
+      process.kill(pid, "SIGUSR2")
+      yield* Effect.promise(() => reader.cancel())
+      expect(server.logs()).not.toContain("cannot invoke the function")
+    }))
 })
 
 describe("effect-lambda serve: failures", () => {
@@ -306,6 +330,26 @@ describe("effect-lambda serve: failures", () => {
       const exited = yield* request(`${server.url}/exit`)
       expect(exited.status).toBe(502)
       expect(server.logs()).toContain("Runtime exited with error: exit status 3")
+      expect((yield* request(`${server.url}/echo`)).status).toBe(200)
+    }))
+
+  it.scopedLive("a client that goes away before the answer: logged as such, not as a 502; the invocation runs to its end", () =>
+    Effect.gen(function*() {
+      const server = yield* serve(ECHO, "apigw-v2", { timeoutMs: 1000 })
+      const controller = new AbortController()
+      const pending = fetch(`${server.url}/hang`, { signal: controller.signal }).catch((error: unknown) => error)
+      // wait until the function has the event (it then hangs until its own timeout)
+      const delivered = yield* waitFor(
+        Effect.map(server.emulator.invocations, (all) => all.find((record) => record.nextAnsweredAt !== undefined))
+      )
+      controller.abort()
+      expect(yield* Effect.promise(() => pending)).toBeInstanceOf(Error)
+      const record = yield* waitFor(
+        Effect.map(server.emulator.invocations, (all) => all.find((r) => r.requestId === delivered.requestId && r.outcome !== undefined))
+      )
+      expect(record.outcome?._tag).toBe("Error")
+      expect(server.logs()).toContain("GET /hang: the client went away; the invocation goes on")
+      expect(server.logs()).not.toContain("cannot invoke the function")
       expect((yield* request(`${server.url}/echo`)).status).toBe(200)
     }))
 

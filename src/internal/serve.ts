@@ -138,10 +138,16 @@ export const make = (options: ServeOptions): Effect.Effect<Server, never, Scope.
             done(decoded.answer.statusCode, requestId)
           })
         })
-        upstream.on("error", (error) => fail("-", `cannot invoke the function: ${error.message}`))
+        let clientGone = false
+        upstream.on("error", (error) => {
+          if (!clientGone) fail("-", `cannot invoke the function: ${error.message}`)
+        })
         // A client that goes away stops the forwarding; the invocation itself runs to its end, as on Lambda.
         res.on("close", () => {
-          if (!res.writableFinished) upstream.destroy()
+          if (res.writableFinished) return
+          clientGone = true
+          log(Effect.logInfo(`${target}: the client went away; the invocation goes on`))
+          upstream.destroy()
         })
         upstream.end(JSON.stringify(built.event))
       })
