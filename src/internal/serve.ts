@@ -115,7 +115,10 @@ export const make = (options: ServeOptions): Effect.Effect<Server, never, Scope.
           headers: { "content-type": P.contentTypes.json, [P.invokeHeaders.traceId]: built.traceId }
         }, (answer) => {
           const requestId = headerText(answer.headers[P.invokeHeaders.requestId]) ?? "-"
-          if (answer.headers.trailer !== undefined) return passThrough(answer, res, requestId, target, log, () => done(answer.statusCode ?? 200, requestId))
+          // Only a live stream announces trailers (where an error after the first byte travels).
+          if (answer.headers.trailer !== undefined) {
+            return passThrough(answer, res, requestId, target, log, () => done(answer.statusCode ?? 200, requestId))
+          }
           const body: Array<Buffer> = []
           answer.on("data", (chunk: Buffer) => body.push(chunk))
           answer.on("end", () => {
@@ -127,13 +130,16 @@ export const make = (options: ServeOptions): Effect.Effect<Server, never, Scope.
               return write(res, tooLarge)
             }
             if (answer.statusCode !== 200 || functionError !== undefined) {
-              return fail(requestId, `the function failed${functionError !== undefined ? ` (${functionError})` : ""}`, describeDocument(payload.toString("utf8")))
+              const problem = `the function failed${functionError !== undefined ? ` (${functionError})` : ""}`
+              return fail(requestId, problem, describeDocument(payload.toString("utf8")))
             }
             if (headerText(answer.headers[P.headers.contentType]) === P.contentTypes.httpIntegration) {
               return fail(requestId, "the streamed response has no valid HTTP integration prelude")
             }
             const decoded = decodeResponse(options.shape, payload)
-            if (decoded._tag === "Malformed") return fail(requestId, `malformed response: ${decoded.reason}`, payload.toString("utf8"))
+            if (decoded._tag === "Malformed") {
+              return fail(requestId, `malformed response: ${decoded.reason}`, payload.toString("utf8"))
+            }
             write(res, decoded.answer, options.shape === "alb" ? undefined : requestId)
             done(decoded.answer.statusCode, requestId)
           })
