@@ -5,6 +5,7 @@
  * ```
  * effect-lambda run <handler-module> [--event <file>|-] [--count N] [--timeout <seconds>] [--port N]
  * effect-lambda emulator [<handler-module>] [--port 9001] [--timeout <seconds>]
+ * effect-lambda serve <handler-module> [--port 3000] [--event apigw-v1|apigw-v2|function-url|alb] [--multi-value-headers] [--timeout <seconds>]
  * effect-lambda build <handler-module> [--outdir dist/lambda] [--no-code-cache] [--node <path>] [--no-minify] [--sourcemap] [--external pkg]... [--node-flag=--flag]...
  * ```
  *
@@ -17,6 +18,10 @@
  *
  * `build` bundles the module for deployment (see the `Build` module): `bootstrap`, `main.cjs`,
  * `start.cjs` with V8's code cache (`main.cjs.cache`), and `function.zip` to deploy.
+ *
+ * `serve` is a local HTTP server for development: each request becomes the chosen integration's
+ * event, the module runs as under `emulator <module>`, and its answer (buffered or streamed) is
+ * written back as the integration would; a failure is a `502` (see `internal/serve.ts`).
  *
  * `emulator` serves the Runtime API and the invoke endpoint until SIGINT, for `curl`. With a
  * module it runs it as `run` does and, as Lambda resets the environment, stops it and starts a
@@ -36,10 +41,12 @@ import * as Emulator from "../Emulator.js"
 import * as P from "../internal/protocol.js"
 import type { RuntimeProcess } from "../internal/runtimeProcess.js"
 import { announceResets, describeExit, spawnRuntime, stopRuntime, superviseRuntime } from "../internal/runtimeProcess.js"
+import * as Serve from "../internal/serve.js"
 
 const USAGE = `Usage:
   effect-lambda run <handler-module> [--event <file>|-] [--count N] [--timeout <seconds>] [--port N]
   effect-lambda emulator [<handler-module>] [--port 9001] [--timeout <seconds>]
+  effect-lambda serve <handler-module> [--port 3000] [--event apigw-v1|apigw-v2|function-url|alb] [--multi-value-headers] [--timeout <seconds>]
   effect-lambda build <handler-module> [--outdir dist/lambda] [--no-code-cache] [--node <path>] [--no-minify] [--sourcemap] [--external pkg]... [--node-flag=--flag]...
 
 run       start the emulator, spawn the module (node <file>, or node --import tsx <file> for .ts),
@@ -47,14 +54,19 @@ run       start the emulator, spawn the module (node <file>, or node --import ts
           result and its timeline, then SIGTERM the process.
 emulator  serve the Runtime API and the invoke endpoint until SIGINT; with a module, run it and
           start a fresh one after a timeout or an exit (without one, start your runtime by hand).
+serve     a local HTTP server (127.0.0.1) for development: each request becomes the --event shape's
+          Lambda event (default apigw-v2), the module runs as with emulator, and its answer is
+          written back as HTTP (streamed when the function streams; a failure is a 502 logged here).
 build     bundle the module for deployment: <outdir>/bootstrap, start.cjs, main.cjs, main.cjs.cache
           (V8 code cache), meta.json (esbuild metafile) and function.zip (what to deploy).
 
 Options:
-  --event <file>|-   event payload, sent verbatim (default {})
+  --event <file>|-   event payload, sent verbatim (default {}); serve: the integration whose
+                     events to build: apigw-v1, apigw-v2 (default), function-url, alb
+  --multi-value-headers  serve --event alb: the target group has multi-value headers on
   --count N          number of invocations (default 1)
   --timeout s        function timeout in seconds (default 3)
-  --port N           port on 127.0.0.1 (run: any free port; emulator: 9001)
+  --port N           port on 127.0.0.1 (run: any free port; emulator: 9001; serve: 3000)
   --outdir dir       build output directory (default dist/lambda)
   --no-code-cache    build: no V8 code cache (bootstrap starts main.cjs directly)
   --node <path>      build: the Node binary that trains the code cache: the release the function
@@ -254,6 +266,7 @@ const main = Effect.gen(function*() {
           sourcemap: { type: "boolean" },
           external: { type: "string", multiple: true },
           "node-flag": { type: "string", multiple: true },
+          "multi-value-headers": { type: "boolean" },
           help: { type: "boolean", short: "h" }
         }
       }),
@@ -276,6 +289,27 @@ const main = Effect.gen(function*() {
     if (rest.length > 0) return yield* new UsageError({ message: `emulator: unexpected arguments ${rest.join(" ")}` })
     const port = yield* number("port", parsed.values.port, 9001)
     return yield* Effect.scoped(emulatorCommand(file, { timeoutMs, port }))
+  }
+  if (command === "serve") {
+    if (file === undefined) return yield* new UsageError({ message: "serve: missing <handler-module>" })
+    if (rest.length > 0) return yield* new UsageError({ message: `serve: unexpected arguments ${rest.join(" ")}` })
+    const shape = Serve.eventShapes.find((shape) => shape === (parsed.values.event ?? "apigw-v2"))
+    if (shape === undefined) {
+      return yield* new UsageError({ message: `serve: --event expects one of ${Serve.eventShapes.join(", ")}, got "${parsed.values.event}"` })
+    }
+    const port = yield* number("port", parsed.values.port, 3000)
+    return yield* Effect.scoped(Effect.gen(function*() {
+      const server = yield* Serve.make({
+        file,
+        shape,
+        port,
+        functionTimeoutMs: timeoutMs,
+        albMultiValueHeaders: parsed.values["multi-value-headers"] === true
+      })
+      yield* print(`Serving ${file} as ${shape} events on ${server.url} (function timeout ${(timeoutMs / 1000).toFixed(2)} s)`)
+      yield* print(`Press Ctrl+C to stop.`)
+      return yield* Effect.never
+    }))
   }
   if (command === "build") {
     if (file === undefined) return yield* new UsageError({ message: "build: missing <handler-module>" })
