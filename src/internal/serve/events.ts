@@ -6,6 +6,7 @@
  * @internal
  */
 import { randomBytes, randomUUID } from "node:crypto"
+import { isTextType } from "../http/response.js"
 
 /** The integration whose event the server builds. */
 export type EventShape = "apigw-v1" | "apigw-v2" | "function-url" | "alb"
@@ -45,15 +46,13 @@ export interface BuiltEvent {
 }
 
 /**
- * Content types whose bodies the integrations pass as text; anything else (and any encoded body)
- * travels base64-encoded with `isBase64Encoded: true`.
+ * Content types whose bodies the integrations pass as text (the media types `LambdaHttp` answers
+ * with as text, a missing type, or any type that names a charset); anything else, and any
+ * encoded body, travels base64-encoded with `isBase64Encoded: true`.
  */
 export const isTextual = (contentType: string | undefined, contentEncoding: string | undefined): boolean => {
   if (contentEncoding !== undefined && contentEncoding !== "" && contentEncoding.toLowerCase() !== "identity") return false
-  if (contentType === undefined) return true
-  const type = contentType.toLowerCase()
-  return type.startsWith("text/") || /json|xml|javascript|x-www-form-urlencoded|graphql|yaml|csv/.test(type) ||
-    /charset=/.test(type)
+  return contentType === undefined || isTextType(contentType) || /charset=/i.test(contentType)
 }
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
