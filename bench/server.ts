@@ -27,6 +27,10 @@ export interface MeasureOptions {
   readonly checkDetached?: boolean | undefined
   /** The event every invocation carries (default `{"n":0}`). */
   readonly event?: string | undefined
+  /** Events served in turn, invocation i getting `events[i % length]` (overrides `event`). */
+  readonly events?: ReadonlyArray<string> | undefined
+  /** Called with each result's body (0-based invocation index), to check what a runtime answered. */
+  readonly onResult?: ((index: number, body: string) => void) | undefined
 }
 
 export interface Sample {
@@ -130,11 +134,12 @@ export const measure = (spec: ProcessSpec, count: number, options: MeasureOption
     const latencies: Array<number> = []
     const releases: Array<number> = []
     const rss: Array<readonly [number, number]> = []
-    const body = Buffer.from(options.event ?? `{"n":0}`)
+    const bodies = (options.events ?? [options.event ?? `{"n":0}`]).map((event) => Buffer.from(event))
     const arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
     const accepted = Buffer.from(`{"status":"OK"}`)
 
     const answer = (res: http.ServerResponse) => {
+      const body = bodies[(served - 1) % bodies.length]!
       res.writeHead(200, {
         "lambda-runtime-aws-request-id": `req-${served}`,
         "lambda-runtime-deadline-ms": String(Date.now() + 60_000),
@@ -184,14 +189,17 @@ export const measure = (spec: ProcessSpec, count: number, options: MeasureOption
       const isError = req.url?.endsWith("/error") === true
       const chunks: Array<Buffer> = []
       const nextEpoch = nextArrivedEpoch
+      const keep = options.checkDetached === true || options.onResult !== undefined
+      const index = served - 1
       req.on("data", (chunk: Buffer) => {
-        if (options.checkDetached === true) chunks.push(chunk)
+        if (keep) chunks.push(chunk)
       })
       req.on("end", () => {
         respondedAt = now()
         latencies.push(respondedAt - answeredAt)
         if (isError) errors++
         if (options.checkDetached === true && !isError) checkEvidence(Buffer.concat(chunks).toString(), nextEpoch)
+        if (options.onResult !== undefined) options.onResult(index, Buffer.concat(chunks).toString())
         res.writeHead(202, { "content-type": "application/json", "content-length": accepted.length })
         res.end(accepted)
       })

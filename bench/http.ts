@@ -1,0 +1,289 @@
+/**
+ * The same small HttpApi (bench/functions/http: a JSON GET with a path parameter, a POST with a
+ * Schema body) served three ways, each bundled with esbuild: this runtime
+ * (`LambdaHttp.fromHttpApi`, the project's build), `@effect-aws/lambda`'s `fromHttpApi` on
+ * aws-lambda-ric, and a Hono app behind `hono/aws-lambda` on aws-lambda-ric. All get the same
+ * API Gateway HTTP API (2.0) events, GETs and POSTs alternating, in interleaved rounds; every
+ * runtime's answers are checked once (status and body) before it is measured.
+ *
+ *   npx tsx bench/http.ts        (also run by `npm run bench`)
+ *
+ * Knobs: BENCH_HTTP_INVOCATIONS (2000 per round), BENCH_HTTP_ROUNDS (3), BENCH_HTTP_COLD_STARTS
+ * (10 spawns per runtime), BENCH_RIC_DIR (see bench/ric.ts).
+ * Writes bench/results/http.{json,md} and prints the Markdown.
+ */
+import * as Effect from "effect/Effect"
+import { mkdirSync, statSync, writeFileSync } from "node:fs"
+import { dirname, join, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
+import * as Build from "../src/Build.js"
+import { eventMix } from "./functions/http/events.js"
+import type { Expected } from "./functions/http/events.js"
+import { findRic } from "./ric.js"
+import type { ProcessSpec, Sample } from "./server.js"
+import { measure } from "./server.js"
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
+const log = (line: string) => process.stderr.write(`${line}\n`)
+const knob = (name: string, fallback: number) => {
+  const value = Number(process.env[name] ?? fallback)
+  return Number.isFinite(value) && value >= 1 ? Math.floor(value) : fallback
+}
+
+const lambdaEnv = {
+  PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}`,
+  TZ: ":UTC",
+  AWS_REGION: "us-east-1",
+  AWS_LAMBDA_FUNCTION_NAME: "bench",
+  AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
+  AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "128",
+  AWS_LAMBDA_LOG_GROUP_NAME: "/aws/lambda/bench",
+  AWS_LAMBDA_LOG_STREAM_NAME: "bench",
+  AWS_LAMBDA_LOG_LEVEL: "WARN"
+}
+
+/** A function for aws-lambda-ric, bundled as a user would (esbuild, CommonJS, minified). */
+const bundleForRic = async (name: string) => {
+  const esbuild = await import("esbuild")
+  const outdir = here(`./.build/http-${name}`)
+  mkdirSync(outdir, { recursive: true })
+  const outfile = join(outdir, "index.js")
+  await esbuild.build({
+    entryPoints: [here(`./functions/http/${name}.ts`)],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: `node${process.versions.node.split(".")[0]}`,
+    minify: true,
+    logLevel: "silent"
+  })
+  // A Lambda zip has no package.json: the one of this repository ("type": "module") must not apply.
+  writeFileSync(join(outdir, "package.json"), `{"type":"commonjs"}\n`)
+  return { dir: outdir, bytes: statSync(outfile).size }
+}
+
+interface Runtime {
+  readonly id: "ours" | "effectAws" | "hono"
+  readonly label: string
+  readonly spec: ProcessSpec
+  readonly bundleBytes: number
+  readonly codeCacheBytes?: number | undefined
+}
+
+const runtimes = async (notes: Array<string>): Promise<Array<Runtime>> => {
+  const ours = await Effect.runPromise(
+    Build.build({ entry: here("./functions/http/ours.ts"), outdir: here("./.build/http-ours") })
+  )
+  for (const warning of ours.warnings) log(`build http/ours: ${warning}`)
+  const list: Array<Runtime> = [{
+    id: "ours",
+    label: "effect-lambda-runtime, LambdaHttp.fromHttpApi (code cache)",
+    spec: {
+      command: ours.bootstrap,
+      args: [],
+      cwd: ours.outdir,
+      env: { ...lambdaEnv, LAMBDA_TASK_ROOT: ours.outdir, _HANDLER: "main.handler" }
+    },
+    bundleBytes: ours.bundleBytes,
+    codeCacheBytes: ours.codeCache?.bytes
+  }]
+  const ric = findRic()
+  if (typeof ric === "string") {
+    notes.push(ric)
+    return list
+  }
+  const client = ric.nativeAvailable ? "native client" : "node:http client"
+  if (!ric.nativeAvailable) notes.push(`${ric.label}: ${ric.nativeReason}; its node:http client is measured instead`)
+  const ricSpec = (dir: string): ProcessSpec => ({
+    command: process.execPath,
+    args: [ric.bin, "index.handler"],
+    cwd: dir,
+    env: {
+      ...lambdaEnv,
+      LAMBDA_TASK_ROOT: dir,
+      _HANDLER: "index.handler",
+      ...(ric.nativeAvailable ? {} : { AWS_LAMBDA_NODEJS_USE_ALTERNATIVE_CLIENT_1: "true" })
+    }
+  })
+  const effectAws = await bundleForRic("effect-aws")
+  const hono = await bundleForRic("hono")
+  list.push(
+    {
+      id: "effectAws",
+      label: `@effect-aws/lambda, LambdaHandler.fromHttpApi, on ${ric.label} (${client})`,
+      spec: ricSpec(effectAws.dir),
+      bundleBytes: effectAws.bytes
+    },
+    {
+      id: "hono",
+      label: `Hono + hono/aws-lambda on ${ric.label} (${client})`,
+      spec: ricSpec(hono.dir),
+      bundleBytes: hono.bytes
+    }
+  )
+  return list
+}
+
+/** Why a runtime's answer to one event is wrong, or undefined when it is right. */
+const mismatch = (text: string, expected: Expected): string | undefined => {
+  try {
+    const answer = JSON.parse(text) as { statusCode?: number; body?: string; isBase64Encoded?: boolean }
+    if (answer.statusCode !== expected.status) return `status ${answer.statusCode} instead of ${expected.status}: ${text.slice(0, 200)}`
+    const raw = answer.isBase64Encoded === true ? Buffer.from(answer.body ?? "", "base64").toString() : answer.body ?? ""
+    const body = JSON.parse(raw) as Record<string, unknown>
+    for (const [key, value] of Object.entries(expected.body)) {
+      if (JSON.stringify(body[key]) !== JSON.stringify(value)) return `body.${key} is ${JSON.stringify(body[key])}: ${raw.slice(0, 200)}`
+    }
+    return undefined
+  } catch (error) {
+    return `unreadable answer (${String(error)}): ${text.slice(0, 200)}`
+  }
+}
+
+const percentile = (values: ReadonlyArray<number>, p: number) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
+}
+const median = (values: ReadonlyArray<number>) => percentile(values, 50)
+/** Median of the per-round ratios a[i] / b[i]. */
+const pairedRatio = (a: ReadonlyArray<number>, b: ReadonlyArray<number>) =>
+  median(a.map((value, i) => value / b[i]!).filter(Number.isFinite))
+
+/** The suite's Markdown (table, targets, notes) and the same figures as JSON. */
+export interface HttpReport {
+  readonly markdown: string
+  readonly json: unknown
+}
+
+/** Runs the HTTP suite: `invocations` per round, `rounds` interleaved rounds, `coldStarts` spawns per runtime. */
+export const httpSuite = async (
+  invocations = knob("BENCH_HTTP_INVOCATIONS", 2000),
+  rounds = knob("BENCH_HTTP_ROUNDS", 3),
+  coldStarts = knob("BENCH_HTTP_COLD_STARTS", 10)
+): Promise<HttpReport> => {
+  mkdirSync(here("./.build"), { recursive: true })
+  const notes: Array<string> = []
+  const list = await runtimes(notes)
+  const mix = eventMix()
+  const events = mix.map((m) => m.event)
+
+  // Each runtime answers every event of the mix right before it is measured at all.
+  const wrong = new Map<string, Array<string>>()
+  for (const runtime of list) {
+    const problems: Array<string> = []
+    await measure(runtime.spec, mix.length, {
+      events,
+      onResult: (index, body) => {
+        const problem = mismatch(body, mix[index]!.expected)
+        if (problem !== undefined) problems.push(`event ${index + 1}: ${problem}`)
+      }
+    })
+    if (problems.length > 0) {
+      wrong.set(runtime.id, problems)
+      notes.push(`${runtime.label} answered wrongly: ${problems.join("; ")}`)
+    }
+  }
+
+  const samples = new Map<string, Array<Sample>>(list.map((r) => [r.id, []]))
+  for (let round = 0; round < rounds; round++) {
+    for (const runtime of list) {
+      log(`http round ${round + 1}/${rounds}: ${runtime.label} (${invocations} invocations)`)
+      samples.get(runtime.id)!.push(await measure(runtime.spec, invocations, { events }))
+    }
+  }
+  const cold = new Map<string, Array<number>>(list.map((r) => [r.id, []]))
+  for (let i = 0; i < coldStarts; i++) {
+    log(`http cold start ${i + 1}/${coldStarts}`)
+    for (const runtime of list) cold.get(runtime.id)!.push((await measure(runtime.spec, 1, { events })).coldStartMs)
+  }
+  return report(list, samples, cold, wrong, notes, { invocations, rounds, coldStarts })
+}
+
+const report = (
+  list: ReadonlyArray<Runtime>,
+  samples: ReadonlyMap<string, ReadonlyArray<Sample>>,
+  cold: ReadonlyMap<string, ReadonlyArray<number>>,
+  wrong: ReadonlyMap<string, ReadonlyArray<string>>,
+  notes: ReadonlyArray<string>,
+  settings: { readonly invocations: number; readonly rounds: number; readonly coldStarts: number }
+): HttpReport => {
+  const rows = list.map((runtime) => {
+    const s = samples.get(runtime.id)!
+    const latencies = s.flatMap((x) => x.latencies)
+    const c = cold.get(runtime.id)!
+    return {
+      id: runtime.id,
+      runtime: runtime.label,
+      invocationsPerSecond: median(s.map((x) => x.invocationsPerSecond)),
+      cpuMsPerInvocation: median(s.map((x) => x.cpuMsPerInvocation)),
+      latencyP50Ms: percentile(latencies, 50),
+      latencyP99Ms: percentile(latencies, 99),
+      coldStartMs: median(c),
+      coldStartMinMs: Math.min(...c),
+      peakRssMb: Math.max(...s.map((x) => x.peakRssMb)),
+      bundleKb: runtime.bundleBytes / 1024,
+      codeCacheKb: runtime.codeCacheBytes === undefined ? NaN : runtime.codeCacheBytes / 1024,
+      errors: s.reduce((n, x) => n + x.errors, 0),
+      correct: !wrong.has(runtime.id)
+    }
+  })
+  const has = (id: string) => samples.has(id)
+  const ips = (id: string) => samples.get(id)?.map((x) => x.invocationsPerSecond) ?? []
+  const cpu = (id: string) => samples.get(id)?.map((x) => x.cpuMsPerInvocation) ?? []
+  const ratio = (a: ReadonlyArray<number>, b: ReadonlyArray<number>) => (a.length > 0 && b.length > 0 ? pairedRatio(a, b) : NaN)
+  const ratios = {
+    throughputVsEffectAws: ratio(ips("ours"), ips("effectAws")),
+    throughputVsHono: ratio(ips("ours"), ips("hono")),
+    cpuVsEffectAws: ratio(cpu("ours"), cpu("effectAws")),
+    cpuVsHono: ratio(cpu("ours"), cpu("hono")),
+    coldStartVsEffectAws: ratio(cold.get("ours") ?? [], cold.get("effectAws") ?? []),
+    coldStartVsHono: ratio(cold.get("ours") ?? [], cold.get("hono") ?? [])
+  }
+  const fixed = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : "-")
+  const x = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)}x` : "n/a")
+  const pct = (n: number) => (Number.isFinite(n) ? `${(n * 100).toFixed(1)}%` : "n/a")
+  const verdict = (ok: boolean, measured: boolean) =>
+    !measured ? "not measured (aws-lambda-ric is not installed)" : ok ? "met" : "NOT met"
+  const markdown = [
+    "| HTTP API runtime | inv/s | CPU ms/inv | /next→/response p50 / p99 ms | cold start ms (median / min) | peak RSS MB | bundle KB | errors |",
+    "|---|---|---|---|---|---|---|---|",
+    ...rows.map((r) =>
+      `| ${r.runtime} | ${fixed(r.invocationsPerSecond, 0)} | ${fixed(r.cpuMsPerInvocation, 3)} | ${fixed(r.latencyP50Ms, 3)} / ${fixed(r.latencyP99Ms, 3)} | ` +
+      `${fixed(r.coldStartMs, 1)} / ${fixed(r.coldStartMinMs, 1)} | ${fixed(r.peakRssMb, 1)} | ` +
+      `${fixed(r.bundleKb, 0)}${Number.isFinite(r.codeCacheKb) ? ` (+ ${fixed(r.codeCacheKb, 0)} KB code cache)` : ""} | ` +
+      `${r.errors}${r.correct ? "" : " (wrong answers, see notes)"} |`
+    ),
+    "",
+    `- HTTP API throughput vs @effect-aws/lambda: ${x(ratios.throughputVsEffectAws)} (target > 1x): ` +
+    `${verdict(ratios.throughputVsEffectAws > 1, has("effectAws"))}`,
+    `- HTTP API cold start vs @effect-aws/lambda: ${x(ratios.coldStartVsEffectAws)} (target < 1x): ` +
+    `${verdict(ratios.coldStartVsEffectAws < 1, has("effectAws"))}`,
+    `- HTTP API throughput vs Hono: ${pct(ratios.throughputVsHono)} (target >= 90%): ${verdict(ratios.throughputVsHono >= 0.9, has("hono"))}`,
+    `- CPU per invocation vs @effect-aws/lambda ${x(ratios.cpuVsEffectAws)}, vs Hono ${x(ratios.cpuVsHono)}; cold start vs Hono ${x(ratios.coldStartVsHono)}`,
+    "",
+    "Events: API Gateway HTTP API (payload 2.0), `GET /items/:id` and `POST /items` (JSON body, decoded by a Schema; Hono checks " +
+    "the same rules by hand in its validator) alternating; every runtime's answers were checked (status and body) before the runs. " +
+    "Cold start: spawn → first `GET /next`.",
+    ...notes.map((note) => `Note: ${note}.`),
+    `${settings.rounds} interleaved rounds of ${settings.invocations} invocations; ${settings.coldStarts} cold starts per runtime; ` +
+    `ratios are medians of per-round ratios. Node ${process.version}, ${process.platform}-${process.arch}, ` +
+    `${new Date().toISOString()}. Absolute numbers depend on the machine and its load.`
+  ].join("\n")
+  return { markdown, json: { date: new Date().toISOString(), node: process.version, settings, rows, ratios, notes } }
+}
+
+const main = async () => {
+  mkdirSync(here("./results"), { recursive: true })
+  const result = await httpSuite()
+  writeFileSync(here("./results/http.json"), JSON.stringify(result.json, null, 2))
+  writeFileSync(here("./results/http.md"), result.markdown + "\n")
+  console.log(result.markdown)
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((error) => {
+    console.error(error)
+    process.exit(1)
+  })
+}
