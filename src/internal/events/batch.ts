@@ -50,7 +50,11 @@ export interface EngineOptions {
 
 export const defaultTimeoutMarginMs = 700
 
-const formatParseError = (error: ParseResult.ParseError): string => ParseResult.TreeFormatter.formatErrorSync(error)
+/** One line per issue, `at ["body"]["quantity"]: Expected number, actual "one"`: the tree form repeats whole types. */
+const formatParseError = (error: ParseResult.ParseError): string =>
+  ParseResult.ArrayFormatter.formatErrorSync(error)
+    .map((issue) => `at ${issue.path.map((key) => `[${JSON.stringify(key)}]`).join("") || "the record"}: ${issue.message}`)
+    .join("; ")
 
 const runBatch = <D, E, R>(
   plan: Plan,
@@ -154,7 +158,7 @@ export const batchHandler = <D, E, R>(
         return Effect.fail(new UnmarshalError({ detail: `the body is not valid JSON (${messageOf(cause)})`, cause }))
       }
       const planned = plan(event)
-      if (typeof planned === "string") return Effect.fail(new UnmarshalError({ detail: planned, cause: event }))
+      if (typeof planned === "string") return Effect.fail(new UnmarshalError({ detail: planned }))
       return Effect.map(
         runBatch(planned, decode, handle, options),
         (response) => LambdaHandler.buffered(JSON.stringify(response), contentTypes.json)
