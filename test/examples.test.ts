@@ -93,3 +93,48 @@ describe("examples", () => {
       expect(fn.stdout()).toContain("SQS client released")
     }))
 })
+
+describe("examples: event sources", () => {
+  const sqsRecord = (messageId: string, body: string) => ({
+    messageId,
+    receiptHandle: `handle-${messageId}`,
+    body,
+    attributes: {
+      ApproximateReceiveCount: "1",
+      SentTimestamp: "1545082649183",
+      SenderId: "AIDAIENQZJOLO23YVJ4VO",
+      ApproximateFirstReceiveTimestamp: "1545082649185"
+    },
+    messageAttributes: {},
+    md5OfBody: "e4e68fb7bd0e697a0ae8f1bb342846b3",
+    eventSource: "aws:sqs",
+    eventSourceARN: "arn:aws:sqs:us-east-1:123456789012:orders",
+    awsRegion: "us-east-1"
+  })
+
+  it.scopedLive("sqs-batch.ts saves the good orders, reports the poisoned ones, and finishes the detached metrics before /next", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make()
+      const fn = yield* spawnFunction("examples/sqs-batch.ts", emulator.environment)
+      const record = yield* emulator.invoke({
+        Records: [
+          sqsRecord("m-1", JSON.stringify({ orderId: "o-1", quantity: 2 })),
+          sqsRecord("m-2", JSON.stringify({ orderId: "o-2", quantity: "lots" })),
+          sqsRecord("m-3", JSON.stringify({ orderId: "o-3", quantity: 500 })),
+          sqsRecord("m-4", JSON.stringify({ orderId: "o-4", quantity: 1 }))
+        ]
+      })
+      expect(responseJson(record)).toEqual({ batchItemFailures: [{ itemIdentifier: "m-2" }, { itemIdentifier: "m-3" }] })
+      const nextAt = yield* emulator.awaitNextRequest(2)
+      const out = fn.stdout()
+      expect(out).toContain("order o-1 saved (2)")
+      expect(out).toContain("order o-4 saved (1)")
+      expect(out).toMatch(/record does not decode: at \["body"\]\["quantity"\].*recordId=m-2/)
+      expect(out).toMatch(/OutOfStock/)
+      expect(out).toContain("SQS batch of 4: 2 succeeded, 2 failed, 0 interrupted, 0 skipped")
+      // Detached work does not hold the response back, and is finished before the next /next.
+      expect(nextAt).toBeGreaterThanOrEqual(loggedAt(out, "metric: orders.saved +1 (o-1)"))
+      expect(nextAt).toBeGreaterThanOrEqual(loggedAt(out, "metric: orders.saved +1 (o-4)"))
+      expect(out).not.toContain("metric: orders.saved +1 (o-3)")
+    }))
+})
