@@ -10,13 +10,16 @@ import * as Schema from "effect/Schema"
 export const jsonText = <A, I>(schema: Schema.Schema<A, I, never> | undefined): Schema.Schema<A, string> =>
   (schema === undefined ? Schema.String : Schema.parseJson(schema)) as Schema.Schema<A, string>
 
+/** Absent or present, never `undefined` (JSON has none): keeps decode errors to the one real issue. */
+export const optional = <S extends Schema.Schema.All>(schema: S) => Schema.optionalWith(schema, { exact: true })
+
 // --- SQS ---------------------------------------------------------------------------------
 
 export const SqsMessageAttribute = Schema.Struct({
-  stringValue: Schema.optional(Schema.String),
-  binaryValue: Schema.optional(Schema.String),
-  stringListValues: Schema.optional(Schema.Array(Schema.String)),
-  binaryListValues: Schema.optional(Schema.Array(Schema.String)),
+  stringValue: optional(Schema.String),
+  binaryValue: optional(Schema.String),
+  stringListValues: optional(Schema.Array(Schema.String)),
+  binaryListValues: optional(Schema.Array(Schema.String)),
   dataType: Schema.String
 })
 
@@ -25,11 +28,11 @@ export const SqsRecordAttributes = Schema.Struct({
   SentTimestamp: Schema.String,
   SenderId: Schema.String,
   ApproximateFirstReceiveTimestamp: Schema.String,
-  AWSTraceHeader: Schema.optional(Schema.String),
-  SequenceNumber: Schema.optional(Schema.String),
-  MessageGroupId: Schema.optional(Schema.String),
-  MessageDeduplicationId: Schema.optional(Schema.String),
-  DeadLetterQueueSourceArn: Schema.optional(Schema.String)
+  AWSTraceHeader: optional(Schema.String),
+  SequenceNumber: optional(Schema.String),
+  MessageGroupId: optional(Schema.String),
+  MessageDeduplicationId: optional(Schema.String),
+  DeadLetterQueueSourceArn: optional(Schema.String)
 })
 
 const sqsRecordFields = {
@@ -38,7 +41,7 @@ const sqsRecordFields = {
   attributes: SqsRecordAttributes,
   messageAttributes: Schema.Record({ key: Schema.String, value: SqsMessageAttribute }),
   md5OfBody: Schema.String,
-  md5OfMessageAttributes: Schema.optional(Schema.NullOr(Schema.String)),
+  md5OfMessageAttributes: optional(Schema.NullOr(Schema.String)),
   eventSource: Schema.String,
   eventSourceARN: Schema.String,
   awsRegion: Schema.String
@@ -54,7 +57,7 @@ export const SqsEvent = <A = string, I = string>(body?: Schema.Schema<A, I, neve
 
 export const SnsMessageAttribute = Schema.Struct({ Type: Schema.String, Value: Schema.String })
 
-const snsAttributes = Schema.optional(Schema.Record({ key: Schema.String, value: SnsMessageAttribute }))
+const snsAttributes = optional(Schema.Record({ key: Schema.String, value: SnsMessageAttribute }))
 
 export const SnsMessage = <A = string, I = string>(message?: Schema.Schema<A, I, never>) =>
   Schema.Struct({
@@ -68,7 +71,7 @@ export const SnsMessage = <A = string, I = string>(message?: Schema.Schema<A, I,
     Type: Schema.String,
     UnsubscribeUrl: Schema.String,
     TopicArn: Schema.String,
-    Subject: Schema.optional(Schema.NullOr(Schema.String))
+    Subject: optional(Schema.NullOr(Schema.String))
   })
 
 export const SnsRecord = <A = string, I = string>(message?: Schema.Schema<A, I, never>) =>
@@ -92,7 +95,7 @@ export const SnsNotification = <A = string, I = string>(message?: Schema.Schema<
     Type: Schema.String,
     MessageId: Schema.String,
     TopicArn: Schema.String,
-    Subject: Schema.optional(Schema.NullOr(Schema.String)),
+    Subject: optional(Schema.NullOr(Schema.String)),
     Message: jsonText(message),
     Timestamp: Schema.String,
     SignatureVersion: Schema.String,
@@ -125,13 +128,13 @@ export const S3EventRecord = Schema.Struct({
     // key is URL-encoded (spaces as `+`), exactly as S3 sends it.
     object: Schema.Struct({
       key: Schema.String,
-      size: Schema.optional(Schema.Number),
-      eTag: Schema.optional(Schema.String),
-      versionId: Schema.optional(Schema.String),
+      size: optional(Schema.Number),
+      eTag: optional(Schema.String),
+      versionId: optional(Schema.String),
       sequencer: Schema.String
     })
   }),
-  glacierEventData: Schema.optional(Schema.Struct({
+  glacierEventData: optional(Schema.Struct({
     restoreEventData: Schema.Struct({
       lifecycleRestorationExpiryTime: Schema.String,
       lifecycleRestoreStorageClass: Schema.String
@@ -166,7 +169,7 @@ export const EventBridgeEvent = <A = { readonly [x: string]: unknown }, I = A>(d
     region: Schema.String,
     resources: Schema.Array(Schema.String),
     detail: (detail ?? UnknownDetail) as Schema.Schema<A, I, never>,
-    "replay-name": Schema.optional(Schema.String)
+    "replay-name": optional(Schema.String)
   })
 
 export const ScheduledEvent = Schema.Struct({

@@ -4,7 +4,7 @@
  */
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { jsonText } from "./schemas.js"
+import { jsonText, optional } from "./schemas.js"
 
 // --- DynamoDB AttributeValues ------------------------------------------------------------
 
@@ -135,16 +135,16 @@ export const DynamoDbStreamRecord = <A = { readonly [x: string]: unknown }, I = 
     awsRegion: Schema.String,
     eventSourceARN: Schema.String,
     dynamodb: Schema.Struct({
-      ApproximateCreationDateTime: Schema.optional(Schema.Number),
-      Keys: Schema.optional(AttributeMap),
-      NewImage: Schema.optional(decodedImage),
-      OldImage: Schema.optional(decodedImage),
+      ApproximateCreationDateTime: optional(Schema.Number),
+      Keys: optional(AttributeMap),
+      NewImage: optional(decodedImage),
+      OldImage: optional(decodedImage),
       SequenceNumber: Schema.String,
       SizeBytes: Schema.Number,
       StreamViewType: Schema.Literal("KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES")
     }),
     // Present on deletions made by TTL.
-    userIdentity: Schema.optional(Schema.Struct({ type: Schema.String, principalId: Schema.String }))
+    userIdentity: optional(Schema.Struct({ type: Schema.String, principalId: Schema.String }))
   })
 }
 
@@ -167,7 +167,7 @@ export const KinesisRecord = <A = string, I = string>(data?: Schema.Schema<A, I,
       sequenceNumber: Schema.String,
       data: KinesisData(data),
       approximateArrivalTimestamp: Schema.Number,
-      encryptionType: Schema.optional(Schema.String)
+      encryptionType: optional(Schema.String)
     }),
     eventSource: Schema.String,
     eventVersion: Schema.String,
