@@ -4,6 +4,8 @@ import { readFileSync } from "node:fs"
 import * as Emulator from "../src/Emulator.js"
 import { LambdaContext, LambdaEvents, LambdaRuntime } from "../src/index.js"
 import type { LambdaHandler } from "../src/LambdaHandler.js"
+import { sampleJson, sampleNames, samples } from "../src/internal/events/samples.js"
+import type { SampleName } from "../src/internal/events/samples.js"
 import { projectFile } from "./process.js"
 import { inProcess, now, serveOn } from "./support.js"
 
@@ -385,4 +387,26 @@ describe("LambdaEvents batch handlers", () => {
         errorType: "Runtime.UnmarshalError"
       })
     }))
+})
+
+describe("LambdaEvents samples", () => {
+  it("the exported samples are the fixtures, and each decodes with its Schema", () => {
+    const pairs: Array<[SampleName, string, Schema.Schema<unknown, never>]> = [
+      ["sqs", "sqs", LambdaEvents.SqsEvent(Order) as unknown as Schema.Schema<unknown, never>],
+      ["sqs-fifo", "sqs-fifo", LambdaEvents.SqsEvent(Order) as unknown as Schema.Schema<unknown, never>],
+      ["sns", "sns", LambdaEvents.SnsEvent(Order) as unknown as Schema.Schema<unknown, never>],
+      ["s3", "s3", LambdaEvents.S3Event as unknown as Schema.Schema<unknown, never>],
+      ["eventbridge", "eventbridge", LambdaEvents.EventBridgeEvent() as unknown as Schema.Schema<unknown, never>],
+      ["dynamodb", "dynamodb", LambdaEvents.DynamoDbStreamEvent() as unknown as Schema.Schema<unknown, never>],
+      ["kinesis", "kinesis", LambdaEvents.KinesisEvent() as unknown as Schema.Schema<unknown, never>],
+      ["scheduled", "scheduled", LambdaEvents.ScheduledEvent as unknown as Schema.Schema<unknown, never>]
+    ]
+    for (const [name, file, schema] of pairs) {
+      expect(samples[name], name).toEqual(fixture(file))
+      expect(Either.isRight(Schema.decodeUnknownEither(schema)(samples[name])), name).toBe(true)
+    }
+    expect(sampleNames).toEqual(expect.arrayContaining(["apigateway-v1", "apigateway-v2", "function-url", "alb"]))
+    expect(JSON.parse(sampleJson("sqs")!)).toEqual(fixture("sqs"))
+    expect(sampleJson("nope")).toBeUndefined()
+  })
 })
