@@ -210,7 +210,9 @@ describe("LambdaEvents batch handlers", () => {
       expect(failures(record)).toEqual(["b", "d", "e", "f"])
       expect([...seen].sort()).toEqual(["a", "b", "c", "d", "g"])
       const undecodable = logs.find((l) => l.annotations["recordId"] === "e" && l.level === "ERROR")
-      expect(undecodable?.message).toContain(`record does not decode: at ["body"]["action"]: Expected "ok", actual "explode"`)
+      expect(undecodable?.message).toBe(
+        `record does not decode: at ["body"]["action"]: Expected "ok" | "fail" | "die" | "block", actual "explode"`
+      )
       expect(logs.find((l) => l.annotations["recordId"] === "d" && l.level === "ERROR")?.cause).toContain("job d crashed")
       expect(logs.find((l) => l.annotations["recordId"] === "b" && l.level === "ERROR")?.cause).toContain("JobRejected")
       const summary = logs.find((l) => l.message.startsWith("SQS batch of 7"))
@@ -377,6 +379,11 @@ describe("LambdaEvents batch handlers", () => {
       expect(failures(stream)).toEqual(["2"])
       expect(seen).toEqual(["x", "y"])
     }))
+
+  it("refuses a concurrency that is not a positive integer when the handler is built", () => {
+    expect(() => LambdaEvents.sqs(Job, runJob([]), { concurrency: 0 })).toThrow(RangeError)
+    expect(() => LambdaEvents.sqs(Job, runJob([]), { concurrency: 2.5 })).toThrow(RangeError)
+  })
 
   it.scopedLive("an event whose records cannot be identified fails the invocation whole", () =>
     Effect.gen(function*() {

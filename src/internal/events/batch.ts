@@ -50,11 +50,31 @@ export interface EngineOptions {
 
 export const defaultTimeoutMarginMs = 700
 
-/** One line per issue, `at ["body"]["quantity"]: Expected number, actual "one"`: the tree form repeats whole types. */
-const formatParseError = (error: ParseResult.ParseError): string =>
-  ParseResult.ArrayFormatter.formatErrorSync(error)
-    .map((issue) => `at ${issue.path.map((key) => `[${JSON.stringify(key)}]`).join("") || "the record"}: ${issue.message}`)
-    .join("; ")
+/**
+ * One entry per failing path, `at ["body"]["quantity"]: Expected number, actual "one"`: the
+ * tree form repeats whole types. A union's alternatives at one path are merged into one
+ * `Expected a | b, actual x`.
+ */
+const formatParseError = (error: ParseResult.ParseError): string => {
+  const byPath = new Map<string, Array<string>>()
+  for (const issue of ParseResult.ArrayFormatter.formatErrorSync(error)) {
+    const path = issue.path.map((key) => `[${JSON.stringify(key)}]`).join("") || "the record"
+    const messages = byPath.get(path) ?? []
+    messages.push(issue.message)
+    byPath.set(path, messages)
+  }
+  return [...byPath].map(([path, messages]) => `at ${path}: ${mergeExpected(messages)}`).join("; ")
+}
+
+const expectedPattern = /^Expected (.*), actual (.*)$/s
+
+const mergeExpected = (messages: ReadonlyArray<string>): string => {
+  const parts = messages.map((message) => expectedPattern.exec(message))
+  const actual = parts[0]?.[2]
+  return messages.length > 1 && parts.every((part) => part !== null && part[2] === actual)
+    ? `Expected ${parts.map((part) => part![1]).join(" | ")}, actual ${actual}`
+    : messages.join("; ")
+}
 
 const runBatch = <D, E, R>(
   plan: Plan,
