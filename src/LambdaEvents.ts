@@ -14,11 +14,13 @@
  *
  * @since 0.1.0
  */
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import * as batch from "./internal/events/batch.js"
+import type * as batch from "./internal/events/batch.js"
+import { batchHandler } from "./internal/events/batch.js"
+import * as plans from "./internal/events/plans.js"
 import * as schemas from "./internal/events/schemas.js"
 import * as streams from "./internal/events/streams.js"
 import type { LambdaContext } from "./LambdaContext.js"
@@ -268,22 +270,6 @@ export interface SqsOptions extends BatchOptions {
   readonly fifo?: boolean | undefined
 }
 
-const marginMs = (options: BatchOptions): number =>
-  options.timeoutMargin === undefined
-    ? batch.defaultTimeoutMarginMs
-    : Duration.toMillis(Duration.decode(options.timeoutMargin))
-
-const positiveInteger = (n: number | undefined, name: string): number => {
-  if (n === undefined) return 1
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`${name} must be a positive integer, got ${n}`)
-  return n
-}
-
-const isFifoArn = (record: unknown): boolean => {
-  const arn = typeof record === "object" && record !== null ? (record as { eventSourceARN?: unknown }).eventSourceARN : undefined
-  return typeof arn === "string" && arn.endsWith(".fifo")
-}
-
 /**
  * The SQS batch handler. Each record's body is parsed as JSON and decoded with `body`, then
  * given to `handle` with the decoded record. The response reports by `messageId` every record
@@ -313,18 +299,12 @@ export const sqs = <A, I, E, R>(
   handle: (body: A, record: SqsRecord<A>) => Effect.Effect<unknown, E, R>,
   options: SqsOptions = {}
 ): LambdaHandler<UnmarshalError, R | LambdaContext> => {
-  const concurrency = positiveInteger(options.concurrency, "concurrency")
   const decode = Schema.decodeUnknown(schemas.SqsRecord(body)) as (raw: unknown) => Effect.Effect<SqsRecord<A>, ParseResult.ParseError>
-  return batch.batchHandler(
-    (event) => {
-      const items = batch.itemsOf(event, "messageId", (record) => record["messageId"])
-      if (typeof items === "string") return items
-      const fifo = options.fifo ?? isFifoArn(items[0]?.raw)
-      return { items, mode: fifo ? "OrderedRest" : "Independent", concurrency }
-    },
+  return batchHandler(
+    plans.sqs(plans.positiveInteger(options.concurrency, "concurrency"), options.fifo),
     decode,
     (record) => handle(record.body, record),
-    { source: "SQS", timeoutMarginMs: marginMs(options) }
+    { source: "SQS", timeoutMarginMs: plans.marginMs(options.timeoutMargin) }
   )
 }
 
@@ -364,19 +344,11 @@ export const kinesis = <A, I, E, R>(
   const decode = Schema.decodeUnknown(streams.KinesisRecord(data)) as (
     raw: unknown
   ) => Effect.Effect<KinesisRecord<A>, ParseResult.ParseError>
-  return batch.batchHandler(
-    (event) => {
-      const items = batch.itemsOf(event, "kinesis.sequenceNumber", (record) => {
-        const kinesis = record["kinesis"]
-        return typeof kinesis === "object" && kinesis !== null
-          ? (kinesis as { sequenceNumber?: unknown }).sequenceNumber
-          : undefined
-      })
-      return typeof items === "string" ? items : { items, mode: "Checkpoint", concurrency: 1 }
-    },
+  return batchHandler(
+    plans.kinesis,
     decode,
     (record) => handle(record.kinesis.data, record),
-    { source: "Kinesis", timeoutMarginMs: marginMs(options) }
+    { source: "Kinesis", timeoutMarginMs: plans.marginMs(options.timeoutMargin) }
   )
 }
 
@@ -410,16 +382,8 @@ export const dynamodb = <A, I, E, R>(
   const decode = Schema.decodeUnknown(streams.DynamoDbStreamRecord(image)) as (
     raw: unknown
   ) => Effect.Effect<DynamoDbStreamRecord<A>, ParseResult.ParseError>
-  return batch.batchHandler(
-    (event) => {
-      const items = batch.itemsOf(event, "dynamodb.SequenceNumber", (record) => {
-        const change = record["dynamodb"]
-        return typeof change === "object" && change !== null
-          ? (change as { SequenceNumber?: unknown }).SequenceNumber
-          : undefined
-      })
-      return typeof items === "string" ? items : { items, mode: "Checkpoint", concurrency: 1 }
-    },
+  return batchHandler(
+    plans.dynamodb,
     decode,
     (record) =>
       handle({
@@ -429,6 +393,6 @@ export const dynamodb = <A, I, E, R>(
         oldImage: record.dynamodb.OldImage,
         sequenceNumber: record.dynamodb.SequenceNumber
       }, record),
-    { source: "DynamoDB", timeoutMarginMs: marginMs(options) }
+    { source: "DynamoDB", timeoutMarginMs: plans.marginMs(options.timeoutMargin) }
   )
 }
