@@ -371,7 +371,7 @@ describe("LambdaEvents batch handlers", () => {
       expect(sqsRun.logs.some((l) => l.message === "SQS batch of 2: 0 succeeded, 0 failed, 2 interrupted, 0 skipped"))
         .toBe(true)
       const seen: Array<string> = []
-      const kinesisRun = yield* start(LambdaEvents.kinesis(Job, runJob(seen)), 1000)
+      const kinesisRun = yield* start(LambdaEvents.kinesis(Job, runJob(seen)), 1500)
       const stream = yield* kinesisRun.emulator.invoke(kinesisEvent([["1", { id: "x", action: "ok" }], ["2", {
         id: "y",
         action: "block"
