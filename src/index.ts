@@ -46,3 +46,11 @@ export * as LambdaError from "./LambdaError.js"
  * @since 0.1.0
  */
 export * as RuntimeApi from "./RuntimeApi.js"
+
+/**
+ * Event sources: Schemas for SQS, SNS, S3, EventBridge, DynamoDB Streams, Kinesis and
+ * scheduled events, and batch handlers with partial failures (`sqs`, `kinesis`, `dynamodb`).
+ *
+ * @since 0.1.0
+ */
+export * as LambdaEvents from "./LambdaEvents.js"

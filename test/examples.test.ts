@@ -132,3 +132,99 @@ describe("examples", () => {
       expect(record.lastByteAt! - record.firstByteAt!).toBeGreaterThan(100)
     }))
 })
+
+describe("examples: event sources", () => {
+  const sqsRecord = (messageId: string, body: string) => ({
+    messageId,
+    receiptHandle: `handle-${messageId}`,
+    body,
+    attributes: {
+      ApproximateReceiveCount: "1",
+      SentTimestamp: "1545082649183",
+      SenderId: "AIDAIENQZJOLO23YVJ4VO",
+      ApproximateFirstReceiveTimestamp: "1545082649185"
+    },
+    messageAttributes: {},
+    md5OfBody: "e4e68fb7bd0e697a0ae8f1bb342846b3",
+    eventSource: "aws:sqs",
+    eventSourceARN: "arn:aws:sqs:us-east-1:123456789012:orders",
+    awsRegion: "us-east-1"
+  })
+
+  it.scopedLive("sqs-batch.ts saves the good orders, reports the poisoned ones, and finishes the detached metrics before /next", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make()
+      const fn = yield* spawnFunction("examples/sqs-batch.ts", emulator.environment)
+      const record = yield* emulator.invoke({
+        Records: [
+          sqsRecord("m-1", JSON.stringify({ orderId: "o-1", quantity: 2 })),
+          sqsRecord("m-2", JSON.stringify({ orderId: "o-2", quantity: "lots" })),
+          sqsRecord("m-3", JSON.stringify({ orderId: "o-3", quantity: 500 })),
+          sqsRecord("m-4", JSON.stringify({ orderId: "o-4", quantity: 1 }))
+        ]
+      })
+      expect(responseJson(record)).toEqual({ batchItemFailures: [{ itemIdentifier: "m-2" }, { itemIdentifier: "m-3" }] })
+      const nextAt = yield* emulator.awaitNextRequest(2)
+      const out = fn.stdout()
+      expect(out).toContain("order o-1 saved (2)")
+      expect(out).toContain("order o-4 saved (1)")
+      expect(out).toMatch(/record does not decode: at \["body"\]\["quantity"\].*recordId=m-2/)
+      expect(out).toMatch(/OutOfStock/)
+      expect(out).toContain("SQS batch of 4: 2 succeeded, 2 failed, 0 interrupted, 0 skipped")
+      // Detached work does not hold the response back, and is finished before the next /next.
+      expect(nextAt).toBeGreaterThanOrEqual(loggedAt(out, "metric: orders.saved +1 (o-1)"))
+      expect(nextAt).toBeGreaterThanOrEqual(loggedAt(out, "metric: orders.saved +1 (o-4)"))
+      expect(out).not.toContain("metric: orders.saved +1 (o-3)")
+    }))
+
+  const streamRecord = (
+    sequenceNumber: string,
+    eventName: "INSERT" | "MODIFY" | "REMOVE",
+    images: { readonly NewImage?: Record<string, unknown>; readonly OldImage?: Record<string, unknown> }
+  ) => ({
+    eventID: `id-${sequenceNumber}`,
+    eventName,
+    eventVersion: "1.1",
+    eventSource: "aws:dynamodb",
+    awsRegion: "us-east-1",
+    eventSourceARN: "arn:aws:dynamodb:us-east-1:123456789012:table/orders/stream/2024-01-01T00:00:00.000",
+    dynamodb: {
+      ApproximateCreationDateTime: 1704067200,
+      Keys: { orderId: { S: "o-1" } },
+      ...images,
+      SequenceNumber: sequenceNumber,
+      SizeBytes: 64,
+      StreamViewType: "NEW_AND_OLD_IMAGES"
+    }
+  })
+  const order = (status: string, total = "42.5") => ({ orderId: { S: "o-1" }, status: { S: status }, total: { N: total } })
+
+  it.scopedLive("dynamodb-stream.ts logs the changes in order and checkpoints at the first bad record", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make()
+      const fn = yield* spawnFunction("examples/dynamodb-stream.ts", emulator.environment)
+      const clean = yield* emulator.invoke({
+        Records: [
+          streamRecord("100", "INSERT", { NewImage: order("placed") }),
+          streamRecord("200", "MODIFY", { OldImage: order("placed"), NewImage: order("paid") }),
+          streamRecord("300", "REMOVE", { OldImage: order("paid") })
+        ]
+      })
+      expect(responseJson(clean)).toEqual({ batchItemFailures: [] })
+      const bad = yield* emulator.invoke({
+        Records: [
+          streamRecord("400", "INSERT", { NewImage: order("placed") }),
+          streamRecord("500", "MODIFY", { OldImage: order("placed"), NewImage: order("lost") }),
+          streamRecord("600", "MODIFY", { OldImage: order("placed"), NewImage: order("shipped") })
+        ]
+      })
+      expect(responseJson(bad)).toEqual({ batchItemFailures: [{ itemIdentifier: "500" }] })
+      yield* emulator.awaitNextRequest(3)
+      const out = fn.stdout()
+      const lines = ["order o-1 placed (42.5)", "order o-1: placed -> paid", "order o-1 removed"]
+      expect(lines.map((line) => out.indexOf(line))).toEqual([...lines.map((line) => out.indexOf(line))].sort((a, b) => a - b))
+      for (const line of lines) expect(out).toContain(line)
+      expect(out).toMatch(/record does not decode: at \["dynamodb"\]\["NewImage"\]\["status"\].*recordId=500/)
+      expect(out).not.toContain("placed -> shipped")
+    }))
+})
