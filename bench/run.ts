@@ -9,7 +9,8 @@
  * (3), BENCH_SLOW_INVOCATIONS (20 per round for the 200 ms runtimes), BENCH_COLD_STARTS (10
  * spawns per runtime), BENCH_SOAK (100000 invocations for the RSS soak; 0 skips it),
  * BENCH_SOAK_WARMUP (10000), BENCH_COLD_SPAWNS (20 spawns per runtime for bench/coldstart.ts),
- * BENCH_HTTP_INVOCATIONS / BENCH_HTTP_ROUNDS / BENCH_HTTP_COLD_STARTS (bench/http.ts).
+ * BENCH_HTTP_INVOCATIONS / BENCH_HTTP_ROUNDS / BENCH_HTTP_COLD_STARTS (bench/http.ts),
+ * BENCH_BATCH_INVOCATIONS / BENCH_BATCH_ROUNDS (bench/batch.ts).
  *
  * Writes bench/results/latest.{json,md} and docs/bench.svg, and prints the Markdown. If
  * bench/streaming.ts exists it runs afterwards with the same environment.
@@ -20,6 +21,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "no
 import { dirname } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as Build from "../src/Build.js"
+import { batchSuite } from "./batch.js"
 import { chart } from "./chart.js"
 import { coldStartSuite } from "./coldstart.js"
 import { httpSuite } from "./http.js"
@@ -216,6 +218,8 @@ const main = async () => {
   const realisticCold = await coldStartSuite(Math.max(1, knob("BENCH_COLD_SPAWNS", 20)))
   // The same HttpApi on this runtime, @effect-aws/lambda and Hono (bench/http.ts).
   const http = await httpSuite()
+  // An SQS batch on LambdaEvents.sqs and on Powertools' BatchProcessor (bench/batch.ts).
+  const batch = await batchSuite()
 
   interface Soak {
     runtime: string
@@ -350,19 +354,19 @@ const main = async () => {
   writeFileSync(
     here("./results/latest.json"),
     JSON.stringify(
-      { date: new Date().toISOString(), node: process.version, settings: { INVOCATIONS, ROUNDS, SLOW_INVOCATIONS, COLD_STARTS, SOAK }, rows, ratios, server, soak, loopSoak, bundleInputs, notes, coldStart: realisticCold.json, http: http.json },
+      { date: new Date().toISOString(), node: process.version, settings: { INVOCATIONS, ROUNDS, SLOW_INVOCATIONS, COLD_STARTS, SOAK }, rows, ratios, server, soak, loopSoak, bundleInputs, notes, coldStart: realisticCold.json, http: http.json, batch: batch.json },
       null,
       2
     )
   )
-  writeFileSync(here("./results/latest.md"), `${table}\n\n${realisticCold.markdown}\n\n${http.markdown}\n`)
+  writeFileSync(here("./results/latest.md"), `${table}\n\n${realisticCold.markdown}\n\n${http.markdown}\n\n${batch.markdown}\n`)
   mkdirSync(here("../docs"), { recursive: true })
   writeFileSync(here("../docs/bench.svg"), chart(rows.filter((r) => r.id !== "paced"), {
       detached: detachedRow.latencyP50Ms,
       inline: row("inline")!.latencyP50Ms,
       noDetached: row("paced")!.latencyP50Ms
     }))
-  console.log(`${table}\n\n${realisticCold.markdown}\n\n${http.markdown}`)
+  console.log(`${table}\n\n${realisticCold.markdown}\n\n${http.markdown}\n\n${batch.markdown}`)
 
   // Hook for the standalone streaming benchmark, when it is present.
   if (existsSync(here("./streaming.ts"))) {

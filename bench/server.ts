@@ -48,6 +48,8 @@ export interface Sample {
   /** Result received -> next `GET /next`, per invocation. */
   readonly releases: ReadonlyArray<number>
   readonly cpuMsPerInvocation: number
+  /** The same from schedstat (ns resolution, live threads only), for runs too short for 10 ms ticks. */
+  readonly cpuPreciseMsPerInvocation: number
   readonly serverCpuMsPerInvocation: number
   readonly peakRssMb: number
   /** `[invocations served, RSS MB]` pairs when `rssEvery` was set. */
@@ -219,6 +221,7 @@ export const measure = (spec: ProcessSpec, count: number, options: MeasureOption
       finished = true
       const elapsed = respondedAt - startedAt
       const stats = procStats(child.pid!)
+      const preciseCpu = procCpuPrecise(child.pid!)
       const serverCpu = serverCpuMs() - serverCpuAtStart
       child.once("exit", () => {
         server.close()
@@ -231,6 +234,7 @@ export const measure = (spec: ProcessSpec, count: number, options: MeasureOption
           latencies,
           releases,
           cpuMsPerInvocation: (stats.cpuMs - cpuAtStart) / count,
+          cpuPreciseMsPerInvocation: (preciseCpu - preciseCpuAtStart) / count,
           serverCpuMsPerInvocation: serverCpu / count,
           peakRssMb: stats.peakRssMb,
           rss,

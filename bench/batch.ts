@@ -1,0 +1,231 @@
+/**
+ * An SQS batch of 10 records, each decoded and then waiting 20 ms on "I/O" (a timer), four ways
+ * in the same run: this runtime's `LambdaEvents.sqs` with concurrency 1 and 10, and Powertools'
+ * `BatchProcessor` + `processPartialResponse` on aws-lambda-ric in its sequential
+ * (`processInParallel: false`) and parallel (default) modes. Interleaved rounds; every
+ * runtime's answer is checked (no record reported as failed) before it is measured.
+ *
+ *   npx tsx bench/batch.ts        (also run by `npm run bench`)
+ *
+ * Reports the invocation latency (`/next` answered → result, p50 / p99) and CPU per record
+ * (schedstat, ns resolution). Knobs: BENCH_BATCH_INVOCATIONS (30 per round), BENCH_BATCH_ROUNDS
+ * (3), BENCH_RIC_DIR (see bench/ric.ts). Writes bench/results/batch.{json,md} and prints the Markdown.
+ */
+import * as Effect from "effect/Effect"
+import { mkdirSync, statSync, writeFileSync } from "node:fs"
+import { dirname, join, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
+import * as Build from "../src/Build.js"
+import { BATCH_SIZE, IO_MS, sqsEvent } from "./functions/batch/orders.js"
+import { findRic } from "./ric.js"
+import type { ProcessSpec, Sample } from "./server.js"
+import { measure } from "./server.js"
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
+const log = (line: string) => process.stderr.write(`${line}\n`)
+const knob = (name: string, fallback: number) => {
+  const value = Number(process.env[name] ?? fallback)
+  return Number.isFinite(value) && value >= 1 ? Math.floor(value) : fallback
+}
+
+const lambdaEnv = {
+  PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}`,
+  TZ: ":UTC",
+  AWS_REGION: "us-east-1",
+  AWS_LAMBDA_FUNCTION_NAME: "bench",
+  AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
+  AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "128",
+  AWS_LAMBDA_LOG_GROUP_NAME: "/aws/lambda/bench",
+  AWS_LAMBDA_LOG_STREAM_NAME: "bench",
+  AWS_LAMBDA_LOG_LEVEL: "WARN",
+  // Powertools' logger and metrics stay quiet, as the runtime's own logs do at WARN.
+  POWERTOOLS_LOG_LEVEL: "WARN"
+}
+
+/** The Powertools function bundled as a user would (esbuild, CommonJS, minified). */
+const bundleForRic = async (name: string) => {
+  const esbuild = await import("esbuild")
+  const outdir = here(`./.build/batch-${name}`)
+  mkdirSync(outdir, { recursive: true })
+  const outfile = join(outdir, "index.js")
+  await esbuild.build({
+    entryPoints: [here(`./functions/batch/${name}.ts`)],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: `node${process.versions.node.split(".")[0]}`,
+    minify: true,
+    logLevel: "silent"
+  })
+  // A Lambda zip has no package.json: the one of this repository ("type": "module") must not apply.
+  writeFileSync(join(outdir, "package.json"), `{"type":"commonjs"}\n`)
+  return { dir: outdir, bytes: statSync(outfile).size }
+}
+
+interface Runtime {
+  readonly id: "ours1" | "ours10" | "ptSequential" | "ptParallel"
+  readonly label: string
+  readonly spec: ProcessSpec
+}
+
+const runtimes = async (notes: Array<string>): Promise<Array<Runtime>> => {
+  const ours = await Effect.runPromise(Build.build({ entry: here("./functions/batch/ours.ts"), outdir: here("./.build/batch-ours") }))
+  for (const warning of ours.warnings) log(`build batch/ours: ${warning}`)
+  const oursSpec = (concurrency: number): ProcessSpec => ({
+    command: ours.bootstrap,
+    args: [],
+    cwd: ours.outdir,
+    env: { ...lambdaEnv, LAMBDA_TASK_ROOT: ours.outdir, _HANDLER: "main.handler", BENCH_BATCH_CONCURRENCY: String(concurrency) }
+  })
+  const list: Array<Runtime> = [
+    { id: "ours1", label: "effect-lambda-runtime, LambdaEvents.sqs, concurrency 1", spec: oursSpec(1) },
+    { id: "ours10", label: "effect-lambda-runtime, LambdaEvents.sqs, concurrency 10", spec: oursSpec(10) }
+  ]
+  const ric = findRic()
+  if (typeof ric === "string") {
+    notes.push(ric)
+    return list
+  }
+  const client = ric.nativeAvailable ? "native client" : "node:http client"
+  if (!ric.nativeAvailable) notes.push(`${ric.label}: ${ric.nativeReason}; its node:http client is measured instead`)
+  const powertools = await bundleForRic("powertools")
+  const ricSpec = (parallel: boolean): ProcessSpec => ({
+    command: process.execPath,
+    args: [ric.bin, "index.handler"],
+    cwd: powertools.dir,
+    env: {
+      ...lambdaEnv,
+      LAMBDA_TASK_ROOT: powertools.dir,
+      _HANDLER: "index.handler",
+      BENCH_BATCH_PARALLEL: String(parallel),
+      ...(ric.nativeAvailable ? {} : { AWS_LAMBDA_NODEJS_USE_ALTERNATIVE_CLIENT_1: "true" })
+    }
+  })
+  list.push(
+    {
+      id: "ptSequential",
+      label: `Powertools BatchProcessor, processPartialResponse sequential, on ${ric.label} (${client})`,
+      spec: ricSpec(false)
+    },
+    {
+      id: "ptParallel",
+      label: `Powertools BatchProcessor, processPartialResponse parallel, on ${ric.label} (${client})`,
+      spec: ricSpec(true)
+    }
+  )
+  return list
+}
+
+const percentile = (values: ReadonlyArray<number>, p: number) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
+}
+const median = (values: ReadonlyArray<number>) => percentile(values, 50)
+/** Median of the per-round ratios a[i] / b[i]. */
+const pairedRatio = (a: ReadonlyArray<number>, b: ReadonlyArray<number>) =>
+  a.length === 0 || b.length === 0 ? NaN : median(a.map((value, i) => value / b[i]!).filter(Number.isFinite))
+
+/** The suite's Markdown (table, comparisons, notes) and the same figures as JSON. */
+export interface BatchReport {
+  readonly markdown: string
+  readonly json: unknown
+}
+
+/** Runs the batch suite: `invocations` batches per round, `rounds` interleaved rounds. */
+export const batchSuite = async (
+  invocations = knob("BENCH_BATCH_INVOCATIONS", 30),
+  rounds = knob("BENCH_BATCH_ROUNDS", 3)
+): Promise<BatchReport> => {
+  mkdirSync(here("./.build"), { recursive: true })
+  const notes: Array<string> = []
+  const list = await runtimes(notes)
+  const event = JSON.stringify(sqsEvent())
+
+  // A batch whose records all succeed must come back with no item failures.
+  const wrong = new Set<string>()
+  for (const runtime of list) {
+    await measure(runtime.spec, 1, {
+      event,
+      onResult: (_, body) => {
+        let failures: unknown
+        try {
+          failures = (JSON.parse(body) as { batchItemFailures?: unknown }).batchItemFailures
+        } catch {
+          failures = undefined
+        }
+        if (!Array.isArray(failures) || failures.length > 0) {
+          wrong.add(runtime.id)
+          notes.push(`${runtime.label} answered ${body.slice(0, 200)} instead of no batchItemFailures`)
+        }
+      }
+    })
+  }
+
+  const samples = new Map<string, Array<Sample>>(list.map((r) => [r.id, []]))
+  for (let round = 0; round < rounds; round++) {
+    for (const runtime of list) {
+      log(`batch round ${round + 1}/${rounds}: ${runtime.label} (${invocations} batches)`)
+      samples.get(runtime.id)!.push(await measure(runtime.spec, invocations, { event }))
+    }
+  }
+
+  const rows = list.map((runtime) => {
+    const s = samples.get(runtime.id)!
+    const latencies = s.flatMap((x) => x.latencies)
+    return {
+      id: runtime.id,
+      runtime: runtime.label,
+      latencyP50Ms: percentile(latencies, 50),
+      latencyP99Ms: percentile(latencies, 99),
+      cpuMsPerRecord: median(s.map((x) => x.cpuPreciseMsPerInvocation)) / BATCH_SIZE,
+      errors: s.reduce((n, x) => n + x.errors, 0),
+      correct: !wrong.has(runtime.id)
+    }
+  })
+  const p50 = (id: string) => samples.get(id)?.map((x) => median(x.latencies)) ?? []
+  const cpu = (id: string) => samples.get(id)?.map((x) => x.cpuPreciseMsPerInvocation) ?? []
+  const ratios = {
+    latencyP50Ours1VsSequential: pairedRatio(p50("ours1"), p50("ptSequential")),
+    latencyP50Ours10VsParallel: pairedRatio(p50("ours10"), p50("ptParallel")),
+    cpuOurs1VsSequential: pairedRatio(cpu("ours1"), cpu("ptSequential")),
+    cpuOurs10VsParallel: pairedRatio(cpu("ours10"), cpu("ptParallel"))
+  }
+  const fixed = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : "-")
+  const x = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)}x` : "n/a")
+  const markdown = [
+    `| SQS batch (${BATCH_SIZE} records × ${IO_MS} ms I/O) | invocation latency p50 / p99 ms | CPU ms per record | errors |`,
+    "|---|---|---|---|",
+    ...rows.map((r) =>
+      `| ${r.runtime} | ${fixed(r.latencyP50Ms, 1)} / ${fixed(r.latencyP99Ms, 1)} | ${fixed(r.cpuMsPerRecord, 3)} | ` +
+      `${r.errors}${r.correct ? "" : " (wrong answer, see notes)"} |`
+    ),
+    "",
+    `- Concurrency 1 vs Powertools sequential: latency p50 ${x(ratios.latencyP50Ours1VsSequential)}, CPU per record ${x(ratios.cpuOurs1VsSequential)}`,
+    `- Concurrency 10 vs Powertools parallel: latency p50 ${x(ratios.latencyP50Ours10VsParallel)}, CPU per record ${x(ratios.cpuOurs10VsParallel)}`,
+    "",
+    `Each record's body is JSON, decoded with a Schema (this runtime) or checked by hand against the same rules (Powertools), ` +
+    `then waits ${IO_MS} ms on a timer. Latency: \`/next\` answered → result posted. CPU: the process's schedstat time from the ` +
+    "first `/next` to the end of the round, over the records served. Every runtime's answer to the batch was checked (no " +
+    "`batchItemFailures`) before the runs.",
+    ...notes.map((note) => `Note: ${note}.`),
+    `${rounds} interleaved rounds of ${invocations} batches; ratios are medians of per-round ratios. Node ${process.version}, ` +
+    `${process.platform}-${process.arch}, ${new Date().toISOString()}. Absolute numbers depend on the machine and its load.`
+  ].join("\n")
+  return { markdown, json: { date: new Date().toISOString(), node: process.version, settings: { invocations, rounds }, rows, ratios, notes } }
+}
+
+const main = async () => {
+  mkdirSync(here("./results"), { recursive: true })
+  const result = await batchSuite()
+  writeFileSync(here("./results/batch.json"), JSON.stringify(result.json, null, 2))
+  writeFileSync(here("./results/batch.md"), result.markdown + "\n")
+  console.log(result.markdown)
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((error) => {
+    console.error(error)
+    process.exit(1)
+  })
+}
