@@ -27,5 +27,5 @@ const recordHandler = async (record: SQSRecord): Promise<void> => {
   await new Promise((resolve) => setTimeout(resolve, IO_MS))
 }
 
-export const handler = async (event: SQSEvent, context: BatchProcessingOptions["context"]) =>
+export const handler = async (event: SQSEvent, context: NonNullable<BatchProcessingOptions["context"]>) =>
   processPartialResponse(event, recordHandler, processor, { context, processInParallel })
