@@ -412,7 +412,7 @@ describe("LambdaEvents samples", () => {
       expect(samples[name], name).toEqual(fixture(file))
       expect(Either.isRight(Schema.decodeUnknownEither(schema)(samples[name])), name).toBe(true)
     }
-    expect(sampleNames).toEqual(expect.arrayContaining(["apigateway-v1", "apigateway-v2", "function-url", "alb"]))
+    expect(sampleNames).toEqual(expect.arrayContaining(["apigw-v1", "apigw-v2", "function-url", "alb"]))
     expect(JSON.parse(sampleJson("sqs")!)).toEqual(fixture("sqs"))
     expect(sampleJson("nope")).toBeUndefined()
   })

@@ -40,6 +40,21 @@ describe("effect-lambda CLI", () => {
       expect(cli.stdout()).toContain(`"errorType":"PaymentDeclined"`)
     }))
 
+  it.scopedLive("event: prints a sample event that run takes on stdin; an unknown source is a usage error", () =>
+    Effect.gen(function*() {
+      const event = yield* spawnFunction(CLI, {}, ["event", "sqs"])
+      expect(yield* event.exited).toBe(0)
+      const sample = JSON.parse(event.stdout()) as { Records: Array<{ eventSource: string }> }
+      expect(sample.Records[0]!.eventSource).toBe("aws:sqs")
+      const run = yield* spawnFunction(CLI, {}, ["run", "examples/sqs-batch.ts", "--event", "-"])
+      run.child.stdin?.end(event.stdout())
+      expect(yield* run.exited).toBe(0)
+      expect(run.stdout()).toContain(`"batchItemFailures"`)
+      const unknown = yield* spawnFunction(CLI, {}, ["event", "carrier-pigeon"])
+      expect(yield* unknown.exited).toBe(2)
+      expect(unknown.stderr()).toContain(`unknown source "carrier-pigeon"`)
+    }))
+
   it.scopedLive("emulator: serves a runtime started by hand and answers the invoke endpoint", () =>
     Effect.gen(function*() {
       const emulator = yield* spawnFunction(CLI, {}, ["emulator", "--port", "0"])

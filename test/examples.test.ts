@@ -43,6 +43,8 @@ describe("examples", () => {
       const record = yield* emulator.invoke({ orderId: "o-1" })
       expect(responseJson(record)).toEqual({ statusCode: 200, body: `{"accepted":"o-1"}` })
       const nextAt = yield* emulator.awaitNextRequest(2)
+      // The line was written before /next was asked, but the pipe may deliver it after.
+      yield* fn.awaitOutput(`metrics flushed for ${record.requestId}`)
       const flushedAt = loggedAt(fn.stdout(), `metrics flushed for ${record.requestId}`)
       // The flush sleeps 200 ms after the fork, so it ends after the response was posted...
       expect(flushedAt).toBeGreaterThanOrEqual(Math.floor(record.resultAt!))
@@ -105,6 +107,7 @@ describe("examples", () => {
       expect(JSON.parse(doc.body)).toEqual({ id: "o-1", item: "coffee beans", requestId: found.requestId })
       expect(doc.cookies).toEqual([`visitor=v-${found.requestId.slice(0, 8)}; Path=/; HttpOnly; Secure`])
       yield* emulator.awaitNextRequest(2)
+      yield* fn.awaitOutput("audit: order o-1 read by alice via ApiGatewayV2")
       const auditedAt = loggedAt(fn.stdout(), "audit: order o-1 read by alice via ApiGatewayV2")
       expect(auditedAt).toBeGreaterThanOrEqual(Math.floor(found.resultAt!))
 
@@ -165,6 +168,8 @@ describe("examples: event sources", () => {
       })
       expect(responseJson(record)).toEqual({ batchItemFailures: [{ itemIdentifier: "m-2" }, { itemIdentifier: "m-3" }] })
       const nextAt = yield* emulator.awaitNextRequest(2)
+      yield* fn.awaitOutput("metric: orders.saved +1 (o-1)")
+      yield* fn.awaitOutput("metric: orders.saved +1 (o-4)")
       const out = fn.stdout()
       expect(out).toContain("order o-1 saved (2)")
       expect(out).toContain("order o-4 saved (1)")

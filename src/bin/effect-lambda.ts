@@ -6,6 +6,7 @@
  * effect-lambda run <handler-module> [--event <file>|-] [--count N] [--timeout <seconds>] [--port N]
  * effect-lambda emulator [<handler-module>] [--port 9001] [--timeout <seconds>]
  * effect-lambda serve <handler-module> [--port 3000] [--event apigw-v1|apigw-v2|function-url|alb] [--multi-value-headers] [--timeout <seconds>]
+ * effect-lambda event <source>
  * effect-lambda build <handler-module> [--outdir dist/lambda] [--no-code-cache] [--node <path>] [--no-minify] [--sourcemap] [--external pkg]... [--node-flag=--flag]...
  * ```
  *
@@ -41,12 +42,14 @@ import * as Emulator from "../Emulator.js"
 import * as P from "../internal/protocol.js"
 import type { RuntimeProcess } from "../internal/runtimeProcess.js"
 import { announceResets, describeExit, spawnRuntime, stopRuntime, superviseRuntime } from "../internal/runtimeProcess.js"
+import { sampleJson, sampleNames } from "../internal/events/samples.js"
 import * as Serve from "../internal/serve.js"
 
 const USAGE = `Usage:
   effect-lambda run <handler-module> [--event <file>|-] [--count N] [--timeout <seconds>] [--port N]
   effect-lambda emulator [<handler-module>] [--port 9001] [--timeout <seconds>]
   effect-lambda serve <handler-module> [--port 3000] [--event apigw-v1|apigw-v2|function-url|alb] [--multi-value-headers] [--timeout <seconds>]
+  effect-lambda event <source>
   effect-lambda build <handler-module> [--outdir dist/lambda] [--no-code-cache] [--node <path>] [--no-minify] [--sourcemap] [--external pkg]... [--node-flag=--flag]...
 
 run       start the emulator, spawn the module (node <file>, or node --import tsx <file> for .ts),
@@ -57,6 +60,9 @@ emulator  serve the Runtime API and the invoke endpoint until SIGINT; with a mod
 serve     a local HTTP server (127.0.0.1) for development: each request becomes the --event shape's
           Lambda event (default apigw-v2), the module runs as with emulator, and its answer is
           written back as HTTP (streamed when the function streams; a failure is a 502 logged here).
+event     print a realistic sample event of a source, e.g.
+          effect-lambda event sqs | effect-lambda run handler.ts --event -
+          (${sampleNames.join(", ")})
 build     bundle the module for deployment: <outdir>/bootstrap, start.cjs, main.cjs, main.cjs.cache
           (V8 code cache), meta.json (esbuild metafile) and function.zip (what to deploy).
 
@@ -310,6 +316,14 @@ const main = Effect.gen(function*() {
       yield* print(`Press Ctrl+C to stop.`)
       return yield* Effect.never
     }))
+  }
+  if (command === "event") {
+    const sources = sampleNames.join(", ")
+    if (file === undefined) return yield* new UsageError({ message: `event: missing <source> (one of ${sources})` })
+    const json = sampleJson(file)
+    if (json === undefined) return yield* new UsageError({ message: `event: unknown source "${file}" (one of ${sources})` })
+    yield* print(json)
+    return 0
   }
   if (command === "build") {
     if (file === undefined) return yield* new UsageError({ message: "build: missing <handler-module>" })

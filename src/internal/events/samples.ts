@@ -6,8 +6,8 @@ import * as http from "./httpSamples.js"
 import * as sources from "./sourceSamples.js"
 
 export const samples = {
-  "apigateway-v1": http.apiGatewayV1,
-  "apigateway-v2": http.apiGatewayV2,
+  "apigw-v1": http.apiGatewayV1,
+  "apigw-v2": http.apiGatewayV2,
   "function-url": http.functionUrl,
   alb: http.alb,
   sqs: sources.sqs,
