@@ -3,18 +3,8 @@
 // "I/O". BENCH_BATCH_PARALLEL=false selects its sequential mode (processInParallel: false),
 // read at init so that one bundle serves both rows.
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch"
-import type { BatchProcessingOptions } from "@aws-lambda-powertools/batch/types"
+import type { Context, SQSEvent, SQSRecord } from "aws-lambda"
 import { IO_MS } from "./orders.js"
-
-// The parts of aws-lambda's types this handler reads (@types/aws-lambda is not installed here).
-interface SQSRecord {
-  readonly messageId: string
-  readonly body: string
-  readonly [key: string]: unknown
-}
-interface SQSEvent {
-  readonly Records: Array<SQSRecord>
-}
 
 const processor = new BatchProcessor(EventType.SQS)
 const processInParallel = process.env.BENCH_BATCH_PARALLEL !== "false"
@@ -27,5 +17,5 @@ const recordHandler = async (record: SQSRecord): Promise<void> => {
   await new Promise((resolve) => setTimeout(resolve, IO_MS))
 }
 
-export const handler = async (event: SQSEvent, context: NonNullable<BatchProcessingOptions["context"]>) =>
+export const handler = async (event: SQSEvent, context: Context) =>
   processPartialResponse(event, recordHandler, processor, { context, processInParallel })
