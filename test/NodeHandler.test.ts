@@ -11,14 +11,14 @@ export const acceptsNodeContext = (context: NodeHandlerContext): Context => cont
 const taskRoot = projectFile("test/fixtures/node-handlers")
 
 /** Starts the drop-in bootstrap with `_HANDLER` against a fresh emulator. */
-const start = (handler: string, options: Emulator.EmulatorOptions = {}) =>
+const start = (handler: string, options: Emulator.EmulatorOptions = {}, root: string = taskRoot) =>
   Effect.gen(function*() {
     const emulator = yield* Emulator.make(options)
     // Only tsx's ESM hooks (`tsx/esm`, for the runtime's own TypeScript): the user's CommonJS
     // modules go through Node's own `require`, as they do in production.
     const fn = yield* spawnFunction(
       "src/node.ts",
-      { ...emulator.environment, LAMBDA_TASK_ROOT: taskRoot, _HANDLER: handler },
+      { ...emulator.environment, LAMBDA_TASK_ROOT: root, _HANDLER: handler },
       [],
       "tsx/esm"
     )
@@ -190,4 +190,15 @@ describe("plain Node handlers (effect-lambda-runtime/node)", () => {
         expect(fn.stdout()).toMatch(new RegExp(`${record.requestId}\\tERROR\\tDetached fiber #\\d+ failed`))
       }))
   })
+
+  it.scopedLive("examples/node-handler runs unchanged with _HANDLER=index.handler; its audit runs after the response", () =>
+    Effect.gen(function*() {
+      const { emulator, fn } = yield* start("index.handler", {}, projectFile("examples/node-handler"))
+      const record = yield* emulator.invoke({ id: "o-1", quantity: 2 })
+      expect(record.outcome).toMatchObject({ _tag: "Response" })
+      if (record.outcome?._tag !== "Response") return
+      expect(JSON.parse(record.outcome.text)).toEqual({ accepted: true, requestId: record.requestId })
+      yield* emulator.awaitNextRequest(2)
+      yield* fn.awaitOutput("audited order o-1")
+    }))
 })

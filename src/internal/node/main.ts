@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect"
 import * as LambdaHandler from "../../LambdaHandler.js"
 import * as LambdaRuntime from "../../LambdaRuntime.js"
 import { fromFunction } from "./handler.js"
+import { env as names } from "../protocol.js"
 import { loadHandler } from "./resolve.js"
 
 /** The handler the official runtime assumes when `_HANDLER` is not set. */
@@ -20,7 +21,7 @@ export const fromEnvironment = (
   LambdaHandler.fromInit(
     Effect.suspend(() =>
       Effect.map(
-        loadHandler(env.LAMBDA_TASK_ROOT ?? process.cwd(), env._HANDLER ?? DEFAULT_HANDLER),
+        loadHandler(env[names.taskRoot] ?? process.cwd(), env[names.handler] ?? DEFAULT_HANDLER),
         fromFunction
       )
     )
