@@ -153,6 +153,43 @@ describe("plain Node handlers (effect-lambda-runtime/node)", () => {
       }))
   })
 
+  describe("awslambda.streamifyResponse", () => {
+    it.scopedLive("streams what the handler writes, with its content type", () =>
+      Effect.gen(function*() {
+        const { emulator } = yield* start("streaming.handler")
+        const record = yield* emulator.invoke({ a: 1, b: 2 })
+        expect(record.outcome).toMatchObject({ _tag: "Response", streaming: true, contentType: "text/csv", text: "a,b\n1,2\n" })
+      }))
+
+    it.scopedLive("HttpResponseStream.from sends the status and headers as an HTTP integration response", () =>
+      Effect.gen(function*() {
+        const { emulator } = yield* start("streaming.http")
+        const record = yield* emulator.invoke({})
+        expect(record.outcome).toMatchObject({
+          _tag: "Response",
+          contentType: "application/vnd.awslambda.http-integration-response",
+          http: { statusCode: 201, headers: { "x-id": "7" } }
+        })
+      }))
+
+    it.scopedLive("a rejection before the first byte is posted as /error", () =>
+      Effect.gen(function*() {
+        const { emulator } = yield* start("streaming.failsEarly")
+        const record = yield* emulator.invoke({})
+        expect(record.outcome).toMatchObject({ _tag: "Error", document: { errorType: "TypeError", errorMessage: "no body" } })
+      }))
+
+    it.scopedLive("a rejection after the first byte ends the stream with error trailers", () =>
+      Effect.gen(function*() {
+        const { emulator } = yield* start("streaming.failsLate")
+        const record = yield* emulator.invoke({})
+        expect(record.outcome).toMatchObject({ _tag: "Error", document: { errorType: "RangeError", errorMessage: "mid-stream" } })
+        if (record.outcome?._tag === "Error") expect(new TextDecoder().decode(record.outcome.streamedBody)).toBe("partial")
+        const second = yield* emulator.invoke({})
+        expect(second.outcome?._tag).toBe("Error")
+      }))
+  })
+
   describe("detached promises (context.detach)", () => {
     it.scopedLive("a detached promise finishes after the response and before the next /next", () =>
       Effect.gen(function*() {

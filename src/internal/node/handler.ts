@@ -11,6 +11,7 @@ import type { LambdaContext } from "../../LambdaContext.js"
 import * as LambdaHandler from "../../LambdaHandler.js"
 import * as NodeContext from "./context.js"
 import type { UserFunction } from "./resolve.js"
+import { fromStreamingFunction, isStreaming } from "./streaming.js"
 
 const isThenable = (u: unknown): u is PromiseLike<unknown> =>
   (typeof u === "object" || typeof u === "function") && u !== null && typeof (u as { then?: unknown }).then === "function"
@@ -56,6 +57,7 @@ const callbackForm = (fn: UserFunction, event: unknown, context: LambdaContext, 
 
 /** The runtime's handler for a plain Node function. */
 export const fromFunction = (fn: UserFunction): LambdaHandler.LambdaHandler<unknown> => {
+  if (isStreaming(fn)) return fromStreamingFunction(fn)
   // Node's own client tells the forms apart by arity, too: a third parameter is the callback.
   const form = fn.length >= 3 ? callbackForm : promiseForm
   return LambdaHandler.json((event: unknown, context: LambdaContext) =>

@@ -10,6 +10,7 @@ import * as LambdaRuntime from "../../LambdaRuntime.js"
 import { fromFunction } from "./handler.js"
 import { env as names } from "../protocol.js"
 import { loadHandler } from "./resolve.js"
+import { installGlobal } from "./streaming.js"
 
 /** The handler the official runtime assumes when `_HANDLER` is not set. */
 const DEFAULT_HANDLER = "index.handler"
@@ -19,12 +20,14 @@ export const fromEnvironment = (
   env: NodeJS.ProcessEnv = process.env
 ): LambdaHandler.LambdaHandler<unknown> =>
   LambdaHandler.fromInit(
-    Effect.suspend(() =>
-      Effect.map(
+    Effect.suspend(() => {
+      // Modules call `awslambda.streamifyResponse` at their top level: the global comes first.
+      installGlobal()
+      return Effect.map(
         loadHandler(env[names.taskRoot] ?? process.cwd(), env[names.handler] ?? DEFAULT_HANDLER),
         fromFunction
       )
-    )
+    })
   )
 
 /** Starts the runtime in this process with the function named by `_HANDLER`. */
