@@ -20,12 +20,14 @@ export const projectFile = (path: string) => fileURLToPath(new URL(`../${path}`,
 export const spawnFunction = (
   path: string,
   env: Record<string, string>,
-  args: ReadonlyArray<string> = []
+  args: ReadonlyArray<string> = [],
+  /** `tsx/esm` leaves `require` to Node itself (the drop-in's user modules load as in production). */
+  loader: "tsx" | "tsx/esm" = "tsx"
 ): Effect.Effect<FunctionProcess, never, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.gen(function*() {
       const exited = yield* Deferred.make<number>()
-      const child = spawn(process.execPath, ["--import", "tsx", projectFile(path), ...args], {
+      const child = spawn(process.execPath, ["--import", loader, projectFile(path), ...args], {
         cwd: projectFile("."),
         env: { ...process.env, ...env },
         stdio: ["pipe", "pipe", "pipe"]

@@ -1,0 +1,241 @@
+import { describe, expect, it } from "@effect/vitest"
+import type { Context } from "aws-lambda"
+import { Effect } from "effect"
+import * as Emulator from "../src/Emulator.js"
+import type { NodeHandlerContext } from "../src/internal/node/context.js"
+import { projectFile, spawnFunction } from "./process.js"
+
+// Type-level: libraries typed against @types/aws-lambda accept the context a handler gets.
+export const acceptsNodeContext = (context: NodeHandlerContext): Context => context
+
+const taskRoot = projectFile("test/fixtures/node-handlers")
+
+/** Starts the drop-in bootstrap with `_HANDLER` against a fresh emulator. */
+const start = (handler: string, options: Emulator.EmulatorOptions = {}, root: string = taskRoot) =>
+  Effect.gen(function*() {
+    const emulator = yield* Emulator.make(options)
+    // Only tsx's ESM hooks (`tsx/esm`, for the runtime's own TypeScript): the user's CommonJS
+    // modules go through Node's own `require`, as they do in production.
+    const fn = yield* spawnFunction(
+      "src/node.ts",
+      { ...emulator.environment, LAMBDA_TASK_ROOT: root, _HANDLER: handler },
+      [],
+      "tsx/esm"
+    )
+    return { emulator, fn }
+  })
+
+const invokeJson = (handler: string, event: unknown) =>
+  Effect.gen(function*() {
+    const { emulator } = yield* start(handler)
+    const record = yield* emulator.invoke(event)
+    if (record.outcome?._tag !== "Response") return { record, value: undefined as unknown }
+    return { record, value: JSON.parse(record.outcome.text) as unknown }
+  })
+
+const initError = (handler: string) =>
+  Effect.gen(function*() {
+    const { emulator, fn } = yield* start(handler)
+    const error = yield* emulator.awaitInitError
+    expect(yield* fn.exited).toBe(1)
+    return error.document as { errorType: string; errorMessage: string }
+  })
+
+describe("plain Node handlers (effect-lambda-runtime/node)", () => {
+  describe("_HANDLER resolution", () => {
+    it.scopedLive("loads a CommonJS .js module and passes Node's context", () =>
+      Effect.gen(function*() {
+        const { record, value } = yield* invokeJson("cjs.handler", { id: 1 })
+        expect(value).toEqual({
+          echo: { id: 1 },
+          requestId: record.requestId,
+          memoryLimitInMB: expect.any(String),
+          functionName: expect.any(String),
+          remainingIsNumber: true,
+          waits: true
+        })
+      }))
+
+    it.scopedLive("loads an ESM .mjs module", () =>
+      Effect.gen(function*() {
+        expect((yield* invokeJson("esm.handler", 2)).value).toEqual({ esm: 2 })
+      }))
+
+    it.scopedLive("loads a .cjs module", () =>
+      Effect.gen(function*() {
+        expect((yield* invokeJson("other.handler", 3)).value).toEqual({ cjs: 3 })
+      }))
+
+    it.scopedLive("loads an ESM .js module under a package.json with type module", () =>
+      Effect.gen(function*() {
+        expect((yield* invokeJson("esm-pkg/index.handler", 4)).value).toEqual({ esmJs: 4 })
+      }))
+
+    it.scopedLive("loads a module in a nested directory (dir/sub/file.fn)", () =>
+      Effect.gen(function*() {
+        expect((yield* invokeJson("dir/sub/file.run", 5)).value).toEqual({ nestedDir: 5 })
+      }))
+
+    it.scopedLive("follows a nested handler name (file.a.b.c)", () =>
+      Effect.gen(function*() {
+        expect((yield* invokeJson("cjs.nested.deeper.handler", 6)).value).toEqual({ nested: 6 })
+      }))
+  })
+
+  describe("init errors", () => {
+    it.scopedLive("a missing module is Runtime.ImportModuleError", () =>
+      Effect.gen(function*() {
+        const document = yield* initError("missing.handler")
+        expect(document.errorType).toBe("Runtime.ImportModuleError")
+        expect(document.errorMessage).toContain("missing")
+      }))
+
+    it.scopedLive("a missing export is Runtime.HandlerNotFound", () =>
+      Effect.gen(function*() {
+        const document = yield* initError("cjs.nope")
+        expect(document).toMatchObject({ errorType: "Runtime.HandlerNotFound", errorMessage: "cjs.nope is undefined or not exported" })
+      }))
+
+    it.scopedLive("an export that is not a function is Runtime.HandlerNotFound", () =>
+      Effect.gen(function*() {
+        const document = yield* initError("cjs.notAFunction")
+        expect(document).toMatchObject({ errorType: "Runtime.HandlerNotFound", errorMessage: "cjs.notAFunction is not a function" })
+      }))
+
+    it.scopedLive("a handler name without a dot is Runtime.MalformedHandlerName", () =>
+      Effect.gen(function*() {
+        expect((yield* initError("index")).errorType).toBe("Runtime.MalformedHandlerName")
+      }))
+
+    it.scopedLive("a handler name climbing out of the task root is Runtime.MalformedHandlerName", () =>
+      Effect.gen(function*() {
+        expect((yield* initError("../outside.handler")).errorType).toBe("Runtime.MalformedHandlerName")
+      }))
+
+    it.scopedLive("a module that does not parse is Runtime.UserCodeSyntaxError", () =>
+      Effect.gen(function*() {
+        expect((yield* initError("broken.handler")).errorType).toBe("Runtime.UserCodeSyntaxError")
+      }))
+
+    it.scopedLive("an error thrown by the module's top level is an init error under its own name", () =>
+      Effect.gen(function*() {
+        const document = yield* initError("throwsAtLoad.handler")
+        expect(document).toMatchObject({ errorType: "RangeError", errorMessage: "TABLE_NAME is not set" })
+      }))
+  })
+
+  describe("invocations", () => {
+    it.scopedLive("a callback-style handler answers with the callback's result", () =>
+      Effect.gen(function*() {
+        const { record, value } = yield* invokeJson("cjs.callback", { x: 1 })
+        expect(value).toEqual({ callback: { x: 1 }, requestId: record.requestId })
+      }))
+
+    it.scopedLive("an error passed to the callback is posted under its name", () =>
+      Effect.gen(function*() {
+        const { record } = yield* invokeJson("cjs.callbackError", {})
+        expect(record.outcome).toMatchObject({ _tag: "Error", document: { errorType: "TypeError", errorMessage: "bad input" } })
+      }))
+
+    it.scopedLive("a rejected promise is posted with the error's name as errorType", () =>
+      Effect.gen(function*() {
+        const { record } = yield* invokeJson("cjs.throws", {})
+        expect(record.outcome).toMatchObject({ _tag: "Error", document: { errorType: "OrderRejected", errorMessage: "boom" } })
+      }))
+
+    it.scopedLive("a synchronous throw is posted too, and the runtime serves the next invocation", () =>
+      Effect.gen(function*() {
+        const { emulator } = yield* start("cjs.throwsSync")
+        const first = yield* emulator.invoke({})
+        expect(first.outcome).toMatchObject({ _tag: "Error", document: { errorType: "RangeError", errorMessage: "out of range" } })
+        const second = yield* emulator.invoke({})
+        expect(second.outcome).toMatchObject({ _tag: "Error", document: { errorType: "RangeError" } })
+      }))
+  })
+
+  describe("awslambda.streamifyResponse", () => {
+    it.scopedLive("streams what the handler writes, with its content type", () =>
+      Effect.gen(function*() {
+        const { emulator } = yield* start("streaming.handler")
+        const record = yield* emulator.invoke({ a: 1, b: 2 })
+        expect(record.outcome).toMatchObject({ _tag: "Response", streaming: true, contentType: "text/csv", text: "a,b\n1,2\n" })
+      }))
+
+    it.scopedLive("HttpResponseStream.from sends the status and headers as an HTTP integration response", () =>
+      Effect.gen(function*() {
+        const { emulator } = yield* start("streaming.http")
+        const record = yield* emulator.invoke({})
+        expect(record.outcome).toMatchObject({
+          _tag: "Response",
+          contentType: "application/vnd.awslambda.http-integration-response",
+          http: { statusCode: 201, headers: { "x-id": "7" } }
+        })
+      }))
+
+    it.scopedLive("a rejection before the first byte is posted as /error", () =>
+      Effect.gen(function*() {
+        const { emulator } = yield* start("streaming.failsEarly")
+        const record = yield* emulator.invoke({})
+        expect(record.outcome).toMatchObject({ _tag: "Error", document: { errorType: "TypeError", errorMessage: "no body" } })
+      }))
+
+    it.scopedLive("a rejection after the first byte ends the stream with error trailers", () =>
+      Effect.gen(function*() {
+        const { emulator } = yield* start("streaming.failsLate")
+        const record = yield* emulator.invoke({})
+        expect(record.outcome).toMatchObject({ _tag: "Error", document: { errorType: "RangeError", errorMessage: "mid-stream" } })
+        if (record.outcome?._tag === "Error") expect(new TextDecoder().decode(record.outcome.streamedBody)).toBe("partial")
+        const second = yield* emulator.invoke({})
+        expect(second.outcome?._tag).toBe("Error")
+      }))
+  })
+
+  describe("detached promises (context.detach)", () => {
+    it.scopedLive("a detached promise finishes after the response and before the next /next", () =>
+      Effect.gen(function*() {
+        const { emulator, fn } = yield* start("esm.detaching")
+        const record = yield* emulator.invoke({})
+        expect(record.outcome).toMatchObject({ _tag: "Response", text: `"posted"` })
+        // The promise cannot finish before the test writes to stdin: the response did not wait for it.
+        expect(fn.stdout()).not.toContain("detached done")
+        expect(yield* emulator.nextRequests).toHaveLength(1)
+        fn.child.stdin!.write("go\n")
+        yield* emulator.awaitNextRequest(2)
+        yield* fn.awaitOutput(`detached done ${record.requestId}`)
+      }))
+
+    it.scopedLive("a detached promise still running at the deadline has its signal aborted and is given up on", () =>
+      Effect.gen(function*() {
+        const { emulator, fn } = yield* start("esm.aborting", { functionTimeoutMs: 1500 })
+        const record = yield* emulator.invoke({})
+        expect(record.outcome).toMatchObject({ _tag: "Response", text: `"posted"` })
+        yield* emulator.awaitNextRequest(2)
+        yield* fn.awaitOutput(`aborted ${record.requestId} true`)
+        const [invocation] = yield* emulator.invocations
+        // Given up on before the deadline: the environment was not reset.
+        expect(invocation!.nextAfterResultAt).toBeLessThan(invocation!.deadlineMs)
+        expect(yield* emulator.resets).toHaveLength(0)
+      }))
+
+    it.scopedLive("a rejected detached promise is logged with the request id and does not change the response", () =>
+      Effect.gen(function*() {
+        const { emulator, fn } = yield* start("esm.rejecting")
+        const record = yield* emulator.invoke({})
+        expect(record.outcome).toMatchObject({ _tag: "Response", text: `"posted"` })
+        yield* emulator.awaitNextRequest(2)
+        yield* fn.awaitOutput("late failure")
+        expect(fn.stdout()).toMatch(new RegExp(`${record.requestId}\\tERROR\\tDetached fiber #\\d+ failed`))
+      }))
+  })
+
+  it.scopedLive("examples/node-handler runs unchanged with _HANDLER=index.handler; its audit runs after the response", () =>
+    Effect.gen(function*() {
+      const { emulator, fn } = yield* start("index.handler", {}, projectFile("examples/node-handler"))
+      const record = yield* emulator.invoke({ id: "o-1", quantity: 2 })
+      expect(record.outcome).toMatchObject({ _tag: "Response" })
+      if (record.outcome?._tag !== "Response") return
+      expect(JSON.parse(record.outcome.text)).toEqual({ accepted: true, requestId: record.requestId })
+      yield* emulator.awaitNextRequest(2)
+      yield* fn.awaitOutput("audited order o-1")
+    }))
+})
