@@ -22,6 +22,7 @@ import type { FatalRuntimeError, RuntimeApiError } from "../LambdaError.js"
 import type { LambdaHandler } from "../LambdaHandler.js"
 import type { Invocation, Response, RuntimeApiService } from "../RuntimeApi.js"
 import { RuntimeApi } from "../RuntimeApi.js"
+import * as Console from "./console.js"
 import * as Detached from "./detached.js"
 import { makeNodeContext } from "./nodeContext.js"
 import { Lifecycle } from "./lifecycle.js"
@@ -51,6 +52,12 @@ export interface LoopOptions {
   readonly retrySchedule: Schedule.Schedule<unknown, RuntimeApiError>
   /** Where the loop records the invocation in flight, for signals and stray errors (runtime.ts). */
   readonly lifecycle?: Lifecycle | undefined
+  /**
+   * Run each invocation's fibers in its async context (console.ts), so that the Lambda-formatted
+   * console finds the calling invocation. Off unless the console is installed: it costs a
+   * closure per scheduled task.
+   */
+  readonly requestContext?: boolean | undefined
 }
 
 /** Bounded exponential backoff: 100, 200, 400 ms, then give up. */
@@ -173,15 +180,16 @@ const invoke = <E, R>(
     // looks, which then needs no timer and no suspension. The loop owns the fiber's lifetime: it
     // interrupts it at the deadline itself.
     const parent = yield* Effect.runtime<never>()
-    const handlerFiber = Runtime.runFork(
-      Runtime.make({
-        context: Context.add(Context.add(services, LambdaContext, context), Scope.Scope, invocationScope) as Context.Context<never>,
-        fiberRefs: parent.fiberRefs,
-        runtimeFlags: parent.runtimeFlags
-      }),
-      // A streamed body is written by this fiber, under the deadline below (see streaming.ts).
-      Effect.flatMap(handled, streamed.consume)
-    )
+    const handlerRuntime = Runtime.make({
+      context: Context.add(Context.add(services, LambdaContext, context), Scope.Scope, invocationScope) as Context.Context<never>,
+      fiberRefs: parent.fiberRefs,
+      runtimeFlags: parent.runtimeFlags
+    })
+    // A streamed body is written by this fiber, under the deadline below (see streaming.ts).
+    const handlerEffect = Effect.flatMap(handled, streamed.consume)
+    const handlerFiber = options.requestContext === true
+      ? Console.runForkIn(invocation.requestId, handlerRuntime, handlerEffect)
+      : Runtime.runFork(handlerRuntime, handlerEffect)
     life.handlerFiber = handlerFiber
     life.detached = detached
     life.invocationScope = invocationScope
