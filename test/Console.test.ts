@@ -34,6 +34,8 @@ const messagesOf = (tag: string) => [
   `after await ${tag}`,
   `after timer ${tag}`,
   `resumed from callback ${tag}`,
+  `after foreign callback ${tag}`,
+  `promise after foreign callback ${tag}`,
   `detached ${tag}`,
   `detached promise ${tag}`
 ]
