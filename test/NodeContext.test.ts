@@ -121,10 +121,10 @@ describe("NodeContext with Powertools Logger", () => {
       for (const orderId of ["o-1", "o-2"]) {
         const record = yield* emulator.invoke({ orderId })
         expect(record.outcome).toMatchObject({ _tag: "Response", text: JSON.stringify({ accepted: orderId }) })
-        yield* fn.awaitOutput(`"order flushed"`)
+        yield* fn.awaitOutput(`order flushed ${orderId}`)
         const lines = fn.stdout().split("\n").filter((line) => line.includes(`"orderId":"${orderId}"`))
           .map((line) => JSON.parse(line) as Record<string, unknown>)
-        expect(lines.map((line) => line.message)).toEqual(["order received", "order flushed"])
+        expect(lines.map((line) => line.message)).toEqual(["order received", `order flushed ${orderId}`])
         for (const line of lines) {
           expect(line).toMatchObject({
             function_request_id: record.requestId,
