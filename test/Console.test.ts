@@ -1,7 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Fiber } from "effect"
 import * as Emulator from "../src/Emulator.js"
+import { LambdaRuntime } from "../src/index.js"
 import { spawnFunction } from "./process.js"
+import { inProcess, serveOn } from "./support.js"
 
 /** Runs test/fixtures/console.ts for two invocations (tags alpha and bravo) and returns its stdout lines and request ids. */
 const runConsoleFixture = (env: Record<string, string>) =>
@@ -102,5 +104,23 @@ describe("Lambda-formatted console", () => {
       expect(lines).toContain("detached promise bravo")
       expect(parseText(lines).filter((record) => record.message.includes("handler"))).toEqual([])
       expect(stderr).toContain("warn alpha")
+    }))
+
+  it.scopedLive("serve leaves console alone by default; with console: true it installs it and restores it on shutdown", () =>
+    Effect.gen(function*() {
+      const original = { log: console.log, error: console.error }
+      const handler = () => Effect.sync(() => ({ log: console.log === original.log, error: console.error === original.error }))
+      const plain = yield* Emulator.make()
+      yield* serveOn(plain, LambdaRuntime.serve(handler, inProcess))
+      const untouched = yield* plain.invoke({})
+      expect(untouched.outcome).toMatchObject({ text: JSON.stringify({ log: true, error: true }) })
+
+      const emulator = yield* Emulator.make()
+      const { fiber } = yield* serveOn(emulator, LambdaRuntime.serve(handler, { ...inProcess, console: true }))
+      const record = yield* emulator.invoke({})
+      expect(record.outcome).toMatchObject({ text: JSON.stringify({ log: false, error: false }) })
+      yield* Fiber.interrupt(fiber)
+      expect(console.log).toBe(original.log)
+      expect(console.error).toBe(original.error)
     }))
 })
