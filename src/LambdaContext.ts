@@ -53,6 +53,81 @@ export interface LambdaContext {
    * {@link detach}.
    */
   readonly detachedScope: Scope.Scope
+  /**
+   * This invocation as Node's Lambda `context` object, for libraries written for the official
+   * Node.js runtime (`logger.addContext(context.node)` with Powertools Logger). Built on first
+   * access, once per invocation. Its `done`, `fail` and `succeed` throw: an Effect handler
+   * answers with its Effect's result.
+   */
+  readonly node: NodeContext
+}
+
+/**
+ * The Cognito identity of Node's Lambda context.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface NodeCognitoIdentity {
+  readonly cognitoIdentityId: string
+  readonly cognitoIdentityPoolId: string
+}
+
+/**
+ * The mobile client context of Node's Lambda context.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface NodeClientContext {
+  readonly client: {
+    readonly installationId: string
+    readonly appTitle: string
+    readonly appVersionName: string
+    readonly appVersionCode: string
+    readonly appPackageName: string
+  }
+  readonly custom?: unknown
+  readonly env: {
+    readonly platformVersion: string
+    readonly platform: string
+    readonly make: string
+    readonly model: string
+    readonly locale: string
+  }
+}
+
+/**
+ * Node's Lambda `context`, field for field as the official Node.js runtime passes it (and as
+ * `@types/aws-lambda` declares `Context`), so that libraries typed against it accept it.
+ * Declared here so that this package's types do not depend on `@types/aws-lambda`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface NodeContext {
+  /** Kept for compatibility; this runtime never waits for Node's event loop to empty. */
+  callbackWaitsForEmptyEventLoop: boolean
+  readonly functionName: string
+  readonly functionVersion: string
+  readonly invokedFunctionArn: string
+  /** The memory size, as a string (`"128"`), as in Node's runtime. */
+  readonly memoryLimitInMB: string
+  readonly awsRequestId: string
+  readonly logGroupName: string
+  readonly logStreamName: string
+  readonly identity?: NodeCognitoIdentity | undefined
+  readonly clientContext?: NodeClientContext | undefined
+  /** Present only when the invocation was made for a tenant. */
+  readonly tenantId?: string | undefined
+  /** Milliseconds left until the deadline (never negative). */
+  getRemainingTimeInMillis(): number
+  /** @deprecated Node's pre-promise API: return the result instead. Throws for Effect handlers. */
+  done(error?: Error, result?: unknown): void
+  /** @deprecated Node's pre-promise API: fail instead. Throws for Effect handlers. */
+  fail(error: Error | string): void
+  /** @deprecated Node's pre-promise API: return the result instead. Throws for Effect handlers. */
+  succeed(messageOrObject: unknown, object?: unknown): void
 }
 
 const Tag = Context.GenericTag<LambdaContext>("effect-lambda-runtime/LambdaContext")

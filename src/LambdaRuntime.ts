@@ -63,6 +63,15 @@ export interface RuntimeOptions<ROut = never, LE = never> {
    * Default 400 ms.
    */
   readonly shutdownBudget?: Duration.DurationInput | undefined
+  /**
+   * Make `console.log/info/warn/error/debug/trace` write Lambda's log format (the `logFormat`,
+   * filtered at `logLevel`, as the runtime's own lines) with the request id of the invocation
+   * that calls them, from the handler, detached work and promise code alike, as the official
+   * Node.js runtime does. Default `true` with {@link run}, `false` with {@link serve} (which
+   * runs inside a program that owns its process); the original console is restored when the
+   * runtime stops.
+   */
+  readonly console?: boolean | undefined
 }
 
 /**

@@ -19,6 +19,13 @@ export * as LambdaRuntime from "./LambdaRuntime.js"
 export { LambdaContext } from "./LambdaContext.js"
 
 /**
+ * Node's Lambda `context` (`context.node`), typed as `@types/aws-lambda`'s `Context`.
+ *
+ * @since 0.1.0
+ */
+export type { NodeClientContext, NodeCognitoIdentity, NodeContext } from "./LambdaContext.js"
+
+/**
  * Handler forms: JSON with optional Schemas, raw bytes, streamed responses (`stream`,
  * `httpStream` for Function URLs and API Gateway).
  *

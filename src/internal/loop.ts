@@ -16,12 +16,15 @@ import * as Runtime from "effect/Runtime"
 import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import { LambdaContext } from "../LambdaContext.js"
+import type { NodeContext } from "../LambdaContext.js"
 import { HandlerTimeout } from "../LambdaError.js"
 import type { FatalRuntimeError, RuntimeApiError } from "../LambdaError.js"
 import type { LambdaHandler } from "../LambdaHandler.js"
 import type { Invocation, Response, RuntimeApiService } from "../RuntimeApi.js"
 import { RuntimeApi } from "../RuntimeApi.js"
+import * as Console from "./console.js"
 import * as Detached from "./detached.js"
+import { makeNodeContext } from "./nodeContext.js"
 import { Lifecycle } from "./lifecycle.js"
 import { logCause, REQUEST_ID } from "./logger.js"
 import { env } from "./protocol.js"
@@ -49,6 +52,12 @@ export interface LoopOptions {
   readonly retrySchedule: Schedule.Schedule<unknown, RuntimeApiError>
   /** Where the loop records the invocation in flight, for signals and stray errors (runtime.ts). */
   readonly lifecycle?: Lifecycle | undefined
+  /**
+   * Run each invocation's fibers in its async context (console.ts), so that the Lambda-formatted
+   * console finds the calling invocation. Off unless the console is installed: it costs a
+   * closure per scheduled task.
+   */
+  readonly requestContext?: boolean | undefined
 }
 
 /** Bounded exponential backoff: 100, 200, 400 ms, then give up. */
@@ -78,31 +87,52 @@ const setTraceId = (traceId: string | undefined) => {
   lastTraceId = traceId
 }
 
-const makeContext = (
-  invocation: Invocation,
-  options: LoopOptions,
-  detachedScope: Scope.Scope
-): LambdaContext => ({
-  requestId: invocation.requestId,
-  deadlineMs: invocation.deadlineMs,
-  remainingTime: Effect.map(
-    Clock.currentTimeMillis,
-    (now) => Duration.millis(Math.max(0, invocation.deadlineMs - now))
-  ),
-  getRemainingTimeInMillis: () => Math.max(0, invocation.deadlineMs - Date.now()),
-  invokedFunctionArn: invocation.functionArn,
-  traceId: invocation.traceId,
-  clientContext: parseJsonText(invocation.clientContext),
-  identity: parseJsonText(invocation.cognitoIdentity),
-  tenantId: invocation.tenantId,
-  functionName: options.functionName,
-  functionVersion: options.functionVersion,
-  memoryLimitInMB: options.memoryLimitInMB,
-  logGroupName: options.logGroupName,
-  logStreamName: options.logStreamName,
-  region: options.region,
-  detachedScope
-})
+/**
+ * The handler's context. A class, so that `node` is a getter on the prototype: Node's context
+ * object costs nothing until a handler asks for it.
+ */
+class InvocationContext implements LambdaContext {
+  readonly requestId: string
+  readonly deadlineMs: number
+  readonly remainingTime: Effect.Effect<Duration.Duration>
+  readonly getRemainingTimeInMillis: () => number
+  readonly invokedFunctionArn: string
+  readonly traceId: string | undefined
+  readonly clientContext: unknown
+  readonly identity: unknown
+  readonly tenantId: string | undefined
+  readonly functionName: string
+  readonly functionVersion: string
+  readonly memoryLimitInMB: number
+  readonly logGroupName: string
+  readonly logStreamName: string
+  readonly region: string
+  private nodeContext: NodeContext | undefined = undefined
+  constructor(invocation: Invocation, options: LoopOptions, readonly detachedScope: Scope.Scope) {
+    const deadlineMs = invocation.deadlineMs
+    this.requestId = invocation.requestId
+    this.deadlineMs = deadlineMs
+    this.remainingTime = Effect.map(
+      Clock.currentTimeMillis,
+      (now) => Duration.millis(Math.max(0, deadlineMs - now))
+    )
+    this.getRemainingTimeInMillis = () => Math.max(0, deadlineMs - Date.now())
+    this.invokedFunctionArn = invocation.functionArn
+    this.traceId = invocation.traceId
+    this.clientContext = parseJsonText(invocation.clientContext)
+    this.identity = parseJsonText(invocation.cognitoIdentity)
+    this.tenantId = invocation.tenantId
+    this.functionName = options.functionName
+    this.functionVersion = options.functionVersion
+    this.memoryLimitInMB = options.memoryLimitInMB
+    this.logGroupName = options.logGroupName
+    this.logStreamName = options.logStreamName
+    this.region = options.region
+  }
+  get node(): NodeContext {
+    return this.nodeContext ??= makeNodeContext(this)
+  }
+}
 
 /** One invocation, from the event to the moment the runtime may ask for the next one. */
 const invoke = <E, R>(
@@ -138,7 +168,7 @@ const invoke = <E, R>(
 
     const detached = yield* Detached.make(supervisor)
     const invocationScope = yield* Scope.make()
-    const context = makeContext(invocation, options, detached.scope)
+    const context = new InvocationContext(invocation, options, detached.scope)
 
     const streamed = Streaming.make(api, invocation.requestId)
     // Suspended: a handler function that throws instead of returning an Effect fails its own
@@ -150,15 +180,16 @@ const invoke = <E, R>(
     // looks, which then needs no timer and no suspension. The loop owns the fiber's lifetime: it
     // interrupts it at the deadline itself.
     const parent = yield* Effect.runtime<never>()
-    const handlerFiber = Runtime.runFork(
-      Runtime.make({
-        context: Context.add(Context.add(services, LambdaContext, context), Scope.Scope, invocationScope) as Context.Context<never>,
-        fiberRefs: parent.fiberRefs,
-        runtimeFlags: parent.runtimeFlags
-      }),
-      // A streamed body is written by this fiber, under the deadline below (see streaming.ts).
-      Effect.flatMap(handled, streamed.consume)
-    )
+    const handlerRuntime = Runtime.make({
+      context: Context.add(Context.add(services, LambdaContext, context), Scope.Scope, invocationScope) as Context.Context<never>,
+      fiberRefs: parent.fiberRefs,
+      runtimeFlags: parent.runtimeFlags
+    })
+    // A streamed body is written by this fiber, under the deadline below (see streaming.ts).
+    const handlerEffect = Effect.flatMap(handled, streamed.consume)
+    const handlerFiber = options.requestContext === true
+      ? Console.runForkIn(invocation.requestId, handlerRuntime, handlerEffect)
+      : Runtime.runFork(handlerRuntime, handlerEffect)
     life.handlerFiber = handlerFiber
     life.detached = detached
     life.invocationScope = invocationScope

@@ -15,6 +15,7 @@ import type { Handler, Provided } from "../LambdaHandler.js"
 import type { RuntimeOptions, SchemaOptions } from "../LambdaRuntime.js"
 import { RuntimeApi } from "../RuntimeApi.js"
 import type { RuntimeApiService } from "../RuntimeApi.js"
+import * as Console from "./console.js"
 import * as Detached from "./detached.js"
 import { fromCause } from "./errorDocument.js"
 import * as Logger from "./logger.js"
@@ -138,7 +139,8 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
   handler: LambdaHandler.LambdaHandler<E, R> | Handler<EA, OA, E, R>,
   options: RuntimeOptions<ROut, LE> & SchemaOptions<EA, EI, OA, OI> = {},
   makeApi: MakeRuntimeApi = RuntimeApiClient.make,
-  life: Lifecycle = new Lifecycle()
+  life: Lifecycle = new Lifecycle(),
+  consoleByDefault = false
 ): Effect.Effect<never, FatalRuntimeError | ConfigError.ConfigError, Exclude<R, Provided | ROut>> =>
   Effect.gen(function*() {
     const config = yield* Effect.catchAll(runtimeConfig, (error) => reportInvalidConfiguration(error, makeApi))
@@ -150,6 +152,10 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
     const report = reportWith(makeApi, config.runtimeApi)
     life.report = (target, document) => Effect.runPromise(report(target, document).pipe(Logger.provide(logFormat, logLevel)))
     const lambdaHandler = toLambdaHandler(handler, options)
+    // Installed before the layer is built, so that its `console` lines are Lambda's too;
+    // restored last, after the layer's release (below).
+    const requestContext = options.console ?? consoleByDefault
+    const restoreConsole = requestContext ? Console.installConsole(logFormat, logLevel) : undefined
     const userLayer = (options.layer ?? Layer.empty) as Layer.Layer<ROut, LE>
 
     const program = Effect.gen(function*() {
@@ -213,7 +219,8 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
         logStreamName: config.logStreamName,
         region: config.region,
         retrySchedule: defaultRetrySchedule,
-        lifecycle: life
+        lifecycle: life,
+        requestContext
       }).pipe(Effect.provide(services), Effect.provideService(RuntimeApi, api))
     })
 
@@ -234,6 +241,7 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
           })
         )
       ),
+      Effect.ensuring(Effect.sync(() => restoreConsole?.())),
       Logger.provide(logFormat, logLevel)
     )
   }) as Effect.Effect<never, FatalRuntimeError | ConfigError.ConfigError, Exclude<R, Provided | ROut>>
@@ -247,7 +255,7 @@ export const run = <EA, OA, E, R, ROut, LE, EI, OI>(
   if (hook !== undefined) return WarmUp.train(hook, serve)
   const life = new Lifecycle()
   runMain(
-    serve(handler, options, RuntimeApiClient.make, life) as Effect.Effect<never, FatalRuntimeError | ConfigError.ConfigError>,
+    serve(handler, options, RuntimeApiClient.make, life, true) as Effect.Effect<never, FatalRuntimeError | ConfigError.ConfigError>,
     life
   )
 }
