@@ -10,7 +10,8 @@
  * spawns per runtime), BENCH_SOAK (100000 invocations for the RSS soak; 0 skips it),
  * BENCH_SOAK_WARMUP (10000), BENCH_COLD_SPAWNS (20 spawns per runtime for bench/coldstart.ts),
  * BENCH_HTTP_INVOCATIONS / BENCH_HTTP_ROUNDS / BENCH_HTTP_COLD_STARTS (bench/http.ts),
- * BENCH_BATCH_INVOCATIONS / BENCH_BATCH_ROUNDS (bench/batch.ts).
+ * BENCH_BATCH_INVOCATIONS / BENCH_BATCH_ROUNDS (bench/batch.ts), BENCH_DROPIN_INVOCATIONS /
+ * BENCH_DROPIN_ROUNDS / BENCH_DROPIN_COLD_STARTS (bench/dropin.ts).
  *
  * Writes bench/results/latest.{json,md} and docs/bench.svg, and prints the Markdown. If
  * bench/streaming.ts exists it runs afterwards with the same environment.
@@ -24,6 +25,7 @@ import * as Build from "../src/Build.js"
 import { batchSuite } from "./batch.js"
 import { chart } from "./chart.js"
 import { coldStartSuite } from "./coldstart.js"
+import { dropInSuite } from "./dropin.js"
 import { httpSuite } from "./http.js"
 import { findRic } from "./ric.js"
 import type { ProcessSpec, Sample } from "./server.js"
@@ -220,6 +222,8 @@ const main = async () => {
   const http = await httpSuite()
   // An SQS batch on LambdaEvents.sqs and on Powertools' BatchProcessor (bench/batch.ts).
   const batch = await batchSuite()
+  // A plain Node handler on aws-lambda-ric and on the drop-in bootstrap (bench/dropin.ts).
+  const dropIn = await dropInSuite()
 
   interface Soak {
     runtime: string
@@ -354,19 +358,19 @@ const main = async () => {
   writeFileSync(
     here("./results/latest.json"),
     JSON.stringify(
-      { date: new Date().toISOString(), node: process.version, settings: { INVOCATIONS, ROUNDS, SLOW_INVOCATIONS, COLD_STARTS, SOAK }, rows, ratios, server, soak, loopSoak, bundleInputs, notes, coldStart: realisticCold.json, http: http.json, batch: batch.json },
+      { date: new Date().toISOString(), node: process.version, settings: { INVOCATIONS, ROUNDS, SLOW_INVOCATIONS, COLD_STARTS, SOAK }, rows, ratios, server, soak, loopSoak, bundleInputs, notes, coldStart: realisticCold.json, http: http.json, batch: batch.json, dropIn: dropIn.json },
       null,
       2
     )
   )
-  writeFileSync(here("./results/latest.md"), `${table}\n\n${realisticCold.markdown}\n\n${http.markdown}\n\n${batch.markdown}\n`)
+  writeFileSync(here("./results/latest.md"), `${table}\n\n${realisticCold.markdown}\n\n${http.markdown}\n\n${batch.markdown}\n\n${dropIn.markdown}\n`)
   mkdirSync(here("../docs"), { recursive: true })
   writeFileSync(here("../docs/bench.svg"), chart(rows.filter((r) => r.id !== "paced"), {
       detached: detachedRow.latencyP50Ms,
       inline: row("inline")!.latencyP50Ms,
       noDetached: row("paced")!.latencyP50Ms
     }))
-  console.log(`${table}\n\n${realisticCold.markdown}\n\n${http.markdown}\n\n${batch.markdown}`)
+  console.log(`${table}\n\n${realisticCold.markdown}\n\n${http.markdown}\n\n${batch.markdown}\n\n${dropIn.markdown}`)
 
   // Hook for the standalone streaming benchmark, when it is present.
   if (existsSync(here("./streaming.ts"))) {
