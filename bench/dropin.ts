@@ -111,7 +111,7 @@ const codeCached = async (outdir: string, notes: Array<string>) => {
   const bundle = await esbuildOnce(join(outdir, "main.cjs"), "cjs")
   writeFileSync(join(outdir, "package.json"), `{"type":"commonjs"}\n`)
   const loader = join(outdir, "start.cjs")
-  writeFileSync(loader, CodeCache.loaderSource("main.cjs"))
+  writeFileSync(loader, CodeCache.loaderSource("main.cjs", { dynamicImports: true }))
   const train = (extra: Record<string, string>) => {
     const home = mkdtempSync(join(tmpdir(), "dropin-training-"))
     try {

@@ -121,6 +121,8 @@ const trainingWarning = (run: Finished): string | undefined => {
       return `the module threw while it was loaded: ${lastLine(run.stderr)}`
     case CodeCache.EXIT_NOT_STARTED:
       return "the module did not call LambdaRuntime.run"
+    case CodeCache.EXIT_CACHE_UNUSABLE:
+      return "the bundle keeps import() calls, which Node 20 cannot run from a code cache (Node 22 can)"
     default:
       return `the training run exited with code ${run.code}${run.stderr.trim() === "" ? "" : `: ${lastLine(run.stderr)}`}`
   }
@@ -211,7 +213,11 @@ export const build = (options: BuildOptions): Effect.Effect<BuildResult, BuildEr
     const warnings: Array<string> = []
     if (sourceMaps && options.codeCache !== false) warnings.push("code cache: skipped, as Node does not apply source maps to it")
     if (codeCache) {
-      yield* attempt(`cannot write ${loader}`, () => writeFileSync(loader, CodeCache.loaderSource(BUNDLE_FILE)))
+      // `import()` calls esbuild kept (external modules): Node 20 cannot run them from a cache.
+      const dynamicImports = Object.values(result.metafile.outputs).some((output) =>
+        output.imports.some((imported) => imported.kind === "dynamic-import" && imported.external === true)
+      )
+      yield* attempt(`cannot write ${loader}`, () => writeFileSync(loader, CodeCache.loaderSource(BUNDLE_FILE, { dynamicImports })))
       const trained = yield* trainCodeCache(nodeBinary, nodeFlags, loader, cache)
       if (trained.bytes > 0) cacheInfo = { path: cache, bytes: trained.bytes, trained: trained.warning === undefined }
       if (trained.warning !== undefined) {

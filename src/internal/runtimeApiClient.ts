@@ -110,11 +110,12 @@ const errorRequestHeaders = (error: ErrorDocument) => ({
   [H.functionErrorType]: headerValue(error.errorType)
 })
 
-/** Loads a network module when the runtime starts (see `make`). */
-const builtin = <A>(name: "node:net" | "node:http", load: () => Promise<A>): Effect.Effect<A> =>
-  typeof process.getBuiltinModule === "function"
-    ? Effect.sync(() => process.getBuiltinModule(name) as A)
-    : Effect.promise(load)
+/**
+ * Loads a network module when the runtime starts (see `make`). Synchronously, and without
+ * `import()`: a dynamic import in a bundle breaks under Node 20's code cache (codeCache.ts).
+ */
+const builtin = <A>(name: "node:net" | "node:http"): Effect.Effect<A> =>
+  Effect.sync(() => process.getBuiltinModule(name) as A)
 
 /** @internal */
 export const make = (endpoint: string): Effect.Effect<RuntimeApiService, never, Scope.Scope> =>
@@ -124,7 +125,7 @@ export const make = (endpoint: string): Effect.Effect<RuntimeApiService, never, 
     // Loaded when the runtime starts, not when the bundle is evaluated (code that only imports
     // the package never opens a socket); `process.getBuiltinModule` (Node >= 20.16) loads it
     // synchronously.
-    const { connect } = yield* builtin<typeof net>("node:net", () => import("node:net"))
+    const { connect } = yield* builtin<typeof net>("node:net")
     const connection = (): Effect.Effect<Http1.Connection, never, Scope.Scope> =>
       Effect.acquireRelease(
         Effect.sync(() => Http1.make(connect, target.host, target.port)),
@@ -183,7 +184,7 @@ export const make = (endpoint: string): Effect.Effect<RuntimeApiService, never, 
     const streamResponse = (requestId: string, contentType: string) =>
       Effect.gen(function*() {
         if (streamAgent === undefined) {
-          const module = yield* builtin<typeof http>("node:http", () => import("node:http"))
+          const module = yield* builtin<typeof http>("node:http")
           streamAgent = { http: module, agent: new module.Agent({ keepAlive: true, maxSockets: 1 }) }
         }
         return ResponseStream.open({

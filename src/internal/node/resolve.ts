@@ -92,7 +92,9 @@ const hasTypeModule = (file: string): boolean => {
   }
 }
 
-const requireFrom = createRequire(import.meta.url)
+// Modules are required by absolute path, or resolved from the task root: the base is only a
+// formality (and `import.meta` does not survive a CommonJS bundle).
+const requireFrom = createRequire(path.join(process.cwd(), "noop.js"))
 
 const importModule = async (file: string): Promise<unknown> => await import(pathToFileURL(file).href)
 
