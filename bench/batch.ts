@@ -12,56 +12,22 @@
  * (3), BENCH_RIC_DIR (see bench/ric.ts). Writes bench/results/batch.{json,md} and prints the Markdown.
  */
 import * as Effect from "effect/Effect"
-import { mkdirSync, statSync, writeFileSync } from "node:fs"
-import { dirname, join, resolve } from "node:path"
+import { mkdirSync, writeFileSync } from "node:fs"
+import { resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as Build from "../src/Build.js"
 import { BATCH_SIZE, IO_MS, sqsEvent } from "./functions/batch/orders.js"
 import { findRic } from "./ric.js"
 import type { ProcessSpec, Sample } from "./server.js"
 import { measure } from "./server.js"
+import { bundleForRic, here, knob, lambdaEnv, log } from "./common.js"
 
-const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
-const log = (line: string) => process.stderr.write(`${line}\n`)
-const knob = (name: string, fallback: number) => {
-  const value = Number(process.env[name] ?? fallback)
-  return Number.isFinite(value) && value >= 1 ? Math.floor(value) : fallback
-}
-
-const lambdaEnv = {
-  PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}`,
-  TZ: ":UTC",
-  AWS_REGION: "us-east-1",
-  AWS_LAMBDA_FUNCTION_NAME: "bench",
-  AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
-  AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "128",
-  AWS_LAMBDA_LOG_GROUP_NAME: "/aws/lambda/bench",
-  AWS_LAMBDA_LOG_STREAM_NAME: "bench",
-  AWS_LAMBDA_LOG_LEVEL: "WARN",
+const env = {
+  ...lambdaEnv,
   // Powertools' logger and metrics stay quiet, as the runtime's own logs do at WARN.
   POWERTOOLS_LOG_LEVEL: "WARN"
 }
 
-/** The Powertools function bundled as a user would (esbuild, CommonJS, minified). */
-const bundleForRic = async (name: string) => {
-  const esbuild = await import("esbuild")
-  const outdir = here(`./.build/batch-${name}`)
-  mkdirSync(outdir, { recursive: true })
-  const outfile = join(outdir, "index.js")
-  await esbuild.build({
-    entryPoints: [here(`./functions/batch/${name}.ts`)],
-    outfile,
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    target: `node${process.versions.node.split(".")[0]}`,
-    minify: true,
-    logLevel: "silent"
-  })
-  // A Lambda zip has no package.json: the one of this repository ("type": "module") must not apply.
-  writeFileSync(join(outdir, "package.json"), `{"type":"commonjs"}\n`)
-  return { dir: outdir, bytes: statSync(outfile).size }
-}
 
 interface Runtime {
   readonly id: "ours1" | "ours10" | "ptSequential" | "ptParallel"
@@ -76,7 +42,7 @@ const runtimes = async (notes: Array<string>): Promise<Array<Runtime>> => {
     command: ours.bootstrap,
     args: [],
     cwd: ours.outdir,
-    env: { ...lambdaEnv, LAMBDA_TASK_ROOT: ours.outdir, _HANDLER: "main.handler", BENCH_BATCH_CONCURRENCY: String(concurrency) }
+    env: { ...env, LAMBDA_TASK_ROOT: ours.outdir, _HANDLER: "main.handler", BENCH_BATCH_CONCURRENCY: String(concurrency) }
   })
   const list: Array<Runtime> = [
     { id: "ours1", label: "effect-lambda-runtime, LambdaEvents.sqs, concurrency 1", spec: oursSpec(1) },
@@ -89,13 +55,13 @@ const runtimes = async (notes: Array<string>): Promise<Array<Runtime>> => {
   }
   const client = ric.nativeAvailable ? "native client" : "node:http client"
   if (!ric.nativeAvailable) notes.push(`${ric.label}: ${ric.nativeReason}; its node:http client is measured instead`)
-  const powertools = await bundleForRic("powertools")
+  const powertools = await bundleForRic("batch/powertools", "batch-powertools")
   const ricSpec = (parallel: boolean): ProcessSpec => ({
     command: process.execPath,
     args: [ric.bin, "index.handler"],
     cwd: powertools.dir,
     env: {
-      ...lambdaEnv,
+      ...env,
       LAMBDA_TASK_ROOT: powertools.dir,
       _HANDLER: "index.handler",
       BENCH_BATCH_PARALLEL: String(parallel),

@@ -21,33 +21,23 @@ import { createHash } from "node:crypto"
 import { mkdirSync, statSync, writeFileSync } from "node:fs"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
-import { dirname, join, resolve } from "node:path"
+import { resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as Build from "../src/Build.js"
 import { sampleOrder } from "./functions/realistic/order.js"
 import { findRic } from "./ric.js"
 import type { ProcessSpec, Sample } from "./server.js"
 import { measure } from "./server.js"
+import { bundleForRic, here, lambdaEnv as baseEnv, log } from "./common.js"
 
-const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
-const log = (line: string) => process.stderr.write(`${line}\n`)
 
-const PATH = `${dirname(process.execPath)}:${process.env.PATH ?? ""}`
 /** What Lambda puts in a function's environment (the parts these functions read). */
 const lambdaEnv = {
-  PATH,
-  TZ: ":UTC",
-  AWS_REGION: "us-east-1",
+  ...baseEnv,
   AWS_DEFAULT_REGION: "us-east-1",
   AWS_ACCESS_KEY_ID: "AKIDBENCH",
   AWS_SECRET_ACCESS_KEY: "bench-secret",
-  AWS_SESSION_TOKEN: "bench-token",
-  AWS_LAMBDA_FUNCTION_NAME: "bench",
-  AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
-  AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "128",
-  AWS_LAMBDA_LOG_GROUP_NAME: "/aws/lambda/bench",
-  AWS_LAMBDA_LOG_STREAM_NAME: "bench",
-  AWS_LAMBDA_LOG_LEVEL: "WARN"
+  AWS_SESSION_TOKEN: "bench-token"
 }
 const QUEUE_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/orders"
 
@@ -72,26 +62,6 @@ const fakeSqs = () =>
     })
   })
 
-/** The plain and @effect-aws/lambda functions, bundled as a user would (esbuild, CommonJS, minified). */
-const bundleForRic = async (name: string) => {
-  const esbuild = await import("esbuild")
-  const outdir = here(`./.build/${name}`)
-  mkdirSync(outdir, { recursive: true })
-  const outfile = join(outdir, "index.js")
-  await esbuild.build({
-    entryPoints: [here(`./functions/${name}.ts`)],
-    outfile,
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    target: `node${process.versions.node.split(".")[0]}`,
-    minify: true,
-    logLevel: "silent"
-  })
-  // A Lambda zip has no package.json: the one of this repository ("type": "module") must not apply.
-  writeFileSync(join(outdir, "package.json"), `{"type":"commonjs"}\n`)
-  return { dir: outdir, bytes: statSync(outfile).size }
-}
 
 /** The V8 flag the build passed by default before it was measured here (see the flagged rows). */
 const SEMI_SPACE_FLAG = "--min-semi-space-size=8"

@@ -13,8 +13,8 @@
  * Writes bench/results/http.{json,md} and prints the Markdown.
  */
 import * as Effect from "effect/Effect"
-import { mkdirSync, statSync, writeFileSync } from "node:fs"
-import { dirname, join, resolve } from "node:path"
+import { mkdirSync, writeFileSync } from "node:fs"
+import { resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as Build from "../src/Build.js"
 import { eventMix } from "./functions/http/events.js"
@@ -22,46 +22,10 @@ import type { Expected } from "./functions/http/events.js"
 import { findRic } from "./ric.js"
 import type { ProcessSpec, Sample } from "./server.js"
 import { measure } from "./server.js"
+import { bundleForRic, here, knob, lambdaEnv, log } from "./common.js"
 
-const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
-const log = (line: string) => process.stderr.write(`${line}\n`)
-const knob = (name: string, fallback: number) => {
-  const value = Number(process.env[name] ?? fallback)
-  return Number.isFinite(value) && value >= 1 ? Math.floor(value) : fallback
-}
 
-const lambdaEnv = {
-  PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}`,
-  TZ: ":UTC",
-  AWS_REGION: "us-east-1",
-  AWS_LAMBDA_FUNCTION_NAME: "bench",
-  AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
-  AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "128",
-  AWS_LAMBDA_LOG_GROUP_NAME: "/aws/lambda/bench",
-  AWS_LAMBDA_LOG_STREAM_NAME: "bench",
-  AWS_LAMBDA_LOG_LEVEL: "WARN"
-}
 
-/** A function for aws-lambda-ric, bundled as a user would (esbuild, CommonJS, minified). */
-const bundleForRic = async (name: string) => {
-  const esbuild = await import("esbuild")
-  const outdir = here(`./.build/http-${name}`)
-  mkdirSync(outdir, { recursive: true })
-  const outfile = join(outdir, "index.js")
-  await esbuild.build({
-    entryPoints: [here(`./functions/http/${name}.ts`)],
-    outfile,
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    target: `node${process.versions.node.split(".")[0]}`,
-    minify: true,
-    logLevel: "silent"
-  })
-  // A Lambda zip has no package.json: the one of this repository ("type": "module") must not apply.
-  writeFileSync(join(outdir, "package.json"), `{"type":"commonjs"}\n`)
-  return { dir: outdir, bytes: statSync(outfile).size }
-}
 
 interface Runtime {
   readonly id: "ours" | "effectAws" | "hono"
@@ -106,8 +70,8 @@ const runtimes = async (notes: Array<string>): Promise<Array<Runtime>> => {
       ...(ric.nativeAvailable ? {} : { AWS_LAMBDA_NODEJS_USE_ALTERNATIVE_CLIENT_1: "true" })
     }
   })
-  const effectAws = await bundleForRic("effect-aws")
-  const hono = await bundleForRic("hono")
+  const effectAws = await bundleForRic("http/effect-aws", "http-effect-aws")
+  const hono = await bundleForRic("http/hono", "http-hono")
   list.push(
     {
       id: "effectAws",

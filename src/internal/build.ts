@@ -9,8 +9,10 @@ import { zipSync } from "fflate"
 import type { ZipOptions } from "fflate"
 import { spawn } from "node:child_process"
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { isBuiltin } from "node:module"
 import { tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
+import type { Plugin } from "esbuild"
 import type { BuildOptions, BuildResult } from "../Build.js"
 import * as CodeCache from "./codeCache.js"
 
@@ -151,6 +153,24 @@ const trainCodeCache = (nodeBinary: string, nodeFlags: ReadonlyArray<string>, lo
     (home) => Effect.sync(() => rmSync(home, { recursive: true, force: true }))
   )
 
+/**
+ * `import("node:http")` and other dynamic imports of Node's built-ins (the AWS SDK has some)
+ * become a `require` in a lazily evaluated module of the bundle: the same module, loaded when
+ * the import runs, but no `import()` left for V8 to run from a cached script, which Node 20
+ * cannot do (see codeCache.ts).
+ */
+const builtinDynamicImports: Plugin = {
+  name: "builtin-dynamic-imports",
+  setup(build) {
+    build.onResolve({ filter: /.*/ }, (args) =>
+      args.kind === "dynamic-import" && isBuiltin(args.path) ? { path: args.path, namespace: "node-builtin" } : undefined)
+    build.onLoad({ filter: /.*/, namespace: "node-builtin" }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)})`,
+      loader: "js"
+    }))
+  }
+}
+
 /** Zip entries' Unix modes (in the high 16 bits of the external attributes; `os: 3` is Unix). */
 const zipEntry = (path: string, mode: number): [Uint8Array, ZipOptions] => [
   readFileSync(path),
@@ -203,6 +223,7 @@ export const build = (options: BuildOptions): Effect.Effect<BuildResult, BuildEr
           sourcemap,
           external: [...(options.external ?? [])],
           metafile: true,
+          plugins: [builtinDynamicImports],
           logLevel: "silent"
         }),
       catch: (cause) => new BuildError({ stage: "bundle", detail: String(cause), cause })
@@ -213,10 +234,9 @@ export const build = (options: BuildOptions): Effect.Effect<BuildResult, BuildEr
     const warnings: Array<string> = []
     if (sourceMaps && options.codeCache !== false) warnings.push("code cache: skipped, as Node does not apply source maps to it")
     if (codeCache) {
-      // `import()` calls esbuild kept (external modules): Node 20 cannot run them from a cache.
-      const dynamicImports = Object.values(result.metafile.outputs).some((output) =>
-        output.imports.some((imported) => imported.kind === "dynamic-import" && imported.external === true)
-      )
+      // `import()` calls left in the bundle (external packages, computed specifiers): Node 20
+      // cannot run them from a cache. Minified output has no comments: the text tells.
+      const dynamicImports = readFileSync(bundle, "utf8").includes("import(")
       yield* attempt(`cannot write ${loader}`, () => writeFileSync(loader, CodeCache.loaderSource(BUNDLE_FILE, { dynamicImports })))
       const trained = yield* trainCodeCache(nodeBinary, nodeFlags, loader, cache)
       if (trained.bytes > 0) cacheInfo = { path: cache, bytes: trained.bytes, trained: trained.warning === undefined }

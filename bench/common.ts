@@ -1,0 +1,61 @@
+/**
+ * What the benchmark suites share: paths, knobs, log lines, the environment Lambda gives a
+ * function, and the esbuild bundle of a function for aws-lambda-ric.
+ */
+import { mkdirSync, statSync, writeFileSync } from "node:fs"
+import { dirname, join } from "node:path"
+import { fileURLToPath } from "node:url"
+
+/** A path relative to bench/. */
+export const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url))
+
+/** Progress lines go to stderr; the tables go to stdout. */
+export const log = (line: string): void => {
+  process.stderr.write(`${line}\n`)
+}
+
+/** A positive integer from the environment, or `fallback`. */
+export const knob = (name: string, fallback: number): number => {
+  const value = Number(process.env[name] ?? fallback)
+  return Number.isFinite(value) && value >= 1 ? Math.floor(value) : fallback
+}
+
+/** The Node binary running the bench first on PATH, for bootstrap scripts that look for `node`. */
+export const PATH = `${dirname(process.execPath)}:${process.env.PATH ?? ""}`
+
+/** The part of Lambda's environment every bench function gets. */
+export const lambdaEnv = {
+  PATH,
+  TZ: ":UTC",
+  AWS_REGION: "us-east-1",
+  AWS_LAMBDA_FUNCTION_NAME: "bench",
+  AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
+  AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "128",
+  AWS_LAMBDA_LOG_GROUP_NAME: "/aws/lambda/bench",
+  AWS_LAMBDA_LOG_STREAM_NAME: "bench",
+  AWS_LAMBDA_LOG_LEVEL: "WARN"
+} as const
+
+/**
+ * `functions/<entry>.ts` bundled as a user bundles a function for aws-lambda-ric (esbuild,
+ * CommonJS, minified) into `.build/<outName>/index.js`.
+ */
+export const bundleForRic = async (entry: string, outName: string = entry) => {
+  const esbuild = await import("esbuild")
+  const outdir = here(`./.build/${outName}`)
+  mkdirSync(outdir, { recursive: true })
+  const outfile = join(outdir, "index.js")
+  await esbuild.build({
+    entryPoints: [here(`./functions/${entry}.ts`)],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: `node${process.versions.node.split(".")[0]}`,
+    minify: true,
+    logLevel: "silent"
+  })
+  // A Lambda zip has no package.json: the one of this repository ("type": "module") must not apply.
+  writeFileSync(join(outdir, "package.json"), `{"type":"commonjs"}\n`)
+  return { dir: outdir, bytes: statSync(outfile).size }
+}
