@@ -117,7 +117,7 @@ describe("NodeContext with Powertools Logger", () => {
   it.scopedLive("logger.addContext(context.node) puts the request id and function fields on every line", () =>
     Effect.gen(function*() {
       const emulator = yield* Emulator.make()
-      const fn = yield* spawnFunction("test/fixtures/powertoolsContext.ts", emulator.environment)
+      const fn = yield* spawnFunction("examples/powertools.ts", emulator.environment)
       for (const orderId of ["o-1", "o-2"]) {
         const record = yield* emulator.invoke({ orderId })
         expect(record.outcome).toMatchObject({ _tag: "Response", text: JSON.stringify({ accepted: orderId }) })
