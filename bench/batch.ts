@@ -12,22 +12,19 @@
  * (3), BENCH_RIC_DIR (see bench/ric.ts). Writes bench/results/batch.{json,md} and prints the Markdown.
  */
 import * as Effect from "effect/Effect"
-import { mkdirSync, writeFileSync } from "node:fs"
-import { resolve } from "node:path"
-import { fileURLToPath } from "node:url"
+import { mkdirSync } from "node:fs"
 import * as Build from "../src/Build.js"
 import { BATCH_SIZE, IO_MS, sqsEvent } from "./functions/batch/orders.js"
 import { findRic } from "./ric.js"
 import type { ProcessSpec, Sample } from "./server.js"
 import { measure } from "./server.js"
-import { bundleForRic, here, knob, lambdaEnv, log } from "./common.js"
+import { bundleForRic, here, knob, lambdaEnv, log, median, pairedRatio, percentile, runStandalone, type SuiteReport } from "./common.js"
 
 const env = {
   ...lambdaEnv,
   // Powertools' logger and metrics stay quiet, as the runtime's own logs do at WARN.
   POWERTOOLS_LOG_LEVEL: "WARN"
 }
-
 
 interface Runtime {
   readonly id: "ours1" | "ours10" | "ptSequential" | "ptParallel"
@@ -83,26 +80,11 @@ const runtimes = async (notes: Array<string>): Promise<Array<Runtime>> => {
   return list
 }
 
-const percentile = (values: ReadonlyArray<number>, p: number) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
-}
-const median = (values: ReadonlyArray<number>) => percentile(values, 50)
-/** Median of the per-round ratios a[i] / b[i]. */
-const pairedRatio = (a: ReadonlyArray<number>, b: ReadonlyArray<number>) =>
-  a.length === 0 || b.length === 0 ? NaN : median(a.map((value, i) => value / b[i]!).filter(Number.isFinite))
-
-/** The suite's Markdown (table, comparisons, notes) and the same figures as JSON. */
-export interface BatchReport {
-  readonly markdown: string
-  readonly json: unknown
-}
-
 /** Runs the batch suite: `invocations` batches per round, `rounds` interleaved rounds. */
 export const batchSuite = async (
   invocations = knob("BENCH_BATCH_INVOCATIONS", 30),
   rounds = knob("BENCH_BATCH_ROUNDS", 3)
-): Promise<BatchReport> => {
+): Promise<SuiteReport> => {
   mkdirSync(here("./.build"), { recursive: true })
   const notes: Array<string> = []
   const list = await runtimes(notes)
@@ -181,17 +163,4 @@ export const batchSuite = async (
   return { markdown, json: { date: new Date().toISOString(), node: process.version, settings: { invocations, rounds }, rows, ratios, notes } }
 }
 
-const main = async () => {
-  mkdirSync(here("./results"), { recursive: true })
-  const result = await batchSuite()
-  writeFileSync(here("./results/batch.json"), JSON.stringify(result.json, null, 2))
-  writeFileSync(here("./results/batch.md"), result.markdown + "\n")
-  console.log(result.markdown)
-}
-
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().catch((error) => {
-    console.error(error)
-    process.exit(1)
-  })
-}
+runStandalone(import.meta.url, "batch", () => batchSuite())

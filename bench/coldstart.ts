@@ -18,18 +18,15 @@
  */
 import * as Effect from "effect/Effect"
 import { createHash } from "node:crypto"
-import { mkdirSync, statSync, writeFileSync } from "node:fs"
+import { mkdirSync, statSync } from "node:fs"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
-import { resolve } from "node:path"
-import { fileURLToPath } from "node:url"
 import * as Build from "../src/Build.js"
 import { sampleOrder } from "./functions/realistic/order.js"
 import { findRic } from "./ric.js"
 import type { ProcessSpec, Sample } from "./server.js"
 import { measure } from "./server.js"
-import { bundleForRic, here, lambdaEnv as baseEnv, log } from "./common.js"
-
+import { bundleForRic, here, lambdaEnv as baseEnv, log, median, pairedRatio, runStandalone, type SuiteReport } from "./common.js"
 
 /** What Lambda puts in a function's environment (the parts these functions read). */
 const lambdaEnv = {
@@ -62,7 +59,6 @@ const fakeSqs = () =>
     })
   })
 
-
 /** The V8 flag the build passed by default before it was measured here (see the flagged rows). */
 const SEMI_SPACE_FLAG = "--min-semi-space-size=8"
 
@@ -85,14 +81,7 @@ interface Runtime {
   readonly codeCacheBytes?: number | undefined
 }
 
-const percentile = (values: ReadonlyArray<number>, p: number) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
-}
-const median = (values: ReadonlyArray<number>) => percentile(values, 50)
 const mean = (values: ReadonlyArray<number>) => values.reduce((a, b) => a + b, 0) / values.length
-const pairedRatio = (a: ReadonlyArray<number>, b: ReadonlyArray<number>) =>
-  median(a.map((value, i) => value / b[i]!).filter(Number.isFinite))
 
 /** What one spawn gave. */
 interface Spawn {
@@ -107,14 +96,8 @@ interface Spawn {
   readonly messages: number
 }
 
-/** The suite's Markdown (table, targets, notes) and the same figures as JSON. */
-export interface ColdStartReport {
-  readonly markdown: string
-  readonly json: unknown
-}
-
 /** Runs the cold-start suite; `spawns` per runtime, interleaved. */
-export const coldStartSuite = async (spawns: number): Promise<ColdStartReport> => {
+export const coldStartSuite = async (spawns: number): Promise<SuiteReport> => {
   const notes: Array<string> = []
   const sqs = await fakeSqs()
   try {
@@ -248,7 +231,7 @@ const report = (
   results: ReadonlyMap<string, ReadonlyArray<Spawn>>,
   spawns: number,
   notes: ReadonlyArray<string>
-): ColdStartReport => {
+): SuiteReport => {
   const of = (id: string, key: keyof Spawn) => results.get(id)?.map((s) => s[key]) ?? []
   const rows = list.map((runtime) => {
     const s = results.get(runtime.id)!
@@ -327,19 +310,7 @@ const report = (
   return { markdown, json: { date: new Date().toISOString(), node: process.version, spawns, rows, ratios, notes } }
 }
 
-const main = async () => {
-  const spawns = Math.max(1, Number(process.env.BENCH_COLD_SPAWNS ?? 20) || 20)
+runStandalone(import.meta.url, "coldstart", () => {
   mkdirSync(here("./.build"), { recursive: true })
-  mkdirSync(here("./results"), { recursive: true })
-  const result = await coldStartSuite(spawns)
-  writeFileSync(here("./results/coldstart.json"), JSON.stringify(result.json, null, 2))
-  writeFileSync(here("./results/coldstart.md"), result.markdown + "\n")
-  console.log(result.markdown)
-}
-
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().catch((error) => {
-    console.error(error)
-    process.exit(1)
-  })
-}
+  return coldStartSuite(Math.max(1, Number(process.env.BENCH_COLD_SPAWNS ?? 20) || 20))
+})

@@ -3,7 +3,7 @@
  * function, and the esbuild bundle of a function for aws-lambda-ric.
  */
 import { mkdirSync, statSync, writeFileSync } from "node:fs"
-import { dirname, join } from "node:path"
+import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 
 /** A path relative to bench/. */
@@ -58,4 +58,41 @@ export const bundleForRic = async (entry: string, outName: string = entry) => {
   // A Lambda zip has no package.json: the one of this repository ("type": "module") must not apply.
   writeFileSync(join(outdir, "package.json"), `{"type":"commonjs"}\n`)
   return { dir: outdir, bytes: statSync(outfile).size }
+}
+
+/** The `p`th percentile (nearest rank below) of `values`; `NaN` for none. */
+export const percentile = (values: ReadonlyArray<number>, p: number): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
+}
+
+export const median = (values: ReadonlyArray<number>): number => percentile(values, 50)
+
+/** Median of the per-round (or per-spawn) ratios a[i] / b[i]. */
+export const pairedRatio = (a: ReadonlyArray<number>, b: ReadonlyArray<number>): number =>
+  median(a.map((value, i) => value / b[i]!).filter(Number.isFinite))
+
+/** What a suite gives: its Markdown (table, targets, notes) and the same figures as JSON. */
+export interface SuiteReport {
+  readonly markdown: string
+  readonly json: unknown
+}
+
+/**
+ * Runs `suite` when the module at `moduleUrl` is the process's entry (`npx tsx bench/<name>.ts`),
+ * writing `bench/results/<name>.{json,md}` and printing the Markdown.
+ */
+export const runStandalone = (moduleUrl: string, name: string, suite: () => Promise<SuiteReport>): void => {
+  if (process.argv[1] === undefined || resolve(process.argv[1]) !== fileURLToPath(moduleUrl)) return
+  const main = async () => {
+    mkdirSync(here("./results"), { recursive: true })
+    const result = await suite()
+    writeFileSync(here(`./results/${name}.json`), JSON.stringify(result.json, null, 2))
+    writeFileSync(here(`./results/${name}.md`), result.markdown + "\n")
+    console.log(result.markdown)
+  }
+  main().catch((error) => {
+    console.error(error)
+    process.exit(1)
+  })
 }

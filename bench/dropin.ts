@@ -19,12 +19,13 @@
 import { spawnSync } from "node:child_process"
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { dirname, join, resolve } from "node:path"
+import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as CodeCache from "../src/internal/codeCache.js"
 import { findRic } from "./ric.js"
 import type { ProcessSpec, Sample } from "./server.js"
 import { measure } from "./server.js"
+import { median, pairedRatio, percentile, runStandalone, type SuiteReport } from "./common.js"
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 const root = here("..")
@@ -204,28 +205,12 @@ const runtimes = async (notes: Array<string>): Promise<Array<Runtime>> => {
   return list
 }
 
-// --- statistics -----------------------------------------------------------------------------
-
-const percentile = (values: ReadonlyArray<number>, p: number) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
-}
-const median = (values: ReadonlyArray<number>) => percentile(values, 50)
-const pairedRatio = (a: ReadonlyArray<number>, b: ReadonlyArray<number>) =>
-  median(a.map((value, i) => value / b[i]!).filter(Number.isFinite))
-
-/** The suite's Markdown (table, targets, notes) and the same figures as JSON. */
-export interface DropInReport {
-  readonly markdown: string
-  readonly json: unknown
-}
-
 /** Runs the drop-in suite: throughput rounds, then cold-start spawns, both interleaved. */
 export const dropInSuite = async (
   invocations = knob("BENCH_DROPIN_INVOCATIONS", 5000),
   rounds = Math.max(1, knob("BENCH_DROPIN_ROUNDS", 3)),
   coldStarts = Math.max(1, knob("BENCH_DROPIN_COLD_STARTS", 15))
-): Promise<DropInReport> => {
+): Promise<SuiteReport> => {
   const notes: Array<string> = []
   const list = await runtimes(notes)
   for (const note of notes) log(`dropin note: ${note}`)
@@ -314,17 +299,4 @@ export const dropInSuite = async (
   }
 }
 
-const main = async () => {
-  mkdirSync(here("./results"), { recursive: true })
-  const result = await dropInSuite()
-  writeFileSync(here("./results/dropin.json"), JSON.stringify(result.json, null, 2))
-  writeFileSync(here("./results/dropin.md"), result.markdown + "\n")
-  console.log(result.markdown)
-}
-
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().catch((error) => {
-    console.error(error)
-    process.exit(1)
-  })
-}
+runStandalone(import.meta.url, "dropin", () => dropInSuite())

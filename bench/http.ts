@@ -13,19 +13,14 @@
  * Writes bench/results/http.{json,md} and prints the Markdown.
  */
 import * as Effect from "effect/Effect"
-import { mkdirSync, writeFileSync } from "node:fs"
-import { resolve } from "node:path"
-import { fileURLToPath } from "node:url"
+import { mkdirSync } from "node:fs"
 import * as Build from "../src/Build.js"
 import { eventMix } from "./functions/http/events.js"
 import type { Expected } from "./functions/http/events.js"
 import { findRic } from "./ric.js"
 import type { ProcessSpec, Sample } from "./server.js"
 import { measure } from "./server.js"
-import { bundleForRic, here, knob, lambdaEnv, log } from "./common.js"
-
-
-
+import { bundleForRic, here, knob, lambdaEnv, log, median, pairedRatio, percentile, runStandalone, type SuiteReport } from "./common.js"
 
 interface Runtime {
   readonly id: "ours" | "effectAws" | "hono"
@@ -105,27 +100,12 @@ const mismatch = (text: string, expected: Expected): string | undefined => {
   }
 }
 
-const percentile = (values: ReadonlyArray<number>, p: number) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
-}
-const median = (values: ReadonlyArray<number>) => percentile(values, 50)
-/** Median of the per-round ratios a[i] / b[i]. */
-const pairedRatio = (a: ReadonlyArray<number>, b: ReadonlyArray<number>) =>
-  median(a.map((value, i) => value / b[i]!).filter(Number.isFinite))
-
-/** The suite's Markdown (table, targets, notes) and the same figures as JSON. */
-export interface HttpReport {
-  readonly markdown: string
-  readonly json: unknown
-}
-
 /** Runs the HTTP suite: `invocations` per round, `rounds` interleaved rounds, `coldStarts` spawns per runtime. */
 export const httpSuite = async (
   invocations = knob("BENCH_HTTP_INVOCATIONS", 2000),
   rounds = knob("BENCH_HTTP_ROUNDS", 3),
   coldStarts = knob("BENCH_HTTP_COLD_STARTS", 10)
-): Promise<HttpReport> => {
+): Promise<SuiteReport> => {
   mkdirSync(here("./.build"), { recursive: true })
   const notes: Array<string> = []
   const list = await runtimes(notes)
@@ -171,7 +151,7 @@ const report = (
   wrong: ReadonlyMap<string, ReadonlyArray<string>>,
   notes: ReadonlyArray<string>,
   settings: { readonly invocations: number; readonly rounds: number; readonly coldStarts: number }
-): HttpReport => {
+): SuiteReport => {
   const rows = list.map((runtime) => {
     const s = samples.get(runtime.id)!
     const latencies = s.flatMap((x) => x.latencies)
@@ -237,17 +217,4 @@ const report = (
   return { markdown, json: { date: new Date().toISOString(), node: process.version, settings, rows, ratios, notes } }
 }
 
-const main = async () => {
-  mkdirSync(here("./results"), { recursive: true })
-  const result = await httpSuite()
-  writeFileSync(here("./results/http.json"), JSON.stringify(result.json, null, 2))
-  writeFileSync(here("./results/http.md"), result.markdown + "\n")
-  console.log(result.markdown)
-}
-
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().catch((error) => {
-    console.error(error)
-    process.exit(1)
-  })
-}
+runStandalone(import.meta.url, "http", () => httpSuite())

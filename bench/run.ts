@@ -20,7 +20,6 @@ import * as Effect from "effect/Effect"
 import { spawnSync } from "node:child_process"
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { dirname } from "node:path"
-import { fileURLToPath } from "node:url"
 import * as Build from "../src/Build.js"
 import { batchSuite } from "./batch.js"
 import { chart } from "./chart.js"
@@ -30,8 +29,8 @@ import { httpSuite } from "./http.js"
 import { findRic } from "./ric.js"
 import type { ProcessSpec, Sample } from "./server.js"
 import { measure } from "./server.js"
+import { here, log, median, pairedRatio, percentile } from "./common.js"
 
-const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 const knob = (name: string, fallback: number) => {
   const value = Number(process.env[name] ?? fallback)
   return Number.isFinite(value) && value >= 0 ? value : fallback
@@ -173,20 +172,7 @@ const runtimes = async (notes: Array<string>): Promise<Array<Runtime>> => {
   return list
 }
 
-// --- statistics -----------------------------------------------------------------------------
-
-const percentile = (values: ReadonlyArray<number>, p: number) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
-}
-const median = (values: ReadonlyArray<number>) => percentile(values, 50)
-/** Median of the per-round ratios a[i] / b[i]. */
-const pairedRatio = (a: ReadonlyArray<number>, b: ReadonlyArray<number>) =>
-  median(a.map((value, i) => value / b[i]!).filter(Number.isFinite))
-
 // --- the run --------------------------------------------------------------------------------
-
-const log = (line: string) => process.stderr.write(`${line}\n`)
 
 const main = async () => {
   mkdirSync(here("./.build"), { recursive: true })
