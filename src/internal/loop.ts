@@ -301,19 +301,19 @@ export const loop = <E, R>(
             ),
             Effect.locally(FiberRef.currentLogAnnotations, annotations)
           ))
-        // After an error outside Effect the process is about to exit (process.ts): asking for
-        // another invocation would hand it to a dying process.
-        const nextUnlessHalted = Effect.suspend(() => life.halted ? Effect.never : next)
-        const round = Effect.flatMap(nextUnlessHalted, (invocation) =>
+        const round = Effect.flatMap(next, (invocation) =>
           Effect.zipRight(
             FiberRef.set(FiberRef.currentLogAnnotations, HashMap.set(annotations, REQUEST_ID, invocation.requestId as unknown)),
             invoke(life, supervisor, debug, services as Context.Context<Exclude<R, LambdaContext | Scope.Scope>>, api, handler, options, invocation)
           ))
         // Not `Effect.forever`, which yields to the scheduler after every round: `/next` already
-        // suspends on I/O, and the fiber runtime yields by itself after enough steps.
+        // suspends on I/O, and the fiber runtime yields by itself after enough steps. After an
+        // error outside Effect the process is about to exit (process.ts): asking for another
+        // invocation would hand it to a dying process (checked in the continuation every round
+        // already runs, so it costs no step).
         const forever: Effect.Effect<never, FatalRuntimeError, Exclude<R, LambdaContext | Scope.Scope>> = Effect.flatMap(
           round,
-          () => forever
+          () => life.halted ? Effect.never : forever
         )
         return forever
       }
