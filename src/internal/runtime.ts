@@ -178,12 +178,14 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
           )
         )
       }
+      const postInitError = (document: ErrorDocument) =>
+        api.initError(document).pipe(
+          Effect.catchAll((error) => Effect.logError(`could not report the init error: ${error.message}`))
+        )
       const initFailed = (detail: string) => (cause: Cause.Cause<unknown>) =>
         Effect.gen(function*() {
           yield* Effect.logFatal("Init Error", cause)
-          yield* api.initError(fromCause(cause)).pipe(
-            Effect.catchAll((error) => Effect.logError(`could not report the init error: ${error.message}`))
-          )
+          yield* postInitError(fromCause(cause))
           return yield* new FatalRuntimeError({ detail, cause: Cause.squash(cause) })
         })
       // Without a layer there is nothing to build (and building Layer.empty is not free at start-up).
@@ -203,11 +205,7 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
       )
       // Detached work relies on effect's Scope internals: checked once, reported as an init error.
       yield* Detached.verifyTracking().pipe(
-        Effect.tapError((error) =>
-          api.initError({ errorType: errorTypes.initError, errorMessage: error.detail, stackTrace: [] }).pipe(
-            Effect.catchAll((error) => Effect.logError(`could not report the init error: ${error.message}`))
-          )
-        )
+        Effect.tapError((error) => postInitError({ errorType: errorTypes.initError, errorMessage: error.detail, stackTrace: [] }))
       )
       life.initDone = true
       return yield* loop(ready, {
