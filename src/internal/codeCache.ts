@@ -15,11 +15,12 @@
 /** The global (a `Symbol.for` key) the loader sets in a training run; the runtime passes it a promise. */
 export const TRAINING_HOOK = "effect-lambda-runtime/code-cache-training"
 
-/** The global (a `Symbol.for` key) where the loader records whether V8 used the cache. */
+/**
+ * The global (a `Symbol.for` key) where the loader records whether V8 used the cache:
+ * `accepted`, `rejected`, `absent`, `disabled` or `unsupported` (see `loaderSource`).
+ */
 export const STATUS = "effect-lambda-runtime/code-cache"
 
-/** What the loader records under {@link STATUS}. */
-export type CodeCacheStatus = "accepted" | "rejected" | "absent" | "disabled" | "unsupported"
 
 /** Set to `0` to make `start.cjs` load the bundle without the cache. */
 export const DISABLE_ENV = "EFFECT_LAMBDA_CODE_CACHE"
