@@ -15,7 +15,7 @@ import * as Effect from "effect/Effect"
 import { mkdirSync } from "node:fs"
 import * as Build from "../src/Build.js"
 import { BATCH_SIZE, IO_MS, sqsEvent } from "./functions/batch/orders.js"
-import { findRic } from "./ric.js"
+import { findRic, ricClient, ricClientNote, ricSpec } from "./ric.js"
 import type { ProcessSpec, Sample } from "./server.js"
 import { measure } from "./server.js"
 import { bundleForRic, here, knob, lambdaEnv, log, median, pairedRatio, percentile, runStandalone, type SuiteReport } from "./common.js"
@@ -50,31 +50,20 @@ const runtimes = async (notes: Array<string>): Promise<Array<Runtime>> => {
     notes.push(ric)
     return list
   }
-  const client = ric.nativeAvailable ? "native client" : "node:http client"
-  if (!ric.nativeAvailable) notes.push(`${ric.label}: ${ric.nativeReason}; its node:http client is measured instead`)
+  const client = ricClient(ric)
+  notes.push(...ricClientNote(ric))
   const powertools = await bundleForRic("batch/powertools", "batch-powertools")
-  const ricSpec = (parallel: boolean): ProcessSpec => ({
-    command: process.execPath,
-    args: [ric.bin, "index.handler"],
-    cwd: powertools.dir,
-    env: {
-      ...env,
-      LAMBDA_TASK_ROOT: powertools.dir,
-      _HANDLER: "index.handler",
-      BENCH_BATCH_PARALLEL: String(parallel),
-      ...(ric.nativeAvailable ? {} : { AWS_LAMBDA_NODEJS_USE_ALTERNATIVE_CLIENT_1: "true" })
-    }
-  })
+  const powertoolsSpec = (parallel: boolean) => ricSpec(ric, powertools.dir, env, { BENCH_BATCH_PARALLEL: String(parallel) })
   list.push(
     {
       id: "ptSequential",
       label: `Powertools BatchProcessor, processPartialResponse sequential, on ${ric.label} (${client})`,
-      spec: ricSpec(false)
+      spec: powertoolsSpec(false)
     },
     {
       id: "ptParallel",
       label: `Powertools BatchProcessor, processPartialResponse parallel, on ${ric.label} (${client})`,
-      spec: ricSpec(true)
+      spec: powertoolsSpec(true)
     }
   )
   return list

@@ -23,7 +23,7 @@ import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import * as Build from "../src/Build.js"
 import { sampleOrder } from "./functions/realistic/order.js"
-import { findRic } from "./ric.js"
+import { findRic, ricClient, ricClientNote, ricSpec } from "./ric.js"
 import type { ProcessSpec, Sample } from "./server.js"
 import { measure } from "./server.js"
 import { bundleForRic, here, lambdaEnv as baseEnv, log, median, pairedRatio, runStandalone, type SuiteReport } from "./common.js"
@@ -167,19 +167,8 @@ export const coldStartSuite = async (spawns: number): Promise<SuiteReport> => {
     if (typeof ric === "string") notes.push(ric)
     else {
       // The native client is what aws-lambda-ric uses by default; without it, its node:http client.
-      const client = ric.nativeAvailable ? "native client" : "node:http client"
-      if (!ric.nativeAvailable) notes.push(`${ric.label}: ${ric.nativeReason}; its node:http client is measured instead`)
-      const ricSpec = (dir: string): ProcessSpec => ({
-        command: process.execPath,
-        args: [ric.bin, "index.handler"],
-        cwd: dir,
-        env: {
-          ...env,
-          LAMBDA_TASK_ROOT: dir,
-          _HANDLER: "index.handler",
-          ...(ric.nativeAvailable ? {} : { AWS_LAMBDA_NODEJS_USE_ALTERNATIVE_CLIENT_1: "true" })
-        }
-      })
+      const client = ricClient(ric)
+      notes.push(...ricClientNote(ric))
       const plain = await bundleForRic("realistic-plain")
       const effectAws = await bundleForRic("realistic-effect-aws")
       list.push(
@@ -187,14 +176,14 @@ export const coldStartSuite = async (spawns: number): Promise<SuiteReport> => {
           id: "ric",
           label: `realistic: plain async handler on ${ric.label} (${client})`,
           realistic: true,
-          spec: ricSpec(plain.dir),
+          spec: ricSpec(ric, plain.dir, env),
           bundleBytes: plain.bytes
         },
         {
           id: "effectAws",
           label: `realistic: @effect-aws/lambda on ${ric.label} (${client})`,
           realistic: true,
-          spec: ricSpec(effectAws.dir),
+          spec: ricSpec(ric, effectAws.dir, env),
           bundleBytes: effectAws.bytes
         }
       )

@@ -17,7 +17,7 @@ import { mkdirSync } from "node:fs"
 import * as Build from "../src/Build.js"
 import { eventMix } from "./functions/http/events.js"
 import type { Expected } from "./functions/http/events.js"
-import { findRic } from "./ric.js"
+import { findRic, ricClient, ricClientNote, ricSpec } from "./ric.js"
 import type { ProcessSpec, Sample } from "./server.js"
 import { measure } from "./server.js"
 import { bundleForRic, here, knob, lambdaEnv, log, median, pairedRatio, percentile, runStandalone, type SuiteReport } from "./common.js"
@@ -52,32 +52,21 @@ const runtimes = async (notes: Array<string>): Promise<Array<Runtime>> => {
     notes.push(ric)
     return list
   }
-  const client = ric.nativeAvailable ? "native client" : "node:http client"
-  if (!ric.nativeAvailable) notes.push(`${ric.label}: ${ric.nativeReason}; its node:http client is measured instead`)
-  const ricSpec = (dir: string): ProcessSpec => ({
-    command: process.execPath,
-    args: [ric.bin, "index.handler"],
-    cwd: dir,
-    env: {
-      ...lambdaEnv,
-      LAMBDA_TASK_ROOT: dir,
-      _HANDLER: "index.handler",
-      ...(ric.nativeAvailable ? {} : { AWS_LAMBDA_NODEJS_USE_ALTERNATIVE_CLIENT_1: "true" })
-    }
-  })
+  const client = ricClient(ric)
+  notes.push(...ricClientNote(ric))
   const effectAws = await bundleForRic("http/effect-aws", "http-effect-aws")
   const hono = await bundleForRic("http/hono", "http-hono")
   list.push(
     {
       id: "effectAws",
       label: `@effect-aws/lambda, LambdaHandler.fromHttpApi, on ${ric.label} (${client})`,
-      spec: ricSpec(effectAws.dir),
+      spec: ricSpec(ric, effectAws.dir, lambdaEnv),
       bundleBytes: effectAws.bytes
     },
     {
       id: "hono",
       label: `Hono + hono/aws-lambda on ${ric.label} (${client})`,
-      spec: ricSpec(hono.dir),
+      spec: ricSpec(ric, hono.dir, lambdaEnv),
       bundleBytes: hono.bytes
     }
   )

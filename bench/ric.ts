@@ -8,6 +8,7 @@ import { existsSync } from "node:fs"
 import { createRequire } from "node:module"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
+import type { ProcessSpec } from "./server.js"
 
 export interface Ric {
   readonly label: string
@@ -45,3 +46,27 @@ export const findRic = (): Ric | string => {
     "code (cmake, make, a C++ compiler, autoconf, automake, libtool); npm skipped it on this machine " +
     "(BENCH_RIC_DIR can point at another install)"
 }
+
+/** `ric`'s client as the tables name it: the native one, or its node:http one where the addon is missing. */
+export const ricClient = (ric: Ric): string => ric.nativeAvailable ? "native client" : "node:http client"
+
+/** Why the node:http client is measured instead of the native one, when it is. */
+export const ricClientNote = (ric: Ric): ReadonlyArray<string> =>
+  ric.nativeAvailable ? [] : [`${ric.label}: ${ric.nativeReason}; its node:http client is measured instead`]
+
+/**
+ * aws-lambda-ric serving `index.handler` from the bundle in `dir` (its native client where
+ * built, its node:http client otherwise), with `env` and `extra` as the function's environment.
+ */
+export const ricSpec = (ric: Ric, dir: string, env: Readonly<Record<string, string>>, extra: Readonly<Record<string, string>> = {}): ProcessSpec => ({
+  command: process.execPath,
+  args: [ric.bin, "index.handler"],
+  cwd: dir,
+  env: {
+    ...env,
+    LAMBDA_TASK_ROOT: dir,
+    _HANDLER: "index.handler",
+    ...extra,
+    ...(ric.nativeAvailable ? {} : { AWS_LAMBDA_NODEJS_USE_ALTERNATIVE_CLIENT_1: "true" })
+  }
+})
