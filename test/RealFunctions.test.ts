@@ -16,6 +16,8 @@ import type { Scope } from "effect"
 import { spawn } from "node:child_process"
 import type { ChildProcess } from "node:child_process"
 import { randomUUID } from "node:crypto"
+import { createSocket } from "node:dgram"
+import type { Socket } from "node:dgram"
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
@@ -200,6 +202,26 @@ const parseJson = (line: string): Record<string, unknown> | undefined => {
   }
 }
 
+/**
+ * An X-Ray daemon on loopback: the documents (segments, subsegments) the X-Ray SDK sends it over
+ * UDP, each datagram a header line then one JSON document.
+ */
+const fakeXRayDaemon = Effect.gen(function*() {
+  const documents = yield* Queue.unbounded<Record<string, unknown>>()
+  const socket = yield* Effect.acquireRelease(
+    Effect.async<Socket>((resume) => {
+      const socket = createSocket("udp4")
+      socket.on("message", (datagram) => {
+        const document = parseJson(datagram.toString().split("\n").slice(1).join("\n"))
+        if (document !== undefined) Queue.unsafeOffer(documents, document)
+      })
+      socket.bind(0, "127.0.0.1", () => resume(Effect.succeed(socket)))
+    }),
+    (socket) => Effect.sync(() => socket.close())
+  )
+  return { port: socket.address().port, documents }
+})
+
 describe("real functions: AWS SDK and Powertools", () => {
   it.scopedLive("an AWS SDK client at module level and an @effect-aws layer send to SQS from detached work, after the response", () =>
     Effect.gen(function*() {
@@ -276,6 +298,28 @@ describe("real functions: AWS SDK and Powertools", () => {
         ordersReceived: 1,
         itemsOrdered: 3
       })
+    }))
+  it.scopedLive("Powertools Tracer sends the handler's subsegment to the X-Ray daemon, under the invocation's trace", () =>
+    Effect.gen(function*() {
+      const build = yield* buildFixture("tracer")
+      const daemon = yield* fakeXRayDaemon
+      const emulator = yield* Emulator.make({ handler: "bootstrap" })
+      // As on provided.al2023: no AWS_EXECUTION_ENV (Powertools Tracer disables itself without one).
+      const fn = yield* startFunction(build, emulator, { AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${daemon.port}` })
+      const traces = ["1-5759e988-bd862e3fe1be46a994272793", "1-5759e988-bd862e3fe1be46a994272794"]
+      for (const [i, root] of traces.entries()) {
+        const record = yield* emulator.invoke({ orderId: `o-${i}` }, { traceId: `Root=${root};Parent=53995c3f42cd8ad8;Sampled=1` })
+        expect(responseJson(record)).toEqual({ accepted: `o-${i}` })
+        const subsegment = yield* guard(`the subsegment of invocation ${i + 1}`, Queue.take(daemon.documents), () => `; stdout:\n${fn.stdout()}`)
+        expect(subsegment).toMatchObject({
+          type: "subsegment",
+          name: "## handler",
+          trace_id: root,
+          parent_id: "53995c3f42cd8ad8",
+          annotations: { ColdStart: i === 0, Service: "orders", orderId: `o-${i}` }
+        })
+      }
+      yield* shutDown(fn)
     }))
 })
 

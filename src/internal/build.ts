@@ -47,6 +47,13 @@ export const ZIP_FILE = "function.zip"
 /** Overrides the Node binary `bootstrap` runs (default: the first `node` on `PATH`). */
 export const NODE_ENV = "EFFECT_LAMBDA_NODE"
 
+/**
+ * `AWS_EXECUTION_ENV` as `bootstrap` sets it when Lambda did not: the managed runtimes set it
+ * (`AWS_Lambda_nodejs22.x`), `provided.al2023` does not, and libraries written for the managed
+ * runtimes read it to know they run on Lambda (Powertools Tracer stays disabled without it).
+ */
+export const EXECUTION_ENV = "AWS_Lambda_effect-lambda-runtime"
+
 /** A training run that takes longer than this is stopped; the build keeps the compile-only cache. */
 const TRAINING_TIMEOUT_MS = 60_000
 
@@ -71,6 +78,7 @@ export const bootstrapScript = (
     `  IFS=$saved_ifs`,
     `fi`,
     `[ -n "$node" ] || { echo "bootstrap: no node binary on PATH (set ${NODE_ENV})" >&2; exit 127; }`,
+    `export AWS_EXECUTION_ENV="\${AWS_EXECUTION_ENV:-${EXECUTION_ENV}}"`,
     `exec "$node" ${flags}"$dir/${entry}" "$@"`,
     ""
   ].join("\n")
