@@ -118,6 +118,8 @@ export interface RecordedPost {
  */
 export interface RecordedError {
   readonly errorTypeHeader?: string
+  /** The `Lambda-Runtime-Function-XRay-Error-Cause` header, parsed as JSON (its text when it is not). */
+  readonly xrayErrorCause?: unknown
   readonly document: unknown
   readonly text: string
   readonly at: number
@@ -186,6 +188,8 @@ export type InvocationOutcome =
   | {
     readonly _tag: "Error"
     readonly errorTypeHeader?: string
+    /** The `Lambda-Runtime-Function-XRay-Error-Cause` header, parsed as JSON (its text when it is not). */
+    readonly xrayErrorCause?: unknown
     readonly document: unknown
     readonly text: string
     readonly streamedBody?: Uint8Array

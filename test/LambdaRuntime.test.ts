@@ -375,6 +375,39 @@ describe("LambdaRuntime", () => {
         for (const record of yield* emulator.invocations) expect(record.posts).toHaveLength(1)
       }))
 
+    it.scopedLive("sends the X-Ray error cause with each error: type, message, frames with file and line, bounded", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.make()
+        yield* serveOn(
+          emulator,
+          LambdaRuntime.serve((event: { size: number }) =>
+            Effect.sync(() => {
+              throw new TypeError(`broken ${"é".repeat(event.size)}`)
+            }), inProcess)
+        )
+        const cause = (record: Emulator.InvocationRecord) => {
+          expect(record.outcome?._tag).toBe("Error")
+          return (record.outcome as { xrayErrorCause?: unknown }).xrayErrorCause as {
+            working_directory: string
+            exceptions: Array<{ type: string; message: string; stack: Array<{ path: string; line: number; label: string }> }>
+            paths: Array<string>
+          }
+        }
+        const small = cause(yield* emulator.invoke({ size: 1 }))
+        expect(small.working_directory).toBe(process.cwd())
+        expect(small.exceptions).toHaveLength(1)
+        expect(small.exceptions[0]).toMatchObject({ type: "TypeError", message: "broken é" })
+        // The first frame is the line that threw, in this file.
+        expect(small.exceptions[0]!.stack[0]).toMatchObject({ path: expect.stringContaining("LambdaRuntime.test.ts") })
+        expect(small.exceptions[0]!.stack[0]!.line).toBeGreaterThan(0)
+        expect(small.paths).toContain(small.exceptions[0]!.stack[0]!.path)
+        // A 16 KiB message does not fit a header: the cause is shortened, and still JSON.
+        const big = cause(yield* emulator.invoke({ size: 20_000 }))
+        expect(big.exceptions[0]!.type).toBe("TypeError")
+        expect(big.exceptions[0]!.message.startsWith("broken éé")).toBe(true)
+        expect(JSON.stringify(big).length).toBeLessThanOrEqual(8 * 1024)
+      }))
+
     it.scopedLive("never posts a response over 6,291,556 bytes: Function.ResponseSizeTooLarge instead", () =>
       Effect.gen(function*() {
         const emulator = yield* Emulator.make()

@@ -33,6 +33,7 @@ export const headers = {
   tenantId: "lambda-runtime-aws-tenant-id",
   functionErrorType: "lambda-runtime-function-error-type",
   functionErrorBody: "lambda-runtime-function-error-body",
+  xrayErrorCause: "lambda-runtime-function-xray-error-cause",
   responseMode: "lambda-runtime-function-response-mode",
   extensionName: "lambda-extension-name",
   extensionIdentifier: "lambda-extension-identifier",

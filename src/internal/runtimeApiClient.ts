@@ -6,6 +6,7 @@ import { RuntimeApiError } from "../LambdaError.js"
 import type { BufferedResponse, Invocation, RuntimeApiService } from "../RuntimeApi.js"
 import type { ErrorDocument } from "./protocol.js"
 import { contentTypes, headers as H, headerValue, paths } from "./protocol.js"
+import { xrayErrorCause } from "./xrayErrorCause.js"
 import * as Http1 from "./http1.js"
 import type { Answer } from "./http1.js"
 import * as ResponseStream from "./responseStream.js"
@@ -107,7 +108,8 @@ const toInvocation = (answer: Answer): Effect.Effect<Invocation, RuntimeApiError
 const errorRequestHeaders = (error: ErrorDocument) => ({
   "user-agent": USER_AGENT,
   "content-type": contentTypes.json,
-  [H.functionErrorType]: headerValue(error.errorType)
+  [H.functionErrorType]: headerValue(error.errorType),
+  [H.xrayErrorCause]: xrayErrorCause(error)
 })
 
 /**

@@ -158,6 +158,7 @@ export const onResult = (
       outcome = {
         _tag: "Error",
         ...(errorTypeHeader !== undefined ? { errorTypeHeader } : {}),
+        ...xrayErrorCauseOf(req),
         document: parseDocument(text, errorTypeHeader),
         text
       }
@@ -193,6 +194,17 @@ export const onResult = (
   })
 }
 
+/** The `Lambda-Runtime-Function-XRay-Error-Cause` header, parsed (its text when it is not JSON). */
+const xrayErrorCauseOf = (req: http.IncomingMessage): { xrayErrorCause?: unknown } => {
+  const value = header(req, P.headers.xrayErrorCause)
+  if (value === undefined) return {}
+  try {
+    return { xrayErrorCause: JSON.parse(value) as unknown }
+  } catch {
+    return { xrayErrorCause: value }
+  }
+}
+
 /** `POST /init/error`: fails init and every queued invocation with the posted document. */
 export const onInitError = (emulator: Emulator, req: http.IncomingMessage, res: http.ServerResponse) => {
   const { state } = emulator
@@ -205,6 +217,7 @@ export const onInitError = (emulator: Emulator, req: http.IncomingMessage, res: 
     const errorTypeHeader = header(req, P.headers.functionErrorType)
     const error: Api.RecordedError = {
       ...(errorTypeHeader !== undefined ? { errorTypeHeader } : {}),
+      ...xrayErrorCauseOf(req),
       document: parseDocument(text, errorTypeHeader),
       text,
       at
