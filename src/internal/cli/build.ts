@@ -52,6 +52,9 @@ const config = {
   )
 } as const
 
+/** The flags of `build` that can be given more than once (the entry splits their `--flag=value` form). */
+export const repeatedFlags = ["--external", "--node-flag"] as const
+
 /** The parsed command line of `build`. */
 type Parsed = Command.Command.ParseConfig<typeof config>
 

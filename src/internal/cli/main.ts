@@ -37,10 +37,14 @@ export const command = Command.make("effect-lambda", {}, () =>
     Command.withSubcommands([run.command, emulator.command, serve.command, event.command, build.command])
   )
 
+/** The options given more than once, whose `--name=value` form @effect/cli does not read itself. */
+const repeatedFlags: ReadonlyArray<string> = build.repeatedFlags
+
 /**
- * `--name=value` as `--name value`, up to a `--`. @effect/cli reads the `=` form of an option
- * given once but not of a repeated one, and `--node-flag=--some-v8-flag` is the form a V8 flag
- * needs (its value starts with `--`).
+ * `--name=value` as `--name value` for the repeated options, up to a `--`. @effect/cli reads the
+ * `=` form of an option given once but not of a repeated one, and `--node-flag=--some-v8-flag`
+ * is the natural form for a value that starts with `--`. Other tokens are left as they are: one
+ * may be such a value itself (`--node-flag --max-semi-space-size=32`).
  */
 export const normalizeArgs = (args: ReadonlyArray<string>): ReadonlyArray<string> => {
   const end = args.indexOf("--")
@@ -48,8 +52,8 @@ export const normalizeArgs = (args: ReadonlyArray<string>): ReadonlyArray<string
   const tail = end === -1 ? [] : args.slice(end)
   return [
     ...head.flatMap((arg) => {
-      const match = /^(--[^=]+)=(.*)$/s.exec(arg)
-      return match === null ? [arg] : [match[1]!, match[2]!]
+      const split = arg.indexOf("=")
+      return split > 0 && repeatedFlags.includes(arg.slice(0, split)) ? [arg.slice(0, split), arg.slice(split + 1)] : [arg]
     }),
     ...tail
   ]
