@@ -50,7 +50,7 @@ const invokeBuilt = (bootstrap: string) =>
     return record
   })
 
-/** Prints the version of package.json, the one `--version` must print. */
+/** The version in package.json, which `--version` must print. */
 const packageVersion = (JSON.parse(readFileSync(projectFile("package.json"), "utf8")) as { version: string }).version
 
 describe("effect-lambda CLI", () => {

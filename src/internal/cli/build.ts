@@ -9,6 +9,9 @@ import { Effect, Either, Option } from "effect"
 import * as Build from "../../Build.js"
 import { CommandFailed, handlerModule, print, printError } from "./shared.js"
 
+/** The subcommand's name. */
+export const name = "build"
+
 /** One line of the top-level usage. */
 export const synopsis =
   "build <handler-module> [--outdir dist/lambda] [--no-code-cache] [--node <path>] [--no-minify] [--sourcemap] [--external pkg]... [--node-flag=--flag]..."
@@ -85,7 +88,7 @@ const report = (built: Build.BuildResult) =>
   })
 
 /** The `build` subcommand. */
-export const command = Command.make("build", config, (parsed) =>
+export const command = Command.make(name, config, (parsed) =>
   Effect.gen(function*() {
     const result = yield* Effect.either(Build.build(toBuildOptions(parsed)))
     if (Either.isLeft(result)) {

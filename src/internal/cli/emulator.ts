@@ -14,11 +14,14 @@ import * as P from "../protocol.js"
 import { announceResets, superviseRuntime } from "../runtimeProcess.js"
 import { handlerModule, port, print, seconds, timeoutMs } from "./shared.js"
 
+/** The subcommand's name. */
+export const name = "emulator"
+
 /** One line of the top-level usage. */
 export const synopsis = "emulator [<handler-module>] [--port 9001] [--timeout <seconds>]"
 
 /** The `emulator` subcommand. */
-export const command = Command.make("emulator", {
+export const command = Command.make(name, {
   file: Args.optional(handlerModule),
   timeoutMs,
   port: port(9001, "The Runtime API's and invoke endpoint's port on 127.0.0.1")

@@ -5,6 +5,9 @@ import { Effect } from "effect"
 import { sampleJson, sampleNames } from "../events/samples.js"
 import { invalidArgument, print } from "./shared.js"
 
+/** The subcommand's name. */
+export const name = "event"
+
 /** One line of the top-level usage. */
 export const synopsis = "event <source>"
 
@@ -22,7 +25,7 @@ const source = Args.text({ name: "source" }).pipe(
 )
 
 /** The `event` subcommand. */
-export const command = Command.make("event", { json: source }, ({ json }) => print(json)).pipe(
+export const command = Command.make(name, { json: source }, ({ json }) => print(json)).pipe(
   Command.withDescription(
     "Print a realistic sample event of a source, e.g. effect-lambda event sqs | effect-lambda run handler.ts --event -"
   )

@@ -17,18 +17,16 @@ import { CommandFailed, print, printError, UsageError } from "./shared.js"
 
 const subcommands = [run, emulator, serve, event, build] as const
 
-const names: ReadonlyArray<string> = ["run", "emulator", "serve", "event", "build"]
-
-/** The subcommand a command line names, if any (its first known word). */
-const subcommandOf = (args: ReadonlyArray<string>) => args.find((arg) => names.includes(arg))
+/** The subcommand a command line (`process.argv`) names, if any: its first known word. */
+const subcommandOf = (args: ReadonlyArray<string>) =>
+  args.slice(2).flatMap((arg) => subcommands.filter((sub) => sub.name === arg))[0]
 
 /** The usage of one subcommand, or of all of them. */
-const usage = (name: string | undefined): string =>
-  name === undefined
+const usage = (sub: typeof subcommands[number] | undefined): string =>
+  sub === undefined
     ? `Usage:\n${subcommands.map((sub) => `  effect-lambda ${sub.synopsis}`).join("\n")}\n\n` +
       `Run "effect-lambda <command> --help" for a command's options, "effect-lambda --version" for the version.`
-    : `Usage: effect-lambda ${subcommands[names.indexOf(name)]!.synopsis}\n\n` +
-      `Run "effect-lambda ${name} --help" for its options.`
+    : `Usage: effect-lambda ${sub.synopsis}\n\nRun "effect-lambda ${sub.name} --help" for its options.`
 
 /** The `effect-lambda` command; without a subcommand it prints the usage and exits 1. */
 export const command = Command.make("effect-lambda", {}, () =>
@@ -71,10 +69,10 @@ export const exitCode = (args: ReadonlyArray<string>) =>
     Effect.as(0),
     Effect.catchAll((error) => {
       if (error instanceof CommandFailed) return Effect.succeed(error.exitCode)
-      const name = subcommandOf(args)
+      const sub = subcommandOf(args)
       return error instanceof UsageError
-        ? Effect.as(printError(`effect-lambda: ${error.message}\n\n${usage(name)}`), 2)
-        : Effect.as(printError(usage(name)), 2)
+        ? Effect.as(printError(`effect-lambda: ${error.message}\n\n${usage(sub)}`), 2)
+        : Effect.as(printError(usage(sub)), 2)
     })
   )
 

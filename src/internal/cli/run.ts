@@ -15,6 +15,9 @@ import type { RuntimeProcess } from "../runtimeProcess.js"
 import { describeExit, spawnRuntime, stopRuntime } from "../runtimeProcess.js"
 import { CommandFailed, handlerModule, nonNegative, port, print, printError, timeoutMs, UsageError } from "./shared.js"
 
+/** The subcommand's name. */
+export const name = "run"
+
 /** One line of the top-level usage. */
 export const synopsis = "run <handler-module> [--event <file>|-] [--count N] [--timeout <seconds>] [--port N]"
 
@@ -170,7 +173,7 @@ const count = nonNegative("count", "N", true).pipe(
 )
 
 /** The `run` subcommand. */
-export const command = Command.make("run", {
+export const command = Command.make(name, {
   file: handlerModule,
   event: Options.text("event").pipe(
     Options.withPseudoName("file|-"),

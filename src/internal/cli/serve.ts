@@ -10,6 +10,9 @@ import { Effect } from "effect"
 import * as Serve from "../serve.js"
 import { handlerModule, invalid, port, print, seconds, timeoutMs } from "./shared.js"
 
+/** The subcommand's name. */
+export const name = "serve"
+
 /** One line of the top-level usage. */
 export const synopsis =
   "serve <handler-module> [--port 3000] [--event apigw-v1|apigw-v2|function-url|alb] [--multi-value-headers] [--timeout <seconds>]"
@@ -27,7 +30,7 @@ const shape = Options.text("event").pipe(
 )
 
 /** The `serve` subcommand. */
-export const command = Command.make("serve", {
+export const command = Command.make(name, {
   file: handlerModule,
   shape,
   multiValueHeaders: Options.boolean("multi-value-headers").pipe(
