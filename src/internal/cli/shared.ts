@@ -59,12 +59,15 @@ export const timeoutMs = nonNegative("timeout", "seconds", false).pipe(
 /**
  * A positional module path. @effect/cli would take an unknown flag placed before the module
  * (`run --cout 2 handler.ts`) as the module itself and then complain about the module: a path
- * that starts with `-` is reported as the unknown option it is.
+ * that starts with `-` is reported as the unexpected option it is (unknown, or a repeat of one
+ * given once: @effect/cli leaves the second `--port` over for the module too).
  */
 const modulePath = (name: string) =>
   Args.text({ name }).pipe(
     Args.mapEffect((value) =>
-      value.startsWith("-") ? Effect.fail(invalidArgument(`Received unknown option: '${value}'`)) : Effect.succeed(value)
+      value.startsWith("-")
+        ? Effect.fail(invalidArgument(`Received unexpected option: '${value}' (unknown, or given twice)`))
+        : Effect.succeed(value)
     )
   )
 
