@@ -1,9 +1,14 @@
 /** The `effect-lambda` CLI, run as a user runs it: a child process, real HTTP. */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Deferred, Effect, Exit } from "effect"
+import { spawn } from "node:child_process"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import * as http from "node:http"
+import { tmpdir } from "node:os"
+import { dirname, join } from "node:path"
+import * as Emulator from "../src/Emulator.js"
 import { paths } from "../src/internal/protocol.js"
-import { spawnFunction } from "./process.js"
+import { projectFile, spawnFunction } from "./process.js"
 
 const CLI = "src/bin/effect-lambda.ts"
 
@@ -19,6 +24,34 @@ const invoke = (host: string, body: string) =>
     req.on("error", (error) => resume(Effect.die(error)))
     req.end(body)
   })
+
+const tempDir = Effect.acquireRelease(
+  Effect.sync(() => mkdtempSync(join(tmpdir(), "effect-lambda-cli-"))),
+  (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+)
+
+/** Starts a built `bootstrap` as Lambda does (an executable, `node` on PATH) under the emulator and invokes it once. */
+const invokeBuilt = (bootstrap: string) =>
+  Effect.gen(function*() {
+    const emulator = yield* Emulator.make()
+    const exited = yield* Deferred.make<number>()
+    const child = yield* Effect.acquireRelease(
+      Effect.sync(() =>
+        spawn(bootstrap, [], {
+          env: { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, ...emulator.environment },
+          stdio: "ignore"
+        }).on("exit", (code) => Deferred.unsafeDone(exited, Exit.succeed(code ?? -1)))
+      ),
+      (child) => Effect.sync(() => child.kill("SIGKILL"))
+    )
+    const record = yield* emulator.invoke({ name: "cli" })
+    child.kill("SIGTERM")
+    expect(yield* Deferred.await(exited)).toBe(0)
+    return record
+  })
+
+/** The version in package.json, which `--version` must print. */
+const packageVersion = (JSON.parse(readFileSync(projectFile("package.json"), "utf8")) as { version: string }).version
 
 describe("effect-lambda CLI", () => {
   it.scopedLive("run: invokes a module N times with an event file, prints results and timelines, exits 0", () =>
@@ -114,5 +147,94 @@ describe("effect-lambda CLI", () => {
       const cli = yield* spawnFunction(CLI, {}, ["run"])
       expect(yield* cli.exited).toBe(2)
       expect(cli.stderr()).toContain("Usage:")
+    }))
+
+  it.scopedLive("a usage error exits 2 with a message naming the bad flag or value, then the subcommand's usage", () =>
+    Effect.gen(function*() {
+      const unknown = yield* spawnFunction(CLI, {}, ["run", "examples/hello.ts", "--cuont", "2"])
+      expect(yield* unknown.exited).toBe(2)
+      expect(unknown.stderr()).toContain("'--cuont'")
+      expect(unknown.stderr()).toContain("Usage: effect-lambda run <handler-module>")
+      expect(unknown.stdout()).toBe("")
+      // an unknown flag before the module is not taken for the module
+      const before = yield* spawnFunction(CLI, {}, ["build", "--minify-not", "examples/hello.ts"])
+      expect(yield* before.exited).toBe(2)
+      expect(before.stderr()).toContain("'--minify-not'")
+      const value = yield* spawnFunction(CLI, {}, ["emulator", "--port", "abc"])
+      expect(yield* value.exited).toBe(2)
+      expect(value.stderr()).toContain(`--port expects a non-negative integer, got "abc"`)
+      const timeout = yield* spawnFunction(CLI, {}, ["run", "examples/hello.ts", "--timeout", "-1"])
+      expect(yield* timeout.exited).toBe(2)
+      expect(timeout.stderr()).toContain(`--timeout expects a non-negative number, got "-1"`)
+      const command = yield* spawnFunction(CLI, {}, ["deploy", "examples/hello.ts"])
+      expect(yield* command.exited).toBe(2)
+      expect(command.stderr()).toContain("'run', 'emulator', 'serve', 'event', 'build'")
+    }))
+
+  it.scopedLive("--help of a subcommand lists its own flags with their descriptions (plain text when piped); --version", () =>
+    Effect.gen(function*() {
+      const build = yield* spawnFunction(CLI, {}, ["build", "--help"])
+      expect(yield* build.exited).toBe(0)
+      for (const flag of ["--outdir", "--no-code-cache", "--node path", "--no-minify", "--sourcemap", "--external", "--node-flag"]) {
+        expect(build.stdout()).toContain(flag)
+      }
+      expect(build.stdout()).toContain("Leave a package out of the bundle (repeatable)")
+      expect(build.stdout()).not.toContain("\x1b[")
+      const run = yield* spawnFunction(CLI, {}, ["run", "-h"])
+      expect(yield* run.exited).toBe(0)
+      for (const flag of ["--event", "--count", "--timeout", "--port", "<handler-module>"]) expect(run.stdout()).toContain(flag)
+      expect(run.stdout()).not.toContain("--outdir")
+      const version = yield* spawnFunction(CLI, {}, ["--version"])
+      expect(yield* version.exited).toBe(0)
+      expect(version.stdout().trim()).toBe(packageVersion)
+    }))
+
+  it.scopedLive("build: repeated --external flags all reach the bundle, which requires those packages instead of bundling them", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const cli = yield* spawnFunction(CLI, {}, [
+        "build", "examples/http-api.ts", "--outdir", dir, "--no-code-cache",
+        "--external", "effect", "--external=@effect/platform"
+      ])
+      expect(yield* cli.exited).toBe(0)
+      expect(cli.stdout()).toContain("no code cache")
+      expect(cli.stdout()).toContain(`${join(dir, "function.zip")} (deploy this)`)
+      const inputs = Object.keys((JSON.parse(readFileSync(join(dir, "meta.json"), "utf8")) as { inputs: object }).inputs)
+      expect(inputs.some((input) => input.includes("src/LambdaRuntime.ts"))).toBe(true)
+      expect(inputs.filter((input) => /node_modules\/(effect|@effect\/platform)\//.test(input))).toEqual([])
+      const bundle = readFileSync(join(dir, "main.cjs"), "utf8")
+      expect(bundle).toMatch(/require\("effect"\)/)
+      expect(bundle).toMatch(/require\("@effect\/platform\/[A-Za-z]+"\)/)
+    }), { timeout: 60_000 })
+
+  it.scopedLive("build: --node-flag=--flag (a value that starts with --), repeated, reaches the built bootstrap's Node", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const cli = yield* spawnFunction(CLI, {}, [
+        "build", "test/fixtures/buildable.ts", "--outdir", dir, "--no-code-cache",
+        "--node-flag=--stack-size=2000", "--node-flag", "--max-semi-space-size=32"
+      ])
+      expect(yield* cli.exited).toBe(0)
+      const record = yield* invokeBuilt(join(dir, "bootstrap"))
+      expect(record.outcome).toMatchObject({ _tag: "Response" })
+      const answer = JSON.parse(record.outcome?._tag === "Response" ? record.outcome.text : "null") as { flags: Array<string> }
+      expect(answer.flags).toEqual(["--stack-size=2000", "--max-semi-space-size=32"])
+    }), { timeout: 60_000 })
+
+  it.scopedLive("build: a failed build prints its error and exits 1", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const cli = yield* spawnFunction(CLI, {}, ["build", "test/fixtures/does-not-exist.ts", "--outdir", dir])
+      expect(yield* cli.exited).toBe(1)
+      expect(cli.stderr()).toContain("does-not-exist.ts")
+    }), { timeout: 60_000 })
+
+  it.scopedLive("without a subcommand, prints the usage of every subcommand and exits 1", () =>
+    Effect.gen(function*() {
+      const cli = yield* spawnFunction(CLI, {}, [])
+      expect(yield* cli.exited).toBe(1)
+      for (const name of ["run", "emulator", "serve", "event", "build"]) {
+        expect(cli.stdout()).toContain(`effect-lambda ${name} `)
+      }
     }))
 })
