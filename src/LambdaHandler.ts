@@ -5,7 +5,6 @@
  *
  * @since 0.1.0
  */
-import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
 import * as Predicate from "effect/Predicate"
@@ -13,7 +12,8 @@ import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { messageOf } from "./internal/inspect.js"
-import { contentTypes, HTTP_PRELUDE_DELIMITER_LENGTH } from "./internal/protocol.js"
+import * as HttpIntegration from "./internal/httpIntegration.js"
+import { contentTypes } from "./internal/protocol.js"
 import type { LambdaContext } from "./LambdaContext.js"
 import { MarshalError, UnmarshalError } from "./LambdaError.js"
 import type { Invocation, Response } from "./RuntimeApi.js"
@@ -356,8 +356,6 @@ export interface HttpStreamResponse<E = never, R = never> {
   readonly body?: Stream.Stream<Uint8Array | string, E, R> | undefined
 }
 
-const encoder = new TextEncoder()
-
 /**
  * The prelude of an HTTP integration response: the JSON object with `statusCode`, `headers`
  * and `cookies`, followed by the eight NUL bytes that separate it from the body.
@@ -365,18 +363,8 @@ const encoder = new TextEncoder()
  * @since 0.1.0
  * @category encoding
  */
-export const httpPrelude = (response: Omit<HttpStreamResponse<unknown, unknown>, "body">): Uint8Array => {
-  const prelude: { statusCode: number; headers?: Readonly<Record<string, string>>; cookies?: ReadonlyArray<string> } = {
-    statusCode: response.statusCode ?? 200
-  }
-  if (response.headers !== undefined) prelude.headers = response.headers
-  if (response.cookies !== undefined && response.cookies.length > 0) prelude.cookies = response.cookies
-  // JSON.stringify escapes U+0000, so the prelude itself can never contain the delimiter.
-  const json = encoder.encode(JSON.stringify(prelude))
-  const bytes = new Uint8Array(json.byteLength + HTTP_PRELUDE_DELIMITER_LENGTH)
-  bytes.set(json)
-  return bytes
-}
+export const httpPrelude: (response: Omit<HttpStreamResponse<unknown, unknown>, "body">) => Uint8Array =
+  HttpIntegration.prelude
 
 /**
  * The body of an HTTP integration response as one stream: prelude, delimiter, then the body.
@@ -388,20 +376,8 @@ export const httpPrelude = (response: Omit<HttpStreamResponse<unknown, unknown>,
  * @since 0.1.0
  * @category encoding
  */
-export const httpIntegrationBody = <E, R>(response: HttpStreamResponse<E, R>): Stream.Stream<Uint8Array | string, E, R> =>
-  Stream.suspend(() => {
-    const prelude = httpPrelude(response)
-    let sent = false
-    const nonEmpty = (item: Uint8Array | string) => typeof item === "string" ? item.length > 0 : item.byteLength > 0
-    const body = (response.body ?? Stream.empty).pipe(
-      Stream.mapChunks((chunk) => {
-        if (sent || !Chunk.some(chunk, nonEmpty)) return chunk
-        sent = true
-        return Chunk.prepend(chunk, prelude)
-      })
-    )
-    return Stream.concat(body, Stream.suspend(() => sent ? Stream.empty : Stream.succeed(prelude)))
-  })
+export const httpIntegrationBody: <E, R>(response: HttpStreamResponse<E, R>) => Stream.Stream<Uint8Array | string, E, R> =
+  HttpIntegration.body
 
 /**
  * The HTTP streaming form for Function URLs (`RESPONSE_STREAM` invoke mode) and API Gateway
