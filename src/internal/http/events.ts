@@ -138,7 +138,8 @@ export interface RequestParts {
   readonly method: string
   readonly url: string
   readonly headers: Array<[string, string]>
-  readonly body: Uint8Array | undefined
+  /** Text as the event carried it, or the bytes of a base64 body. */
+  readonly body: string | Uint8Array | undefined
   readonly sourceIp: string | undefined
 }
 
@@ -195,9 +196,9 @@ const rawQuery = (multi: MultiHeaderMap, single: HeaderMap): string => {
   return parts.length === 0 ? "" : `?${parts.join("&")}`
 }
 
-const decodeBody = (body: string | null | undefined, base64: boolean | undefined): Uint8Array | undefined => {
+const decodeBody = (body: string | null | undefined, base64: boolean | undefined): string | Uint8Array | undefined => {
   if (body == null || body.length === 0) return undefined
-  return base64 === true ? Buffer.from(body, "base64") : Buffer.from(body, "utf8")
+  return base64 === true ? Buffer.from(body, "base64") : body
 }
 
 /**
@@ -277,12 +278,4 @@ export const requestParts = (http: HttpEvent): RequestParts => {
       }
     }
   }
-}
-
-/** The web `Request` for an event. GET and HEAD never carry a body (the constructor refuses one). */
-export const toWebRequest = (parts: RequestParts): Request => {
-  const method = parts.method.toUpperCase()
-  const init: RequestInit = { method, headers: parts.headers }
-  if (parts.body !== undefined && method !== "GET" && method !== "HEAD") init.body = parts.body
-  return new Request(parts.url, init)
 }

@@ -6,11 +6,11 @@
  * other handler. Running it through `HttpApp.toWebHandler` would start a fiber of another
  * runtime, outside all of that.
  *
- * The Lambda data of a request (its event and `LambdaContext`) is kept in a WeakMap keyed by
- * the web `Request` the event became, which is the `source` of the `HttpServerRequest`. The
- * `source` survives `request.modify(...)` (routers and middleware rewrite URLs and headers
- * that way), so every route and middleware finds it; a service in the context would instead
- * land on an `HttpApi` group's layer, which is built at init where there is no invocation.
+ * The Lambda data of a request (its event and `LambdaContext`) is the `source` of its
+ * `HttpServerRequest` (request.ts). The `source` survives `request.modify(...)` (routers and
+ * middleware rewrite URLs and headers that way), so every route and middleware finds it; a
+ * service in the context would instead land on an `HttpApi` group's layer, which is built at
+ * init where there is no invocation.
  */
 import * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpServerError from "@effect/platform/HttpServerError"
@@ -18,33 +18,23 @@ import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
-import type { LambdaContext } from "../../LambdaContext.js"
 import { UnmarshalError } from "../../LambdaError.js"
 import type { LambdaHandler } from "../../LambdaHandler.js"
 import { raw } from "../../LambdaHandler.js"
 import type { Response } from "../../RuntimeApi.js"
 import { messageOf } from "../inspect.js"
 import type { HttpEvent } from "./events.js"
-import { classify, requestParts, toWebRequest } from "./events.js"
+import { classify, requestParts } from "./events.js"
+import { LambdaRequest, toServerRequest } from "./request.js"
 import { toBuffered, toStreamed } from "./response.js"
-
-/** What LambdaHttp knows about one request. */
-export interface LambdaRequest {
-  readonly http: HttpEvent
-  readonly context: LambdaContext
-}
-
-const requests = new WeakMap<object, LambdaRequest>()
 
 /** The Lambda data of a request, or a defect naming the mistake when it was not served by LambdaHttp. */
 export const lambdaRequest: Effect.Effect<LambdaRequest, never, HttpServerRequest.HttpServerRequest> = Effect.flatMap(
   HttpServerRequest.HttpServerRequest,
-  (request) => {
-    const found = typeof request.source === "object" && request.source !== null ? requests.get(request.source) : undefined
-    return found === undefined
-      ? Effect.dieMessage("LambdaHttp: this request was not served by LambdaHttp.toHandler or LambdaHttp.fromHttpApi")
-      : Effect.succeed(found)
-  }
+  (request) =>
+    request.source instanceof LambdaRequest
+      ? Effect.succeed(request.source)
+      : Effect.dieMessage("LambdaHttp: this request was not served by LambdaHttp.toHandler or LambdaHttp.fromHttpApi")
 )
 
 /**
@@ -118,19 +108,16 @@ export const toHandler = <E, R>(
         )
       }
       const parts = requestParts(http)
-      let web: Request
+      let request: HttpServerRequest.HttpServerRequest
       try {
-        web = toWebRequest(parts)
+        request = toServerRequest(parts, new LambdaRequest(http, context))
       } catch (cause) {
-        // Headers or a URL the web platform refuses: the caller's request is at fault.
+        // Headers, a method or a URL the web platform refuses: the caller's request is at fault.
         return Effect.zipRight(
           Effect.logWarning(`HTTP 400: the event does not make a valid request (${messageOf(cause)})`),
           answer(http, badRequest, false)
         )
       }
-      requests.set(web, { http, context })
-      const base = HttpServerRequest.fromWeb(web)
-      const request = parts.sourceIp === undefined ? base : base.modify({ remoteAddress: parts.sourceIp })
       const head = request.method === "HEAD"
       return recover(app).pipe(
         Effect.flatMap((response) => preResponse(request, response)),
