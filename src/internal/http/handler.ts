@@ -117,8 +117,11 @@ export const toHandler = <E, R>(
   }
   // The app runs with one context: the invocation's (LambdaContext, Scope, the runtime's
   // services), the init-time services and the request, set on the handler's fiber for the
-  // app and the pre-response hooks and put back before the answer is written. That is what
-  // `Effect.provideService` does, without its acquire/use/release steps on every request.
+  // app and the pre-response hooks. That is what `Effect.provideService` does, without its
+  // acquire/use/release steps on every request. The context is not put back: the fiber ends
+  // with the answer, whose body stream needs no service (its `R` is `never`), and every set
+  // copies the fiber's whole FiberRefs map.
+  const recovered = recover(provided)
   const serve = (request: HttpServerRequest.HttpServerRequest, http: HttpEvent) =>
     Effect.withFiberRuntime<Response, unknown, Exclude<R, HttpServerRequest.HttpServerRequest>>((fiber) => {
       const outer = fiber.currentContext
@@ -126,11 +129,10 @@ export const toHandler = <E, R>(
       if (services !== undefined) for (const [key, value] of outer.unsafeMap) map.set(key, value)
       map.set(HttpServerRequest.HttpServerRequest.key, request)
       const head = request.method === "HEAD"
-      const restore = FiberRef.set(FiberRef.currentContext, outer)
-      const finish = (response: HttpServerResponse.HttpServerResponse) => Effect.zipRight(restore, answer(http, response, head))
+      const finish = (response: HttpServerResponse.HttpServerResponse) => answer(http, response, head)
       return Effect.zipRight(
         FiberRef.set(FiberRef.currentContext, Context.unsafeMake(map)),
-        Effect.flatMap(recover(provided), (response) => {
+        Effect.flatMap(recovered, (response) => {
           const hook = fiber.getFiberRef(HttpApp.currentPreResponseHandlers)
           return hook._tag === "None" ? finish(response) : Effect.flatMap(preResponse(hook.value, request, response), finish)
         })
