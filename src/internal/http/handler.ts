@@ -151,10 +151,9 @@ export const toHandler = <E, R>(
           })
         )
       }
-      const parts = requestParts(http)
       let request: HttpServerRequest.HttpServerRequest
       try {
-        request = toServerRequest(parts, new LambdaRequest(http, context))
+        request = toServerRequest(requestParts(http), new LambdaRequest(http, context))
       } catch (cause) {
         // Headers, a method or a URL the web platform refuses: the caller's request is at fault.
         return Effect.zipRight(

@@ -9,7 +9,7 @@
  * refuse is still a 400), WHATWG URL normalisation, header names lower-cased with repeated
  * values joined by `, `, and UTF-8 decoding that drops a leading byte-order mark.
  */
-import * as Headers from "@effect/platform/Headers"
+import type * as Headers from "@effect/platform/Headers"
 import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type { HttpMethod } from "@effect/platform/HttpMethod"
@@ -27,6 +27,7 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { LambdaContext } from "../../LambdaContext.js"
 import type { HttpEvent, RequestParts } from "./events.js"
+import { InvalidRequest } from "./events.js"
 
 /**
  * What LambdaHttp knows about one request: the `source` of its `HttpServerRequest`, which
@@ -36,37 +37,8 @@ export class LambdaRequest {
   constructor(readonly http: HttpEvent, readonly context: LambdaContext) {}
 }
 
-/** An event the web platform's `Request` would refuse (the caller's request is at fault). */
-export class InvalidRequest extends Error {}
-
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 const FORBIDDEN_METHODS = new Set(["CONNECT", "TRACE", "TRACK"])
-const INVALID_VALUE = /[\0\r\n]/
-const HeadersProto = Object.getPrototypeOf(Headers.empty) as object
-
-/** HTTP whitespace (tab, LF, CR, space) trimmed from both ends, as `Headers` does. */
-const trimHttp = (value: string): string => {
-  let start = 0
-  let end = value.length
-  while (start < end && isHttpWhitespace(value.charCodeAt(start))) start++
-  while (end > start && isHttpWhitespace(value.charCodeAt(end - 1))) end--
-  return start === 0 && end === value.length ? value : value.slice(start, end)
-}
-const isHttpWhitespace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d
-
-/** The headers as `Headers.fromInput(new Request(...).headers)` gives them, or why `Headers` refuses them. */
-const toHeaders = (pairs: ReadonlyArray<[string, string]>): Headers.Headers => {
-  const out = Object.create(HeadersProto) as Record<string, string>
-  for (const [name, raw] of pairs) {
-    if (!TOKEN.test(name)) throw new InvalidRequest(`invalid header name ${JSON.stringify(name)}`)
-    const value = trimHttp(raw)
-    if (INVALID_VALUE.test(value)) throw new InvalidRequest(`invalid value of header ${JSON.stringify(name)}`)
-    const key = name.toLowerCase()
-    const previous = out[key]
-    out[key] = previous === undefined ? value : `${previous}, ${value}`
-  }
-  return out as unknown as Headers.Headers
-}
 
 const toMethod = (method: string): HttpMethod => {
   if (!TOKEN.test(method)) throw new InvalidRequest(`invalid method ${JSON.stringify(method)}`)
@@ -196,12 +168,11 @@ class ServerRequest extends Inspectable.Class implements HttpServerRequest.HttpS
 }
 
 /**
- * The `HttpServerRequest` for an event; throws `InvalidRequest` where `new Request(...)` would
- * throw (a header, method or URL the web platform refuses). GET and HEAD carry no body.
+ * The `HttpServerRequest` for an event's parts; throws `InvalidRequest` where `new Request(...)`
+ * would throw (a method or URL the web platform refuses). GET and HEAD carry no body.
  */
 export const toServerRequest = (parts: RequestParts, source: LambdaRequest): HttpServerRequest.HttpServerRequest => {
   const method = toMethod(parts.method)
-  const headers = toHeaders(parts.headers)
   let url: URL
   try {
     url = new URL(parts.url)
@@ -211,5 +182,5 @@ export const toServerRequest = (parts: RequestParts, source: LambdaRequest): Htt
   if (url.username !== "" || url.password !== "") throw new InvalidRequest("a URL with credentials")
   const href = url.href
   const body = parts.body !== undefined && method !== "GET" && method !== "HEAD" ? parts.body : undefined
-  return new ServerRequest({ source, method, originalUrl: href, body }, removeHost(href), headers, parts.sourceIp)
+  return new ServerRequest({ source, method, originalUrl: href, body }, removeHost(href), parts.headers, parts.sourceIp)
 }
