@@ -5,55 +5,15 @@ import {
   HttpApiGroup,
   HttpRouter,
   HttpServerRequest,
-  HttpServerResponse,
-  Multipart
+  HttpServerResponse
 } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Deferred, Effect, Layer, Option, Schema, Stream } from "effect"
-import { readFileSync } from "node:fs"
+import { Context, Deferred, Effect, Layer, Schema, Stream } from "effect"
 import * as Emulator from "../src/Emulator.js"
 import { LambdaContext, LambdaHttp, LambdaRuntime } from "../src/index.js"
-import type { LambdaHandler } from "../src/index.js"
+import { answer, asResponse, decodedBody, echo, fixture, start, v1Post, withPath } from "./httpSupport.js"
+import type { Json } from "./httpSupport.js"
 import { inProcess, now, serveOn } from "./support.js"
-
-type Json = Record<string, any>
-
-const fixture = (name: string): Json => JSON.parse(readFileSync(new URL(`fixtures/http/${name}.json`, import.meta.url), "utf8"))
-
-const asResponse = (record: Emulator.InvocationRecord) => {
-  expect(record.outcome?._tag).toBe("Response")
-  return record.outcome as Extract<Emulator.InvocationOutcome, { _tag: "Response" }>
-}
-
-/** The integration's JSON answer for a buffered invocation. */
-const answer = (record: Emulator.InvocationRecord): Json => JSON.parse(asResponse(record).text)
-
-const decodedBody = (doc: Json): Buffer => Buffer.from(doc.body, doc.isBase64Encoded ? "base64" : "utf8")
-
-/** Echoes what the app saw of the request, and which integration it came from. */
-const echo = Effect.gen(function*() {
-  const request = yield* HttpServerRequest.HttpServerRequest
-  const { source } = yield* LambdaHttp.event
-  const body = yield* request.text
-  return yield* HttpServerResponse.json({
-    source,
-    method: request.method,
-    url: request.url,
-    headers: request.headers,
-    cookies: request.cookies,
-    remoteAddress: Option.getOrNull(request.remoteAddress),
-    body
-  })
-})
-
-const start = <E, R extends LambdaHandler.Provided>(handler: LambdaHandler.LambdaHandler<E, R>) =>
-  Effect.gen(function*() {
-    const emulator = yield* Emulator.make()
-    const { logs } = yield* serveOn(emulator, LambdaRuntime.serve(handler, inProcess) as Effect.Effect<never, unknown>)
-    return { emulator, logs }
-  })
-
-const v1Post = { ...fixture("apigw-v1"), httpMethod: "POST" }
 
 describe("LambdaHttp requests", () => {
   it.scopedLive("API Gateway REST (1.0): method, stage-less path, multi-value query and headers, body, source IP", () =>
@@ -173,120 +133,6 @@ describe("LambdaHttp requests", () => {
     }))
 })
 
-/** What the app reads of a request body, each way the platform offers. */
-const reader = HttpRouter.empty.pipe(
-  HttpRouter.post(
-    "/text",
-    Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
-      Effect.flatMap(request.text, (text) => HttpServerResponse.json({ text, first: text.codePointAt(0) ?? null })))
-  ),
-  HttpRouter.post(
-    "/json",
-    Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
-      request.json.pipe(
-        Effect.map((value) => ({ value })),
-        Effect.catchAll((error) => Effect.succeed({ error: error._tag, reason: error.reason })),
-        Effect.flatMap((out) => HttpServerResponse.json(out))
-      ))
-  ),
-  HttpRouter.post(
-    "/form",
-    Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
-      Effect.flatMap(Effect.orDie(request.urlParamsBody), (params) => HttpServerResponse.json(params)))
-  ),
-  HttpRouter.post(
-    "/multipart",
-    Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
-      request.multipartStream.pipe(
-        Stream.filter(Multipart.isField),
-        Stream.runFold({} as Record<string, string>, (fields, field) => ({ ...fields, [field.key]: field.value })),
-        Effect.orDie,
-        Effect.flatMap((fields) => HttpServerResponse.json(fields))
-      ))
-  ),
-  HttpRouter.all(
-    "/stream",
-    Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
-      request.stream.pipe(
-        Stream.runCollect,
-        Effect.map((chunks) => ({ bytes: [...chunks].flatMap((chunk) => [...chunk]) })),
-        Effect.catchAll((error) => Effect.succeed({ error: error._tag, reason: error.reason })),
-        Effect.flatMap((out) => HttpServerResponse.json(out))
-      ))
-  )
-)
-
-const v2With = (path: string, method: string, body: string, extra: Json = {}): Json => ({
-  ...withPath(fixture("apigw-v2"), path, method),
-  body,
-  ...extra
-})
-
-describe("LambdaHttp request reading", () => {
-  it.scopedLive("bodies read as the web platform reads them: UTF-8 without a leading BOM, JSON, forms, multipart, bytes; none for GET", () =>
-    Effect.gen(function*() {
-      const { emulator } = yield* start(LambdaHttp.toHandler(reader))
-      const read = (event: Json) => Effect.map(emulator.invoke(event), (record) => JSON.parse(answer(record).body))
-      expect(yield* read(v2With("/text", "POST", "\ufeffhé ✓"))).toEqual({ text: "hé ✓", first: 104 })
-      // A lone surrogate cannot be UTF-8: it arrives as U+FFFD, as `Request.text()` gives it.
-      expect(yield* read(v2With("/text", "POST", "\ud800x"))).toEqual({ text: "\ufffdx", first: 0xfffd })
-      const base64 = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from("día", "utf8")]).toString("base64")
-      expect(yield* read(v2With("/text", "POST", base64, { isBase64Encoded: true }))).toEqual({ text: "día", first: 100 })
-      expect(yield* read(v2With("/json", "POST", `{"a":[1,2]}`))).toEqual({ value: { a: [1, 2] } })
-      expect(yield* read(v2With("/json", "POST", "{nope"))).toEqual({ error: "RequestError", reason: "Decode" })
-      expect(yield* read(v2With("/form", "POST", "a=1&b=x%20y&a=2"))).toEqual([["a", "1"], ["b", "x y"], ["a", "2"]])
-      const multipart = [
-        "--XyZ",
-        `Content-Disposition: form-data; name="title"`,
-        "",
-        "hello",
-        "--XyZ",
-        `Content-Disposition: form-data; name="count"`,
-        "",
-        "3",
-        "--XyZ--",
-        ""
-      ].join("\r\n")
-      expect(yield* read(v2With("/multipart", "POST", multipart, { headers: { "content-type": "multipart/form-data; boundary=XyZ" } })))
-        .toEqual({ title: "hello", count: "3" })
-      expect(yield* read(v2With("/stream", "POST", "AQL/", { isBase64Encoded: true }))).toEqual({ bytes: [1, 2, 255] })
-      // GET carries no body, whatever the event says.
-      expect(yield* read(v2With("/stream", "GET", "ignored"))).toEqual({ error: "RequestError", reason: "Decode" })
-    }))
-
-  it.scopedLive("headers lower-cased, padding trimmed, repeated names joined with a comma; the URL normalised", () =>
-    Effect.gen(function*() {
-      const { emulator } = yield* start(LambdaHttp.toHandler(echo))
-      const event = {
-        ...v1Post,
-        path: "/a/../my/path with space",
-        multiValueHeaders: { "X-Padded": ["  a b\t"], accept: ["text/html"], Accept: ["application/json"], Cookie: ["a=1", "b=2"] }
-      }
-      const seen = JSON.parse(answer(yield* emulator.invoke(event)).body)
-      expect(seen.url).toBe("/my/path%20with%20space?parameter1=value1&parameter1=value2&parameter2=value")
-      expect(seen.headers).toEqual({ "x-padded": "a b", accept: "text/html, application/json", cookie: "a=1; b=2" })
-      expect(seen.cookies).toEqual({ a: "1", b: "2" })
-    }))
-
-  it.scopedLive("an event the web platform refuses is a 400: a line break in a header, a method that is no token or is forbidden, a host that makes no URL", () =>
-    Effect.gen(function*() {
-      const { emulator, logs } = yield* start(LambdaHttp.toHandler(echo))
-      const refused = [
-        { ...fixture("apigw-v2"), headers: { "x-evil": "a\r\nb" } },
-        { ...fixture("apigw-v1"), httpMethod: "GE T", multiValueHeaders: undefined },
-        { ...fixture("apigw-v1"), httpMethod: "trace" },
-        { ...fixture("apigw-v2"), headers: { host: "bad host" } },
-        { ...fixture("apigw-v2"), headers: { host: "user:secret@example.com" } }
-      ]
-      for (const event of refused) {
-        expect(answer(yield* emulator.invoke(event))).toMatchObject({ statusCode: 400, body: "Bad Request" })
-      }
-      expect(logs.filter((entry) => entry.level === "WARN" && entry.message.includes("HTTP 400")).length).toBe(refused.length)
-      // Lower-case standard methods are fine (the platform upper-cases them).
-      expect(JSON.parse(answer(yield* emulator.invoke({ ...v1Post, httpMethod: "post" })).body).method).toBe("POST")
-    }))
-})
-
 const responses = HttpRouter.empty.pipe(
   HttpRouter.get(
     "/my/path",
@@ -302,11 +148,6 @@ const responses = HttpRouter.empty.pipe(
   HttpRouter.get("/png", HttpServerResponse.uint8Array(new Uint8Array([137, 80, 78, 71, 0, 255]), { contentType: "image/png" })),
   HttpRouter.get("/boom", Effect.die(new Error("secret detail of the failure")))
 )
-
-const withPath = (event: Json, path: string, method = "GET"): Json =>
-  event.version === "2.0"
-    ? { ...event, rawPath: path, rawQueryString: "", requestContext: { ...event.requestContext, http: { ...event.requestContext.http, method } } }
-    : { ...event, path, httpMethod: method }
 
 describe("LambdaHttp responses", () => {
   it.scopedLive("status, headers and Set-Cookie go where each shape expects them", () =>
