@@ -162,7 +162,7 @@ export const fromHttpApi = <LE, RIn>(
       const app = yield* Effect.provide(HttpApiBuilder.httpApp, services)
       // Per request, the invocation's context (request, LambdaContext, Scope) goes on top of
       // the services built at init.
-      return toHandler(Effect.mapInputContext(app, (input: Context.Context<HttpServerRequest.HttpServerRequest>) => Context.merge(services, input)), options)
+      return internal.toHandler(app as HttpApp.Default<unknown, HttpServerRequest.HttpServerRequest>, { stream: options?.stream, services: services as Context.Context<never> })
     })
   ) as LambdaHandler.LambdaHandler<UnmarshalError, Exclude<RIn, HttpRouter.HttpRouter.DefaultServices> | Scope.Scope>
 

@@ -8,51 +8,12 @@ import {
   HttpServerResponse
 } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Deferred, Effect, Layer, Option, Schema, Stream } from "effect"
-import { readFileSync } from "node:fs"
+import { Context, Deferred, Effect, Layer, Schema, Stream } from "effect"
 import * as Emulator from "../src/Emulator.js"
 import { LambdaContext, LambdaHttp, LambdaRuntime } from "../src/index.js"
-import type { LambdaHandler } from "../src/index.js"
+import { answer, asResponse, decodedBody, echo, fixture, start, v1Post, withPath } from "./httpSupport.js"
+import type { Json } from "./httpSupport.js"
 import { inProcess, now, serveOn } from "./support.js"
-
-type Json = Record<string, any>
-
-const fixture = (name: string): Json => JSON.parse(readFileSync(new URL(`fixtures/http/${name}.json`, import.meta.url), "utf8"))
-
-const asResponse = (record: Emulator.InvocationRecord) => {
-  expect(record.outcome?._tag).toBe("Response")
-  return record.outcome as Extract<Emulator.InvocationOutcome, { _tag: "Response" }>
-}
-
-/** The integration's JSON answer for a buffered invocation. */
-const answer = (record: Emulator.InvocationRecord): Json => JSON.parse(asResponse(record).text)
-
-const decodedBody = (doc: Json): Buffer => Buffer.from(doc.body, doc.isBase64Encoded ? "base64" : "utf8")
-
-/** Echoes what the app saw of the request, and which integration it came from. */
-const echo = Effect.gen(function*() {
-  const request = yield* HttpServerRequest.HttpServerRequest
-  const { source } = yield* LambdaHttp.event
-  const body = yield* request.text
-  return yield* HttpServerResponse.json({
-    source,
-    method: request.method,
-    url: request.url,
-    headers: request.headers,
-    cookies: request.cookies,
-    remoteAddress: Option.getOrNull(request.remoteAddress),
-    body
-  })
-})
-
-const start = <E, R extends LambdaHandler.Provided>(handler: LambdaHandler.LambdaHandler<E, R>) =>
-  Effect.gen(function*() {
-    const emulator = yield* Emulator.make()
-    const { logs } = yield* serveOn(emulator, LambdaRuntime.serve(handler, inProcess) as Effect.Effect<never, unknown>)
-    return { emulator, logs }
-  })
-
-const v1Post = { ...fixture("apigw-v1"), httpMethod: "POST" }
 
 describe("LambdaHttp requests", () => {
   it.scopedLive("API Gateway REST (1.0): method, stage-less path, multi-value query and headers, body, source IP", () =>
@@ -187,11 +148,6 @@ const responses = HttpRouter.empty.pipe(
   HttpRouter.get("/png", HttpServerResponse.uint8Array(new Uint8Array([137, 80, 78, 71, 0, 255]), { contentType: "image/png" })),
   HttpRouter.get("/boom", Effect.die(new Error("secret detail of the failure")))
 )
-
-const withPath = (event: Json, path: string, method = "GET"): Json =>
-  event.version === "2.0"
-    ? { ...event, rawPath: path, rawQueryString: "", requestContext: { ...event.requestContext, http: { ...event.requestContext.http, method } } }
-    : { ...event, path, httpMethod: method }
 
 describe("LambdaHttp responses", () => {
   it.scopedLive("status, headers and Set-Cookie go where each shape expects them", () =>

@@ -1,10 +1,11 @@
 /**
- * The HTTP event shapes Lambda delivers, and how each becomes a web `Request`.
+ * The HTTP event shapes Lambda delivers, and what each says of the request it carries.
  *
  * The shapes are told apart per invocation because one function can sit behind several
  * integrations at once (a Function URL next to an API Gateway route is common), and the
  * answer must go back in the shape the caller's integration parses.
  */
+import * as Headers from "@effect/platform/Headers"
 
 /** Header maps as the integrations send them: values may be missing in ALB's single mode. */
 type HeaderMap = Readonly<Record<string, string | undefined>> | null | undefined
@@ -133,37 +134,79 @@ export const classify = (u: unknown): HttpEvent | undefined => {
 export const multiValueResponse = (source: HttpEventSource): boolean =>
   source === "ApiGatewayV1" || source === "AlbMultiValue"
 
-/** What a web `Request` needs from an event. */
-export interface RequestParts {
-  readonly method: string
-  readonly url: string
-  readonly headers: Array<[string, string]>
-  readonly body: Uint8Array | undefined
-  readonly sourceIp: string | undefined
+/** An event the web platform's `Request` would refuse (the caller's request is at fault). */
+export class InvalidRequest extends Error {}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+const INVALID_VALUE = /[\0\r\n]/
+const HeadersProto = Object.getPrototypeOf(Headers.empty) as object
+
+const isHttpWhitespace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d
+
+/** HTTP whitespace (tab, LF, CR, space) trimmed from both ends, as `Headers` does. */
+const trimHttp = (value: string): string => {
+  let start = 0
+  let end = value.length
+  while (start < end && isHttpWhitespace(value.charCodeAt(start))) start++
+  while (end > start && isHttpWhitespace(value.charCodeAt(end - 1))) end--
+  return start === 0 && end === value.length ? value : value.slice(start, end)
 }
 
-const appendSingle = (out: Array<[string, string]>, headers: HeaderMap) => {
-  if (headers == null) return
-  for (const key in headers) {
-    const value = headers[key]
-    if (value !== undefined && value !== null) out.push([key, value])
+/**
+ * The request headers as `Headers.fromInput(new Request(...).headers)` gives them, built in one
+ * pass over the event: names checked and lower-cased, values trimmed and checked, repeated
+ * names joined with `, `. The first value of the few headers the URL and the source IP come
+ * from is kept as the event carried it.
+ */
+class HeaderList {
+  readonly record = Object.create(HeadersProto) as Record<string, string>
+  host: string | undefined = undefined
+  proto: string | undefined = undefined
+  forwardedFor: string | undefined = undefined
+  add(name: string, raw: string): void {
+    if (!TOKEN.test(name)) throw new InvalidRequest(`invalid header name ${JSON.stringify(name)}`)
+    const value = trimHttp(raw)
+    if (INVALID_VALUE.test(value)) throw new InvalidRequest(`invalid value of header ${JSON.stringify(name)}`)
+    const key = name.toLowerCase()
+    const previous = this.record[key]
+    if (previous !== undefined) {
+      this.record[key] = `${previous}, ${value}`
+      return
+    }
+    this.record[key] = value
+    if (key === "host") this.host = raw
+    else if (key === "x-forwarded-proto") this.proto = raw
+    else if (key === "x-forwarded-for") this.forwardedFor = raw
   }
 }
 
-const appendMulti = (out: Array<[string, string]>, headers: MultiHeaderMap) => {
+/** What the `HttpServerRequest` needs from an event. */
+export interface RequestParts {
+  readonly method: string
+  readonly url: string
+  readonly headers: Headers.Headers
+  /** Text as the event carried it, or the bytes of a base64 body. */
+  readonly body: string | Uint8Array | undefined
+  readonly sourceIp: string | undefined
+}
+
+const appendSingle = (out: HeaderList, headers: HeaderMap) => {
+  if (headers == null) return
+  for (const key in headers) {
+    const value = headers[key]
+    if (value !== undefined && value !== null) out.add(key, value)
+  }
+}
+
+const appendMulti = (out: HeaderList, headers: MultiHeaderMap) => {
   if (headers == null) return
   for (const key in headers) {
     const values = headers[key]
     if (values == null) continue
     // Cookies are one header joined with `; ` (RFC 6265); `Headers` would join them with `, `.
-    if (key.toLowerCase() === "cookie") out.push([key, values.join("; ")])
-    else for (const value of values) out.push([key, value])
+    if (key.toLowerCase() === "cookie") out.add(key, values.join("; "))
+    else for (const value of values) out.add(key, value)
   }
-}
-
-const headerValue = (headers: ReadonlyArray<[string, string]>, name: string): string | undefined => {
-  for (const [key, value] of headers) if (key.toLowerCase() === name) return value
-  return undefined
 }
 
 /** `?a=1&b=2` from decoded multi-value parameters (API Gateway REST decodes them). */
@@ -195,9 +238,9 @@ const rawQuery = (multi: MultiHeaderMap, single: HeaderMap): string => {
   return parts.length === 0 ? "" : `?${parts.join("&")}`
 }
 
-const decodeBody = (body: string | null | undefined, base64: boolean | undefined): Uint8Array | undefined => {
+const decodeBody = (body: string | null | undefined, base64: boolean | undefined): string | Uint8Array | undefined => {
   if (body == null || body.length === 0) return undefined
-  return base64 === true ? Buffer.from(body, "base64") : Buffer.from(body, "utf8")
+  return base64 === true ? Buffer.from(body, "base64") : body
 }
 
 /**
@@ -211,37 +254,40 @@ const withoutStage = (path: string, stage: string | undefined): string => {
   return path.startsWith(`${prefix}/`) ? path.slice(prefix.length) : path
 }
 
-const firstForwardedFor = (headers: ReadonlyArray<[string, string]>): string | undefined => {
-  const forwarded = headerValue(headers, "x-forwarded-for")
+const firstForwardedFor = (headers: HeaderList): string | undefined => {
+  const forwarded = headers.forwardedFor
   if (forwarded === undefined) return undefined
   const first = forwarded.split(",")[0]!.trim()
   return first.length === 0 ? undefined : first
 }
 
 /** An absolute URL for `new Request`: the host the caller used, `https` unless forwarded otherwise. */
-const absolute = (headers: ReadonlyArray<[string, string]>, domain: string | undefined, pathAndQuery: string) => {
-  const host = headerValue(headers, "host") ?? domain ?? "localhost"
-  const proto = headerValue(headers, "x-forwarded-proto") ?? "https"
+const absolute = (headers: HeaderList, domain: string | undefined, pathAndQuery: string) => {
+  const host = headers.host ?? domain ?? "localhost"
+  const proto = headers.proto ?? "https"
   const path = pathAndQuery.startsWith("/") ? pathAndQuery : `/${pathAndQuery}`
   return `${proto}://${host}${path}`
 }
 
-/** The parts of the web `Request` an HTTP event describes. */
+/**
+ * The parts of the request an HTTP event describes; throws `InvalidRequest` for a header the
+ * web platform refuses.
+ */
 export const requestParts = (http: HttpEvent): RequestParts => {
-  const headers: Array<[string, string]> = []
+  const headers = new HeaderList()
   switch (http.source) {
     case "ApiGatewayV2":
     case "FunctionUrl": {
       const event = http.event
       appendSingle(headers, event.headers)
       // HTTP API moves cookies out of the headers into `cookies`.
-      if (event.cookies !== undefined && event.cookies.length > 0) headers.push(["cookie", event.cookies.join("; ")])
+      if (event.cookies !== undefined && event.cookies.length > 0) headers.add("cookie", event.cookies.join("; "))
       const query = event.rawQueryString !== undefined && event.rawQueryString.length > 0 ? `?${event.rawQueryString}` : ""
       const path = withoutStage(event.rawPath, event.requestContext.stage)
       return {
         method: event.requestContext.http.method,
         url: absolute(headers, event.requestContext.domainName, path + query),
-        headers,
+        headers: headers.record as unknown as Headers.Headers,
         body: decodeBody(event.body, event.isBase64Encoded),
         sourceIp: event.requestContext.http.sourceIp
       }
@@ -258,7 +304,7 @@ export const requestParts = (http: HttpEvent): RequestParts => {
           event.requestContext.domainName,
           event.path + encodedQuery(event.multiValueQueryStringParameters, event.queryStringParameters)
         ),
-        headers,
+        headers: headers.record as unknown as Headers.Headers,
         body: decodeBody(event.body, event.isBase64Encoded),
         sourceIp: event.requestContext.identity?.sourceIp
       }
@@ -271,18 +317,10 @@ export const requestParts = (http: HttpEvent): RequestParts => {
       return {
         method: event.httpMethod,
         url: absolute(headers, undefined, event.path + rawQuery(event.multiValueQueryStringParameters, event.queryStringParameters)),
-        headers,
+        headers: headers.record as unknown as Headers.Headers,
         body: decodeBody(event.body, event.isBase64Encoded),
         sourceIp: firstForwardedFor(headers)
       }
     }
   }
-}
-
-/** The web `Request` for an event. GET and HEAD never carry a body (the constructor refuses one). */
-export const toWebRequest = (parts: RequestParts): Request => {
-  const method = parts.method.toUpperCase()
-  const init: RequestInit = { method, headers: parts.headers }
-  if (parts.body !== undefined && method !== "GET" && method !== "HEAD") init.body = parts.body
-  return new Request(parts.url, init)
 }

@@ -6,45 +6,36 @@
  * other handler. Running it through `HttpApp.toWebHandler` would start a fiber of another
  * runtime, outside all of that.
  *
- * The Lambda data of a request (its event and `LambdaContext`) is kept in a WeakMap keyed by
- * the web `Request` the event became, which is the `source` of the `HttpServerRequest`. The
- * `source` survives `request.modify(...)` (routers and middleware rewrite URLs and headers
- * that way), so every route and middleware finds it; a service in the context would instead
- * land on an `HttpApi` group's layer, which is built at init where there is no invocation.
+ * The Lambda data of a request (its event and `LambdaContext`) is the `source` of its
+ * `HttpServerRequest` (request.ts). The `source` survives `request.modify(...)` (routers and
+ * middleware rewrite URLs and headers that way), so every route and middleware finds it; a
+ * service in the context would instead land on an `HttpApi` group's layer, which is built at
+ * init where there is no invocation.
  */
 import * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpServerError from "@effect/platform/HttpServerError"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
-import type { LambdaContext } from "../../LambdaContext.js"
 import { UnmarshalError } from "../../LambdaError.js"
 import type { LambdaHandler } from "../../LambdaHandler.js"
 import { raw } from "../../LambdaHandler.js"
 import type { Response } from "../../RuntimeApi.js"
 import { messageOf } from "../inspect.js"
 import type { HttpEvent } from "./events.js"
-import { classify, requestParts, toWebRequest } from "./events.js"
-import { toBuffered, toStreamed } from "./response.js"
-
-/** What LambdaHttp knows about one request. */
-export interface LambdaRequest {
-  readonly http: HttpEvent
-  readonly context: LambdaContext
-}
-
-const requests = new WeakMap<object, LambdaRequest>()
+import { classify, requestParts } from "./events.js"
+import { LambdaRequest, toServerRequest } from "./request.js"
+import { bufferedNow, toBuffered, toStreamed } from "./response.js"
 
 /** The Lambda data of a request, or a defect naming the mistake when it was not served by LambdaHttp. */
 export const lambdaRequest: Effect.Effect<LambdaRequest, never, HttpServerRequest.HttpServerRequest> = Effect.flatMap(
   HttpServerRequest.HttpServerRequest,
-  (request) => {
-    const found = typeof request.source === "object" && request.source !== null ? requests.get(request.source) : undefined
-    return found === undefined
-      ? Effect.dieMessage("LambdaHttp: this request was not served by LambdaHttp.toHandler or LambdaHttp.fromHttpApi")
-      : Effect.succeed(found)
-  }
+  (request) =>
+    request.source instanceof LambdaRequest
+      ? Effect.succeed(request.source)
+      : Effect.dieMessage("LambdaHttp: this request was not served by LambdaHttp.toHandler or LambdaHttp.fromHttpApi")
 )
 
 /**
@@ -52,6 +43,11 @@ export const lambdaRequest: Effect.Effect<LambdaRequest, never, HttpServerReques
  */
 export interface HttpOptions {
   readonly stream?: boolean | undefined
+  /**
+   * Services built at init (an `HttpApi`'s layer) under the invocation's own context: merged
+   * into the one context each request is served with, rather than by another `provide`.
+   */
+  readonly services?: Context.Context<never> | undefined
 }
 
 const decoder = new TextDecoder()
@@ -78,12 +74,13 @@ const recover = <E, R>(app: Effect.Effect<HttpServerResponse.HttpServerResponse,
         : Effect.succeed(response)))
 
 /** `HttpApp.appendPreResponseHandler` hooks (used for cookies set by HttpApi security, CORS...). */
-const preResponse = (request: HttpServerRequest.HttpServerRequest, response: HttpServerResponse.HttpServerResponse) =>
-  Effect.flatMap(FiberRef.get(HttpApp.currentPreResponseHandlers), (handler) =>
-    handler._tag === "None"
-      ? Effect.succeed(response)
-      : Effect.catchAllCause(handler.value(request, response), (cause) =>
-        Effect.as(Effect.logError("HTTP 500: a pre-response handler failed", cause), HttpServerResponse.empty({ status: 500 }))))
+const preResponse = (
+  handler: HttpApp.PreResponseHandler,
+  request: HttpServerRequest.HttpServerRequest,
+  response: HttpServerResponse.HttpServerResponse
+) =>
+  Effect.catchAllCause(handler(request, response), (cause) =>
+    Effect.as(Effect.logError("HTTP 500: a pre-response handler failed", cause), HttpServerResponse.empty({ status: 500 })))
 
 const badRequest = HttpServerResponse.text("Bad Request", { status: 400 })
 const internalError = HttpServerResponse.empty({ status: 500 })
@@ -94,16 +91,53 @@ export const toHandler = <E, R>(
   options: HttpOptions = {}
 ): LambdaHandler<UnmarshalError, Exclude<R, HttpServerRequest.HttpServerRequest>> => {
   const stream = options.stream === true
+  const services = options.services
+  // The request is in the context `serve` sets up.
+  const provided = app as Effect.Effect<HttpServerResponse.HttpServerResponse, E, Exclude<R, HttpServerRequest.HttpServerRequest>>
   const convert = (http: HttpEvent, response: HttpServerResponse.HttpServerResponse, head: boolean) =>
     stream ? toStreamed(response, head) : toBuffered(http.source, response, head)
   // Reading a buffered body can fail (a failing body stream); nothing is on the wire yet, so
   // the caller still gets a proper 500. A streamed body's failure comes later, in the trailers.
-  const answer = (http: HttpEvent, response: HttpServerResponse.HttpServerResponse, head: boolean) =>
-    Effect.catchAllCause(convert(http, response, head), (cause) =>
+  const answer = (http: HttpEvent, response: HttpServerResponse.HttpServerResponse, head: boolean): Effect.Effect<Response, unknown> => {
+    if (!stream) {
+      // Most bodies are in memory already: answered without a further step. Should the
+      // conversion throw, the path below meets the same failure and answers with a 500.
+      try {
+        const now = bufferedNow(http.source, response, head)
+        if (now !== undefined) return Effect.succeed(now)
+      } catch {
+        // answered below
+      }
+    }
+    return Effect.catchAllCause(convert(http, response, head), (cause) =>
       Effect.zipRight(
         Effect.logError("HTTP 500: the response body failed", cause),
         Effect.orDie(convert(http, internalError, head))
       ))
+  }
+  // The app runs with one context: the invocation's (LambdaContext, Scope, the runtime's
+  // services), the init-time services and the request, set on the handler's fiber for the
+  // app and the pre-response hooks. That is what `Effect.provideService` does, without its
+  // acquire/use/release steps on every request. The context is not put back: the fiber ends
+  // with the answer, whose body stream needs no service (its `R` is `never`), and every set
+  // copies the fiber's whole FiberRefs map.
+  const recovered = recover(provided)
+  const serve = (request: HttpServerRequest.HttpServerRequest, http: HttpEvent) =>
+    Effect.withFiberRuntime<Response, unknown, Exclude<R, HttpServerRequest.HttpServerRequest>>((fiber) => {
+      const outer = fiber.currentContext
+      const map = new Map(services === undefined ? outer.unsafeMap : services.unsafeMap)
+      if (services !== undefined) for (const [key, value] of outer.unsafeMap) map.set(key, value)
+      map.set(HttpServerRequest.HttpServerRequest.key, request)
+      const head = request.method === "HEAD"
+      const finish = (response: HttpServerResponse.HttpServerResponse) => answer(http, response, head)
+      return Effect.zipRight(
+        FiberRef.set(FiberRef.currentContext, Context.unsafeMake(map)),
+        Effect.flatMap(recovered, (response) => {
+          const hook = fiber.getFiberRef(HttpApp.currentPreResponseHandlers)
+          return hook._tag === "None" ? finish(response) : Effect.flatMap(preResponse(hook.value, request, response), finish)
+        })
+      )
+    })
   return raw((invocation, context) =>
     Effect.suspend((): Effect.Effect<Response, unknown, Exclude<R, HttpServerRequest.HttpServerRequest>> => {
       const event = parseEvent(invocation.body)
@@ -117,26 +151,17 @@ export const toHandler = <E, R>(
           })
         )
       }
-      const parts = requestParts(http)
-      let web: Request
+      let request: HttpServerRequest.HttpServerRequest
       try {
-        web = toWebRequest(parts)
+        request = toServerRequest(requestParts(http), new LambdaRequest(http, context))
       } catch (cause) {
-        // Headers or a URL the web platform refuses: the caller's request is at fault.
+        // Headers, a method or a URL the web platform refuses: the caller's request is at fault.
         return Effect.zipRight(
           Effect.logWarning(`HTTP 400: the event does not make a valid request (${messageOf(cause)})`),
           answer(http, badRequest, false)
         )
       }
-      requests.set(web, { http, context })
-      const base = HttpServerRequest.fromWeb(web)
-      const request = parts.sourceIp === undefined ? base : base.modify({ remoteAddress: parts.sourceIp })
-      const head = request.method === "HEAD"
-      return recover(app).pipe(
-        Effect.flatMap((response) => preResponse(request, response)),
-        Effect.provideService(HttpServerRequest.HttpServerRequest, request),
-        Effect.flatMap((response) => answer(http, response, head))
-      ) as Effect.Effect<Response, unknown, Exclude<R, HttpServerRequest.HttpServerRequest>>
+      return serve(request, http) as Effect.Effect<Response, unknown, Exclude<R, HttpServerRequest.HttpServerRequest>>
     })
   ) as LambdaHandler<UnmarshalError, Exclude<R, HttpServerRequest.HttpServerRequest>>
 }

@@ -62,6 +62,23 @@ const webBytes = (body: unknown) =>
     return { bytes: new Uint8Array(await web.arrayBuffer()), contentType: web.headers.get("content-type") ?? undefined }
   })
 
+/** The body when it is in memory already (no stream, no web body to read), else `undefined`. */
+const bodyNow = (body: HttpServerResponse.HttpServerResponse["body"]): Uint8Array | string | undefined => {
+  switch (body._tag) {
+    case "Empty":
+      return ""
+    case "Uint8Array":
+      return body.body
+    case "Raw": {
+      const raw = body.body
+      if (typeof raw === "string" || raw instanceof Uint8Array) return raw
+      return raw instanceof ArrayBuffer ? new Uint8Array(raw) : undefined
+    }
+    default:
+      return undefined
+  }
+}
+
 /** The whole body, with the content type the web platform gives it when the body has none. */
 const readBody = (
   body: HttpServerResponse.HttpServerResponse["body"]
@@ -180,6 +197,16 @@ export const document = (
 const statusLine = (status: number) => {
   const reason = REASONS[status]
   return reason === undefined ? String(status) : `${status} ${reason}`
+}
+
+/** The buffered answer when the body is in memory already (as `toBuffered` gives it), else `undefined`. */
+export const bufferedNow = (
+  source: HttpEventSource,
+  response: HttpServerResponse.HttpServerResponse,
+  withoutBody: boolean
+): Response | undefined => {
+  const bytes = withoutBody ? "" : bodyNow(response.body)
+  return bytes === undefined ? undefined : buffered(JSON.stringify(document(source, head(response), bytes)), contentTypes.json)
 }
 
 /** The buffered answer: the body is read whole (HEAD answers carry none). */

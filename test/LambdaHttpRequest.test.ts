@@ -1,0 +1,122 @@
+// How LambdaHttp reads a request out of an event: bodies, headers, URL, and the events the web
+// platform refuses. Each expectation held for the web Request the requests were first built as.
+import { HttpRouter, HttpServerRequest, HttpServerResponse, Multipart } from "@effect/platform"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Stream } from "effect"
+import { LambdaHttp } from "../src/index.js"
+import { answer, echo, fixture, start, v1Post, withPath } from "./httpSupport.js"
+import type { Json } from "./httpSupport.js"
+
+/** What the app reads of a request body, each way the platform offers. */
+const reader = HttpRouter.empty.pipe(
+  HttpRouter.post(
+    "/text",
+    Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+      Effect.flatMap(request.text, (text) => HttpServerResponse.json({ text, first: text.codePointAt(0) ?? null })))
+  ),
+  HttpRouter.post(
+    "/json",
+    Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+      request.json.pipe(
+        Effect.map((value) => ({ value })),
+        Effect.catchAll((error) => Effect.succeed({ error: error._tag, reason: error.reason })),
+        Effect.flatMap((out) => HttpServerResponse.json(out))
+      ))
+  ),
+  HttpRouter.post(
+    "/form",
+    Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+      Effect.flatMap(Effect.orDie(request.urlParamsBody), (params) => HttpServerResponse.json(params)))
+  ),
+  HttpRouter.post(
+    "/multipart",
+    Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+      request.multipartStream.pipe(
+        Stream.filter(Multipart.isField),
+        Stream.runFold({} as Record<string, string>, (fields, field) => ({ ...fields, [field.key]: field.value })),
+        Effect.orDie,
+        Effect.flatMap((fields) => HttpServerResponse.json(fields))
+      ))
+  ),
+  HttpRouter.all(
+    "/stream",
+    Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+      request.stream.pipe(
+        Stream.runCollect,
+        Effect.map((chunks) => ({ bytes: [...chunks].flatMap((chunk) => [...chunk]) })),
+        Effect.catchAll((error) => Effect.succeed({ error: error._tag, reason: error.reason })),
+        Effect.flatMap((out) => HttpServerResponse.json(out))
+      ))
+  )
+)
+
+const v2With = (path: string, method: string, body: string, extra: Json = {}): Json => ({
+  ...withPath(fixture("apigw-v2"), path, method),
+  body,
+  ...extra
+})
+
+describe("LambdaHttp request reading", () => {
+  it.scopedLive("bodies read as the web platform reads them: UTF-8 without a leading BOM, JSON, forms, multipart, bytes; none for GET", () =>
+    Effect.gen(function*() {
+      const { emulator } = yield* start(LambdaHttp.toHandler(reader))
+      const read = (event: Json) => Effect.map(emulator.invoke(event), (record) => JSON.parse(answer(record).body))
+      expect(yield* read(v2With("/text", "POST", "\ufeffhé ✓"))).toEqual({ text: "hé ✓", first: 104 })
+      // A lone surrogate cannot be UTF-8: it arrives as U+FFFD, as `Request.text()` gives it.
+      expect(yield* read(v2With("/text", "POST", "\ud800x"))).toEqual({ text: "\ufffdx", first: 0xfffd })
+      const base64 = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from("día", "utf8")]).toString("base64")
+      expect(yield* read(v2With("/text", "POST", base64, { isBase64Encoded: true }))).toEqual({ text: "día", first: 100 })
+      expect(yield* read(v2With("/json", "POST", `{"a":[1,2]}`))).toEqual({ value: { a: [1, 2] } })
+      expect(yield* read(v2With("/json", "POST", "{nope"))).toEqual({ error: "RequestError", reason: "Decode" })
+      expect(yield* read(v2With("/form", "POST", "a=1&b=x%20y&a=2"))).toEqual([["a", "1"], ["b", "x y"], ["a", "2"]])
+      const multipart = [
+        "--XyZ",
+        `Content-Disposition: form-data; name="title"`,
+        "",
+        "hello",
+        "--XyZ",
+        `Content-Disposition: form-data; name="count"`,
+        "",
+        "3",
+        "--XyZ--",
+        ""
+      ].join("\r\n")
+      expect(yield* read(v2With("/multipart", "POST", multipart, { headers: { "content-type": "multipart/form-data; boundary=XyZ" } })))
+        .toEqual({ title: "hello", count: "3" })
+      expect(yield* read(v2With("/stream", "POST", "AQL/", { isBase64Encoded: true }))).toEqual({ bytes: [1, 2, 255] })
+      // GET carries no body, whatever the event says.
+      expect(yield* read(v2With("/stream", "GET", "ignored"))).toEqual({ error: "RequestError", reason: "Decode" })
+    }))
+
+  it.scopedLive("headers lower-cased, padding trimmed, repeated names joined with a comma; the URL normalised", () =>
+    Effect.gen(function*() {
+      const { emulator } = yield* start(LambdaHttp.toHandler(echo))
+      const event = {
+        ...v1Post,
+        path: "/a/../my/path with space",
+        multiValueHeaders: { "X-Padded": ["  a b\t"], accept: ["text/html"], Accept: ["application/json"], Cookie: ["a=1", "b=2"] }
+      }
+      const seen = JSON.parse(answer(yield* emulator.invoke(event)).body)
+      expect(seen.url).toBe("/my/path%20with%20space?parameter1=value1&parameter1=value2&parameter2=value")
+      expect(seen.headers).toEqual({ "x-padded": "a b", accept: "text/html, application/json", cookie: "a=1; b=2" })
+      expect(seen.cookies).toEqual({ a: "1", b: "2" })
+    }))
+
+  it.scopedLive("an event the web platform refuses is a 400: a line break in a header, a method that is no token or is forbidden, a host that makes no URL", () =>
+    Effect.gen(function*() {
+      const { emulator, logs } = yield* start(LambdaHttp.toHandler(echo))
+      const refused = [
+        { ...fixture("apigw-v2"), headers: { "x-evil": "a\r\nb" } },
+        { ...fixture("apigw-v1"), httpMethod: "GE T", multiValueHeaders: undefined },
+        { ...fixture("apigw-v1"), httpMethod: "trace" },
+        { ...fixture("apigw-v2"), headers: { host: "bad host" } },
+        { ...fixture("apigw-v2"), headers: { host: "user:secret@example.com" } }
+      ]
+      for (const event of refused) {
+        expect(answer(yield* emulator.invoke(event))).toMatchObject({ statusCode: 400, body: "Bad Request" })
+      }
+      expect(logs.filter((entry) => entry.level === "WARN" && entry.message.includes("HTTP 400")).length).toBe(refused.length)
+      // Lower-case standard methods are fine (the platform upper-cases them).
+      expect(JSON.parse(answer(yield* emulator.invoke({ ...v1Post, httpMethod: "post" })).body).method).toBe("POST")
+    }))
+})
