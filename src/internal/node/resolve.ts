@@ -27,6 +27,7 @@ import { existsSync, readFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import * as path from "node:path"
 import { pathToFileURL } from "node:url"
+import { importModule as importUrl } from "./importModule.js"
 
 /** The module named by `_HANDLER` could not be found. */
 export class ImportModuleError extends Data.TaggedError("ImportModuleError")<{ readonly message: string; readonly cause?: unknown }> {
@@ -96,7 +97,7 @@ const hasTypeModule = (file: string): boolean => {
 // formality (and `import.meta` does not survive a CommonJS bundle).
 const requireFrom = createRequire(path.join(process.cwd(), "noop.js"))
 
-const importModule = async (file: string): Promise<unknown> => await import(pathToFileURL(file).href)
+const importModule = (file: string): Promise<unknown> => importUrl(pathToFileURL(file).href)
 
 /** Loads the module by the official order of attempts; throws what loading threw. */
 const loadModule = async (taskRoot: string, name: HandlerName): Promise<unknown> => {
