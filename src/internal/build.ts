@@ -124,6 +124,8 @@ const trainingWarning = (run: Finished): string | undefined => {
       return `the module threw while it was loaded: ${lastLine(run.stderr)}`
     case CodeCache.EXIT_NOT_STARTED:
       return "the module did not call LambdaRuntime.run"
+    case CodeCache.EXIT_WARM_UP_FAILED:
+      return `the runtime's warm-up failed: ${lastLine(run.stderr)}`
     case CodeCache.EXIT_CACHE_UNUSABLE:
       return "the bundle keeps import() calls, which Node 20 cannot run from a code cache (Node 22 can)"
     default:

@@ -39,6 +39,8 @@ export const TRAINING_ENV = "EFFECT_LAMBDA_CODE_CACHE_TRAINING"
 export const EXIT_MODULE_THREW = 3
 /** Exit code of a training run whose module never called `LambdaRuntime.run`. */
 export const EXIT_NOT_STARTED = 4
+/** Exit code of a training run whose warm-up failed (the cache covers what ran until then). */
+export const EXIT_WARM_UP_FAILED = 6
 /** Exit code of a training run on a Node that could not use the cache (see `loaderSource`). */
 export const EXIT_CACHE_UNUSABLE = 5
 
@@ -113,11 +115,14 @@ if ((process.env.${DISABLE_ENV} === "0" && !training) || dynamicImport === undef
     write()
     globalThis[Symbol.for(${JSON.stringify(TRAINING_HOOK)})] = (done) => {
       trained = true
-      const finish = () => {
+      const finish = (code) => {
         write()
-        process.exit(0)
+        process.exit(code)
       }
-      done.then(finish, finish)
+      done.then(() => finish(0), (error) => {
+        process.stderr.write(String(error && error.message || error).slice(0, 300) + "\\n")
+        finish(${EXIT_WARM_UP_FAILED})
+      })
     }
     process.on("exit", (code) => {
       if (!trained && code === 0) process.exitCode = ${EXIT_NOT_STARTED}
