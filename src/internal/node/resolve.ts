@@ -103,8 +103,8 @@ const importModule = (file: string): Promise<unknown> => importUrl(pathToFileURL
 const loadModule = async (taskRoot: string, name: HandlerName): Promise<unknown> => {
   const base = path.resolve(taskRoot, name.moduleRoot, name.module)
   if (existsSync(base)) return requireFrom(base)
-  const typeModule = hasTypeModule(base)
-  if (existsSync(`${base}.js`)) return typeModule ? importModule(`${base}.js`) : requireFrom(`${base}.js`)
+  // The nearest package.json is only read for a `.js` file (it decides between require and import).
+  if (existsSync(`${base}.js`)) return hasTypeModule(base) ? importModule(`${base}.js`) : requireFrom(`${base}.js`)
   if (existsSync(`${base}.mjs`)) return importModule(`${base}.mjs`)
   if (existsSync(`${base}.cjs`)) return requireFrom(`${base}.cjs`)
   // Not `require(module)` from here: a package is looked up from the task root, not from this file.
