@@ -3,7 +3,6 @@ import * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import type * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
@@ -162,12 +161,9 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
     const program = Effect.gen(function*() {
       const scope = yield* Effect.scope
       const api = yield* makeApi(config.runtimeApi)
-      // The registration's round trip overlaps the layer's build and the handler's init (a
-      // plain Node handler's module loads meanwhile); it is over before the init error or the
-      // first `/next`, the next uses of the connection. Not answered in time: the call is
-      // abandoned (the first `/next` drops its connection).
-      const registration = options.registerExtension === false ? undefined : yield* Effect.fork(
-        api.registerExtension(EXTENSION_NAME).pipe(
+      if (options.registerExtension !== false) {
+        // Not answered in time: the call is abandoned (the first `/next` drops its connection).
+        yield* api.registerExtension(EXTENSION_NAME).pipe(
           Effect.timeoutFail({
             duration: REGISTRATION_TIMEOUT,
             onTimeout: () =>
@@ -181,12 +177,9 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
             Effect.logWarning(`${error.message}; SIGTERM will not be delivered before shutdown`)
           )
         )
-      )
-      // One scheduler round: the forked call writes its request before init's work starts.
-      if (registration !== undefined) yield* Effect.yieldNow()
-      const registered = registration === undefined ? Effect.void : Fiber.join(registration)
+      }
       const postInitError = (document: ErrorDocument) =>
-        Effect.zipRight(registered, api.initError(document)).pipe(
+        api.initError(document).pipe(
           Effect.catchAll((error) => Effect.logError(`could not report the init error: ${error.message}`))
         )
       const initFailed = (detail: string) => (cause: Cause.Cause<unknown>) =>
@@ -214,7 +207,6 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
       yield* Detached.verifyTracking().pipe(
         Effect.tapError((error) => postInitError({ errorType: errorTypes.initError, errorMessage: error.detail, stackTrace: [] }))
       )
-      yield* registered
       life.initDone = true
       return yield* loop(ready, {
         timeoutMarginMs: Duration.toMillis(Duration.decode(options.timeoutMargin ?? Duration.millis(200))),
