@@ -1,14 +1,14 @@
 /**
  * The drop-in bootstrap (`effect-lambda-runtime/node`) against aws-lambda-ric's native client:
- * the same plain async handler (bench/functions/ric/index.mjs, `_HANDLER=index.handler`, the
- * same task root for every row), in the same run, interleaved round by round and spawn by spawn.
- * The drop-in runs three ways:
- * - as a user installs it: the package's compiled `dist/node.js` (tsc, unbundled ESM files,
- *   dependencies from node_modules), started with `node <dist>/node.js`;
- * - bundled: src/node.ts bundled by esbuild into one minified ESM file (`node.mjs`);
- * - bundled with V8's code cache: one minified CommonJS bundle started through the project's
- *   code-cache loader (src/internal/codeCache.ts `loaderSource`), its cache produced by a
- *   training run like the build's (see `codeCached` for why not `Build.build` itself).
+ * the same plain async handler (bench/functions/ric/index.mjs, an ESM module,
+ * `_HANDLER=index.handler`, the same task root for every row), in the same run, interleaved
+ * round by round and spawn by spawn. The drop-in runs two ways, as users deploy it:
+ * - as installed: the package's `dist/node.js` as `npm run build` makes it (tsc, then
+ *   scripts/bundle-drop-in.mjs bundles node.js into one ESM file), started with
+ *   `node <dist>/node.js`;
+ * - built: `Build.build({ dropIn: true })` (what `effect-lambda build --drop-in` runs), started
+ *   through the `bootstrap` it writes: start.cjs, the CommonJS bundle and its V8 code cache,
+ *   trained by the build itself (without the handler).
  *
  *   npx tsx bench/dropin.ts        (also run by `npm run bench`)
  *
@@ -16,12 +16,12 @@
  * BENCH_DROPIN_COLD_STARTS (15 spawns per runtime), BENCH_RIC_DIR (see bench/ric.ts).
  * Writes bench/results/dropin.{json,md} and prints the Markdown.
  */
+import { Effect } from "effect"
 import { spawnSync } from "node:child_process"
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { rmSync, statSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
-import * as CodeCache from "../src/internal/codeCache.js"
+import * as Build from "../src/Build.js"
 import { findRic } from "./ric.js"
 import type { ProcessSpec, Sample } from "./server.js"
 import { measure } from "./server.js"
@@ -58,90 +58,24 @@ interface Runtime {
   readonly cacheBytes?: number | undefined
 }
 
-// --- the drop-in, three ways ----------------------------------------------------------------
+// --- the drop-in, two ways ------------------------------------------------------------------
 
-/** `dist/` as `npm run build` makes it (tsc with tsconfig.build.json), into a scratch directory. */
-const compiled = (outdir: string) => {
-  rmSync(outdir, { recursive: true, force: true })
-  const tsc = spawnSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(root, "tsconfig.build.json"), "--outDir", outdir], {
-    cwd: root,
-    encoding: "utf8"
-  })
-  if (tsc.status !== 0) throw new Error(`tsc failed: ${tsc.stdout}${tsc.stderr}`)
-  // Under the repository, the nearest package.json ("type": "module") applies to dist/ as the
-  // package's own does once installed; effect resolves from the repository's node_modules.
-  return join(outdir, "node.js")
-}
-
-const esbuildOnce = async (outfile: string, format: "esm" | "cjs") => {
-  const esbuild = await import("esbuild")
-  await esbuild.build({
-    // CommonJS goes through the loader's function wrapper, where src/node.ts's `#!` line is a
-    // syntax error: an entry importing it (as `import "effect-lambda-runtime/node"` does) has none.
-    ...(format === "cjs"
-      ? { stdin: { contents: `import "./src/node.ts"`, resolveDir: root, loader: "ts" as const, sourcefile: "dropin-entry.ts" } }
-      : { entryPoints: [join(root, "src/node.ts")] }),
-    outfile,
-    bundle: true,
-    platform: "node",
-    format,
-    target: `node${process.versions.node.split(".")[0]}`,
-    minify: true,
-    logLevel: "silent",
-    ...(format === "cjs"
-      ? {
-        // src/internal/node/resolve.ts calls createRequire(import.meta.url), which esbuild
-        // leaves as `{}.url` in CommonJS; the bundle's own file URL stands in for it.
-        define: { "import.meta.url": "__dropinUrl" },
-        banner: { js: `var __dropinUrl=require("node:url").pathToFileURL(__filename).href;` }
-      }
-      : {})
-  })
-  return outfile
+const run = (args: ReadonlyArray<string>) => {
+  const result = spawnSync(process.execPath, args, { cwd: root, encoding: "utf8" })
+  if (result.status !== 0) throw new Error(`${args.join(" ")} failed: ${result.stdout}${result.stderr}`)
 }
 
 /**
- * The CommonJS bundle started through the build's code-cache loader, the cache produced by a
- * training run as the build does it (empty environment, `TRAINING_ENV=1`), except that the run
- * gets `LAMBDA_TASK_ROOT`/`_HANDLER` of the bench function: `Build.build({ entry: "src/node.ts" })`
- * does not produce a working drop-in today (see the notes this returns).
+ * `dist/` as `npm run build` makes it (package.json's build script: tsc with
+ * tsconfig.build.json, then scripts/bundle-drop-in.mjs), into a scratch directory. Under the
+ * repository, the nearest package.json ("type": "module") applies to it as the package's own
+ * does once installed.
  */
-const codeCached = async (outdir: string, notes: Array<string>) => {
+const installed = (outdir: string) => {
   rmSync(outdir, { recursive: true, force: true })
-  mkdirSync(outdir, { recursive: true })
-  const bundle = await esbuildOnce(join(outdir, "main.cjs"), "cjs")
-  writeFileSync(join(outdir, "package.json"), `{"type":"commonjs"}\n`)
-  const loader = join(outdir, "start.cjs")
-  writeFileSync(loader, CodeCache.loaderSource("main.cjs", { dynamicImports: true }))
-  const train = (extra: Record<string, string>) => {
-    const home = mkdtempSync(join(tmpdir(), "dropin-training-"))
-    try {
-      return spawnSync(process.execPath, [loader], {
-        cwd: home,
-        env: { PATH: dirname(process.execPath), HOME: home, [CodeCache.TRAINING_ENV]: "1", ...extra },
-        encoding: "utf8",
-        timeout: 60_000
-      })
-    } finally {
-      rmSync(home, { recursive: true, force: true })
-    }
-  }
-  // What the build's training run would see: no _HANDLER, an empty working directory.
-  const bare = train({})
-  notes.push(
-    `training run without _HANDLER (the build's empty environment): exit ${bare.status}` +
-      (bare.stderr.trim() === "" ? "" : `, stderr: ${bare.stderr.trim().split("\n").slice(-1)[0]!.slice(0, 160)}`)
-  )
-  const run = train({ LAMBDA_TASK_ROOT: TASK_ROOT, _HANDLER: "index.handler" })
-  const cache = `${bundle}.cache`
-  let cacheBytes: number | undefined
-  try {
-    cacheBytes = statSync(cache).size
-  } catch {
-    cacheBytes = undefined
-  }
-  notes.push(`training run with _HANDLER=index.handler: exit ${run.status}, cache ${cacheBytes ?? 0} bytes`)
-  return { loader, bytes: statSync(bundle).size, cacheBytes }
+  run([join(root, "node_modules/typescript/bin/tsc"), "-p", join(root, "tsconfig.build.json"), "--outDir", outdir])
+  run([join(root, "scripts/bundle-drop-in.mjs"), outdir])
+  return join(outdir, "node.js")
 }
 
 const runtimes = async (notes: Array<string>): Promise<Array<Runtime>> => {
@@ -157,50 +91,21 @@ const runtimes = async (notes: Array<string>): Promise<Array<Runtime>> => {
     })
   }
   const build = here("./.build/dropin")
-  const dist = compiled(join(build, "dist"))
+  const dist = installed(join(build, "dist"))
   list.push({
     id: "dist",
-    label: "drop-in: node dist/node.js (tsc output, unbundled)",
-    spec: { command: process.execPath, args: [dist], cwd: TASK_ROOT, env }
+    label: "drop-in as installed: node dist/node.js (one ESM bundle)",
+    spec: { command: process.execPath, args: [dist], cwd: TASK_ROOT, env },
+    bytes: statSync(dist).size
   })
-  mkdirSync(join(build, "bundle"), { recursive: true })
-  const bundle = await esbuildOnce(join(build, "bundle/node.mjs"), "esm")
+  const built = await Effect.runPromise(Build.build({ dropIn: true, outdir: join(build, "built") }))
+  for (const warning of built.warnings) notes.push(`drop-in build: ${warning}`)
   list.push({
-    id: "bundle",
-    label: "drop-in: esbuild bundle (ESM, minified)",
-    spec: { command: process.execPath, args: [bundle], cwd: TASK_ROOT, env },
-    bytes: statSync(bundle).size
-  })
-  const cached = await codeCached(join(build, "cached"), notes)
-  const cachedSpec = (taskRoot: string): ProcessSpec => ({
-    command: process.execPath,
-    args: [cached.loader],
-    cwd: taskRoot,
-    env: { ...env, LAMBDA_TASK_ROOT: taskRoot }
-  })
-  // With the cache accepted, `import()` of an ESM handler from the vm.Script has failed
-  // ("A dynamic import callback was not specified"): probe it, and fall back to a CommonJS copy.
-  let cachedRoot = TASK_ROOT
-  try {
-    await measure(cachedSpec(TASK_ROOT), 1)
-  } catch (error) {
-    // The runtime logs the init error on stdout, which measure() discards: ask once more for it.
-    const rerun = spawnSync(process.execPath, [cached.loader], {
-      cwd: TASK_ROOT,
-      env: { ...env, AWS_LAMBDA_RUNTIME_API: "127.0.0.1:1" },
-      encoding: "utf8",
-      timeout: 10_000
-    })
-    const reason = `${rerun.stdout}\n${rerun.stderr}\n${String(error)}`.split("\n").find((line) => /^\w*Error: /.test(line)) ?? String(error).slice(0, 200)
-    notes.push(`the code-cached drop-in could not load the ESM handler (${reason.trim()}); its row runs bench/functions/dropin/index.cjs, the same handler as CommonJS`)
-    cachedRoot = here("./functions/dropin")
-  }
-  list.push({
-    id: "cached",
-    label: `drop-in: bundle (CJS) + code cache loader${cachedRoot === TASK_ROOT ? "" : " (CommonJS copy of the handler)"}`,
-    spec: cachedSpec(cachedRoot),
-    bytes: cached.bytes,
-    cacheBytes: cached.cacheBytes
+    id: "built",
+    label: "drop-in built: Build.build({ dropIn: true }), its bootstrap (bundle + code cache)",
+    spec: { command: built.bootstrap, args: [], cwd: TASK_ROOT, env },
+    bytes: built.bundleBytes,
+    cacheBytes: built.codeCache?.bytes
   })
   return list
 }
@@ -287,7 +192,7 @@ export const dropInSuite = async (
     "Target: at least level with aws-lambda-ric's native client on throughput and cold start (within 5%; ratios are medians of per-round ratios):",
     ...list.filter((r) => r.id !== "ric").map((r) => `- ${r.label}: ${verdict(r.id)}`),
     "",
-    "The same handler (bench/functions/ric/index.mjs, `_HANDLER=index.handler`) for every row (see the notes for a CommonJS copy). Cold start: spawn → first " +
+    "The same handler (bench/functions/ric/index.mjs, an ESM module, `_HANDLER=index.handler`) for every row. Cold start: spawn → first " +
     "`GET /next`; CPU ms (schedstat, all live threads) and minor page faults of the process at that moment.",
     ...notes.map((note) => `Note: ${note}.`),
     `${rounds} interleaved rounds of ${invocations} invocations; ${coldStarts} cold starts per runtime, interleaved. ` +

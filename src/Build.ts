@@ -19,6 +19,9 @@
  * # dist/lambda/bootstrap  start.cjs  main.cjs  main.cjs.cache  meta.json  function.zip
  * ```
  *
+ * With `dropIn: true` the build makes the same files for the drop-in bootstrap of plain Node
+ * handlers (see {@link DropInBuildOptions}) instead of a function's entry.
+ *
  * @since 0.1.0
  */
 import type * as Effect from "effect/Effect"
@@ -39,14 +42,12 @@ export const BuildError: typeof internal.BuildError = internal.BuildError
 export type BuildError = internal.BuildError
 
 /**
- * Options of {@link build}.
+ * What every build shares: where it goes and how it is made.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category models
  */
-export interface BuildOptions {
-  /** The function's module (TypeScript or JavaScript) that calls `LambdaRuntime.run`. */
-  readonly entry: string
+export interface BuildSettings {
   /** Where `bootstrap`, `start.cjs`, `main.cjs`, `main.cjs.cache`, `meta.json` (esbuild's metafile) and `function.zip` go. */
   readonly outdir: string
   /** Produce V8's code cache and start through `start.cjs` (default `true`). */
@@ -65,6 +66,47 @@ export interface BuildOptions {
    */
   readonly nodeFlags?: ReadonlyArray<string> | undefined
 }
+
+/**
+ * Builds an Effect function: `entry` is bundled with everything it imports.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface FunctionBuildOptions extends BuildSettings {
+  /** The function's module (TypeScript or JavaScript) that calls `LambdaRuntime.run`. */
+  readonly entry: string
+  readonly dropIn?: false | undefined
+}
+
+/**
+ * Builds this package's drop-in bootstrap for plain Node handlers (`effect-lambda-runtime/node`):
+ * the runtime alone is bundled and given its code cache; the function's own files are not part
+ * of the build. `bootstrap` finds `start.cjs` beside itself and serves the handler that
+ * `_HANDLER` names in `LAMBDA_TASK_ROOT`, loaded when the function starts, as the official
+ * runtime does. Put the build's files beside the function's (add them to its zip) or deploy
+ * `function.zip` as a layer (`/opt/bootstrap`); on a managed Node.js runtime,
+ * `AWS_LAMBDA_EXEC_WRAPPER` names that `bootstrap`.
+ *
+ * The code cache is trained without the function's code: the runtime serves its warm-up
+ * invocations through a stand-in plain handler of its own.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface DropInBuildOptions extends BuildSettings {
+  readonly dropIn: true
+  readonly entry?: undefined
+}
+
+/**
+ * Options of {@link build}: an Effect function's `entry`, or `dropIn: true` for the bootstrap of
+ * plain Node handlers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type BuildOptions = FunctionBuildOptions | DropInBuildOptions
 
 /**
  * The default V8 flags of a build: none. Any V8 flag makes Node compile its own built-in modules
@@ -116,6 +158,8 @@ export interface BuildResult {
  * import * as Build from "effect-lambda-runtime/Build"
  *
  * const program = Build.build({ entry: "src/handler.ts", outdir: "dist/lambda" })
+ * // The drop-in for plain Node handlers, its files to go beside index.mjs & co.
+ * const dropIn = Build.build({ dropIn: true, outdir: "dist/runtime" })
  * ```
  *
  * @since 0.1.0

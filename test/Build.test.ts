@@ -251,3 +251,66 @@ describe("the build command", () => {
       expect(template).toContain("AWS_LAMBDA_EXEC_WRAPPER: /var/task/bootstrap")
     }), { timeout: 60_000 })
 })
+
+describe("the drop-in build (dropIn: true)", () => {
+  const taskRoot = projectFile("test/fixtures/drop-in")
+  const served = (record: Emulator.InvocationRecord) => {
+    expect(record.outcome).toMatchObject({ _tag: "Response" })
+    return JSON.parse(record.outcome?._tag === "Response" ? record.outcome.text : "null") as unknown
+  }
+
+  it.scopedLive("serves ESM (.mjs, type module .js) and CommonJS handlers from LAMBDA_TASK_ROOT with the cache accepted", () =>
+    Effect.gen(function*() {
+      const dir = yield* outdir()
+      const result = yield* Build.build({ dropIn: true, outdir: dir })
+      // Trained without any handler: the build's empty environment has no _HANDLER.
+      expect(result.warnings).toEqual([])
+      expect(result.codeCache?.trained).toBe(true)
+      const env = { LAMBDA_TASK_ROOT: taskRoot }
+      expect(served(yield* invokeBuilt(result.bootstrap, { ...env, _HANDLER: "esm.handler" }, { n: 1 }))).toMatchObject({
+        kind: "mjs",
+        echo: { n: 1 },
+        requestId: expect.any(String),
+        codeCache: "accepted"
+      })
+      expect(served(yield* invokeBuilt(result.bootstrap, { ...env, _HANDLER: "pkg/index.handler" }, 2))).toEqual({
+        kind: "esm-js",
+        echo: 2,
+        codeCache: "accepted"
+      })
+      expect(served(yield* invokeBuilt(result.bootstrap, { ...env, _HANDLER: "cjs.handler" }, 3))).toEqual({
+        kind: "cjs",
+        echo: 3,
+        codeCache: "accepted"
+      })
+      // As AWS_LAMBDA_EXEC_WRAPPER on a managed runtime: Lambda passes its own command line.
+      const wrapped = yield* invokeBuilt(result.bootstrap, { ...env, _HANDLER: "esm.handler" }, 4, [
+        process.execPath,
+        "/var/runtime/index.mjs"
+      ])
+      expect(served(wrapped)).toMatchObject({ kind: "mjs", echo: 4, codeCache: "accepted" })
+    }), { timeout: 90_000 })
+
+  it.scopedLive("function.zip holds the runtime only; unpacked elsewhere (a layer's /opt), bootstrap finds start.cjs beside itself", () =>
+    Effect.gen(function*() {
+      const dir = yield* outdir()
+      const result = yield* Build.build({ dropIn: true, outdir: dir })
+      const archive = readFileSync(result.zip)
+      const modes = zipModes(archive)
+      expect(modes).toEqual({ "bootstrap": 0o755, "main.cjs": 0o644, "start.cjs": 0o644, "main.cjs.cache": 0o644 })
+      const opt = yield* tempDir("effect-lambda-opt-")
+      for (const [name, data] of Object.entries(unzipSync(new Uint8Array(archive)))) {
+        writeFileSync(join(opt, name), data)
+        chmodSync(join(opt, name), modes[name]!)
+      }
+      const record = yield* invokeBuilt(join(opt, "bootstrap"), { LAMBDA_TASK_ROOT: taskRoot, _HANDLER: "esm.handler" }, 5)
+      expect(served(record)).toMatchObject({ kind: "mjs", echo: 5, codeCache: "accepted" })
+    }), { timeout: 90_000 })
+
+  it.effect("an entry and dropIn: true exclude each other", () =>
+    Effect.gen(function*() {
+      const options = { dropIn: true, entry: buildable, outdir: "unused" } as unknown as Build.BuildOptions
+      const error = yield* Effect.flip(Build.build(options))
+      expect(error.message).toBe("effect-lambda build (bundle): an entry and dropIn: true exclude each other")
+    }))
+})

@@ -11,8 +11,9 @@ import { spawn } from "node:child_process"
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { isBuiltin } from "node:module"
 import { tmpdir } from "node:os"
-import { dirname, join, resolve } from "node:path"
-import type { Plugin } from "esbuild"
+import { dirname, extname, join, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
+import type { BuildOptions as EsbuildOptions, Plugin } from "esbuild"
 import type { BuildOptions, BuildResult } from "../Build.js"
 import * as CodeCache from "./codeCache.js"
 
@@ -131,6 +132,8 @@ const trainingWarning = (run: Finished): string | undefined => {
       return `the module threw while it was loaded: ${lastLine(run.stderr)}`
     case CodeCache.EXIT_NOT_STARTED:
       return "the module did not call LambdaRuntime.run"
+    case CodeCache.EXIT_WARM_UP_FAILED:
+      return `the runtime's warm-up failed: ${lastLine(run.stderr)}`
     case CodeCache.EXIT_CACHE_UNUSABLE:
       return "the bundle keeps import() calls, which Node 20 cannot run from a code cache (Node 22 can)"
     default:
@@ -179,6 +182,28 @@ const builtinDynamicImports: Plugin = {
   }
 }
 
+/**
+ * With the code cache, the drop-in's `import()` (internal/node/importModule.ts) becomes a call
+ * of the function the loader defines for it (codeCache.ts `IMPORT_HOOK`): the bundle keeps no
+ * `import()` of its own, and the cache serves Node 20 too. Only that file of this package is
+ * replaced, by its path; any other `import()` still counts.
+ */
+const hookedImport = (): Plugin => {
+  const file = ownModule("./node/importModule")
+  return {
+    name: "hooked-import",
+    setup(build) {
+      build.onLoad({ filter: /[\\/]importModule\.[jt]s$/ }, (args) =>
+        args.path === file
+          ? {
+            contents: `export const importModule = (url) => globalThis[Symbol.for(${JSON.stringify(CodeCache.IMPORT_HOOK)})](url)\n`,
+            loader: "js"
+          }
+          : undefined)
+    }
+  }
+}
+
 /** Zip entries' Unix modes (in the high 16 bits of the external attributes; `os: 3` is Unix). */
 const zipEntry = (path: string, mode: number): [Uint8Array, ZipOptions] => [
   readFileSync(path),
@@ -192,8 +217,41 @@ const attempt = <A>(what: string, f: () => A) =>
     catch: (cause) => new BuildError({ stage: "write", detail: `${what}: ${String(cause)}`, cause })
   })
 
+/**
+ * A module of this package, next to this one: `.ts` under `src/` (tests, tsx), `.js` under
+ * `dist/` (installed), as this module's own extension says.
+ */
+const ownModule = (relative: string) => fileURLToPath(new URL(`${relative}${extname(fileURLToPath(import.meta.url))}`, import.meta.url))
+
+/**
+ * What esbuild bundles: the user's entry, or the drop-in. The drop-in is started from its
+ * unbundled module (`internal/node/main`), never from `node.js` (which the package may ship
+ * bundled), so that the build sees, and can hook, each of the runtime's modules.
+ */
+const entryOf = (options: BuildOptions): Effect.Effect<Pick<EsbuildOptions, "entryPoints" | "stdin">, BuildError> => {
+  if (options.dropIn === true) {
+    if (options.entry !== undefined) {
+      return Effect.fail(new BuildError({ stage: "bundle", detail: "an entry and dropIn: true exclude each other" }))
+    }
+    const main = ownModule("./node/main")
+    return Effect.succeed({
+      stdin: {
+        contents: `import { main } from ${JSON.stringify(main)}\nmain()\n`,
+        resolveDir: dirname(main),
+        loader: "js",
+        sourcefile: "effect-lambda-runtime-drop-in.js"
+      }
+    })
+  }
+  if (typeof options.entry !== "string") {
+    return Effect.fail(new BuildError({ stage: "bundle", detail: "no entry (or dropIn: true) given" }))
+  }
+  return Effect.succeed({ entryPoints: [resolve(options.entry)] })
+}
+
 export const build = (options: BuildOptions): Effect.Effect<BuildResult, BuildError> =>
   Effect.gen(function*() {
+    const entry = yield* entryOf(options)
     const outdir = resolve(options.outdir)
     const bundle = join(outdir, BUNDLE_FILE)
     const loader = join(outdir, LOADER_FILE)
@@ -221,7 +279,7 @@ export const build = (options: BuildOptions): Effect.Effect<BuildResult, BuildEr
     const result = yield* Effect.tryPromise({
       try: () =>
         esbuild.build({
-          entryPoints: [resolve(options.entry)],
+          ...entry,
           outfile: bundle,
           bundle: true,
           platform: "node",
@@ -231,7 +289,7 @@ export const build = (options: BuildOptions): Effect.Effect<BuildResult, BuildEr
           sourcemap,
           external: [...(options.external ?? [])],
           metafile: true,
-          plugins: [builtinDynamicImports],
+          plugins: codeCache ? [builtinDynamicImports, hookedImport()] : [builtinDynamicImports],
           logLevel: "silent"
         }),
       catch: (cause) => new BuildError({ stage: "bundle", detail: String(cause), cause })

@@ -21,6 +21,13 @@ export const TRAINING_HOOK = "effect-lambda-runtime/code-cache-training"
  */
 export const STATUS = "effect-lambda-runtime/code-cache"
 
+/**
+ * The global (a `Symbol.for` key) where the loader puts `(specifier) => import(specifier)`: Node
+ * 20 cannot run `import()` from a script compiled from a cache, but can call a function that
+ * Node compiled itself (the loader) to run it. The drop-in imports ESM handlers through it
+ * (internal/node/importModule.ts).
+ */
+export const IMPORT_HOOK = "effect-lambda-runtime/import"
 
 /** Set to `0` to make `start.cjs` load the bundle without the cache. */
 export const DISABLE_ENV = "EFFECT_LAMBDA_CODE_CACHE"
@@ -32,6 +39,8 @@ export const TRAINING_ENV = "EFFECT_LAMBDA_CODE_CACHE_TRAINING"
 export const EXIT_MODULE_THREW = 3
 /** Exit code of a training run whose module never called `LambdaRuntime.run`. */
 export const EXIT_NOT_STARTED = 4
+/** Exit code of a training run whose warm-up failed (the cache covers what ran until then). */
+export const EXIT_WARM_UP_FAILED = 6
 /** Exit code of a training run on a Node that could not use the cache (see `loaderSource`). */
 export const EXIT_CACHE_UNUSABLE = 5
 
@@ -52,8 +61,10 @@ export const trainingHook = (): ((done: Promise<unknown>) => void) | undefined =
  * loader, or with `--enable-source-maps`, the bundle is loaded with plain `require`, without the
  * cache. Node 20 also cannot run a dynamic `import()` from code that came out of a cache ("A
  * dynamic import callback was not specified"; fixed in Node 22): a bundle that keeps `import()`
- * calls (of external modules, or a plain Node handler's ESM module) loads without the cache there.
- * A leading `#!` line (an executable entry) is blanked: inside the wrapper it would not parse.
+ * calls (of external modules, or a computed specifier) loads without the cache there; the
+ * drop-in's own `import()` goes through {@link IMPORT_HOOK}, which the loader defines on every
+ * Node, and does not count as one (the build replaces that module). A leading `#!` line (an
+ * executable entry) is blanked: inside the wrapper it would not parse.
  */
 export const loaderSource = (bundleFile: string, options: { readonly dynamicImports: boolean }): string =>
   `"use strict";
@@ -71,6 +82,9 @@ const cacheFile = file + ".cache"
 const training = process.env.${TRAINING_ENV} === "1"
 const dynamicImport = vm.constants && vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER
 const status = Symbol.for(${JSON.stringify(STATUS)})
+// import() for the bundle: compiled here by Node, it runs on Node 20 too, where the bundle's own
+// import() cannot once it comes from the cache.
+globalThis[Symbol.for(${JSON.stringify(IMPORT_HOOK)})] = (specifier) => import(specifier)
 const importsUnderCache = ${options.dynamicImports ? "Number(process.versions.node.split('.')[0]) >= 22" : "true"}
 if ((process.env.${DISABLE_ENV} === "0" && !training) || dynamicImport === undefined || process.sourceMapsEnabled) {
   globalThis[status] = "disabled"
@@ -101,11 +115,14 @@ if ((process.env.${DISABLE_ENV} === "0" && !training) || dynamicImport === undef
     write()
     globalThis[Symbol.for(${JSON.stringify(TRAINING_HOOK)})] = (done) => {
       trained = true
-      const finish = () => {
+      const finish = (code) => {
         write()
-        process.exit(0)
+        process.exit(code)
       }
-      done.then(finish, finish)
+      done.then(() => finish(0), (error) => {
+        process.stderr.write(String(error && error.message || error).slice(0, 300) + "\\n")
+        finish(${EXIT_WARM_UP_FAILED})
+      })
     }
     process.on("exit", (code) => {
       if (!trained && code === 0) process.exitCode = ${EXIT_NOT_STARTED}

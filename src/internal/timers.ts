@@ -17,19 +17,75 @@ export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1
 /** The delay until the absolute time `atMs`, within what `setTimeout` accepts. */
 export const delayUntil = (atMs: number): number => Math.min(MAX_TIMER_DELAY_MS, Math.max(0, atMs - Date.now()))
 
+/** A time `at` was asked for: called once at `atMs` unless cancelled first. */
+interface Due {
+  readonly atMs: number
+  readonly onTime: () => void
+}
+
 /**
- * Calls `onTime` at the absolute time `atMs`; the returned function cancels it. One timer at a
- * time; more only when the time is beyond `setTimeout`'s range.
+ * The times of {@link at} (the loop's deadlines, several per invocation) share one Node timer,
+ * armed for the earliest. Each invocation's deadline is later than the last, and is cancelled
+ * long before it: a `setTimeout`/`clearTimeout` pair per deadline (a Node timer list created
+ * and dropped for each new delay) cost about 10% of an async invocation's CPU; adding to and
+ * deleting from this set costs next to nothing. The timer keeps the process alive only while a
+ * time is pending, as a timer of its own would.
+ */
+const pending = new Set<Due>()
+let timer: ReturnType<typeof setTimeout> | undefined
+let armedAtMs = Infinity
+
+const fire = () => {
+  timer = undefined
+  armedAtMs = Infinity
+  const now = Date.now()
+  const due: Array<Due> = []
+  for (const entry of pending) if (entry.atMs <= now) due.push(entry)
+  for (const entry of due) pending.delete(entry)
+  for (const entry of due) entry.onTime()
+  arm()
+}
+
+/** Arms the timer for the earliest pending time, unless it already fires no later. */
+const arm = () => {
+  let earliest = Infinity
+  for (const entry of pending) if (entry.atMs < earliest) earliest = entry.atMs
+  if (earliest === Infinity) {
+    timer?.unref()
+    return
+  }
+  if (timer !== undefined && armedAtMs <= earliest) {
+    timer.ref()
+    return
+  }
+  if (timer !== undefined) clearTimeout(timer)
+  const delay = delayUntil(earliest)
+  // Beyond setTimeout's range the timer fires early, finds nothing due, and is armed again.
+  armedAtMs = delay === MAX_TIMER_DELAY_MS ? Date.now() + delay : earliest
+  timer = setTimeout(fire, delay)
+}
+
+/**
+ * Calls `onTime` at the absolute time `atMs`; the returned function cancels it. The times share
+ * one timer (see `pending`); an `unref` one (it must not keep the process alive) has its own.
  */
 export const at = (atMs: number, onTime: () => void, unref = false): () => void => {
-  let timer: ReturnType<typeof setTimeout>
-  const arm = () => {
-    const delay = delayUntil(atMs)
-    timer = setTimeout(delay === MAX_TIMER_DELAY_MS ? arm : onTime, delay)
-    if (unref) timer.unref()
+  if (!unref) {
+    const entry: Due = { atMs, onTime }
+    pending.add(entry)
+    arm()
+    return () => {
+      if (pending.delete(entry) && pending.size === 0) timer?.unref()
+    }
   }
-  arm()
-  return () => clearTimeout(timer)
+  let own: ReturnType<typeof setTimeout>
+  const armOwn = () => {
+    const delay = delayUntil(atMs)
+    own = setTimeout(delay === MAX_TIMER_DELAY_MS ? armOwn : onTime, delay)
+    own.unref()
+  }
+  armOwn()
+  return () => clearTimeout(own)
 }
 
 /**

@@ -10,6 +10,7 @@ import * as LogLevel from "effect/LogLevel"
 import type * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import type { LambdaContext } from "../LambdaContext.js"
+import type * as LambdaHandler from "../LambdaHandler.js"
 import { env, headers, paths } from "./protocol.js"
 
 /**
@@ -20,7 +21,7 @@ const WARM_UP_INVOCATIONS = 2
 
 /** The runtime's own `serve`, passed in (this module is imported by the runtime). */
 type Serve = (
-  handler: (event: unknown, context: LambdaContext) => Effect.Effect<unknown>,
+  handler: LambdaHandler.LambdaHandler<unknown> | ((event: unknown, context: LambdaContext) => Effect.Effect<unknown>),
   options: { readonly logLevel: LogLevel.LogLevel }
 ) => Effect.Effect<never, unknown>
 
@@ -52,8 +53,19 @@ const serveWarmUp = (createServer: typeof http.createServer, done: () => void): 
   })
 }
 
-/** The training run: warms the runtime up, then lets the loader write the code cache. */
-export const train = (hook: (done: Promise<unknown>) => void, serve: Serve): void => {
+/** The warm-up's own handler: it forks detached work, as handlers may. */
+const standIn = (event: unknown, context: LambdaContext) => Effect.as(Effect.forkIn(Effect.void, context.detachedScope), { echo: event })
+
+/**
+ * The training run: warms the runtime up, then lets the loader write the code cache. `handler`
+ * is a stand-in of the runtime's own (never the user's), such as the drop-in's adapter around a
+ * plain function, so that its code is compiled too.
+ */
+export const train = (
+  hook: (done: Promise<unknown>) => void,
+  serve: Serve,
+  handler: Parameters<Serve>[0] = standIn
+): void => {
   hook(
     new Promise<void>((resolve, reject) => {
       // `node:http` is only loaded here, in the training run (never in a function's process).
@@ -62,10 +74,8 @@ export const train = (hook: (done: Promise<unknown>) => void, serve: Serve): voi
       server.on("error", reject)
       server.listen(0, "127.0.0.1", () => {
         process.env[env.runtimeApi] = `127.0.0.1:${(server.address() as AddressInfo).port}`
-        Effect.runFork(serve(
-          (event, context) => Effect.as(Effect.forkIn(Effect.void, context.detachedScope), { echo: event }),
-          { logLevel: LogLevel.None }
-        ))
+        // `serve` only ends when it fails (say, the stand-in's init): the training run ends then too.
+        Effect.runFork(serve(handler, { logLevel: LogLevel.None })).addObserver(() => reject(new Error("the warm-up stopped")))
       })
     })
   )

@@ -6,8 +6,11 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
 import * as Runtime from "effect/Runtime"
+import type * as RuntimeFlags from "effect/RuntimeFlags"
 import type { LambdaContext, NodeContext } from "../../LambdaContext.js"
+import type { LegacyCallbacks } from "../nodeContext.js"
 import { makeNodeContext } from "../nodeContext.js"
 
 /** A detached promise: started now, awaited after the response, aborted at `deadline - margin`. */
@@ -29,28 +32,41 @@ export interface NodeHandlerContext extends NodeContext {
 /** How a callback-style invocation completes: called at most once (later calls are ignored by the caller). */
 export type Complete = (error: unknown, result?: unknown) => void
 
+/** The legacy `done`/`fail`/`succeed` that complete a callback-style invocation through `complete`. */
+export const legacyOf = (complete: Complete): LegacyCallbacks => ({
+  done: (error, result) => complete(error ?? null, result),
+  fail: (error) => complete(error),
+  succeed: (result) => complete(null, result)
+})
+
+/** The legacy callbacks of a promise (or streaming) handler: they have nothing to complete. */
+export const ignored: LegacyCallbacks = legacyOf(() => {})
+
 /** The promise of `fn` as an Effect: interruption aborts its signal and abandons the promise. */
 export const detachedEffect = (fn: DetachedPromise): Effect.Effect<unknown, unknown> =>
   Effect.tryPromise({ try: (signal) => fn(signal) as Promise<unknown>, catch: (error) => error })
 
 /**
- * Node's context for one invocation. `runtime` is the handler fiber's runtime: detached
- * promises forked with it inherit the invocation's log annotations (its request id).
+ * The runtime of the handler's fiber as it is now: detached promises forked with it inherit the
+ * invocation's log annotations (its request id) and scheduler. Made when `detach` is called,
+ * not for every invocation (a snapshot of the fiber's refs copies them).
+ */
+const runtimeOf = (fiber: Fiber.RuntimeFiber<unknown, unknown>, runtimeFlags: RuntimeFlags.RuntimeFlags) =>
+  Runtime.make({ context: fiber.currentContext, fiberRefs: fiber.getFiberRefs(), runtimeFlags })
+
+/**
+ * Node's context for one invocation, whose handler runs in `fiber` (with `runtimeFlags`).
+ * `legacy` are the deprecated `done`/`fail`/`succeed` ({@link ignored} for promise handlers).
  */
 export const make = (
   context: LambdaContext,
-  runtime: Runtime.Runtime<never>,
-  complete: Complete
-): NodeHandlerContext =>
-  Object.assign(
-    makeNodeContext(context, {
-      done: (error, result) => complete(error ?? null, result),
-      fail: (error) => complete(error),
-      succeed: (result) => complete(null, result)
-    }),
-    {
-      detach: (fn: DetachedPromise) => {
-        Runtime.runSync(runtime)(Effect.forkIn(detachedEffect(fn), context.detachedScope))
-      }
-    }
-  )
+  fiber: Fiber.RuntimeFiber<unknown, unknown>,
+  runtimeFlags: RuntimeFlags.RuntimeFlags,
+  legacy: LegacyCallbacks
+): NodeHandlerContext => {
+  const node = makeNodeContext(context, legacy) as { -readonly [K in keyof NodeHandlerContext]: NodeHandlerContext[K] }
+  node.detach = (fn: DetachedPromise) => {
+    Runtime.runSync(runtimeOf(fiber, runtimeFlags))(Effect.forkIn(detachedEffect(fn), context.detachedScope))
+  }
+  return node
+}

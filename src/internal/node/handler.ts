@@ -6,7 +6,6 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
-import type * as Runtime from "effect/Runtime"
 import type { LambdaContext } from "../../LambdaContext.js"
 import * as LambdaHandler from "../../LambdaHandler.js"
 import * as NodeContext from "./context.js"
@@ -16,28 +15,32 @@ import { fromStreamingFunction, isStreaming } from "./streaming.js"
 const isThenable = (u: unknown): u is PromiseLike<unknown> =>
   (typeof u === "object" || typeof u === "function") && u !== null && typeof (u as { then?: unknown }).then === "function"
 
+type Fiber = Parameters<Parameters<typeof Effect.withFiberRuntime>[0]>[0]
+type Status = Parameters<Parameters<typeof Effect.withFiberRuntime>[0]>[1]
+
 /**
  * The promise form: the returned promise (or plain value) is the result; a thrown or
  * rejected value is the failure, reported as it is (an `Error` keeps its `name` as
  * `errorType`, as the official client does).
  */
-const promiseForm = (fn: UserFunction, event: unknown, context: LambdaContext, runtime: Runtime.Runtime<never>) =>
-  Effect.tryPromise({
-    try: () => {
+const promiseForm = (fn: UserFunction, event: unknown, context: LambdaContext, fiber: Fiber, status: Status) =>
+  Effect.async<unknown, unknown>((resume) => {
+    let result: unknown
+    try {
       // The legacy `context.succeed`/`fail` of a promise handler have nothing to complete.
-      const result = fn(event, NodeContext.make(context, runtime, ignore))
-      return isThenable(result) ? result as Promise<unknown> : Promise.resolve(result)
-    },
-    catch: (error) => error
+      result = fn(event, NodeContext.make(context, fiber, status.runtimeFlags, NodeContext.ignored))
+    } catch (error) {
+      return resume(Effect.fail(error))
+    }
+    if (!isThenable(result)) return resume(Effect.succeed(result))
+    result.then((value) => resume(Effect.succeed(value)), (error: unknown) => resume(Effect.fail(error)))
   })
-
-const ignore = () => {}
 
 /**
  * The callback form: the first of `callback(error, result)`, the legacy `context.done`/
  * `succeed`/`fail`, or a returned promise completes the invocation; later ones are ignored.
  */
-const callbackForm = (fn: UserFunction, event: unknown, context: LambdaContext, runtime: Runtime.Runtime<never>) =>
+const callbackForm = (fn: UserFunction, event: unknown, context: LambdaContext, fiber: Fiber, status: Status) =>
   Effect.async<unknown, unknown>((resume) => {
     let completed = false
     const complete: NodeContext.Complete = (error, result) => {
@@ -47,7 +50,7 @@ const callbackForm = (fn: UserFunction, event: unknown, context: LambdaContext, 
     }
     let result: unknown
     try {
-      result = fn(event, NodeContext.make(context, runtime, complete), complete)
+      result = fn(event, NodeContext.make(context, fiber, status.runtimeFlags, NodeContext.legacyOf(complete)), complete)
     } catch (error) {
       complete(error)
       return
@@ -60,7 +63,9 @@ export const fromFunction = (fn: UserFunction): LambdaHandler.LambdaHandler<unkn
   if (isStreaming(fn)) return fromStreamingFunction(fn)
   // Node's own client tells the forms apart by arity, too: a third parameter is the callback.
   const form = fn.length >= 3 ? callbackForm : promiseForm
+  // The handler's fiber itself, not `Effect.runtime()` (which copies its refs every time):
+  // detach makes a runtime from it when it is called.
   return LambdaHandler.json((event: unknown, context: LambdaContext) =>
-    Effect.flatMap(Effect.runtime<never>(), (runtime) => form(fn, event, context, runtime))
+    Effect.withFiberRuntime<unknown, unknown>((fiber, status) => form(fn, event, context, fiber, status))
   )
 }

@@ -7,8 +7,11 @@
 import * as Effect from "effect/Effect"
 import * as LambdaHandler from "../../LambdaHandler.js"
 import * as LambdaRuntime from "../../LambdaRuntime.js"
-import { fromFunction } from "./handler.js"
+import { trainingHook } from "../codeCache.js"
 import { env as names } from "../protocol.js"
+import { serve } from "../runtime.js"
+import * as WarmUp from "../warmUp.js"
+import { fromFunction } from "./handler.js"
 import { loadHandler } from "./resolve.js"
 import { installGlobal } from "./streaming.js"
 
@@ -30,5 +33,38 @@ export const fromEnvironment = (
     })
   )
 
+/**
+ * The stand-in function of the build's training run: an ESM module, as most handlers now are,
+ * so that the warm-up loads it as the drop-in loads the user's (resolve.ts, the loader's
+ * `import()`), and uses Node's context and a detached promise.
+ */
+const STAND_IN = `export const handler = async (event, context) => {
+  context.detach(async (signal) => signal.aborted)
+  return { echo: event, remaining: context.getRemainingTimeInMillis() > 0 }
+}
+`
+
+/**
+ * The build's code-cache training run (codeCache.ts): the warm-up goes through the drop-in's
+ * own init and adapter with a stand-in function written to a fresh temporary directory. The
+ * user's module is never loaded at build time.
+ */
+const train = (hook: (done: Promise<unknown>) => void): void => {
+  const fs = process.getBuiltinModule("node:fs")
+  const path = process.getBuiltinModule("node:path")
+  const root = fs.mkdtempSync(path.join(process.getBuiltinModule("node:os").tmpdir(), "effect-lambda-drop-in-"))
+  fs.writeFileSync(path.join(root, "warm-up.mjs"), STAND_IN)
+  const cleanUp = () => fs.rmSync(root, { recursive: true, force: true })
+  WarmUp.train(
+    (done) => hook(done.finally(cleanUp)),
+    serve,
+    fromEnvironment({ [names.taskRoot]: root, [names.handler]: "warm-up.handler" })
+  )
+}
+
 /** Starts the runtime in this process with the function named by `_HANDLER`. */
-export const main = (): void => LambdaRuntime.run(fromEnvironment())
+export const main = (): void => {
+  const hook = trainingHook()
+  if (hook !== undefined) return train(hook)
+  LambdaRuntime.run(fromEnvironment())
+}

@@ -27,6 +27,7 @@ import { existsSync, readFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import * as path from "node:path"
 import { pathToFileURL } from "node:url"
+import { importModule as importUrl } from "./importModule.js"
 
 /** The module named by `_HANDLER` could not be found. */
 export class ImportModuleError extends Data.TaggedError("ImportModuleError")<{ readonly message: string; readonly cause?: unknown }> {
@@ -96,14 +97,14 @@ const hasTypeModule = (file: string): boolean => {
 // formality (and `import.meta` does not survive a CommonJS bundle).
 const requireFrom = createRequire(path.join(process.cwd(), "noop.js"))
 
-const importModule = async (file: string): Promise<unknown> => await import(pathToFileURL(file).href)
+const importModule = (file: string): Promise<unknown> => importUrl(pathToFileURL(file).href)
 
 /** Loads the module by the official order of attempts; throws what loading threw. */
 const loadModule = async (taskRoot: string, name: HandlerName): Promise<unknown> => {
   const base = path.resolve(taskRoot, name.moduleRoot, name.module)
   if (existsSync(base)) return requireFrom(base)
-  const typeModule = hasTypeModule(base)
-  if (existsSync(`${base}.js`)) return typeModule ? importModule(`${base}.js`) : requireFrom(`${base}.js`)
+  // The nearest package.json is only read for a `.js` file (it decides between require and import).
+  if (existsSync(`${base}.js`)) return hasTypeModule(base) ? importModule(`${base}.js`) : requireFrom(`${base}.js`)
   if (existsSync(`${base}.mjs`)) return importModule(`${base}.mjs`)
   if (existsSync(`${base}.cjs`)) return requireFrom(`${base}.cjs`)
   // Not `require(module)` from here: a package is looked up from the task root, not from this file.

@@ -73,7 +73,7 @@ const decoder = new TextDecoder()
 /** The runtime's handler for a streaming Node function. */
 export const fromStreamingFunction = (fn: UserFunction): LambdaHandler.LambdaHandler<unknown> =>
   LambdaHandler.raw((invocation, context: LambdaContext) =>
-    Effect.flatMap(Effect.runtime<never>(), (runtime) =>
+    Effect.withFiberRuntime<Response, unknown>((fiber, status) =>
       Effect.async<Response, unknown>((resume) => {
         let event: unknown
         try {
@@ -110,7 +110,7 @@ export const fromStreamingFunction = (fn: UserFunction): LambdaHandler.LambdaHan
         stream.once("finish", start)
         let result: unknown
         try {
-          result = fn(event, stream, NodeContext.make(context, runtime, () => {}))
+          result = fn(event, stream, NodeContext.make(context, fiber, status.runtimeFlags, NodeContext.ignored))
         } catch (error) {
           return fail(error)
         }
