@@ -31,14 +31,14 @@ const tempDir = Effect.acquireRelease(
 )
 
 /** Starts a built `bootstrap` as Lambda does (an executable, `node` on PATH) under the emulator and invokes it once. */
-const invokeBuilt = (bootstrap: string) =>
+const invokeBuilt = (bootstrap: string, env: Record<string, string> = {}) =>
   Effect.gen(function*() {
     const emulator = yield* Emulator.make()
     const exited = yield* Deferred.make<number>()
     const child = yield* Effect.acquireRelease(
       Effect.sync(() =>
         spawn(bootstrap, [], {
-          env: { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, ...emulator.environment },
+          env: { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, ...emulator.environment, ...env },
           stdio: "ignore"
         }).on("exit", (code) => Deferred.unsafeDone(exited, Exit.succeed(code ?? -1)))
       ),
@@ -219,6 +219,26 @@ describe("effect-lambda CLI", () => {
       expect(record.outcome).toMatchObject({ _tag: "Response" })
       const answer = JSON.parse(record.outcome?._tag === "Response" ? record.outcome.text : "null") as { flags: Array<string> }
       expect(answer.flags).toEqual(["--stack-size=2000", "--max-semi-space-size=32"])
+    }), { timeout: 60_000 })
+
+  it.scopedLive("build --drop-in: a bootstrap that serves the plain handler _HANDLER names, with the code cache; a module and --drop-in exclude each other", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const cli = yield* spawnFunction(CLI, {}, ["build", "--drop-in", "--outdir", dir])
+      expect(yield* cli.exited).toBe(0)
+      expect(cli.stderr()).not.toContain("warning")
+      const record = yield* invokeBuilt(join(dir, "bootstrap"), {
+        LAMBDA_TASK_ROOT: projectFile("test/fixtures/drop-in"),
+        _HANDLER: "esm.handler"
+      })
+      expect(record.outcome).toMatchObject({ _tag: "Response" })
+      const answer = JSON.parse(record.outcome?._tag === "Response" ? record.outcome.text : "null") as unknown
+      expect(answer).toMatchObject({ kind: "mjs", echo: { name: "cli" }, requestId: record.requestId, codeCache: "accepted" })
+      for (const args of [["build", "--drop-in", "test/fixtures/buildable.ts"], ["build"]]) {
+        const usage = yield* spawnFunction(CLI, {}, [...args, "--outdir", dir])
+        expect(yield* usage.exited).toBe(2)
+        expect(usage.stderr()).toContain("--drop-in")
+      }
     }), { timeout: 60_000 })
 
   it.scopedLive("build: a failed build prints its error and exits 1", () =>

@@ -3,22 +3,29 @@
  * `bootstrap`, `start.cjs`, `main.cjs` with V8's code cache (`main.cjs.cache`), `meta.json` and
  * `function.zip` to deploy. A failed build prints its error and exits 1.
  */
+import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import { Effect, Either, Option } from "effect"
 import * as Build from "../../Build.js"
-import { CommandFailed, handlerModule, print, printError } from "./shared.js"
+import { CommandFailed, handlerModule, print, printError, UsageError } from "./shared.js"
 
 /** The subcommand's name. */
 export const name = "build"
 
 /** One line of the top-level usage. */
 export const synopsis =
-  "build <handler-module> [--outdir dist/lambda] [--no-code-cache] [--node <path>] [--no-minify] [--sourcemap] [--external pkg]... [--node-flag=--flag]..."
+  "build (<handler-module> | --drop-in) [--outdir dist/lambda] [--no-code-cache] [--node <path>] [--no-minify] [--sourcemap] [--external pkg]... [--node-flag=--flag]..."
 
 /** The command line of `build`, one field per flag or argument. */
 const config = {
-  file: handlerModule,
+  file: Args.optional(handlerModule),
+  dropIn: Options.boolean("drop-in").pipe(
+    Options.withDescription(
+      "Build the drop-in bootstrap for plain Node handlers (effect-lambda-runtime/node) instead of a module: " +
+        "it serves the handler _HANDLER names in LAMBDA_TASK_ROOT, with the code cache."
+    )
+  ),
   outdir: Options.text("outdir").pipe(
     Options.withPseudoName("dir"),
     Options.withDefault("dist/lambda"),
@@ -62,17 +69,27 @@ export const repeatedFlags = ["--external", "--node-flag"] as const
 type Parsed = Command.Command.ParseConfig<typeof config>
 
 /** The command line as `Build.build`'s options. */
-const toBuildOptions = (parsed: Parsed): Build.BuildOptions => ({
-  entry: parsed.file,
-  outdir: parsed.outdir,
-  codeCache: !parsed.noCodeCache,
-  nodeBinary: Option.getOrUndefined(parsed.node),
-  minify: !parsed.noMinify,
-  sourcemap: parsed.sourcemap,
-  external: parsed.external,
-  // none given: Build's own default applies
-  nodeFlags: parsed.nodeFlags.length > 0 ? parsed.nodeFlags : undefined
-})
+const toBuildOptions = (parsed: Parsed): Effect.Effect<Build.BuildOptions, UsageError> => {
+  const settings = {
+    outdir: parsed.outdir,
+    codeCache: !parsed.noCodeCache,
+    nodeBinary: Option.getOrUndefined(parsed.node),
+    minify: !parsed.noMinify,
+    sourcemap: parsed.sourcemap,
+    external: parsed.external,
+    // none given: Build's own default applies
+    nodeFlags: parsed.nodeFlags.length > 0 ? parsed.nodeFlags : undefined
+  }
+  if (parsed.dropIn) {
+    return Option.isSome(parsed.file)
+      ? Effect.fail(new UsageError({ message: "build takes a handler module or --drop-in, not both" }))
+      : Effect.succeed({ ...settings, dropIn: true })
+  }
+  return Option.match(parsed.file, {
+    onNone: () => Effect.fail(new UsageError({ message: "build needs a handler module (or --drop-in)" })),
+    onSome: (entry) => Effect.succeed({ ...settings, entry })
+  })
+}
 
 const report = (built: Build.BuildResult) =>
   Effect.gen(function*() {
@@ -90,7 +107,8 @@ const report = (built: Build.BuildResult) =>
 /** The `build` subcommand. */
 export const command = Command.make(name, config, (parsed) =>
   Effect.gen(function*() {
-    const result = yield* Effect.either(Build.build(toBuildOptions(parsed)))
+    const options = yield* toBuildOptions(parsed)
+    const result = yield* Effect.either(Build.build(options))
     if (Either.isLeft(result)) {
       yield* printError(result.left.message)
       return yield* new CommandFailed({ exitCode: 1 })
