@@ -8,7 +8,7 @@
  * effect-lambda emulator [<handler-module>] [--port 9001] [--timeout <seconds>]
  * effect-lambda serve <handler-module> [--port 3000] [--event apigw-v1|apigw-v2|function-url|alb] [--multi-value-headers] [--timeout <seconds>]
  * effect-lambda event <source>
- * effect-lambda build <handler-module> [--outdir dist/lambda] [--no-code-cache] [--node <path>] [--no-minify] [--sourcemap] [--external pkg]... [--node-flag=--flag]...
+ * effect-lambda build (<handler-module> | --drop-in) [--outdir dist/lambda] [--no-code-cache] [--node <path>] [--no-minify] [--sourcemap] [--external pkg]... [--node-flag=--flag]...
  * effect-lambda <command> --help
  * effect-lambda --version
  * ```
