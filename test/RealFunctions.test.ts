@@ -27,15 +27,18 @@ import type { EmulatorService, InvocationRecord } from "../src/Emulator.js"
 import { fakeSqs, messageIdOf } from "./fakeSqs.js"
 import { projectFile } from "./process.js"
 
-/** Builds `test/fixtures/real/<fixture>.ts` into a temporary directory removed with the scope. */
-const buildFixture = (fixture: string) =>
+/** Builds a module of the project into a temporary directory removed with the scope. */
+const buildModule = (path: string) =>
   Effect.gen(function*() {
     const outdir = yield* Effect.acquireRelease(
-      Effect.sync(() => mkdtempSync(join(tmpdir(), `effect-lambda-real-${fixture}-`))),
+      Effect.sync(() => mkdtempSync(join(tmpdir(), "effect-lambda-real-"))),
       (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
     )
-    return yield* Build.build({ entry: projectFile(`test/fixtures/real/${fixture}.ts`), outdir })
+    return yield* Build.build({ entry: projectFile(path), outdir })
   })
+
+/** Builds `test/fixtures/real/<fixture>.ts` (see {@link buildModule}). */
+const buildFixture = (fixture: string) => buildModule(`test/fixtures/real/${fixture}.ts`)
 
 /** Sets an environment variable of this process while `effect` runs (the build reads it). */
 const withEnv = <A, E, R>(name: string, value: string, effect: Effect.Effect<A, E, R>) =>
@@ -301,7 +304,8 @@ describe("real functions: AWS SDK and Powertools", () => {
     }))
   it.scopedLive("Powertools Tracer sends the handler's subsegment to the X-Ray daemon, under the invocation's trace", () =>
     Effect.gen(function*() {
-      const build = yield* buildFixture("tracer")
+      // The example users copy, built and started as they deploy it.
+      const build = yield* buildModule("examples/powertools.ts")
       const daemon = yield* fakeXRayDaemon
       const emulator = yield* Emulator.make({ handler: "bootstrap" })
       // As on provided.al2023: no AWS_EXECUTION_ENV (Powertools Tracer disables itself without one).
@@ -316,7 +320,7 @@ describe("real functions: AWS SDK and Powertools", () => {
           name: "## handler",
           trace_id: root,
           parent_id: "53995c3f42cd8ad8",
-          annotations: { ColdStart: i === 0, Service: "orders", orderId: `o-${i}` }
+          annotations: { ColdStart: i === 0, orderId: `o-${i}` }
         })
       }
       yield* shutDown(fn)
