@@ -157,9 +157,11 @@ const trainCodeCache = (nodeBinary: string, nodeFlags: ReadonlyArray<string>, lo
           timeoutMs: TRAINING_TIMEOUT_MS
         })
         if (!existsSync(cache)) {
-          return { warning: trainingWarning(run) ?? "the training run wrote no cache", bytes: 0 }
+          return { warning: trainingWarning(run) ?? "the training run wrote no cache", bytes: 0, covers: "" }
         }
-        return { warning: trainingWarning(run), bytes: statSync(cache).size }
+        // A failed warm-up still wrote what it compiled until it failed.
+        const covers = run.code === CodeCache.EXIT_WARM_UP_FAILED ? "what ran until then" : "compiling only"
+        return { warning: trainingWarning(run), bytes: statSync(cache).size, covers }
       }),
     (home) => Effect.sync(() => rmSync(home, { recursive: true, force: true }))
   )
@@ -307,7 +309,7 @@ export const build = (options: BuildOptions): Effect.Effect<BuildResult, BuildEr
       const trained = yield* trainCodeCache(nodeBinary, nodeFlags, loader, cache)
       if (trained.bytes > 0) cacheInfo = { path: cache, bytes: trained.bytes, trained: trained.warning === undefined }
       if (trained.warning !== undefined) {
-        warnings.push(`code cache: ${trained.warning}; ${trained.bytes > 0 ? "it covers compiling only" : "none was written"}`)
+        warnings.push(`code cache: ${trained.warning}; ${trained.bytes > 0 ? `it covers ${trained.covers}` : "none was written"}`)
       }
     }
     yield* attempt(`cannot write ${bootstrap}`, () => {
