@@ -14,10 +14,10 @@ export const log = (line: string): void => {
   process.stderr.write(`${line}\n`)
 }
 
-/** A positive integer from the environment, or `fallback`. */
-export const knob = (name: string, fallback: number): number => {
+/** An integer of at least `min` (default 1; 0 where 0 turns a part off) from the environment, or `fallback`. */
+export const knob = (name: string, fallback: number, min = 1): number => {
   const value = Number(process.env[name] ?? fallback)
-  return Number.isFinite(value) && value >= 1 ? Math.floor(value) : fallback
+  return Number.isFinite(value) && value >= min ? Math.floor(value) : fallback
 }
 
 /** The Node binary running the bench first on PATH, for bootstrap scripts that look for `node`. */

@@ -19,33 +19,18 @@
 import { Effect } from "effect"
 import { spawnSync } from "node:child_process"
 import { rmSync, statSync } from "node:fs"
-import { dirname, join } from "node:path"
-import { fileURLToPath } from "node:url"
+import { join } from "node:path"
 import * as Build from "../src/Build.js"
 import { findRic } from "./ric.js"
 import type { ProcessSpec, Sample } from "./server.js"
 import { measure } from "./server.js"
-import { median, pairedRatio, percentile, runStandalone, type SuiteReport } from "./common.js"
+import { here, knob, lambdaEnv, log, median, pairedRatio, percentile, runStandalone, type SuiteReport } from "./common.js"
 
-const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 const root = here("..")
-const log = (line: string) => process.stderr.write(`${line}\n`)
-const knob = (name: string, fallback: number) => {
-  const value = Number(process.env[name] ?? fallback)
-  return Number.isFinite(value) && value >= 0 ? value : fallback
-}
-
-const PATH = `${dirname(process.execPath)}:${process.env.PATH ?? ""}`
 /** The one function every row runs: the same file, the same task root, the same `_HANDLER`. */
 const TASK_ROOT = here("./functions/ric")
 const env = {
-  PATH,
-  AWS_LAMBDA_FUNCTION_NAME: "bench",
-  AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
-  AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "128",
-  AWS_LAMBDA_LOG_GROUP_NAME: "/aws/lambda/bench",
-  AWS_LAMBDA_LOG_STREAM_NAME: "bench",
-  AWS_LAMBDA_LOG_LEVEL: "WARN",
+  ...lambdaEnv,
   LAMBDA_TASK_ROOT: TASK_ROOT,
   _HANDLER: "index.handler"
 }
@@ -112,9 +97,9 @@ const runtimes = async (notes: Array<string>): Promise<Array<Runtime>> => {
 
 /** Runs the drop-in suite: throughput rounds, then cold-start spawns, both interleaved. */
 export const dropInSuite = async (
-  invocations = knob("BENCH_DROPIN_INVOCATIONS", 5000),
-  rounds = Math.max(1, knob("BENCH_DROPIN_ROUNDS", 3)),
-  coldStarts = Math.max(1, knob("BENCH_DROPIN_COLD_STARTS", 15))
+  invocations = knob("BENCH_DROPIN_INVOCATIONS", 5000, 0),
+  rounds = Math.max(1, knob("BENCH_DROPIN_ROUNDS", 3, 0)),
+  coldStarts = Math.max(1, knob("BENCH_DROPIN_COLD_STARTS", 15, 0))
 ): Promise<SuiteReport> => {
   const notes: Array<string> = []
   const list = await runtimes(notes)

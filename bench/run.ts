@@ -19,7 +19,6 @@
 import * as Effect from "effect/Effect"
 import { spawnSync } from "node:child_process"
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
-import { dirname } from "node:path"
 import * as Build from "../src/Build.js"
 import { batchSuite } from "./batch.js"
 import { chart } from "./chart.js"
@@ -29,31 +28,15 @@ import { httpSuite } from "./http.js"
 import { findRic } from "./ric.js"
 import type { ProcessSpec, Sample } from "./server.js"
 import { measure } from "./server.js"
-import { here, log, median, pairedRatio, percentile } from "./common.js"
+import { here, knob, lambdaEnv, log, median, pairedRatio, percentile } from "./common.js"
 
-const knob = (name: string, fallback: number) => {
-  const value = Number(process.env[name] ?? fallback)
-  return Number.isFinite(value) && value >= 0 ? value : fallback
-}
 
-const INVOCATIONS = knob("BENCH_INVOCATIONS", 5000)
-const ROUNDS = Math.max(1, knob("BENCH_ROUNDS", 3))
-const SLOW_INVOCATIONS = knob("BENCH_SLOW_INVOCATIONS", 20)
-const COLD_STARTS = Math.max(1, knob("BENCH_COLD_STARTS", 10))
-const SOAK = knob("BENCH_SOAK", 100_000)
-const SOAK_WARMUP = knob("BENCH_SOAK_WARMUP", 10_000)
-
-// The Node binary running the bench comes first on PATH, for bootstrap scripts that look for `node`.
-const PATH = `${dirname(process.execPath)}:${process.env.PATH ?? ""}`
-const lambdaEnv = {
-  PATH,
-  AWS_LAMBDA_FUNCTION_NAME: "bench",
-  AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
-  AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "128",
-  AWS_LAMBDA_LOG_GROUP_NAME: "/aws/lambda/bench",
-  AWS_LAMBDA_LOG_STREAM_NAME: "bench",
-  AWS_LAMBDA_LOG_LEVEL: "WARN"
-}
+const INVOCATIONS = knob("BENCH_INVOCATIONS", 5000, 0)
+const ROUNDS = Math.max(1, knob("BENCH_ROUNDS", 3, 0))
+const SLOW_INVOCATIONS = knob("BENCH_SLOW_INVOCATIONS", 20, 0)
+const COLD_STARTS = Math.max(1, knob("BENCH_COLD_STARTS", 10, 0))
+const SOAK = knob("BENCH_SOAK", 100_000, 0)
+const SOAK_WARMUP = knob("BENCH_SOAK_WARMUP", 10_000, 0)
 
 interface Runtime {
   readonly id: string
@@ -203,7 +186,7 @@ const main = async () => {
   }
 
   // The realistic function's cold start three ways, and the trivial one's (bench/coldstart.ts).
-  const realisticCold = await coldStartSuite(Math.max(1, knob("BENCH_COLD_SPAWNS", 20)))
+  const realisticCold = await coldStartSuite(Math.max(1, knob("BENCH_COLD_SPAWNS", 20, 0)))
   // The same HttpApi on this runtime, @effect-aws/lambda and Hono (bench/http.ts).
   const http = await httpSuite()
   // An SQS batch on LambdaEvents.sqs and on Powertools' BatchProcessor (bench/batch.ts).

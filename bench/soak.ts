@@ -14,11 +14,11 @@
 import { Effect } from "effect"
 import type { Scope } from "effect"
 import { spawn } from "node:child_process"
-import { fileURLToPath, pathToFileURL } from "node:url"
+import { pathToFileURL } from "node:url"
 import * as Emulator from "../src/Emulator.js"
+import { here, knob } from "./common.js"
 import type { SoakKind } from "./functions/soak.js"
 
-const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 
 /** What the function reports about itself. */
 export interface ProcessStats {
@@ -159,11 +159,6 @@ export const describeSoak = (result: SoakResult): string => {
 /** For bench/run.ts: runs the soak with SOAK_INVOCATIONS / SOAK_WARMUP and returns its results line. */
 export const runSoak = (): Promise<string> =>
   Effect.runPromise(Effect.scoped(soak(knob("SOAK_INVOCATIONS", 20_000), knob("SOAK_WARMUP", 2_000)))).then(describeSoak)
-
-function knob(name: string, fallback: number): number {
-  const value = Number(process.env[name])
-  return Number.isFinite(value) && value > 0 ? value : fallback
-}
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   Effect.runPromise(Effect.scoped(soak(knob("SOAK_INVOCATIONS", 20_000), knob("SOAK_WARMUP", 2_000)))).then(
