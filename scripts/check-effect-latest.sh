@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the detached-work tests against the newest effect 3.x release, in a temporary copy of the
-# project, so that a change inside Effect (src/internal/detached.ts relies on the shape of its
+# project, so that a change inside Effect (src/internal/runtime/detached.ts relies on the shape of its
 # ScopeImpl) is caught before users hit it. The project's own node_modules is left untouched.
 #
 #   npm run test:effect-latest            # newest 3.x from the npm registry

@@ -25,7 +25,7 @@
  * @since 0.1.0
  */
 import type * as Effect from "effect/Effect"
-import * as internal from "./internal/build.js"
+import * as internal from "./internal/tools/build/build.js"
 
 /**
  * Why a build failed (`stage`: `bundle` or `write`).

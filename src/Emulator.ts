@@ -49,7 +49,7 @@
  */
 import { Context, Layer } from "effect"
 import type { Effect, Option, Scope } from "effect"
-import * as internal from "./internal/emulator.js"
+import * as internal from "./internal/tools/emulator/server.js"
 
 /**
  * Options of {@link make} and {@link layer}.

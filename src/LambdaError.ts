@@ -9,7 +9,7 @@
  * @since 0.1.0
  */
 import * as Data from "effect/Data"
-import { errorTypes, MAX_BUFFERED_RESPONSE_BYTES } from "./internal/protocol.js"
+import { errorTypes, MAX_BUFFERED_RESPONSE_BYTES } from "./internal/core/protocol.js"
 
 /**
  * The handler did not finish before `deadline - timeoutMargin`. It was interrupted (its

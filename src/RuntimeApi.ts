@@ -11,8 +11,8 @@ import type * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
-import * as internal from "./internal/runtimeApiClient.js"
-import type { ErrorDocument } from "./internal/protocol.js"
+import * as internal from "./internal/runtime/runtimeApiClient.js"
+import type { ErrorDocument } from "./internal/core/protocol.js"
 import type { RuntimeApiError } from "./LambdaError.js"
 
 export type {

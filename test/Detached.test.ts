@@ -1,12 +1,12 @@
 /**
- * The detached-work tracking against Effect's Scope internals (src/internal/detached.ts): the
+ * The detached-work tracking against Effect's Scope internals (src/internal/runtime/detached.ts): the
  * check the loop runs at start. `npm run test:effect-latest` runs this file and the detached-work
  * tests of LambdaRuntime.test.ts against the newest effect 3.x.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Scope } from "effect"
 import { createRequire } from "node:module"
-import * as Detached from "../src/internal/detached.js"
+import * as Detached from "../src/internal/runtime/detached.js"
 import { FatalRuntimeError } from "../src/LambdaError.js"
 
 const effectVersion = (createRequire(import.meta.url)("effect/package.json") as { version: string }).version

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Data, Effect, FiberId, FiberRefs, HashMap, List, Logger, LogLevel } from "effect"
-import * as LambdaLogger from "../src/internal/logger.js"
+import * as LambdaLogger from "../src/internal/runtime/logger.js"
 import { hostile } from "./hostile.js"
 
 const capture = (format: LambdaLogger.LogFormat, level: LogLevel.LogLevel = LogLevel.Info) => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import type { Context } from "aws-lambda"
 import { Effect } from "effect"
 import * as Emulator from "../src/Emulator.js"
-import type { NodeHandlerContext } from "../src/internal/node/context.js"
+import type { NodeHandlerContext } from "../src/internal/node/dropInContext.js"
 import { projectFile, spawnFunction } from "./process.js"
 
 // Type-level: libraries typed against @types/aws-lambda accept the context a handler gets.

@@ -1,11 +1,11 @@
 /**
- * The runtime's own timers (src/internal/timers.ts): the times of `at` share one Node timer.
+ * The runtime's own timers (src/internal/runtime/timers.ts): the times of `at` share one Node timer.
  * Real time, short delays; each test waits for the events it checks, not for a duration.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Exit } from "effect"
 import { spawn } from "node:child_process"
-import { at } from "../src/internal/timers.js"
+import { at } from "../src/internal/runtime/timers.js"
 import { projectFile } from "./process.js"
 
 describe("at (shared timer)", () => {
@@ -37,7 +37,7 @@ describe("at (shared timer)", () => {
   it.scopedLive("cancelled times do not keep the process alive; pending ones do until they fire", () =>
     Effect.gen(function*() {
       const script = [
-        `import { at } from ${JSON.stringify(projectFile("src/internal/timers.ts"))}`,
+        `import { at } from ${JSON.stringify(projectFile("src/internal/runtime/timers.ts"))}`,
         // A near time, then a far one, cancelled later from a plain timer: once the near one
         // fired, nothing is pending and the process may exit.
         `at(Date.now() + 5, () => console.log("near fired"))`,

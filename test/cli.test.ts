@@ -7,7 +7,7 @@ import * as http from "node:http"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import * as Emulator from "../src/Emulator.js"
-import { paths } from "../src/internal/protocol.js"
+import { paths } from "../src/internal/core/protocol.js"
 import { projectFile, spawnFunction } from "./process.js"
 
 const CLI = "src/bin/effect-lambda.ts"

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Logger } from "effect"
 import * as http from "node:http"
-import * as Serve from "../src/internal/serve.js"
+import * as Serve from "../src/internal/tools/serve/server.js"
 import { projectFile, spawnFunction } from "./process.js"
 
 const ECHO = projectFile("test/fixtures/serve/echo.ts")

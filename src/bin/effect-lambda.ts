@@ -23,7 +23,7 @@ import * as Command from "@effect/cli/Command"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect } from "effect"
 import { readFileSync } from "node:fs"
-import * as Cli from "../internal/cli/main.js"
+import * as Cli from "../internal/tools/cli/main.js"
 
 // src/bin and dist/bin are both two levels below the package root
 const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { readonly version: string }

@@ -11,8 +11,8 @@ import * as ParseResult from "effect/ParseResult"
 import { LambdaContext } from "../../LambdaContext.js"
 import { UnmarshalError } from "../../LambdaError.js"
 import * as LambdaHandler from "../../LambdaHandler.js"
-import { messageOf } from "../inspect.js"
-import { contentTypes } from "../protocol.js"
+import { messageOf } from "../core/inspect.js"
+import { contentTypes } from "../core/protocol.js"
 
 /** The partial-failure response of SQS, Kinesis and DynamoDB Streams event source mappings. */
 export interface BatchResponse {

@@ -13,7 +13,7 @@ import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { buffered, httpIntegrationBody, streamed } from "../../LambdaHandler.js"
 import type { Response } from "../../RuntimeApi.js"
-import { contentTypes } from "../protocol.js"
+import { contentTypes } from "../core/protocol.js"
 import type { HttpEventSource } from "./events.js"
 
 /**

@@ -8,7 +8,7 @@
 import * as Effect from "effect/Effect"
 import type { LambdaContext } from "../../LambdaContext.js"
 import * as LambdaHandler from "../../LambdaHandler.js"
-import * as NodeContext from "./context.js"
+import * as NodeContext from "./dropInContext.js"
 import type { UserFunction } from "./resolve.js"
 import { fromStreamingFunction, isStreaming } from "./streaming.js"
 

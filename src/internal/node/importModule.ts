@@ -4,11 +4,11 @@
  * the build's loader (`start.cjs`, compiled by Node itself) defines a function that runs it, at
  * {@link IMPORT_HOOK}; without the loader (the package's own `dist/node.js`) the call is made
  * here. A build with the code cache replaces this module by one that only calls the loader's
- * function (build.ts), so that no `import()` is left in the bundle.
+ * function (tools/build/build.ts), so that no `import()` is left in the bundle.
  *
  * @internal
  */
-import { IMPORT_HOOK } from "../codeCache.js"
+import { IMPORT_HOOK } from "../core/codeCache.js"
 
 /** Imports `url` (a `file:` URL) through the loader's function when there is one. */
 export const importModule = (url: string): Promise<unknown> => {

@@ -18,8 +18,8 @@ import type { LambdaContext } from "../../LambdaContext.js"
 import { UnmarshalError } from "../../LambdaError.js"
 import * as LambdaHandler from "../../LambdaHandler.js"
 import type { Response } from "../../RuntimeApi.js"
-import { contentTypes } from "../protocol.js"
-import * as NodeContext from "./context.js"
+import { contentTypes } from "../core/protocol.js"
+import * as NodeContext from "./dropInContext.js"
 import type { UserFunction } from "./resolve.js"
 
 /** The mark `streamifyResponse` puts on a handler (the official runtime's symbol). */

@@ -1,0 +1,259 @@
+import * as Cause from "effect/Cause"
+import * as Config from "effect/Config"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as LogLevel from "effect/LogLevel"
+import * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
+import * as ConfigError from "effect/ConfigError"
+import * as Either from "effect/Either"
+import { FatalRuntimeError, RuntimeApiError } from "../../LambdaError.js"
+import * as LambdaHandler from "../../LambdaHandler.js"
+import type { Handler, Provided } from "../../LambdaHandler.js"
+import type { RuntimeOptions, SchemaOptions } from "../../LambdaRuntime.js"
+import { RuntimeApi } from "../../RuntimeApi.js"
+import type { RuntimeApiService } from "../../RuntimeApi.js"
+import * as Console from "./console.js"
+import * as Detached from "./detached.js"
+import { fromCause } from "../core/errorDocument.js"
+import * as Logger from "./logger.js"
+import { trainingHook } from "../core/codeCache.js"
+import * as WarmUp from "./warmUp.js"
+import { DEFAULT_SHUTDOWN_BUDGET_MS, Lifecycle } from "./lifecycle.js"
+import { defaultRetrySchedule, loop } from "./loop.js"
+import { runMain } from "./main.js"
+import { env, errorTypes } from "../core/protocol.js"
+import type { ErrorDocument } from "../core/protocol.js"
+import { until } from "./timers.js"
+import * as RuntimeApiClient from "./runtimeApiClient.js"
+
+/** The name under which the runtime registers its internal (SIGTERM) extension. */
+export const EXTENSION_NAME = "effect-lambda-runtime"
+
+/**
+ * How long init waits for the extension registration. On Lambda it is answered in
+ * milliseconds by the same host; a platform that never answers must not block init for good
+ * (init has 10 s), and 1 s is a small part of that.
+ */
+export const REGISTRATION_TIMEOUT = Duration.seconds(1)
+
+/** The `/init/error` type of an invalid configuration (e.g. `AWS_LAMBDA_LOG_LEVEL=bogus`). */
+export const INVALID_CONFIGURATION = "Runtime.InvalidConfiguration"
+
+/** How long an error report to the Runtime API may take before the process exits anyway. */
+const REPORT_TIMEOUT_MS = 1000
+
+export interface RuntimeConfig {
+  readonly runtimeApi: string
+  readonly functionName: string
+  readonly functionVersion: string
+  readonly memoryLimitInMB: number
+  readonly logGroupName: string
+  readonly logStreamName: string
+  readonly region: string
+  readonly logFormat: Logger.LogFormat
+  readonly logLevel: LogLevel.LogLevel
+}
+
+const logLevelConfig = (name: string): Config.Config<LogLevel.LogLevel> =>
+  Config.string(name).pipe(
+    Config.mapOrFail((value) => {
+      const level = Logger.parseLogLevel(value)
+      return level === undefined
+        ? Either.left(ConfigError.InvalidData([name], `must be one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL (got "${value}")`))
+        : Either.right(level)
+    })
+  )
+
+export const runtimeConfig: Config.Config<RuntimeConfig> = Config.all({
+  runtimeApi: Config.string(env.runtimeApi).pipe(
+    Config.validate({
+      message: "must be the host:port of the Runtime API (set by Lambda; use `effect-lambda run` to run locally)",
+      validation: (value) => value.length > 0
+    })
+  ),
+  functionName: Config.withDefault(Config.string(env.functionName), "function"),
+  functionVersion: Config.withDefault(Config.string(env.functionVersion), "$LATEST"),
+  memoryLimitInMB: Config.withDefault(Config.integer(env.functionMemorySize), 128),
+  logGroupName: Config.withDefault(Config.string(env.logGroupName), ""),
+  logStreamName: Config.withDefault(Config.string(env.logStreamName), ""),
+  region: Config.string(env.region).pipe(Config.orElse(() => Config.string(env.defaultRegion)), Config.withDefault("")),
+  logFormat: Config.withDefault(
+    Config.map(Config.string(env.logFormat), (value): Logger.LogFormat => value.toUpperCase() === "JSON" ? "JSON" : "Text"),
+    "Text"
+  ),
+  logLevel: Config.withDefault(logLevelConfig(env.logLevel), Logger.parseLogLevel("INFO")!)
+})
+
+const toLambdaHandler = <EA, OA, E, R, EI, OI>(
+  handler: LambdaHandler.LambdaHandler<E, R> | Handler<EA, OA, E, R>,
+  options: SchemaOptions<EA, EI, OA, OI>
+): LambdaHandler.LambdaHandler<unknown, R> =>
+  LambdaHandler.isLambdaHandler(handler)
+    ? handler as LambdaHandler.LambdaHandler<E, R>
+    : LambdaHandler.json(handler, options)
+
+/** How the runtime reaches the Runtime API: the HTTP client (tests may pass another). */
+export type MakeRuntimeApi = (endpoint: string) => Effect.Effect<RuntimeApiService, never, Scope.Scope>
+
+/**
+ * Posts `document` as `/init/error` (or `/invocation/{id}/error`) on a client of its own, so
+ * that it never shares a connection with a call of the loop; never fails, gives up after
+ * `REPORT_TIMEOUT_MS`.
+ */
+const reportWith = (makeApi: MakeRuntimeApi, endpoint: string) =>
+(target: { readonly requestId: string } | "init", document: ErrorDocument): Effect.Effect<void> =>
+  Effect.scoped(
+    Effect.flatMap(
+      makeApi(endpoint),
+      (api) => target === "init" ? api.initError(document) : api.fail(target.requestId, document)
+    )
+  ).pipe(
+    Effect.timeout(Duration.millis(REPORT_TIMEOUT_MS)),
+    Effect.catchAll((error) => Effect.logError(`Could not report ${document.errorType} to the Runtime API: ${error.message}`))
+  )
+
+/** An invalid configuration is an init error, posted first when the Runtime API's address is known. */
+const reportInvalidConfiguration = (error: ConfigError.ConfigError, makeApi: MakeRuntimeApi) =>
+  Effect.gen(function*() {
+    const endpoint = yield* Effect.orElseSucceed(Config.string(env.runtimeApi), () => "")
+    if (endpoint.trim().length > 0) {
+      yield* reportWith(makeApi, endpoint)("init", {
+        errorType: INVALID_CONFIGURATION,
+        errorMessage: `Invalid configuration: ${String(error)}`,
+        stackTrace: []
+      })
+    }
+    return yield* Effect.fail(error)
+  })
+
+const budgetMs = (budget: Duration.DurationInput | undefined): number => {
+  if (budget === undefined) return DEFAULT_SHUTDOWN_BUDGET_MS
+  const millis = Duration.toMillis(Duration.decode(budget))
+  return Number.isNaN(millis) ? DEFAULT_SHUTDOWN_BUDGET_MS : Math.max(0, millis)
+}
+
+export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
+  handler: LambdaHandler.LambdaHandler<E, R> | Handler<EA, OA, E, R>,
+  options: RuntimeOptions<ROut, LE> & SchemaOptions<EA, EI, OA, OI> = {},
+  makeApi: MakeRuntimeApi = RuntimeApiClient.make,
+  life: Lifecycle = new Lifecycle(),
+  consoleByDefault = false
+): Effect.Effect<never, FatalRuntimeError | ConfigError.ConfigError, Exclude<R, Provided | ROut>> =>
+  Effect.gen(function*() {
+    const config = yield* Effect.catchAll(runtimeConfig, (error) => reportInvalidConfiguration(error, makeApi))
+    const logFormat = options.logFormat ?? config.logFormat
+    const logLevel = options.logLevel ?? config.logLevel
+    life.logFormat = logFormat
+    life.logLevel = logLevel
+    life.shutdownBudgetMs = budgetMs(options.shutdownBudget)
+    const report = reportWith(makeApi, config.runtimeApi)
+    life.report = (target, document) => Effect.runPromise(report(target, document).pipe(Logger.provide(logFormat, logLevel)))
+    const lambdaHandler = toLambdaHandler(handler, options)
+    // Installed before the layer is built, so that its `console` lines are Lambda's too;
+    // restored last, after the layer's release (below).
+    const requestContext = options.console ?? consoleByDefault
+    const restoreConsole = requestContext ? Console.installConsole(logFormat, logLevel) : undefined
+    const userLayer = (options.layer ?? Layer.empty) as Layer.Layer<ROut, LE>
+
+    const program = Effect.gen(function*() {
+      const scope = yield* Effect.scope
+      const api = yield* makeApi(config.runtimeApi)
+      if (options.registerExtension !== false) {
+        // Not answered in time: the call is abandoned (the first `/next` drops its connection).
+        yield* api.registerExtension(EXTENSION_NAME).pipe(
+          Effect.timeoutFail({
+            duration: REGISTRATION_TIMEOUT,
+            onTimeout: () =>
+              new RuntimeApiError({
+                operation: "register",
+                reason: "Transport",
+                detail: `the extension registration was not answered within ${Duration.format(REGISTRATION_TIMEOUT)}`
+              })
+          }),
+          Effect.catchAll((error) =>
+            Effect.logWarning(`${error.message}; SIGTERM will not be delivered before shutdown`)
+          )
+        )
+      }
+      const postInitError = (document: ErrorDocument) =>
+        api.initError(document).pipe(
+          Effect.catchAll((error) => Effect.logError(`could not report the init error: ${error.message}`))
+        )
+      const initFailed = (detail: string) => (cause: Cause.Cause<unknown>) =>
+        Effect.gen(function*() {
+          yield* Effect.logFatal("Init Error", cause)
+          yield* postInitError(fromCause(cause))
+          return yield* new FatalRuntimeError({ detail, cause: Cause.squash(cause) })
+        })
+      // Without a layer there is nothing to build (and building Layer.empty is not free at start-up).
+      const services = options.layer === undefined ? Context.empty() as Context.Context<ROut> : yield* Layer.buildWithScope(userLayer, scope).pipe(
+        Effect.catchAllCause(initFailed("The layer failed to build"))
+      )
+      // A handler with an init step (LambdaHandler.fromInit) is built once here, with the layer's
+      // services, in the runtime's scope, and fails init as the layer does.
+      const ready = lambdaHandler.init === undefined ? lambdaHandler : yield* (lambdaHandler.init as Effect.Effect<
+        LambdaHandler.LambdaHandler<unknown, R>,
+        unknown,
+        ROut | Scope.Scope
+      >).pipe(
+        Effect.provide(services),
+        Effect.provideService(Scope.Scope, scope),
+        Effect.catchAllCause(initFailed("The handler failed to initialise"))
+      )
+      // Detached work relies on effect's Scope internals: checked once, reported as an init error.
+      yield* Detached.verifyTracking().pipe(
+        Effect.tapError((error) => postInitError({ errorType: errorTypes.initError, errorMessage: error.detail, stackTrace: [] }))
+      )
+      life.initDone = true
+      return yield* loop(ready, {
+        timeoutMarginMs: Duration.toMillis(Duration.decode(options.timeoutMargin ?? Duration.millis(200))),
+        functionName: config.functionName,
+        functionVersion: config.functionVersion,
+        memoryLimitInMB: config.memoryLimitInMB,
+        logGroupName: config.logGroupName,
+        logStreamName: config.logStreamName,
+        region: config.region,
+        retrySchedule: defaultRetrySchedule,
+        lifecycle: life,
+        requestContext
+      }).pipe(Effect.provide(services), Effect.provideService(RuntimeApi, api))
+    })
+
+    // The layer is released on shutdown and on a fatal error, within the shutdown budget
+    // (what the loop's own shutdown left of it). `until` never waits for a release that does
+    // not end; runMain's timer ends the process if the whole fiber is stuck.
+    const scope = yield* Scope.make()
+    return yield* Scope.extend(program, scope).pipe(
+      Effect.onExit((exit) =>
+        Effect.suspend(() => {
+          life.shutdownStage = "the layer's release"
+          return until(Scope.close(scope, exit), life.deadline())
+        }).pipe(
+          Effect.flatMap((released) => {
+            life.shutdownStage = undefined
+            if (Option.isNone(released)) life.abandoned.push("the layer's release")
+            return life.abandoned.length === 0 ? Effect.void : Effect.logError(life.budgetExhausted())
+          })
+        )
+      ),
+      Effect.ensuring(Effect.sync(() => restoreConsole?.())),
+      Logger.provide(logFormat, logLevel)
+    )
+  }) as Effect.Effect<never, FatalRuntimeError | ConfigError.ConfigError, Exclude<R, Provided | ROut>>
+
+export const run = <EA, OA, E, R, ROut, LE, EI, OI>(
+  handler: LambdaHandler.LambdaHandler<E, R> | Handler<EA, OA, E, R>,
+  options?: RuntimeOptions<ROut, LE> & SchemaOptions<EA, EI, OA, OI>
+): void => {
+  // In the build's code-cache training run the runtime only warms its loop up (codeCache.ts).
+  const hook = trainingHook()
+  if (hook !== undefined) return WarmUp.train(hook, serve)
+  const life = new Lifecycle()
+  runMain(
+    serve(handler, options, RuntimeApiClient.make, life, true) as Effect.Effect<never, FatalRuntimeError | ConfigError.ConfigError>,
+    life
+  )
+}

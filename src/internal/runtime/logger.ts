@@ -1,0 +1,212 @@
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
+import * as HashSet from "effect/HashSet"
+import * as HashMap from "effect/HashMap"
+import * as Inspectable from "effect/Inspectable"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
+import { fromCause } from "../core/errorDocument.js"
+import { bigintReplacer, describe } from "../core/inspect.js"
+import type { ErrorDocument } from "../core/protocol.js"
+
+/** Lambda's log formats (`AWS_LAMBDA_LOG_FORMAT`). */
+export type LogFormat = "Text" | "JSON"
+
+/** The annotation that carries the request id on every line logged during an invocation. */
+export const REQUEST_ID = "requestId"
+
+const lambdaLevel = (level: LogLevel.LogLevel): string => {
+  switch (level._tag) {
+    case "Warning":
+      return "WARN"
+    case "All":
+    case "Trace":
+      return "TRACE"
+    case "None":
+      return "OFF"
+    default:
+      return level.label
+  }
+}
+
+/** Maps `AWS_LAMBDA_LOG_LEVEL` values (`TRACE` ... `FATAL`) to Effect's levels. */
+export const parseLogLevel = (value: string): LogLevel.LogLevel | undefined => {
+  switch (value.trim().toUpperCase()) {
+    case "TRACE":
+      return LogLevel.Trace
+    case "DEBUG":
+      return LogLevel.Debug
+    case "INFO":
+      return LogLevel.Info
+    case "WARN":
+    case "WARNING":
+      return LogLevel.Warning
+    case "ERROR":
+      return LogLevel.Error
+    case "FATAL":
+      return LogLevel.Fatal
+    default:
+      return undefined
+  }
+}
+
+const partText = (part: unknown): string => {
+  if (typeof part === "string") return part
+  if (typeof part === "object" && part !== null) {
+    try {
+      // Effect's own rendering first (JSON, cycles dropped, `Redacted` values hidden) ...
+      const json = Inspectable.stringifyCircular(part, 0)
+      if (typeof json === "string") return json
+    } catch {
+      // ... and when it throws (a BigInt, a throwing getter, a Proxy), a description that cannot.
+    }
+  }
+  return describe(part)
+}
+
+const messageText = (message: unknown): string =>
+  Array.isArray(message) ? message.map(partText).join(" ") : partText(message)
+
+/**
+ * `Cause.pretty`, which throws on some values (a BigInt field, a throwing getter, a Proxy);
+ * then each failure and defect on a line of its own, described without touching them twice.
+ */
+export const prettyCause = (cause: Cause.Cause<unknown>): string => {
+  try {
+    return Cause.pretty(cause, { renderErrorCause: true })
+  } catch {
+    const lines: Array<string> = []
+    try {
+      for (const failure of Cause.failures(cause)) lines.push(`Error: ${describe(failure)}`)
+      for (const defect of Cause.defects(cause)) lines.push(`Error: ${describe(defect)}`)
+    } catch {
+      // `Cause` traversal touches no user value; kept total all the same.
+    }
+    return lines.length > 0 ? lines.join("\n") : "Error: (the cause could not be rendered)"
+  }
+}
+
+const requestIdText = (annotations: HashMap.HashMap<string, unknown>): string => {
+  const value = HashMap.get(annotations, REQUEST_ID)
+  return value._tag === "Some" ? describe(value.value) : "undefined"
+}
+
+/** Lambda's text format: `timestamp <TAB> requestId <TAB> LEVEL <TAB> message`, as Node's runtime prints it. */
+const textLogger = (write: (line: string) => void) =>
+  Logger.make(({ annotations, cause, date, logLevel, message }) => {
+    let line: string
+    try {
+      let requestId = "undefined"
+      let extra = ""
+      for (const [key, value] of annotations) {
+        if (key === REQUEST_ID) requestId = describe(value)
+        else extra += ` ${key}=${partText(value)}`
+      }
+      line = `${date.toISOString()}\t${requestId}\t${lambdaLevel(logLevel)}\t${messageText(message)}${extra}`
+      if (!Cause.isEmpty(cause)) line += `\n${prettyCause(cause)}`
+    } catch (error) {
+      // Everything above is total; this is for a line too long to be a string.
+      line = fallbackLine(date, requestIdText(annotations), logLevel, error)
+    }
+    write(line)
+  })
+
+const fallbackLine = (date: Date, requestId: string, level: LogLevel.LogLevel, error: unknown) =>
+  `${date.toISOString()}\t${requestId}\t${lambdaLevel(level)}\t(this log line could not be written: ${describe(error)})`
+
+/** One JSON member per annotation, each serialised on its own: one that cannot be is described instead. */
+const jsonMember = (key: string, value: unknown): string => {
+  let json: string | undefined
+  try {
+    json = JSON.stringify(value, bigintReplacer)
+  } catch {
+    json = undefined
+  }
+  return `${JSON.stringify(key)}:${json ?? JSON.stringify(describe(value))}`
+}
+
+/** Lambda's JSON format: `timestamp`, `level`, `requestId`, `message`, then the annotations. */
+const jsonLogger = (write: (line: string) => void) =>
+  Logger.make(({ annotations, cause, date, logLevel, message }) => {
+    const requestId = HashMap.get(annotations, REQUEST_ID)
+    const record: Record<string, unknown> = {
+      timestamp: date.toISOString(),
+      level: lambdaLevel(logLevel),
+      requestId: requestId._tag === "Some" ? requestId.value : undefined,
+      message: messageText(message)
+    }
+    for (const [key, value] of annotations) {
+      if (key !== REQUEST_ID) record[key] = value
+    }
+    if (!Cause.isEmpty(cause)) {
+      const document = fromCause(cause)
+      record.errorType = document.errorType
+      record.errorMessage = document.errorMessage
+      record.stackTrace = prettyCause(cause).split("\n")
+    }
+    let line: string
+    try {
+      line = JSON.stringify(record, bigintReplacer)
+    } catch {
+      // Some annotation (or the request id) refuses JSON: the others are kept as they are.
+      try {
+        line = `{${Object.entries(record).filter(([, value]) => value !== undefined).map(([key, value]) => jsonMember(key, value)).join(",")}}`
+      } catch (error) {
+        line = JSON.stringify({
+          timestamp: record.timestamp,
+          level: record.level,
+          requestId: requestIdText(annotations),
+          message: `(this log line could not be written: ${describe(error)})`
+        })
+      }
+    }
+    write(line)
+  })
+
+const writeStdout = (line: string): void => {
+  process.stdout.write(line + "\n")
+}
+
+/**
+ * `Effect.logError(message, cause)` that cannot fail: when a logger throws on the cause (a
+ * user's logger, say), the line is logged again with the error document in its text, and
+ * when that throws as well, nothing is logged. Reporting a failure must not fail with it.
+ */
+export const logCause = (
+  message: string,
+  cause: Cause.Cause<unknown>,
+  document?: ErrorDocument
+): Effect.Effect<void> =>
+  Effect.catchAllCause(Effect.logError(message, cause), () =>
+    Effect.catchAllCause(
+      Effect.suspend(() => {
+        const { errorMessage, errorType } = document ?? fromCause(cause)
+        return Effect.logError(`${message}: ${errorType}: ${errorMessage}`)
+      }),
+      () => Effect.void
+    ))
+
+/** `Effect.logError(message)` that cannot fail, for the loop's own reporting. */
+export const logErrorSafely = (message: string): Effect.Effect<void> =>
+  Effect.catchAllCause(Effect.logError(message), () => Effect.void)
+
+/** A logger in Lambda's format, writing one line per entry. */
+export const make = (format: LogFormat, write: (line: string) => void = writeStdout): Logger.Logger<unknown, void> =>
+  format === "JSON" ? jsonLogger(write) : textLogger(write)
+
+/** Replaces Effect's default logger with Lambda's format and sets the minimum level. */
+export const layer = (format: LogFormat, level: LogLevel.LogLevel): Layer.Layer<never> =>
+  Layer.merge(Logger.replace(Logger.defaultLogger, make(format)), Logger.minimumLogLevel(level))
+
+/**
+ * What `layer` does, as a plain wrapper: the runtime applies it once at start-up, where
+ * building a Layer (memo map, scope, two layers merged) cost a measurable part of a cold start.
+ */
+export const provide = (format: LogFormat, level: LogLevel.LogLevel) =>
+<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  effect.pipe(
+    Effect.locallyWith(FiberRef.currentLoggers, (loggers) => HashSet.add(HashSet.remove(loggers, Logger.defaultLogger), make(format))),
+    Effect.locally(FiberRef.currentMinimumLogLevel, level)
+  )
