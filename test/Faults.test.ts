@@ -264,7 +264,7 @@ describe("Faults: reporting a failure never crashes the loop", () => {
           respond: (requestId, response) =>
             posts++ === 0 ? Effect.die(new Error("bug in respond")) : api.respond(requestId, response)
         }))
-      yield* serve(emulator, Runtime.serve(() => Effect.succeed("fine"), options("Text"), buggy))
+      yield* serve(emulator, Runtime.serve(() => Effect.succeed("fine"), options("Text"), { makeApi: buggy }))
       const record = yield* emulator.invoke({})
       expect(errorOutcome(record).document).toMatchObject({ errorType: "Error", errorMessage: "bug in respond" })
       yield* answeredOnceThenNext(emulator, record, 1)
@@ -280,7 +280,7 @@ describe("Faults: reporting a failure never crashes the loop", () => {
           ...api,
           fail: (requestId, document) => posts++ === 0 ? Effect.die(new Error("bug in fail")) : api.fail(requestId, document)
         }))
-      yield* serve(emulator, Runtime.serve(() => Effect.fail(new Error("handler failed")), options("Text"), buggy))
+      yield* serve(emulator, Runtime.serve(() => Effect.fail(new Error("handler failed")), options("Text"), { makeApi: buggy }))
       const record = yield* emulator.invoke({})
       expect(errorOutcome(record).document).toEqual({
         errorType: "Runtime.Unhandled",
@@ -304,7 +304,7 @@ describe("Faults: reporting a failure never crashes the loop", () => {
               end: (error) => ends++ === 0 ? Effect.die(new Error("bug in end")) : writer.end(error)
             }))
         }))
-      yield* serve(emulator, Runtime.serve(handler, options("Text"), buggy))
+      yield* serve(emulator, Runtime.serve(handler, options("Text"), { makeApi: buggy }))
       const record = yield* emulator.invoke({ mode: "ok" })
       expect(errorOutcome(record)).toMatchObject({
         errorTypeHeader: "Runtime.Unhandled",

@@ -18,6 +18,12 @@ import type { ErrorDocument } from "../core/protocol.js"
 import { MAX_BUFFERED_RESPONSE_BYTES } from "../core/protocol.js"
 import type * as Streaming from "./streaming.js"
 
+/** Who answers: the Runtime API client and the retry schedule of its calls (one per loop). */
+export interface Poster {
+  readonly api: RuntimeApiService
+  readonly settings: { readonly retrySchedule: Schedule.Schedule<unknown, RuntimeApiError> }
+}
+
 /** Whether a Runtime API call failed to connect or lost its connection (worth retrying). */
 export const isTransport = (error: RuntimeApiError): boolean => error.reason === "Transport"
 
@@ -119,8 +125,7 @@ const unposted = (cause: Cause.Cause<unknown>) =>
 
 /** Posts `document` as the invocation's error; if that post dies, a `Runtime.Unhandled` one instead. */
 export const sendError = (
-  api: RuntimeApiService,
-  retrySchedule: Schedule.Schedule<unknown, RuntimeApiError>,
+  { api, settings: { retrySchedule } }: Poster,
   requestId: string,
   document: ErrorDocument
 ): Effect.Effect<void, FatalRuntimeError> =>
@@ -136,8 +141,7 @@ export const sendError = (
  * logging, posting); a defect anyway, before the post began, still posts `Runtime.Unhandled`.
  */
 const reportFailure = (
-  api: RuntimeApiService,
-  retrySchedule: Schedule.Schedule<unknown, RuntimeApiError>,
+  poster: Poster,
   requestId: string,
   cause: Cause.Cause<unknown>
 ): Effect.Effect<void, FatalRuntimeError> => {
@@ -149,25 +153,24 @@ const reportFailure = (
         logCause("Invoke Error", cause, document),
         Effect.suspend(() => {
           posting = true
-          return sendError(api, retrySchedule, requestId, document)
+          return sendError(poster, requestId, document)
         })
       )
     }),
     (defect) =>
       posting
         ? unposted(Cause.die(defect))
-        : sendError(api, retrySchedule, requestId, unhandled(`The failure could not be reported: ${describe(defect)}`))
+        : sendError(poster, requestId, unhandled(`The failure could not be reported: ${describe(defect)}`))
   )
 }
 
 /** Posts exactly one result for the invocation. */
 export const postResult = (
-  api: RuntimeApiService,
-  retrySchedule: Schedule.Schedule<unknown, RuntimeApiError>,
+  poster: Poster,
   requestId: string,
   exit: Exit.Exit<Response, unknown>
 ): Effect.Effect<void, FatalRuntimeError> => {
-  if (Exit.isFailure(exit)) return reportFailure(api, retrySchedule, requestId, exit.cause)
+  if (Exit.isFailure(exit)) return reportFailure(poster, requestId, exit.cause)
   // A try block costs nothing until something throws: only a response that is not one (from a
   // raw handler) or a bug of ours gets to the catch, which reports it instead of ending the loop.
   try {
@@ -177,15 +180,15 @@ export const postResult = (
     const size = byteLength(response.body)
     if (size > MAX_BUFFERED_RESPONSE_BYTES) {
       const error = responseTooLarge(size)
-      return Effect.zipRight(logErrorSafely(error.message), sendError(api, retrySchedule, requestId, fromCause(Cause.fail(error))))
+      return Effect.zipRight(logErrorSafely(error.message), sendError(poster, requestId, fromCause(Cause.fail(error))))
     }
     return sendResult(
-      api.respond(requestId, response),
-      retrySchedule,
-      (cause) => reportFailure(api, retrySchedule, requestId, cause)
+      poster.api.respond(requestId, response),
+      poster.settings.retrySchedule,
+      (cause) => reportFailure(poster, requestId, cause)
     )
   } catch (defect) {
-    return reportFailure(api, retrySchedule, requestId, Cause.die(defect))
+    return reportFailure(poster, requestId, Cause.die(defect))
   }
 }
 

@@ -27,7 +27,8 @@ import type * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import * as Supervisor from "effect/Supervisor"
 import { FatalRuntimeError } from "../../LambdaError.js"
-import { at } from "./timers.js"
+import { nodeTimer } from "./timers.js"
+import type { Timer } from "./timers.js"
 
 type AnyFiber = Fiber.RuntimeFiber<unknown, unknown>
 type Finalizer = Scope.Scope.Finalizer
@@ -155,7 +156,7 @@ export interface DetachedWork {
   /** No fiber forked into the scope is running. */
   readonly isIdle: () => boolean
   /** Like `awaitIdle`, but gives up at the absolute time `atMs` (epoch ms); one timer, no fibers. */
-  readonly awaitIdleUntil: (atMs: number) => Effect.Effect<void>
+  readonly awaitIdleUntil: (atMs: number, timer?: Timer) => Effect.Effect<void>
   /** The scope holds no finalizer at all, so closing it cannot block. */
   readonly isEmpty: () => boolean
   /** Ids of the detached fibers still running (for the log line when one refuses to stop). */
@@ -224,10 +225,10 @@ const track = (scope: ScopeInternals, supervisor: InvocationSupervisor): Detache
     })
   )
 
-  const awaitIdleUntil = (atMs: number): Effect.Effect<void> =>
+  const awaitIdleUntil = (atMs: number, timer: Timer = nodeTimer): Effect.Effect<void> =>
     Effect.async<void>((resume) => {
       let done = false
-      const cancel = at(atMs, () => {
+      const cancel = timer.at(atMs, () => {
         done = true
         resume(Effect.void)
       })

@@ -5,7 +5,6 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as LogLevel from "effect/LogLevel"
-import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import * as ConfigError from "effect/ConfigError"
 import * as Either from "effect/Either"
@@ -23,10 +22,11 @@ import { trainingHook } from "../core/codeCache.js"
 import * as WarmUp from "./warmUp.js"
 import { DEFAULT_SHUTDOWN_BUDGET_MS, Lifecycle } from "./lifecycle.js"
 import { defaultRetrySchedule, loop } from "./loop.js"
+import type { RuntimeSettings } from "./settings.js"
 import { runMain } from "./main.js"
 import { env, errorTypes } from "../core/protocol.js"
 import type { ErrorDocument } from "../core/protocol.js"
-import { until } from "./timers.js"
+import { nodeTimer } from "./timers.js"
 import * as RuntimeApiClient from "./runtimeApiClient.js"
 
 /** The name under which the runtime registers its internal (SIGTERM) extension. */
@@ -135,26 +135,42 @@ const budgetMs = (budget: Duration.DurationInput | undefined): number => {
   return Number.isNaN(millis) ? DEFAULT_SHUTDOWN_BUDGET_MS : Math.max(0, millis)
 }
 
+/** How `run` (and tests) set up `serve` beyond the user's options. */
+export interface ServeInternals {
+  /** How the runtime reaches the Runtime API (tests pass a broken client). Default: the HTTP client. */
+  readonly makeApi?: MakeRuntimeApi | undefined
+  /** The state the process-level handlers read (`run` shares it with `runMain`). */
+  readonly life?: Lifecycle | undefined
+  /** Whether the Lambda-formatted console is installed when `options.console` is not set. */
+  readonly consoleByDefault?: boolean | undefined
+}
+
 export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
   handler: LambdaHandler.LambdaHandler<E, R> | Handler<EA, OA, E, R>,
   options: RuntimeOptions<ROut, LE> & SchemaOptions<EA, EI, OA, OI> = {},
-  makeApi: MakeRuntimeApi = RuntimeApiClient.make,
-  life: Lifecycle = new Lifecycle(),
-  consoleByDefault = false
+  internals: ServeInternals = {}
 ): Effect.Effect<never, FatalRuntimeError | ConfigError.ConfigError, Exclude<R, Provided | ROut>> =>
   Effect.gen(function*() {
+    const makeApi = internals.makeApi ?? RuntimeApiClient.make
+    const life = internals.life ?? new Lifecycle()
     const config = yield* Effect.catchAll(runtimeConfig, (error) => reportInvalidConfiguration(error, makeApi))
-    const logFormat = options.logFormat ?? config.logFormat
-    const logLevel = options.logLevel ?? config.logLevel
-    life.logFormat = logFormat
-    life.logLevel = logLevel
+    const settings: RuntimeSettings = {
+      config,
+      logFormat: options.logFormat ?? config.logFormat,
+      logLevel: options.logLevel ?? config.logLevel,
+      timeoutMarginMs: Duration.toMillis(Duration.decode(options.timeoutMargin ?? Duration.millis(200))),
+      retrySchedule: defaultRetrySchedule,
+      requestContext: options.console ?? internals.consoleByDefault ?? false,
+      timer: nodeTimer
+    }
+    const { logFormat, logLevel, requestContext } = settings
+    life.settings = settings
     life.shutdownBudgetMs = budgetMs(options.shutdownBudget)
     const report = reportWith(makeApi, config.runtimeApi)
     life.report = (target, document) => Effect.runPromise(report(target, document).pipe(Logger.provide(logFormat, logLevel)))
     const lambdaHandler = toLambdaHandler(handler, options)
     // Installed before the layer is built, so that its `console` lines are Lambda's too;
     // restored last, after the layer's release (below).
-    const requestContext = options.console ?? consoleByDefault
     const restoreConsole = requestContext ? Console.installConsole(logFormat, logLevel) : undefined
     const userLayer = (options.layer ?? Layer.empty) as Layer.Layer<ROut, LE>
 
@@ -208,18 +224,7 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
         Effect.tapError((error) => postInitError({ errorType: errorTypes.initError, errorMessage: error.detail, stackTrace: [] }))
       )
       life.initDone = true
-      return yield* loop(ready, {
-        timeoutMarginMs: Duration.toMillis(Duration.decode(options.timeoutMargin ?? Duration.millis(200))),
-        functionName: config.functionName,
-        functionVersion: config.functionVersion,
-        memoryLimitInMB: config.memoryLimitInMB,
-        logGroupName: config.logGroupName,
-        logStreamName: config.logStreamName,
-        region: config.region,
-        retrySchedule: defaultRetrySchedule,
-        lifecycle: life,
-        requestContext
-      }).pipe(Effect.provide(services), Effect.provideService(RuntimeApi, api))
+      return yield* loop(ready, settings, life).pipe(Effect.provide(services), Effect.provideService(RuntimeApi, api))
     })
 
     // The layer is released on shutdown and on a fatal error, within the shutdown budget
@@ -228,15 +233,9 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
     const scope = yield* Scope.make()
     return yield* Scope.extend(program, scope).pipe(
       Effect.onExit((exit) =>
-        Effect.suspend(() => {
-          life.shutdownStage = "the layer's release"
-          return until(Scope.close(scope, exit), life.deadline())
-        }).pipe(
-          Effect.flatMap((released) => {
-            life.shutdownStage = undefined
-            if (Option.isNone(released)) life.abandoned.push("the layer's release")
-            return life.abandoned.length === 0 ? Effect.void : Effect.logError(life.budgetExhausted())
-          })
+        Effect.zipRight(
+          life.within("the layer's release", Scope.close(scope, exit)),
+          Effect.suspend(() => life.abandoned.length === 0 ? Effect.void : Effect.logError(life.budgetExhausted()))
         )
       ),
       Effect.ensuring(Effect.sync(() => restoreConsole?.())),
@@ -253,7 +252,7 @@ export const run = <EA, OA, E, R, ROut, LE, EI, OI>(
   if (hook !== undefined) return WarmUp.train(hook, serve)
   const life = new Lifecycle()
   runMain(
-    serve(handler, options, RuntimeApiClient.make, life, true) as Effect.Effect<never, FatalRuntimeError | ConfigError.ConfigError>,
+    serve(handler, options, { life, consoleByDefault: true }) as Effect.Effect<never, FatalRuntimeError | ConfigError.ConfigError>,
     life
   )
 }

@@ -1,31 +1,34 @@
 /**
  * What the process-level handlers (signals, uncaught exceptions, unhandled rejections) need to
- * know about a running runtime: which invocation is in flight and whether it was answered,
- * whether init is done, and the shutdown budget. One mutable object per runtime, written by the
- * loop with plain field assignments (no allocation, no fiber, no timer per invocation) and read
- * only when something goes wrong.
+ * know about a running runtime: the invocations in flight (each owns its answer, inFlight.ts),
+ * whether init is done, and the shutdown budget. One object per runtime, written by the loop
+ * with plain assignments and set operations (no fiber, no timer per invocation) and read only
+ * when something goes wrong.
  */
-import type * as Fiber from "effect/Fiber"
-import type * as LogLevel from "effect/LogLevel"
-import type * as Scope from "effect/Scope"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import type { ErrorDocument } from "../core/protocol.js"
-import type { DetachedWork } from "./detached.js"
-import type { LogFormat } from "./logger.js"
-import type { StreamedPost } from "./streaming.js"
+import type { RuntimeSettings } from "./settings.js"
+import { until } from "./timers.js"
 
 /** Default shutdown budget: Lambda gives the runtime 300 to 500 ms after SIGTERM before SIGKILL. */
 export const DEFAULT_SHUTDOWN_BUDGET_MS = 400
 
-/** The runtime's state as the process-level handlers see it (see the module comment). */
+/** What the process-level handlers can do with an invocation in flight (inFlight.ts). */
+export interface InvocationInFlight {
+  readonly requestId: string
+  /** Stops it on shutdown, answering it if nothing did yet. */
+  readonly stop: () => Effect.Effect<void>
+  /** Answers it outside any fiber (an error outside Effect), unless it was answered. */
+  readonly answerOutside: (document: ErrorDocument) => Promise<void> | undefined
+}
+
+/** @internal */
 export class Lifecycle {
-  /** The invocation being processed, from `/next` until its detached work is done. */
-  requestId: string | undefined = undefined
-  /** Whether that invocation's result was posted (or its stream opened). */
-  answered = true
-  handlerFiber: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
-  detached: DetachedWork | undefined = undefined
-  invocationScope: Scope.CloseableScope | undefined = undefined
-  streamed: StreamedPost | undefined = undefined
+  /** The invocations being served, each from `/next` until its detached work is done. */
+  readonly inFlight = new Set<InvocationInFlight>()
+  /** The settings, once init has read them (the process handlers log in their format). */
+  settings: RuntimeSettings | undefined = undefined
   /** An error outside Effect is being reported and the process will exit: no more `/next`. */
   halted = false
   /** The layer is built and the loop asks for invocations: errors are no longer init errors. */
@@ -33,15 +36,12 @@ export class Lifecycle {
   /** Posts an init error or an invocation error on a connection of its own (set once the endpoint is known). */
   report: ((target: { readonly requestId: string } | "init", error: ErrorDocument) => Promise<void>) | undefined =
     undefined
-  /** The Lambda log format and level, for lines logged outside Effect. */
-  logFormat: LogFormat = "Text"
-  logLevel: LogLevel.LogLevel | undefined = undefined
   shutdownBudgetMs = DEFAULT_SHUTDOWN_BUDGET_MS
   /** Set at the first signal: the signal's name and when the budget runs out (epoch ms). */
   shutdownSignal: string | undefined = undefined
   shutdownDeadlineMs: number | undefined = undefined
   /** What the shutdown is waiting for right now, and what it gave up on (for the last log line). */
-  shutdownStage: string | undefined = undefined
+  readonly stages = new Set<string>()
   readonly abandoned: Array<string> = []
 
   /** When the current shutdown must be over: from the signal, else from now. */
@@ -49,17 +49,34 @@ export class Lifecycle {
     return this.shutdownDeadlineMs ?? Date.now() + this.shutdownBudgetMs
   }
 
-  /** Everything the shutdown did not finish, for the line logged when the budget runs out. */
-  stillRunning(): ReadonlyArray<string> {
-    return this.shutdownStage === undefined ? this.abandoned : [...this.abandoned, this.shutdownStage]
+  /** Waits for `effect` until the shutdown's deadline; past it, records `what` as still running. */
+  within(what: string, effect: Effect.Effect<unknown>): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      this.stages.add(what)
+      return until(effect, this.deadline())
+    }).pipe(
+      Effect.map((done) => {
+        this.stages.delete(what)
+        if (Option.isNone(done)) this.abandoned.push(what)
+      })
+    )
   }
+
+  /** Stops every invocation in flight (at once: each has the same budget). */
+  readonly stopAll: Effect.Effect<void> = Effect.suspend(() =>
+    this.inFlight.size === 0
+      ? Effect.void
+      : Effect.forEach(Array.from(this.inFlight), (invocation) => invocation.stop(), { concurrency: "unbounded", discard: true })
+  )
 
   /** The line logged when the budget ran out. */
   budgetExhausted(): string {
-    let running = this.stillRunning()
+    let running = [...this.abandoned, ...this.stages]
     if (running.length === 0) {
       // The loop never got to stop it: it was inside a step that cannot be interrupted.
-      running = [this.requestId === undefined ? "the runtime's loop" : `the result POST of invocation ${this.requestId}`]
+      running = this.inFlight.size === 0
+        ? ["the runtime's loop"]
+        : Array.from(this.inFlight, (invocation) => `the result POST of invocation ${invocation.requestId}`)
     }
     return `The shutdown budget (${this.shutdownBudgetMs} ms) ran out; still running: ${running.join("; ")}; exiting`
   }

@@ -37,7 +37,7 @@ const logOutside = (life: Lifecycle, message: string, cause: Cause.Cause<unknown
   try {
     let log = Effect.logError(message, cause)
     if (requestId !== undefined) log = Effect.annotateLogs(log, Logger.REQUEST_ID, requestId)
-    Effect.runSync(Logger.provide(life.logFormat, life.logLevel ?? LogLevel.Info)(log))
+    Effect.runSync(Logger.provide(life.settings?.logFormat ?? "Text", life.settings?.logLevel ?? LogLevel.Info)(log))
   } catch {
     process.stderr.write(`effect-lambda-runtime: ${message}\n`)
   }
@@ -71,22 +71,25 @@ export const runMain = <E>(program: Effect.Effect<never, E>, life: Lifecycle): v
   let crashing = false
   const onStray = (kind: keyof typeof strayErrors) => (reason: unknown) => {
     const { exitCode, label } = strayErrors[kind]
-    const requestId = life.requestId
-    logOutside(life, label, Cause.die(reason), requestId)
+    // Which invocation it came from is known only when one is in flight (one loop).
+    const only = life.inFlight.size === 1 ? life.inFlight.values().next().value : undefined
+    logOutside(life, label, Cause.die(reason), only?.requestId)
     // A second one while the first is reported: logged, the first one's report goes on.
     if (crashing) return
     crashing = true
     life.halted = true
     const exit = () => process.exit(exitCode)
-    let report: Promise<void> | undefined
-    if (requestId !== undefined && !life.answered) {
-      life.answered = true
-      report = life.report?.({ requestId }, strayDocument(kind, reason))
-    } else if (!life.initDone) {
-      report = life.report?.("init", strayDocument(kind, reason))
+    const reports: Array<Promise<void>> = []
+    for (const invocation of life.inFlight) {
+      const report = invocation.answerOutside(strayDocument(kind, reason))
+      if (report !== undefined) reports.push(report)
     }
-    if (report === undefined) return exit()
-    report.then(exit, exit)
+    if (life.inFlight.size === 0 && !life.initDone) {
+      const report = life.report?.("init", strayDocument(kind, reason))
+      if (report !== undefined) reports.push(report)
+    }
+    if (reports.length === 0) return exit()
+    Promise.allSettled(reports).then(exit, exit)
   }
   const onUncaught = onStray("uncaughtException")
   const onRejection = onStray("unhandledRejection")

@@ -3,24 +3,13 @@
  * from what the runtime knows about an invocation. Shared by the Effect runtime's
  * `context.node` and by code that runs plain Node handlers.
  */
-import type { NodeClientContext, NodeCognitoIdentity, NodeContext } from "../../LambdaContext.js"
+import type { LambdaContext, NodeClientContext, NodeCognitoIdentity, NodeContext } from "../../LambdaContext.js"
 
-/** What a Node context is made of: the invocation's headers and the function's environment. */
-export interface NodeContextSource {
-  readonly requestId: string
-  readonly deadlineMs: number
-  readonly invokedFunctionArn: string
-  /** Parsed `Lambda-Runtime-Client-Context`; kept only when it is an object. */
-  readonly clientContext: unknown
-  /** Parsed `Lambda-Runtime-Cognito-Identity`; kept only when it is an object. */
-  readonly identity: unknown
-  readonly tenantId: string | undefined
-  readonly functionName: string
-  readonly functionVersion: string
-  readonly memoryLimitInMB: number | string
-  readonly logGroupName: string
-  readonly logStreamName: string
-}
+/**
+ * What a Node context is made of: the invocation's context (its `getRemainingTimeInMillis` reads
+ * the runtime's clock, which `LambdaTest` may simulate).
+ */
+export type NodeContextSource = Omit<LambdaContext, "node" | "detachedScope" | "remainingTime">
 
 /**
  * The deprecated `done`/`fail`/`succeed` of Node's context. A runner of callback-style handlers
@@ -64,7 +53,6 @@ const unsupported: LegacyCallbacks = {
  * the invocation has one, as in the official runtime.
  */
 export const makeNodeContext = (source: NodeContextSource, legacy: LegacyCallbacks = unsupported): NodeContext => {
-  const deadlineMs = source.deadlineMs
   const context: NodeContext = {
     callbackWaitsForEmptyEventLoop: true,
     functionName: source.functionName,
@@ -76,7 +64,7 @@ export const makeNodeContext = (source: NodeContextSource, legacy: LegacyCallbac
     logStreamName: source.logStreamName,
     identity: object(source.identity) as NodeCognitoIdentity | undefined,
     clientContext: object(source.clientContext) as NodeClientContext | undefined,
-    getRemainingTimeInMillis: () => Math.max(0, deadlineMs - Date.now()),
+    getRemainingTimeInMillis: source.getRemainingTimeInMillis,
     done: legacy.done,
     fail: legacy.fail,
     succeed: legacy.succeed

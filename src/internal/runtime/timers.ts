@@ -89,6 +89,21 @@ export const at = (atMs: number, onTime: () => void, unref = false): () => void 
 }
 
 /**
+ * The runtime's time: when it is and a call at an absolute time. The runtime uses the process's
+ * clock and {@link at}; `LambdaTest` uses Effect's `Clock`, so that `TestClock` drives the
+ * deadlines of an invocation.
+ */
+export interface Timer {
+  /** The current time, epoch ms. */
+  readonly now: () => number
+  /** Calls `onTime` at `atMs` (epoch ms); the returned function cancels it. */
+  readonly at: (atMs: number, onTime: () => void) => () => void
+}
+
+/** The process's clock and the shared Node timer. */
+export const nodeTimer: Timer = { now: Date.now, at: (atMs, onTime) => at(atMs, onTime) }
+
+/**
  * Waits for `fiber` to end, at most until the absolute time `atMs` (epoch ms); `None` if it was
  * still running then. One observer and one timer, no extra fibers: this runs several times per
  * invocation, where `Effect.timeoutOption` (two forks and an interruption each) was the largest
@@ -96,7 +111,8 @@ export const at = (atMs: number, onTime: () => void, unref = false): () => void 
  */
 export const awaitUntil = <A, E>(
   fiber: Fiber.RuntimeFiber<A, E>,
-  atMs: number
+  atMs: number,
+  timer: Timer = nodeTimer
 ): Effect.Effect<Option.Option<Exit.Exit<A, E>>> =>
   Effect.suspend(() => {
     const done = fiber.unsafePoll()
@@ -106,7 +122,7 @@ export const awaitUntil = <A, E>(
         cancel()
         resume(Effect.succeed(Option.some(exit)))
       }
-      const cancel = at(atMs, () => {
+      const cancel = timer.at(atMs, () => {
         fiber.removeObserver(observer)
         resume(Effect.succeed(Option.none()))
       })
@@ -123,9 +139,13 @@ export const awaitUntil = <A, E>(
  * Unlike `Effect.timeoutOption`, it never waits for the effect to stop: an uninterruptible
  * finalizer that never ends cannot hold the caller past `atMs`.
  */
-export const until = <A, E, R>(effect: Effect.Effect<A, E, R>, atMs: number): Effect.Effect<Option.Option<A>, E, R> =>
+export const until = <A, E, R>(
+  effect: Effect.Effect<A, E, R>,
+  atMs: number,
+  timer: Timer = nodeTimer
+): Effect.Effect<Option.Option<A>, E, R> =>
   Effect.flatMap(Effect.forkDaemon(effect), (fiber) =>
-    Effect.flatMap(awaitUntil(fiber, atMs), (exit) => {
+    Effect.flatMap(awaitUntil(fiber, atMs, timer), (exit) => {
       if (Option.isSome(exit)) return Effect.map(exit.value, Option.some)
       // Past the time: stop waiting, and interrupt it without waiting for it to stop.
       return Effect.as(Fiber.interruptFork(fiber), Option.none())

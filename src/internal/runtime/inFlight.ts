@@ -1,0 +1,345 @@
+/**
+ * One invocation in flight, from `/next` until the runtime may ask for the next one, and the
+ * one owner of its answer: the handler's result, a timeout, a shutdown and an error outside
+ * Effect all answer through it, and whichever comes first answers; the rest find it answered.
+ * Signals and stray errors reach every invocation in flight through `Lifecycle.inFlight`.
+ */
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
+import * as Option from "effect/Option"
+import * as Runtime from "effect/Runtime"
+import * as Scope from "effect/Scope"
+import { LambdaContext } from "../../LambdaContext.js"
+import type { NodeContext } from "../../LambdaContext.js"
+import { HandlerTimeout } from "../../LambdaError.js"
+import type { FatalRuntimeError, RuntimeApiError } from "../../LambdaError.js"
+import type { LambdaHandler } from "../../LambdaHandler.js"
+import type { Invocation, Response, RuntimeApiService } from "../../RuntimeApi.js"
+import type { ErrorDocument } from "../core/protocol.js"
+import type { Poster } from "./answer.js"
+import { fatal, postResult, reportStreamed, sendError } from "./answer.js"
+import * as Console from "./console.js"
+import * as Detached from "./detached.js"
+import type { InvocationInFlight, Lifecycle } from "./lifecycle.js"
+import { logCause } from "./logger.js"
+import { makeNodeContext } from "./nodeContext.js"
+import type { RuntimeSettings } from "./settings.js"
+import { ShutdownError, shutdownDocument, SHUTDOWN_ERROR_TYPE } from "./shutdown.js"
+import * as Streaming from "./streaming.js"
+import { awaitUntil, until } from "./timers.js"
+
+/** Finalizers get until `deadline - FINALIZER_CUTOFF_MS`; past it a live fiber ends the process. */
+export const FINALIZER_CUTOFF_MS = 50
+
+/**
+ * What every invocation of one loop shares, made once when the loop starts: the Runtime API,
+ * the settings, the process-level state, the detached-work supervisor, the user's services and
+ * the handler.
+ */
+export interface Loop<E, R> extends Poster {
+  readonly api: RuntimeApiService
+  readonly settings: RuntimeSettings
+  readonly life: Lifecycle
+  readonly supervisor: Detached.InvocationSupervisor
+  readonly services: Context.Context<Exclude<R, LambdaContext | Scope.Scope>>
+  readonly handler: LambdaHandler<E, R>
+  /** Whether debug lines are kept (the detached-work summary is only built then). */
+  readonly debug: boolean
+  /** Called once per invocation when its answer was posted (LambdaTest awaits it). */
+  readonly onAnswered?: ((requestId: string) => void) | undefined
+}
+
+const parseJsonText = (text: string | undefined): unknown => {
+  if (text === undefined) return undefined
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return text
+  }
+}
+
+/**
+ * The handler's context. A class, so that `node` is a getter on the prototype: Node's context
+ * object costs nothing until a handler asks for it. The function's settings are own fields (read
+ * from the one settings object), so that a context spread or logged shows them.
+ */
+class InvocationContext implements LambdaContext {
+  readonly requestId: string
+  readonly deadlineMs: number
+  readonly remainingTime: Effect.Effect<Duration.Duration>
+  readonly getRemainingTimeInMillis: () => number
+  readonly invokedFunctionArn: string
+  readonly traceId: string | undefined
+  readonly clientContext: unknown
+  readonly identity: unknown
+  readonly tenantId: string | undefined
+  readonly functionName: string
+  readonly functionVersion: string
+  readonly memoryLimitInMB: number
+  readonly logGroupName: string
+  readonly logStreamName: string
+  readonly region: string
+  private nodeContext: NodeContext | undefined = undefined
+  constructor(invocation: Invocation, settings: RuntimeSettings, readonly detachedScope: Scope.Scope) {
+    const deadlineMs = invocation.deadlineMs
+    const config = settings.config
+    const timer = settings.timer
+    this.requestId = invocation.requestId
+    this.deadlineMs = deadlineMs
+    this.remainingTime = Effect.map(Clock.currentTimeMillis, (now) => Duration.millis(Math.max(0, deadlineMs - now)))
+    this.getRemainingTimeInMillis = () => Math.max(0, deadlineMs - timer.now())
+    this.invokedFunctionArn = invocation.functionArn
+    this.traceId = invocation.traceId
+    this.clientContext = parseJsonText(invocation.clientContext)
+    this.identity = parseJsonText(invocation.cognitoIdentity)
+    this.tenantId = invocation.tenantId
+    this.functionName = config.functionName
+    this.functionVersion = config.functionVersion
+    this.memoryLimitInMB = config.memoryLimitInMB
+    this.logGroupName = config.logGroupName
+    this.logStreamName = config.logStreamName
+    this.region = config.region
+  }
+  get node(): NodeContext {
+    return this.nodeContext ??= makeNodeContext(this)
+  }
+}
+
+/** One invocation, from the event to the moment the runtime may ask for the next one. */
+export class InFlight<E, R> implements InvocationInFlight {
+  readonly requestId: string
+  /** Whether its result was posted (or its stream opened): then nothing else answers it. */
+  answered = false
+  private readonly receivedAt: number
+  private readonly softDeadline: number
+  private readonly hardDeadline: number
+  private handlerFiber: Fiber.RuntimeFiber<Response, unknown> | undefined = undefined
+  private detached: Detached.DetachedWork | undefined = undefined
+  private scope: Scope.CloseableScope | undefined = undefined
+  private streamed: Streaming.StreamedPost | undefined = undefined
+
+  constructor(readonly loop: Loop<E, R>, readonly invocation: Invocation) {
+    this.requestId = invocation.requestId
+    this.receivedAt = loop.settings.timer.now()
+    this.softDeadline = invocation.deadlineMs - loop.settings.timeoutMarginMs
+    this.hardDeadline = invocation.deadlineMs - FINALIZER_CUTOFF_MS
+  }
+
+  /** Serves the invocation: handler, answer, detached window; fails only when the runtime must exit. */
+  serve(): Effect.Effect<void, FatalRuntimeError> {
+    if (!Number.isFinite(this.invocation.deadlineMs)) {
+      return Effect.tap(
+        this.answerWith({
+          errorType: "Runtime.MalformedInvocation",
+          errorMessage: "The invocation has no valid Lambda-Runtime-Deadline-Ms header",
+          stackTrace: []
+        }),
+        () => this.loop.life.inFlight.delete(this)
+      )
+    }
+    return Effect.flatMap(this.start(), () =>
+      Effect.flatMap(this.awaitHandler(), ({ abandoned, exit }) =>
+        Effect.zipRight(
+          this.answer(exit, abandoned),
+          abandoned
+            ? fatal(
+              `The handler (fiber #${this.handlerFiber!.id().id}) was still running its finalizers ${FINALIZER_CUTOFF_MS} ms ` +
+                `before the deadline; exiting so that it is not carried into a frozen environment`
+            )
+            : this.finish(exit)
+        )))
+  }
+
+  /**
+   * Makes the detached and invocation scopes and the context, and starts the handler's fiber.
+   * The fiber starts at once, on this call stack, with the loop's FiberRefs (log annotations,
+   * logger, supervisor) and its own services, like `Effect.forkDaemon` but without a scheduler
+   * round: a handler that completes synchronously is done before `awaitHandler` looks, which
+   * then needs no timer and no suspension. This object owns the fiber's lifetime: it interrupts
+   * it at the deadline itself.
+   */
+  private start(): Effect.Effect<void> {
+    return Effect.flatMap(Detached.make(this.loop.supervisor), (detached) =>
+    Effect.flatMap(Scope.make(), (scope) =>
+      Effect.flatMap(Effect.runtime<never>(), (parent) => {
+        const loop = this.loop
+        const context = new InvocationContext(this.invocation, loop.settings, detached.scope)
+        const streamed = Streaming.make(loop.api, this.requestId)
+        // Suspended: a handler function that throws instead of returning an Effect fails its own
+        // fiber (a defect, posted as `/error`), not the loop.
+        const handled = Effect.suspend(() => loop.handler.handle(this.invocation, context)) as Effect.Effect<Response, E>
+        const runtime = Runtime.make({
+          context: Context.add(Context.add(loop.services, LambdaContext, context), Scope.Scope, scope) as Context.Context<
+            never
+          >,
+          fiberRefs: parent.fiberRefs,
+          runtimeFlags: parent.runtimeFlags
+        })
+        // A streamed body is written by this fiber, under the deadline (see streaming.ts).
+        const effect = Effect.flatMap(handled, streamed.consume)
+        this.detached = detached
+        this.scope = scope
+        this.streamed = streamed
+        this.handlerFiber = loop.settings.requestContext
+          ? Console.runForkIn(this.requestId, runtime, effect)
+          : Runtime.runFork(runtime, effect)
+        return Effect.void
+      })))
+  }
+
+  /** The handler's exit, or a `HandlerTimeout` at `deadline - margin` (the handler is interrupted). */
+  private awaitHandler(): Effect.Effect<{ readonly exit: Exit.Exit<Response, unknown>; readonly abandoned: boolean }> {
+    return Effect.suspend(() => {
+      const fiber = this.handlerFiber!
+      const timer = this.loop.settings.timer
+      return Effect.flatMap(awaitUntil(fiber, this.softDeadline, timer), (completed) => {
+        if (Option.isSome(completed)) return Effect.succeed({ exit: completed.value, abandoned: false })
+        const timeout = new HandlerTimeout({
+          elapsedMs: timer.now() - this.receivedAt,
+          marginMs: this.loop.settings.timeoutMarginMs
+        })
+        // A stream already on the wire ends with this error in its trailers.
+        this.streamed!.interruptedBy(timeout)
+        return Effect.map(
+          until(Fiber.interrupt(fiber), this.hardDeadline, timer),
+          (stopped) => ({ exit: Exit.fail(timeout) as Exit.Exit<Response, unknown>, abandoned: Option.isNone(stopped) })
+        )
+      })
+    })
+  }
+
+  /**
+   * Posts the result, unless something else answered first. Not cut off by a shutdown: a result
+   * half-posted would be lost, one posted is the best answer. Marked answered inside the
+   * region, so that a shutdown never posts a second one.
+   */
+  private answer(exit: Exit.Exit<Response, unknown>, abandoned: boolean): Effect.Effect<void, FatalRuntimeError> {
+    return Effect.uninterruptible(Effect.suspend(() => {
+      if (this.answered) return Effect.void
+      this.answered = true
+      const streamed = this.streamed!
+      return Effect.tap(
+        streamed.started()
+          ? reportStreamed(streamed, exit, abandoned)
+          : postResult(this.loop, this.requestId, exit),
+        () => this.loop.onAnswered?.(this.requestId)
+      )
+    }))
+  }
+
+  /** Answers with `document` (an invocation that cannot be served). */
+  private answerWith(document: ErrorDocument): Effect.Effect<void, FatalRuntimeError> {
+    return Effect.uninterruptible(Effect.suspend(() => {
+      this.answered = true
+      return Effect.tap(sendError(this.loop, this.requestId, document), () => this.loop.onAnswered?.(this.requestId))
+    }))
+  }
+
+  /**
+   * Answers with `document` on a connection of its own, outside any fiber (an error outside
+   * Effect: the process is about to exit); `undefined` if it was already answered.
+   */
+  answerOutside(document: ErrorDocument): Promise<void> | undefined {
+    if (this.answered) return undefined
+    this.answered = true
+    return this.loop.life.report?.({ requestId: this.requestId }, document)
+  }
+
+  /**
+   * The detached window: waits for every detached fiber (late forks included), at most until
+   * `deadline - margin`, then interrupts the rest and runs finalizers, then closes the
+   * invocation's scope. Scopes without finalizers close at once: the waits are only set up
+   * when needed.
+   */
+  private finish(exit: Exit.Exit<Response, unknown>): Effect.Effect<void, FatalRuntimeError> {
+    return Effect.suspend(() => {
+      const detached = this.detached!
+      const scope = this.scope!
+      const timer = this.loop.settings.timer
+      const windowStart = timer.now()
+      return Effect.gen(this, function*() {
+        if (!detached.isIdle()) yield* detached.awaitIdleUntil(this.softDeadline, timer)
+        if (detached.isEmpty()) yield* detached.close
+        else if (Option.isNone(yield* until(detached.close, this.hardDeadline, timer))) {
+          return yield* fatal(
+            `Detached fibers ${detached.liveFiberIds().join(", ")} refused interruption and were still running ` +
+              `${FINALIZER_CUTOFF_MS} ms before the deadline; exiting so that they are not carried into a frozen environment`
+          )
+        }
+        if (Detached.hasFinalizers(scope)) {
+          if (Option.isNone(yield* until(Scope.close(scope, exit), this.hardDeadline, timer))) {
+            return yield* fatal(
+              `The invocation scope's finalizers were still running ${FINALIZER_CUTOFF_MS} ms before the deadline; exiting`
+            )
+          }
+        } else yield* Scope.close(scope, exit)
+        this.loop.life.inFlight.delete(this)
+        const summary = detached.finish()
+        for (const failure of summary.failures) {
+          // Logged and nothing else: a detached failure never changes the posted answer, and a
+          // value no logger can render must not end the loop.
+          yield* logCause(`Detached fiber #${failure.fiber.id().id} failed`, failure.cause)
+        }
+        // Built only when debug lines are kept: this runs after every invocation.
+        if (this.loop.debug) {
+          yield* Effect.logDebug(
+            `Detached work: ${summary.completed} completed, ${summary.failed} failed, ` +
+              `${summary.interrupted} interrupted in ${timer.now() - windowStart} ms`
+          )
+        }
+      })
+    })
+  }
+
+  /**
+   * Stops the invocation on shutdown: the handler and the detached fibers are interrupted and
+   * their finalizers run, an invocation not yet answered gets `Runtime.Shutdown` (or the result
+   * its handler already has), each wait within the shutdown budget (`life.within`).
+   */
+  stop(): Effect.Effect<void> {
+    return Effect.suspend(() => {
+    const life = this.loop.life
+    const handler = this.handlerFiber
+    const streamed = this.streamed
+    const signal = life.shutdownSignal
+    return Effect.gen(this, function*() {
+      streamed?.interruptedBy(new ShutdownError({ signal }))
+      if (handler !== undefined && handler.unsafePoll() === null) yield* handler.interruptAsFork(FiberId.none)
+      if (!this.answered && streamed?.started() !== true) {
+        this.answered = true
+        const done = handler?.unsafePoll()
+        const post: Effect.Effect<void, RuntimeApiError | FatalRuntimeError> =
+          done !== undefined && done !== null && !(Exit.isFailure(done) && Exit.isInterrupted(done))
+            ? postResult(this.loop, this.requestId, done)
+            : Effect.zipRight(
+              Effect.logError(
+                `Shutting down (${signal ?? "interrupted"}) during the invocation; answering it with ${SHUTDOWN_ERROR_TYPE}`
+              ),
+              this.loop.api.fail(this.requestId, shutdownDocument(signal))
+            )
+        yield* life.within(
+          `the result POST of invocation ${this.requestId}`,
+          Effect.catchAll(post, (error) => Effect.logError(`Could not answer the invocation: ${error.message}`))
+        )
+      }
+      if (handler !== undefined && handler.unsafePoll() === null) {
+        yield* life.within(`the handler (fiber #${handler.id().id})`, Fiber.await(handler))
+      }
+      const detached = this.detached
+      if (detached !== undefined && !detached.isEmpty()) {
+        yield* life.within(`detached fibers ${detached.liveFiberIds().join(", ") || "(finalizers)"}`, detached.close)
+      }
+      const scope = this.scope
+      if (scope !== undefined && Detached.hasFinalizers(scope)) {
+        yield* life.within("the invocation scope's finalizers", Scope.close(scope, Exit.interrupt(FiberId.none)))
+      }
+      life.inFlight.delete(this)
+    })
+  })
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * The runtime's settings: read and worked out once at init, then shared by reference by the
+ * loop, every invocation's context and the process-level handlers.
+ */
+import type * as LogLevel from "effect/LogLevel"
+import type * as Schedule from "effect/Schedule"
+import type { RuntimeApiError } from "../../LambdaError.js"
+import type { RuntimeConfig } from "./init.js"
+import type { LogFormat } from "./logger.js"
+import type { Timer } from "./timers.js"
+
+/** @internal */
+export interface RuntimeSettings {
+  /** What the environment says (the function's name, version, memory, log group and stream, region...). */
+  readonly config: RuntimeConfig
+  /** The log format and level in force: the options', else the environment's. */
+  readonly logFormat: LogFormat
+  readonly logLevel: LogLevel.LogLevel
+  /** How long before an invocation's deadline its handler and detached work are interrupted. */
+  readonly timeoutMarginMs: number
+  /**
+   * Retries of a Runtime API call that could not connect or lost its connection. An answer is
+   * never retried: a 5xx means the platform is in a non-recoverable state.
+   */
+  readonly retrySchedule: Schedule.Schedule<unknown, RuntimeApiError>
+  /**
+   * Run each invocation's fibers in its async context (console.ts), so that the Lambda-formatted
+   * console finds the calling invocation. Off unless the console is installed: it costs a
+   * closure per scheduled task.
+   */
+  readonly requestContext: boolean
+  /** The clock and timers of the deadlines. */
+  readonly timer: Timer
+}
