@@ -13,7 +13,9 @@
  * Node.js runtime, the same script is the `AWS_LAMBDA_EXEC_WRAPPER` (it ignores the arguments
  * of the official runtime it replaces).
  *
- * This module has no exports: importing it is starting the runtime.
+ * This module has no exports: importing it is starting the runtime. A TypeScript handler types
+ * its `context` with `import type { DropInContext } from "effect-lambda-runtime/DropIn"`, a
+ * module of types only.
  *
  * @since 0.2.0
  */
