@@ -13,9 +13,11 @@
  * Node.js runtime, the same script is the `AWS_LAMBDA_EXEC_WRAPPER` (it ignores the arguments
  * of the official runtime it replaces).
  *
- * This module has no exports: importing it is starting the runtime.
+ * This module has no exports: importing it is starting the runtime. A TypeScript handler types
+ * its `context` with `import type { DropInContext } from "effect-lambda-runtime/DropIn"`, a
+ * module of types only.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 import { main } from "./internal/node/main.js"
 

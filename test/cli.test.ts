@@ -2,7 +2,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Exit } from "effect"
 import { spawn } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import * as http from "node:http"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
@@ -71,6 +71,35 @@ describe("effect-lambda CLI", () => {
       cli.child.stdin?.end(`{"action":"decline"}`)
       expect(yield* cli.exited).toBe(1)
       expect(cli.stdout()).toContain(`"errorType":"PaymentDeclined"`)
+    }))
+
+  it.scopedLive("run: a module that only exports a plain Node handler gets, once, the drop-in command that serves it", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      writeFileSync(join(dir, "plain.mjs"), `export const handler = async (event, context) => ({ plain: context.awsRequestId !== "" })\n`)
+      const cli = yield* spawnFunction(CLI, {}, ["run", join(dir, "plain.mjs"), "--count", "2"])
+      expect(yield* cli.exited).toBe(1)
+      expect(cli.stdout().match(/Runtime\.ExitError/g)).toHaveLength(2)
+      const stderr = cli.stderr()
+      expect(stderr.match(/never started the runtime/g)).toHaveLength(1)
+      const command = / {4}LAMBDA_TASK_ROOT=(\S+) _HANDLER=(\S+) npx effect-lambda run node_modules\/effect-lambda-runtime\/dist\/node\.js$/m
+        .exec(stderr)
+      expect(command?.slice(1)).toEqual([dir, "plain.handler"])
+      // The command works: src/node.ts is what the package ships as dist/node.js.
+      const dropIn = yield* spawnFunction(CLI, { LAMBDA_TASK_ROOT: command![1]!, _HANDLER: command![2]! }, ["run", "src/node.ts"])
+      expect(yield* dropIn.exited).toBe(0)
+      expect(dropIn.stdout()).toContain(`{"plain":true}`)
+      expect(dropIn.stderr()).not.toContain("never started the runtime")
+    }))
+
+  it.scopedLive("run: a module that crashes before starting the runtime gets no drop-in hint", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      writeFileSync(join(dir, "crash.mjs"), `throw new Error("broken at load")\n`)
+      const cli = yield* spawnFunction(CLI, {}, ["run", join(dir, "crash.mjs")])
+      expect(yield* cli.exited).toBe(1)
+      expect(cli.stderr()).toContain("broken at load")
+      expect(cli.stderr()).not.toContain("never started the runtime")
     }))
 
   it.scopedLive("event: prints a sample event that run takes on stdin; an unknown source is a usage error", () =>

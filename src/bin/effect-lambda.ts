@@ -13,7 +13,7 @@
  * effect-lambda --version
  * ```
  *
- * Each subcommand is a module of `internal/cli/` (its options, its documentation, its handler);
+ * Each subcommand is a module of `internal/tools/cli/` (its options, its documentation, its handler);
  * this entry only runs the command line. Exit codes: 0 success, 1 a failed invocation or build,
  * 2 a usage error (the message and the usage on stderr), 130 interrupted (Ctrl+C).
  *

@@ -14,7 +14,7 @@ type MultiHeaderMap = Readonly<Record<string, ReadonlyArray<string> | undefined>
 /**
  * API Gateway REST API proxy integration (payload format 1.0).
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export interface ApiGatewayV1Event {
@@ -42,7 +42,7 @@ export interface ApiGatewayV1Event {
 /**
  * API Gateway HTTP API (payload format 2.0) and Function URL events share this shape.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export interface ApiGatewayV2Event {
@@ -75,7 +75,7 @@ export interface ApiGatewayV2Event {
 /**
  * Application Load Balancer target (single- or multi-value header mode).
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export interface AlbEvent {
@@ -93,7 +93,7 @@ export interface AlbEvent {
 /**
  * Which integration sent the event, hence which response shape it expects.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export type HttpEventSource = "ApiGatewayV1" | "ApiGatewayV2" | "FunctionUrl" | "Alb" | "AlbMultiValue"
@@ -101,7 +101,7 @@ export type HttpEventSource = "ApiGatewayV1" | "ApiGatewayV2" | "FunctionUrl" | 
 /**
  * An HTTP event with the integration it came from.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export type HttpEvent =

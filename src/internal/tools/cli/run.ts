@@ -9,6 +9,7 @@ import * as Options from "@effect/cli/Options"
 import { Effect, Either, Option } from "effect"
 import type { Scope } from "effect"
 import { readFileSync } from "node:fs"
+import { basename, dirname, extname, relative, resolve } from "node:path"
 import * as Emulator from "../../../Emulator.js"
 import * as P from "../../core/protocol.js"
 import type { RuntimeProcess } from "../functionProcess.js"
@@ -38,6 +39,31 @@ const readEvent = (source: Option.Option<string>): Effect.Effect<string, UsageEr
           catch: (error) => new UsageError({ message: `Cannot read the event file ${source}: ${String(error)}` })
         })
   })
+
+const shellWord = (word: string) => (/^[\w./@%+=:,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`)
+
+/**
+ * What to do when the module exited cleanly without ever asking for an invocation: it never
+ * started the runtime. The usual cause is a plain Node handler module (`export const handler =
+ * async (event, context) => ...`), which the drop-in bootstrap serves; the command names the
+ * module's folder and `<file>.handler` as the README's drop-in section does.
+ */
+export const neverStartedHint = (file: string): string => {
+  const extension = extname(file)
+  const folder = dirname(resolve(file))
+  const fromHere = relative(process.cwd(), folder)
+  const taskRoot = fromHere === "" ? "." : fromHere.startsWith("..") ? folder : fromHere
+  const handler = `${basename(file, extension)}.handler`
+  return [
+    `effect-lambda: ${file} exited without asking for an invocation: it never started the runtime.`,
+    `  An Effect function calls LambdaRuntime.run(handler) at its top level.`,
+    `  A plain Node handler (export const handler = async (event, context) => ...) runs on the drop-in bootstrap:`,
+    `    LAMBDA_TASK_ROOT=${shellWord(taskRoot)} _HANDLER=${shellWord(handler)} npx effect-lambda run node_modules/effect-lambda-runtime/dist/node.js`,
+    ...(/^\.[cm]?tsx?$/.test(extension)
+      ? [`  (the drop-in loads .js, .mjs and .cjs files, as Lambda's Node.js runtime does: compile ${basename(file)} first)`]
+      : [])
+  ].join("\n")
+}
 
 const ms = (from: number, to: number | undefined) => (to === undefined ? "-" : `+${(to - from).toFixed(2)} ms`)
 
@@ -88,7 +114,11 @@ const runInvocations = (options: RunOptions): Effect.Effect<number, UsageError, 
     const event = yield* readEvent(options.event)
     const emulator = yield* Emulator.make({ port: options.port, functionTimeoutMs: options.timeoutMs })
     let runtime: RuntimeProcess | undefined
+    /** How many `/next` requests had arrived when the current runtime was spawned. */
+    let nextsAtStart = 0
+    let hinted = false
     const start = Effect.gen(function*() {
+      nextsAtStart = (yield* emulator.nextRequests).length
       runtime = yield* spawnRuntime(options.file, emulator.environment)
       return runtime
     })
@@ -107,6 +137,12 @@ const runInvocations = (options: RunOptions): Effect.Effect<number, UsageError, 
           if (Either.isRight(first)) return first.right
           runtime = undefined
           yield* emulator.runtimeExited(first.left)
+          // Exit code 0 before any /next: the module ran to its end without starting the runtime
+          // (a crash has its own exit code and stack trace).
+          if (!hinted && first.left.code === 0 && (yield* emulator.nextRequests).length === nextsAtStart) {
+            hinted = true
+            yield* printError(neverStartedHint(options.file))
+          }
           const record = yield* recordOf(pending.requestId)
           if (record.outcome !== undefined) return record
           yield* printError(`effect-lambda: the runtime exited (${describeExit(first.left)}); starting it again`)
