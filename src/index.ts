@@ -61,3 +61,9 @@ export * as RuntimeApi from "./RuntimeApi.js"
  * @since 0.1.0
  */
 export * as LambdaEvents from "./LambdaEvents.js"
+
+/**
+ * Testing handlers in-process: invoke a handler with an event and a test context, get its
+ * answer as Lambda's caller sees it, await its detached work, drive its deadline with `TestClock`.
+ */
+export * as LambdaTest from "./LambdaTest.js"

@@ -52,6 +52,8 @@ export interface Loop<E, R> extends Poster {
   readonly debug: boolean
   /** Called once per invocation when its answer was posted (LambdaTest awaits it). */
   readonly onAnswered?: ((requestId: string) => void) | undefined
+  /** Called once per invocation when its detached work is over (LambdaTest awaits it). */
+  readonly onFinished?: ((requestId: string, summary: Detached.DetachedSummary) => void) | undefined
 }
 
 const parseJsonText = (text: string | undefined): unknown => {
@@ -280,6 +282,7 @@ export class InFlight<E, R> implements InvocationInFlight {
         } else yield* Scope.close(scope, exit)
         this.loop.life.inFlight.delete(this)
         const summary = detached.finish()
+        this.loop.onFinished?.(this.requestId, summary)
         for (const failure of summary.failures) {
           // Logged and nothing else: a detached failure never changes the posted answer, and a
           // value no logger can render must not end the loop.

@@ -87,7 +87,7 @@ export const runtimeConfig: Config.Config<RuntimeConfig> = Config.all({
   logLevel: Config.withDefault(logLevelConfig(env.logLevel), Logger.parseLogLevel("INFO")!)
 })
 
-const toLambdaHandler = <EA, OA, E, R, EI, OI>(
+export const toLambdaHandler = <EA, OA, E, R, EI, OI>(
   handler: LambdaHandler.LambdaHandler<E, R> | Handler<EA, OA, E, R>,
   options: SchemaOptions<EA, EI, OA, OI>
 ): LambdaHandler.LambdaHandler<unknown, R> =>

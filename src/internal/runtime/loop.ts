@@ -45,6 +45,8 @@ const setTraceId = (traceId: string | undefined) => {
 export interface LoopHooks {
   /** Called once per invocation when its answer was posted. */
   readonly onAnswered?: ((requestId: string) => void) | undefined
+  /** Called once per invocation when its detached work is over, before the next `/next`. */
+  readonly onFinished?: ((requestId: string, summary: Detached.DetachedSummary) => void) | undefined
 }
 
 /** Asks for invocations forever; fails only when the runtime must exit. */
@@ -71,7 +73,8 @@ export const loop = <E, R>(
           services: services as Context.Context<Exclude<R, LambdaContext | Scope.Scope>>,
           handler,
           debug: LogLevel.lessThanEqual(minimumLogLevel, LogLevel.Debug),
-          onAnswered: hooks.onAnswered
+          onAnswered: hooks.onAnswered,
+          onFinished: hooks.onFinished
         }
         // Every line logged while an invocation runs carries its request id: the loop sets the
         // annotation once per invocation (the handler and detached fibers inherit it when they

@@ -1,0 +1,182 @@
+/**
+ * The test kit's invocation: the runtime's own loop serves one invocation from a Runtime API
+ * held in memory, on the test's fiber, services and `Clock`. Everything the loop does applies
+ * (deadlines, answers, detached work, finalizers); only the HTTP in between is left out.
+ *
+ * @internal
+ */
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as FiberId from "effect/FiberId"
+import * as LogLevel from "effect/LogLevel"
+import * as Runtime from "effect/Runtime"
+import type * as Scope from "effect/Scope"
+import { randomUUID } from "node:crypto"
+import type { FatalRuntimeError } from "../../LambdaError.js"
+import type * as LambdaHandler from "../../LambdaHandler.js"
+import type { SchemaOptions } from "../../LambdaRuntime.js"
+import { RuntimeApi } from "../../RuntimeApi.js"
+import type { Invocation, ResponseWriter, RuntimeApiService } from "../../RuntimeApi.js"
+import type { ErrorDocument } from "../core/protocol.js"
+import type { DetachedSummary } from "../runtime/detached.js"
+import { toLambdaHandler } from "../runtime/init.js"
+import { Lifecycle } from "../runtime/lifecycle.js"
+import { defaultRetrySchedule, loop } from "../runtime/loop.js"
+import type { RuntimeSettings } from "../runtime/settings.js"
+import type { Timer } from "../runtime/timers.js"
+
+/** @internal */
+export interface InvokeOptions {
+  readonly requestId?: string | undefined
+  readonly timeout?: Duration.DurationInput | undefined
+  readonly timeoutMargin?: Duration.DurationInput | undefined
+  readonly functionArn?: string | undefined
+  readonly traceId?: string | undefined
+  readonly tenantId?: string | undefined
+  readonly clientContext?: unknown
+  readonly identity?: unknown
+  readonly functionName?: string | undefined
+  readonly functionVersion?: string | undefined
+  readonly memoryLimitInMB?: number | undefined
+  readonly region?: string | undefined
+  readonly logGroupName?: string | undefined
+  readonly logStreamName?: string | undefined
+}
+
+/** @internal */
+export type Result =
+  | {
+    readonly _tag: "Success"
+    readonly body: Uint8Array
+    readonly text: string
+    readonly contentType: string
+    /** The error a streamed response ended with (its trailers), if any. */
+    readonly streamError: ErrorDocument | undefined
+  }
+  | { readonly _tag: "Failure"; readonly error: ErrorDocument }
+
+/** @internal */
+export interface Started {
+  readonly requestId: string
+  readonly deadlineMs: number
+  readonly result: Effect.Effect<Result, FatalRuntimeError>
+  readonly done: Effect.Effect<DetachedSummary, FatalRuntimeError>
+}
+
+/** `TestClock` (or any `Clock`) as the loop's clock and timers: `TestClock.adjust` fires the deadlines. */
+const clockTimer = (clock: Clock.Clock, runtime: Runtime.Runtime<never>): Timer => ({
+  now: () => clock.unsafeCurrentTimeMillis(),
+  at: (atMs, onTime) => {
+    const fiber = Runtime.runFork(runtime)(
+      Effect.zipRight(Effect.sleep(Duration.millis(Math.max(0, atMs - clock.unsafeCurrentTimeMillis()))), Effect.sync(onTime))
+    )
+    return () => fiber.unsafeInterruptAsFork(FiberId.none)
+  }
+})
+
+const bytes = (body: Uint8Array | string): Uint8Array => typeof body === "string" ? Buffer.from(body) : body
+
+const success = (body: Uint8Array, contentType: string, streamError: ErrorDocument | undefined): Result => ({
+  _tag: "Success",
+  body,
+  text: Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8"),
+  contentType,
+  streamError
+})
+
+const jsonText = (value: unknown): string | undefined => value === undefined ? undefined : JSON.stringify(value)
+
+/** @internal */
+export const start = <E, R, EA = unknown, OA = unknown, EI = EA, OI = OA>(
+  handler: LambdaHandler.LambdaHandler<E, R> | LambdaHandler.Handler<EA, OA, E, R>,
+  event: unknown,
+  options: InvokeOptions & SchemaOptions<EA, EI, OA, OI> = {}
+): Effect.Effect<Started, never, Scope.Scope | Exclude<R, LambdaHandler.Provided>> =>
+  Effect.gen(function*() {
+    const clock = yield* Effect.clock
+    const runtime = yield* Effect.runtime<never>()
+    const timer = clockTimer(clock, runtime)
+    const requestId = options.requestId ?? randomUUID()
+    const functionName = options.functionName ?? "function"
+    const region = options.region ?? "us-east-1"
+    const deadlineMs = timer.now() + Duration.toMillis(Duration.decode(options.timeout ?? Duration.seconds(3)))
+    const body = event instanceof Uint8Array ? event : Buffer.from(JSON.stringify(event) ?? "null")
+    const invocation: Invocation = {
+      requestId,
+      deadlineMs,
+      functionArn: options.functionArn ?? `arn:aws:lambda:${region}:123456789012:function:${functionName}`,
+      traceId: options.traceId,
+      clientContext: jsonText(options.clientContext),
+      cognitoIdentity: jsonText(options.identity),
+      tenantId: options.tenantId,
+      contentType: "application/json",
+      body
+    }
+    const settings: RuntimeSettings = {
+      config: {
+        runtimeApi: "in-memory",
+        functionName,
+        functionVersion: options.functionVersion ?? "$LATEST",
+        memoryLimitInMB: options.memoryLimitInMB ?? 128,
+        logGroupName: options.logGroupName ?? `/aws/lambda/${functionName}`,
+        logStreamName: options.logStreamName ?? "test",
+        region,
+        logFormat: "Text",
+        logLevel: LogLevel.Info
+      },
+      logFormat: "Text",
+      logLevel: LogLevel.Info,
+      timeoutMarginMs: Duration.toMillis(Duration.decode(options.timeoutMargin ?? Duration.millis(200))),
+      retrySchedule: defaultRetrySchedule,
+      requestContext: false,
+      timer
+    }
+
+    const result = yield* Deferred.make<Result, FatalRuntimeError>()
+    const done = yield* Deferred.make<DetachedSummary, FatalRuntimeError>()
+    let served = false
+    const answer = (outcome: Result) => Effect.sync(() => Deferred.unsafeDone(result, Exit.succeed(outcome)))
+    const api: RuntimeApiService = {
+      // The second `/next` is the loop saying the invocation is over: it waits there for good.
+      next: Effect.suspend(() => {
+        if (served) return Effect.never
+        served = true
+        return Effect.succeed(invocation)
+      }),
+      respond: (_, response) => answer(success(bytes(response.body), response.contentType, undefined)),
+      fail: (_, error) => answer({ _tag: "Failure", error }),
+      streamResponse: (_, contentType) =>
+        Effect.sync((): ResponseWriter => {
+          const chunks: Array<Uint8Array> = []
+          return {
+            write: (chunk) => {
+              chunks.push(bytes(chunk))
+              return true
+            },
+            drained: Effect.void,
+            end: (error) => answer(success(Buffer.concat(chunks), contentType, error))
+          }
+        }),
+      initError: () => Effect.void,
+      registerExtension: () => Effect.succeed("in-memory")
+    }
+
+    const lambdaHandler = toLambdaHandler(handler, options) as LambdaHandler.LambdaHandler<unknown, unknown>
+    yield* loop(lambdaHandler, settings, new Lifecycle(), {
+      onFinished: (_, summary) => Deferred.unsafeDone(done, Exit.succeed(summary))
+    }).pipe(
+      Effect.provideService(RuntimeApi, api),
+      Effect.catchAllCause((cause) =>
+        Effect.zipRight(
+          Deferred.failCause(result, cause as Cause.Cause<FatalRuntimeError>),
+          Deferred.failCause(done, cause as Cause.Cause<FatalRuntimeError>)
+        )
+      ),
+      Effect.forkScoped
+    )
+    return { requestId, deadlineMs, result: Deferred.await(result), done: Deferred.await(done) }
+  }) as Effect.Effect<Started, never, Scope.Scope | Exclude<R, LambdaHandler.Provided>>
