@@ -44,7 +44,7 @@ export type BuildError = internal.BuildError
 /**
  * What every build shares: where it goes and how it is made.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export interface BuildSettings {
@@ -70,7 +70,7 @@ export interface BuildSettings {
 /**
  * Builds an Effect function: `entry` is bundled with everything it imports.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export interface FunctionBuildOptions extends BuildSettings {
@@ -91,7 +91,7 @@ export interface FunctionBuildOptions extends BuildSettings {
  * The code cache is trained without the function's code: the runtime serves its warm-up
  * invocations through a stand-in plain handler of its own.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export interface DropInBuildOptions extends BuildSettings {

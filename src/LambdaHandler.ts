@@ -118,7 +118,7 @@ export const raw = <E, R>(
  * )
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category constructors
  */
 export const fromInit = <E, R>(init: Effect.Effect<LambdaHandler<E, R>, unknown, R>): LambdaHandler<E, R> => ({

@@ -8,7 +8,7 @@
  * handler's own fiber, so `LambdaContext.detach`, the request-id log annotation and the
  * deadline apply to routes as to any handler.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 import type * as HttpApi from "@effect/platform/HttpApi"
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
@@ -30,28 +30,28 @@ export type {
   /**
    * An Application Load Balancer event (single- or multi-value header mode).
    *
-   * @since 0.2.0
+   * @since 0.1.0
    * @category models
    */
   AlbEvent,
   /**
    * An API Gateway REST API proxy event (payload format 1.0).
    *
-   * @since 0.2.0
+   * @since 0.1.0
    * @category models
    */
   ApiGatewayV1Event,
   /**
    * An API Gateway HTTP API event (payload format 2.0); Function URLs send the same shape.
    *
-   * @since 0.2.0
+   * @since 0.1.0
    * @category models
    */
   ApiGatewayV2Event,
   /**
    * The event with the integration it came from (`source`), for narrowing.
    *
-   * @since 0.2.0
+   * @since 0.1.0
    * @category models
    */
   HttpEvent,
@@ -59,7 +59,7 @@ export type {
    * `ApiGatewayV1`, `ApiGatewayV2`, `FunctionUrl`, `Alb` (single-value headers) or
    * `AlbMultiValue`.
    *
-   * @since 0.2.0
+   * @since 0.1.0
    * @category models
    */
   HttpEventSource
@@ -68,7 +68,7 @@ export type {
 /**
  * Options of {@link toHandler} and {@link fromHttpApi}.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export interface Options {
@@ -112,7 +112,7 @@ export interface Options {
  * LambdaRuntime.run(LambdaHttp.toHandler(app))
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category constructors
  */
 export const toHandler: <E, R>(
@@ -143,7 +143,7 @@ export const toHandler: <E, R>(
  * LambdaRuntime.run(LambdaHttp.fromHttpApi(ApiLive))
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category constructors
  */
 export const fromHttpApi = <LE, RIn>(
@@ -186,7 +186,7 @@ export const fromHttpApi = <LE, RIn>(
  * )
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category accessors
  */
 export const event: Effect.Effect<HttpEvent, never, HttpServerRequest.HttpServerRequest> = Effect.map(
@@ -211,7 +211,7 @@ export const event: Effect.Effect<HttpEvent, never, HttpServerRequest.HttpServer
  *   })
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category accessors
  */
 export const context: Effect.Effect<LambdaContext, never, HttpServerRequest.HttpServerRequest> = Effect.map(
@@ -223,7 +223,7 @@ export const context: Effect.Effect<LambdaContext, never, HttpServerRequest.Http
  * Runs `effect` after the response, like `LambdaContext.detach`, but needing only the
  * `HttpServerRequest` (for `HttpApi` handlers).
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category combinators
  */
 export const detach = <A, E, R>(

@@ -36,7 +36,7 @@ export * as LambdaHandler from "./LambdaHandler.js"
 /**
  * HTTP apps: serve an `HttpApp` or an `HttpApi` from API Gateway, Function URLs and ALB.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 export * as LambdaHttp from "./LambdaHttp.js"
 

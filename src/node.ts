@@ -15,7 +15,7 @@
  *
  * This module has no exports: importing it is starting the runtime.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 import { main } from "./internal/node/main.js"
 
