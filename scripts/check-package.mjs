@@ -17,7 +17,11 @@ let failed = false
 try {
   run("npm", ["pack", "--pack-destination", work, "--silent"])
   const tarball = join(work, readdirSync(work).find((name) => name.endsWith(".tgz")))
-  for (const [command, args] of [["publint", ["run", tarball, "--strict"]], ["attw", [tarball, "--profile", "esm-only", "--format", "table-flipped"]]]) {
+  const checks = [
+    ["publint", "run", tarball, "--strict"],
+    ["attw", tarball, "--profile", "esm-only", "--format", "table-flipped"]
+  ]
+  for (const [command, ...args] of checks) {
     try {
       run(bin(command), args)
     } catch {

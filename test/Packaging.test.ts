@@ -16,7 +16,9 @@ const pkg = JSON.parse(readFileSync(new URL("package.json", root), "utf8")) as {
 }
 
 /** What an Effect of another copy of effect 3, of version `version`, looks like to this one. */
-const foreignEffect = (version: string) => ({ [Effect.EffectTypeId]: { _R: () => {}, _E: () => {}, _A: () => {}, _V: version } })
+const foreignEffect = (version: string) => ({
+  [Effect.EffectTypeId]: { _R: () => {}, _E: () => {}, _A: () => {}, _V: version }
+})
 
 type ErrorDocument = { readonly errorType: string; readonly errorMessage: string }
 
@@ -67,7 +69,8 @@ describe("Packaging", () => {
       for (const version of ["3.22.2", "3.22.10", "3.23.0", "3.99.0", "3.23.0-beta.1", "3.22.3+build.5"]) {
         expect(Compatibility.satisfies(version, range), version).toBe(true)
       }
-      for (const version of ["3.22.1", "3.21.9", "2.4.0", "4.0.0", "4.1.5", "4.0.0-beta.1", "3.22.2-rc.1", "", "3", "x"]) {
+      const outside = ["3.22.1", "3.21.9", "2.4.0", "4.0.0", "4.1.5", "4.0.0-beta.1", "3.22.2-rc.1", "", "3", "x"]
+      for (const version of outside) {
         expect(Compatibility.satisfies(version, range), version).toBe(false)
       }
       expect(Compatibility.satisfies("0.97.5", "^0.97.2")).toBe(true)
@@ -105,8 +108,12 @@ describe("Packaging", () => {
     })
 
     it("a Promise or another value is not an Effect, and the message says what it is", () => {
-      expect(Compatibility.handlerResultProblem(Promise.resolve(1))).toMatch(/^The handler returned a Promise, not an Effect/)
-      expect(Compatibility.handlerResultProblem(undefined)).toMatch(/^The handler returned undefined, not an Effect of /)
+      expect(Compatibility.handlerResultProblem(Promise.resolve(1))).toMatch(
+        /^The handler returned a Promise, not an Effect/
+      )
+      expect(Compatibility.handlerResultProblem(undefined)).toMatch(
+        /^The handler returned undefined, not an Effect of /
+      )
       expect(Compatibility.handlerResultProblem({ "~effect/Effect": {} })).toMatch(
         /^The handler returned an object, not an Effect of the effect .* another copy of effect made it, one of another major version/
       )
@@ -158,7 +165,9 @@ describe("Packaging", () => {
     it.scopedLive("a LambdaHandler.fromInit given another copy's Effect fails init, naming the cause", () =>
       Effect.gen(function*() {
         const emulator = yield* Emulator.make()
-        const handler = LambdaHandler.fromInit(foreignEffect("3.19.0") as unknown as Effect.Effect<LambdaHandler.LambdaHandler>)
+        const handler = LambdaHandler.fromInit(
+          foreignEffect("3.19.0") as unknown as Effect.Effect<LambdaHandler.LambdaHandler>
+        )
         const { fiber } = yield* serveOn(emulator, LambdaRuntime.serve(handler, inProcess))
         const error = (yield* emulator.awaitInitError).document as ErrorDocument
         expect(error.errorType).toBe("Runtime.InitError")
