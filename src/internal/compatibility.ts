@@ -60,8 +60,14 @@ export const effectVersionProblem = (
     : `effect-lambda-runtime ${self} supports effect ${supported}; effect ${installed} is installed. ` +
       "Install an effect version in that range (`npm ls effect` lists the installed copies)"
 
-/** The version stamped on the Effects of the `effect` copy this module was loaded with. */
-const ownVersion = (Effect.void as unknown as Record<symbol, { readonly _V?: unknown }>)[Effect.EffectTypeId]?._V
+type Stamped = Record<symbol, { readonly _V?: unknown } | undefined>
+
+/**
+ * The variance object of the `effect` copy this module was loaded with: Effect 3 gives every
+ * Effect the same one, stamped with the copy's version (`_V`).
+ */
+const ownVariance = (Effect.void as unknown as Stamped)[Effect.EffectTypeId]
+const ownVersion = ownVariance?._V
 
 const kindOf = (u: unknown): string => {
   if (u === null || u === undefined) return String(u)
@@ -86,7 +92,7 @@ export const handlerResultProblem = (
   runtimeEffect: unknown = ownVersion
 ): string | undefined => {
   if (Effect.isEffect(result)) {
-    const version = (result as unknown as Record<symbol, { readonly _V?: unknown }>)[Effect.EffectTypeId]?._V
+    const version = (result as unknown as Stamped)[Effect.EffectTypeId]?._V
     return version === runtimeEffect
       ? undefined
       : `${subject} an Effect made by effect ${String(version)}, but effect-lambda-runtime runs on ` +
@@ -104,13 +110,17 @@ export const handlerResultProblem = (
 
 /**
  * `handler` with its result checked: what {@link handlerResultProblem} finds is a defect
- * whose `errorType` is `Runtime.InvalidHandlerResult`. One property read per invocation.
+ * whose `errorType` is `Runtime.InvalidHandlerResult`. An Effect of the runtime's own `effect`
+ * costs one property read and a comparison per invocation.
  */
 export const checkedHandler = <Event, Context, A, E, R>(
   handler: (event: Event, context: Context) => Effect.Effect<A, E, R>
 ) =>
 (event: Event, context: Context): Effect.Effect<A, E, R> => {
   const result: unknown = handler(event, context)
+  if (ownVariance !== undefined && (result as Stamped | undefined)?.[Effect.EffectTypeId] === ownVariance) {
+    return result as Effect.Effect<A, E, R>
+  }
   const problem = handlerResultProblem(result)
   return problem === undefined
     ? result as Effect.Effect<A, E, R>
