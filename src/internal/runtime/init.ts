@@ -8,12 +8,14 @@ import type * as LogLevel from "effect/LogLevel"
 import * as Scope from "effect/Scope"
 import * as ConfigError from "effect/ConfigError"
 import * as Either from "effect/Either"
+import { getCurrentVersion } from "effect/ModuleVersion"
 import { FatalRuntimeError, RuntimeApiError } from "../../LambdaError.js"
 import * as LambdaHandler from "../../LambdaHandler.js"
 import type { Handler, Provided } from "../../LambdaHandler.js"
 import type { RuntimeOptions, SchemaOptions } from "../../LambdaRuntime.js"
 import { RuntimeApi } from "../../RuntimeApi.js"
 import type { RuntimeApiService } from "../../RuntimeApi.js"
+import * as Compatibility from "./compatibility.js"
 import * as Console from "./console.js"
 import * as Detached from "./detached.js"
 import { fromCause } from "../core/errorDocument.js"
@@ -93,7 +95,7 @@ export const toLambdaHandler = <EA, OA, E, R, EI, OI>(
 ): LambdaHandler.LambdaHandler<unknown, R> =>
   LambdaHandler.isLambdaHandler(handler)
     ? handler as LambdaHandler.LambdaHandler<E, R>
-    : LambdaHandler.json(handler, options)
+    : LambdaHandler.json(Compatibility.checkedHandler(handler), options)
 
 /** How the runtime reaches the Runtime API: the HTTP client (tests may pass another). */
 export type MakeRuntimeApi = (endpoint: string) => Effect.Effect<RuntimeApiService, never, Scope.Scope>
@@ -198,6 +200,19 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
         api.initError(document).pipe(
           Effect.catchAll((error) => Effect.logError(`could not report the init error: ${error.message}`))
         )
+      // The installed effect must be one this version supports (and the handler's init Effect one of
+      // its own copy): checked before the layer and the handler run, reported as the init error.
+      const incompatible = (errorType: string, detail: string) =>
+        Effect.logFatal(detail).pipe(
+          Effect.zipRight(postInitError({ errorType, errorMessage: detail, stackTrace: [] })),
+          Effect.zipRight(new FatalRuntimeError({ detail }))
+        )
+      const versionProblem = Compatibility.effectVersionProblem(getCurrentVersion())
+      if (versionProblem !== undefined) return yield* incompatible(Compatibility.UNSUPPORTED_EFFECT, versionProblem)
+      const initProblem = lambdaHandler.init === undefined
+        ? undefined
+        : Compatibility.handlerResultProblem(lambdaHandler.init, "LambdaHandler.fromInit was given")
+      if (initProblem !== undefined) return yield* incompatible(errorTypes.initError, initProblem)
       const initFailed = (detail: string) => (cause: Cause.Cause<unknown>) =>
         Effect.gen(function*() {
           yield* Effect.logFatal("Init Error", cause)

@@ -10,10 +10,11 @@ import { xrayErrorCause } from "../core/xrayErrorCause.js"
 import * as Http1 from "../core/http1.js"
 import type { Answer } from "../core/http1.js"
 import * as ResponseStream from "./responseStream.js"
+import { VERSION } from "../core/version.js"
 
 type Operation = RuntimeApiError["operation"]
 
-const USER_AGENT = "effect-lambda-runtime/0.1"
+const USER_AGENT = `effect-lambda-runtime/${VERSION}`
 
 /** Splits `host:port` (or `[v6]:port`) from `AWS_LAMBDA_RUNTIME_API`. */
 export const parseEndpoint = (endpoint: string): { readonly host: string; readonly port: number } => {

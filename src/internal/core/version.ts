@@ -1,0 +1,7 @@
+// Written by scripts/version.mjs from package.json (`npm version` runs it): do not edit.
+
+/** This package's version. */
+export const VERSION = "0.1.0"
+
+/** The `effect` versions this version supports: its peer dependency range. */
+export const SUPPORTED_EFFECT = "^3.22.2"
