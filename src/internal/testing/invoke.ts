@@ -167,7 +167,8 @@ export const start = <E, R, EA = unknown, OA = unknown, EI = EA, OI = OA>(
 
     const lambdaHandler = toLambdaHandler(handler, options) as LambdaHandler.LambdaHandler<unknown, unknown>
     yield* loop(lambdaHandler, settings, new Lifecycle(), {
-      onFinished: (_, summary) => Deferred.unsafeDone(done, Exit.succeed(summary))
+      onFinished: (_, { completed, failed, interrupted }) =>
+        Deferred.unsafeDone(done, Exit.succeed({ completed, failed, interrupted }))
     }).pipe(
       Effect.provideService(RuntimeApi, api),
       Effect.catchAllCause((cause) =>
