@@ -41,6 +41,7 @@ import type * as Scope from "effect/Scope"
 import type { DropInContext } from "./DropIn.js"
 import type { ErrorDocument } from "./internal/core/protocol.js"
 import type { DetachedSummary } from "./internal/runtime/detached.js"
+import * as DropInTesting from "./internal/testing/dropInContext.js"
 import * as internal from "./internal/testing/invoke.js"
 import type { FatalRuntimeError } from "./LambdaError.js"
 import type { Handler, LambdaHandler, Provided } from "./LambdaHandler.js"
@@ -189,6 +190,39 @@ export const invoke: {
 export const fromNodeHandler: (
   handler: (event: never, context: DropInContext, ...rest: Array<never>) => unknown
 ) => LambdaHandler<unknown> = fromFunction as never
+
+/**
+ * A drop-in context (`DropInContext`) for calling a plain Node handler directly, without the
+ * runtime: Node's context fields from `options` (the timeout is a number of milliseconds here,
+ * default 3000), and a `detach` that starts the work at once. `settled()` waits for all detached
+ * work (work detached meanwhile included) and gives each outcome; `abort()` aborts their signal,
+ * as the deadline would. The runtime's rules (the deadline, logs with the request id) apply only
+ * through {@link invoke} with {@link fromNodeHandler}.
+ *
+ * @example
+ * ```ts
+ * import { LambdaTest } from "effect-lambda-runtime"
+ * import type { DropInContext } from "effect-lambda-runtime/DropIn"
+ *
+ * const handler = async (event: { readonly id: string }, context: DropInContext) => {
+ *   context.detach(async () => console.log(`audit ${event.id}`))
+ *   return { ok: true }
+ * }
+ *
+ * const context = LambdaTest.dropInContext({ requestId: "r-1" })
+ * await handler({ id: "1" }, context)
+ * await context.settled()
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const dropInContext: (
+  options?: Omit<InvokeOptions, "timeout"> & { readonly timeout?: number | undefined }
+) => DropInContext & {
+  readonly settled: () => Promise<ReadonlyArray<PromiseSettledResult<unknown>>>
+  readonly abort: () => void
+} = DropInTesting.make
 
 /**
  * The response's body parsed as JSON; throws if the invocation failed or the body is not JSON.

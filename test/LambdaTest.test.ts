@@ -189,4 +189,27 @@ describe("LambdaTest", () => {
       const result = yield* LambdaTest.invoke(LambdaTest.fromNodeHandler(handler), {})
       expect(LambdaTest.error(result)).toMatchObject({ errorType: "RangeError", errorMessage: "too far" })
     }))
+
+  it.live("gives plain Node handlers a drop-in context to call them directly", () =>
+    Effect.promise(async () => {
+      const audited: Array<string> = []
+      const handler = async (event: { readonly id: string }, context: DropInContext) => {
+        context.detach(async (signal) => {
+          await new Promise((resolve) => setTimeout(resolve, 10))
+          // Work detached by detached work is waited for too.
+          context.detach(async () => audited.push(`late ${event.id} aborted=${signal.aborted}`))
+          audited.push(`${event.id} by ${context.awsRequestId} in ${context.functionName}`)
+        })
+        return { id: event.id, tenant: context.tenantId, remaining: context.getRemainingTimeInMillis() }
+      }
+      const context = LambdaTest.dropInContext({ requestId: "r-7", tenantId: "t-1", functionName: "audit", timeout: 5000 })
+      const result = await handler({ id: "a" }, context)
+      expect(result).toMatchObject({ id: "a", tenant: "t-1" })
+      expect(result.remaining).toBeGreaterThan(4000)
+      expect(result.remaining).toBeLessThanOrEqual(5000)
+      expect(audited).toEqual([])
+      const outcomes = await context.settled()
+      expect(outcomes.map((outcome) => outcome.status)).toEqual(["fulfilled", "fulfilled"])
+      expect(audited).toEqual(["a by r-7 in audit", "late a aborted=false"])
+    }))
 })

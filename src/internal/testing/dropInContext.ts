@@ -1,0 +1,60 @@
+/**
+ * A drop-in context for calling a plain Node handler directly in a unit test, without the
+ * runtime: Node's context fields from the test's options, and `detach` that starts the work at
+ * once and remembers it until the test settles it.
+ *
+ * @internal
+ */
+import { randomUUID } from "node:crypto"
+import type { DropInContext } from "../../DropIn.js"
+import { ignored } from "../node/dropInContext.js"
+import { makeNodeContext } from "../runtime/nodeContext.js"
+import type { InvokeOptions } from "./invoke.js"
+
+/** @internal */
+export interface TestDropInContext extends DropInContext {
+  readonly settled: () => Promise<ReadonlyArray<PromiseSettledResult<unknown>>>
+  readonly abort: () => void
+}
+
+/** @internal */
+export const make = (options: InvokeOptions = {}): TestDropInContext => {
+  const functionName = options.functionName ?? "function"
+  const region = options.region ?? "us-east-1"
+  const timeoutMs = typeof options.timeout === "number" ? options.timeout : 3000
+  const deadlineMs = Date.now() + timeoutMs
+  const controller = new AbortController()
+  const work: Array<Promise<unknown>> = []
+  const node = makeNodeContext({
+    requestId: options.requestId ?? randomUUID(),
+    deadlineMs,
+    getRemainingTimeInMillis: () => Math.max(0, deadlineMs - Date.now()),
+    invokedFunctionArn: options.functionArn ?? `arn:aws:lambda:${region}:123456789012:function:${functionName}`,
+    traceId: options.traceId,
+    clientContext: options.clientContext,
+    identity: options.identity,
+    tenantId: options.tenantId,
+    functionName,
+    functionVersion: options.functionVersion ?? "$LATEST",
+    memoryLimitInMB: options.memoryLimitInMB ?? 128,
+    logGroupName: options.logGroupName ?? `/aws/lambda/${functionName}`,
+    logStreamName: options.logStreamName ?? "test",
+    region
+  }, ignored)
+  return Object.assign(node, {
+    detach: (fn: (signal: AbortSignal) => PromiseLike<unknown>) => {
+      work.push(Promise.resolve().then(() => fn(controller.signal)))
+    },
+    // Work detached while earlier work settles is waited for too, as the runtime does.
+    settled: async () => {
+      let seen = 0
+      let results: Array<PromiseSettledResult<unknown>> = []
+      while (seen < work.length) {
+        seen = work.length
+        results = await Promise.allSettled(work.slice())
+      }
+      return results
+    },
+    abort: () => controller.abort()
+  })
+}
