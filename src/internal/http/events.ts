@@ -130,10 +130,6 @@ export const classify = (u: unknown): HttpEvent | undefined => {
   return { source: "ApiGatewayV1", event: u as unknown as ApiGatewayV1Event }
 }
 
-/** Whether the event shape expects `multiValueHeaders` (and so multi-value `set-cookie`) back. */
-export const multiValueResponse = (source: HttpEventSource): boolean =>
-  source === "ApiGatewayV1" || source === "AlbMultiValue"
-
 /** An event the web platform's `Request` would refuse (the caller's request is at fault). */
 export class InvalidRequest extends Error {}
 
