@@ -150,11 +150,12 @@ export const makeSupervisor = (): InvocationSupervisor => new InvocationSupervis
 export interface DetachedWork {
   /** The scope handed to the handler as `context.detachedScope`. */
   readonly scope: Scope.CloseableScope
-  /** Completes when no fiber forked into the scope is running (re-checked on every change). */
-  readonly awaitIdle: Effect.Effect<void>
   /** No fiber forked into the scope is running. */
   readonly isIdle: () => boolean
-  /** Like `awaitIdle`, but gives up at the absolute time `atMs` (epoch ms); one timer, no fibers. */
+  /**
+   * Completes when no fiber forked into the scope is running, or at the absolute time `atMs`
+   * (epoch ms), whichever comes first; one timer, no fibers.
+   */
   readonly awaitIdleUntil: (atMs: number) => Effect.Effect<void>
   /** The scope holds no finalizer at all, so closing it cannot block. */
   readonly isEmpty: () => boolean
@@ -217,13 +218,6 @@ const track = (scope: ScopeInternals, supervisor: InvocationSupervisor): Detache
     })
   Object.assign(scope, { addFinalizer, fork })
 
-  const awaitIdle = Effect.suspend(() =>
-    tracker.live.size === 0 ? Effect.void : Effect.flatMap(Deferred.make<void>(), (idle) => {
-      tracker.onIdle(() => Deferred.unsafeDone(idle, Exit.void))
-      return Deferred.await(idle)
-    })
-  )
-
   const awaitIdleUntil = (atMs: number): Effect.Effect<void> =>
     Effect.async<void>((resume) => {
       let done = false
@@ -245,7 +239,6 @@ const track = (scope: ScopeInternals, supervisor: InvocationSupervisor): Detache
 
   return {
     scope,
-    awaitIdle,
     isIdle: () => tracker.live.size === 0,
     awaitIdleUntil,
     isEmpty: () => map.size === 0,
