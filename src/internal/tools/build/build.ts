@@ -269,8 +269,8 @@ export const build = (options: BuildOptions): Effect.Effect<BuildResult, BuildEr
     const codeCache = (options.codeCache ?? true) && !sourceMaps
     yield* attempt(`cannot prepare ${outdir}`, () => {
       mkdirSync(outdir, { recursive: true })
-      // What an earlier build (or an earlier version of the build) may have left behind.
-      for (const stale of [cache, loader, zip, `${bundle}.map`, join(outdir, "snapshot.blob")]) rmSync(stale, { force: true })
+      // What an earlier build may have left behind that this one may not write again.
+      for (const stale of [cache, loader, zip, `${bundle}.map`]) rmSync(stale, { force: true })
     })
     // esbuild is an optional peer dependency: only the build needs it, never the function.
     const esbuild = yield* Effect.tryPromise({
