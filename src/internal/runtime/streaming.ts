@@ -7,8 +7,9 @@
  * the supervisor that names detached forks. Consuming the stream in the loop after the handler
  * returned would put the stream outside all of that: past the deadline, and with detached
  * forks made inside the stream untracked. It also makes "the response is complete" mean "the
- * handler fiber ended", exactly as for buffered responses, so the detached window (rules 1-9)
- * needs no change.
+ * handler fiber ended", exactly as for buffered responses, so the detached window (response
+ * posted first, `/next` only once detached fibers have ended or been interrupted at the
+ * deadline) needs no change.
  *
  * The POST is opened lazily, at the first non-empty element. Until then nothing is on the
  * wire, so a failure (or the deadline) before the first byte is reported with a plain
