@@ -67,7 +67,8 @@ const isRuntimeApiError = (u: unknown): boolean => {
   }
 }
 
-const byteLength = (item: Uint8Array | string) => typeof item === "string" ? Buffer.byteLength(item) : item.byteLength
+/** The size in bytes of one stream element (a string counts as its UTF-8 encoding). */
+const elementByteLength = (item: Uint8Array | string) => typeof item === "string" ? Buffer.byteLength(item) : item.byteLength
 
 /** @internal */
 export const make = (api: RuntimeApiService, requestId: string): StreamedPost => {
@@ -87,7 +88,7 @@ export const make = (api: RuntimeApiService, requestId: string): StreamedPost =>
       const loop: Effect.Effect<void, RuntimeApiError | StreamedResponseTooLarge> = Effect.suspend(() => {
         while (i < items.length) {
           const item = items[i]!
-          const bytes = byteLength(item)
+          const bytes = elementByteLength(item)
           if (bytes === 0) {
             i++
             continue
