@@ -17,8 +17,11 @@ import * as P from "../../core/protocol.js"
 import { encodeEvent, exitMessage, now, send } from "./wire.js"
 import type { Mutable } from "./wire.js"
 
-/** One invocation, from `enqueue` to its outcome. */
-export interface Invocation {
+/**
+ * The emulator's mutable state of one invocation, from `enqueue` to its outcome (the public,
+ * immutable view is `Emulator.InvocationRecord`, see `snapshot`).
+ */
+export interface InvocationState {
   readonly record: Mutable<Api.InvocationRecord> & { readonly posts: Array<Api.RecordedPost> }
   readonly options: Api.InvokeOptions
   readonly done: Deferred.Deferred<Api.InvocationRecord>
@@ -61,18 +64,18 @@ export interface Config {
 /** Everything the emulator knows; see the module comment for how it is mutated. */
 export interface State {
   /** Invocations not yet delivered, in order. */
-  queue: Array<Invocation>
+  queue: Array<InvocationState>
   /** The invocation delivered by `/next` whose result is still owed. */
-  current: Invocation | undefined
+  current: InvocationState | undefined
   /** The last finished invocation, until the runtime's next `/next` releases it. */
-  releasing: Invocation | undefined
+  releasing: InvocationState | undefined
   parkedNext: http.ServerResponse | undefined
   initDone: boolean
   initFailed: Api.RecordedError | undefined
   initError: Api.RecordedError | undefined
   readonly initErrorDone: Deferred.Deferred<Api.RecordedError>
-  readonly all: Array<Invocation>
-  readonly byId: Map<string, Invocation>
+  readonly all: Array<InvocationState>
+  readonly byId: Map<string, InvocationState>
   readonly nextRequests: Array<number>
   nextWaiters: Array<{ readonly n: number; readonly resume: (at: number) => void }>
   readonly extensions: Array<Api.RegisteredExtension>
@@ -92,8 +95,11 @@ export interface State {
   resetWaiters: Array<{ readonly n: number; readonly resume: (reset: Api.EnvironmentReset) => void }>
 }
 
-/** The emulator: its configuration and its state, passed to every endpoint. */
-export interface Emulator {
+/**
+ * One running emulator as its endpoints see it: configuration, state and logger (the public
+ * service is `Emulator.EmulatorService`).
+ */
+export interface EmulatorInstance {
   readonly config: Config
   readonly state: State
   /** Logs a warning through the Effect logger of the scope that made the emulator. */
@@ -125,7 +131,7 @@ export const makeState = (): State => ({
 })
 
 /** A copy of the record that later mutations do not reach. */
-export const snapshot = (invocation: Invocation): Api.InvocationRecord => ({
+export const snapshot = (invocation: InvocationState): Api.InvocationRecord => ({
   ...invocation.record,
   posts: [...invocation.record.posts]
 })
@@ -153,7 +159,7 @@ export const release = (state: State) => {
 }
 
 /** Sets the outcome (once), releases the environment for the next `/next` and wakes the waiters. */
-export const finish = (emulator: Emulator, invocation: Invocation, outcome: Api.InvocationOutcome, at: number) => {
+export const finish = (emulator: EmulatorInstance, invocation: InvocationState, outcome: Api.InvocationOutcome, at: number) => {
   const { state } = emulator
   if (invocation.result === "done") return
   invocation.result = "done"
@@ -189,7 +195,7 @@ export const finish = (emulator: Emulator, invocation: Invocation, outcome: Api.
   for (const listener of invocation.listeners.splice(0)) listener(record)
 }
 
-const armDeadline = (emulator: Emulator, invocation: Invocation) => {
+const armDeadline = (emulator: EmulatorInstance, invocation: InvocationState) => {
   const remaining = invocation.record.deadlineMs - now()
   if (remaining <= 0) {
     invocation.timer = undefined
@@ -207,7 +213,7 @@ const armDeadline = (emulator: Emulator, invocation: Invocation) => {
 }
 
 /** Answers a `/next` with the invocation's event and starts its deadline. */
-export const deliver = (emulator: Emulator, invocation: Invocation, res: http.ServerResponse) => {
+export const deliver = (emulator: EmulatorInstance, invocation: InvocationState, res: http.ServerResponse) => {
   const at = now()
   const { options: invokeOptions, record } = invocation
   record.nextAnsweredAt = at
@@ -229,9 +235,9 @@ export const deliver = (emulator: Emulator, invocation: Invocation, res: http.Se
 }
 
 /** Records a new invocation and delivers it at once when a `/next` is parked and nothing is ahead of it. */
-export const enqueue = (emulator: Emulator, event: unknown, invokeOptions: Api.InvokeOptions = {}): Invocation => {
+export const enqueue = (emulator: EmulatorInstance, event: unknown, invokeOptions: Api.InvokeOptions = {}): InvocationState => {
   const { state } = emulator
-  const invocation: Invocation = {
+  const invocation: InvocationState = {
     record: {
       requestId: invokeOptions.requestId ?? randomUUID(),
       event: encodeEvent(event),
@@ -269,7 +275,7 @@ export const enqueue = (emulator: Emulator, event: unknown, invokeOptions: Api.I
  * The runtime process exited: the current invocation (and, during init, the queued ones) fail
  * with `Runtime.ExitError`, and the next runtime process starts a fresh init.
  */
-export const runtimeExited = (emulator: Emulator, exit: Api.RuntimeExit) => {
+export const runtimeExited = (emulator: EmulatorInstance, exit: Api.RuntimeExit) => {
   const { state } = emulator
   if (state.discardedRuntime) {
     // The runtime a reset discarded: its invocation already timed out, and a fresh runtime may
@@ -303,7 +309,7 @@ export const runtimeExited = (emulator: Emulator, exit: Api.RuntimeExit) => {
  * discarded and the next invocation goes to a fresh init. Lambda kills the process; the emulator
  * can only refuse it (see `isDiscarded`) and tell whoever runs it (`awaitReset`).
  */
-export const reset = (emulator: Emulator, event: Api.EnvironmentReset) => {
+export const reset = (emulator: EmulatorInstance, event: Api.EnvironmentReset) => {
   const { state } = emulator
   state.generation++
   state.discardedRuntime = true
@@ -324,7 +330,7 @@ export const reset = (emulator: Emulator, event: Api.EnvironmentReset) => {
  * Whether a runtime request arrived on a connection of a discarded runtime. A connection's first
  * request tags it with the current generation.
  */
-export const isDiscarded = (emulator: Emulator, socket: net.Socket): boolean => {
+export const isDiscarded = (emulator: EmulatorInstance, socket: net.Socket): boolean => {
   const { state } = emulator
   const generation = state.connections.get(socket)
   if (generation === undefined) {
@@ -335,12 +341,12 @@ export const isDiscarded = (emulator: Emulator, socket: net.Socket): boolean => 
 }
 
 /** A late result for an invocation of an older generation tags its connection as that generation's. */
-export const markDiscarded = (emulator: Emulator, socket: net.Socket, generation: number) => {
+export const markDiscarded = (emulator: EmulatorInstance, socket: net.Socket, generation: number) => {
   emulator.state.connections.set(socket, generation)
 }
 
 /** How the last reset came about, for the answers and log lines about a discarded runtime. */
-export const describeLastReset = (emulator: Emulator): string => {
+export const describeLastReset = (emulator: EmulatorInstance): string => {
   const last = emulator.state.resets.at(-1)
   if (last === undefined) return "the environment was reset"
   return last.reason === "Timeout"
