@@ -10,7 +10,7 @@ import type { LambdaContext } from "../../LambdaContext.js"
 import * as LambdaHandler from "../../LambdaHandler.js"
 import * as NodeContext from "./dropInContext.js"
 import type { UserFunction } from "./resolve.js"
-import { fromStreamingFunction, isStreaming } from "./streaming.js"
+import { fromStreamingFunction, isStreaming } from "./streamifyResponse.js"
 
 const isThenable = (u: unknown): u is PromiseLike<unknown> =>
   (typeof u === "object" || typeof u === "function") && u !== null && typeof (u as { then?: unknown }).then === "function"

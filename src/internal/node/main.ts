@@ -13,7 +13,7 @@ import { serve } from "../runtime/init.js"
 import * as WarmUp from "../runtime/warmUp.js"
 import { fromFunction } from "./handler.js"
 import { loadHandler } from "./resolve.js"
-import { installGlobal } from "./streaming.js"
+import { installGlobal } from "./streamifyResponse.js"
 
 /** The handler the official runtime assumes when `_HANDLER` is not set. */
 const DEFAULT_HANDLER = "index.handler"

@@ -22,13 +22,13 @@ import type { AddressInfo } from "node:net"
 import * as Emulator from "../../../Emulator.js"
 import * as P from "../../core/protocol.js"
 import { superviseRuntime } from "../functionProcess.js"
-import type { EventShape, IncomingRequest } from "./events.js"
-import { buildEvent } from "./events.js"
-import type { HttpAnswer } from "./response.js"
-import { badGateway, decodeResponse, passesThrough } from "./response.js"
+import type { EventShape, IncomingRequest } from "./eventFromRequest.js"
+import { buildEvent } from "./eventFromRequest.js"
+import type { HttpAnswer } from "./responseFromAnswer.js"
+import { badGateway, decodeResponse, passesThrough } from "./responseFromAnswer.js"
 
-export type { EventShape } from "./events.js"
-export { eventShapes } from "./events.js"
+export type { EventShape } from "./eventFromRequest.js"
+export { eventShapes } from "./eventFromRequest.js"
 
 /** Options of {@link make}. */
 export interface ServeOptions {

@@ -7,7 +7,7 @@
  * @internal
  */
 import type { OutgoingHttpHeaders } from "node:http"
-import type { EventShape } from "./events.js"
+import type { EventShape } from "./eventFromRequest.js"
 
 /** A response ready to write. */
 export interface HttpAnswer {
