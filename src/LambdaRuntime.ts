@@ -11,19 +11,17 @@ import type * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import type * as LogLevel from "effect/LogLevel"
 import * as internal from "./internal/runtime/init.js"
-import type { LogFormat } from "./internal/runtime/logger.js"
 import type { FatalRuntimeError } from "./LambdaError.js"
 import type { Handler, JsonOptions, LambdaHandler, Provided } from "./LambdaHandler.js"
 
-export type {
-  /**
-   * `"Text"` (Lambda's tab-separated lines) or `"JSON"` (Lambda's JSON log records).
-   *
-   * @since 0.1.0
-   * @category models
-   */
-  LogFormat
-}
+/**
+ * `"Text"` (Lambda's tab-separated lines) or `"JSON"` (Lambda's JSON log records), as
+ * `AWS_LAMBDA_LOG_FORMAT` selects them.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type LogFormat = "Text" | "JSON"
 
 /**
  * Options of {@link run} and {@link serve}.

@@ -26,7 +26,8 @@ import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { LambdaContext } from "../../LambdaContext.js"
-import type { HttpEvent, RequestParts } from "./events.js"
+import type { HttpEvent } from "../../LambdaHttp.js"
+import type { RequestParts } from "./events.js"
 import { InvalidRequest } from "./events.js"
 
 /**

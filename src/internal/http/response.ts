@@ -12,9 +12,9 @@ import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { buffered, httpIntegrationBody, streamed } from "../../LambdaHandler.js"
+import type { HttpEventSource } from "../../LambdaHttp.js"
 import type { Response } from "../../RuntimeApi.js"
 import { contentTypes } from "../core/protocol.js"
-import type { HttpEventSource } from "./events.js"
 
 /**
  * Media types sent as text; every other body is base64-encoded, which API Gateway, Function

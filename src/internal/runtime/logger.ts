@@ -10,9 +10,10 @@ import * as LogLevel from "effect/LogLevel"
 import { fromCause } from "../core/errorDocument.js"
 import { bigintReplacer, describe } from "../core/inspect.js"
 import type { ErrorDocument } from "../core/protocol.js"
+import type { LogFormat } from "../../LambdaRuntime.js"
 
-/** Lambda's log formats (`AWS_LAMBDA_LOG_FORMAT`). */
-export type LogFormat = "Text" | "JSON"
+/** Lambda's log formats (`AWS_LAMBDA_LOG_FORMAT`), declared in `LambdaRuntime`. */
+export type { LogFormat }
 
 /** The annotation that carries the request id on every line logged during an invocation. */
 export const REQUEST_ID = "requestId"
