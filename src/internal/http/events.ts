@@ -15,7 +15,11 @@ type MultiHeaderMap = ApiGatewayV1Event["multiValueHeaders"]
 
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
 
-/** The event's shape, or `undefined` when it is not an HTTP event this module knows. */
+/**
+ * The event's shape, or `undefined` when it is not an HTTP event this module knows.
+ *
+ * @internal
+ */
 export const classify = (u: unknown): HttpEvent | undefined => {
   if (!isRecord(u) || !isRecord(u.requestContext)) return undefined
   const requestContext = u.requestContext
@@ -34,7 +38,11 @@ export const classify = (u: unknown): HttpEvent | undefined => {
   return { source: "ApiGatewayV1", event: u as unknown as ApiGatewayV1Event }
 }
 
-/** An event the web platform's `Request` would refuse (the caller's request is at fault). */
+/**
+ * An event the web platform's `Request` would refuse (the caller's request is at fault).
+ *
+ * @internal
+ */
 export class InvalidRequest extends Error {}
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
@@ -80,7 +88,11 @@ class HeaderList {
   }
 }
 
-/** What the `HttpServerRequest` needs from an event. */
+/**
+ * What the `HttpServerRequest` needs from an event.
+ *
+ * @internal
+ */
 export interface RequestParts {
   readonly method: string
   readonly url: string
@@ -172,6 +184,8 @@ const absolute = (headers: HeaderList, domain: string | undefined, pathAndQuery:
 /**
  * The parts of the request an HTTP event describes; throws `InvalidRequest` for a header the
  * web platform refuses.
+ *
+ * @internal
  */
 export const requestParts = (http: HttpEvent): RequestParts => {
   const headers = new HeaderList()

@@ -35,10 +35,16 @@ import { MAX_STREAMED_RESPONSE_BYTES } from "../core/protocol.js"
 /**
  * The byte limit of a streamed response. A FiberRef only so that tests can lower it instead of
  * sending 200 MB; the runtime never changes it.
+ *
+ * @internal
  */
 export const maxStreamedBytes: FiberRef.FiberRef<number> = FiberRef.unsafeMake(MAX_STREAMED_RESPONSE_BYTES)
 
-/** The streaming side of one invocation's result. */
+/**
+ * The streaming side of one invocation's result.
+ *
+ * @internal
+ */
 export interface StreamedPost {
   /** Buffered responses pass through; a stream is written to the Runtime API. */
   readonly consume: (response: Response) => Effect.Effect<Response, unknown>

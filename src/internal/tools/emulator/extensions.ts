@@ -10,7 +10,11 @@ import * as P from "../../core/protocol.js"
 import type { EmulatorInstance } from "./state.js"
 import { apiError, header, now, readBody, send, UUID } from "./wire.js"
 
-/** `POST /extension/register`: internal extensions subscribing to `INVOKE`, during init only. */
+/**
+ * `POST /extension/register`: internal extensions subscribing to `INVOKE`, during init only.
+ *
+ * @internal
+ */
 export const onRegister = (emulator: EmulatorInstance, req: http.IncomingMessage, res: http.ServerResponse) => {
   const { config, state } = emulator
   const at = now()
@@ -52,7 +56,11 @@ export const onRegister = (emulator: EmulatorInstance, req: http.IncomingMessage
   })
 }
 
-/** `GET /extension/event/next`: validated, then held open (no event is ever sent). */
+/**
+ * `GET /extension/event/next`: validated, then held open (no event is ever sent).
+ *
+ * @internal
+ */
 export const onExtensionNext = (emulator: EmulatorInstance, req: http.IncomingMessage, res: http.ServerResponse) => {
   const { state } = emulator
   req.resume()

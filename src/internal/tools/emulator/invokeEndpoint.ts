@@ -104,7 +104,11 @@ const startLive = (caller: Caller, requestId: string, status: number, headers: h
   caller.live = true
 }
 
-/** Passes a streamed chunk on to the invoke caller; a full caller pauses the runtime's POST. */
+/**
+ * Passes a streamed chunk on to the invoke caller; a full caller pauses the runtime's POST.
+ *
+ * @internal
+ */
 export const forward = (invocation: InvocationState, req: http.IncomingMessage, chunk: Buffer, contentType: string | undefined) => {
   const caller = invocation.caller
   if (caller === undefined || caller.buffered || caller.res.writableEnded || invocation.result === "done") return
@@ -154,7 +158,11 @@ const endLive = (caller: Caller, record: Api.InvocationRecord) => {
   caller.res.end()
 }
 
-/** `POST /2015-03-31/functions/function/invocations`. */
+/**
+ * `POST /2015-03-31/functions/function/invocations`.
+ *
+ * @internal
+ */
 export const onInvoke = (emulator: EmulatorInstance, req: http.IncomingMessage, res: http.ServerResponse) => {
   readBody(req, P.MAX_BUFFERED_RESPONSE_BYTES, (body, size) => {
     if (size > P.MAX_BUFFERED_RESPONSE_BYTES) {

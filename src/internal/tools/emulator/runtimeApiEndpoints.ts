@@ -13,7 +13,11 @@ import type { EmulatorInstance } from "./state.js"
 import { deliver, finish, markDiscarded, recordNextRequest, release } from "./state.js"
 import { apiError, decodeBase64, decodeHttpIntegration, header, now, parseDocument, readBody, send } from "./wire.js"
 
-/** `GET /next`: answers with the next queued event, or parks until one is queued. */
+/**
+ * `GET /next`: answers with the next queued event, or parks until one is queued.
+ *
+ * @internal
+ */
 export const onNext = (emulator: EmulatorInstance, res: http.ServerResponse) => {
   const { state } = emulator
   const at = recordNextRequest(state)
@@ -44,7 +48,11 @@ export const onNext = (emulator: EmulatorInstance, res: http.ServerResponse) => 
   })
 }
 
-/** `POST /invocation/{id}/response` and `/error`, buffered or streamed. */
+/**
+ * `POST /invocation/{id}/response` and `/error`, buffered or streamed.
+ *
+ * @internal
+ */
 export const onResult = (
   emulator: EmulatorInstance,
   kind: "response" | "error",
@@ -205,7 +213,11 @@ const xrayErrorCauseOf = (req: http.IncomingMessage): { xrayErrorCause?: unknown
   }
 }
 
-/** `POST /init/error`: fails init and every queued invocation with the posted document. */
+/**
+ * `POST /init/error`: fails init and every queued invocation with the posted document.
+ *
+ * @internal
+ */
 export const onInitError = (emulator: EmulatorInstance, req: http.IncomingMessage, res: http.ServerResponse) => {
   const { state } = emulator
   const at = now()

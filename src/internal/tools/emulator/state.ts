@@ -20,6 +20,8 @@ import type { Mutable } from "./wire.js"
 /**
  * The emulator's mutable state of one invocation, from `enqueue` to its outcome (the public,
  * immutable view is `Emulator.InvocationRecord`, see `snapshot`).
+ *
+ * @internal
  */
 export interface InvocationState {
   readonly record: Mutable<Api.InvocationRecord> & { readonly posts: Array<Api.RecordedPost> }
@@ -39,7 +41,11 @@ export interface InvocationState {
   generation: number
 }
 
-/** The invoke endpoint's caller of one invocation. */
+/**
+ * The invoke endpoint's caller of one invocation.
+ *
+ * @internal
+ */
 export interface Caller {
   readonly res: http.ServerResponse
   /** The status line and headers went out: the body is being streamed live. */
@@ -50,7 +56,11 @@ export interface Caller {
   buffered: boolean
 }
 
-/** The options of `make` with their defaults applied. */
+/**
+ * The options of `make` with their defaults applied.
+ *
+ * @internal
+ */
 export interface Config {
   readonly functionTimeoutMs: number
   readonly functionName: string
@@ -61,7 +71,11 @@ export interface Config {
   readonly handler: string | undefined
 }
 
-/** Everything the emulator knows; see the module comment for how it is mutated. */
+/**
+ * Everything the emulator knows; see the module comment for how it is mutated.
+ *
+ * @internal
+ */
 export interface State {
   /** Invocations not yet delivered, in order. */
   queue: Array<InvocationState>
@@ -98,6 +112,8 @@ export interface State {
 /**
  * One running emulator as its endpoints see it: configuration, state and logger (the public
  * service is `Emulator.EmulatorService`).
+ *
+ * @internal
  */
 export interface EmulatorInstance {
   readonly config: Config
@@ -106,7 +122,11 @@ export interface EmulatorInstance {
   readonly log: (message: string) => void
 }
 
-/** A fresh state: nothing queued, init not yet done. */
+/**
+ * A fresh state: nothing queued, init not yet done.
+ *
+ * @internal
+ */
 export const makeState = (): State => ({
   queue: [],
   current: undefined,
@@ -130,13 +150,21 @@ export const makeState = (): State => ({
   resetWaiters: []
 })
 
-/** A copy of the record that later mutations do not reach. */
+/**
+ * A copy of the record that later mutations do not reach.
+ *
+ * @internal
+ */
 export const snapshot = (invocation: InvocationState): Api.InvocationRecord => ({
   ...invocation.record,
   posts: [...invocation.record.posts]
 })
 
-/** Records the arrival of a `GET /next` (refused ones too) and wakes `awaitNextRequest`. */
+/**
+ * Records the arrival of a `GET /next` (refused ones too) and wakes `awaitNextRequest`.
+ *
+ * @internal
+ */
 export const recordNextRequest = (state: State): number => {
   const at = now()
   state.nextRequests.push(at)
@@ -149,7 +177,11 @@ export const recordNextRequest = (state: State): number => {
   return at
 }
 
-/** Ends the wait for the answered invocation's `/next` (a `/next`, an exit or a reset). */
+/**
+ * Ends the wait for the answered invocation's `/next` (a `/next`, an exit or a reset).
+ *
+ * @internal
+ */
 export const release = (state: State) => {
   const invocation = state.releasing
   if (invocation === undefined) return
@@ -158,7 +190,11 @@ export const release = (state: State) => {
   invocation.timer = undefined
 }
 
-/** Sets the outcome (once), releases the environment for the next `/next` and wakes the waiters. */
+/**
+ * Sets the outcome (once), releases the environment for the next `/next` and wakes the waiters.
+ *
+ * @internal
+ */
 export const finish = (emulator: EmulatorInstance, invocation: InvocationState, outcome: Api.InvocationOutcome, at: number) => {
   const { state } = emulator
   if (invocation.result === "done") return
@@ -212,7 +248,11 @@ const armDeadline = (emulator: EmulatorInstance, invocation: InvocationState) =>
   }
 }
 
-/** Answers a `/next` with the invocation's event and starts its deadline. */
+/**
+ * Answers a `/next` with the invocation's event and starts its deadline.
+ *
+ * @internal
+ */
 export const deliver = (emulator: EmulatorInstance, invocation: InvocationState, res: http.ServerResponse) => {
   const at = now()
   const { options: invokeOptions, record } = invocation
@@ -234,7 +274,11 @@ export const deliver = (emulator: EmulatorInstance, invocation: InvocationState,
   armDeadline(emulator, invocation)
 }
 
-/** Records a new invocation and delivers it at once when a `/next` is parked and nothing is ahead of it. */
+/**
+ * Records a new invocation and delivers it at once when a `/next` is parked and nothing is ahead of it.
+ *
+ * @internal
+ */
 export const enqueue = (emulator: EmulatorInstance, event: unknown, invokeOptions: Api.InvokeOptions = {}): InvocationState => {
   const { state } = emulator
   const invocation: InvocationState = {
@@ -274,6 +318,8 @@ export const enqueue = (emulator: EmulatorInstance, event: unknown, invokeOption
 /**
  * The runtime process exited: the current invocation (and, during init, the queued ones) fail
  * with `Runtime.ExitError`, and the next runtime process starts a fresh init.
+ *
+ * @internal
  */
 export const runtimeExited = (emulator: EmulatorInstance, exit: Api.RuntimeExit) => {
   const { state } = emulator
@@ -308,6 +354,8 @@ export const runtimeExited = (emulator: EmulatorInstance, exit: Api.RuntimeExit)
  * The platform resets the environment (a deadline passed): the runtime that was running is
  * discarded and the next invocation goes to a fresh init. Lambda kills the process; the emulator
  * can only refuse it (see `isDiscarded`) and tell whoever runs it (`awaitReset`).
+ *
+ * @internal
  */
 export const reset = (emulator: EmulatorInstance, event: Api.EnvironmentReset) => {
   const { state } = emulator
@@ -329,6 +377,8 @@ export const reset = (emulator: EmulatorInstance, event: Api.EnvironmentReset) =
 /**
  * Whether a runtime request arrived on a connection of a discarded runtime. A connection's first
  * request tags it with the current generation.
+ *
+ * @internal
  */
 export const isDiscarded = (emulator: EmulatorInstance, socket: net.Socket): boolean => {
   const { state } = emulator
@@ -340,12 +390,20 @@ export const isDiscarded = (emulator: EmulatorInstance, socket: net.Socket): boo
   return generation < state.generation
 }
 
-/** A late result for an invocation of an older generation tags its connection as that generation's. */
+/**
+ * A late result for an invocation of an older generation tags its connection as that generation's.
+ *
+ * @internal
+ */
 export const markDiscarded = (emulator: EmulatorInstance, socket: net.Socket, generation: number) => {
   emulator.state.connections.set(socket, generation)
 }
 
-/** How the last reset came about, for the answers and log lines about a discarded runtime. */
+/**
+ * How the last reset came about, for the answers and log lines about a discarded runtime.
+ *
+ * @internal
+ */
 export const describeLastReset = (emulator: EmulatorInstance): string => {
   const last = emulator.state.resets.at(-1)
   if (last === undefined) return "the environment was reset"
