@@ -168,7 +168,8 @@ const jsonResponse = (value: unknown): Effect.Effect<Response, MarshalError> => 
 }
 
 /**
- * Options of the JSON handler form.
+ * Options of the JSON handler form: {@link json}, and `LambdaRuntime.run` / `serve` given a
+ * plain function (which they wrap with {@link json}).
  *
  * @since 0.1.0
  * @category models

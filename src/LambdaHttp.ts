@@ -20,50 +20,113 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
-import type { ApiGatewayV1Event, ApiGatewayV2Event, AlbEvent, HttpEvent, HttpEventSource } from "./internal/http/events.js"
 import * as internal from "./internal/http/handler.js"
 import type { LambdaContext } from "./LambdaContext.js"
 import type { UnmarshalError } from "./LambdaError.js"
 import * as LambdaHandler from "./LambdaHandler.js"
 
-export type {
-  /**
-   * An Application Load Balancer event (single- or multi-value header mode).
-   *
-   * @since 0.1.0
-   * @category models
-   */
-  AlbEvent,
-  /**
-   * An API Gateway REST API proxy event (payload format 1.0).
-   *
-   * @since 0.1.0
-   * @category models
-   */
-  ApiGatewayV1Event,
-  /**
-   * An API Gateway HTTP API event (payload format 2.0); Function URLs send the same shape.
-   *
-   * @since 0.1.0
-   * @category models
-   */
-  ApiGatewayV2Event,
-  /**
-   * The event with the integration it came from (`source`), for narrowing.
-   *
-   * @since 0.1.0
-   * @category models
-   */
-  HttpEvent,
-  /**
-   * `ApiGatewayV1`, `ApiGatewayV2`, `FunctionUrl`, `Alb` (single-value headers) or
-   * `AlbMultiValue`.
-   *
-   * @since 0.1.0
-   * @category models
-   */
-  HttpEventSource
+/** Header maps as the integrations send them: values may be missing in ALB's single mode. */
+type HeaderMap = Readonly<Record<string, string | undefined>> | null | undefined
+type MultiHeaderMap = Readonly<Record<string, ReadonlyArray<string> | undefined>> | null | undefined
+
+/**
+ * An API Gateway REST API proxy event (payload format 1.0).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ApiGatewayV1Event {
+  readonly resource?: string
+  readonly path: string
+  readonly httpMethod: string
+  readonly headers?: HeaderMap
+  readonly multiValueHeaders?: MultiHeaderMap
+  readonly queryStringParameters?: HeaderMap
+  readonly multiValueQueryStringParameters?: MultiHeaderMap
+  readonly pathParameters?: HeaderMap
+  readonly stageVariables?: HeaderMap
+  readonly requestContext: {
+    readonly requestId?: string
+    readonly stage?: string
+    readonly path?: string
+    readonly domainName?: string
+    readonly identity?: { readonly sourceIp?: string; readonly [key: string]: unknown }
+    readonly [key: string]: unknown
+  }
+  readonly body?: string | null
+  readonly isBase64Encoded?: boolean
 }
+
+/**
+ * An API Gateway HTTP API event (payload format 2.0); Function URLs send the same shape.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ApiGatewayV2Event {
+  readonly version: "2.0"
+  readonly routeKey?: string
+  readonly rawPath: string
+  readonly rawQueryString?: string
+  readonly cookies?: ReadonlyArray<string>
+  readonly headers?: HeaderMap
+  readonly queryStringParameters?: HeaderMap
+  readonly pathParameters?: HeaderMap
+  readonly stageVariables?: HeaderMap
+  readonly requestContext: {
+    readonly requestId?: string
+    readonly stage?: string
+    readonly domainName?: string
+    readonly http: {
+      readonly method: string
+      readonly path?: string
+      readonly protocol?: string
+      readonly sourceIp?: string
+      readonly userAgent?: string
+    }
+    readonly [key: string]: unknown
+  }
+  readonly body?: string | null
+  readonly isBase64Encoded?: boolean
+}
+
+/**
+ * An Application Load Balancer event (single- or multi-value header mode).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AlbEvent {
+  readonly httpMethod: string
+  readonly path: string
+  readonly headers?: HeaderMap
+  readonly multiValueHeaders?: MultiHeaderMap
+  readonly queryStringParameters?: HeaderMap
+  readonly multiValueQueryStringParameters?: MultiHeaderMap
+  readonly requestContext: { readonly elb: { readonly targetGroupArn: string } }
+  readonly body?: string | null
+  readonly isBase64Encoded?: boolean
+}
+
+/**
+ * `ApiGatewayV1`, `ApiGatewayV2`, `FunctionUrl`, `Alb` (single-value headers) or
+ * `AlbMultiValue`: which integration sent the event, hence which response shape it expects.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type HttpEventSource = "ApiGatewayV1" | "ApiGatewayV2" | "FunctionUrl" | "Alb" | "AlbMultiValue"
+
+/**
+ * The event with the integration it came from (`source`), for narrowing.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type HttpEvent =
+  | { readonly source: "ApiGatewayV1"; readonly event: ApiGatewayV1Event }
+  | { readonly source: "ApiGatewayV2" | "FunctionUrl"; readonly event: ApiGatewayV2Event }
+  | { readonly source: "Alb" | "AlbMultiValue"; readonly event: AlbEvent }
 
 /**
  * Options of {@link toHandler} and {@link fromHttpApi}.

@@ -10,21 +10,18 @@ import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import type * as LogLevel from "effect/LogLevel"
-import type * as Schema from "effect/Schema"
 import * as internal from "./internal/runtime/init.js"
-import type { LogFormat } from "./internal/runtime/logger.js"
 import type { FatalRuntimeError } from "./LambdaError.js"
-import type { Handler, LambdaHandler, Provided } from "./LambdaHandler.js"
+import type { Handler, JsonOptions, LambdaHandler, Provided } from "./LambdaHandler.js"
 
-export type {
-  /**
-   * `"Text"` (Lambda's tab-separated lines) or `"JSON"` (Lambda's JSON log records).
-   *
-   * @since 0.1.0
-   * @category models
-   */
-  LogFormat
-}
+/**
+ * `"Text"` (Lambda's tab-separated lines) or `"JSON"` (Lambda's JSON log records), as
+ * `AWS_LAMBDA_LOG_FORMAT` selects them.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type LogFormat = "Text" | "JSON"
 
 /**
  * Options of {@link run} and {@link serve}.
@@ -75,15 +72,40 @@ export interface RuntimeOptions<ROut = never, LE = never> {
 }
 
 /**
- * Options of the JSON handler form: an optional event Schema (decoding failures are posted as
- * `Runtime.UnmarshalError` naming the failing path) and an optional output Schema.
+ * Transitional alias of {@link JsonOptions}, kept only while `internal/runtime/init.ts` still
+ * imports this name.
+ *
+ * @deprecated Use `LambdaHandler.JsonOptions`; this alias will be removed before release.
+ * @since 0.1.0
+ * @category models
+ */
+export type SchemaOptions<EA, EI, OA, OI> = JsonOptions<EA, EI, OA, OI>
+
+/**
+ * What the runtime reads from the environment Lambda sets (see {@link config}).
  *
  * @since 0.1.0
  * @category models
  */
-export interface SchemaOptions<EA, EI, OA, OI> {
-  readonly event?: Schema.Schema<EA, EI, never> | undefined
-  readonly output?: Schema.Schema<OA, OI, never> | undefined
+export interface RuntimeConfig {
+  /** `AWS_LAMBDA_RUNTIME_API`: the `host:port` of the Runtime API. Required. */
+  readonly runtimeApi: string
+  /** `AWS_LAMBDA_FUNCTION_NAME`; default `"function"`. */
+  readonly functionName: string
+  /** `AWS_LAMBDA_FUNCTION_VERSION`; default `"$LATEST"`. */
+  readonly functionVersion: string
+  /** `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`, in MB; default 128. */
+  readonly memoryLimitInMB: number
+  /** `AWS_LAMBDA_LOG_GROUP_NAME`; default empty. */
+  readonly logGroupName: string
+  /** `AWS_LAMBDA_LOG_STREAM_NAME`; default empty. */
+  readonly logStreamName: string
+  /** `AWS_REGION`, else `AWS_DEFAULT_REGION`; default empty. */
+  readonly region: string
+  /** `AWS_LAMBDA_LOG_FORMAT`: `JSON` (any case) gives `"JSON"`, anything else `"Text"`; default `"Text"`. */
+  readonly logFormat: LogFormat
+  /** `AWS_LAMBDA_LOG_LEVEL`: one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL; default INFO. */
+  readonly logLevel: LogLevel.LogLevel
 }
 
 /**
@@ -92,7 +114,7 @@ export interface SchemaOptions<EA, EI, OA, OI> {
  * @since 0.1.0
  * @category config
  */
-export const config: Config.Config<internal.RuntimeConfig> = internal.runtimeConfig
+export const config: Config.Config<RuntimeConfig> = internal.runtimeConfig
 
 /**
  * The runtime as an Effect: reads the configuration, registers the SIGTERM extension, builds
@@ -118,7 +140,7 @@ export const serve: {
   ): Effect.Effect<never, FatalRuntimeError | ConfigError.ConfigError, Exclude<R, Provided | ROut>>
   <EA, OA, E, R, ROut = never, LE = never, EI = EA, OI = OA>(
     handler: Handler<EA, OA, E, R>,
-    options?: RuntimeOptions<ROut, LE> & SchemaOptions<EA, EI, OA, OI>
+    options?: RuntimeOptions<ROut, LE> & JsonOptions<EA, EI, OA, OI>
   ): Effect.Effect<never, FatalRuntimeError | ConfigError.ConfigError, Exclude<R, Provided | ROut>>
 } = internal.serve
 
@@ -156,6 +178,6 @@ export const run: {
   ): void
   <EA, OA, E, R extends Provided | ROut, ROut = never, LE = never, EI = EA, OI = OA>(
     handler: Handler<EA, OA, E, R>,
-    options?: RuntimeOptions<ROut, LE> & SchemaOptions<EA, EI, OA, OI>
+    options?: RuntimeOptions<ROut, LE> & JsonOptions<EA, EI, OA, OI>
   ): void
 } = internal.run

@@ -8,7 +8,6 @@
  */
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
 import * as internal from "./internal/runtime/runtimeApiClient.js"
@@ -156,18 +155,3 @@ export class RuntimeApi extends Context.Tag("effect-lambda-runtime/RuntimeApi")<
  */
 export const make: (endpoint: string) => Effect.Effect<RuntimeApiService, never, Scope.Scope> =
   internal.make
-
-/**
- * The HTTP client as a layer.
- *
- * @example
- * ```ts
- * import { RuntimeApi } from "effect-lambda-runtime"
- *
- * const ApiLive = RuntimeApi.layer("127.0.0.1:9001")
- * ```
- *
- * @since 0.1.0
- * @category layers
- */
-export const layer = (endpoint: string): Layer.Layer<RuntimeApi> => Layer.scoped(RuntimeApi, internal.make(endpoint))

@@ -164,7 +164,7 @@ describe("Faults: reporting a failure never crashes the loop", () => {
           expect(responseText(yield* emulator.invoke({ mode: "ok" }))).toBe("served")
         }))
 
-      it.scopedLive("a detached fiber dying with any value is logged; the response stands and the loop goes on (rule 4)", () =>
+      it.scopedLive("a detached fiber dying with any value is logged; the response stands and the loop goes on", () =>
         Effect.gen(function*() {
           const emulator = yield* Emulator.make({ functionTimeoutMs: 2000 })
           yield* serve(emulator, LambdaRuntime.serve(handler, options(format)))

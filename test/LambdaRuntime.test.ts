@@ -19,7 +19,7 @@ const responseJson = (record: Emulator.InvocationRecord): unknown => {
 
 describe("LambdaRuntime", () => {
   describe("detached work", () => {
-    it.scopedLive("posts the response before detached work finishes (rule 1)", () =>
+    it.scopedLive("posts the response before detached work finishes", () =>
       Effect.gen(function*() {
         const emulator = yield* Emulator.make()
         const gate = yield* Deferred.make<void>()
@@ -46,7 +46,7 @@ describe("LambdaRuntime", () => {
         expect(nextAt).toBeGreaterThanOrEqual(finishedAt)
       }))
 
-    it.scopedLive("does not ask for /next while detached fibers (and their late forks) run (rule 2)", () =>
+    it.scopedLive("does not ask for /next while detached fibers (and their late forks) run", () =>
       Effect.gen(function*() {
         const emulator = yield* Emulator.make()
         const finished: Array<{ name: string; at: number }> = []
@@ -99,7 +99,7 @@ describe("LambdaRuntime", () => {
         yield* Effect.forEach(fibers, Fiber.interrupt)
       }))
 
-    it.scopedLive("interrupts detached fibers at deadline - margin and runs their finalizers before /next (rule 3)", () =>
+    it.scopedLive("interrupts detached fibers at deadline - margin and runs their finalizers before /next", () =>
       Effect.gen(function*() {
         const emulator = yield* Emulator.make({ functionTimeoutMs: 1000 })
         const finalized = yield* Deferred.make<number>()
@@ -143,7 +143,7 @@ describe("LambdaRuntime", () => {
         expect(yield* emulator.nextRequests).toHaveLength(1)
       }))
 
-    it.scopedLive("logs a detached failure with the request id and keeps the posted response (rule 4)", () =>
+    it.scopedLive("logs a detached failure with the request id and keeps the posted response", () =>
       Effect.gen(function*() {
         const emulator = yield* Emulator.make()
         const { logs } = yield* serveOn(
@@ -168,7 +168,7 @@ describe("LambdaRuntime", () => {
         expect(accepted(failed)).toHaveLength(1)
       }))
 
-    it.scopedLive("gives detached fibers their window when the handler fails (rule 5)", () =>
+    it.scopedLive("gives detached fibers their window when the handler fails", () =>
       Effect.gen(function*() {
         const emulator = yield* Emulator.make()
         const doneAt = yield* Deferred.make<number>()
@@ -189,7 +189,7 @@ describe("LambdaRuntime", () => {
         expect(yield* emulator.awaitNextRequest(2)).toBeGreaterThanOrEqual(finishedAt)
       }))
 
-    it.scopedLive("interrupts plain Effect.fork children when the handler ends (rule 6)", () =>
+    it.scopedLive("interrupts plain Effect.fork children when the handler ends", () =>
       Effect.gen(function*() {
         const emulator = yield* Emulator.make()
         const interruptedAt = yield* Deferred.make<number>()
@@ -214,7 +214,7 @@ describe("LambdaRuntime", () => {
         expect(yield* Deferred.await(interruptedAt)).toBeLessThanOrEqual(record.resultAt!)
       }))
 
-    it.scopedLive("interrupts at once a fiber forked into a closed detached scope (rule 7)", () =>
+    it.scopedLive("interrupts at once a fiber forked into a closed detached scope", () =>
       Effect.gen(function*() {
         const emulator = yield* Emulator.make()
         const previous = yield* Ref.make(Option.none<LambdaContext>())
@@ -243,7 +243,7 @@ describe("LambdaRuntime", () => {
   describe("layers", () => {
     class Counter extends Context.Tag("test/Counter")<Counter, { readonly next: Effect.Effect<number> }>() {}
 
-    it.scopedLive("builds the layer once and releases it on shutdown, not per invocation (rule 8)", () =>
+    it.scopedLive("builds the layer once and releases it on shutdown, not per invocation", () =>
       Effect.gen(function*() {
         const emulator = yield* Emulator.make()
         const events: Array<string> = []
@@ -310,7 +310,7 @@ describe("LambdaRuntime", () => {
   })
 
   describe("results and errors", () => {
-    it.scopedLive("reports typed failures, defects and bad results with Lambda's error document (rule 9: one post each)", () =>
+    it.scopedLive("reports typed failures, defects and bad results with Lambda's error document (one post each)", () =>
       Effect.gen(function*() {
         const emulator = yield* Emulator.make()
         class PaymentDeclined extends Data.TaggedError("PaymentDeclined")<{ readonly amount: number }> {}

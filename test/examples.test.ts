@@ -48,7 +48,7 @@ describe("examples", () => {
       const flushedAt = loggedAt(fn.stdout(), `metrics flushed for ${record.requestId}`)
       // The flush sleeps 200 ms after the fork, so it ends after the response was posted...
       expect(flushedAt).toBeGreaterThanOrEqual(Math.floor(record.resultAt!))
-      // ...and the runtime waited for it before asking for the next invocation (rule 2).
+      // ...and the runtime waited for it before asking for the next invocation.
       expect(nextAt).toBeGreaterThanOrEqual(flushedAt)
       expect(fn.stdout()).toContain(`audit: order o-1 accepted`)
     }))

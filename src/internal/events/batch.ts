@@ -14,7 +14,11 @@ import * as LambdaHandler from "../../LambdaHandler.js"
 import { messageOf } from "../core/inspect.js"
 import { contentTypes } from "../core/protocol.js"
 
-/** The partial-failure response of SQS, Kinesis and DynamoDB Streams event source mappings. */
+/**
+ * The partial-failure response of SQS, Kinesis and DynamoDB Streams event source mappings.
+ *
+ * @internal
+ */
 export interface BatchResponse {
   readonly batchItemFailures: ReadonlyArray<{ readonly itemIdentifier: string }>
 }
@@ -26,28 +30,37 @@ export interface BatchResponse {
  *   FIFO: the rest of the batch is retried after it, keeping the group's order).
  * - `Checkpoint`: in order, and only the first failure is reported (streams: Lambda resumes
  *   the shard from that sequence number).
+ *
+ * @internal
  */
 export type Mode = "Independent" | "OrderedRest" | "Checkpoint"
 
 type Status = "pending" | "running" | "succeeded" | "failed"
 
-/** One record of the batch, before its own decoding. */
+/**
+ * One record of the batch, before its own decoding.
+ *
+ * @internal
+ */
 export interface Item {
   readonly id: string
   readonly raw: unknown
 }
 
+/** @internal */
 export interface Plan {
   readonly items: ReadonlyArray<Item>
   readonly mode: Mode
   readonly concurrency: number
 }
 
+/** @internal */
 export interface EngineOptions {
   readonly source: string
   readonly timeoutMarginMs: number
 }
 
+/** @internal */
 export const defaultTimeoutMarginMs = 700
 
 /**
@@ -162,6 +175,8 @@ const textDecoder = new TextDecoder()
  * A handler for a batch source: `plan` reads the records (and their ids) from the parsed
  * event; a batch whose records cannot be identified fails whole with `UnmarshalError`, since
  * no partial response could name what to retry.
+ *
+ * @internal
  */
 export const batchHandler = <D, E, R>(
   plan: (event: unknown) => Plan | string,
@@ -188,7 +203,11 @@ export const batchHandler = <D, E, R>(
 
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
 
-/** The `Records` of an event with the id found by `idOf` in each, or why they cannot be read. */
+/**
+ * The `Records` of an event with the id found by `idOf` in each, or why they cannot be read.
+ *
+ * @internal
+ */
 export const itemsOf = (
   event: unknown,
   idName: string,

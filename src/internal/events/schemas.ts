@@ -6,15 +6,24 @@
  */
 import * as Schema from "effect/Schema"
 
-/** The payload as JSON text decoded with `schema`, or the text itself without one. */
+/**
+ * The payload as JSON text decoded with `schema`, or the text itself without one.
+ *
+ * @internal
+ */
 export const jsonText = <A, I>(schema: Schema.Schema<A, I, never> | undefined): Schema.Schema<A, string> =>
   (schema === undefined ? Schema.String : Schema.parseJson(schema)) as Schema.Schema<A, string>
 
-/** Absent or present, never `undefined` (JSON has none): keeps decode errors to the one real issue. */
+/**
+ * Absent or present, never `undefined` (JSON has none): keeps decode errors to the one real issue.
+ *
+ * @internal
+ */
 export const optional = <S extends Schema.Schema.All>(schema: S) => Schema.optionalWith(schema, { exact: true })
 
 // --- SQS ---------------------------------------------------------------------------------
 
+/** @internal */
 export const SqsMessageAttribute = Schema.Struct({
   stringValue: optional(Schema.String),
   binaryValue: optional(Schema.String),
@@ -23,6 +32,7 @@ export const SqsMessageAttribute = Schema.Struct({
   dataType: Schema.String
 })
 
+/** @internal */
 export const SqsRecordAttributes = Schema.Struct({
   ApproximateReceiveCount: Schema.String,
   SentTimestamp: Schema.String,
@@ -47,18 +57,22 @@ const sqsRecordFields = {
   awsRegion: Schema.String
 }
 
+/** @internal */
 export const SqsRecord = <A = string, I = string>(body?: Schema.Schema<A, I, never>) =>
   Schema.Struct({ ...sqsRecordFields, body: jsonText(body) })
 
+/** @internal */
 export const SqsEvent = <A = string, I = string>(body?: Schema.Schema<A, I, never>) =>
   Schema.Struct({ Records: Schema.Array(SqsRecord(body)) })
 
 // --- SNS ---------------------------------------------------------------------------------
 
+/** @internal */
 export const SnsMessageAttribute = Schema.Struct({ Type: Schema.String, Value: Schema.String })
 
 const snsAttributes = optional(Schema.Record({ key: Schema.String, value: SnsMessageAttribute }))
 
+/** @internal */
 export const SnsMessage = <A = string, I = string>(message?: Schema.Schema<A, I, never>) =>
   Schema.Struct({
     SignatureVersion: Schema.String,
@@ -74,6 +88,7 @@ export const SnsMessage = <A = string, I = string>(message?: Schema.Schema<A, I,
     Subject: optional(Schema.NullOr(Schema.String))
   })
 
+/** @internal */
 export const SnsRecord = <A = string, I = string>(message?: Schema.Schema<A, I, never>) =>
   Schema.Struct({
     EventVersion: Schema.String,
@@ -82,6 +97,7 @@ export const SnsRecord = <A = string, I = string>(message?: Schema.Schema<A, I, 
     Sns: SnsMessage(message)
   })
 
+/** @internal */
 export const SnsEvent = <A = string, I = string>(message?: Schema.Schema<A, I, never>) =>
   Schema.Struct({ Records: Schema.Array(SnsRecord(message)) })
 
@@ -89,6 +105,8 @@ export const SnsEvent = <A = string, I = string>(message?: Schema.Schema<A, I, n
  * The SNS notification as an SQS subscription delivers it in the body (raw message delivery
  * off). AWS spells the URLs `SigningCertURL` and `UnsubscribeURL` here, unlike in the Lambda
  * event (`SigningCertUrl`).
+ *
+ * @internal
  */
 export const SnsNotification = <A = string, I = string>(message?: Schema.Schema<A, I, never>) =>
   Schema.Struct({
@@ -107,6 +125,7 @@ export const SnsNotification = <A = string, I = string>(message?: Schema.Schema<
 
 // --- S3 ----------------------------------------------------------------------------------
 
+/** @internal */
 export const S3EventRecord = Schema.Struct({
   eventVersion: Schema.String,
   eventSource: Schema.String,
@@ -142,9 +161,14 @@ export const S3EventRecord = Schema.Struct({
   }))
 })
 
+/** @internal */
 export const S3Event = Schema.Struct({ Records: Schema.Array(S3EventRecord) })
 
-/** What S3 sends once to a queue when a notification configuration is created. */
+/**
+ * What S3 sends once to a queue when a notification configuration is created.
+ *
+ * @internal
+ */
 export const S3TestEvent = Schema.Struct({
   Service: Schema.Literal("Amazon S3"),
   Event: Schema.Literal("s3:TestEvent"),
@@ -158,6 +182,7 @@ export const S3TestEvent = Schema.Struct({
 
 const UnknownDetail = Schema.Record({ key: Schema.String, value: Schema.Unknown })
 
+/** @internal */
 export const EventBridgeEvent = <A = { readonly [x: string]: unknown }, I = A>(detail?: Schema.Schema<A, I, never>) =>
   Schema.Struct({
     version: Schema.String,
@@ -172,6 +197,7 @@ export const EventBridgeEvent = <A = { readonly [x: string]: unknown }, I = A>(d
     "replay-name": optional(Schema.String)
   })
 
+/** @internal */
 export const ScheduledEvent = Schema.Struct({
   ...EventBridgeEvent().fields,
   "detail-type": Schema.Literal("Scheduled Event"),

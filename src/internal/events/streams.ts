@@ -103,6 +103,8 @@ const PlainMap = Schema.Record({ key: Schema.String, value: Schema.Unknown })
  * A DynamoDB item as an AttributeValue map, decoded into plain values: `S` strings, `N`
  * numbers (bigints beyond 2^53), `B` bytes, `BOOL`, `NULL` as `null`, `L` arrays, `M` objects,
  * and the sets `SS`, `NS`, `BS` as arrays. Encoding writes sets back as lists.
+ *
+ * @internal
  */
 export const AttributeMap: Schema.Schema<{ readonly [x: string]: unknown }, { readonly [x: string]: unknown }> = Schema
   .transformOrFail(PlainMap, PlainMap, {
@@ -118,10 +120,15 @@ export const AttributeMap: Schema.Schema<{ readonly [x: string]: unknown }, { re
     encode: (map) => ParseResult.succeed(marshallMap(map))
   })
 
-/** An image decoded from its AttributeValue map, then with `schema`. */
+/**
+ * An image decoded from its AttributeValue map, then with `schema`.
+ *
+ * @internal
+ */
 export const DynamoDbImage = <A, I>(schema: Schema.Schema<A, I, never>): Schema.Schema<A, { readonly [x: string]: unknown }> =>
   Schema.compose(AttributeMap, schema, { strict: false }) as unknown as Schema.Schema<A, { readonly [x: string]: unknown }>
 
+/** @internal */
 export const DynamoDbStreamRecord = <A = { readonly [x: string]: unknown }, I = A>(image?: Schema.Schema<A, I, never>) => {
   const decodedImage = (image === undefined ? AttributeMap : DynamoDbImage(image)) as Schema.Schema<
     A,
@@ -148,17 +155,23 @@ export const DynamoDbStreamRecord = <A = { readonly [x: string]: unknown }, I = 
   })
 }
 
+/** @internal */
 export const DynamoDbStreamEvent = <A = { readonly [x: string]: unknown }, I = A>(image?: Schema.Schema<A, I, never>) =>
   Schema.Struct({ Records: Schema.Array(DynamoDbStreamRecord(image)) })
 
 // --- Kinesis -----------------------------------------------------------------------------
 
-/** The record's `data`: base64, then UTF-8 text; then JSON and `schema` when one is given. */
+/**
+ * The record's `data`: base64, then UTF-8 text; then JSON and `schema` when one is given.
+ *
+ * @internal
+ */
 export const KinesisData = <A = string, I = string>(data?: Schema.Schema<A, I, never>): Schema.Schema<A, string> =>
   (data === undefined
     ? Schema.StringFromBase64
     : Schema.compose(Schema.StringFromBase64, jsonText(data))) as Schema.Schema<A, string>
 
+/** @internal */
 export const KinesisRecord = <A = string, I = string>(data?: Schema.Schema<A, I, never>) =>
   Schema.Struct({
     kinesis: Schema.Struct({
@@ -178,5 +191,6 @@ export const KinesisRecord = <A = string, I = string>(data?: Schema.Schema<A, I,
     eventSourceARN: Schema.String
   })
 
+/** @internal */
 export const KinesisEvent = <A = string, I = string>(data?: Schema.Schema<A, I, never>) =>
   Schema.Struct({ Records: Schema.Array(KinesisRecord(data)) })

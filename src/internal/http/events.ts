@@ -1,117 +1,25 @@
 /**
- * The HTTP event shapes Lambda delivers, and what each says of the request it carries.
+ * Which of the HTTP event shapes Lambda delivers an event has (the shapes are public types of
+ * `LambdaHttp`), and what each says of the request it carries.
  *
  * The shapes are told apart per invocation because one function can sit behind several
  * integrations at once (a Function URL next to an API Gateway route is common), and the
  * answer must go back in the shape the caller's integration parses.
  */
 import * as Headers from "@effect/platform/Headers"
+import type { AlbEvent, ApiGatewayV1Event, ApiGatewayV2Event, HttpEvent } from "../../LambdaHttp.js"
 
 /** Header maps as the integrations send them: values may be missing in ALB's single mode. */
-type HeaderMap = Readonly<Record<string, string | undefined>> | null | undefined
-type MultiHeaderMap = Readonly<Record<string, ReadonlyArray<string> | undefined>> | null | undefined
-
-/**
- * API Gateway REST API proxy integration (payload format 1.0).
- *
- * @since 0.1.0
- * @category models
- */
-export interface ApiGatewayV1Event {
-  readonly resource?: string
-  readonly path: string
-  readonly httpMethod: string
-  readonly headers?: HeaderMap
-  readonly multiValueHeaders?: MultiHeaderMap
-  readonly queryStringParameters?: HeaderMap
-  readonly multiValueQueryStringParameters?: MultiHeaderMap
-  readonly pathParameters?: HeaderMap
-  readonly stageVariables?: HeaderMap
-  readonly requestContext: {
-    readonly requestId?: string
-    readonly stage?: string
-    readonly path?: string
-    readonly domainName?: string
-    readonly identity?: { readonly sourceIp?: string; readonly [key: string]: unknown }
-    readonly [key: string]: unknown
-  }
-  readonly body?: string | null
-  readonly isBase64Encoded?: boolean
-}
-
-/**
- * API Gateway HTTP API (payload format 2.0) and Function URL events share this shape.
- *
- * @since 0.1.0
- * @category models
- */
-export interface ApiGatewayV2Event {
-  readonly version: "2.0"
-  readonly routeKey?: string
-  readonly rawPath: string
-  readonly rawQueryString?: string
-  readonly cookies?: ReadonlyArray<string>
-  readonly headers?: HeaderMap
-  readonly queryStringParameters?: HeaderMap
-  readonly pathParameters?: HeaderMap
-  readonly stageVariables?: HeaderMap
-  readonly requestContext: {
-    readonly requestId?: string
-    readonly stage?: string
-    readonly domainName?: string
-    readonly http: {
-      readonly method: string
-      readonly path?: string
-      readonly protocol?: string
-      readonly sourceIp?: string
-      readonly userAgent?: string
-    }
-    readonly [key: string]: unknown
-  }
-  readonly body?: string | null
-  readonly isBase64Encoded?: boolean
-}
-
-/**
- * Application Load Balancer target (single- or multi-value header mode).
- *
- * @since 0.1.0
- * @category models
- */
-export interface AlbEvent {
-  readonly httpMethod: string
-  readonly path: string
-  readonly headers?: HeaderMap
-  readonly multiValueHeaders?: MultiHeaderMap
-  readonly queryStringParameters?: HeaderMap
-  readonly multiValueQueryStringParameters?: MultiHeaderMap
-  readonly requestContext: { readonly elb: { readonly targetGroupArn: string } }
-  readonly body?: string | null
-  readonly isBase64Encoded?: boolean
-}
-
-/**
- * Which integration sent the event, hence which response shape it expects.
- *
- * @since 0.1.0
- * @category models
- */
-export type HttpEventSource = "ApiGatewayV1" | "ApiGatewayV2" | "FunctionUrl" | "Alb" | "AlbMultiValue"
-
-/**
- * An HTTP event with the integration it came from.
- *
- * @since 0.1.0
- * @category models
- */
-export type HttpEvent =
-  | { readonly source: "ApiGatewayV1"; readonly event: ApiGatewayV1Event }
-  | { readonly source: "ApiGatewayV2" | "FunctionUrl"; readonly event: ApiGatewayV2Event }
-  | { readonly source: "Alb" | "AlbMultiValue"; readonly event: AlbEvent }
+type HeaderMap = ApiGatewayV1Event["headers"]
+type MultiHeaderMap = ApiGatewayV1Event["multiValueHeaders"]
 
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
 
-/** The event's shape, or `undefined` when it is not an HTTP event this module knows. */
+/**
+ * The event's shape, or `undefined` when it is not an HTTP event this module knows.
+ *
+ * @internal
+ */
 export const classify = (u: unknown): HttpEvent | undefined => {
   if (!isRecord(u) || !isRecord(u.requestContext)) return undefined
   const requestContext = u.requestContext
@@ -130,11 +38,11 @@ export const classify = (u: unknown): HttpEvent | undefined => {
   return { source: "ApiGatewayV1", event: u as unknown as ApiGatewayV1Event }
 }
 
-/** Whether the event shape expects `multiValueHeaders` (and so multi-value `set-cookie`) back. */
-export const multiValueResponse = (source: HttpEventSource): boolean =>
-  source === "ApiGatewayV1" || source === "AlbMultiValue"
-
-/** An event the web platform's `Request` would refuse (the caller's request is at fault). */
+/**
+ * An event the web platform's `Request` would refuse (the caller's request is at fault).
+ *
+ * @internal
+ */
 export class InvalidRequest extends Error {}
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
@@ -180,7 +88,11 @@ class HeaderList {
   }
 }
 
-/** What the `HttpServerRequest` needs from an event. */
+/**
+ * What the `HttpServerRequest` needs from an event.
+ *
+ * @internal
+ */
 export interface RequestParts {
   readonly method: string
   readonly url: string
@@ -272,6 +184,8 @@ const absolute = (headers: HeaderList, domain: string | undefined, pathAndQuery:
 /**
  * The parts of the request an HTTP event describes; throws `InvalidRequest` for a header the
  * web platform refuses.
+ *
+ * @internal
  */
 export const requestParts = (http: HttpEvent): RequestParts => {
   const headers = new HeaderList()

@@ -22,14 +22,18 @@ import * as FiberRef from "effect/FiberRef"
 import { UnmarshalError } from "../../LambdaError.js"
 import type { LambdaHandler } from "../../LambdaHandler.js"
 import { raw } from "../../LambdaHandler.js"
+import type { HttpEvent } from "../../LambdaHttp.js"
 import type { Response } from "../../RuntimeApi.js"
 import { messageOf } from "../core/inspect.js"
-import type { HttpEvent } from "./events.js"
 import { classify, requestParts } from "./events.js"
 import { LambdaRequest, toServerRequest } from "./request.js"
 import { bufferedNow, toBuffered, toStreamed } from "./response.js"
 
-/** The Lambda data of a request, or a defect naming the mistake when it was not served by LambdaHttp. */
+/**
+ * The Lambda data of a request, or a defect naming the mistake when it was not served by LambdaHttp.
+ *
+ * @internal
+ */
 export const lambdaRequest: Effect.Effect<LambdaRequest, never, HttpServerRequest.HttpServerRequest> = Effect.flatMap(
   HttpServerRequest.HttpServerRequest,
   (request) =>
@@ -40,6 +44,8 @@ export const lambdaRequest: Effect.Effect<LambdaRequest, never, HttpServerReques
 
 /**
  * Options of `toHandler` and `fromHttpApi`.
+ *
+ * @internal
  */
 export interface HttpOptions {
   readonly stream?: boolean | undefined
@@ -85,7 +91,11 @@ const preResponse = (
 const badRequest = HttpServerResponse.text("Bad Request", { status: 400 })
 const internalError = HttpServerResponse.empty({ status: 500 })
 
-/** Serves `app` for every HTTP event shape, answering in the shape the event came in. */
+/**
+ * Serves `app` for every HTTP event shape, answering in the shape the event came in.
+ *
+ * @internal
+ */
 export const toHandler = <E, R>(
   app: HttpApp.Default<E, R>,
   options: HttpOptions = {}

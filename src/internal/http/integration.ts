@@ -12,7 +12,11 @@ import { HTTP_PRELUDE_DELIMITER_LENGTH } from "../core/protocol.js"
 
 const encoder = new TextEncoder()
 
-/** The JSON prelude and its delimiter. */
+/**
+ * The JSON prelude and its delimiter.
+ *
+ * @internal
+ */
 export const prelude = (response: Omit<HttpStreamResponse<unknown, unknown>, "body">): Uint8Array => {
   const json: { statusCode: number; headers?: Readonly<Record<string, string>>; cookies?: ReadonlyArray<string> } = {
     statusCode: response.statusCode ?? 200
@@ -28,7 +32,11 @@ export const prelude = (response: Omit<HttpStreamResponse<unknown, unknown>, "bo
 
 const nonEmpty = (item: Uint8Array | string) => typeof item === "string" ? item.length > 0 : item.byteLength > 0
 
-/** Prelude, delimiter and body as one stream; the prelude goes with the first non-empty element. */
+/**
+ * Prelude, delimiter and body as one stream; the prelude goes with the first non-empty element.
+ *
+ * @internal
+ */
 export const body = <E, R>(response: HttpStreamResponse<E, R>): Stream.Stream<Uint8Array | string, E, R> =>
   Stream.suspend(() => {
     const head = prelude(response)

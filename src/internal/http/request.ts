@@ -26,12 +26,15 @@ import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { LambdaContext } from "../../LambdaContext.js"
-import type { HttpEvent, RequestParts } from "./events.js"
+import type { HttpEvent } from "../../LambdaHttp.js"
+import type { RequestParts } from "./events.js"
 import { InvalidRequest } from "./events.js"
 
 /**
  * What LambdaHttp knows about one request: the `source` of its `HttpServerRequest`, which
  * `request.modify(...)` (routers, middleware) carries over, so every route finds it.
+ *
+ * @internal
  */
 export class LambdaRequest {
   constructor(readonly http: HttpEvent, readonly context: LambdaContext) {}
@@ -170,6 +173,8 @@ class ServerRequest extends Inspectable.Class implements HttpServerRequest.HttpS
 /**
  * The `HttpServerRequest` for an event's parts; throws `InvalidRequest` where `new Request(...)`
  * would throw (a method or URL the web platform refuses). GET and HEAD carry no body.
+ *
+ * @internal
  */
 export const toServerRequest = (parts: RequestParts, source: LambdaRequest): HttpServerRequest.HttpServerRequest => {
   const method = toMethod(parts.method)

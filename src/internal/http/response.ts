@@ -12,9 +12,9 @@ import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { buffered, httpIntegrationBody, streamed } from "../../LambdaHandler.js"
+import type { HttpEventSource } from "../../LambdaHttp.js"
 import type { Response } from "../../RuntimeApi.js"
 import { contentTypes } from "../core/protocol.js"
-import type { HttpEventSource } from "./events.js"
 
 /**
  * Media types sent as text; every other body is base64-encoded, which API Gateway, Function
@@ -22,11 +22,19 @@ import type { HttpEventSource } from "./events.js"
  */
 const TEXT_TYPE = /^(?:text\/|application\/(?:json|xml|javascript|ecmascript|x-javascript|x-www-form-urlencoded|graphql|x-ndjson|yaml|x-yaml)\b|[^;]*\+(?:json|xml)\b)/i
 
-/** Whether a body with this content type goes back as text rather than base64. */
+/**
+ * Whether a body with this content type goes back as text rather than base64.
+ *
+ * @internal
+ */
 export const isTextType = (contentType: string | undefined): boolean =>
   contentType !== undefined && TEXT_TYPE.test(contentType.trimStart())
 
-/** The response's headers and cookies, flattened the way every shape needs them. */
+/**
+ * The response's headers and cookies, flattened the way every shape needs them.
+ *
+ * @internal
+ */
 export interface Head {
   readonly status: number
   readonly headers: Record<string, string>
@@ -36,7 +44,11 @@ export interface Head {
 const bodyContentType = (body: HttpServerResponse.HttpServerResponse["body"]): string | undefined =>
   body._tag === "Empty" ? undefined : body.contentType
 
-/** Status, headers (content type from the body unless set) and `Set-Cookie` values. */
+/**
+ * Status, headers (content type from the body unless set) and `Set-Cookie` values.
+ *
+ * @internal
+ */
 export const head = (response: HttpServerResponse.HttpServerResponse, contentType?: string): Head => {
   const headers: Record<string, string> = {}
   let setCookie: string | undefined
@@ -148,7 +160,11 @@ const cookieNameVariant = (n: number): string => {
   return out
 }
 
-/** The JSON document an integration expects, for a body already read. */
+/**
+ * The JSON document an integration expects, for a body already read.
+ *
+ * @internal
+ */
 export const document = (
   source: HttpEventSource,
   h: Head,
@@ -199,7 +215,11 @@ const statusLine = (status: number) => {
   return reason === undefined ? String(status) : `${status} ${reason}`
 }
 
-/** The buffered answer when the body is in memory already (as `toBuffered` gives it), else `undefined`. */
+/**
+ * The buffered answer when the body is in memory already (as `toBuffered` gives it), else `undefined`.
+ *
+ * @internal
+ */
 export const bufferedNow = (
   source: HttpEventSource,
   response: HttpServerResponse.HttpServerResponse,
@@ -209,7 +229,11 @@ export const bufferedNow = (
   return bytes === undefined ? undefined : buffered(JSON.stringify(document(source, head(response), bytes)), contentTypes.json)
 }
 
-/** The buffered answer: the body is read whole (HEAD answers carry none). */
+/**
+ * The buffered answer: the body is read whole (HEAD answers carry none).
+ *
+ * @internal
+ */
 export const toBuffered = (
   source: HttpEventSource,
   response: HttpServerResponse.HttpServerResponse,
@@ -222,7 +246,11 @@ export const toBuffered = (
   )
 }
 
-/** The streamed answer: the prelude, then the body as the app produces it. */
+/**
+ * The streamed answer: the prelude, then the body as the app produces it.
+ *
+ * @internal
+ */
 export const toStreamed = (
   response: HttpServerResponse.HttpServerResponse,
   withoutBody: boolean

@@ -13,10 +13,18 @@ import type { LambdaContext, NodeContext } from "../../LambdaContext.js"
 import type { LegacyCallbacks } from "../runtime/nodeContext.js"
 import { makeNodeContext } from "../runtime/nodeContext.js"
 
-/** A detached promise: started now, awaited after the response, aborted at `deadline - margin`. */
+/**
+ * A detached promise: started now, awaited after the response, aborted at `deadline - margin`.
+ *
+ * @internal
+ */
 export type DetachedPromise = (signal: AbortSignal) => PromiseLike<unknown>
 
-/** Node's Lambda `Context`, with `detach` for promises that outlive the response. */
+/**
+ * Node's Lambda `Context`, with `detach` for promises that outlive the response.
+ *
+ * @internal
+ */
 export interface NodeHandlerContext extends NodeContext {
   /**
    * Runs `fn` as detached work of this invocation: it starts now, may go on after the
@@ -29,20 +37,36 @@ export interface NodeHandlerContext extends NodeContext {
   readonly detach: (fn: DetachedPromise) => void
 }
 
-/** How a callback-style invocation completes: called at most once (later calls are ignored by the caller). */
+/**
+ * How a callback-style invocation completes: called at most once (later calls are ignored by the caller).
+ *
+ * @internal
+ */
 export type Complete = (error: unknown, result?: unknown) => void
 
-/** The legacy `done`/`fail`/`succeed` that complete a callback-style invocation through `complete`. */
+/**
+ * The legacy `done`/`fail`/`succeed` that complete a callback-style invocation through `complete`.
+ *
+ * @internal
+ */
 export const legacyOf = (complete: Complete): LegacyCallbacks => ({
   done: (error, result) => complete(error ?? null, result),
   fail: (error) => complete(error),
   succeed: (result) => complete(null, result)
 })
 
-/** The legacy callbacks of a promise (or streaming) handler: they have nothing to complete. */
+/**
+ * The legacy callbacks of a promise (or streaming) handler: they have nothing to complete.
+ *
+ * @internal
+ */
 export const ignored: LegacyCallbacks = legacyOf(() => {})
 
-/** The promise of `fn` as an Effect: interruption aborts its signal and abandons the promise. */
+/**
+ * The promise of `fn` as an Effect: interruption aborts its signal and abandons the promise.
+ *
+ * @internal
+ */
 export const detachedEffect = (fn: DetachedPromise): Effect.Effect<unknown, unknown> =>
   Effect.tryPromise({ try: (signal) => fn(signal) as Promise<unknown>, catch: (error) => error })
 
@@ -57,6 +81,8 @@ const runtimeOf = (fiber: Fiber.RuntimeFiber<unknown, unknown>, runtimeFlags: Ru
 /**
  * Node's context for one invocation, whose handler runs in `fiber` (with `runtimeFlags`).
  * `legacy` are the deprecated `done`/`fail`/`succeed` ({@link ignored} for promise handlers).
+ *
+ * @internal
  */
 export const make = (
   context: LambdaContext,

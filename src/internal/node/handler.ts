@@ -10,7 +10,7 @@ import type { LambdaContext } from "../../LambdaContext.js"
 import * as LambdaHandler from "../../LambdaHandler.js"
 import * as NodeContext from "./dropInContext.js"
 import type { UserFunction } from "./resolve.js"
-import { fromStreamingFunction, isStreaming } from "./streaming.js"
+import { fromStreamingFunction, isStreaming } from "./streamifyResponse.js"
 
 const isThenable = (u: unknown): u is PromiseLike<unknown> =>
   (typeof u === "object" || typeof u === "function") && u !== null && typeof (u as { then?: unknown }).then === "function"
@@ -58,7 +58,11 @@ const callbackForm = (fn: UserFunction, event: unknown, context: LambdaContext, 
     if (isThenable(result)) result.then((value) => complete(null, value), (error: unknown) => complete(error ?? new Error("rejected")))
   })
 
-/** The runtime's handler for a plain Node function. */
+/**
+ * The runtime's handler for a plain Node function.
+ *
+ * @internal
+ */
 export const fromFunction = (fn: UserFunction): LambdaHandler.LambdaHandler<unknown> => {
   if (isStreaming(fn)) return fromStreamingFunction(fn)
   // Node's own client tells the forms apart by arity, too: a third parameter is the callback.

@@ -13,12 +13,16 @@ import { serve } from "../runtime/init.js"
 import * as WarmUp from "../runtime/warmUp.js"
 import { fromFunction } from "./handler.js"
 import { loadHandler } from "./resolve.js"
-import { installGlobal } from "./streaming.js"
+import { installGlobal } from "./streamifyResponse.js"
 
 /** The handler the official runtime assumes when `_HANDLER` is not set. */
 const DEFAULT_HANDLER = "index.handler"
 
-/** The user's function as this runtime's handler, loaded during init. */
+/**
+ * The user's function as this runtime's handler, loaded during init.
+ *
+ * @internal
+ */
 export const fromEnvironment = (
   env: NodeJS.ProcessEnv = process.env
 ): LambdaHandler.LambdaHandler<unknown> =>
@@ -62,7 +66,11 @@ const train = (hook: (done: Promise<unknown>) => void): void => {
   )
 }
 
-/** Starts the runtime in this process with the function named by `_HANDLER`. */
+/**
+ * Starts the runtime in this process with the function named by `_HANDLER`.
+ *
+ * @internal
+ */
 export const main = (): void => {
   const hook = trainingHook()
   if (hook !== undefined) return train(hook)

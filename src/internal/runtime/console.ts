@@ -25,12 +25,18 @@ import * as Runtime from "effect/Runtime"
 import type * as Scheduler from "effect/Scheduler"
 import * as Logger from "./logger.js"
 
-/** The request id of the invocation the current async context belongs to. */
+/**
+ * The request id of the invocation the current async context belongs to.
+ *
+ * @internal
+ */
 export const requestIdStorage = new AsyncLocalStorage<string>()
 
 /**
  * The request id of the invocation that is calling: the async context's, else (code run by a
  * fiber that lost it) the `requestId` log annotation of the fiber running now.
+ *
+ * @internal
  */
 export const currentRequestId = (): string | undefined => {
   const stored = requestIdStorage.getStore()
@@ -46,6 +52,8 @@ const enter = (task: Scheduler.Task, requestId: string) => requestIdStorage.run(
 /**
  * A scheduler for one invocation's fibers: the base scheduler's queue and yielding, with each
  * task run inside the invocation's async context (so promises and timers it creates keep it).
+ *
+ * @internal
  */
 export class InvocationScheduler implements Scheduler.Scheduler {
   constructor(readonly requestId: string, readonly base: Scheduler.Scheduler) {}
@@ -79,6 +87,8 @@ const noSpans = List.empty<never>()
  * (one CloudWatch event per call, as the official runtime does); in JSON format the first
  * `Error` argument also fills `errorType`, `errorMessage` and `stackTrace`. Returns the
  * function that puts the original methods back.
+ *
+ * @internal
  */
 export const installConsole = (
   format: Logger.LogFormat,
@@ -130,6 +140,8 @@ export const installConsole = (
 /**
  * Starts `effect` on `runtime` as `Runtime.runFork` does, inside the invocation's async context
  * and on an {@link InvocationScheduler} over the runtime's scheduler (fibers it forks inherit it).
+ *
+ * @internal
  */
 export const runForkIn = <A, E>(
   requestId: string,

@@ -40,14 +40,22 @@ interface ScopeInternals extends Scope.CloseableScope {
   }
 }
 
-/** Counts of what became of the detached fibers of one invocation. */
+/**
+ * Counts of what became of the detached fibers of one invocation.
+ *
+ * @internal
+ */
 export interface DetachedSummary {
   readonly completed: number
   readonly failed: number
   readonly interrupted: number
 }
 
-/** A detached fiber that failed, with its cause (logged by the loop with the request id). */
+/**
+ * A detached fiber that failed, with its cause (logged by the loop with the request id).
+ *
+ * @internal
+ */
 export interface DetachedFailure {
   readonly fiber: AnyFiber
   readonly cause: Cause.Cause<unknown>
@@ -127,6 +135,8 @@ class TrackingMap extends Map<object, Finalizer> {
  * invocation cost two FiberRef updates and a zipped supervisor every time, and a loop runs one
  * invocation at a time (the classic model). Per loop, not per process, so that two runtimes in
  * one process (tests) never see each other's forks.
+ *
+ * @internal
  */
 export class InvocationSupervisor extends Supervisor.AbstractSupervisor<void> {
   tracker: Tracker | undefined = undefined
@@ -144,18 +154,27 @@ export class InvocationSupervisor extends Supervisor.AbstractSupervisor<void> {
   }
 }
 
-/** A supervisor to install around one invocation loop, so that fibers forked into detached scopes can be named. */
+/**
+ * A supervisor to install around one invocation loop, so that fibers forked into detached scopes can be named.
+ *
+ * @internal
+ */
 export const makeSupervisor = (): InvocationSupervisor => new InvocationSupervisor()
 
-/** The detached work of one invocation. */
+/**
+ * The detached work of one invocation.
+ *
+ * @internal
+ */
 export interface DetachedWork {
   /** The scope handed to the handler as `context.detachedScope`. */
   readonly scope: Scope.CloseableScope
-  /** Completes when no fiber forked into the scope is running (re-checked on every change). */
-  readonly awaitIdle: Effect.Effect<void>
   /** No fiber forked into the scope is running. */
   readonly isIdle: () => boolean
-  /** Like `awaitIdle`, but gives up at the absolute time `atMs` (epoch ms); one timer, no fibers. */
+  /**
+   * Completes when no fiber forked into the scope is running, or at the absolute time `atMs`
+   * (epoch ms), whichever comes first; one timer, no fibers.
+   */
   readonly awaitIdleUntil: (atMs: number, timer?: Timer) => Effect.Effect<void>
   /** The scope holds no finalizer at all, so closing it cannot block. */
   readonly isEmpty: () => boolean
@@ -175,13 +194,19 @@ const isScopeInternals = (scope: Scope.CloseableScope): scope is ScopeInternals 
 /**
  * Whether a scope (Effect 3's implementation) still holds finalizers; an unknown shape counts
  * as "yes", which only costs the caller its fast path.
+ *
+ * @internal
  */
 export const hasFinalizers = (scope: Scope.CloseableScope): boolean => {
   const state = (scope as Partial<ScopeInternals>).state
   return !(state !== undefined && state._tag === "Open" && state.finalizers instanceof Map && state.finalizers.size === 0)
 }
 
-/** Creates the detached scope of one invocation (finalizers run in parallel on close). */
+/**
+ * Creates the detached scope of one invocation (finalizers run in parallel on close).
+ *
+ * @internal
+ */
 export const make = (supervisor: InvocationSupervisor): Effect.Effect<DetachedWork> =>
   Effect.flatMap(Scope.make(ExecutionStrategy.parallel), (scope) =>
     isScopeInternals(scope)
@@ -218,13 +243,6 @@ const track = (scope: ScopeInternals, supervisor: InvocationSupervisor): Detache
     })
   Object.assign(scope, { addFinalizer, fork })
 
-  const awaitIdle = Effect.suspend(() =>
-    tracker.live.size === 0 ? Effect.void : Effect.flatMap(Deferred.make<void>(), (idle) => {
-      tracker.onIdle(() => Deferred.unsafeDone(idle, Exit.void))
-      return Deferred.await(idle)
-    })
-  )
-
   const awaitIdleUntil = (atMs: number, timer: Timer = nodeTimer): Effect.Effect<void> =>
     Effect.async<void>((resume) => {
       let done = false
@@ -246,7 +264,6 @@ const track = (scope: ScopeInternals, supervisor: InvocationSupervisor): Detache
 
   return {
     scope,
-    awaitIdle,
     isIdle: () => tracker.live.size === 0,
     awaitIdleUntil,
     isEmpty: () => map.size === 0,
@@ -297,6 +314,8 @@ const probe = (scope: Scope.CloseableScope): Effect.Effect<string | undefined> =
  * a `FatalRuntimeError` naming the installed `effect` version if it does not work (a release of
  * Effect changed what this module relies on). Run when the loop starts: microseconds, once.
  * `makeScope` is how scopes are made (Effect's own by default).
+ *
+ * @internal
  */
 export const verifyTracking = (
   makeScope: Effect.Effect<Scope.CloseableScope> = Scope.make(ExecutionStrategy.parallel)

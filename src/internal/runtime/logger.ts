@@ -10,11 +10,20 @@ import * as LogLevel from "effect/LogLevel"
 import { fromCause } from "../core/errorDocument.js"
 import { bigintReplacer, describe } from "../core/inspect.js"
 import type { ErrorDocument } from "../core/protocol.js"
+import type { LogFormat } from "../../LambdaRuntime.js"
 
-/** Lambda's log formats (`AWS_LAMBDA_LOG_FORMAT`). */
-export type LogFormat = "Text" | "JSON"
+/**
+ * Lambda's log formats (`AWS_LAMBDA_LOG_FORMAT`), declared in `LambdaRuntime`.
+ *
+ * @internal
+ */
+export type { LogFormat }
 
-/** The annotation that carries the request id on every line logged during an invocation. */
+/**
+ * The annotation that carries the request id on every line logged during an invocation.
+ *
+ * @internal
+ */
 export const REQUEST_ID = "requestId"
 
 const lambdaLevel = (level: LogLevel.LogLevel): string => {
@@ -31,7 +40,11 @@ const lambdaLevel = (level: LogLevel.LogLevel): string => {
   }
 }
 
-/** Maps `AWS_LAMBDA_LOG_LEVEL` values (`TRACE` ... `FATAL`) to Effect's levels. */
+/**
+ * Maps `AWS_LAMBDA_LOG_LEVEL` values (`TRACE` ... `FATAL`) to Effect's levels.
+ *
+ * @internal
+ */
 export const parseLogLevel = (value: string): LogLevel.LogLevel | undefined => {
   switch (value.trim().toUpperCase()) {
     case "TRACE":
@@ -72,6 +85,8 @@ const messageText = (message: unknown): string =>
 /**
  * `Cause.pretty`, which throws on some values (a BigInt field, a throwing getter, a Proxy);
  * then each failure and defect on a line of its own, described without touching them twice.
+ *
+ * @internal
  */
 export const prettyCause = (cause: Cause.Cause<unknown>): string => {
   try {
@@ -173,6 +188,8 @@ const writeStdout = (line: string): void => {
  * `Effect.logError(message, cause)` that cannot fail: when a logger throws on the cause (a
  * user's logger, say), the line is logged again with the error document in its text, and
  * when that throws as well, nothing is logged. Reporting a failure must not fail with it.
+ *
+ * @internal
  */
 export const logCause = (
   message: string,
@@ -188,21 +205,35 @@ export const logCause = (
       () => Effect.void
     ))
 
-/** `Effect.logError(message)` that cannot fail, for the loop's own reporting. */
+/**
+ * `Effect.logError(message)` that cannot fail, for the loop's own reporting.
+ *
+ * @internal
+ */
 export const logErrorSafely = (message: string): Effect.Effect<void> =>
   Effect.catchAllCause(Effect.logError(message), () => Effect.void)
 
-/** A logger in Lambda's format, writing one line per entry. */
+/**
+ * A logger in Lambda's format, writing one line per entry.
+ *
+ * @internal
+ */
 export const make = (format: LogFormat, write: (line: string) => void = writeStdout): Logger.Logger<unknown, void> =>
   format === "JSON" ? jsonLogger(write) : textLogger(write)
 
-/** Replaces Effect's default logger with Lambda's format and sets the minimum level. */
+/**
+ * Replaces Effect's default logger with Lambda's format and sets the minimum level.
+ *
+ * @internal
+ */
 export const layer = (format: LogFormat, level: LogLevel.LogLevel): Layer.Layer<never> =>
   Layer.merge(Logger.replace(Logger.defaultLogger, make(format)), Logger.minimumLogLevel(level))
 
 /**
  * What `layer` does, as a plain wrapper: the runtime applies it once at start-up, where
  * building a Layer (memo map, scope, two layers merged) cost a measurable part of a cold start.
+ *
+ * @internal
  */
 export const provide = (format: LogFormat, level: LogLevel.LogLevel) =>
 <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>

@@ -7,8 +7,9 @@
  * the supervisor that names detached forks. Consuming the stream in the loop after the handler
  * returned would put the stream outside all of that: past the deadline, and with detached
  * forks made inside the stream untracked. It also makes "the response is complete" mean "the
- * handler fiber ended", exactly as for buffered responses, so the detached window (rules 1-9)
- * needs no change.
+ * handler fiber ended", exactly as for buffered responses, so the detached window (response
+ * posted first, `/next` only once detached fibers have ended or been interrupted at the
+ * deadline) needs no change.
  *
  * The POST is opened lazily, at the first non-empty element. Until then nothing is on the
  * wire, so a failure (or the deadline) before the first byte is reported with a plain
@@ -34,10 +35,16 @@ import { MAX_STREAMED_RESPONSE_BYTES } from "../core/protocol.js"
 /**
  * The byte limit of a streamed response. A FiberRef only so that tests can lower it instead of
  * sending 200 MB; the runtime never changes it.
+ *
+ * @internal
  */
 export const maxStreamedBytes: FiberRef.FiberRef<number> = FiberRef.unsafeMake(MAX_STREAMED_RESPONSE_BYTES)
 
-/** The streaming side of one invocation's result. */
+/**
+ * The streaming side of one invocation's result.
+ *
+ * @internal
+ */
 export interface StreamedPost {
   /** Buffered responses pass through; a stream is written to the Runtime API. */
   readonly consume: (response: Response) => Effect.Effect<Response, unknown>
@@ -66,7 +73,8 @@ const isRuntimeApiError = (u: unknown): boolean => {
   }
 }
 
-const byteLength = (item: Uint8Array | string) => typeof item === "string" ? Buffer.byteLength(item) : item.byteLength
+/** The size in bytes of one stream element (a string counts as its UTF-8 encoding). */
+const elementByteLength = (item: Uint8Array | string) => typeof item === "string" ? Buffer.byteLength(item) : item.byteLength
 
 /** @internal */
 export const make = (api: RuntimeApiService, requestId: string): StreamedPost => {
@@ -86,7 +94,7 @@ export const make = (api: RuntimeApiService, requestId: string): StreamedPost =>
       const loop: Effect.Effect<void, RuntimeApiError | StreamedResponseTooLarge> = Effect.suspend(() => {
         while (i < items.length) {
           const item = items[i]!
-          const bytes = byteLength(item)
+          const bytes = elementByteLength(item)
           if (bytes === 0) {
             i++
             continue

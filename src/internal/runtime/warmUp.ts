@@ -60,6 +60,8 @@ const standIn = (event: unknown, context: LambdaContext) => Effect.as(Effect.for
  * The training run: warms the runtime up, then lets the loader write the code cache. `handler`
  * is a stand-in of the runtime's own (never the user's), such as the drop-in's adapter around a
  * plain function, so that its code is compiled too.
+ *
+ * @internal
  */
 export const train = (
   hook: (done: Promise<unknown>) => void,

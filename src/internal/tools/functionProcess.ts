@@ -9,7 +9,11 @@ import { Deferred, Effect, Either, Exit, FiberId } from "effect"
 import { spawn } from "node:child_process"
 import type * as Emulator from "../../Emulator.js"
 
-/** A spawned runtime process. */
+/**
+ * A spawned runtime process.
+ *
+ * @internal
+ */
 export interface RuntimeProcess {
   readonly exited: Effect.Effect<Emulator.RuntimeExit>
   readonly isRunning: () => boolean
@@ -18,7 +22,11 @@ export interface RuntimeProcess {
 
 const printError = (line: string) => Effect.sync(() => process.stderr.write(`${line}\n`))
 
-/** Spawns the function module with the emulator's environment; killed (SIGKILL) if still running on release. */
+/**
+ * Spawns the function module with the emulator's environment; killed (SIGKILL) if still running on release.
+ *
+ * @internal
+ */
 export const spawnRuntime = (file: string, environment: Readonly<Record<string, string>>) =>
   Effect.acquireRelease(
     Effect.sync((): RuntimeProcess => {
@@ -45,7 +53,11 @@ export const spawnRuntime = (file: string, environment: Readonly<Record<string, 
       })
   )
 
-/** SIGTERM, then SIGKILL if the process is still running after `graceMs`. */
+/**
+ * SIGTERM, then SIGKILL if the process is still running after `graceMs`.
+ *
+ * @internal
+ */
 export const stopRuntime = (runtime: RuntimeProcess, graceMs: number) =>
   Effect.gen(function*() {
     if (!runtime.isRunning()) return yield* runtime.exited
@@ -58,7 +70,11 @@ export const stopRuntime = (runtime: RuntimeProcess, graceMs: number) =>
     return yield* exit
   })
 
-/** How a process ended, for log lines. */
+/**
+ * How a process ended, for log lines.
+ *
+ * @internal
+ */
 export const describeExit = (exit: Emulator.RuntimeExit) =>
   exit.code !== null ? `exit code ${exit.code}` : `signal ${exit.signal ?? "unknown"}`
 
@@ -75,6 +91,8 @@ const INIT_FAILURE_PAUSE_MS = 1000
  * reset (a deadline passed) the process is stopped (SIGTERM first when it registered an
  * extension, as Lambda does, then SIGKILL) and a fresh one started; a process that exits is
  * started again.
+ *
+ * @internal
  */
 export const superviseRuntime = (file: string, emulator: Emulator.EmulatorService): Effect.Effect<never> => {
   const generation = Effect.scoped(Effect.gen(function*() {
@@ -110,7 +128,11 @@ export const superviseRuntime = (file: string, emulator: Emulator.EmulatorServic
   return forever
 }
 
-/** For a runtime started by hand the emulator cannot reset the environment: it says so, and refuses the old runtime. */
+/**
+ * For a runtime started by hand the emulator cannot reset the environment: it says so, and refuses the old runtime.
+ *
+ * @internal
+ */
 export const announceResets = (emulator: Emulator.EmulatorService): Effect.Effect<never> => {
   const from = (n: number): Effect.Effect<never> =>
     Effect.flatMap(emulator.awaitReset(n), (reset) =>

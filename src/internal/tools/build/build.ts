@@ -17,7 +17,11 @@ import type { BuildOptions as EsbuildOptions, Plugin } from "esbuild"
 import type { BuildOptions, BuildResult } from "../../../Build.js"
 import * as CodeCache from "../../core/codeCache.js"
 
-/** Why a build failed, and at which stage. */
+/**
+ * Why a build failed, and at which stage.
+ *
+ * @internal
+ */
 export class BuildError extends Data.TaggedError("BuildError")<{
   readonly stage: "bundle" | "write"
   readonly detail: string
@@ -35,23 +39,37 @@ export class BuildError extends Data.TaggedError("BuildError")<{
  * measured with `bench/coldstart.ts`, that flag cost the realistic function about 15 ms of cold
  * start and the trivial one about 4.5 ms, for no measurable throughput gain (94.7-100.2% of the
  * hand-written loop without it, 97.5-98.9% with it, three interleaved runs).
+ *
+ * @internal
  */
 export const DEFAULT_NODE_FLAGS: ReadonlyArray<string> = []
 
+/** @internal */
 export const BUNDLE_FILE = "main.cjs"
+/** @internal */
 export const LOADER_FILE = "start.cjs"
+/** @internal */
 export const CODE_CACHE_FILE = `${BUNDLE_FILE}.cache`
+/** @internal */
 export const BOOTSTRAP_FILE = "bootstrap"
+/** @internal */
 export const METAFILE_FILE = "meta.json"
+/** @internal */
 export const ZIP_FILE = "function.zip"
 
-/** Overrides the Node binary `bootstrap` runs (default: the first `node` on `PATH`). */
+/**
+ * Overrides the Node binary `bootstrap` runs (default: the first `node` on `PATH`).
+ *
+ * @internal
+ */
 export const NODE_ENV = "EFFECT_LAMBDA_NODE"
 
 /**
  * `AWS_EXECUTION_ENV` as `bootstrap` sets it when Lambda did not: the managed runtimes set it
  * (`AWS_Lambda_nodejs22.x`), `provided.al2023` does not, and libraries written for the managed
  * runtimes read it to know they run on Lambda (Powertools Tracer stays disabled without it).
+ *
+ * @internal
  */
 export const EXECUTION_ENV = "AWS_Lambda_effect-lambda-runtime"
 
@@ -60,7 +78,11 @@ const TRAINING_TIMEOUT_MS = 60_000
 
 const shellQuote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`
 
-/** The `bootstrap` script: shell builtins only, so that it adds well under a millisecond. */
+/**
+ * The `bootstrap` script: shell builtins only, so that it adds well under a millisecond.
+ *
+ * @internal
+ */
 export const bootstrapScript = (
   entry: string,
   nodeFlags: ReadonlyArray<string> = DEFAULT_NODE_FLAGS
@@ -251,6 +273,7 @@ const entryOf = (options: BuildOptions): Effect.Effect<Pick<EsbuildOptions, "ent
   return Effect.succeed({ entryPoints: [resolve(options.entry)] })
 }
 
+/** @internal */
 export const build = (options: BuildOptions): Effect.Effect<BuildResult, BuildError> =>
   Effect.gen(function*() {
     const entry = yield* entryOf(options)
@@ -269,8 +292,8 @@ export const build = (options: BuildOptions): Effect.Effect<BuildResult, BuildEr
     const codeCache = (options.codeCache ?? true) && !sourceMaps
     yield* attempt(`cannot prepare ${outdir}`, () => {
       mkdirSync(outdir, { recursive: true })
-      // What an earlier build (or an earlier version of the build) may have left behind.
-      for (const stale of [cache, loader, zip, `${bundle}.map`, join(outdir, "snapshot.blob")]) rmSync(stale, { force: true })
+      // What an earlier build may have left behind that this one may not write again.
+      for (const stale of [cache, loader, zip, `${bundle}.map`]) rmSync(stale, { force: true })
     })
     // esbuild is an optional peer dependency: only the build needs it, never the function.
     const esbuild = yield* Effect.tryPromise({

@@ -10,10 +10,18 @@ import { Effect, Either, Option } from "effect"
 import * as Build from "../../../Build.js"
 import { CommandFailed, handlerModule, print, printError, UsageError } from "./shared.js"
 
-/** The subcommand's name. */
+/**
+ * The subcommand's name.
+ *
+ * @internal
+ */
 export const name = "build"
 
-/** One line of the top-level usage. */
+/**
+ * One line of the top-level usage.
+ *
+ * @internal
+ */
 export const synopsis =
   "build (<handler-module> | --drop-in) [--outdir dist/lambda] [--no-code-cache] [--node <path>] [--no-minify] [--sourcemap] [--external pkg]... [--node-flag=--flag]..."
 
@@ -62,7 +70,11 @@ const config = {
   )
 } as const
 
-/** The flags of `build` that can be given more than once (the entry splits their `--flag=value` form). */
+/**
+ * The flags of `build` that can be given more than once (the entry splits their `--flag=value` form).
+ *
+ * @internal
+ */
 export const repeatedFlags = ["--external", "--node-flag"] as const
 
 /** The parsed command line of `build`. */
@@ -104,7 +116,11 @@ const report = (built: Build.BuildResult) =>
     for (const warning of built.warnings) yield* printError(`warning: ${warning}`)
   })
 
-/** The `build` subcommand. */
+/**
+ * The `build` subcommand.
+ *
+ * @internal
+ */
 export const command = Command.make(name, config, (parsed) =>
   Effect.gen(function*() {
     const options = yield* toBuildOptions(parsed)

@@ -14,13 +14,25 @@ import * as P from "../../core/protocol.js"
 import { announceResets, superviseRuntime } from "../functionProcess.js"
 import { handlerModule, port, print, seconds, timeoutMs } from "./shared.js"
 
-/** The subcommand's name. */
+/**
+ * The subcommand's name.
+ *
+ * @internal
+ */
 export const name = "emulator"
 
-/** One line of the top-level usage. */
+/**
+ * One line of the top-level usage.
+ *
+ * @internal
+ */
 export const synopsis = "emulator [<handler-module>] [--port 9001] [--timeout <seconds>]"
 
-/** The `emulator` subcommand. */
+/**
+ * The `emulator` subcommand.
+ *
+ * @internal
+ */
 export const command = Command.make(name, {
   file: Args.optional(handlerModule),
   timeoutMs,

@@ -5,10 +5,18 @@ import { Effect } from "effect"
 import { sampleJson, sampleNames } from "../../core/samples/index.js"
 import { invalidArgument, print } from "./shared.js"
 
-/** The subcommand's name. */
+/**
+ * The subcommand's name.
+ *
+ * @internal
+ */
 export const name = "event"
 
-/** One line of the top-level usage. */
+/**
+ * One line of the top-level usage.
+ *
+ * @internal
+ */
 export const synopsis = "event <source>"
 
 const sources = sampleNames.join(", ")
@@ -24,7 +32,11 @@ const source = Args.text({ name: "source" }).pipe(
   Args.withDescription(`The event source: ${sources}.`)
 )
 
-/** The `event` subcommand. */
+/**
+ * The `event` subcommand.
+ *
+ * @internal
+ */
 export const command = Command.make(name, { json: source }, ({ json }) => print(json)).pipe(
   Command.withDescription(
     "Print a realistic sample event of a source, e.g. effect-lambda event sqs | effect-lambda run handler.ts --event -"

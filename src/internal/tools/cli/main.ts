@@ -28,7 +28,11 @@ const usage = (sub: typeof subcommands[number] | undefined): string =>
       `Run "effect-lambda <command> --help" for a command's options, "effect-lambda --version" for the version.`
     : `Usage: effect-lambda ${sub.synopsis}\n\nRun "effect-lambda ${sub.name} --help" for its options.`
 
-/** The `effect-lambda` command; without a subcommand it prints the usage and exits 1. */
+/**
+ * The `effect-lambda` command; without a subcommand it prints the usage and exits 1.
+ *
+ * @internal
+ */
 export const command = Command.make("effect-lambda", {}, () =>
   Effect.zipRight(print(usage(undefined)), Effect.fail(new CommandFailed({ exitCode: 1 })))).pipe(
     Command.withDescription("Run, serve, emulate and build AWS Lambda functions written with effect-lambda-runtime."),
@@ -43,6 +47,8 @@ const repeatedFlags: ReadonlyArray<string> = build.repeatedFlags
  * `=` form of an option given once but not of a repeated one, and `--node-flag=--some-v8-flag`
  * is the natural form for a value that starts with `--`. Other tokens are left as they are: one
  * may be such a value itself (`--node-flag --max-semi-space-size=32`).
+ *
+ * @internal
  */
 export const normalizeArgs = (args: ReadonlyArray<string>): ReadonlyArray<string> => {
   const end = args.indexOf("--")
@@ -60,6 +66,8 @@ export const normalizeArgs = (args: ReadonlyArray<string>): ReadonlyArray<string
 /**
  * The exit code of a command's outcome. @effect/cli has already printed a validation error's
  * message (to stderr): the usage of the subcommand follows it.
+ *
+ * @internal
  */
 export const exitCode = (args: ReadonlyArray<string>) =>
 <R>(
@@ -84,6 +92,8 @@ const plain = (arg: unknown) => (typeof arg === "string" ? arg.replace(ansi, "")
  * @effect/cli writes its help and errors with ANSI styles: they are kept for a terminal and
  * removed when the stream is piped or redirected (`effect-lambda build --help | less`) or
  * `NO_COLOR` is set.
+ *
+ * @internal
  */
 export const plainWhenPiped = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => {
   const noColor = (process.env.NO_COLOR ?? "") !== ""
@@ -99,10 +109,18 @@ export const plainWhenPiped = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Ef
   })
 }
 
-/** What the command runs with: Node's file system, path and terminal, and the help's layout. */
+/**
+ * What the command runs with: Node's file system, path and terminal, and the help's layout.
+ *
+ * @internal
+ */
 export const layer = Layer.merge(NodeContext.layer, CliConfig.layer({ showBuiltIns: false }))
 
-/** Ends the process with the exit code (130 when interrupted, 1 with the cause on a defect). */
+/**
+ * Ends the process with the exit code (130 when interrupted, 1 with the cause on a defect).
+ *
+ * @internal
+ */
 export const teardown = <E, A>(exit: Exit.Exit<E, A>, onExit: (code: number) => void) => {
   if (Exit.isSuccess(exit)) return onExit(typeof exit.value === "number" ? exit.value : 0)
   if (Cause.isInterruptedOnly(exit.cause)) return onExit(130)

@@ -10,10 +10,18 @@ import { Effect } from "effect"
 import * as Serve from "../serve/server.js"
 import { handlerModule, invalid, port, print, seconds, timeoutMs } from "./shared.js"
 
-/** The subcommand's name. */
+/**
+ * The subcommand's name.
+ *
+ * @internal
+ */
 export const name = "serve"
 
-/** One line of the top-level usage. */
+/**
+ * One line of the top-level usage.
+ *
+ * @internal
+ */
 export const synopsis =
   "serve <handler-module> [--port 3000] [--event apigw-v1|apigw-v2|function-url|alb] [--multi-value-headers] [--timeout <seconds>]"
 
@@ -29,7 +37,11 @@ const shape = Options.text("event").pipe(
   Options.withDescription("The integration whose events the requests become (default apigw-v2).")
 )
 
-/** The `serve` subcommand. */
+/**
+ * The `serve` subcommand.
+ *
+ * @internal
+ */
 export const command = Command.make(name, {
   file: handlerModule,
   shape,

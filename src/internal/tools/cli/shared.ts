@@ -9,27 +9,53 @@ import * as Options from "@effect/cli/Options"
 import * as ValidationError from "@effect/cli/ValidationError"
 import { Data, Effect } from "effect"
 
-/** A command line that parsed but cannot be acted on (e.g. an event file that cannot be read): exit 2. */
+/**
+ * A command line that parsed but cannot be acted on (e.g. an event file that cannot be read): exit 2.
+ *
+ * @internal
+ */
 export class UsageError extends Data.TaggedError("UsageError")<{ readonly message: string }> {}
 
-/** The command ran and printed what happened, but did not succeed (e.g. an invocation failed). */
+/**
+ * The command ran and printed what happened, but did not succeed (e.g. an invocation failed).
+ *
+ * @internal
+ */
 export class CommandFailed extends Data.TaggedError("CommandFailed")<{ readonly exitCode: number }> {}
 
-/** Writes a line to stdout. */
+/**
+ * Writes a line to stdout.
+ *
+ * @internal
+ */
 export const print = (line: string) => Effect.sync(() => process.stdout.write(`${line}\n`))
 
-/** Writes a line to stderr. */
+/**
+ * Writes a line to stderr.
+ *
+ * @internal
+ */
 export const printError = (line: string) => Effect.sync(() => process.stderr.write(`${line}\n`))
 
-/** An option's validation failure, which @effect/cli prints (to stderr) before the entry adds the usage. */
+/**
+ * An option's validation failure, which @effect/cli prints (to stderr) before the entry adds the usage.
+ *
+ * @internal
+ */
 export const invalid = (message: string) => ValidationError.invalidValue(HelpDoc.p(message))
 
-/** An argument's validation failure (`Args.mapEffect` takes the message only). */
+/**
+ * An argument's validation failure (`Args.mapEffect` takes the message only).
+ *
+ * @internal
+ */
 export const invalidArgument = (message: string) => HelpDoc.p(message)
 
 /**
  * A non-negative number option. Parsed here rather than with `Options.integer`/`float`, whose
  * error (`'abc' is not a integer`) does not say which flag was wrong.
+ *
+ * @internal
  */
 export const nonNegative = (name: string, pseudoName: string, integer: boolean) =>
   Options.text(name).pipe(
@@ -42,14 +68,22 @@ export const nonNegative = (name: string, pseudoName: string, integer: boolean) 
     })
   )
 
-/** `--port N` on 127.0.0.1, `0` for any free port. */
+/**
+ * `--port N` on 127.0.0.1, `0` for any free port.
+ *
+ * @internal
+ */
 export const port = (fallback: number, description: string) =>
   nonNegative("port", "N", true).pipe(
     Options.withDefault(fallback),
     Options.withDescription(`${description} (default ${fallback}; 0 picks a free port).`)
   )
 
-/** `--timeout <seconds>`, the function timeout, in milliseconds. */
+/**
+ * `--timeout <seconds>`, the function timeout, in milliseconds.
+ *
+ * @internal
+ */
 export const timeoutMs = nonNegative("timeout", "seconds", false).pipe(
   Options.withDefault(3),
   Options.map((seconds) => seconds * 1000),
@@ -71,7 +105,11 @@ const modulePath = (name: string) =>
     )
   )
 
-/** The function's module: a `.ts` file runs with `node --import tsx` (`tsx` must be installed), other files with `node`. */
+/**
+ * The function's module: a `.ts` file runs with `node --import tsx` (`tsx` must be installed), other files with `node`.
+ *
+ * @internal
+ */
 export const handlerModule = modulePath("handler-module").pipe(
   Args.withDescription(
     "The function's module (it calls LambdaRuntime.run): " +
@@ -79,5 +117,9 @@ export const handlerModule = modulePath("handler-module").pipe(
   )
 )
 
-/** Seconds for humans: `3.00 s`. */
+/**
+ * Seconds for humans: `3.00 s`.
+ *
+ * @internal
+ */
 export const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`

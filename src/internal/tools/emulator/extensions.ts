@@ -7,11 +7,15 @@
 import { randomUUID } from "node:crypto"
 import type * as http from "node:http"
 import * as P from "../../core/protocol.js"
-import type { Emulator } from "./state.js"
+import type { EmulatorInstance } from "./state.js"
 import { apiError, header, now, readBody, send, UUID } from "./wire.js"
 
-/** `POST /extension/register`: internal extensions subscribing to `INVOKE`, during init only. */
-export const onRegister = (emulator: Emulator, req: http.IncomingMessage, res: http.ServerResponse) => {
+/**
+ * `POST /extension/register`: internal extensions subscribing to `INVOKE`, during init only.
+ *
+ * @internal
+ */
+export const onRegister = (emulator: EmulatorInstance, req: http.IncomingMessage, res: http.ServerResponse) => {
   const { config, state } = emulator
   const at = now()
   readBody(req, P.MAX_BUFFERED_RESPONSE_BYTES, (body) => {
@@ -52,8 +56,12 @@ export const onRegister = (emulator: Emulator, req: http.IncomingMessage, res: h
   })
 }
 
-/** `GET /extension/event/next`: validated, then held open (no event is ever sent). */
-export const onExtensionNext = (emulator: Emulator, req: http.IncomingMessage, res: http.ServerResponse) => {
+/**
+ * `GET /extension/event/next`: validated, then held open (no event is ever sent).
+ *
+ * @internal
+ */
+export const onExtensionNext = (emulator: EmulatorInstance, req: http.IncomingMessage, res: http.ServerResponse) => {
   const { state } = emulator
   req.resume()
   const id = header(req, P.headers.extensionIdentifier)

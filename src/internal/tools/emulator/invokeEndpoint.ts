@@ -8,7 +8,7 @@
 import type * as http from "node:http"
 import type * as Api from "../../../Emulator.js"
 import * as P from "../../core/protocol.js"
-import type { Caller, Emulator, Invocation } from "./state.js"
+import type { Caller, EmulatorInstance, InvocationState } from "./state.js"
 import { enqueue, snapshot } from "./state.js"
 import type { Mutable } from "./wire.js"
 import { apiError, decodeBase64, decodeHttpIntegration, header, readBody, send } from "./wire.js"
@@ -104,8 +104,12 @@ const startLive = (caller: Caller, requestId: string, status: number, headers: h
   caller.live = true
 }
 
-/** Passes a streamed chunk on to the invoke caller; a full caller pauses the runtime's POST. */
-export const forward = (invocation: Invocation, req: http.IncomingMessage, chunk: Buffer, contentType: string | undefined) => {
+/**
+ * Passes a streamed chunk on to the invoke caller; a full caller pauses the runtime's POST.
+ *
+ * @internal
+ */
+export const forward = (invocation: InvocationState, req: http.IncomingMessage, chunk: Buffer, contentType: string | undefined) => {
   const caller = invocation.caller
   if (caller === undefined || caller.buffered || caller.res.writableEnded || invocation.result === "done") return
   let body = chunk
@@ -154,8 +158,12 @@ const endLive = (caller: Caller, record: Api.InvocationRecord) => {
   caller.res.end()
 }
 
-/** `POST /2015-03-31/functions/function/invocations`. */
-export const onInvoke = (emulator: Emulator, req: http.IncomingMessage, res: http.ServerResponse) => {
+/**
+ * `POST /2015-03-31/functions/function/invocations`.
+ *
+ * @internal
+ */
+export const onInvoke = (emulator: EmulatorInstance, req: http.IncomingMessage, res: http.ServerResponse) => {
   readBody(req, P.MAX_BUFFERED_RESPONSE_BYTES, (body, size) => {
     if (size > P.MAX_BUFFERED_RESPONSE_BYTES) {
       return apiError(

@@ -9,12 +9,16 @@ import type * as http from "node:http"
 import type * as Api from "../../../Emulator.js"
 import * as P from "../../core/protocol.js"
 import { forward } from "./invokeEndpoint.js"
-import type { Emulator } from "./state.js"
+import type { EmulatorInstance } from "./state.js"
 import { deliver, finish, markDiscarded, recordNextRequest, release } from "./state.js"
 import { apiError, decodeBase64, decodeHttpIntegration, header, now, parseDocument, readBody, send } from "./wire.js"
 
-/** `GET /next`: answers with the next queued event, or parks until one is queued. */
-export const onNext = (emulator: Emulator, res: http.ServerResponse) => {
+/**
+ * `GET /next`: answers with the next queued event, or parks until one is queued.
+ *
+ * @internal
+ */
+export const onNext = (emulator: EmulatorInstance, res: http.ServerResponse) => {
   const { state } = emulator
   const at = recordNextRequest(state)
   if (state.releasing !== undefined) {
@@ -44,9 +48,13 @@ export const onNext = (emulator: Emulator, res: http.ServerResponse) => {
   })
 }
 
-/** `POST /invocation/{id}/response` and `/error`, buffered or streamed. */
+/**
+ * `POST /invocation/{id}/response` and `/error`, buffered or streamed.
+ *
+ * @internal
+ */
 export const onResult = (
-  emulator: Emulator,
+  emulator: EmulatorInstance,
   kind: "response" | "error",
   requestId: string,
   req: http.IncomingMessage,
@@ -205,8 +213,12 @@ const xrayErrorCauseOf = (req: http.IncomingMessage): { xrayErrorCause?: unknown
   }
 }
 
-/** `POST /init/error`: fails init and every queued invocation with the posted document. */
-export const onInitError = (emulator: Emulator, req: http.IncomingMessage, res: http.ServerResponse) => {
+/**
+ * `POST /init/error`: fails init and every queued invocation with the posted document.
+ *
+ * @internal
+ */
+export const onInitError = (emulator: EmulatorInstance, req: http.IncomingMessage, res: http.ServerResponse) => {
   const { state } = emulator
   const at = now()
   readBody(req, P.MAX_BUFFERED_RESPONSE_BYTES, (body) => {

@@ -3,9 +3,9 @@
  * for arbitrary times, reads chunked bodies with trailers, answers a request before or after its
  * body was read, and takes timestamps at the exact socket events.
  *
- * This module owns the server, the routing and the service; the endpoints live under
- * `./emulator/` (`runtimeApi`, `invoke`, `extensions`), on the state and transitions of
- * `./emulator/state`.
+ * This module owns the server, the routing and the service; the endpoints live beside it
+ * (`runtimeApiEndpoints.ts`, `invokeEndpoint.ts`, `extensions.ts`), on the state and
+ * transitions of `state.ts`.
  *
  * @internal
  */
@@ -18,7 +18,7 @@ import type * as Api from "../../../Emulator.js"
 import { onExtensionNext, onRegister } from "./extensions.js"
 import { onInvoke } from "./invokeEndpoint.js"
 import { onInitError, onNext, onResult } from "./runtimeApiEndpoints.js"
-import type { Config, Emulator } from "./state.js"
+import type { Config, EmulatorInstance } from "./state.js"
 import {
   describeLastReset,
   enqueue,
@@ -41,7 +41,7 @@ const STALE_LOGGED = new WeakSet<object>()
  * Answers a request of the runtime a reset discarded with `500`, the Runtime API's
  * "non-recoverable" status, on which a runtime exits (Lambda would have killed it).
  */
-const refuseDiscarded = (emulator: Emulator, method: string, path: string, req: http.IncomingMessage, res: http.ServerResponse) => {
+const refuseDiscarded = (emulator: EmulatorInstance, method: string, path: string, req: http.IncomingMessage, res: http.ServerResponse) => {
   req.resume()
   if (path === P.paths.next) recordNextRequest(emulator.state)
   const reason = describeLastReset(emulator)
@@ -55,7 +55,7 @@ const refuseDiscarded = (emulator: Emulator, method: string, path: string, req: 
   apiError(res, 500, DISCARDED_ERROR_TYPE, `${reason}: this runtime must exit`)
 }
 
-const route = (emulator: Emulator, req: http.IncomingMessage, res: http.ServerResponse) => {
+const route = (emulator: EmulatorInstance, req: http.IncomingMessage, res: http.ServerResponse) => {
   req.on("error", () => {})
   const path = (req.url ?? "/").split("?")[0]!
   const method = req.method ?? "GET"
@@ -117,7 +117,7 @@ export const make = (options: Api.EmulatorOptions = {}): Effect.Effect<Api.Emula
       handler: options.handler
     }
     const runtime = yield* Effect.runtime<never>()
-    const emulator: Emulator = {
+    const emulator: EmulatorInstance = {
       config,
       state: makeState(),
       log: (message) => Runtime.runSync(runtime)(Effect.logWarning(`Emulator: ${message}`))

@@ -17,8 +17,13 @@ import * as P from "../../core/protocol.js"
 import { encodeEvent, exitMessage, now, send } from "./wire.js"
 import type { Mutable } from "./wire.js"
 
-/** One invocation, from `enqueue` to its outcome. */
-export interface Invocation {
+/**
+ * The emulator's mutable state of one invocation, from `enqueue` to its outcome (the public,
+ * immutable view is `Emulator.InvocationRecord`, see `snapshot`).
+ *
+ * @internal
+ */
+export interface InvocationState {
   readonly record: Mutable<Api.InvocationRecord> & { readonly posts: Array<Api.RecordedPost> }
   readonly options: Api.InvokeOptions
   readonly done: Deferred.Deferred<Api.InvocationRecord>
@@ -36,7 +41,11 @@ export interface Invocation {
   generation: number
 }
 
-/** The invoke endpoint's caller of one invocation. */
+/**
+ * The invoke endpoint's caller of one invocation.
+ *
+ * @internal
+ */
 export interface Caller {
   readonly res: http.ServerResponse
   /** The status line and headers went out: the body is being streamed live. */
@@ -47,7 +56,11 @@ export interface Caller {
   buffered: boolean
 }
 
-/** The options of `make` with their defaults applied. */
+/**
+ * The options of `make` with their defaults applied.
+ *
+ * @internal
+ */
 export interface Config {
   readonly functionTimeoutMs: number
   readonly functionName: string
@@ -58,21 +71,25 @@ export interface Config {
   readonly handler: string | undefined
 }
 
-/** Everything the emulator knows; see the module comment for how it is mutated. */
+/**
+ * Everything the emulator knows; see the module comment for how it is mutated.
+ *
+ * @internal
+ */
 export interface State {
   /** Invocations not yet delivered, in order. */
-  queue: Array<Invocation>
+  queue: Array<InvocationState>
   /** The invocation delivered by `/next` whose result is still owed. */
-  current: Invocation | undefined
+  current: InvocationState | undefined
   /** The last finished invocation, until the runtime's next `/next` releases it. */
-  releasing: Invocation | undefined
+  releasing: InvocationState | undefined
   parkedNext: http.ServerResponse | undefined
   initDone: boolean
   initFailed: Api.RecordedError | undefined
   initError: Api.RecordedError | undefined
   readonly initErrorDone: Deferred.Deferred<Api.RecordedError>
-  readonly all: Array<Invocation>
-  readonly byId: Map<string, Invocation>
+  readonly all: Array<InvocationState>
+  readonly byId: Map<string, InvocationState>
   readonly nextRequests: Array<number>
   nextWaiters: Array<{ readonly n: number; readonly resume: (at: number) => void }>
   readonly extensions: Array<Api.RegisteredExtension>
@@ -92,15 +109,24 @@ export interface State {
   resetWaiters: Array<{ readonly n: number; readonly resume: (reset: Api.EnvironmentReset) => void }>
 }
 
-/** The emulator: its configuration and its state, passed to every endpoint. */
-export interface Emulator {
+/**
+ * One running emulator as its endpoints see it: configuration, state and logger (the public
+ * service is `Emulator.EmulatorService`).
+ *
+ * @internal
+ */
+export interface EmulatorInstance {
   readonly config: Config
   readonly state: State
   /** Logs a warning through the Effect logger of the scope that made the emulator. */
   readonly log: (message: string) => void
 }
 
-/** A fresh state: nothing queued, init not yet done. */
+/**
+ * A fresh state: nothing queued, init not yet done.
+ *
+ * @internal
+ */
 export const makeState = (): State => ({
   queue: [],
   current: undefined,
@@ -124,13 +150,21 @@ export const makeState = (): State => ({
   resetWaiters: []
 })
 
-/** A copy of the record that later mutations do not reach. */
-export const snapshot = (invocation: Invocation): Api.InvocationRecord => ({
+/**
+ * A copy of the record that later mutations do not reach.
+ *
+ * @internal
+ */
+export const snapshot = (invocation: InvocationState): Api.InvocationRecord => ({
   ...invocation.record,
   posts: [...invocation.record.posts]
 })
 
-/** Records the arrival of a `GET /next` (refused ones too) and wakes `awaitNextRequest`. */
+/**
+ * Records the arrival of a `GET /next` (refused ones too) and wakes `awaitNextRequest`.
+ *
+ * @internal
+ */
 export const recordNextRequest = (state: State): number => {
   const at = now()
   state.nextRequests.push(at)
@@ -143,7 +177,11 @@ export const recordNextRequest = (state: State): number => {
   return at
 }
 
-/** Ends the wait for the answered invocation's `/next` (a `/next`, an exit or a reset). */
+/**
+ * Ends the wait for the answered invocation's `/next` (a `/next`, an exit or a reset).
+ *
+ * @internal
+ */
 export const release = (state: State) => {
   const invocation = state.releasing
   if (invocation === undefined) return
@@ -152,8 +190,12 @@ export const release = (state: State) => {
   invocation.timer = undefined
 }
 
-/** Sets the outcome (once), releases the environment for the next `/next` and wakes the waiters. */
-export const finish = (emulator: Emulator, invocation: Invocation, outcome: Api.InvocationOutcome, at: number) => {
+/**
+ * Sets the outcome (once), releases the environment for the next `/next` and wakes the waiters.
+ *
+ * @internal
+ */
+export const finish = (emulator: EmulatorInstance, invocation: InvocationState, outcome: Api.InvocationOutcome, at: number) => {
   const { state } = emulator
   if (invocation.result === "done") return
   invocation.result = "done"
@@ -189,7 +231,7 @@ export const finish = (emulator: Emulator, invocation: Invocation, outcome: Api.
   for (const listener of invocation.listeners.splice(0)) listener(record)
 }
 
-const armDeadline = (emulator: Emulator, invocation: Invocation) => {
+const armDeadline = (emulator: EmulatorInstance, invocation: InvocationState) => {
   const remaining = invocation.record.deadlineMs - now()
   if (remaining <= 0) {
     invocation.timer = undefined
@@ -206,8 +248,12 @@ const armDeadline = (emulator: Emulator, invocation: Invocation) => {
   }
 }
 
-/** Answers a `/next` with the invocation's event and starts its deadline. */
-export const deliver = (emulator: Emulator, invocation: Invocation, res: http.ServerResponse) => {
+/**
+ * Answers a `/next` with the invocation's event and starts its deadline.
+ *
+ * @internal
+ */
+export const deliver = (emulator: EmulatorInstance, invocation: InvocationState, res: http.ServerResponse) => {
   const at = now()
   const { options: invokeOptions, record } = invocation
   record.nextAnsweredAt = at
@@ -228,10 +274,14 @@ export const deliver = (emulator: Emulator, invocation: Invocation, res: http.Se
   armDeadline(emulator, invocation)
 }
 
-/** Records a new invocation and delivers it at once when a `/next` is parked and nothing is ahead of it. */
-export const enqueue = (emulator: Emulator, event: unknown, invokeOptions: Api.InvokeOptions = {}): Invocation => {
+/**
+ * Records a new invocation and delivers it at once when a `/next` is parked and nothing is ahead of it.
+ *
+ * @internal
+ */
+export const enqueue = (emulator: EmulatorInstance, event: unknown, invokeOptions: Api.InvokeOptions = {}): InvocationState => {
   const { state } = emulator
-  const invocation: Invocation = {
+  const invocation: InvocationState = {
     record: {
       requestId: invokeOptions.requestId ?? randomUUID(),
       event: encodeEvent(event),
@@ -268,8 +318,10 @@ export const enqueue = (emulator: Emulator, event: unknown, invokeOptions: Api.I
 /**
  * The runtime process exited: the current invocation (and, during init, the queued ones) fail
  * with `Runtime.ExitError`, and the next runtime process starts a fresh init.
+ *
+ * @internal
  */
-export const runtimeExited = (emulator: Emulator, exit: Api.RuntimeExit) => {
+export const runtimeExited = (emulator: EmulatorInstance, exit: Api.RuntimeExit) => {
   const { state } = emulator
   if (state.discardedRuntime) {
     // The runtime a reset discarded: its invocation already timed out, and a fresh runtime may
@@ -302,8 +354,10 @@ export const runtimeExited = (emulator: Emulator, exit: Api.RuntimeExit) => {
  * The platform resets the environment (a deadline passed): the runtime that was running is
  * discarded and the next invocation goes to a fresh init. Lambda kills the process; the emulator
  * can only refuse it (see `isDiscarded`) and tell whoever runs it (`awaitReset`).
+ *
+ * @internal
  */
-export const reset = (emulator: Emulator, event: Api.EnvironmentReset) => {
+export const reset = (emulator: EmulatorInstance, event: Api.EnvironmentReset) => {
   const { state } = emulator
   state.generation++
   state.discardedRuntime = true
@@ -323,8 +377,10 @@ export const reset = (emulator: Emulator, event: Api.EnvironmentReset) => {
 /**
  * Whether a runtime request arrived on a connection of a discarded runtime. A connection's first
  * request tags it with the current generation.
+ *
+ * @internal
  */
-export const isDiscarded = (emulator: Emulator, socket: net.Socket): boolean => {
+export const isDiscarded = (emulator: EmulatorInstance, socket: net.Socket): boolean => {
   const { state } = emulator
   const generation = state.connections.get(socket)
   if (generation === undefined) {
@@ -334,13 +390,21 @@ export const isDiscarded = (emulator: Emulator, socket: net.Socket): boolean => 
   return generation < state.generation
 }
 
-/** A late result for an invocation of an older generation tags its connection as that generation's. */
-export const markDiscarded = (emulator: Emulator, socket: net.Socket, generation: number) => {
+/**
+ * A late result for an invocation of an older generation tags its connection as that generation's.
+ *
+ * @internal
+ */
+export const markDiscarded = (emulator: EmulatorInstance, socket: net.Socket, generation: number) => {
   emulator.state.connections.set(socket, generation)
 }
 
-/** How the last reset came about, for the answers and log lines about a discarded runtime. */
-export const describeLastReset = (emulator: Emulator): string => {
+/**
+ * How the last reset came about, for the answers and log lines about a discarded runtime.
+ *
+ * @internal
+ */
+export const describeLastReset = (emulator: EmulatorInstance): string => {
   const last = emulator.state.resets.at(-1)
   if (last === undefined) return "the environment was reset"
   return last.reason === "Timeout"

@@ -8,15 +8,25 @@ import type * as http from "node:http"
 import type * as Api from "../../../Emulator.js"
 import * as P from "../../core/protocol.js"
 
-/** Epoch milliseconds with sub-millisecond precision, for the recorded timeline. */
+/**
+ * Epoch milliseconds with sub-millisecond precision, for the recorded timeline.
+ *
+ * @internal
+ */
 export const now = () => performance.timeOrigin + performance.now()
 
-/** A writable view of a readonly record type, for records the emulator fills in over time. */
+/**
+ * A writable view of a readonly record type, for records the emulator fills in over time.
+ *
+ * @internal
+ */
 export type Mutable<T> = { -readonly [K in keyof T]: T[K] }
 
 /**
  * Splits an HTTP integration body the way a Function URL does: the JSON prelude runs to the
  * first NUL, which must start the eight-NUL delimiter; the body follows it.
+ *
+ * @internal
  */
 export const decodeHttpIntegration = (body: Buffer): Api.HttpIntegrationResponse => {
   const invalid = (reason: string): Api.HttpIntegrationResponse => ({ _tag: "Invalid", reason })
@@ -47,7 +57,11 @@ export const decodeHttpIntegration = (body: Buffer): Api.HttpIntegrationResponse
   }
 }
 
-/** Strings and bytes are sent verbatim, anything else as JSON. */
+/**
+ * Strings and bytes are sent verbatim, anything else as JSON.
+ *
+ * @internal
+ */
 export const encodeEvent = (event: unknown): Uint8Array =>
   typeof event === "string"
     ? Buffer.from(event)
@@ -55,7 +69,11 @@ export const encodeEvent = (event: unknown): Uint8Array =>
     ? event
     : Buffer.from(JSON.stringify(event) ?? "null")
 
-/** A request header as one string (repeated headers joined as HTTP would). */
+/**
+ * A request header as one string (repeated headers joined as HTTP would).
+ *
+ * @internal
+ */
 export const header = (req: http.IncomingMessage, name: string): string | undefined => {
   const value = req.headers[name]
   return Array.isArray(value) ? value.join(", ") : value
@@ -63,14 +81,26 @@ export const header = (req: http.IncomingMessage, name: string): string | undefi
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
 
-/** Extension identifiers are UUIDs. */
+/**
+ * Extension identifiers are UUIDs.
+ *
+ * @internal
+ */
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
-/** Strict base64 to UTF-8; `undefined` when the text is not base64. */
+/**
+ * Strict base64 to UTF-8; `undefined` when the text is not base64.
+ *
+ * @internal
+ */
 export const decodeBase64 = (text: string): string | undefined =>
   BASE64.test(text) ? Buffer.from(text, "base64").toString("utf8") : undefined
 
-/** An error body as JSON when it is JSON, else the raw text; an empty body becomes a minimal document. */
+/**
+ * An error body as JSON when it is JSON, else the raw text; an empty body becomes a minimal document.
+ *
+ * @internal
+ */
 export const parseDocument = (text: string, errorType: string | undefined): unknown => {
   if (text.trim() === "") return { errorType: errorType ?? "", errorMessage: "" }
   try {
@@ -80,7 +110,11 @@ export const parseDocument = (text: string, errorType: string | undefined): unkn
   }
 }
 
-/** Answers once with a complete body; a no-op when the answer already started or the socket is gone. */
+/**
+ * Answers once with a complete body; a no-op when the answer already started or the socket is gone.
+ *
+ * @internal
+ */
 export const send = (
   res: http.ServerResponse,
   status: number,
@@ -92,11 +126,19 @@ export const send = (
   res.end(body)
 }
 
-/** Answers with the Runtime API's error document. */
+/**
+ * Answers with the Runtime API's error document.
+ *
+ * @internal
+ */
 export const apiError = (res: http.ServerResponse, status: number, errorType: string, errorMessage: string) =>
   send(res, status, JSON.stringify({ errorMessage, errorType }))
 
-/** Reads a whole body; over `limit` bytes it keeps counting but stops storing. */
+/**
+ * Reads a whole body; over `limit` bytes it keeps counting but stops storing.
+ *
+ * @internal
+ */
 export const readBody = (
   req: http.IncomingMessage,
   limit: number,
@@ -113,10 +155,18 @@ export const readBody = (
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
 
-/** `POST .../invocation/{id}/response|error`: the id (still URI-encoded) and the kind. */
+/**
+ * `POST .../invocation/{id}/response|error`: the id (still URI-encoded) and the kind.
+ *
+ * @internal
+ */
 export const RESULT_PATH = new RegExp(`^${escapeRegExp(P.RUNTIME_PREFIX)}/invocation/([^/]+)/(response|error)$`)
 
-/** The `Runtime.ExitError` message Lambda reports for a runtime process that exited. */
+/**
+ * The `Runtime.ExitError` message Lambda reports for a runtime process that exited.
+ *
+ * @internal
+ */
 export const exitMessage = (requestId: string, exit: Api.RuntimeExit) =>
   `RequestId: ${requestId} Error: ${
     exit.code === 0

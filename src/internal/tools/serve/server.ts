@@ -22,15 +22,21 @@ import type { AddressInfo } from "node:net"
 import * as Emulator from "../../../Emulator.js"
 import * as P from "../../core/protocol.js"
 import { superviseRuntime } from "../functionProcess.js"
-import type { EventShape, IncomingRequest } from "./events.js"
-import { buildEvent } from "./events.js"
-import type { HttpAnswer } from "./response.js"
-import { badGateway, decodeResponse, passesThrough } from "./response.js"
+import type { EventShape, IncomingRequest } from "./eventFromRequest.js"
+import { buildEvent } from "./eventFromRequest.js"
+import type { HttpAnswer } from "./responseFromAnswer.js"
+import { badGateway, decodeResponse, passesThrough } from "./responseFromAnswer.js"
 
-export type { EventShape } from "./events.js"
-export { eventShapes } from "./events.js"
+/** @internal */
+export type { EventShape } from "./eventFromRequest.js"
+/** @internal */
+export { eventShapes } from "./eventFromRequest.js"
 
-/** Options of {@link make}. */
+/**
+ * Options of {@link make}.
+ *
+ * @internal
+ */
 export interface ServeOptions {
   /** The function module, started as `effect-lambda run` starts it. */
   readonly file: string
@@ -42,7 +48,11 @@ export interface ServeOptions {
   readonly albMultiValueHeaders?: boolean
 }
 
-/** The running server. */
+/**
+ * The running server.
+ *
+ * @internal
+ */
 export interface Server {
   readonly url: string
   readonly port: number
@@ -65,6 +75,8 @@ const sourceIpOf = (req: http.IncomingMessage) => (req.socket.remoteAddress ?? "
 /**
  * Starts the emulator, keeps a runtime process of `file` running under it (a fresh one after a
  * timeout or an exit), and serves HTTP on `127.0.0.1` for the lifetime of the scope.
+ *
+ * @internal
  */
 export const make = (options: ServeOptions): Effect.Effect<Server, never, Scope.Scope> =>
   Effect.gen(function*() {

@@ -7,9 +7,13 @@
  * @internal
  */
 import type { OutgoingHttpHeaders } from "node:http"
-import type { EventShape } from "./events.js"
+import type { EventShape } from "./eventFromRequest.js"
 
-/** A response ready to write. */
+/**
+ * A response ready to write.
+ *
+ * @internal
+ */
 export interface HttpAnswer {
   readonly statusCode: number
   /** The reason phrase, when the function chose one (ALB's `statusDescription`). */
@@ -18,7 +22,11 @@ export interface HttpAnswer {
   readonly body: Buffer
 }
 
-/** The answer when the function failed or its answer does not fit the integration: what API Gateway answers. */
+/**
+ * The answer when the function failed or its answer does not fit the integration: what API Gateway answers.
+ *
+ * @internal
+ */
 export const badGateway = (shape: EventShape): HttpAnswer => {
   // REST APIs spell it with a lower-case "server error"; HTTP APIs, Function URLs (and this server for ALB) capitalise it.
   const body = Buffer.from(
@@ -37,7 +45,11 @@ export const badGateway = (shape: EventShape): HttpAnswer => {
 /** Headers the server computes itself: a function's values would contradict the body actually sent. */
 const HOP_BY_HOP = new Set(["content-length", "transfer-encoding", "connection", "keep-alive", "trailer", "upgrade"])
 
-/** Whether a response header (from the function or from the invoke endpoint) may be copied to the client. */
+/**
+ * Whether a response header (from the function or from the invoke endpoint) may be copied to the client.
+ *
+ * @internal
+ */
 export const passesThrough = (name: string) => !HOP_BY_HOP.has(name.toLowerCase())
 
 const scalar = (value: unknown): string | undefined =>
@@ -72,14 +84,22 @@ const mergeHeaders = (single: unknown, multi: unknown): Map<string, Array<string
   return merged
 }
 
-/** The decoded answer, or why the integration would reject it (a 502). */
+/**
+ * The decoded answer, or why the integration would reject it (a 502).
+ *
+ * @internal
+ */
 export type Decoded =
   | { readonly _tag: "Answer"; readonly answer: HttpAnswer }
   | { readonly _tag: "Malformed"; readonly reason: string }
 
 const malformed = (reason: string): Decoded => ({ _tag: "Malformed", reason })
 
-/** Decodes a buffered function response for the integration `shape`. */
+/**
+ * Decodes a buffered function response for the integration `shape`.
+ *
+ * @internal
+ */
 export const decodeResponse = (shape: EventShape, payload: Buffer): Decoded => {
   const text = payload.toString("utf8")
   let parsed: unknown

@@ -22,10 +22,18 @@ import { contentTypes } from "../core/protocol.js"
 import * as NodeContext from "./dropInContext.js"
 import type { UserFunction } from "./resolve.js"
 
-/** The mark `streamifyResponse` puts on a handler (the official runtime's symbol). */
+/**
+ * The mark `streamifyResponse` puts on a handler (the official runtime's symbol).
+ *
+ * @internal
+ */
 export const STREAMING = Symbol.for("aws.lambda.runtime.handler.streaming")
 
-/** The stream a streaming handler writes its body to. */
+/**
+ * The stream a streaming handler writes its body to.
+ *
+ * @internal
+ */
 export class ResponseStream extends PassThrough {
   contentType: string = contentTypes.octetStream
   private written = false
@@ -43,7 +51,11 @@ export class ResponseStream extends PassThrough {
   }
 }
 
-/** `awslambda.HttpResponseStream`: a response with a status, headers and cookies (function URLs). */
+/**
+ * `awslambda.HttpResponseStream`: a response with a status, headers and cookies (function URLs).
+ *
+ * @internal
+ */
 export const HttpResponseStream = {
   from(stream: ResponseStream, prelude: Record<string, unknown>): ResponseStream {
     stream.setContentType(contentTypes.httpIntegration)
@@ -54,23 +66,39 @@ export const HttpResponseStream = {
   }
 }
 
-/** `awslambda.streamifyResponse`: marks `handler` as a streaming handler. */
+/**
+ * `awslambda.streamifyResponse`: marks `handler` as a streaming handler.
+ *
+ * @internal
+ */
 export const streamifyResponse = <F extends object>(handler: F): F => {
   Object.defineProperty(handler, STREAMING, { value: "response", configurable: true })
   return handler
 }
 
-/** Installs the `awslambda` global, before the user's module is loaded (it uses it at its top level). */
+/**
+ * Installs the `awslambda` global, before the user's module is loaded (it uses it at its top level).
+ *
+ * @internal
+ */
 export const installGlobal = (): void => {
   ;(globalThis as { awslambda?: unknown }).awslambda = { streamifyResponse, HttpResponseStream }
 }
 
-/** Whether `fn` was passed to `streamifyResponse`. */
+/**
+ * Whether `fn` was passed to `streamifyResponse`.
+ *
+ * @internal
+ */
 export const isStreaming = (fn: UserFunction): boolean => (fn as { [STREAMING]?: unknown })[STREAMING] === "response"
 
 const decoder = new TextDecoder()
 
-/** The runtime's handler for a streaming Node function. */
+/**
+ * The runtime's handler for a streaming Node function.
+ *
+ * @internal
+ */
 export const fromStreamingFunction = (fn: UserFunction): LambdaHandler.LambdaHandler<unknown> =>
   LambdaHandler.raw((invocation, context: LambdaContext) =>
     Effect.withFiberRuntime<Response, unknown>((fiber, status) =>

@@ -8,13 +8,25 @@
 import { randomBytes, randomUUID } from "node:crypto"
 import { isTextType } from "../../http/response.js"
 
-/** The integration whose event the server builds. */
+/**
+ * The integration whose event the server builds.
+ *
+ * @internal
+ */
 export type EventShape = "apigw-v1" | "apigw-v2" | "function-url" | "alb"
 
-/** Every shape, in the order the CLI lists them. */
+/**
+ * Every shape, in the order the CLI lists them.
+ *
+ * @internal
+ */
 export const eventShapes: ReadonlyArray<EventShape> = ["apigw-v1", "apigw-v2", "function-url", "alb"]
 
-/** What the server read from one HTTP request. */
+/**
+ * What the server read from one HTTP request.
+ *
+ * @internal
+ */
 export interface IncomingRequest {
   readonly method: string
   /** The request target as sent: path and query string. */
@@ -28,7 +40,11 @@ export interface IncomingRequest {
   readonly httpVersion: string
 }
 
-/** Fixed identifiers of the fake deployment, so that events look like AWS's and stay stable across requests. */
+/**
+ * Fixed identifiers of the fake deployment, so that events look like AWS's and stay stable across requests.
+ *
+ * @internal
+ */
 export const deployment = {
   accountId: "123456789012",
   apiId: "1234567890",
@@ -38,7 +54,11 @@ export const deployment = {
   targetGroupArn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/lambda-serve/49e9d65c45c6791a"
 } as const
 
-/** One event, plus the trace header to pass to the invocation as the integration does. */
+/**
+ * One event, plus the trace header to pass to the invocation as the integration does.
+ *
+ * @internal
+ */
 export interface BuiltEvent {
   readonly event: Record<string, unknown>
   readonly requestId: string
@@ -49,6 +69,8 @@ export interface BuiltEvent {
  * Content types whose bodies the integrations pass as text (the media types `LambdaHttp` answers
  * with as text, a missing type, or any type that names a charset); anything else, and any
  * encoded body, travels base64-encoded with `isBase64Encoded: true`.
+ *
+ * @internal
  */
 export const isTextual = (contentType: string | undefined, contentEncoding: string | undefined): boolean => {
   if (contentEncoding !== undefined && contentEncoding !== "" && contentEncoding.toLowerCase() !== "identity") return false
@@ -133,7 +155,11 @@ const splitTarget = (url: string) => {
   return at < 0 ? { path: url, query: "" } : { path: url.slice(0, at), query: url.slice(at + 1) }
 }
 
-/** Builds the event of `shape` for one request (a fresh request id and trace id each time). */
+/**
+ * Builds the event of `shape` for one request (a fresh request id and trace id each time).
+ *
+ * @internal
+ */
 export const buildEvent = (
   shape: EventShape,
   request: IncomingRequest,
