@@ -72,16 +72,6 @@ export interface RuntimeOptions<ROut = never, LE = never> {
 }
 
 /**
- * Transitional alias of {@link JsonOptions}, kept only while `internal/runtime/init.ts` still
- * imports this name.
- *
- * @deprecated Use `LambdaHandler.JsonOptions`; this alias will be removed before release.
- * @since 0.1.0
- * @category models
- */
-export type SchemaOptions<EA, EI, OA, OI> = JsonOptions<EA, EI, OA, OI>
-
-/**
  * What the runtime reads from the environment Lambda sets (see {@link config}).
  *
  * @since 0.1.0

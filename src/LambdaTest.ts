@@ -45,7 +45,7 @@ import * as DropInTesting from "./internal/testing/dropInContext.js"
 import * as internal from "./internal/testing/invoke.js"
 import type { FatalRuntimeError } from "./LambdaError.js"
 import type { Handler, LambdaHandler, Provided } from "./LambdaHandler.js"
-import type { SchemaOptions } from "./LambdaRuntime.js"
+import type { JsonOptions } from "./LambdaHandler.js"
 import { fromFunction } from "./internal/node/handler.js"
 
 /**
@@ -146,7 +146,7 @@ export const start: {
   <EA, OA, E, R, EI = EA, OI = OA>(
     handler: Handler<EA, OA, E, R>,
     event: unknown,
-    options?: InvokeOptions & SchemaOptions<EA, EI, OA, OI>
+    options?: InvokeOptions & JsonOptions<EA, EI, OA, OI>
   ): Effect.Effect<Started, never, Scope.Scope | Exclude<R, Provided>>
 } = internal.start
 
@@ -167,12 +167,12 @@ export const invoke: {
   <EA, OA, E, R, EI = EA, OI = OA>(
     handler: Handler<EA, OA, E, R>,
     event: unknown,
-    options?: InvokeOptions & SchemaOptions<EA, EI, OA, OI>
+    options?: InvokeOptions & JsonOptions<EA, EI, OA, OI>
   ): Effect.Effect<Result & { readonly detached: DetachedSummary }, FatalRuntimeError, Exclude<R, Provided>>
 } = (
   handler: LambdaHandler<unknown, unknown> | Handler<unknown, unknown, unknown, unknown>,
   event: unknown,
-  options?: InvokeOptions & SchemaOptions<unknown, unknown, unknown, unknown>
+  options?: InvokeOptions & JsonOptions<unknown, unknown, unknown, unknown>
 ) =>
   Effect.scoped(
     Effect.flatMap(internal.start(handler, event, options), (started) =>

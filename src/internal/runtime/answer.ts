@@ -1,7 +1,8 @@
 /**
  * Answering an invocation: exactly one `/response` or `/error` per invocation, whatever goes
  * wrong on the way (a failure value no logger can render, a post that dies, a stream left open).
- * What a failed post means is decided here too (runtime-api.md 1.1).
+ * What a failed post means is decided here too: a 5xx or a lost connection is fatal, a 4xx is
+ * logged and the loop goes on.
  */
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
@@ -18,19 +19,29 @@ import type { ErrorDocument } from "../core/protocol.js"
 import { MAX_BUFFERED_RESPONSE_BYTES } from "../core/protocol.js"
 import type * as Streaming from "./streaming.js"
 
-/** Who answers: the Runtime API client and the retry schedule of its calls (one per loop). */
+/**
+ * Who answers: the Runtime API client and the retry schedule of its calls (one per loop).
+ *
+ * @internal
+ */
 export interface Poster {
   readonly api: RuntimeApiService
   readonly settings: { readonly retrySchedule: Schedule.Schedule<unknown, RuntimeApiError> }
 }
 
-/** Whether a Runtime API call failed to connect or lost its connection (worth retrying). */
+/**
+ * Whether a Runtime API call failed to connect or lost its connection (worth retrying).
+ *
+ * @internal
+ */
 export const isTransport = (error: RuntimeApiError): boolean => error.reason === "Transport"
 
 /**
  * Retries `call` after its first failure `error`, when retryable, with the loop's schedule.
  * The schedule is only set up after a failure: building a retry driver for every successful
  * call cost more than the call itself.
+ *
+ * @internal
  */
 export const retryAfter = <A, R>(
   call: Effect.Effect<A, RuntimeApiError, R>,
@@ -52,7 +63,11 @@ export const retryAfter = <A, R>(
   )
 }
 
-/** Logs `detail` at fatal level and fails: the runtime must exit. */
+/**
+ * Logs `detail` at fatal level and fails: the runtime must exit.
+ *
+ * @internal
+ */
 export const fatal = (detail: string, cause?: unknown) =>
   Effect.zipRight(
     Effect.logFatal(detail),
@@ -60,8 +75,9 @@ export const fatal = (detail: string, cause?: unknown) =>
   )
 
 /**
- * What a failed result POST means (runtime-api.md 1.1): 500 and unreachable are fatal; 413
- * means the platform already failed the invocation; other 4xx are logged and the loop goes on.
+ * What a failed result POST means: 500 and unreachable are fatal (the platform is in a
+ * non-recoverable state); 413 means the platform already failed the invocation; other 4xx are
+ * logged and the loop goes on.
  */
 const handlePostError = (error: RuntimeApiError): Effect.Effect<void, FatalRuntimeError> => {
   if (error.reason === "Transport") return fatal(`${error.message}; the Runtime API is unreachable, exiting`, error)
@@ -123,7 +139,11 @@ const sendResult = (
 const unposted = (cause: Cause.Cause<unknown>) =>
   logErrorSafely(`The invocation's error could not be posted: ${fromCause(cause).errorMessage}`)
 
-/** Posts `document` as the invocation's error; if that post dies, a `Runtime.Unhandled` one instead. */
+/**
+ * Posts `document` as the invocation's error; if that post dies, a `Runtime.Unhandled` one instead.
+ *
+ * @internal
+ */
 export const sendError = (
   { api, settings: { retrySchedule } }: Poster,
   requestId: string,
@@ -164,7 +184,11 @@ const reportFailure = (
   )
 }
 
-/** Posts exactly one result for the invocation. */
+/**
+ * Posts exactly one result for the invocation.
+ *
+ * @internal
+ */
 export const postResult = (
   poster: Poster,
   requestId: string,
@@ -196,6 +220,8 @@ export const postResult = (
  * What the platform answered to a streamed POST (it cannot be retried: the stream is consumed).
  * A POST the handler's fiber left open although it ended (only a bug of ours can) is ended here
  * with the invocation's error, so that `/next` is never asked while the invocation is unanswered.
+ *
+ * @internal
  */
 export const reportStreamed = (
   streamed: Streaming.StreamedPost,

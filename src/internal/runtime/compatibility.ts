@@ -7,10 +7,18 @@
 import * as Effect from "effect/Effect"
 import { SUPPORTED_EFFECT, VERSION } from "../core/version.js"
 
-/** The `/init/error` type when the installed `effect` is outside the supported range. */
+/**
+ * The `/init/error` type when the installed `effect` is outside the supported range.
+ *
+ * @internal
+ */
 export const UNSUPPORTED_EFFECT = "Runtime.UnsupportedEffectVersion"
 
-/** The invocation's `errorType` when the handler returned something the runtime cannot run. */
+/**
+ * The invocation's `errorType` when the handler returned something the runtime cannot run.
+ *
+ * @internal
+ */
 export const INVALID_HANDLER_RESULT = "Runtime.InvalidHandlerResult"
 
 type Triple = readonly [number, number, number]
@@ -30,6 +38,8 @@ const compare = (a: Triple, b: Triple): number => a[0] - b[0] || a[1] - b[1] || 
  * the next major (below the next minor for `^0.y.z`, the next patch for `^0.0.z`). A prerelease
  * is below its release and is in the range when its release is above the lower bound and below
  * the upper one (`3.23.0-beta.1` is in `^3.22.2`, `4.0.0-beta.1` is not).
+ *
+ * @internal
  */
 export const satisfies = (version: string, range: string): boolean => {
   const parsed = parse(version)
@@ -49,6 +59,8 @@ export const satisfies = (version: string, range: string): boolean => {
 /**
  * The start-up check: `undefined` when `installed` (the `effect` the runtime loaded) is in
  * `supported`, else the init error's message, naming both.
+ *
+ * @internal
  */
 export const effectVersionProblem = (
   installed: string,
@@ -85,6 +97,8 @@ const kindOf = (u: unknown): string => {
  * copy of `effect` of a different version carries that version (Effect 3 stamps every Effect
  * with it); one of another major version, or anything else, is not an Effect to this runtime
  * at all, and would die with Effect's "Not a valid effect".
+ *
+ * @internal
  */
 export const handlerResultProblem = (
   result: unknown,
@@ -112,6 +126,8 @@ export const handlerResultProblem = (
  * `handler` with its result checked: what {@link handlerResultProblem} finds is a defect
  * whose `errorType` is `Runtime.InvalidHandlerResult`. An Effect of the runtime's own `effect`
  * costs one property read and a comparison per invocation.
+ *
+ * @internal
  */
 export const checkedHandler = <Event, Context, A, E, R>(
   handler: (event: Event, context: Context) => Effect.Effect<A, E, R>

@@ -33,13 +33,19 @@ import { ShutdownError, shutdownDocument, SHUTDOWN_ERROR_TYPE } from "./shutdown
 import * as Streaming from "./streaming.js"
 import { awaitUntil, until } from "./timers.js"
 
-/** Finalizers get until `deadline - FINALIZER_CUTOFF_MS`; past it a live fiber ends the process. */
+/**
+ * Finalizers get until `deadline - FINALIZER_CUTOFF_MS`; past it a live fiber ends the process.
+ *
+ * @internal
+ */
 export const FINALIZER_CUTOFF_MS = 50
 
 /**
  * What every invocation of one loop shares, made once when the loop starts: the Runtime API,
  * the settings, the process-level state, the detached-work supervisor, the user's services and
  * the handler.
+ *
+ * @internal
  */
 export interface Loop<E, R> extends Poster {
   readonly api: RuntimeApiService
@@ -112,7 +118,11 @@ class InvocationContext implements LambdaContext {
   }
 }
 
-/** One invocation, from the event to the moment the runtime may ask for the next one. */
+/**
+ * One invocation, from the event to the moment the runtime may ask for the next one.
+ *
+ * @internal
+ */
 export class InFlight<E, R> implements InvocationInFlight {
   readonly requestId: string
   /** Whether its result was posted (or its stream opened): then nothing else answers it. */

@@ -12,7 +12,8 @@ import { getCurrentVersion } from "effect/ModuleVersion"
 import { FatalRuntimeError, RuntimeApiError } from "../../LambdaError.js"
 import * as LambdaHandler from "../../LambdaHandler.js"
 import type { Handler, Provided } from "../../LambdaHandler.js"
-import type { RuntimeOptions, SchemaOptions } from "../../LambdaRuntime.js"
+import type { JsonOptions } from "../../LambdaHandler.js"
+import type { RuntimeConfig, RuntimeOptions } from "../../LambdaRuntime.js"
 import { RuntimeApi } from "../../RuntimeApi.js"
 import type { RuntimeApiService } from "../../RuntimeApi.js"
 import * as Compatibility from "./compatibility.js"
@@ -31,33 +32,31 @@ import type { ErrorDocument } from "../core/protocol.js"
 import { nodeTimer } from "./timers.js"
 import * as RuntimeApiClient from "./runtimeApiClient.js"
 
-/** The name under which the runtime registers its internal (SIGTERM) extension. */
+/**
+ * The name under which the runtime registers its internal (SIGTERM) extension.
+ *
+ * @internal
+ */
 export const EXTENSION_NAME = "effect-lambda-runtime"
 
 /**
  * How long init waits for the extension registration. On Lambda it is answered in
  * milliseconds by the same host; a platform that never answers must not block init for good
  * (init has 10 s), and 1 s is a small part of that.
+ *
+ * @internal
  */
 export const REGISTRATION_TIMEOUT = Duration.seconds(1)
 
-/** The `/init/error` type of an invalid configuration (e.g. `AWS_LAMBDA_LOG_LEVEL=bogus`). */
+/**
+ * The `/init/error` type of an invalid configuration (e.g. `AWS_LAMBDA_LOG_LEVEL=bogus`).
+ *
+ * @internal
+ */
 export const INVALID_CONFIGURATION = "Runtime.InvalidConfiguration"
 
 /** How long an error report to the Runtime API may take before the process exits anyway. */
 const REPORT_TIMEOUT_MS = 1000
-
-export interface RuntimeConfig {
-  readonly runtimeApi: string
-  readonly functionName: string
-  readonly functionVersion: string
-  readonly memoryLimitInMB: number
-  readonly logGroupName: string
-  readonly logStreamName: string
-  readonly region: string
-  readonly logFormat: Logger.LogFormat
-  readonly logLevel: LogLevel.LogLevel
-}
 
 const logLevelConfig = (name: string): Config.Config<LogLevel.LogLevel> =>
   Config.string(name).pipe(
@@ -69,6 +68,7 @@ const logLevelConfig = (name: string): Config.Config<LogLevel.LogLevel> =>
     })
   )
 
+/** @internal */
 export const runtimeConfig: Config.Config<RuntimeConfig> = Config.all({
   runtimeApi: Config.string(env.runtimeApi).pipe(
     Config.validate({
@@ -89,15 +89,20 @@ export const runtimeConfig: Config.Config<RuntimeConfig> = Config.all({
   logLevel: Config.withDefault(logLevelConfig(env.logLevel), Logger.parseLogLevel("INFO")!)
 })
 
+/** @internal */
 export const toLambdaHandler = <EA, OA, E, R, EI, OI>(
   handler: LambdaHandler.LambdaHandler<E, R> | Handler<EA, OA, E, R>,
-  options: SchemaOptions<EA, EI, OA, OI>
+  options: JsonOptions<EA, EI, OA, OI>
 ): LambdaHandler.LambdaHandler<unknown, R> =>
   LambdaHandler.isLambdaHandler(handler)
     ? handler as LambdaHandler.LambdaHandler<E, R>
     : LambdaHandler.json(Compatibility.checkedHandler(handler), options)
 
-/** How the runtime reaches the Runtime API: the HTTP client (tests may pass another). */
+/**
+ * How the runtime reaches the Runtime API: the HTTP client (tests may pass another).
+ *
+ * @internal
+ */
 export type MakeRuntimeApi = (endpoint: string) => Effect.Effect<RuntimeApiService, never, Scope.Scope>
 
 /**
@@ -137,7 +142,11 @@ const budgetMs = (budget: Duration.DurationInput | undefined): number => {
   return Number.isNaN(millis) ? DEFAULT_SHUTDOWN_BUDGET_MS : Math.max(0, millis)
 }
 
-/** How `run` (and tests) set up `serve` beyond the user's options. */
+/**
+ * How `run` (and tests) set up `serve` beyond the user's options.
+ *
+ * @internal
+ */
 export interface ServeInternals {
   /** How the runtime reaches the Runtime API (tests pass a broken client). Default: the HTTP client. */
   readonly makeApi?: MakeRuntimeApi | undefined
@@ -147,9 +156,10 @@ export interface ServeInternals {
   readonly consoleByDefault?: boolean | undefined
 }
 
+/** @internal */
 export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
   handler: LambdaHandler.LambdaHandler<E, R> | Handler<EA, OA, E, R>,
-  options: RuntimeOptions<ROut, LE> & SchemaOptions<EA, EI, OA, OI> = {},
+  options: RuntimeOptions<ROut, LE> & JsonOptions<EA, EI, OA, OI> = {},
   internals: ServeInternals = {}
 ): Effect.Effect<never, FatalRuntimeError | ConfigError.ConfigError, Exclude<R, Provided | ROut>> =>
   Effect.gen(function*() {
@@ -258,9 +268,10 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
     )
   }) as Effect.Effect<never, FatalRuntimeError | ConfigError.ConfigError, Exclude<R, Provided | ROut>>
 
+/** @internal */
 export const run = <EA, OA, E, R, ROut, LE, EI, OI>(
   handler: LambdaHandler.LambdaHandler<E, R> | Handler<EA, OA, E, R>,
-  options?: RuntimeOptions<ROut, LE> & SchemaOptions<EA, EI, OA, OI>
+  options?: RuntimeOptions<ROut, LE> & JsonOptions<EA, EI, OA, OI>
 ): void => {
   // In the build's code-cache training run the runtime only warms its loop up (codeCache.ts).
   const hook = trainingHook()

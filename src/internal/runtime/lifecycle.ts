@@ -11,10 +11,18 @@ import type { ErrorDocument } from "../core/protocol.js"
 import type { RuntimeSettings } from "./settings.js"
 import { until } from "./timers.js"
 
-/** Default shutdown budget: Lambda gives the runtime 300 to 500 ms after SIGTERM before SIGKILL. */
+/**
+ * Default shutdown budget: Lambda gives the runtime 300 to 500 ms after SIGTERM before SIGKILL.
+ *
+ * @internal
+ */
 export const DEFAULT_SHUTDOWN_BUDGET_MS = 400
 
-/** What the process-level handlers can do with an invocation in flight (inFlight.ts). */
+/**
+ * What the process-level handlers can do with an invocation in flight (inFlight.ts).
+ *
+ * @internal
+ */
 export interface InvocationInFlight {
   readonly requestId: string
   /** Stops it on shutdown, answering it if nothing did yet. */

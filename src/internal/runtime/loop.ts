@@ -24,7 +24,11 @@ import { REQUEST_ID } from "./logger.js"
 import { env } from "../core/protocol.js"
 import type { RuntimeSettings } from "./settings.js"
 
-/** Bounded exponential backoff: 100, 200, 400 ms, then give up. */
+/**
+ * Bounded exponential backoff: 100, 200, 400 ms, then give up.
+ *
+ * @internal
+ */
 export const defaultRetrySchedule: Schedule.Schedule<unknown, RuntimeApiError> = Schedule.exponential(
   Duration.millis(100)
 ).pipe(Schedule.intersect(Schedule.recurs(3)))
@@ -41,7 +45,11 @@ const setTraceId = (traceId: string | undefined) => {
   lastTraceId = traceId
 }
 
-/** What a loop needs besides its handler, the settings and the Runtime API service. */
+/**
+ * What a loop needs besides its handler, the settings and the Runtime API service.
+ *
+ * @internal
+ */
 export interface LoopHooks {
   /** Called once per invocation when its answer was posted. */
   readonly onAnswered?: ((requestId: string) => void) | undefined
@@ -49,7 +57,11 @@ export interface LoopHooks {
   readonly onFinished?: ((requestId: string, summary: Detached.DetachedSummary) => void) | undefined
 }
 
-/** Asks for invocations forever; fails only when the runtime must exit. */
+/**
+ * Asks for invocations forever; fails only when the runtime must exit.
+ *
+ * @internal
+ */
 export const loop = <E, R>(
   handler: LambdaHandler<E, R>,
   settings: RuntimeSettings,

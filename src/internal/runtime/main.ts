@@ -23,7 +23,11 @@ import * as Logger from "./logger.js"
 import type { ErrorDocument } from "../core/protocol.js"
 import { at } from "./timers.js"
 
-/** Error types and exit codes of errors outside Effect (those of the official Node.js client). */
+/**
+ * Error types and exit codes of errors outside Effect (those of the official Node.js client).
+ *
+ * @internal
+ */
 export const strayErrors = {
   uncaughtException: { errorType: "Runtime.UncaughtException", label: "Uncaught Exception", exitCode: 129 },
   unhandledRejection: { errorType: "Runtime.UnhandledPromiseRejection", label: "Unhandled Promise Rejection", exitCode: 128 }
@@ -43,7 +47,11 @@ const logOutside = (life: Lifecycle, message: string, cause: Cause.Cause<unknown
   }
 }
 
-/** The `/error` document of a stray error: the defect's document (bounded, total) under the stray error's type. */
+/**
+ * The `/error` document of a stray error: the defect's document (bounded, total) under the stray error's type.
+ *
+ * @internal
+ */
 export const strayDocument = (kind: keyof typeof strayErrors, reason: unknown): ErrorDocument => ({
   ...fromDefect(reason),
   errorType: strayErrors[kind].errorType
@@ -52,6 +60,8 @@ export const strayDocument = (kind: keyof typeof strayErrors, reason: unknown): 
 /**
  * Runs the runtime as the process's main program: signals interrupt it (its finalizers
  * release the layer), its exit decides the exit code.
+ *
+ * @internal
  */
 export const runMain = <E>(program: Effect.Effect<never, E>, life: Lifecycle): void => {
   const fiber = Effect.runFork(Effect.withUnhandledErrorLogLevel(program, Option.none()))

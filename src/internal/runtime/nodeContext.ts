@@ -8,12 +8,16 @@ import type { LambdaContext, NodeClientContext, NodeCognitoIdentity, NodeContext
 /**
  * What a Node context is made of: the invocation's context (its `getRemainingTimeInMillis` reads
  * the runtime's clock, which `LambdaTest` may simulate).
+ *
+ * @internal
  */
 export type NodeContextSource = Omit<LambdaContext, "node" | "detachedScope" | "remainingTime">
 
 /**
  * The deprecated `done`/`fail`/`succeed` of Node's context. A runner of callback-style handlers
  * passes its own; without them each throws {@link LegacyCallbackError}.
+ *
+ * @internal
  */
 export interface LegacyCallbacks {
   readonly done: (error?: Error, result?: unknown) => void
@@ -21,7 +25,11 @@ export interface LegacyCallbacks {
   readonly succeed: (messageOrObject: unknown, object?: unknown) => void
 }
 
-/** Thrown by `done`/`fail`/`succeed` of a context whose handler answers by returning an Effect. */
+/**
+ * Thrown by `done`/`fail`/`succeed` of a context whose handler answers by returning an Effect.
+ *
+ * @internal
+ */
 export class LegacyCallbackError extends Error {
   constructor(method: string) {
     super(
@@ -51,6 +59,8 @@ const unsupported: LegacyCallbacks = {
  * A fresh Node context (a plain object, as the official runtime's: libraries may copy or spread
  * it, and `getRemainingTimeInMillis` works detached from it). `tenantId` is present only when
  * the invocation has one, as in the official runtime.
+ *
+ * @internal
  */
 export const makeNodeContext = (source: NodeContextSource, legacy: LegacyCallbacks = unsupported): NodeContext => {
   const context: NodeContext = {

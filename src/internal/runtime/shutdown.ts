@@ -10,10 +10,18 @@ import * as Data from "effect/Data"
 import { fromFailure } from "../core/errorDocument.js"
 import type { ErrorDocument } from "../core/protocol.js"
 
-/** The error type of an invocation cut short by SIGTERM or SIGINT. */
+/**
+ * The error type of an invocation cut short by SIGTERM or SIGINT.
+ *
+ * @internal
+ */
 export const SHUTDOWN_ERROR_TYPE = "Runtime.Shutdown"
 
-/** How an invocation cut short by a shutdown is reported (its stack is the runtime's: not kept). */
+/**
+ * How an invocation cut short by a shutdown is reported (its stack is the runtime's: not kept).
+ *
+ * @internal
+ */
 export class ShutdownError extends Data.TaggedError("Shutdown")<{ readonly signal: string | undefined }> {
   readonly errorType = SHUTDOWN_ERROR_TYPE
   override get message(): string {
@@ -21,7 +29,11 @@ export class ShutdownError extends Data.TaggedError("Shutdown")<{ readonly signa
   }
 }
 
-/** The `/error` document of an invocation cut short by a shutdown. */
+/**
+ * The `/error` document of an invocation cut short by a shutdown.
+ *
+ * @internal
+ */
 export const shutdownDocument = (signal: string | undefined): ErrorDocument => ({
   ...fromFailure(new ShutdownError({ signal })),
   stackTrace: []

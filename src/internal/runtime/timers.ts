@@ -11,10 +11,18 @@ import type * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 
-/** The longest delay `setTimeout` honours. */
+/**
+ * The longest delay `setTimeout` honours.
+ *
+ * @internal
+ */
 export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1
 
-/** The delay until the absolute time `atMs`, within what `setTimeout` accepts. */
+/**
+ * The delay until the absolute time `atMs`, within what `setTimeout` accepts.
+ *
+ * @internal
+ */
 export const delayUntil = (atMs: number): number => Math.min(MAX_TIMER_DELAY_MS, Math.max(0, atMs - Date.now()))
 
 /** A time `at` was asked for: called once at `atMs` unless cancelled first. */
@@ -68,6 +76,8 @@ const arm = () => {
 /**
  * Calls `onTime` at the absolute time `atMs`; the returned function cancels it. The times share
  * one timer (see `pending`); an `unref` one (it must not keep the process alive) has its own.
+ *
+ * @internal
  */
 export const at = (atMs: number, onTime: () => void, unref = false): () => void => {
   if (!unref) {
@@ -92,6 +102,8 @@ export const at = (atMs: number, onTime: () => void, unref = false): () => void 
  * The runtime's time: when it is and a call at an absolute time. The runtime uses the process's
  * clock and {@link at}; `LambdaTest` uses Effect's `Clock`, so that `TestClock` drives the
  * deadlines of an invocation.
+ *
+ * @internal
  */
 export interface Timer {
   /** The current time, epoch ms. */
@@ -100,7 +112,11 @@ export interface Timer {
   readonly at: (atMs: number, onTime: () => void) => () => void
 }
 
-/** The process's clock and the shared Node timer. */
+/**
+ * The process's clock and the shared Node timer.
+ *
+ * @internal
+ */
 export const nodeTimer: Timer = { now: Date.now, at: (atMs, onTime) => at(atMs, onTime) }
 
 /**
@@ -108,6 +124,8 @@ export const nodeTimer: Timer = { now: Date.now, at: (atMs, onTime) => at(atMs, 
  * still running then. One observer and one timer, no extra fibers: this runs several times per
  * invocation, where `Effect.timeoutOption` (two forks and an interruption each) was the largest
  * part of the loop's overhead.
+ *
+ * @internal
  */
 export const awaitUntil = <A, E>(
   fiber: Fiber.RuntimeFiber<A, E>,
@@ -138,6 +156,8 @@ export const awaitUntil = <A, E>(
  * Runs `effect` until the absolute time `atMs` (epoch ms); `None` if it was still running then.
  * Unlike `Effect.timeoutOption`, it never waits for the effect to stop: an uninterruptible
  * finalizer that never ends cannot hold the caller past `atMs`.
+ *
+ * @internal
  */
 export const until = <A, E, R>(
   effect: Effect.Effect<A, E, R>,

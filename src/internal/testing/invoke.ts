@@ -18,7 +18,7 @@ import type * as Scope from "effect/Scope"
 import { randomUUID } from "node:crypto"
 import type { FatalRuntimeError } from "../../LambdaError.js"
 import type * as LambdaHandler from "../../LambdaHandler.js"
-import type { SchemaOptions } from "../../LambdaRuntime.js"
+import type { JsonOptions } from "../../LambdaHandler.js"
 import { RuntimeApi } from "../../RuntimeApi.js"
 import type { Invocation, ResponseWriter, RuntimeApiService } from "../../RuntimeApi.js"
 import type { ErrorDocument } from "../core/protocol.js"
@@ -94,7 +94,7 @@ const jsonText = (value: unknown): string | undefined => value === undefined ? u
 export const start = <E, R, EA = unknown, OA = unknown, EI = EA, OI = OA>(
   handler: LambdaHandler.LambdaHandler<E, R> | LambdaHandler.Handler<EA, OA, E, R>,
   event: unknown,
-  options: InvokeOptions & SchemaOptions<EA, EI, OA, OI> = {}
+  options: InvokeOptions & JsonOptions<EA, EI, OA, OI> = {}
 ): Effect.Effect<Started, never, Scope.Scope | Exclude<R, LambdaHandler.Provided>> =>
   Effect.gen(function*() {
     const clock = yield* Effect.clock

@@ -16,10 +16,18 @@ import type { RuntimeProcess } from "../functionProcess.js"
 import { describeExit, spawnRuntime, stopRuntime } from "../functionProcess.js"
 import { CommandFailed, handlerModule, nonNegative, port, print, printError, timeoutMs, UsageError } from "./shared.js"
 
-/** The subcommand's name. */
+/**
+ * The subcommand's name.
+ *
+ * @internal
+ */
 export const name = "run"
 
-/** One line of the top-level usage. */
+/**
+ * One line of the top-level usage.
+ *
+ * @internal
+ */
 export const synopsis = "run <handler-module> [--event <file>|-] [--count N] [--timeout <seconds>] [--port N]"
 
 const readStdin = Effect.async<string>((resume) => {
@@ -47,6 +55,8 @@ const shellWord = (word: string) => (/^[\w./@%+=:,-]+$/.test(word) ? word : `'${
  * started the runtime. The usual cause is a plain Node handler module (`export const handler =
  * async (event, context) => ...`), which the drop-in bootstrap serves; the command names the
  * module's folder and `<file>.handler` as the README's drop-in section does.
+ *
+ * @internal
  */
 export const neverStartedHint = (file: string): string => {
   const extension = extname(file)
@@ -208,7 +218,11 @@ const count = nonNegative("count", "N", true).pipe(
   Options.withDescription("The number of invocations (default 1), one after the other in the same runtime process.")
 )
 
-/** The `run` subcommand. */
+/**
+ * The `run` subcommand.
+ *
+ * @internal
+ */
 export const command = Command.make(name, {
   file: handlerModule,
   event: Options.text("event").pipe(
