@@ -1,10 +1,9 @@
 /**
- * Lambda's error document from a failure, a defect or a whole Cause. Total: whatever the
- * handler failed or died with (throwing getters, Proxies, null prototypes, BigInts, cycles,
- * huge strings), a document of plain, bounded strings comes out, so posting it cannot throw.
+ * Lambda's error document from a failure or a defect. Total: whatever the handler failed or
+ * died with (throwing getters, Proxies, null prototypes, BigInts, cycles, huge strings), a
+ * document of plain, bounded strings comes out, so posting it cannot throw. A whole Effect
+ * Cause goes through runtime/causeDocument.ts, which picks the failure or defect to report.
  */
-import * as Cause from "effect/Cause"
-import * as Option from "effect/Option"
 import { describe, isError, isObject, read, readString, tryJson, truncate } from "./inspect.js"
 import type { ErrorDocument } from "./protocol.js"
 import { errorTypes } from "./protocol.js"
@@ -99,20 +98,3 @@ export const unhandled = (detail: string): ErrorDocument => ({
   errorMessage: truncate(detail, MAX_ERROR_MESSAGE_LENGTH),
   stackTrace: []
 })
-
-/**
- * Turns the cause of a failed handler (or layer) into Lambda's error document. The first
- * typed failure wins over defects; a cause made only of interruptions is reported as an
- * interrupted handler.
- */
-export const fromCause = (cause: Cause.Cause<unknown>): ErrorDocument => {
-  try {
-    const failure = Cause.failureOption(cause)
-    if (Option.isSome(failure)) return fromFailure(failure.value)
-    const defect = Cause.dieOption(cause)
-    if (Option.isSome(defect)) return fromDefect(defect.value)
-    return { errorType: errorTypes.interrupted, errorMessage: "The handler was interrupted", stackTrace: [] }
-  } catch {
-    return unhandled("The handler failed with a value that could not be described")
-  }
-}

@@ -7,7 +7,7 @@ import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
-import { fromCause } from "../core/errorDocument.js"
+import { fromCause } from "./causeDocument.js"
 import { bigintReplacer, describe } from "../core/inspect.js"
 import type { ErrorDocument } from "../core/protocol.js"
 
