@@ -25,7 +25,7 @@ export const STATUS = "effect-lambda-runtime/code-cache"
  * The global (a `Symbol.for` key) where the loader puts `(specifier) => import(specifier)`: Node
  * 20 cannot run `import()` from a script compiled from a cache, but can call a function that
  * Node compiled itself (the loader) to run it. The drop-in imports ESM handlers through it
- * (internal/node/importModule.ts).
+ * (core/importModule.ts).
  */
 export const IMPORT_HOOK = "effect-lambda-runtime/import"
 

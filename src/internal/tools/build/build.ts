@@ -185,13 +185,13 @@ const builtinDynamicImports: Plugin = {
 }
 
 /**
- * With the code cache, the drop-in's `import()` (internal/node/importModule.ts) becomes a call
+ * With the code cache, the drop-in's `import()` (internal/core/importModule.ts) becomes a call
  * of the function the loader defines for it (codeCache.ts `IMPORT_HOOK`): the bundle keeps no
  * `import()` of its own, and the cache serves Node 20 too. Only that file of this package is
  * replaced, by its path; any other `import()` still counts.
  */
 const hookedImport = (): Plugin => {
-  const file = ownModule("../../node/importModule")
+  const file = ownModule("../../core/importModule")
   return {
     name: "hooked-import",
     setup(build) {
