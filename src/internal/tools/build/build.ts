@@ -226,6 +226,13 @@ const attempt = <A>(what: string, f: () => A) =>
 const ownModule = (relative: string) => fileURLToPath(new URL(`${relative}${extname(fileURLToPath(import.meta.url))}`, import.meta.url))
 
 /**
+ * The code-cache loader's source (core/start.cjs), which the build writes as `start.cjs` with
+ * this bundle's settings: under `src/` (tests, tsx) and under `dist/` (installed; tsc copies it
+ * there) alike, two folders up from this module.
+ */
+const LOADER_TEMPLATE = new URL("../../core/start.cjs", import.meta.url)
+
+/**
  * What esbuild bundles: the user's entry, or the drop-in. The drop-in is started from its
  * unbundled module (`internal/node/main`), never from `node.js` (which the package may ship
  * bundled), so that the build sees, and can hook, each of the runtime's modules.
@@ -305,7 +312,10 @@ export const build = (options: BuildOptions): Effect.Effect<BuildResult, BuildEr
       // `import()` calls left in the bundle (external packages, computed specifiers): Node 20
       // cannot run them from a cache. Minified output has no comments: the text tells.
       const dynamicImports = readFileSync(bundle, "utf8").includes("import(")
-      yield* attempt(`cannot write ${loader}`, () => writeFileSync(loader, CodeCache.loaderSource(BUNDLE_FILE, { dynamicImports })))
+      yield* attempt(`cannot write ${loader}`, () => {
+        const source = CodeCache.loaderSource(readFileSync(LOADER_TEMPLATE, "utf8"), BUNDLE_FILE, { dynamicImports })
+        writeFileSync(loader, source)
+      })
       const trained = yield* trainCodeCache(nodeBinary, nodeFlags, loader, cache)
       if (trained.bytes > 0) cacheInfo = { path: cache, bytes: trained.bytes, trained: trained.warning === undefined }
       if (trained.warning !== undefined) {
