@@ -23,10 +23,18 @@ writeFileSync(
   file,
   `// Written by scripts/version.mjs from package.json (\`npm version\` runs it): do not edit.
 
-/** This package's version. */
+/**
+ * This package's version.
+ *
+ * @internal
+ */
 export const VERSION = ${JSON.stringify(pkg.version)}
 
-/** The \`effect\` versions this version supports: its peer dependency range. */
+/**
+ * The \`effect\` versions this version supports: its peer dependency range.
+ *
+ * @internal
+ */
 export const SUPPORTED_EFFECT = ${JSON.stringify(range)}
 `
 )

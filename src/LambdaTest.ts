@@ -39,11 +39,11 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type { DropInContext } from "./DropIn.js"
-import type { ErrorDocument } from "./internal/core/protocol.js"
 import type { DetachedSummary } from "./internal/runtime/detached.js"
 import * as DropInTesting from "./internal/testing/dropInContext.js"
 import * as internal from "./internal/testing/invoke.js"
 import type { FatalRuntimeError } from "./LambdaError.js"
+import type { ErrorDocument } from "./RuntimeApi.js"
 import type { Handler, LambdaHandler, Provided } from "./LambdaHandler.js"
 import type { JsonOptions } from "./LambdaHandler.js"
 import { fromFunction } from "./internal/node/handler.js"
@@ -92,13 +92,6 @@ export interface InvokeOptions {
  */
 export type Result = internal.Result
 
-/**
- * The error document Lambda posts for a failed invocation.
- *
- * @since 0.1.0
- * @category models
- */
-export type { ErrorDocument }
 
 /**
  * What became of an invocation's detached work: fibers completed, failed, interrupted.

@@ -11,18 +11,17 @@ import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
 import * as internal from "./internal/runtime/runtimeApiClient.js"
-import type { ErrorDocument } from "./internal/core/protocol.js"
+import type * as Core from "./internal/core/protocol.js"
 import type { RuntimeApiError } from "./LambdaError.js"
 
-export type {
-  /**
-   * Lambda's error document: `errorType`, `errorMessage`, `stackTrace`.
-   *
-   * @since 0.1.0
-   * @category models
-   */
-  ErrorDocument
-}
+/**
+ * Lambda's error document: `errorType`, `errorMessage`, `stackTrace` (the body of `/error` and
+ * `/init/error`, and the error trailers of a streamed response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ErrorDocument extends Core.ErrorDocument {}
 
 /**
  * One invocation as `/next` delivered it: the raw event bytes and the headers that describe

@@ -12,12 +12,18 @@
  * so far.
  */
 
-/** The global (a `Symbol.for` key) the loader sets in a training run; the runtime passes it a promise. */
+/**
+ * The global (a `Symbol.for` key) the loader sets in a training run; the runtime passes it a promise.
+ *
+ * @internal
+ */
 export const TRAINING_HOOK = "effect-lambda-runtime/code-cache-training"
 
 /**
  * The global (a `Symbol.for` key) where the loader records whether V8 used the cache:
  * `accepted`, `rejected`, `absent`, `disabled` or `unsupported` (see `loaderSource`).
+ *
+ * @internal
  */
 export const STATUS = "effect-lambda-runtime/code-cache"
 
@@ -25,28 +31,56 @@ export const STATUS = "effect-lambda-runtime/code-cache"
  * The global (a `Symbol.for` key) where the loader puts `(specifier) => import(specifier)`: Node
  * 20 cannot run `import()` from a script compiled from a cache, but can call a function that
  * Node compiled itself (the loader) to run it. The drop-in imports ESM handlers through it
- * (internal/node/importModule.ts).
+ * (core/importModule.ts).
+ *
+ * @internal
  */
 export const IMPORT_HOOK = "effect-lambda-runtime/import"
 
-/** Set to `0` to make `start.cjs` load the bundle without the cache. */
+/**
+ * Set to `0` to make `start.cjs` load the bundle without the cache.
+ *
+ * @internal
+ */
 export const DISABLE_ENV = "EFFECT_LAMBDA_CODE_CACHE"
 
-/** Set (by the build only) to make `start.cjs` produce the cache instead of using it. */
+/**
+ * Set (by the build only) to make `start.cjs` produce the cache instead of using it.
+ *
+ * @internal
+ */
 export const TRAINING_ENV = "EFFECT_LAMBDA_CODE_CACHE_TRAINING"
 
-/** Exit code of a training run whose module threw while it was evaluated. */
+/**
+ * Exit code of a training run whose module threw while it was evaluated.
+ *
+ * @internal
+ */
 export const EXIT_MODULE_THREW = 3
-/** Exit code of a training run whose module never called `LambdaRuntime.run`. */
+/**
+ * Exit code of a training run whose module never called `LambdaRuntime.run`.
+ *
+ * @internal
+ */
 export const EXIT_NOT_STARTED = 4
-/** Exit code of a training run whose warm-up failed (the cache covers what ran until then). */
+/**
+ * Exit code of a training run whose warm-up failed (the cache covers what ran until then).
+ *
+ * @internal
+ */
 export const EXIT_WARM_UP_FAILED = 6
-/** Exit code of a training run on a Node that could not use the cache (see `loaderSource`). */
+/**
+ * Exit code of a training run on a Node that could not use the cache (see `loaderSource`).
+ *
+ * @internal
+ */
 export const EXIT_CACHE_UNUSABLE = 5
 
 /**
  * The training hook, when this process is a training run: `LambdaRuntime.run` passes it the
  * warm-up's completion instead of starting the runtime.
+ *
+ * @internal
  */
 export const trainingHook = (): ((done: Promise<unknown>) => void) | undefined => {
   const hook = (globalThis as Record<symbol, unknown>)[Symbol.for(TRAINING_HOOK)]
@@ -54,7 +88,38 @@ export const trainingHook = (): ((done: Promise<unknown>) => void) | undefined =
 }
 
 /**
- * `start.cjs`, written next to `main.cjs` by the build. The bundle is wrapped the way Node wraps a
+ * The values `start.cjs` reads from its `settings` object, which the build writes ({@link loaderSource}).
+ *
+ * @internal
+ */
+export interface LoaderSettings {
+  /** The bundle, beside the loader (`main.cjs`); its cache is this name plus `.cache`. */
+  readonly bundleFile: string
+  /** Whether the bundle keeps `import()` calls: then only Node 22 and later load it with the cache. */
+  readonly dynamicImports: boolean
+  /** {@link STATUS} */
+  readonly status: string
+  /** {@link IMPORT_HOOK} */
+  readonly importHook: string
+  /** {@link TRAINING_HOOK} */
+  readonly trainingHook: string
+  /** {@link DISABLE_ENV} */
+  readonly disableEnv: string
+  /** {@link TRAINING_ENV} */
+  readonly trainingEnv: string
+  readonly exitModuleThrew: number
+  readonly exitNotStarted: number
+  readonly exitWarmUpFailed: number
+  readonly exitCacheUnusable: number
+}
+
+/** The loader's `settings` object: flat, no braces inside, so that the build can rewrite it. */
+const SETTINGS = /^const settings = \{[^{}]*\};?$/m
+
+/**
+ * `start.cjs`, written next to `main.cjs` by the build: `template` is the loader's source
+ * (core/start.cjs, a type-checked program of its own, which the build reads from this package),
+ * with its `settings` object rewritten for this bundle. The bundle is wrapped the way Node wraps a
  * CommonJS module, on a line of its own (`lineOffset: -1`), so stack traces and source maps keep
  * their lines and columns. Node releases before 20.12 lack the default loader for dynamic
  * `import()` in `vm` scripts, and Node does not apply source maps to `vm` scripts: without that
@@ -65,79 +130,30 @@ export const trainingHook = (): ((done: Promise<unknown>) => void) | undefined =
  * drop-in's own `import()` goes through {@link IMPORT_HOOK}, which the loader defines on every
  * Node, and does not count as one (the build replaces that module). A leading `#!` line (an
  * executable entry) is blanked: inside the wrapper it would not parse.
+ *
+ * @internal
  */
-export const loaderSource = (bundleFile: string, options: { readonly dynamicImports: boolean }): string =>
-  `"use strict";
-// Generated by effect-lambda build (effect-lambda-runtime). Starts ${bundleFile} with the V8 code
-// cache the build produced (${bundleFile}.cache). V8 checks the cache against the source, its
-// version and its flags, and compiles normally when it does not match.
-// ${DISABLE_ENV}=0 loads ${bundleFile} without the cache, as does --enable-source-maps (Node does
-// not apply source maps to the vm scripts the cache needs).
-const fs = require("node:fs")
-const path = require("node:path")
-const vm = require("node:vm")
-const Module = require("node:module")
-const file = path.join(__dirname, ${JSON.stringify(bundleFile)})
-const cacheFile = file + ".cache"
-const training = process.env.${TRAINING_ENV} === "1"
-const dynamicImport = vm.constants && vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER
-const status = Symbol.for(${JSON.stringify(STATUS)})
-// import() for the bundle: compiled here by Node, it runs on Node 20 too, where the bundle's own
-// import() cannot once it comes from the cache.
-globalThis[Symbol.for(${JSON.stringify(IMPORT_HOOK)})] = (specifier) => import(specifier)
-const importsUnderCache = ${options.dynamicImports ? "Number(process.versions.node.split('.')[0]) >= 22" : "true"}
-if ((process.env.${DISABLE_ENV} === "0" && !training) || dynamicImport === undefined || process.sourceMapsEnabled) {
-  globalThis[status] = "disabled"
-  require(file)
-} else if (!importsUnderCache) {
-  // A training run on such a Node makes no cache: it would never be used.
-  if (training) process.exit(${EXIT_CACHE_UNUSABLE})
-  globalThis[status] = "unsupported"
-  require(file)
-} else {
-  let cachedData
-  if (!training) {
-    try {
-      cachedData = fs.readFileSync(cacheFile)
-    } catch {}
+export const loaderSource = (
+  template: string,
+  bundleFile: string,
+  options: { readonly dynamicImports: boolean }
+): string => {
+  const settings: LoaderSettings = {
+    bundleFile,
+    dynamicImports: options.dynamicImports,
+    status: STATUS,
+    importHook: IMPORT_HOOK,
+    trainingHook: TRAINING_HOOK,
+    disableEnv: DISABLE_ENV,
+    trainingEnv: TRAINING_ENV,
+    exitModuleThrew: EXIT_MODULE_THREW,
+    exitNotStarted: EXIT_NOT_STARTED,
+    exitWarmUpFailed: EXIT_WARM_UP_FAILED,
+    exitCacheUnusable: EXIT_CACHE_UNUSABLE
   }
-  let source = fs.readFileSync(file, "utf8")
-  if (source.startsWith("#!")) source = "//" + source.slice(2)
-  const script = new vm.Script(
-    "(function (exports, require, module, __filename, __dirname) {\\n" + source + "\\n})",
-    { filename: file, lineOffset: -1, cachedData, importModuleDynamically: dynamicImport }
-  )
-  globalThis[status] = cachedData === undefined ? "absent" : script.cachedDataRejected ? "rejected" : "accepted"
-  if (training) {
-    let trained = false
-    const write = () => fs.writeFileSync(cacheFile, script.createCachedData())
-    // A cache of what compiling alone produced, kept if the module never starts the runtime.
-    write()
-    globalThis[Symbol.for(${JSON.stringify(TRAINING_HOOK)})] = (done) => {
-      trained = true
-      const finish = (code) => {
-        write()
-        process.exit(code)
-      }
-      done.then(() => finish(0), (error) => {
-        process.stderr.write(String(error && error.message || error).slice(0, 300) + "\\n")
-        finish(${EXIT_WARM_UP_FAILED})
-      })
-    }
-    process.on("exit", (code) => {
-      if (!trained && code === 0) process.exitCode = ${EXIT_NOT_STARTED}
-    })
-  }
-  const bundle = new Module(file, module)
-  bundle.filename = file
-  require.cache[file] = bundle
-  try {
-    script.runInThisContext().call(bundle.exports, bundle.exports, Module.createRequire(file), bundle, file, __dirname)
-  } catch (error) {
-    if (!training) throw error
-    process.stderr.write(String(error && error.stack || error).split("\\n")[0].slice(0, 300) + "\\n")
-    process.exit(${EXIT_MODULE_THREW})
-  }
-  bundle.loaded = true
+  if (!SETTINGS.test(template)) throw new Error("the code-cache loader has no `const settings = {...}` object")
+  return template
+    .replace(SETTINGS, () => `const settings = ${JSON.stringify(settings, null, 2)}`)
+    // tsc's output in dist/ points at a source map that is not copied to the function.
+    .replace(/^\/\/# sourceMappingURL=.*\n?/m, "")
 }
-`

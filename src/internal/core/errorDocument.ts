@@ -1,21 +1,36 @@
 /**
- * Lambda's error document from a failure, a defect or a whole Cause. Total: whatever the
- * handler failed or died with (throwing getters, Proxies, null prototypes, BigInts, cycles,
- * huge strings), a document of plain, bounded strings comes out, so posting it cannot throw.
+ * Lambda's error document from a failure or a defect. Total: whatever the handler failed or
+ * died with (throwing getters, Proxies, null prototypes, BigInts, cycles, huge strings), a
+ * document of plain, bounded strings comes out, so posting it cannot throw. A whole Effect
+ * Cause goes through runtime/causeDocument.ts, which picks the failure or defect to report.
  */
-import * as Cause from "effect/Cause"
-import * as Option from "effect/Option"
 import { describe, isError, isObject, read, readString, tryJson, truncate } from "./inspect.js"
 import type { ErrorDocument } from "./protocol.js"
 import { errorTypes } from "./protocol.js"
 
-/** `errorType` also travels in a header (`Lambda-Runtime-Function-Error-Type`): a name, not a text. */
+/**
+ * `errorType` also travels in a header (`Lambda-Runtime-Function-Error-Type`): a name, not a text.
+ *
+ * @internal
+ */
 export const MAX_ERROR_TYPE_LENGTH = 256
-/** Enough for any real message (and for a tagged error's fields); bounded so a 100 MB string is not posted. */
+/**
+ * Enough for any real message (and for a tagged error's fields); bounded so a 100 MB string is not posted.
+ *
+ * @internal
+ */
 export const MAX_ERROR_MESSAGE_LENGTH = 16 * 1024
-/** Node keeps 10 frames by default, Effect adds its spans: 64 lines keep every real trace whole. */
+/**
+ * Node keeps 10 frames by default, Effect adds its spans: 64 lines keep every real trace whole.
+ *
+ * @internal
+ */
 export const MAX_STACK_LINES = 64
-/** Longer lines are minified bundles or messages repeated in the stack's first line. */
+/**
+ * Longer lines are minified bundles or messages repeated in the stack's first line.
+ *
+ * @internal
+ */
 export const MAX_STACK_LINE_LENGTH = 1024
 
 /**
@@ -66,6 +81,8 @@ const document = (errorType: string, errorMessage: string, stackTrace: Array<str
 /**
  * The error document for a typed failure: an explicit `errorType` field wins, then `_tag`,
  * then an `Error`'s `name`; anything else is a generic handler error.
+ *
+ * @internal
  */
 export const fromFailure = (error: unknown): ErrorDocument => {
   let errorType: string = errorTypes.handlerError
@@ -80,6 +97,8 @@ export const fromFailure = (error: unknown): ErrorDocument => {
 /**
  * The error document for a defect: an `Error` keeps its `name` (`TypeError`), as Node's own
  * runtime reports it; any other thrown value is `Runtime.Unhandled`.
+ *
+ * @internal
  */
 export const fromDefect = (defect: unknown): ErrorDocument => {
   if (isError(defect)) {
@@ -93,26 +112,13 @@ export const fromDefect = (defect: unknown): ErrorDocument => {
   return document(errorTypes.unhandled, messageOf(defect), [])
 }
 
-/** What is posted when even the total functions above failed (a bug of ours): never fails. */
+/**
+ * What is posted when even the total functions above failed (a bug of ours): never fails.
+ *
+ * @internal
+ */
 export const unhandled = (detail: string): ErrorDocument => ({
   errorType: errorTypes.unhandled,
   errorMessage: truncate(detail, MAX_ERROR_MESSAGE_LENGTH),
   stackTrace: []
 })
-
-/**
- * Turns the cause of a failed handler (or layer) into Lambda's error document. The first
- * typed failure wins over defects; a cause made only of interruptions is reported as an
- * interrupted handler.
- */
-export const fromCause = (cause: Cause.Cause<unknown>): ErrorDocument => {
-  try {
-    const failure = Cause.failureOption(cause)
-    if (Option.isSome(failure)) return fromFailure(failure.value)
-    const defect = Cause.dieOption(cause)
-    if (Option.isSome(defect)) return fromDefect(defect.value)
-    return { errorType: errorTypes.interrupted, errorMessage: "The handler was interrupted", stackTrace: [] }
-  } catch {
-    return unhandled("The handler failed with a value that could not be described")
-  }
-}

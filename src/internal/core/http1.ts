@@ -12,17 +12,29 @@
  */
 import type * as net from "node:net"
 
-/** What the server answered. Header names are lower case; a repeated header keeps its first value. */
+/**
+ * What the server answered. Header names are lower case; a repeated header keeps its first value.
+ *
+ * @internal
+ */
 export interface Answer {
   readonly status: number
   readonly headers: Readonly<Record<string, string>>
   readonly body: Buffer
 }
 
-/** Called once per exchange: with an error (the connection failed) or with the answer. */
+/**
+ * Called once per exchange: with an error (the connection failed) or with the answer.
+ *
+ * @internal
+ */
 export type Callback = (error: Error | undefined, answer: Answer | undefined) => void
 
-/** One keep-alive connection to `host:port`. */
+/**
+ * One keep-alive connection to `host:port`.
+ *
+ * @internal
+ */
 export interface Connection {
   /**
    * Sends one request and calls `callback` with the answer. Header values must already be
@@ -54,6 +66,8 @@ type Body =
 /**
  * Creates a connection. `connect` is `node:net`'s, passed in by the client, which loads the
  * module when the runtime starts.
+ *
+ * @internal
  */
 export const make = (connect: typeof net.connect, host: string, port: number): Connection => {
   let socket: net.Socket | undefined

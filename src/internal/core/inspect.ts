@@ -7,10 +7,18 @@
  * @internal
  */
 
-/** Whether `u` is a non-null object (`typeof` runs no trap, even on a Proxy). */
+/**
+ * Whether `u` is a non-null object (`typeof` runs no trap, even on a Proxy).
+ *
+ * @internal
+ */
 export const isObject = (u: unknown): u is object => typeof u === "object" && u !== null
 
-/** `u[key]`, or `undefined` when reading it throws (a getter, a Proxy trap). */
+/**
+ * `u[key]`, or `undefined` when reading it throws (a getter, a Proxy trap).
+ *
+ * @internal
+ */
 export const read = (u: object, key: PropertyKey): unknown => {
   try {
     return (u as Record<PropertyKey, unknown>)[key]
@@ -19,13 +27,21 @@ export const read = (u: object, key: PropertyKey): unknown => {
   }
 }
 
-/** `u[key]` when it is a string, else `undefined`. */
+/**
+ * `u[key]` when it is a string, else `undefined`.
+ *
+ * @internal
+ */
 export const readString = (u: object, key: PropertyKey): string | undefined => {
   const value = read(u, key)
   return typeof value === "string" ? value : undefined
 }
 
-/** `u instanceof Error`, `false` when the check throws (a Proxy's `getPrototypeOf` trap). */
+/**
+ * `u instanceof Error`, `false` when the check throws (a Proxy's `getPrototypeOf` trap).
+ *
+ * @internal
+ */
 export const isError = (u: unknown): u is Error => {
   try {
     return u instanceof Error
@@ -34,13 +50,19 @@ export const isError = (u: unknown): u is Error => {
   }
 }
 
-/** JSON.stringify's replacer for values it refuses: BigInts become their decimal digits. */
+/**
+ * JSON.stringify's replacer for values it refuses: BigInts become their decimal digits.
+ *
+ * @internal
+ */
 export const bigintReplacer = (_key: string, value: unknown): unknown =>
   typeof value === "bigint" ? value.toString() : value
 
 /**
  * `JSON.stringify(u)` with BigInts as strings and cycles dropped, `undefined` when it still
  * throws (a throwing getter or `toJSON`, a Proxy, a result too long for a string).
+ *
+ * @internal
  */
 export const tryJson = (u: unknown): string | undefined => {
   try {
@@ -70,6 +92,8 @@ const tryString = (u: unknown): string | undefined => {
  * A one-line description of any value, for messages: a string as is, an `Error` as
  * `name: message`, an object as JSON (or its own `toString`), and when all of those throw,
  * `[object Tag]` or its `typeof`.
+ *
+ * @internal
  */
 export const describe = (u: unknown): string => {
   if (typeof u === "string") return u
@@ -92,7 +116,11 @@ export const describe = (u: unknown): string => {
   }
 }
 
-/** An `Error`'s message (when it can be read), or else a description of the thrown value. */
+/**
+ * An `Error`'s message (when it can be read), or else a description of the thrown value.
+ *
+ * @internal
+ */
 export const messageOf = (u: unknown): string => {
   if (isError(u)) {
     const message = readString(u, "message")
@@ -104,6 +132,8 @@ export const messageOf = (u: unknown): string => {
 /**
  * `text` cut to at most `max` characters (never in the middle of a surrogate pair), with a
  * note saying how much was left out.
+ *
+ * @internal
  */
 export const truncate = (text: string, max: number): string => {
   if (text.length <= max) return text

@@ -6,11 +6,20 @@
  * @internal
  */
 
-/** Runtime API version prefix. */
+/**
+ * Runtime API version prefix.
+ *
+ * @internal
+ */
 export const RUNTIME_PREFIX = "/2018-06-01/runtime"
-/** Extensions API version prefix. */
+/**
+ * Extensions API version prefix.
+ *
+ * @internal
+ */
 export const EXTENSION_PREFIX = "/2020-01-01/extension"
 
+/** @internal */
 export const paths = {
   next: `${RUNTIME_PREFIX}/invocation/next`,
   response: (requestId: string) => `${RUNTIME_PREFIX}/invocation/${encodeURIComponent(requestId)}/response`,
@@ -22,7 +31,11 @@ export const paths = {
   invoke: "/2015-03-31/functions/function/invocations"
 } as const
 
-/** Header names, lower case (Node's `http` module lower-cases incoming names). */
+/**
+ * Header names, lower case (Node's `http` module lower-cases incoming names).
+ *
+ * @internal
+ */
 export const headers = {
   requestId: "lambda-runtime-aws-request-id",
   deadlineMs: "lambda-runtime-deadline-ms",
@@ -40,16 +53,32 @@ export const headers = {
   contentType: "content-type"
 } as const
 
-/** Header values must be single-line printable ASCII; the error body carries the exact text. */
+/**
+ * Header values must be single-line printable ASCII; the error body carries the exact text.
+ *
+ * @internal
+ */
 export const headerValue = (text: string): string => text.replace(/[^\x20-\x7e]/g, "?")
 
-/** The platform buffers at most `6 * 1024 * 1024 + 100` bytes of a buffered response or an event. */
+/**
+ * The platform buffers at most `6 * 1024 * 1024 + 100` bytes of a buffered response or an event.
+ *
+ * @internal
+ */
 export const MAX_BUFFERED_RESPONSE_BYTES = 6 * 1024 * 1024 + 100
 
-/** Streamed responses are capped at 200 MB. */
+/**
+ * Streamed responses are capped at 200 MB.
+ *
+ * @internal
+ */
 export const MAX_STREAMED_RESPONSE_BYTES = 200 * 1024 * 1024
 
-/** Error types this runtime produces itself (the `errorType` of the posted error document). */
+/**
+ * Error types this runtime produces itself (the `errorType` of the posted error document).
+ *
+ * @internal
+ */
 export const errorTypes = {
   handlerTimeout: "Runtime.HandlerTimeout",
   responseTooLarge: "Function.ResponseSizeTooLarge",
@@ -63,14 +92,22 @@ export const errorTypes = {
   streamError: "Runtime.StreamError"
 } as const
 
-/** Content types. */
+/**
+ * Content types.
+ *
+ * @internal
+ */
 export const contentTypes = {
   json: "application/json",
   octetStream: "application/octet-stream",
   httpIntegration: "application/vnd.awslambda.http-integration-response"
 } as const
 
-/** Environment variables the runtime reads or writes. */
+/**
+ * Environment variables the runtime reads or writes.
+ *
+ * @internal
+ */
 export const env = {
   runtimeApi: "AWS_LAMBDA_RUNTIME_API",
   handler: "_HANDLER",
@@ -88,26 +125,50 @@ export const env = {
   traceId: "_X_AMZN_TRACE_ID"
 } as const
 
-/** The standard Lambda error document (`/error`, `/init/error`, streaming error trailers). */
+/**
+ * The standard Lambda error document (`/error`, `/init/error`, streaming error trailers).
+ *
+ * @internal
+ */
 export interface ErrorDocument {
   readonly errorType: string
   readonly errorMessage: string
   readonly stackTrace: ReadonlyArray<string>
 }
 
-/** The HTTP integration body separates its JSON prelude from the body with this many NUL bytes. */
+/**
+ * The HTTP integration body separates its JSON prelude from the body with this many NUL bytes.
+ *
+ * @internal
+ */
 export const HTTP_PRELUDE_DELIMITER_LENGTH = 8
 
-/** The value of the `Trailer` header announcing the two streaming error trailers. */
+/**
+ * The value of the `Trailer` header announcing the two streaming error trailers.
+ *
+ * @internal
+ */
 export const ERROR_TRAILERS = "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body"
 
-/** The only accepted value of `Lambda-Runtime-Function-Response-Mode`. */
+/**
+ * The only accepted value of `Lambda-Runtime-Function-Response-Mode`.
+ *
+ * @internal
+ */
 export const RESPONSE_MODE_STREAMING = "streaming"
 
-/** Body of a `202 Accepted` answer. */
+/**
+ * Body of a `202 Accepted` answer.
+ *
+ * @internal
+ */
 export const ACCEPTED_BODY = `{"status":"OK"}`
 
-/** Header names of the RIE-compatible invoke endpoint (lower case). */
+/**
+ * Header names of the RIE-compatible invoke endpoint (lower case).
+ *
+ * @internal
+ */
 export const invokeHeaders = {
   clientContext: "x-amz-client-context",
   traceId: "x-amzn-trace-id",
@@ -117,10 +178,18 @@ export const invokeHeaders = {
   requestId: "x-amzn-requestid"
 } as const
 
-/** The `X-Amz-Function-Error` value the Invoke API sets for function errors. */
+/**
+ * The `X-Amz-Function-Error` value the Invoke API sets for function errors.
+ *
+ * @internal
+ */
 export const FUNCTION_ERROR_UNHANDLED = "Unhandled"
 
-/** `errorType` values the platform answers Runtime and Extensions API calls with (4xx bodies). */
+/**
+ * `errorType` values the platform answers Runtime and Extensions API calls with (4xx bodies).
+ *
+ * @internal
+ */
 export const apiErrorTypes = {
   invalidRequestId: "InvalidRequestID",
   invalidStateTransition: "InvalidStateTransition",
@@ -137,7 +206,11 @@ export const apiErrorTypes = {
   unknownExtensionIdentifier: "Extension.UnknownExtensionIdentifier"
 } as const
 
-/** Error types the platform itself records for a failed invocation. */
+/**
+ * Error types the platform itself records for a failed invocation.
+ *
+ * @internal
+ */
 export const platformErrorTypes = {
   truncatedResponse: "Runtime.TruncatedResponse",
   invalidResponseModeHeader: "Runtime.InvalidResponseModeHeader",
@@ -145,14 +218,26 @@ export const platformErrorTypes = {
   responseSizeTooLarge: "Function.ResponseSizeTooLarge"
 } as const
 
-/** Extension event types. Internal extensions may only subscribe to `INVOKE`. */
+/**
+ * Extension event types. Internal extensions may only subscribe to `INVOKE`.
+ *
+ * @internal
+ */
 export const extensionEvents = {
   invoke: "INVOKE",
   shutdown: "SHUTDOWN"
 } as const
 
-/** At most this many extensions may register per function. */
+/**
+ * At most this many extensions may register per function.
+ *
+ * @internal
+ */
 export const MAX_EXTENSIONS = 10
 
-/** The timeout message Lambda reports, e.g. `Task timed out after 3.00 seconds`. */
+/**
+ * The timeout message Lambda reports, e.g. `Task timed out after 3.00 seconds`.
+ *
+ * @internal
+ */
 export const timeoutMessage = (timeoutMs: number) => `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`

@@ -9,6 +9,8 @@ import type { ErrorDocument } from "./protocol.js"
 /**
  * Headers share one limit on most HTTP servers (16 KiB in Node's `http`, which the emulator
  * uses); the platform truncates causes past 64 KiB anyway. Frames go first, then the message.
+ *
+ * @internal
  */
 export const MAX_XRAY_ERROR_CAUSE_BYTES = 8 * 1024
 
@@ -41,6 +43,8 @@ const encode = (error: ErrorDocument, message: string, frames: ReadonlyArray<Fra
 /**
  * The header's value: one line of ASCII JSON, at most {@link MAX_XRAY_ERROR_CAUSE_BYTES} (frames
  * are dropped from the end, then the message is shortened, until it fits).
+ *
+ * @internal
  */
 export const xrayErrorCause = (error: ErrorDocument, workingDirectory: string = process.cwd()): string => {
   const frames = error.stackTrace.flatMap((line) => frameOf(line) ?? [])

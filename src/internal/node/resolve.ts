@@ -1,150 +1,20 @@
 /**
- * Finds the user's function from `_HANDLER` in `LAMBDA_TASK_ROOT` by the rules of the official
- * Node.js runtime interface client, and names its failures as that client does, so that an
- * existing function's init errors read the same on this runtime.
- *
- * The rules (learned from the official client, written afresh here):
- * - `_HANDLER` is `[dir/]module.name[.nested...]`: the part after the last `/` is split at its
- *   first dot into the module and the (possibly dotted) property path. No dot, or `..`
- *   anywhere, is `Runtime.MalformedHandlerName`.
- * - The module is `LAMBDA_TASK_ROOT/dir/module`, tried in this order: the file without an
- *   extension (CommonJS); `.js` through `require` unless the nearest `package.json` says
- *   `"type": "module"`, then `.js` through `import` when it does; `.mjs` through `import`;
- *   `.cjs` through `require`; finally `module` resolved as a package from the task root
- *   (`node_modules`).
- * - A `SyntaxError` while loading is `Runtime.UserCodeSyntaxError`, a module that cannot be
- *   found is `Runtime.ImportModuleError`; anything else thrown by the module's top level is
- *   reported as it is (an `Error` under its own name).
- * - The property path is followed from the module's exports; nothing there is
- *   `Runtime.HandlerNotFound` (`... is undefined or not exported`), something that is not a
- *   function too (`... is not a function`).
+ * The drop-in's Effect of `_HANDLER` resolution (core/handlerResolution.ts, which holds the
+ * rules and the official client's error names).
  *
  * @internal
  */
-import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
-import { existsSync, readFileSync } from "node:fs"
-import { createRequire } from "node:module"
-import * as path from "node:path"
-import { pathToFileURL } from "node:url"
-import { importModule as importUrl } from "./importModule.js"
+import * as Resolution from "../core/handlerResolution.js"
 
-/** The module named by `_HANDLER` could not be found. */
-export class ImportModuleError extends Data.TaggedError("ImportModuleError")<{ readonly message: string; readonly cause?: unknown }> {
-  readonly errorType = "Runtime.ImportModuleError"
-}
-
-/** The module loaded, but does not export a function under the handler's name. */
-export class HandlerNotFound extends Data.TaggedError("HandlerNotFound")<{ readonly message: string }> {
-  readonly errorType = "Runtime.HandlerNotFound"
-}
-
-/** `_HANDLER` is not of the form `module.function`, or climbs out of the task root. */
-export class MalformedHandlerName extends Data.TaggedError("MalformedHandlerName")<{ readonly message: string }> {
-  readonly errorType = "Runtime.MalformedHandlerName"
-}
-
-/** The user's code does not parse. */
-export class UserCodeSyntaxError extends Data.TaggedError("UserCodeSyntaxError")<{ readonly message: string; readonly cause?: unknown }> {
-  readonly errorType = "Runtime.UserCodeSyntaxError"
-}
-
-/** Any failure of {@link loadHandler}; a module's own top-level error is passed through unchanged. */
-export type LoadError = ImportModuleError | HandlerNotFound | MalformedHandlerName | UserCodeSyntaxError
-
-/** The parts of a handler string. */
-export interface HandlerName {
-  /** The directory part, relative to the task root (`""` or ending with `/`). */
-  readonly moduleRoot: string
-  readonly module: string
-  /** The property path in the module's exports (`a.b` for `file.a.b`). */
-  readonly property: string
-}
-
-/** Splits `_HANDLER`; fails with `MalformedHandlerName` as the official client does. */
-export const parseHandlerName = (handler: string): Effect.Effect<HandlerName, MalformedHandlerName> => {
-  if (handler.includes("..")) {
-    return Effect.fail(new MalformedHandlerName({
-      message: `'${handler}' is not a valid handler name. Use absolute paths when specifying root directories in handler names.`
-    }))
-  }
-  const base = path.basename(handler)
-  const moduleRoot = handler.slice(0, handler.length - base.length)
-  const dot = base.indexOf(".")
-  if (dot < 0) return Effect.fail(new MalformedHandlerName({ message: "Bad handler" }))
-  return Effect.succeed({ moduleRoot, module: base.slice(0, dot), property: base.slice(dot + 1) })
-}
-
-const hasTypeModule = (file: string): boolean => {
-  // The nearest package.json decides, as it does for Node itself.
-  let dir = path.dirname(file)
-  for (;;) {
-    const manifest = path.join(dir, "package.json")
-    if (existsSync(manifest)) {
-      try {
-        return (JSON.parse(readFileSync(manifest, "utf8")) as { type?: unknown }).type === "module"
-      } catch {
-        return false
-      }
-    }
-    const parent = path.dirname(dir)
-    if (parent === dir) return false
-    dir = parent
-  }
-}
-
-// Modules are required by absolute path, or resolved from the task root: the base is only a
-// formality (and `import.meta` does not survive a CommonJS bundle).
-const requireFrom = createRequire(path.join(process.cwd(), "noop.js"))
-
-const importModule = (file: string): Promise<unknown> => importUrl(pathToFileURL(file).href)
-
-/** Loads the module by the official order of attempts; throws what loading threw. */
-const loadModule = async (taskRoot: string, name: HandlerName): Promise<unknown> => {
-  const base = path.resolve(taskRoot, name.moduleRoot, name.module)
-  if (existsSync(base)) return requireFrom(base)
-  // The nearest package.json is only read for a `.js` file (it decides between require and import).
-  if (existsSync(`${base}.js`)) return hasTypeModule(base) ? importModule(`${base}.js`) : requireFrom(`${base}.js`)
-  if (existsSync(`${base}.mjs`)) return importModule(`${base}.mjs`)
-  if (existsSync(`${base}.cjs`)) return requireFrom(`${base}.cjs`)
-  // Not `require(module)` from here: a package is looked up from the task root, not from this file.
-  return requireFrom(requireFrom.resolve(name.module, { paths: [taskRoot, path.join(taskRoot, name.moduleRoot)] }))
-}
-
-const errorCode = (error: unknown): unknown =>
-  typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined
-
-const classify = (error: unknown): LoadError | unknown => {
-  if (error instanceof SyntaxError) return new UserCodeSyntaxError({ message: String(error), cause: error })
-  const code = errorCode(error)
-  if (code === "MODULE_NOT_FOUND" || code === "ERR_MODULE_NOT_FOUND") {
-    return new ImportModuleError({ message: String(error), cause: error })
-  }
-  return error
-}
-
-/** A callable found in the user's module: its arity tells the callback form apart. */
-export type UserFunction = (...args: ReadonlyArray<unknown>) => unknown
+/** @internal */
+export type { UserFunction } from "../core/handlerResolution.js"
 
 /**
- * Loads `handler` from `taskRoot`; fails with the official client's error types, or with
- * whatever the module's top level threw.
+ * Loads `handler` from `taskRoot`; fails with the official client's errors
+ * (`Runtime.ImportModuleError`, ...), or with whatever the module's top level threw.
+ *
+ * @internal
  */
-export const loadHandler = (taskRoot: string, handler: string): Effect.Effect<UserFunction, unknown> =>
-  Effect.flatMap(parseHandlerName(handler), (name) =>
-    Effect.flatMap(
-      Effect.tryPromise({ try: () => loadModule(taskRoot, name), catch: classify }),
-      (exports) => {
-        let value: unknown = exports
-        for (const key of name.property.split(".")) {
-          value = typeof value === "object" && value !== null || typeof value === "function"
-            ? (value as Record<string, unknown>)[key]
-            : undefined
-        }
-        if (value === undefined || value === null) {
-          return Effect.fail(new HandlerNotFound({ message: `${handler} is undefined or not exported` }))
-        }
-        if (typeof value !== "function") return Effect.fail(new HandlerNotFound({ message: `${handler} is not a function` }))
-        return Effect.succeed(value as UserFunction)
-      }
-    ))
+export const loadHandler = (taskRoot: string, handler: string): Effect.Effect<Resolution.UserFunction, unknown> =>
+  Effect.tryPromise({ try: () => Resolution.loadHandler(taskRoot, handler), catch: (error) => error })

@@ -9,14 +9,7 @@ import type * as http from "node:http"
 import { RuntimeApiError } from "../../LambdaError.js"
 import type { ResponseWriter } from "../../RuntimeApi.js"
 import type { ErrorDocument } from "../core/protocol.js"
-import { truncate } from "../core/inspect.js"
-import { ERROR_TRAILERS, errorTypes, headers as H, headerValue, RESPONSE_MODE_STREAMING } from "../core/protocol.js"
-
-/** The answer of the platform, checked by the client's usual status rules. */
-export type CheckAnswer = (
-  status: number,
-  body: Buffer
-) => Effect.Effect<void, RuntimeApiError>
+import * as Requests from "../core/runtimeApiRequests.js"
 
 /**
  * How much the writer lets Node buffer before it waits for `drain`. Node's own mark (16 KiB)
@@ -25,38 +18,7 @@ export type CheckAnswer = (
  */
 const BUFFER_LIMIT = 1024 * 1024
 
-
-/**
- * The error body travels base64-encoded in a trailer, and trailers share the header size limits
- * of HTTP servers (16 KiB by default in Node's): past this many bytes the stack trace is left
- * out, then the message is shortened, so that the trailers are never refused.
- */
-export const MAX_ERROR_TRAILER_BYTES = 8 * 1024
-
-const base64Length = (json: string) => Math.ceil(Buffer.byteLength(json) / 3) * 4
-
-/** The document as it fits in the trailer: whole when it can be, else without stack, then with a shorter message. */
-export const trailerDocument = (error: ErrorDocument): string => {
-  let json = JSON.stringify(error)
-  if (base64Length(json) <= MAX_ERROR_TRAILER_BYTES) return json
-  // A quarter less each round: a handful of rounds for the longest message a document holds.
-  for (let max = error.errorMessage.length; max > 0; max = Math.floor(max * 0.75)) {
-    json = JSON.stringify({ errorType: error.errorType, errorMessage: truncate(error.errorMessage, max), stackTrace: [] })
-    if (base64Length(json) <= MAX_ERROR_TRAILER_BYTES) return json
-  }
-  return JSON.stringify({ errorType: truncate(error.errorType, 256), errorMessage: "", stackTrace: [] })
-}
-
-const errorTrailers = (error: ErrorDocument) => ({
-  [H.functionErrorType]: headerValue(error.errorType),
-  [H.functionErrorBody]: Buffer.from(trailerDocument(error)).toString("base64")
-})
-
-const unhandledTrailer: ErrorDocument = {
-  errorType: errorTypes.unhandled,
-  errorMessage: "The stream's error could not be reported",
-  stackTrace: []
-}
+const call = Requests.streamedResponse
 
 /** @internal */
 export const open = (options: {
@@ -65,24 +27,16 @@ export const open = (options: {
   readonly agent: http.Agent
   readonly host: string
   readonly port: number
-  readonly path: string
+  readonly requestId: string
   readonly contentType: string
-  readonly userAgent: string
-  readonly check: CheckAnswer
 }): ResponseWriter => {
   const req = options.request({
     host: options.host,
     port: options.port,
-    method: "POST",
-    path: options.path,
+    method: call.method,
+    path: call.path(options.requestId),
     agent: options.agent,
-    headers: {
-      "user-agent": options.userAgent,
-      "content-type": options.contentType,
-      [H.responseMode]: RESPONSE_MODE_STREAMING,
-      "transfer-encoding": "chunked",
-      "trailer": ERROR_TRAILERS
-    }
+    headers: call.headers(options.contentType)
   })
   // The platform answers once the body has ended; an answer (or a broken connection) before
   // that means nobody reads the rest, so every waiter is released with it.
@@ -97,7 +51,7 @@ export const open = (options: {
     for (const wake of woken) wake()
   }
   const transport = (detail: string, cause: unknown) =>
-    Exit.fail(new RuntimeApiError({ operation: "response", reason: "Transport", detail, cause }))
+    Exit.fail(new RuntimeApiError({ operation: call.operation, reason: "Transport", detail, cause }))
 
   let responded = false
   req.on("response", (res) => {
@@ -106,19 +60,19 @@ export const open = (options: {
     res.on("data", (chunk: Buffer) => chunks.push(chunk))
     res.on("end", () => {
       const status = res.statusCode ?? 0
-      // The check is a pure status test, so it can be run on the spot.
-      const checked = Effect.runSyncExit(options.check(status, Buffer.concat(chunks)))
       settle(
-        !ended && Exit.isSuccess(checked)
+        status !== call.accepted
+          ? Exit.fail(new RuntimeApiError(Requests.statusFailure(call.operation, status, Buffer.concat(chunks))))
+          : !ended
           ? Exit.fail(
             new RuntimeApiError({
-              operation: "response",
+              operation: call.operation,
               reason: "Status",
               status,
               detail: "the platform answered before the streamed body ended"
             })
           )
-          : checked
+          : Exit.void
       )
     })
     res.on("close", () => {
@@ -174,10 +128,10 @@ export const open = (options: {
       if (!ended) {
         ended = true
         try {
-          if (error !== undefined) req.addTrailers(errorTrailers(error))
+          if (error !== undefined) req.addTrailers(Requests.errorTrailers(error))
         } catch {
           // Only a bug of ours gets here (the document is plain strings): the body still ends.
-          req.addTrailers(errorTrailers(unhandledTrailer))
+          req.addTrailers(Requests.errorTrailers(Requests.unencodableTrailerError))
         } finally {
           req.end()
         }

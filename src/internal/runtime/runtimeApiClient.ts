@@ -1,3 +1,9 @@
+/**
+ * The Runtime API client as the loop's `RuntimeApiService`: each call of
+ * core/runtimeApiRequests.ts (method, path, headers, body, accepted status) sent over a
+ * keep-alive connection (core/http1.ts) inside `Effect.async`, its failure data made a
+ * `RuntimeApiError`. Streamed responses go through responseStream.ts.
+ */
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type * as http from "node:http"
@@ -5,39 +11,16 @@ import type * as net from "node:net"
 import { RuntimeApiError } from "../../LambdaError.js"
 import type { BufferedResponse, Invocation, RuntimeApiService } from "../../RuntimeApi.js"
 import type { ErrorDocument } from "../core/protocol.js"
-import { contentTypes, headers as H, headerValue, paths } from "../core/protocol.js"
-import { xrayErrorCause } from "../core/xrayErrorCause.js"
 import * as Http1 from "../core/http1.js"
 import type { Answer } from "../core/http1.js"
+import * as Requests from "../core/runtimeApiRequests.js"
 import * as ResponseStream from "./responseStream.js"
-import { VERSION } from "../core/version.js"
-
-type Operation = RuntimeApiError["operation"]
-
-const USER_AGENT = `effect-lambda-runtime/${VERSION}`
-
-/** Splits `host:port` (or `[v6]:port`) from `AWS_LAMBDA_RUNTIME_API`. */
-export const parseEndpoint = (endpoint: string): { readonly host: string; readonly port: number } => {
-  const match = /^\[?([^\]]+?)\]?:(\d+)$/.exec(endpoint.trim())
-  return match === null ? { host: endpoint, port: 80 } : { host: match[1]!, port: Number(match[2]) }
-}
-
-const platformErrorType = (body: Buffer): string | undefined => {
-  try {
-    const parsed: unknown = JSON.parse(body.toString("utf8"))
-    if (typeof parsed === "object" && parsed !== null && "errorType" in parsed) {
-      return typeof parsed.errorType === "string" ? parsed.errorType : undefined
-    }
-  } catch {
-    // not JSON: the status alone must do
-  }
-  return undefined
-}
 
 /**
- * One HTTP exchange as an Effect: an answer with the `accepted` status goes to `onAccepted` (in
- * the same step, which saves the loop a step per call), any other status is a `Status` error.
- * No timeout is set: `/next` may block for as long as the platform keeps the environment frozen.
+ * One HTTP exchange as an Effect: an answer with the call's `accepted` status goes to
+ * `onAccepted` (in the same step, which saves the loop a step per call), any other status is a
+ * `Status` error. No timeout is set: `/next` may block for as long as the platform keeps the
+ * environment frozen.
  *
  * No canceler either: an interrupted fiber leaves its async step at once without one, and a
  * canceler costs an interruption handler (five more steps) on every call. The abandoned
@@ -46,72 +29,32 @@ const platformErrorType = (body: Buffer): string | undefined => {
  */
 const exchange = <A>(
   connection: Http1.Connection,
-  operation: Operation,
-  accepted: number,
+  call: Requests.Call,
   onAccepted: (answer: Answer) => Effect.Effect<A, RuntimeApiError>,
-  method: "GET" | "POST",
   path: string,
-  requestHeaders: Readonly<Record<string, string | number>>,
+  requestHeaders: Requests.Headers,
   body?: Uint8Array | string
 ): Effect.Effect<A, RuntimeApiError> =>
   Effect.async<A, RuntimeApiError>((resume) => {
-    connection.exchange(method, path, requestHeaders, body, (cause, answer) =>
+    connection.exchange(call.method, path, requestHeaders, body, (cause, answer) =>
       resume(
         cause !== undefined
-          ? Effect.fail(new RuntimeApiError({ operation, reason: "Transport", detail: cause.message, cause }))
-          : answer!.status === accepted
+          ? Effect.fail(new RuntimeApiError(Requests.transportFailure(call.operation, cause)))
+          : answer!.status === call.accepted
           ? onAccepted(answer!)
-          : Effect.fail(statusError(operation, answer!.status, answer!.body))
+          : Effect.fail(new RuntimeApiError(Requests.statusFailure(call.operation, answer!.status, answer!.body)))
       ))
-  })
-
-const statusError = (operation: Operation, status: number, body: Buffer) =>
-  new RuntimeApiError({
-    operation,
-    reason: "Status",
-    status,
-    ...optionalErrorType(platformErrorType(body)),
-    detail: body.toString("utf8").slice(0, 500)
   })
 
 /** For calls whose answer carries nothing beyond its status. */
 const answered = () => Effect.void
 
-const optionalErrorType = (errorType: string | undefined): { platformErrorType?: string } =>
-  errorType === undefined ? {} : { platformErrorType: errorType }
-
 const toInvocation = (answer: Answer): Effect.Effect<Invocation, RuntimeApiError> => {
-  const requestId = answer.headers[H.requestId]
-  if (requestId === undefined || requestId.length === 0) {
-    return Effect.fail(
-      new RuntimeApiError({
-        operation: "next",
-        reason: "MalformedInvocation",
-        status: answer.status,
-        detail: `the invocation has no ${H.requestId} header`
-      })
-    )
-  }
-  const deadline = answer.headers[H.deadlineMs]
-  return Effect.succeed({
-    requestId,
-    deadlineMs: deadline === undefined || deadline.length === 0 ? NaN : Number(deadline),
-    functionArn: answer.headers[H.functionArn] ?? "",
-    traceId: answer.headers[H.traceId],
-    clientContext: answer.headers[H.clientContext],
-    cognitoIdentity: answer.headers[H.cognitoIdentity],
-    tenantId: answer.headers[H.tenantId],
-    contentType: answer.headers[H.contentType],
-    body: answer.body
-  })
+  const invocation = Requests.parseInvocation(answer)
+  return invocation !== undefined
+    ? Effect.succeed(invocation)
+    : Effect.fail(new RuntimeApiError(Requests.malformedInvocation(answer)))
 }
-
-const errorRequestHeaders = (error: ErrorDocument) => ({
-  "user-agent": USER_AGENT,
-  "content-type": contentTypes.json,
-  [H.functionErrorType]: headerValue(error.errorType),
-  [H.xrayErrorCause]: xrayErrorCause(error)
-})
 
 /**
  * Loads a network module when the runtime starts (see `make`). Synchronously, and without
@@ -123,7 +66,7 @@ const builtin = <A>(name: "node:net" | "node:http"): Effect.Effect<A> =>
 /** @internal */
 export const make = (endpoint: string): Effect.Effect<RuntimeApiService, never, Scope.Scope> =>
   Effect.gen(function*() {
-    const target = parseEndpoint(endpoint)
+    const target = Requests.parseEndpoint(endpoint)
     const scope = yield* Effect.scope
     // Loaded when the runtime starts, not when the bundle is evaluated (code that only imports
     // the package never opens a socket); `process.getBuiltinModule` (Node >= 20.16) loads it
@@ -139,44 +82,62 @@ export const make = (endpoint: string): Effect.Effect<RuntimeApiService, never, 
     const loop = yield* connection()
     const extension = yield* connection()
 
-    const next = exchange(loop, "next", 200, toInvocation, "GET", paths.next, { "user-agent": USER_AGENT })
+    const next = exchange(loop, Requests.next, toInvocation, Requests.next.path, Requests.next.headers)
 
     const respond = (requestId: string, response: BufferedResponse) =>
-      exchange(loop, "response", 202, answered, "POST", paths.response(requestId), {
-        "user-agent": USER_AGENT,
-        "content-type": headerValue(response.contentType)
-      }, response.body)
+      exchange(
+        loop,
+        Requests.response,
+        answered,
+        Requests.response.path(requestId),
+        Requests.response.headers(response.contentType),
+        response.body
+      )
 
     const fail = (requestId: string, error: ErrorDocument) =>
-      exchange(loop, "error", 202, answered, "POST", paths.error(requestId), errorRequestHeaders(error), JSON.stringify(error))
+      exchange(
+        loop,
+        Requests.error,
+        answered,
+        Requests.error.path(requestId),
+        Requests.error.headers(error),
+        Requests.error.body(error)
+      )
 
     const initError = (error: ErrorDocument) =>
-      exchange(loop, "initError", 202, answered, "POST", paths.initError, errorRequestHeaders(error), JSON.stringify(error))
+      exchange(
+        loop,
+        Requests.initError,
+        answered,
+        Requests.initError.path,
+        Requests.initError.headers(error),
+        Requests.initError.body(error)
+      )
 
     const registerExtension = (name: string) =>
       Effect.gen(function*() {
         // On the loop's connection, which `/next` then reuses: one connect less before the
         // first invocation. The never-answered long poll below needs a connection of its own.
-        const answer = yield* exchange(loop, "register", 200, Effect.succeed, "POST", paths.extensionRegister, {
-          "user-agent": USER_AGENT,
-          "content-type": contentTypes.json,
-          [H.extensionName]: name
-        }, JSON.stringify({ events: [] }))
-        const id = answer.headers[H.extensionIdentifier]
-        if (id === undefined) {
-          return yield* new RuntimeApiError({
-            operation: "register",
-            reason: "Status",
-            status: answer.status,
-            detail: `no ${H.extensionIdentifier} header in the registration answer`
-          })
-        }
+        const answer = yield* exchange(
+          loop,
+          Requests.register,
+          Effect.succeed,
+          Requests.register.path,
+          Requests.register.headers(name),
+          Requests.register.body
+        )
+        const id = Requests.registeredId(answer)
+        if (id === undefined) return yield* new RuntimeApiError(Requests.unregistered(answer))
         // With no events subscribed this long poll never answers; it only tells the platform
         // that the extension finished its init. It lives until the scope closes.
-        yield* exchange(extension, "extensionNext", 200, answered, "GET", paths.extensionNext, {
-          "user-agent": USER_AGENT,
-          [H.extensionIdentifier]: id
-        }).pipe(Effect.ignore, Effect.forkIn(scope))
+        yield* exchange(
+          extension,
+          Requests.extensionNext,
+          answered,
+          Requests.extensionNext.path,
+          Requests.extensionNext.headers(id)
+        )
+          .pipe(Effect.ignore, Effect.forkIn(scope))
         return id
       })
 
@@ -195,10 +156,8 @@ export const make = (endpoint: string): Effect.Effect<RuntimeApiService, never, 
           agent: streamAgent.agent,
           host: target.host,
           port: target.port,
-          path: paths.response(requestId),
-          contentType,
-          userAgent: USER_AGENT,
-          check: (status, body) => status === 202 ? Effect.void : Effect.fail(statusError("response", status, body))
+          requestId,
+          contentType
         })
       })
 

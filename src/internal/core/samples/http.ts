@@ -1,6 +1,8 @@
 /**
  * Sample events of the HTTP front doors, modelled on the samples in AWS's documentation:
  * API Gateway REST (payload 1.0), API Gateway HTTP API (payload 2.0), Function URLs and ALB.
+ *
+ * @internal
  */
 
 export const apiGatewayV1: unknown = {
@@ -38,6 +40,7 @@ export const apiGatewayV1: unknown = {
   isBase64Encoded: false
 }
 
+/** @internal */
 export const apiGatewayV2: unknown = {
   version: "2.0",
   routeKey: "POST /orders",
@@ -67,6 +70,7 @@ export const apiGatewayV2: unknown = {
   isBase64Encoded: false
 }
 
+/** @internal */
 export const functionUrl: unknown = {
   version: "2.0",
   routeKey: "$default",
@@ -93,6 +97,7 @@ export const functionUrl: unknown = {
   isBase64Encoded: false
 }
 
+/** @internal */
 export const alb: unknown = {
   requestContext: {
     elb: {

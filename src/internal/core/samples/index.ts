@@ -5,6 +5,7 @@
 import * as http from "./http.js"
 import * as sources from "./sources.js"
 
+/** @internal */
 export const samples = {
   "apigw-v1": http.apiGatewayV1,
   "apigw-v2": http.apiGatewayV2,
@@ -20,10 +21,16 @@ export const samples = {
   scheduled: sources.scheduled
 } as const
 
+/** @internal */
 export type SampleName = keyof typeof samples
 
+/** @internal */
 export const sampleNames = Object.keys(samples) as ReadonlyArray<SampleName>
 
-/** The sample as the JSON text a command prints, or `undefined` for an unknown source. */
+/**
+ * The sample as the JSON text a command prints, or `undefined` for an unknown source.
+ *
+ * @internal
+ */
 export const sampleJson = (name: string): string | undefined =>
   Object.hasOwn(samples, name) ? JSON.stringify(samples[name as SampleName], null, 2) : undefined

@@ -3,6 +3,8 @@
  * (SQS, SQS FIFO, SNS, S3, EventBridge, DynamoDB Streams, Kinesis, scheduled). They are the
  * same as the test fixtures in `test/fixtures/events/` (a test keeps them equal), and each
  * decodes with its Schema in `LambdaEvents`.
+ *
+ * @internal
  */
 
 export const sqs: unknown = {
@@ -50,6 +52,7 @@ export const sqs: unknown = {
   ]
 }
 
+/** @internal */
 export const sqsFifo: unknown = {
   "Records": [
     {
@@ -74,6 +77,7 @@ export const sqsFifo: unknown = {
   ]
 }
 
+/** @internal */
 export const sns: unknown = {
   "Records": [
     {
@@ -106,6 +110,7 @@ export const sns: unknown = {
   ]
 }
 
+/** @internal */
 export const s3: unknown = {
   "Records": [
     {
@@ -145,6 +150,7 @@ export const s3: unknown = {
   ]
 }
 
+/** @internal */
 export const eventBridge: unknown = {
   "version": "0",
   "id": "fe8d3c65-xmpl-c5c3-2c87-81584709a377",
@@ -168,6 +174,7 @@ export const eventBridge: unknown = {
   }
 }
 
+/** @internal */
 export const dynamodb: unknown = {
   "Records": [
     {
@@ -259,6 +266,7 @@ export const dynamodb: unknown = {
   ]
 }
 
+/** @internal */
 export const kinesis: unknown = {
   "Records": [
     {
@@ -296,6 +304,7 @@ export const kinesis: unknown = {
   ]
 }
 
+/** @internal */
 export const scheduled: unknown = {
   "version": "0",
   "account": "123456789012",

@@ -207,13 +207,13 @@ const builtinDynamicImports: Plugin = {
 }
 
 /**
- * With the code cache, the drop-in's `import()` (internal/node/importModule.ts) becomes a call
+ * With the code cache, the drop-in's `import()` (internal/core/importModule.ts) becomes a call
  * of the function the loader defines for it (codeCache.ts `IMPORT_HOOK`): the bundle keeps no
  * `import()` of its own, and the cache serves Node 20 too. Only that file of this package is
  * replaced, by its path; any other `import()` still counts.
  */
 const hookedImport = (): Plugin => {
-  const file = ownModule("../../node/importModule")
+  const file = ownModule("../../core/importModule")
   return {
     name: "hooked-import",
     setup(build) {
@@ -246,6 +246,13 @@ const attempt = <A>(what: string, f: () => A) =>
  * `dist/` (installed), as this module's own extension says.
  */
 const ownModule = (relative: string) => fileURLToPath(new URL(`${relative}${extname(fileURLToPath(import.meta.url))}`, import.meta.url))
+
+/**
+ * The code-cache loader's source (core/start.cjs), which the build writes as `start.cjs` with
+ * this bundle's settings: under `src/` (tests, tsx) and under `dist/` (installed; tsc copies it
+ * there) alike, two folders up from this module.
+ */
+const LOADER_TEMPLATE = new URL("../../core/start.cjs", import.meta.url)
 
 /**
  * What esbuild bundles: the user's entry, or the drop-in. The drop-in is started from its
@@ -328,7 +335,10 @@ export const build = (options: BuildOptions): Effect.Effect<BuildResult, BuildEr
       // `import()` calls left in the bundle (external packages, computed specifiers): Node 20
       // cannot run them from a cache. Minified output has no comments: the text tells.
       const dynamicImports = readFileSync(bundle, "utf8").includes("import(")
-      yield* attempt(`cannot write ${loader}`, () => writeFileSync(loader, CodeCache.loaderSource(BUNDLE_FILE, { dynamicImports })))
+      yield* attempt(`cannot write ${loader}`, () => {
+        const source = CodeCache.loaderSource(readFileSync(LOADER_TEMPLATE, "utf8"), BUNDLE_FILE, { dynamicImports })
+        writeFileSync(loader, source)
+      })
       const trained = yield* trainCodeCache(nodeBinary, nodeFlags, loader, cache)
       if (trained.bytes > 0) cacheInfo = { path: cache, bytes: trained.bytes, trained: trained.warning === undefined }
       if (trained.warning !== undefined) {
