@@ -1,30 +1,12 @@
 /**
- * A DynamoDB Streams consumer: each change's images are decoded from AttributeValues into a
- * typed `Order`, and order status changes are published in order. Stream batches are
- * checkpointed: at the first record that fails (here, an image that is not an order) the
- * handler stops and reports its sequence number, so Lambda retries from that record on and
- * never re-delivers the ones before it.
+ * The entry of the DynamoDB Streams example (the handler and the `Order` Schema are in
+ * `handlers/dynamodb-stream.ts`): the batch is checkpointed at the first record that fails.
+ *
+ *   npx effect-lambda event dynamodb | npx effect-lambda run examples/dynamodb-stream.ts --event -
+ *
+ * (the sample's images are not orders, so that run shows the checkpoint at its first record).
  */
-import { Effect, Schema } from "effect"
-import { LambdaEvents, LambdaRuntime } from "../src/index.js"
+import { LambdaRuntime } from "../src/index.js"
+import { handler } from "./handlers/dynamodb-stream.js"
 
-const Order = Schema.Struct({
-  orderId: Schema.String,
-  status: Schema.Literal("placed", "paid", "shipped"),
-  total: Schema.Number
-})
-
-LambdaRuntime.run(
-  LambdaEvents.dynamodb(Order, (change) => {
-    switch (change.eventName) {
-      case "INSERT":
-        return Effect.log(`order ${change.newImage?.orderId} placed (${change.newImage?.total})`)
-      case "MODIFY":
-        return change.oldImage?.status === change.newImage?.status
-          ? Effect.void
-          : Effect.log(`order ${change.newImage?.orderId}: ${change.oldImage?.status} -> ${change.newImage?.status}`)
-      case "REMOVE":
-        return Effect.log(`order ${change.oldImage?.orderId} removed`)
-    }
-  })
-)
+LambdaRuntime.run(handler)

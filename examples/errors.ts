@@ -1,35 +1,10 @@
 /**
- * Typed failures and what the caller sees. A `Data.TaggedError` becomes the `errorType` of
- * Lambda's error document; a defect keeps its `Error` name; a bad event is an
- * `Runtime.UnmarshalError` that names the path that failed.
+ * The entry of the typed-errors example (the handler and its event Schema are in
+ * `handlers/errors.ts`): a bad event is a `Runtime.UnmarshalError` naming the failing path.
  *
- *   {"action":"decline"}  -> {"errorType":"PaymentDeclined","errorMessage":"card declined: insufficient funds",...}
- *   {"action":"crash"}    -> {"errorType":"TypeError",...}
- *   {"action":"other"}    -> {"errorType":"Runtime.UnmarshalError","errorMessage":"... [\"action\"] ..."}
- *   {"action":"pay"}      -> {"paid":true}
+ *   npx effect-lambda run examples/errors.ts --event - <<< '{"action":"decline"}'
  */
-import { Data, Effect, Schema } from "effect"
 import { LambdaRuntime } from "../src/index.js"
+import { Command, handler } from "./handlers/errors.js"
 
-class PaymentDeclined extends Data.TaggedError("PaymentDeclined")<{ readonly reason: string }> {
-  override get message() {
-    return `card declined: ${this.reason}`
-  }
-}
-
-const Command = Schema.Struct({ action: Schema.Literal("pay", "decline", "crash") })
-
-LambdaRuntime.run(
-  (command) =>
-    Effect.gen(function*() {
-      switch (command.action) {
-        case "decline":
-          return yield* new PaymentDeclined({ reason: "insufficient funds" })
-        case "crash":
-          return yield* Effect.die(new TypeError("Cannot read properties of undefined (reading 'card')"))
-        case "pay":
-          return { paid: true }
-      }
-    }),
-  { event: Command }
-)
+LambdaRuntime.run(handler, { event: Command })

@@ -1,11 +1,9 @@
 /**
- * The smallest function: a JSON event in, a JSON result out.
+ * The entry of the smallest function (the handler is in `handlers/hello.ts`, where tests import it).
  *
  *   npx effect-lambda run examples/hello.ts --event - <<< '{"name":"world"}'
  */
-import { Effect } from "effect"
 import { LambdaRuntime } from "../src/index.js"
+import { handler } from "./handlers/hello.js"
 
-LambdaRuntime.run((event: { readonly name?: string }) =>
-  Effect.succeed({ greeting: `hello, ${event?.name ?? "stranger"}` })
-)
+LambdaRuntime.run(handler)

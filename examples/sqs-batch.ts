@@ -1,39 +1,10 @@
 /**
- * Orders from an SQS queue: each message body is decoded with the `Order` Schema and saved on
- * its own fiber (up to 10 at a time). A poisoned message (a body that is not an order, or an
- * order the store refuses) is reported in `batchItemFailures`, so SQS retries only that one
- * (enable `ReportBatchItemFailures` on the event source mapping). The metric for each saved
- * order is detached work: it does not hold the response back, and the runtime finishes it
- * before it asks for the next batch.
+ * The entry of the SQS batch example (the handler and the `Order` Schema are in
+ * `handlers/sqs-batch.ts`): poisoned messages are reported in `batchItemFailures`.
+ *
+ *   npx effect-lambda event sqs | npx effect-lambda run examples/sqs-batch.ts --event -
  */
-import { Data, Effect, Schema } from "effect"
-import { LambdaContext, LambdaEvents, LambdaRuntime } from "../src/index.js"
+import { LambdaRuntime } from "../src/index.js"
+import { handler } from "./handlers/sqs-batch.js"
 
-const Order = Schema.Struct({
-  orderId: Schema.String,
-  quantity: Schema.Number.pipe(Schema.int(), Schema.positive())
-})
-type Order = typeof Order.Type
-
-class OutOfStock extends Data.TaggedError("OutOfStock")<{ readonly orderId: string }> {}
-
-/** Stands in for a write to a database. */
-const saveOrder = (order: Order) =>
-  order.quantity > 100
-    ? Effect.fail(new OutOfStock({ orderId: order.orderId }))
-    : Effect.log(`order ${order.orderId} saved (${order.quantity})`)
-
-/** Stands in for a call to a metrics backend. */
-const sendMetric = (order: Order) => Effect.log(`metric: orders.saved +1 (${order.orderId})`)
-
-LambdaRuntime.run(
-  LambdaEvents.sqs(
-    Order,
-    (order) =>
-      Effect.gen(function*() {
-        yield* saveOrder(order)
-        yield* LambdaContext.detach(sendMetric(order))
-      }),
-    { concurrency: 10 }
-  )
-)
+LambdaRuntime.run(handler)

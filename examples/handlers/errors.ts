@@ -1,0 +1,32 @@
+/**
+ * Typed failures and what the caller sees. A `Data.TaggedError` becomes the `errorType` of
+ * Lambda's error document; a defect keeps its `Error` name; a bad event is an
+ * `Runtime.UnmarshalError` that names the path that failed (the `Command` Schema, given to the
+ * runtime as the `event` option).
+ *
+ *   {"action":"decline"}  -> {"errorType":"PaymentDeclined","errorMessage":"card declined: insufficient funds",...}
+ *   {"action":"crash"}    -> {"errorType":"TypeError",...}
+ *   {"action":"other"}    -> {"errorType":"Runtime.UnmarshalError","errorMessage":"... [\"action\"] ..."}
+ *   {"action":"pay"}      -> {"paid":true}
+ */
+import { Data, Effect, Schema } from "effect"
+
+export class PaymentDeclined extends Data.TaggedError("PaymentDeclined")<{ readonly reason: string }> {
+  override get message() {
+    return `card declined: ${this.reason}`
+  }
+}
+
+export const Command = Schema.Struct({ action: Schema.Literal("pay", "decline", "crash") })
+
+export const handler = (command: typeof Command.Type) =>
+  Effect.gen(function*() {
+    switch (command.action) {
+      case "decline":
+        return yield* new PaymentDeclined({ reason: "insufficient funds" })
+      case "crash":
+        return yield* Effect.die(new TypeError("Cannot read properties of undefined (reading 'card')"))
+      case "pay":
+        return { paid: true }
+    }
+  })
