@@ -212,4 +212,16 @@ describe("LambdaTest", () => {
       expect(outcomes.map((outcome) => outcome.status)).toEqual(["fulfilled", "fulfilled"])
       expect(audited).toEqual(["a by r-7 in audit", "late a aborted=false"])
     }))
+
+  it.effect("runs a handler's init step once before the invocation, as the runtime does; its failure is the answer", () =>
+    Effect.gen(function*() {
+      const inits = yield* Ref.make(0)
+      const handler = LambdaHandler.fromInit(
+        Effect.as(Ref.update(inits, (n) => n + 1), LambdaHandler.json(() => Effect.succeed("ready")))
+      )
+      expect(LambdaTest.json(yield* LambdaTest.invoke(handler, {}))).toBe("ready")
+      expect(yield* Ref.get(inits)).toBe(1)
+      const broken = LambdaHandler.fromInit(Effect.fail(new OutOfStock({ sku: "init" })))
+      expect(LambdaTest.error(yield* LambdaTest.invoke(broken, {}))).toMatchObject({ errorType: "OutOfStock" })
+    }))
 })

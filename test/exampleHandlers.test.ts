@@ -20,7 +20,7 @@ import {
 } from "effect"
 import { readFileSync } from "node:fs"
 import type { DropInContext } from "../src/DropIn.js"
-import { LambdaHandler, LambdaTest } from "../src/index.js"
+import { LambdaTest } from "../src/index.js"
 import * as Detached from "../examples/handlers/detached.js"
 import * as DynamodbStream from "../examples/handlers/dynamodb-stream.js"
 import * as Errors from "../examples/handlers/errors.js"
@@ -352,20 +352,11 @@ describe("dynamodb-stream", () => {
 describe("http-api", () => {
   const get = event("http-api-get.json") as Record<string, unknown>
   const requestId = "5f0c7a8e-0d7e-4f6b-9a51-3b8f2c1d4e6a"
-  /**
-   * `LambdaTest.invoke` does not run a handler's init step (`LambdaHandler.fromInit`, which
-   * `LambdaHttp.fromHttpApi` uses to build the API once): given the handler as it is, every
-   * invocation fails with "the handler was not initialised". Run the step here, in the test's
-   * Scope, as the runtime does at init, and invoke the handler it returns.
-   */
-  const initialised = <E, R>(handler: LambdaHandler.LambdaHandler<E, R>) =>
-    handler.init === undefined ? Effect.succeed(handler) : handler.init
-
   it.scoped("answers GET /orders/o-1 with 200, the order as JSON and the visitor cookie; the audit is detached", () => {
     const logs = logCapture()
     return Effect.gen(function*() {
-      const handler = yield* initialised(HttpApi.handler)
-      const result = yield* LambdaTest.invoke(handler, get, { requestId })
+      // The API is built by the handler's init step, which LambdaTest runs as the runtime does.
+      const result = yield* LambdaTest.invoke(HttpApi.handler, get, { requestId })
       const response = LambdaTest.json(result) as {
         statusCode: number
         headers: Record<string, string>
@@ -383,8 +374,7 @@ describe("http-api", () => {
 
   it.scoped("answers an unknown order with the typed 404", () =>
     Effect.gen(function*() {
-      const handler = yield* initialised(HttpApi.handler)
-      const result = yield* LambdaTest.invoke(handler, { ...get, rawPath: "/orders/o-9" })
+      const result = yield* LambdaTest.invoke(HttpApi.handler, { ...get, rawPath: "/orders/o-9" })
       const response = LambdaTest.json(result) as { statusCode: number; body: string }
       expect(response.statusCode).toBe(404)
       expect(JSON.parse(response.body)).toEqual({ _tag: "OrderNotFound", id: "o-9" })

@@ -23,6 +23,7 @@ import { RuntimeApi } from "../../RuntimeApi.js"
 import type { Invocation, ResponseWriter, RuntimeApiService } from "../../RuntimeApi.js"
 import type { ErrorDocument } from "../core/protocol.js"
 import type { DetachedSummary } from "../runtime/detached.js"
+import { fromCause } from "../runtime/causeDocument.js"
 import { toLambdaHandler } from "../runtime/init.js"
 import { Lifecycle } from "../runtime/lifecycle.js"
 import { defaultRetrySchedule, loop } from "../runtime/loop.js"
@@ -165,7 +166,18 @@ export const start = <E, R, EA = unknown, OA = unknown, EI = EA, OI = OA>(
       registerExtension: () => Effect.succeed("in-memory")
     }
 
-    const lambdaHandler = toLambdaHandler(handler, options) as LambdaHandler.LambdaHandler<unknown, unknown>
+    // A handler with an init step (`fromInit`, `LambdaHttp.fromHttpApi`) is initialised here, in the
+    // test's scope and with its services, as the runtime does once at init; a failure is the answer.
+    let lambdaHandler = toLambdaHandler(handler, options) as LambdaHandler.LambdaHandler<unknown, unknown>
+    if (lambdaHandler.init !== undefined) {
+      const initialised = yield* Effect.exit(lambdaHandler.init)
+      if (Exit.isFailure(initialised)) {
+        Deferred.unsafeDone(result, Exit.succeed({ _tag: "Failure", error: fromCause(initialised.cause) }))
+        Deferred.unsafeDone(done, Exit.succeed({ completed: 0, failed: 0, interrupted: 0 }))
+        return { requestId, deadlineMs, result: Deferred.await(result), done: Deferred.await(done) }
+      }
+      lambdaHandler = initialised.value
+    }
     yield* loop(lambdaHandler, settings, new Lifecycle(), {
       onFinished: (_, { completed, failed, interrupted }) =>
         Deferred.unsafeDone(done, Exit.succeed({ completed, failed, interrupted }))
