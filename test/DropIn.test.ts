@@ -17,7 +17,7 @@ import { projectFile } from "./process.js"
 const toPublic = (context: NodeHandlerContext): DropInContext => context
 const toInternal = (context: DropInContext): NodeHandlerContext => context
 const toAws = (context: DropInContext): AwsContext => context
-void toPublic, void toInternal, void toAws
+void [toPublic, toInternal, toAws]
 
 /** Type-checks `source` as the file `test/<name>.ts` of this project; its diagnostics, as `TSxxxx: message`. */
 const typeCheck = (name: string, source: string): ReadonlyArray<string> => {

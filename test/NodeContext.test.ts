@@ -16,7 +16,7 @@ const fromAws = (context: AwsContext): NodeContext => context
 type Keys<T> = { [K in keyof T]-?: K }[keyof T]
 const sameKeys: [Exclude<Keys<AwsContext>, Keys<NodeContext>>, Exclude<Keys<NodeContext>, Keys<AwsContext>>] extends [never, never] ? true
   : false = true
-void toAws, void fromAws, void sameKeys
+void [toAws, fromAws, sameKeys]
 
 const identity = { cognitoIdentityId: "id-1", cognitoIdentityPoolId: "pool-1" }
 const clientContext = {
