@@ -186,10 +186,9 @@ export const fromNodeHandler: (
 
 /**
  * A drop-in context (`DropInContext`) for calling a plain Node handler directly, without the
- * runtime: Node's context fields from `options` (the timeout is a number of milliseconds here,
- * default 3000), and a `detach` that starts the work at once. `settled()` waits for all detached
- * work (work detached meanwhile included) and gives each outcome; `abort()` aborts their signal,
- * as the deadline would. The runtime's rules (the deadline, logs with the request id) apply only
+ * runtime: Node's context fields from `options`, and a `detach` that starts the work at once.
+ * `settled()` waits for all detached work (work detached meanwhile included) and gives each
+ * outcome; `abort()` aborts their signal, as the deadline would. The runtime's rules (the deadline, logs with the request id) apply only
  * through {@link invoke} with {@link fromNodeHandler}.
  *
  * @example
@@ -211,7 +210,7 @@ export const fromNodeHandler: (
  * @category constructors
  */
 export const dropInContext: (
-  options?: Omit<InvokeOptions, "timeout"> & { readonly timeout?: number | undefined }
+  options?: InvokeOptions
 ) => DropInContext & {
   readonly settled: () => Promise<ReadonlyArray<PromiseSettledResult<unknown>>>
   readonly abort: () => void

@@ -5,11 +5,12 @@
  *
  * @internal
  */
+import * as Duration from "effect/Duration"
 import { randomUUID } from "node:crypto"
 import type { DropInContext } from "../../DropIn.js"
 import { ignored } from "../node/dropInContext.js"
 import { makeNodeContext } from "../runtime/nodeContext.js"
-import type { InvokeOptions } from "./invoke.js"
+import type { InvokeOptions } from "../../LambdaTest.js"
 
 /** @internal */
 export interface TestDropInContext extends DropInContext {
@@ -21,7 +22,7 @@ export interface TestDropInContext extends DropInContext {
 export const make = (options: InvokeOptions = {}): TestDropInContext => {
   const functionName = options.functionName ?? "function"
   const region = options.region ?? "us-east-1"
-  const timeoutMs = typeof options.timeout === "number" ? options.timeout : 3000
+  const timeoutMs = Duration.toMillis(Duration.decode(options.timeout ?? Duration.seconds(3)))
   const deadlineMs = Date.now() + timeoutMs
   const controller = new AbortController()
   const work: Array<Promise<unknown>> = []

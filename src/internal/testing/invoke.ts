@@ -18,6 +18,7 @@ import type * as Scope from "effect/Scope"
 import { randomUUID } from "node:crypto"
 import type { FatalRuntimeError } from "../../LambdaError.js"
 import type * as LambdaHandler from "../../LambdaHandler.js"
+import type { InvokeOptions } from "../../LambdaTest.js"
 import type { JsonOptions } from "../../LambdaHandler.js"
 import { RuntimeApi } from "../../RuntimeApi.js"
 import type { Invocation, ResponseWriter, RuntimeApiService } from "../../RuntimeApi.js"
@@ -29,24 +30,6 @@ import { Lifecycle } from "../runtime/lifecycle.js"
 import { defaultRetrySchedule, loop } from "../runtime/loop.js"
 import type { RuntimeSettings } from "../runtime/settings.js"
 import type { Timer } from "../runtime/timers.js"
-
-/** @internal */
-export interface InvokeOptions {
-  readonly requestId?: string | undefined
-  readonly timeout?: Duration.DurationInput | undefined
-  readonly timeoutMargin?: Duration.DurationInput | undefined
-  readonly functionArn?: string | undefined
-  readonly traceId?: string | undefined
-  readonly tenantId?: string | undefined
-  readonly clientContext?: unknown
-  readonly identity?: unknown
-  readonly functionName?: string | undefined
-  readonly functionVersion?: string | undefined
-  readonly memoryLimitInMB?: number | undefined
-  readonly region?: string | undefined
-  readonly logGroupName?: string | undefined
-  readonly logStreamName?: string | undefined
-}
 
 /** @internal */
 export type Result =
