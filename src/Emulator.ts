@@ -47,8 +47,7 @@
  *
  * @since 0.1.0
  */
-import { Context, Layer } from "effect"
-import type { Effect, Option, Scope } from "effect"
+import type { Effect, Layer, Option, Scope } from "effect"
 import * as internal from "./internal/tools/emulator/server.js"
 
 /**
@@ -331,8 +330,15 @@ export interface EmulatorService {
  *
  * @since 0.1.0
  * @category tags
+ * @class
  */
-export class Emulator extends Context.Tag("effect-lambda-runtime/Emulator")<Emulator, EmulatorService>() {}
+export const Emulator: typeof internal.Emulator = internal.Emulator
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export type Emulator = internal.Emulator
 
 /**
  * Starts an emulator on `127.0.0.1` for the lifetime of the scope. Closing the scope closes the
@@ -359,5 +365,6 @@ export const make: (options?: EmulatorOptions) => Effect.Effect<EmulatorService,
  *
  * @since 0.1.0
  * @category layers
+ * @function
  */
-export const layer = (options?: EmulatorOptions): Layer.Layer<Emulator> => Layer.scoped(Emulator, make(options))
+export const layer: (options?: EmulatorOptions) => Layer.Layer<Emulator> = internal.layer

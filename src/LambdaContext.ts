@@ -7,11 +7,12 @@
  *
  * @since 0.1.0
  */
-import * as Context from "effect/Context"
-import * as Duration from "effect/Duration"
-import * as Effect from "effect/Effect"
+import type * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import type * as Scope from "effect/Scope"
+import * as internal from "./internal/runtime/lambdaContext.js"
 
 /**
  * What the runtime knows about the current invocation.
@@ -130,8 +131,6 @@ export interface NodeContext {
   succeed(messageOrObject: unknown, object?: unknown): void
 }
 
-const Tag = Context.GenericTag<LambdaContext>("effect-lambda-runtime/LambdaContext")
-
 /**
  * Runs `effect` after the response: equivalent to
  * `Effect.forkIn(effect, context.detachedScope)` for the current invocation.
@@ -150,11 +149,11 @@ const Tag = Context.GenericTag<LambdaContext>("effect-lambda-runtime/LambdaConte
  *
  * @since 0.1.0
  * @category combinators
+ * @function
  */
-export const detach = <A, E, R>(
+export const detach: <A, E, R>(
   effect: Effect.Effect<A, E, R>
-): Effect.Effect<Fiber.RuntimeFiber<A, E>, never, R | LambdaContext> =>
-  Effect.flatMap(Tag, (context) => Effect.forkIn(effect, context.detachedScope))
+) => Effect.Effect<Fiber.RuntimeFiber<A, E>, never, R | LambdaContext> = internal.detach
 
 /**
  * Time left until the current invocation's deadline.
@@ -162,10 +161,7 @@ export const detach = <A, E, R>(
  * @since 0.1.0
  * @category accessors
  */
-export const remainingTime: Effect.Effect<Duration.Duration, never, LambdaContext> = Effect.flatMap(
-  Tag,
-  (context) => context.remainingTime
-)
+export const remainingTime: Effect.Effect<Duration.Duration, never, LambdaContext> = internal.remainingTime
 
 /**
  * The tag of the current invocation's {@link LambdaContext}, with the {@link detach} and
@@ -178,4 +174,4 @@ export const remainingTime: Effect.Effect<Duration.Duration, never, LambdaContex
 export const LambdaContext: Context.Tag<LambdaContext, LambdaContext> & {
   readonly detach: typeof detach
   readonly remainingTime: typeof remainingTime
-} = Object.assign(Tag, { detach, remainingTime })
+} = internal.LambdaContext

@@ -8,8 +8,7 @@
  *
  * @since 0.1.0
  */
-import * as Data from "effect/Data"
-import { errorTypes, MAX_BUFFERED_RESPONSE_BYTES } from "./internal/core/protocol.js"
+import * as internal from "./internal/runtime/errors.js"
 
 /**
  * The handler did not finish before `deadline - timeoutMargin`. It was interrupted (its
@@ -17,21 +16,15 @@ import { errorTypes, MAX_BUFFERED_RESPONSE_BYTES } from "./internal/core/protoco
  *
  * @since 0.1.0
  * @category errors
+ * @class
  */
-export class HandlerTimeout extends Data.TaggedError("HandlerTimeout")<{
-  /** Milliseconds between `/next` answering and the interruption. */
-  readonly elapsedMs: number
-  /** The margin kept before the platform's deadline. */
-  readonly marginMs: number
-}> {
-  /** @since 0.1.0 */
-  readonly errorType = errorTypes.handlerTimeout
-  /** @since 0.1.0 */
-  override get message(): string {
-    return `Task timed out after ${(this.elapsedMs / 1000).toFixed(2)} seconds ` +
-      `(interrupted ${this.marginMs} ms before the invocation deadline)`
-  }
-}
+export const HandlerTimeout: typeof internal.HandlerTimeout = internal.HandlerTimeout
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type HandlerTimeout = internal.HandlerTimeout
 
 /**
  * A buffered response larger than the platform accepts (6,291,556 bytes). It is never
@@ -39,27 +32,24 @@ export class HandlerTimeout extends Data.TaggedError("HandlerTimeout")<{
  *
  * @since 0.1.0
  * @category errors
+ * @class
  */
-export class ResponseTooLarge extends Data.TaggedError("ResponseTooLarge")<{
-  readonly size: number
-  readonly limit: number
-}> {
-  /** @since 0.1.0 */
-  readonly errorType = errorTypes.responseTooLarge
-  /** @since 0.1.0 */
-  override get message(): string {
-    return `Response payload size (${this.size} bytes) exceeded maximum allowed payload size (${this.limit} bytes).`
-  }
-}
+export const ResponseTooLarge: typeof internal.ResponseTooLarge = internal.ResponseTooLarge
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type ResponseTooLarge = internal.ResponseTooLarge
 
 /**
  * Builds the {@link ResponseTooLarge} error for a body of `size` bytes against the buffered limit.
  *
  * @since 0.1.0
  * @category constructors
+ * @function
  */
-export const responseTooLarge = (size: number): ResponseTooLarge =>
-  new ResponseTooLarge({ size, limit: MAX_BUFFERED_RESPONSE_BYTES })
+export const responseTooLarge: (size: number) => ResponseTooLarge = internal.responseTooLarge
 
 /**
  * A streamed response grew past the platform's limit for streams (200 MB). The chunk that
@@ -69,19 +59,15 @@ export const responseTooLarge = (size: number): ResponseTooLarge =>
  *
  * @since 0.1.0
  * @category errors
+ * @class
  */
-export class StreamedResponseTooLarge extends Data.TaggedError("StreamedResponseTooLarge")<{
-  /** Bytes written (or, before the first byte, about to be written) including the offending chunk. */
-  readonly size: number
-  readonly limit: number
-}> {
-  /** @since 0.1.0 */
-  readonly errorType = errorTypes.responseTooLarge
-  /** @since 0.1.0 */
-  override get message(): string {
-    return `Streamed response size (at least ${this.size} bytes) exceeded maximum allowed payload size (${this.limit} bytes).`
-  }
-}
+export const StreamedResponseTooLarge: typeof internal.StreamedResponseTooLarge = internal.StreamedResponseTooLarge
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type StreamedResponseTooLarge = internal.StreamedResponseTooLarge
 
 /**
  * The event could not be read: its body is not JSON, or it does not match the handler's
@@ -89,18 +75,15 @@ export class StreamedResponseTooLarge extends Data.TaggedError("StreamedResponse
  *
  * @since 0.1.0
  * @category errors
+ * @class
  */
-export class UnmarshalError extends Data.TaggedError("UnmarshalError")<{
-  readonly detail: string
-  readonly cause?: unknown
-}> {
-  /** @since 0.1.0 */
-  readonly errorType = errorTypes.unmarshal
-  /** @since 0.1.0 */
-  override get message(): string {
-    return `Could not decode the event: ${this.detail}`
-  }
-}
+export const UnmarshalError: typeof internal.UnmarshalError = internal.UnmarshalError
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type UnmarshalError = internal.UnmarshalError
 
 /**
  * The handler's result could not be turned into a response body: `JSON.stringify` threw
@@ -109,18 +92,15 @@ export class UnmarshalError extends Data.TaggedError("UnmarshalError")<{
  *
  * @since 0.1.0
  * @category errors
+ * @class
  */
-export class MarshalError extends Data.TaggedError("MarshalError")<{
-  readonly detail: string
-  readonly cause?: unknown
-}> {
-  /** @since 0.1.0 */
-  readonly errorType = errorTypes.marshal
-  /** @since 0.1.0 */
-  override get message(): string {
-    return `Could not encode the handler's result: ${this.detail}`
-  }
-}
+export const MarshalError: typeof internal.MarshalError = internal.MarshalError
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type MarshalError = internal.MarshalError
 
 /**
  * A call to the Runtime API failed: the connection could not be made or dropped
@@ -130,24 +110,15 @@ export class MarshalError extends Data.TaggedError("MarshalError")<{
  *
  * @since 0.1.0
  * @category errors
+ * @class
  */
-export class RuntimeApiError extends Data.TaggedError("RuntimeApiError")<{
-  readonly operation: "next" | "response" | "error" | "initError" | "register" | "extensionNext"
-  readonly reason: "Transport" | "Status" | "MalformedInvocation"
-  readonly status?: number
-  /** The platform's `errorType`, when its error body had one. */
-  readonly platformErrorType?: string
-  readonly detail: string
-  readonly cause?: unknown
-}> {
-  /** @since 0.1.0 */
-  override get message(): string {
-    const status = this.status === undefined ? "" : ` (HTTP ${this.status}${
-      this.platformErrorType === undefined ? "" : ` ${this.platformErrorType}`
-    })`
-    return `Runtime API ${this.operation} failed: ${this.reason}${status}: ${this.detail}`
-  }
-}
+export const RuntimeApiError: typeof internal.RuntimeApiError = internal.RuntimeApiError
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type RuntimeApiError = internal.RuntimeApiError
 
 /**
  * The runtime cannot go on and exits the process with a non-zero code: the Runtime API is
@@ -155,13 +126,12 @@ export class RuntimeApiError extends Data.TaggedError("RuntimeApiError")<{
  *
  * @since 0.1.0
  * @category errors
+ * @class
  */
-export class FatalRuntimeError extends Data.TaggedError("FatalRuntimeError")<{
-  readonly detail: string
-  readonly cause?: unknown
-}> {
-  /** @since 0.1.0 */
-  override get message(): string {
-    return this.detail
-  }
-}
+export const FatalRuntimeError: typeof internal.FatalRuntimeError = internal.FatalRuntimeError
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type FatalRuntimeError = internal.FatalRuntimeError

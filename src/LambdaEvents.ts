@@ -16,11 +16,9 @@
  */
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
-import type * as ParseResult from "effect/ParseResult"
-import * as Schema from "effect/Schema"
+import type * as Schema from "effect/Schema"
 import type * as batch from "./internal/events/batch.js"
-import { batchHandler } from "./internal/events/batch.js"
-import * as plans from "./internal/events/plans.js"
+import * as handlers from "./internal/events/handlers.js"
 import * as schemas from "./internal/events/schemas.js"
 import * as streams from "./internal/events/streams.js"
 import type { LambdaContext } from "./LambdaContext.js"
@@ -293,20 +291,13 @@ export interface SqsOptions extends BatchOptions {
  *
  * @since 0.1.0
  * @category batch handlers
+ * @function
  */
-export const sqs = <A, I, E, R>(
+export const sqs: <A, I, E, R>(
   body: Json<A, I>,
   handle: (body: A, record: SqsRecord<A>) => Effect.Effect<unknown, E, R>,
-  options: SqsOptions = {}
-): LambdaHandler<UnmarshalError, R | LambdaContext> => {
-  const decode = Schema.decodeUnknown(schemas.SqsRecord(body)) as (raw: unknown) => Effect.Effect<SqsRecord<A>, ParseResult.ParseError>
-  return batchHandler(
-    plans.sqs(plans.positiveInteger(options.concurrency, "concurrency"), options.fifo),
-    decode,
-    (record) => handle(record.body, record),
-    { source: "SQS", timeoutMarginMs: plans.marginMs(options.timeoutMargin) }
-  )
-}
+  options?: SqsOptions
+) => LambdaHandler<UnmarshalError, R | LambdaContext> = handlers.sqs
 
 /**
  * What {@link dynamodb} gives the record handler: the change with its images decoded.
@@ -335,22 +326,13 @@ export interface DynamoDbChange<A> {
  *
  * @since 0.1.0
  * @category batch handlers
+ * @function
  */
-export const kinesis = <A, I, E, R>(
+export const kinesis: <A, I, E, R>(
   data: Json<A, I>,
   handle: (data: A, record: KinesisRecord<A>) => Effect.Effect<unknown, E, R>,
-  options: BatchOptions = {}
-): LambdaHandler<UnmarshalError, R | LambdaContext> => {
-  const decode = Schema.decodeUnknown(streams.KinesisRecord(data)) as (
-    raw: unknown
-  ) => Effect.Effect<KinesisRecord<A>, ParseResult.ParseError>
-  return batchHandler(
-    plans.kinesis,
-    decode,
-    (record) => handle(record.kinesis.data, record),
-    { source: "Kinesis", timeoutMarginMs: plans.marginMs(options.timeoutMargin) }
-  )
-}
+  options?: BatchOptions
+) => LambdaHandler<UnmarshalError, R | LambdaContext> = handlers.kinesis
 
 /**
  * The DynamoDB Streams batch handler. Each record's images are decoded from their
@@ -373,26 +355,10 @@ export const kinesis = <A, I, E, R>(
  *
  * @since 0.1.0
  * @category batch handlers
+ * @function
  */
-export const dynamodb = <A, I, E, R>(
+export const dynamodb: <A, I, E, R>(
   image: Json<A, I>,
   handle: (change: DynamoDbChange<A>, record: DynamoDbStreamRecord<A>) => Effect.Effect<unknown, E, R>,
-  options: BatchOptions = {}
-): LambdaHandler<UnmarshalError, R | LambdaContext> => {
-  const decode = Schema.decodeUnknown(streams.DynamoDbStreamRecord(image)) as (
-    raw: unknown
-  ) => Effect.Effect<DynamoDbStreamRecord<A>, ParseResult.ParseError>
-  return batchHandler(
-    plans.dynamodb,
-    decode,
-    (record) =>
-      handle({
-        eventName: record.eventName,
-        keys: record.dynamodb.Keys ?? {},
-        newImage: record.dynamodb.NewImage,
-        oldImage: record.dynamodb.OldImage,
-        sequenceNumber: record.dynamodb.SequenceNumber
-      }, record),
-    { source: "DynamoDB", timeoutMarginMs: plans.marginMs(options.timeoutMargin) }
-  )
-}
+  options?: BatchOptions
+) => LambdaHandler<UnmarshalError, R | LambdaContext> = handlers.dynamodb

@@ -5,24 +5,20 @@
  *
  * @since 0.1.0
  */
-import * as Effect from "effect/Effect"
-import * as ParseResult from "effect/ParseResult"
-import * as Predicate from "effect/Predicate"
-import * as Schema from "effect/Schema"
+import type * as Effect from "effect/Effect"
+import type * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
-import * as Stream from "effect/Stream"
-import { messageOf } from "./internal/core/inspect.js"
-import * as HttpIntegration from "./internal/http/integration.js"
-import { contentTypes } from "./internal/core/protocol.js"
+import type * as Stream from "effect/Stream"
+import * as internal from "./internal/runtime/handler.js"
 import type { LambdaContext } from "./LambdaContext.js"
-import { MarshalError, UnmarshalError } from "./LambdaError.js"
+import type { MarshalError, UnmarshalError } from "./LambdaError.js"
 import type { Invocation, Response } from "./RuntimeApi.js"
 
 /**
  * @since 0.1.0
  * @category type ids
  */
-export const TypeId: unique symbol = Symbol.for("effect-lambda-runtime/LambdaHandler")
+export const TypeId: unique symbol = internal.TypeId
 
 /**
  * @since 0.1.0
@@ -73,8 +69,9 @@ export type Provided = LambdaContext | Scope.Scope
  *
  * @since 0.1.0
  * @category guards
+ * @function
  */
-export const isLambdaHandler = (u: unknown): u is LambdaHandler<unknown, unknown> => Predicate.hasProperty(u, TypeId)
+export const isLambdaHandler: (u: unknown) => u is LambdaHandler<unknown, unknown> = internal.isLambdaHandler
 
 /**
  * The low-level form: the handler sees the event bytes and headers and returns the exact
@@ -92,10 +89,11 @@ export const isLambdaHandler = (u: unknown): u is LambdaHandler<unknown, unknown
  *
  * @since 0.1.0
  * @category constructors
+ * @function
  */
-export const raw = <E, R>(
+export const raw: <E, R>(
   handle: (invocation: Invocation, context: LambdaContext) => Effect.Effect<Response, E, R>
-): LambdaHandler<E, R> => ({ [TypeId]: TypeId, handle })
+) => LambdaHandler<E, R> = internal.raw
 
 /**
  * A handler that needs work done once, at init, before it can serve: `init` runs after the
@@ -120,52 +118,19 @@ export const raw = <E, R>(
  *
  * @since 0.1.0
  * @category constructors
+ * @function
  */
-export const fromInit = <E, R>(init: Effect.Effect<LambdaHandler<E, R>, unknown, R>): LambdaHandler<E, R> => ({
-  [TypeId]: TypeId,
-  init,
-  handle: () => Effect.dieMessage("LambdaHandler.fromInit: the handler was not initialised (serve it with LambdaRuntime)")
-})
+export const fromInit: <E, R>(init: Effect.Effect<LambdaHandler<E, R>, unknown, R>) => LambdaHandler<E, R> =
+  internal.fromInit
 
 /**
  * A buffered response with an explicit content type.
  *
  * @since 0.1.0
  * @category constructors
+ * @function
  */
-export const buffered = (body: Uint8Array | string, contentType: string = contentTypes.octetStream): Response => ({
-  _tag: "Buffered",
-  body,
-  contentType
-})
-
-const textDecoder = new TextDecoder()
-
-/** The event as JSON (an empty body is `null`), or the error that says why it is not. */
-const parseJsonSync = (body: Uint8Array): unknown => {
-  if (body.byteLength === 0) return null
-  try {
-    return JSON.parse(textDecoder.decode(body)) as unknown
-  } catch (cause) {
-    return new UnmarshalError({ detail: `the body is not valid JSON (${messageOf(cause)})`, cause })
-  }
-}
-
-const parseJson = (body: Uint8Array): Effect.Effect<unknown, UnmarshalError> =>
-  Effect.suspend(() => {
-    const event = parseJsonSync(body)
-    return event instanceof UnmarshalError ? Effect.fail(event) : Effect.succeed(event)
-  })
-
-/** The result as a JSON response, with Lambda's convention that `undefined` is sent as `null`. */
-const jsonResponse = (value: unknown): Effect.Effect<Response, MarshalError> => {
-  try {
-    return Effect.succeed(buffered(JSON.stringify(value) ?? "null", contentTypes.json))
-  } catch (cause) {
-    // Whatever was thrown (`toJSON` may throw `null`), the failure is the result's, not the loop's.
-    return Effect.fail(new MarshalError({ detail: `JSON.stringify failed (${messageOf(cause)})`, cause }))
-  }
-}
+export const buffered: (body: Uint8Array | string, contentType?: string) => Response = internal.buffered
 
 /**
  * Options of the JSON handler form: {@link json}, and `LambdaRuntime.run` / `serve` given a
@@ -200,38 +165,12 @@ export interface JsonOptions<EA, EI, OA, OI> {
  *
  * @since 0.1.0
  * @category constructors
+ * @function
  */
-export const json = <EA, OA, E, R, EI = EA, OI = OA>(
+export const json: <EA, OA, E, R, EI = EA, OI = OA>(
   handler: Handler<EA, OA, E, R>,
-  options: JsonOptions<EA, EI, OA, OI> = {}
-): LambdaHandler<E | UnmarshalError | MarshalError, R> => {
-  const decode = eventDecoder(options.event)
-  const encode = options.output === undefined
-    ? (a: OA) => Effect.succeed<unknown>(a)
-    : schemaStep(Schema.encode(options.output), (detail, cause) => new MarshalError({ detail, cause }))
-  // Steps without a Schema are skipped rather than run as identity Effects: this runs on every
-  // invocation, and each step is a few fiber operations.
-  const run = (event: unknown, context: LambdaContext): Effect.Effect<unknown, E | UnmarshalError | MarshalError, R> => {
-    const output = options.event === undefined
-      ? handler(event as EA, context)
-      : Effect.flatMap(decode(event), (decoded) => handler(decoded, context))
-    return options.output === undefined ? output : Effect.flatMap(output, encode)
-  }
-  // Parsing and serialising are plain steps: this runs on every invocation.
-  return raw((invocation, context) =>
-    Effect.suspend(() => {
-      const event = parseJsonSync(invocation.body)
-      return event instanceof UnmarshalError ? Effect.fail(event) : Effect.flatMap(run(event, context), jsonResponse)
-    })
-  )
-}
-
-const schemaStep = <I, O, Err>(
-  run: (input: I) => Effect.Effect<O, ParseResult.ParseError>,
-  toError: (detail: string, cause: ParseResult.ParseError) => Err
-) =>
-(input: I): Effect.Effect<O, Err> =>
-  Effect.mapError(run(input), (error) => toError(ParseResult.TreeFormatter.formatErrorSync(error), error))
+  options?: JsonOptions<EA, EI, OA, OI>
+) => LambdaHandler<E | UnmarshalError | MarshalError, R> = internal.json
 
 /**
  * A streamed response with an explicit content type, for the {@link raw} form. The stream's
@@ -249,11 +188,10 @@ const schemaStep = <I, O, Err>(
  *
  * @since 0.1.0
  * @category constructors
+ * @function
  */
-export const streamed = <E>(
-  body: Stream.Stream<Uint8Array | string, E>,
-  contentType: string = contentTypes.octetStream
-): Response => ({ _tag: "Streamed", stream: body, contentType })
+export const streamed: <E>(body: Stream.Stream<Uint8Array | string, E>, contentType?: string) => Response =
+  internal.streamed
 
 /**
  * What a streaming handler returns: the body as a Stream, or an Effect that produces it (to
@@ -278,14 +216,6 @@ export interface StreamOptions<EA, EI> {
   /** Decodes the parsed event; a mismatch fails with `Runtime.UnmarshalError` naming the path. */
   readonly event?: Schema.Schema<EA, EI, never> | undefined
 }
-
-const isStream = (u: unknown): u is Stream.Stream<unknown, unknown, unknown> =>
-  Predicate.hasProperty(u, Stream.StreamTypeId)
-
-const eventDecoder = <EA, EI>(schema: Schema.Schema<EA, EI, never> | undefined) =>
-  schema === undefined
-    ? (u: unknown) => Effect.succeed(u as EA)
-    : schemaStep(Schema.decodeUnknown(schema), (detail, cause) => new UnmarshalError({ detail, cause }))
 
 /**
  * The streaming form: the event is parsed as JSON (and decoded with `event` when given) and
@@ -318,28 +248,12 @@ const eventDecoder = <EA, EI>(schema: Schema.Schema<EA, EI, never> | undefined) 
  *
  * @since 0.1.0
  * @category constructors
+ * @function
  */
-export const stream = <EA, E = never, R = never, E2 = never, R2 = never, EI = EA>(
+export const stream: <EA, E = never, R = never, E2 = never, R2 = never, EI = EA>(
   handler: (event: EA, context: LambdaContext) => StreamResult<Uint8Array | string, E, R, E2, R2>,
-  options: StreamOptions<EA, EI> = {}
-): LambdaHandler<E | E2 | UnmarshalError, R | R2> => {
-  const decode = eventDecoder(options.event)
-  const contentType = options.contentType ?? contentTypes.octetStream
-  return raw((invocation, context) =>
-    parseJson(invocation.body).pipe(
-      Effect.flatMap(decode),
-      Effect.flatMap((event) => {
-        const result = handler(event, context)
-        return isStream(result) ? Effect.succeed(result) : result
-      }),
-      // The loop consumes the stream in this same fiber; providing the captured context here
-      // is only what erases `R` from the response type.
-      Effect.flatMap((body) =>
-        Effect.map(Effect.context<R>(), (services) => streamed(Stream.provideContext(body, services), contentType))
-      )
-    )
-  )
-}
+  options?: StreamOptions<EA, EI>
+) => LambdaHandler<E | E2 | UnmarshalError, R | R2> = internal.stream
 
 /**
  * An HTTP response for a Function URL or an API Gateway streaming integration: status,
@@ -365,7 +279,7 @@ export interface HttpStreamResponse<E = never, R = never> {
  * @category encoding
  */
 export const httpPrelude: (response: Omit<HttpStreamResponse<unknown, unknown>, "body">) => Uint8Array =
-  HttpIntegration.prelude
+  internal.httpPrelude
 
 /**
  * The body of an HTTP integration response as one stream: prelude, delimiter, then the body.
@@ -378,7 +292,7 @@ export const httpPrelude: (response: Omit<HttpStreamResponse<unknown, unknown>, 
  * @category encoding
  */
 export const httpIntegrationBody: <E, R>(response: HttpStreamResponse<E, R>) => Stream.Stream<Uint8Array | string, E, R> =
-  HttpIntegration.body
+  internal.httpIntegrationBody
 
 /**
  * The HTTP streaming form for Function URLs (`RESPONSE_STREAM` invoke mode) and API Gateway
@@ -403,17 +317,12 @@ export const httpIntegrationBody: <E, R>(response: HttpStreamResponse<E, R>) => 
  *
  * @since 0.1.0
  * @category constructors
+ * @function
  */
-export const httpStream = <EA, E = never, R = never, E2 = never, R2 = never, EI = EA>(
+export const httpStream: <EA, E = never, R = never, E2 = never, R2 = never, EI = EA>(
   handler: (
     event: EA,
     context: LambdaContext
   ) => HttpStreamResponse<E, R> | Effect.Effect<HttpStreamResponse<E, R>, E2, R2>,
-  options: Omit<StreamOptions<EA, EI>, "contentType"> = {}
-): LambdaHandler<E | E2 | UnmarshalError, R | R2> =>
-  stream((event: EA, context) => {
-    const result = handler(event, context)
-    return Effect.isEffect(result)
-      ? Effect.map(result, httpIntegrationBody)
-      : Effect.succeed(httpIntegrationBody(result))
-  }, { ...options, contentType: contentTypes.httpIntegration })
+  options?: Omit<StreamOptions<EA, EI>, "contentType">
+) => LambdaHandler<E | E2 | UnmarshalError, R | R2> = internal.httpStream

@@ -11,19 +11,17 @@
  * @since 0.1.0
  */
 import type * as HttpApi from "@effect/platform/HttpApi"
-import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import type * as HttpApp from "@effect/platform/HttpApp"
 import type * as HttpRouter from "@effect/platform/HttpRouter"
-import * as HttpServer from "@effect/platform/HttpServer"
 import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import * as Context from "effect/Context"
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
+import type * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
+import * as api from "./internal/http/api.js"
 import * as internal from "./internal/http/handler.js"
 import type { LambdaContext } from "./LambdaContext.js"
 import type { UnmarshalError } from "./LambdaError.js"
-import * as LambdaHandler from "./LambdaHandler.js"
+import type * as LambdaHandler from "./LambdaHandler.js"
 
 /** Header maps as the integrations send them: values may be missing in ALB's single mode. */
 type HeaderMap = Readonly<Record<string, string | undefined>> | null | undefined
@@ -208,26 +206,13 @@ export const toHandler: <E, R>(
  *
  * @since 0.1.0
  * @category constructors
+ * @function
  */
-export const fromHttpApi = <LE, RIn>(
+export const fromHttpApi: <LE, RIn>(
   layer: Layer.Layer<HttpApi.Api, LE, RIn>,
   options?: Options
-): LambdaHandler.LambdaHandler<UnmarshalError, Exclude<RIn, HttpRouter.HttpRouter.DefaultServices> | Scope.Scope> =>
-  LambdaHandler.fromInit(
-    Effect.gen(function*() {
-      const scope = yield* Effect.scope
-      const services = yield* Layer.buildWithScope(
-        Layer.mergeAll(layer, HttpApiBuilder.Router.Live, HttpApiBuilder.Middleware.layer).pipe(
-          Layer.provideMerge(HttpServer.layerContext)
-        ),
-        scope
-      )
-      const app = yield* Effect.provide(HttpApiBuilder.httpApp, services)
-      // Per request, the invocation's context (request, LambdaContext, Scope) goes on top of
-      // the services built at init.
-      return internal.toHandler(app as HttpApp.Default<unknown, HttpServerRequest.HttpServerRequest>, { stream: options?.stream, services: services as Context.Context<never> })
-    })
-  ) as LambdaHandler.LambdaHandler<UnmarshalError, Exclude<RIn, HttpRouter.HttpRouter.DefaultServices> | Scope.Scope>
+) => LambdaHandler.LambdaHandler<UnmarshalError, Exclude<RIn, HttpRouter.HttpRouter.DefaultServices> | Scope.Scope> =
+  api.fromHttpApi
 
 /**
  * The raw Lambda event of the current request, with the integration it came from. Needs only
@@ -252,10 +237,7 @@ export const fromHttpApi = <LE, RIn>(
  * @since 0.1.0
  * @category accessors
  */
-export const event: Effect.Effect<HttpEvent, never, HttpServerRequest.HttpServerRequest> = Effect.map(
-  internal.lambdaRequest,
-  (request) => request.http
-)
+export const event: Effect.Effect<HttpEvent, never, HttpServerRequest.HttpServerRequest> = internal.event
 
 /**
  * The `LambdaContext` of the invocation serving the current request (request id, deadline,
@@ -277,10 +259,7 @@ export const event: Effect.Effect<HttpEvent, never, HttpServerRequest.HttpServer
  * @since 0.1.0
  * @category accessors
  */
-export const context: Effect.Effect<LambdaContext, never, HttpServerRequest.HttpServerRequest> = Effect.map(
-  internal.lambdaRequest,
-  (request) => request.context
-)
+export const context: Effect.Effect<LambdaContext, never, HttpServerRequest.HttpServerRequest> = internal.context
 
 /**
  * Runs `effect` after the response, like `LambdaContext.detach`, but needing only the
@@ -288,8 +267,8 @@ export const context: Effect.Effect<LambdaContext, never, HttpServerRequest.Http
  *
  * @since 0.1.0
  * @category combinators
+ * @function
  */
-export const detach = <A, E, R>(
+export const detach: <A, E, R>(
   effect: Effect.Effect<A, E, R>
-): Effect.Effect<void, never, R | HttpServerRequest.HttpServerRequest> =>
-  Effect.flatMap(context, (ctx) => Effect.asVoid(Effect.forkIn(effect, ctx.detachedScope)))
+) => Effect.Effect<void, never, R | HttpServerRequest.HttpServerRequest> = internal.detach

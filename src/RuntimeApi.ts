@@ -6,11 +6,11 @@
  *
  * @since 0.1.0
  */
-import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
-import * as internal from "./internal/runtime/runtimeApiClient.js"
+import * as client from "./internal/runtime/runtimeApiClient.js"
+import * as internal from "./internal/runtime/runtimeApi.js"
 import type * as Core from "./internal/core/protocol.js"
 import type { RuntimeApiError } from "./LambdaError.js"
 
@@ -142,8 +142,15 @@ export interface RuntimeApiService {
  *
  * @since 0.1.0
  * @category tags
+ * @class
  */
-export class RuntimeApi extends Context.Tag("effect-lambda-runtime/RuntimeApi")<RuntimeApi, RuntimeApiService>() {}
+export const RuntimeApi: typeof internal.RuntimeApi = internal.RuntimeApi
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export type RuntimeApi = internal.RuntimeApi
 
 /**
  * Builds the HTTP client for a Runtime API at `host:port` (the value of
@@ -152,5 +159,4 @@ export class RuntimeApi extends Context.Tag("effect-lambda-runtime/RuntimeApi")<
  * @since 0.1.0
  * @category constructors
  */
-export const make: (endpoint: string) => Effect.Effect<RuntimeApiService, never, Scope.Scope> =
-  internal.make
+export const make: (endpoint: string) => Effect.Effect<RuntimeApiService, never, Scope.Scope> = client.make

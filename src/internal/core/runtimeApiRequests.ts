@@ -41,7 +41,8 @@ export const USER_AGENT = `effect-lambda-runtime/${VERSION}`
 export type Operation = "next" | "response" | "error" | "initError" | "register" | "extensionNext"
 
 /**
- * Why a call failed: the fields of `RuntimeApiError` (LambdaError.ts), which the runtime makes of it.
+ * Why a call failed: the fields of `RuntimeApiError` (runtime/errors.ts, public as
+ * `LambdaError.RuntimeApiError`), which the runtime makes of it.
  *
  * @internal
  */

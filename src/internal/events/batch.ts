@@ -8,11 +8,12 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as ParseResult from "effect/ParseResult"
-import { LambdaContext } from "../../LambdaContext.js"
-import { UnmarshalError } from "../../LambdaError.js"
-import * as LambdaHandler from "../../LambdaHandler.js"
+import type * as LambdaHandler from "../../LambdaHandler.js"
 import { messageOf } from "../core/inspect.js"
 import { contentTypes } from "../core/protocol.js"
+import { UnmarshalError } from "../runtime/errors.js"
+import { buffered, raw } from "../runtime/handler.js"
+import { LambdaContext } from "../runtime/lambdaContext.js"
 
 /**
  * The partial-failure response of SQS, Kinesis and DynamoDB Streams event source mappings.
@@ -184,7 +185,7 @@ export const batchHandler = <D, E, R>(
   handle: (decoded: D) => Effect.Effect<unknown, E, R>,
   options: EngineOptions
 ): LambdaHandler.LambdaHandler<UnmarshalError, R | LambdaContext> =>
-  LambdaHandler.raw((invocation) =>
+  raw((invocation) =>
     Effect.suspend(() => {
       let event: unknown
       try {
@@ -196,7 +197,7 @@ export const batchHandler = <D, E, R>(
       if (typeof planned === "string") return Effect.fail(new UnmarshalError({ detail: planned }))
       return Effect.map(
         runBatch(planned, decode, handle, options),
-        (response) => LambdaHandler.buffered(JSON.stringify(response), contentTypes.json)
+        (response) => buffered(JSON.stringify(response), contentTypes.json)
       )
     })
   )

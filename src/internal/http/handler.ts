@@ -19,12 +19,13 @@ import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
-import { UnmarshalError } from "../../LambdaError.js"
+import type { LambdaContext } from "../../LambdaContext.js"
 import type { LambdaHandler } from "../../LambdaHandler.js"
-import { raw } from "../../LambdaHandler.js"
 import type { HttpEvent } from "../../LambdaHttp.js"
 import type { Response } from "../../RuntimeApi.js"
 import { messageOf } from "../core/inspect.js"
+import { UnmarshalError } from "../runtime/errors.js"
+import { raw } from "../runtime/handler.js"
 import { classify, requestParts } from "./events.js"
 import { LambdaRequest, toServerRequest } from "./request.js"
 import { bufferedNow, toBuffered, toStreamed } from "./response.js"
@@ -41,6 +42,24 @@ export const lambdaRequest: Effect.Effect<LambdaRequest, never, HttpServerReques
       ? Effect.succeed(request.source)
       : Effect.dieMessage("LambdaHttp: this request was not served by LambdaHttp.toHandler or LambdaHttp.fromHttpApi")
 )
+
+/** @internal */
+export const event: Effect.Effect<HttpEvent, never, HttpServerRequest.HttpServerRequest> = Effect.map(
+  lambdaRequest,
+  (request) => request.http
+)
+
+/** @internal */
+export const context: Effect.Effect<LambdaContext, never, HttpServerRequest.HttpServerRequest> = Effect.map(
+  lambdaRequest,
+  (request) => request.context
+)
+
+/** @internal */
+export const detach = <A, E, R>(
+  effect: Effect.Effect<A, E, R>
+): Effect.Effect<void, never, R | HttpServerRequest.HttpServerRequest> =>
+  Effect.flatMap(context, (ctx) => Effect.asVoid(Effect.forkIn(effect, ctx.detachedScope)))
 
 /**
  * Options of `toHandler` and `fromHttpApi`.

@@ -7,7 +7,8 @@
  */
 import * as Effect from "effect/Effect"
 import type { LambdaContext } from "../../LambdaContext.js"
-import * as LambdaHandler from "../../LambdaHandler.js"
+import type * as LambdaHandler from "../../LambdaHandler.js"
+import { json } from "../runtime/handler.js"
 import * as NodeContext from "./dropInContext.js"
 import type { UserFunction } from "./resolve.js"
 import { fromStreamingFunction, isStreaming } from "./streamifyResponse.js"
@@ -69,7 +70,7 @@ export const fromFunction = (fn: UserFunction): LambdaHandler.LambdaHandler<unkn
   const form = fn.length >= 3 ? callbackForm : promiseForm
   // The handler's fiber itself, not `Effect.runtime()` (which copies its refs every time):
   // detach makes a runtime from it when it is called.
-  return LambdaHandler.json((event: unknown, context: LambdaContext) =>
+  return json((event: unknown, context: LambdaContext) =>
     Effect.withFiberRuntime<unknown, unknown>((fiber, status) => form(fn, event, context, fiber, status))
   )
 }

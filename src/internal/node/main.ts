@@ -5,11 +5,11 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
-import * as LambdaHandler from "../../LambdaHandler.js"
-import * as LambdaRuntime from "../../LambdaRuntime.js"
+import type * as LambdaHandler from "../../LambdaHandler.js"
 import { trainingHook } from "../core/codeCache.js"
 import { env as names } from "../core/protocol.js"
-import { serve } from "../runtime/init.js"
+import { fromInit } from "../runtime/handler.js"
+import { run, serve } from "../runtime/init.js"
 import * as WarmUp from "../runtime/warmUp.js"
 import { fromFunction } from "./handler.js"
 import { loadHandler } from "./resolve.js"
@@ -26,7 +26,7 @@ const DEFAULT_HANDLER = "index.handler"
 export const fromEnvironment = (
   env: NodeJS.ProcessEnv = process.env
 ): LambdaHandler.LambdaHandler<unknown> =>
-  LambdaHandler.fromInit(
+  fromInit(
     Effect.suspend(() => {
       // Modules call `awslambda.streamifyResponse` at their top level: the global comes first.
       installGlobal()
@@ -74,5 +74,5 @@ const train = (hook: (done: Promise<unknown>) => void): void => {
 export const main = (): void => {
   const hook = trainingHook()
   if (hook !== undefined) return train(hook)
-  LambdaRuntime.run(fromEnvironment())
+  run(fromEnvironment())
 }

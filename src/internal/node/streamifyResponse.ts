@@ -15,10 +15,11 @@ import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { PassThrough } from "node:stream"
 import type { LambdaContext } from "../../LambdaContext.js"
-import { UnmarshalError } from "../../LambdaError.js"
-import * as LambdaHandler from "../../LambdaHandler.js"
+import type * as LambdaHandler from "../../LambdaHandler.js"
 import type { Response } from "../../RuntimeApi.js"
 import { contentTypes } from "../core/protocol.js"
+import { UnmarshalError } from "../runtime/errors.js"
+import { raw, streamed } from "../runtime/handler.js"
 import * as NodeContext from "./dropInContext.js"
 import type { UserFunction } from "./resolve.js"
 
@@ -100,7 +101,7 @@ const decoder = new TextDecoder()
  * @internal
  */
 export const fromStreamingFunction = (fn: UserFunction): LambdaHandler.LambdaHandler<unknown> =>
-  LambdaHandler.raw((invocation, context: LambdaContext) =>
+  raw((invocation, context: LambdaContext) =>
     Effect.withFiberRuntime<Response, unknown>((fiber, status) =>
       Effect.async<Response, unknown>((resume) => {
         let event: unknown
@@ -132,7 +133,7 @@ export const fromStreamingFunction = (fn: UserFunction): LambdaHandler.LambdaHan
           if (started) return
           started = true
           // What is written until the body stream listens waits in the PassThrough's buffer.
-          resume(Effect.succeed(LambdaHandler.streamed(body, stream.contentType)))
+          resume(Effect.succeed(streamed(body, stream.contentType)))
         }
         stream.once("firstChunk", start)
         stream.once("finish", start)

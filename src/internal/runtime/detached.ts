@@ -26,7 +26,7 @@ import { getCurrentVersion } from "effect/ModuleVersion"
 import type * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import * as Supervisor from "effect/Supervisor"
-import { FatalRuntimeError } from "../../LambdaError.js"
+import { FatalRuntimeError } from "./errors.js"
 import { nodeTimer } from "./timers.js"
 import type { Timer } from "./timers.js"
 

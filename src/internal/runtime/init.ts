@@ -9,13 +9,14 @@ import * as Scope from "effect/Scope"
 import * as ConfigError from "effect/ConfigError"
 import * as Either from "effect/Either"
 import { getCurrentVersion } from "effect/ModuleVersion"
-import { FatalRuntimeError, RuntimeApiError } from "../../LambdaError.js"
-import * as LambdaHandler from "../../LambdaHandler.js"
+import type * as LambdaHandler from "../../LambdaHandler.js"
 import type { Handler, Provided } from "../../LambdaHandler.js"
 import type { JsonOptions } from "../../LambdaHandler.js"
 import type { RuntimeConfig, RuntimeOptions } from "../../LambdaRuntime.js"
-import { RuntimeApi } from "../../RuntimeApi.js"
 import type { RuntimeApiService } from "../../RuntimeApi.js"
+import { FatalRuntimeError, RuntimeApiError } from "./errors.js"
+import { isLambdaHandler, json } from "./handler.js"
+import { RuntimeApi } from "./runtimeApi.js"
 import * as Compatibility from "./compatibility.js"
 import * as Console from "./console.js"
 import * as Detached from "./detached.js"
@@ -94,9 +95,9 @@ export const toLambdaHandler = <EA, OA, E, R, EI, OI>(
   handler: LambdaHandler.LambdaHandler<E, R> | Handler<EA, OA, E, R>,
   options: JsonOptions<EA, EI, OA, OI>
 ): LambdaHandler.LambdaHandler<unknown, R> =>
-  LambdaHandler.isLambdaHandler(handler)
+  isLambdaHandler(handler)
     ? handler as LambdaHandler.LambdaHandler<E, R>
-    : LambdaHandler.json(Compatibility.checkedHandler(handler), options)
+    : json(Compatibility.checkedHandler(handler), options)
 
 /**
  * How the runtime reaches the Runtime API: the HTTP client (tests may pass another).

@@ -6,7 +6,7 @@
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as http from "node:http"
-import { RuntimeApiError } from "../../LambdaError.js"
+import { RuntimeApiError } from "./errors.js"
 import type { ResponseWriter } from "../../RuntimeApi.js"
 import type { ErrorDocument } from "../core/protocol.js"
 import * as Requests from "../core/runtimeApiRequests.js"

@@ -4,7 +4,7 @@
  */
 import type * as LogLevel from "effect/LogLevel"
 import type * as Schedule from "effect/Schedule"
-import type { RuntimeApiError } from "../../LambdaError.js"
+import type { RuntimeApiError } from "./errors.js"
 import type { RuntimeConfig } from "../../LambdaRuntime.js"
 import type { LogFormat } from "./logger.js"
 import type { Timer } from "./timers.js"

@@ -7,7 +7,8 @@ import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import { Effect, Either, Option } from "effect"
-import * as Build from "../../../Build.js"
+import type * as Build from "../../../Build.js"
+import { build } from "../build/build.js"
 import { CommandFailed, handlerModule, print, printError, UsageError } from "./shared.js"
 
 /**
@@ -124,7 +125,7 @@ const report = (built: Build.BuildResult) =>
 export const command = Command.make(name, config, (parsed) =>
   Effect.gen(function*() {
     const options = yield* toBuildOptions(parsed)
-    const result = yield* Effect.either(Build.build(options))
+    const result = yield* Effect.either(build(options))
     if (Either.isLeft(result)) {
       yield* printError(result.left.message)
       return yield* new CommandFailed({ exitCode: 1 })

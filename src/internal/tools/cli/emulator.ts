@@ -9,7 +9,7 @@
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import { Effect, Option } from "effect"
-import * as Emulator from "../../../Emulator.js"
+import * as Emulator from "../emulator/server.js"
 import * as P from "../../core/protocol.js"
 import { announceResets, superviseRuntime } from "../functionProcess.js"
 import { handlerModule, port, print, seconds, timeoutMs } from "./shared.js"

@@ -10,7 +10,8 @@ import { Effect, Either, Option } from "effect"
 import type { Scope } from "effect"
 import { readFileSync } from "node:fs"
 import { basename, dirname, extname, relative, resolve } from "node:path"
-import * as Emulator from "../../../Emulator.js"
+import type * as Api from "../../../Emulator.js"
+import * as Emulator from "../emulator/server.js"
 import * as P from "../../core/protocol.js"
 import type { RuntimeProcess } from "../functionProcess.js"
 import { describeExit, spawnRuntime, stopRuntime } from "../functionProcess.js"
@@ -77,7 +78,7 @@ export const neverStartedHint = (file: string): string => {
 
 const ms = (from: number, to: number | undefined) => (to === undefined ? "-" : `+${(to - from).toFixed(2)} ms`)
 
-const describeOutcome = (record: Emulator.InvocationRecord): string => {
+const describeOutcome = (record: Api.InvocationRecord): string => {
   const outcome = record.outcome
   switch (outcome?._tag) {
     case undefined:
@@ -136,7 +137,7 @@ const runInvocations = (options: RunOptions): Effect.Effect<number, UsageError, 
       Effect.map(emulator.invocations, (all) => all.find((record) => record.requestId === requestId)!)
 
     /** Waits for the outcome; when the runtime exits first, reports it and restarts it if the invocation is still queued. */
-    const awaitOutcome = (pending: Emulator.PendingInvocation) =>
+    const awaitOutcome = (pending: Api.PendingInvocation) =>
       Effect.gen(function*() {
         while (true) {
           const current = runtime ?? (yield* start)

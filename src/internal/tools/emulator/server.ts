@@ -9,7 +9,7 @@
  *
  * @internal
  */
-import { Deferred, Effect, Option, Runtime } from "effect"
+import { Context, Deferred, Effect, Layer, Option, Runtime } from "effect"
 import type { Scope } from "effect"
 import { randomBytes } from "node:crypto"
 import * as http from "node:http"
@@ -211,3 +211,17 @@ export const make = (options: Api.EmulatorOptions = {}): Effect.Effect<Api.Emula
     }
     return service
   })
+
+/**
+ * The emulator as a service (documented in Emulator.ts).
+ *
+ * @internal
+ */
+export class Emulator extends Context.Tag("effect-lambda-runtime/Emulator")<Emulator, Api.EmulatorService>() {}
+
+/**
+ * A scoped layer providing {@link Emulator}.
+ *
+ * @internal
+ */
+export const layer = (options?: Api.EmulatorOptions): Layer.Layer<Emulator> => Layer.scoped(Emulator, make(options))

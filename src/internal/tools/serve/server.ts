@@ -19,7 +19,8 @@ import { Effect, Runtime } from "effect"
 import type { Scope } from "effect"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
-import * as Emulator from "../../../Emulator.js"
+import type * as Api from "../../../Emulator.js"
+import * as Emulator from "../emulator/server.js"
 import * as P from "../../core/protocol.js"
 import { superviseRuntime } from "../functionProcess.js"
 import type { EventShape, IncomingRequest } from "./eventFromRequest.js"
@@ -56,7 +57,7 @@ export interface ServeOptions {
 export interface Server {
   readonly url: string
   readonly port: number
-  readonly emulator: Emulator.EmulatorService
+  readonly emulator: Api.EmulatorService
 }
 
 const headerText = (value: string | Array<string> | undefined) => (Array.isArray(value) ? value.join(", ") : value)
