@@ -36,7 +36,7 @@
  * @since 0.1.0
  */
 import type * as Duration from "effect/Duration"
-import * as Effect from "effect/Effect"
+import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type { DropInContext } from "./DropIn.js"
 import type { DetachedSummary } from "./internal/runtime/detached.js"
@@ -162,15 +162,7 @@ export const invoke: {
     event: unknown,
     options?: InvokeOptions & JsonOptions<EA, EI, OA, OI>
   ): Effect.Effect<Result & { readonly detached: DetachedSummary }, FatalRuntimeError, Exclude<R, Provided>>
-} = (
-  handler: LambdaHandler<unknown, unknown> | Handler<unknown, unknown, unknown, unknown>,
-  event: unknown,
-  options?: InvokeOptions & JsonOptions<unknown, unknown, unknown, unknown>
-) =>
-  Effect.scoped(
-    Effect.flatMap(internal.start(handler, event, options), (started) =>
-      Effect.zipWith(started.result, started.done, (result, detached) => ({ ...result, detached })))
-  ) as Effect.Effect<Result & { readonly detached: DetachedSummary }, FatalRuntimeError, never>
+} = internal.invoke
 
 /**
  * A plain Node.js handler (`async (event, context) => result`, a callback handler, or one
@@ -222,12 +214,7 @@ export const dropInContext: (
  * @since 0.1.0
  * @category getters
  */
-export const json = (result: Result): unknown => {
-  if (result._tag === "Failure") {
-    throw new Error(`The invocation failed: ${result.error.errorType}: ${result.error.errorMessage}`)
-  }
-  return JSON.parse(result.text) as unknown
-}
+export const json: (result: Result) => unknown = internal.json
 
 /**
  * The error document of a failed invocation, `undefined` if it succeeded.
@@ -235,5 +222,4 @@ export const json = (result: Result): unknown => {
  * @since 0.1.0
  * @category getters
  */
-export const error = (result: Result): ErrorDocument | undefined =>
-  result._tag === "Failure" ? result.error : undefined
+export const error: (result: Result) => ErrorDocument | undefined = internal.error

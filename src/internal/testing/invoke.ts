@@ -176,3 +176,25 @@ export const start = <E, R, EA = unknown, OA = unknown, EI = EA, OI = OA>(
     )
     return { requestId, deadlineMs, result: Deferred.await(result), done: Deferred.await(done) }
   }) as Effect.Effect<Started, never, Scope.Scope | Exclude<R, LambdaHandler.Provided>>
+
+/** @internal */
+export const invoke = (
+  handler: LambdaHandler.LambdaHandler<unknown, unknown> | LambdaHandler.Handler<unknown, unknown, unknown, unknown>,
+  event: unknown,
+  options?: InvokeOptions & JsonOptions<unknown, unknown, unknown, unknown>
+): Effect.Effect<Result & { readonly detached: DetachedSummary }, FatalRuntimeError, never> =>
+  Effect.scoped(
+    Effect.flatMap(start(handler, event, options), (started) =>
+      Effect.zipWith(started.result, started.done, (result, detached) => ({ ...result, detached })))
+  ) as Effect.Effect<Result & { readonly detached: DetachedSummary }, FatalRuntimeError, never>
+
+/** @internal */
+export const json = (result: Result): unknown => {
+  if (result._tag === "Failure") {
+    throw new Error(`The invocation failed: ${result.error.errorType}: ${result.error.errorMessage}`)
+  }
+  return JSON.parse(result.text) as unknown
+}
+
+/** @internal */
+export const error = (result: Result): ErrorDocument | undefined => result._tag === "Failure" ? result.error : undefined
