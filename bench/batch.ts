@@ -18,7 +18,18 @@ import { BATCH_SIZE, IO_MS, sqsEvent } from "./functions/batch/orders.js"
 import { findRic, ricClient, ricClientNote, ricSpec } from "./ric.js"
 import type { ProcessSpec, Sample } from "./server.js"
 import { measure } from "./server.js"
-import { bundleForRic, here, knob, lambdaEnv, log, median, pairedRatio, percentile, runStandalone, type SuiteReport } from "./common.js"
+import {
+  bundleForRic,
+  here,
+  knob,
+  lambdaEnv,
+  log,
+  median,
+  pairedRatio,
+  percentile,
+  runStandalone,
+  type SuiteReport
+} from "./common.js"
 
 const env = {
   ...lambdaEnv,
@@ -33,13 +44,20 @@ interface Runtime {
 }
 
 const runtimes = async (notes: Array<string>): Promise<Array<Runtime>> => {
-  const ours = await Effect.runPromise(Build.build({ entry: here("./functions/batch/ours.ts"), outdir: here("./.build/batch-ours") }))
+  const ours = await Effect.runPromise(
+    Build.build({ entry: here("./functions/batch/ours.ts"), outdir: here("./.build/batch-ours") })
+  )
   for (const warning of ours.warnings) log(`build batch/ours: ${warning}`)
   const oursSpec = (concurrency: number): ProcessSpec => ({
     command: ours.bootstrap,
     args: [],
     cwd: ours.outdir,
-    env: { ...env, LAMBDA_TASK_ROOT: ours.outdir, _HANDLER: "main.handler", BENCH_BATCH_CONCURRENCY: String(concurrency) }
+    env: {
+      ...env,
+      LAMBDA_TASK_ROOT: ours.outdir,
+      _HANDLER: "main.handler",
+      BENCH_BATCH_CONCURRENCY: String(concurrency)
+    }
   })
   const list: Array<Runtime> = [
     { id: "ours1", label: "effect-lambda-runtime, LambdaEvents.sqs, concurrency 1", spec: oursSpec(1) },
@@ -53,7 +71,8 @@ const runtimes = async (notes: Array<string>): Promise<Array<Runtime>> => {
   const client = ricClient(ric)
   notes.push(...ricClientNote(ric))
   const powertools = await bundleForRic("batch/powertools", "batch-powertools")
-  const powertoolsSpec = (parallel: boolean) => ricSpec(ric, powertools.dir, env, { BENCH_BATCH_PARALLEL: String(parallel) })
+  const powertoolsSpec = (parallel: boolean) =>
+    ricSpec(ric, powertools.dir, env, { BENCH_BATCH_PARALLEL: String(parallel) })
   list.push(
     {
       id: "ptSequential",
@@ -138,8 +157,12 @@ export const batchSuite = async (
       `${r.errors}${r.correct ? "" : " (wrong answer, see notes)"} |`
     ),
     "",
-    `- Concurrency 1 vs Powertools sequential: latency p50 ${x(ratios.latencyP50Ours1VsSequential)}, CPU per record ${x(ratios.cpuOurs1VsSequential)}`,
-    `- Concurrency 10 vs Powertools parallel: latency p50 ${x(ratios.latencyP50Ours10VsParallel)}, CPU per record ${x(ratios.cpuOurs10VsParallel)}`,
+    `- Concurrency 1 vs Powertools sequential: latency p50 ${x(ratios.latencyP50Ours1VsSequential)}, CPU per record ${
+      x(ratios.cpuOurs1VsSequential)
+    }`,
+    `- Concurrency 10 vs Powertools parallel: latency p50 ${x(ratios.latencyP50Ours10VsParallel)}, CPU per record ${
+      x(ratios.cpuOurs10VsParallel)
+    }`,
     "",
     `Each record's body is JSON, decoded with a Schema (this runtime) or checked by hand against the same rules (Powertools), ` +
     `then waits ${IO_MS} ms on a timer. Latency: \`/next\` answered → result posted. CPU: the process's schedstat time from the ` +
@@ -147,9 +170,21 @@ export const batchSuite = async (
     "`batchItemFailures`) before the runs.",
     ...notes.map((note) => `Note: ${note}.`),
     `${rounds} interleaved rounds of ${invocations} batches; ratios are medians of per-round ratios. Node ${process.version}, ` +
-    `${process.platform}-${process.arch}, ${new Date().toISOString()}. Absolute numbers depend on the machine and its load.`
+    `${process.platform}-${process.arch}, ${
+      new Date().toISOString()
+    }. Absolute numbers depend on the machine and its load.`
   ].join("\n")
-  return { markdown, json: { date: new Date().toISOString(), node: process.version, settings: { invocations, rounds }, rows, ratios, notes } }
+  return {
+    markdown,
+    json: {
+      date: new Date().toISOString(),
+      node: process.version,
+      settings: { invocations, rounds },
+      rows,
+      ratios,
+      notes
+    }
+  }
 }
 
 runStandalone(import.meta.url, "batch", () => batchSuite())

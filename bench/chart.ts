@@ -23,8 +23,7 @@ const ROW = 22
 
 const escape = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
 
-const colour = (id: string) =>
-  id === "baseline" ? "#8c8c8c" : id.startsWith("ric") ? "#e3a33b" : "#3b78c3"
+const colour = (id: string) => id === "baseline" ? "#8c8c8c" : id.startsWith("ric") ? "#e3a33b" : "#3b78c3"
 
 interface Bar {
   readonly id: string
@@ -42,7 +41,9 @@ const panel = (title: string, bars: ReadonlyArray<Bar>, top: number): { svg: str
     const width = Number.isFinite(bar.value) ? Math.max(1, (bar.value / max) * BAR_WIDTH) : 0
     parts.push(
       `<text x="${LABEL_WIDTH - 8}" y="${y + 14}" text-anchor="end">${escape(bar.label)}</text>`,
-      `<rect x="${LABEL_WIDTH}" y="${y + 3}" width="${width.toFixed(1)}" height="${ROW - 6}" fill="${colour(bar.id)}"/>`,
+      `<rect x="${LABEL_WIDTH}" y="${y + 3}" width="${width.toFixed(1)}" height="${ROW - 6}" fill="${
+        colour(bar.id)
+      }"/>`,
       `<text x="${(LABEL_WIDTH + width + 6).toFixed(1)}" y="${y + 14}">${escape(bar.text)}</text>`
     )
   })
@@ -68,7 +69,9 @@ export const chart = (rows: ReadonlyArray<ChartRow>, latency: LatencyFigures): s
   )
   add(
     "Throughput: invocations per second against a local Runtime API (higher is better)",
-    rows.filter((r) => Number.isFinite(r.invocationsPerSecond) && r.id !== "detached" && r.id !== "inline").map((r) => ({
+    rows.filter((r) => Number.isFinite(r.invocationsPerSecond) && r.id !== "detached" && r.id !== "inline").map((
+      r
+    ) => ({
       id: r.id,
       label: r.runtime,
       value: r.invocationsPerSecond,
@@ -78,7 +81,12 @@ export const chart = (rows: ReadonlyArray<ChartRow>, latency: LatencyFigures): s
   add("Response latency, /next answered → /response received (p50 ms): a 200 ms task", [
     { id: "ours", label: "no extra task", value: latency.noDetached, text: `${latency.noDetached.toFixed(3)} ms` },
     { id: "ours", label: "200 ms task detached", value: latency.detached, text: `${latency.detached.toFixed(3)} ms` },
-    { id: "baseline", label: "200 ms task awaited inline", value: latency.inline, text: `${latency.inline.toFixed(1)} ms` }
+    {
+      id: "baseline",
+      label: "200 ms task awaited inline",
+      value: latency.inline,
+      text: `${latency.inline.toFixed(1)} ms`
+    }
   ])
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${top}" viewBox="0 0 ${WIDTH} ${top}" font-family="sans-serif" font-size="12">`,

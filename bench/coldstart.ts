@@ -26,7 +26,16 @@ import { sampleOrder } from "./functions/realistic/order.js"
 import { findRic, ricClient, ricClientNote, ricSpec } from "./ric.js"
 import type { ProcessSpec, Sample } from "./server.js"
 import { measure } from "./server.js"
-import { bundleForRic, here, lambdaEnv as baseEnv, log, median, pairedRatio, runStandalone, type SuiteReport } from "./common.js"
+import {
+  bundleForRic,
+  here,
+  lambdaEnv as baseEnv,
+  log,
+  median,
+  pairedRatio,
+  runStandalone,
+  type SuiteReport
+} from "./common.js"
 
 /** What Lambda puts in a function's environment (the parts these functions read). */
 const lambdaEnv = {
@@ -50,7 +59,9 @@ const fakeSqs = () =>
         const body = request.MessageBody ?? ""
         if (req.headers["x-amz-target"] === "AmazonSQS.SendMessage" && body !== "") received++
         res.writeHead(200, { "content-type": "application/x-amz-json-1.0" })
-        res.end(JSON.stringify({ MessageId: `m-${received}`, MD5OfMessageBody: createHash("md5").update(body).digest("hex") }))
+        res.end(
+          JSON.stringify({ MessageId: `m-${received}`, MD5OfMessageBody: createHash("md5").update(body).digest("hex") })
+        )
       })
     })
     server.listen(0, "127.0.0.1", () => {
@@ -244,7 +255,11 @@ const report = (
     }
   })
   const has = (id: string) => results.has(id)
-  const ratio = (a: string, b: string, key: keyof Spawn) => (has(a) && has(b) ? pairedRatio(of(a, key), of(b, key)) : NaN)
+  const ratio = (
+    a: string,
+    b: string,
+    key: keyof Spawn
+  ) => (has(a) && has(b) ? pairedRatio(of(a, key), of(b, key)) : NaN)
   const ratios = {
     trivialColdVsLoop: ratio("trivial", "loop", "coldStartMs"),
     trivialCpuVsLoop: ratio("trivial", "loop", "cpuPreciseMs"),
@@ -270,20 +285,34 @@ const report = (
     "| runtime | spawn→first /next ms (median / min) | first invocation ms | spawn→first result ms | result→next /next ms | CPU ms at first /next: utime+stime median / mean; schedstat median | minor faults at first /next | bundle KB | SQS messages / errors |",
     "|---|---|---|---|---|---|---|---|---|",
     ...rows.map((r) =>
-      `| ${r.runtime} | ${fixed(r.coldStartMs, 1)} / ${fixed(r.coldStartMinMs, 1)} | ${fixed(r.firstInvocationMs, 1)} | ${fixed(r.firstResultMs, 1)} | ` +
-      `${fixed(r.releaseMs, 1)} | ${fixed(r.cpuMs, 0)} / ${fixed(r.cpuMeanMs, 1)}; ${fixed(r.cpuPreciseMs, 1)} | ${fixed(r.minorFaults, 0)} | ` +
-      `${fixed(r.bundleKb, 0)}${Number.isFinite(r.codeCacheKb) ? ` (+ ${fixed(r.codeCacheKb, 0)} KB code cache)` : ""} | ` +
+      `| ${r.runtime} | ${fixed(r.coldStartMs, 1)} / ${fixed(r.coldStartMinMs, 1)} | ${
+        fixed(r.firstInvocationMs, 1)
+      } | ${fixed(r.firstResultMs, 1)} | ` +
+      `${fixed(r.releaseMs, 1)} | ${fixed(r.cpuMs, 0)} / ${fixed(r.cpuMeanMs, 1)}; ${fixed(r.cpuPreciseMs, 1)} | ${
+        fixed(r.minorFaults, 0)
+      } | ` +
+      `${fixed(r.bundleKb, 0)}${
+        Number.isFinite(r.codeCacheKb) ? ` (+ ${fixed(r.codeCacheKb, 0)} KB code cache)` : ""
+      } | ` +
       `${Number.isFinite(r.messages) ? `${r.messages}/${spawns}` : "-"} / ${r.errors} |`
     ),
     "",
-    `- Realistic function, cold start (spawn → first /next) vs the plain handler on aws-lambda-ric: ${x(ratios.realisticColdVsRic)} ` +
-    `(target <= 1.10x): ${verdict(ratios.realisticColdVsRic, 1.1, noRic)}; spawn → first result ${x(ratios.realisticFirstResultVsRic)}, ` +
+    `- Realistic function, cold start (spawn → first /next) vs the plain handler on aws-lambda-ric: ${
+      x(ratios.realisticColdVsRic)
+    } ` +
+    `(target <= 1.10x): ${verdict(ratios.realisticColdVsRic, 1.1, noRic)}; spawn → first result ${
+      x(ratios.realisticFirstResultVsRic)
+    }, ` +
     `CPU ${x(ratios.realisticCpuVsRic)}, minor faults ${x(ratios.realisticFaultsVsRic)}; without the code cache ` +
     `${x(ratios.realisticNoCacheColdVsRic)}; with ${SEMI_SPACE_FLAG} ${x(ratios.realisticFlaggedColdVsRic)} (CPU ` +
     `${x(ratios.realisticFlaggedCpuVsRic)}); @effect-aws/lambda on aws-lambda-ric ${x(ratios.effectAwsColdVsRic)} ` +
     `(this runtime vs it: ${x(ratios.realisticColdVsEffectAws)})`,
-    `- Trivial handler, cold start vs the hand-written loop, default build: ${x(ratios.trivialColdVsLoop)} (target <= 1.25x): ` +
-    `${verdict(ratios.trivialColdVsLoop, 1.25, "-")}; CPU ${x(ratios.trivialCpuVsLoop)}, minor faults ${x(ratios.trivialFaultsVsLoop)}; ` +
+    `- Trivial handler, cold start vs the hand-written loop, default build: ${
+      x(ratios.trivialColdVsLoop)
+    } (target <= 1.25x): ` +
+    `${verdict(ratios.trivialColdVsLoop, 1.25, "-")}; CPU ${x(ratios.trivialCpuVsLoop)}, minor faults ${
+      x(ratios.trivialFaultsVsLoop)
+    }; ` +
     `with ${SEMI_SPACE_FLAG} ${x(ratios.trivialFlaggedColdVsLoop)} (CPU ${x(ratios.trivialFlaggedCpuVsLoop)})`,
     "",
     "This runtime's realistic function sends its SQS message from detached work, after the result " +
@@ -294,7 +323,9 @@ const report = (
     "none: any V8 flag makes Node compile its own built-in modules without their code cache).",
     ...notes.map((note) => `Note: ${note}.`),
     `${spawns} spawns per runtime, interleaved; ratios are medians of per-spawn ratios. Node ${process.version}, ` +
-    `${process.platform}-${process.arch}, ${new Date().toISOString()}. Absolute numbers depend on the machine and its load.`
+    `${process.platform}-${process.arch}, ${
+      new Date().toISOString()
+    }. Absolute numbers depend on the machine and its load.`
   ].join("\n")
   return { markdown, json: { date: new Date().toISOString(), node: process.version, spawns, rows, ratios, notes } }
 }

@@ -24,7 +24,17 @@ import * as Build from "../src/Build.js"
 import { findRic } from "./ric.js"
 import type { ProcessSpec, Sample } from "./server.js"
 import { measure } from "./server.js"
-import { here, knob, lambdaEnv, log, median, pairedRatio, percentile, runStandalone, type SuiteReport } from "./common.js"
+import {
+  here,
+  knob,
+  lambdaEnv,
+  log,
+  median,
+  pairedRatio,
+  percentile,
+  runStandalone,
+  type SuiteReport
+} from "./common.js"
 
 const root = here("..")
 /** The one function every row runs: the same file, the same task root, the same `_HANDLER`. */
@@ -161,7 +171,11 @@ export const dropInSuite = async (
     const throughput = r.throughputVsRic >= 0.95
     const coldStart = r.coldStartVsRic <= 1.05
     return `throughput ${x(r.throughputVsRic)}, CPU/inv ${x(r.cpuVsRic)}, cold start ${x(r.coldStartVsRic)}: ` +
-      (throughput && coldStart ? "met" : `NOT met (${[throughput ? "" : "throughput", coldStart ? "" : "cold start"].filter((s) => s !== "").join(", ")})`)
+      (throughput && coldStart
+        ? "met"
+        : `NOT met (${
+          [throughput ? "" : "throughput", coldStart ? "" : "cold start"].filter((s) => s !== "").join(", ")
+        })`)
   }
   const markdown = [
     "### Plain Node handler: drop-in bootstrap vs aws-lambda-ric",
@@ -169,8 +183,12 @@ export const dropInSuite = async (
     "| runtime | inv/s | CPU ms/inv | /next→/response p50 / p99 ms | cold start ms (median / min) | CPU ms at first /next | minor faults at first /next | peak RSS MB | bundle KB |",
     "|---|---|---|---|---|---|---|---|---|",
     ...rows.map((r) =>
-      `| ${r.runtime} | ${fixed(r.invocationsPerSecond, 0)} | ${fixed(r.cpuMsPerInvocation, 3)} | ${fixed(r.latencyP50Ms, 3)} / ${fixed(r.latencyP99Ms, 3)} | ` +
-      `${fixed(r.coldStartMs, 1)} / ${fixed(r.coldStartMinMs, 1)} | ${fixed(r.coldCpuMs, 1)} | ${fixed(r.coldMinorFaults, 0)} | ${fixed(r.peakRssMb, 1)} | ` +
+      `| ${r.runtime} | ${fixed(r.invocationsPerSecond, 0)} | ${fixed(r.cpuMsPerInvocation, 3)} | ${
+        fixed(r.latencyP50Ms, 3)
+      } / ${fixed(r.latencyP99Ms, 3)} | ` +
+      `${fixed(r.coldStartMs, 1)} / ${fixed(r.coldStartMinMs, 1)} | ${fixed(r.coldCpuMs, 1)} | ${
+        fixed(r.coldMinorFaults, 0)
+      } | ${fixed(r.peakRssMb, 1)} | ` +
       `${fixed(r.bundleKb, 0)}${Number.isFinite(r.cacheKb) ? ` (+ ${fixed(r.cacheKb, 0)} KB code cache)` : ""} |`
     ),
     "",
@@ -181,11 +199,20 @@ export const dropInSuite = async (
     "`GET /next`; CPU ms (schedstat, all live threads) and minor page faults of the process at that moment.",
     ...notes.map((note) => `Note: ${note}.`),
     `${rounds} interleaved rounds of ${invocations} invocations; ${coldStarts} cold starts per runtime, interleaved. ` +
-    `Node ${process.version}, ${process.platform}-${process.arch}, ${new Date().toISOString()}. Absolute numbers depend on the machine and its load.`
+    `Node ${process.version}, ${process.platform}-${process.arch}, ${
+      new Date().toISOString()
+    }. Absolute numbers depend on the machine and its load.`
   ].join("\n")
   return {
     markdown,
-    json: { date: new Date().toISOString(), node: process.version, settings: { invocations, rounds, coldStarts }, rows, ratios, notes }
+    json: {
+      date: new Date().toISOString(),
+      node: process.version,
+      settings: { invocations, rounds, coldStarts },
+      rows,
+      ratios,
+      notes
+    }
   }
 }
 

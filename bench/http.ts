@@ -20,7 +20,18 @@ import type { Expected } from "./functions/http/events.js"
 import { findRic, ricClient, ricClientNote, ricSpec } from "./ric.js"
 import type { ProcessSpec, Sample } from "./server.js"
 import { measure } from "./server.js"
-import { bundleForRic, here, knob, lambdaEnv, log, median, pairedRatio, percentile, runStandalone, type SuiteReport } from "./common.js"
+import {
+  bundleForRic,
+  here,
+  knob,
+  lambdaEnv,
+  log,
+  median,
+  pairedRatio,
+  percentile,
+  runStandalone,
+  type SuiteReport
+} from "./common.js"
 
 interface Runtime {
   readonly id: "ours" | "effectAws" | "hono"
@@ -77,11 +88,17 @@ const runtimes = async (notes: Array<string>): Promise<Array<Runtime>> => {
 const mismatch = (text: string, expected: Expected): string | undefined => {
   try {
     const answer = JSON.parse(text) as { statusCode?: number; body?: string; isBase64Encoded?: boolean }
-    if (answer.statusCode !== expected.status) return `status ${answer.statusCode} instead of ${expected.status}: ${text.slice(0, 200)}`
-    const raw = answer.isBase64Encoded === true ? Buffer.from(answer.body ?? "", "base64").toString() : answer.body ?? ""
+    if (answer.statusCode !== expected.status) {
+      return `status ${answer.statusCode} instead of ${expected.status}: ${text.slice(0, 200)}`
+    }
+    const raw = answer.isBase64Encoded === true
+      ? Buffer.from(answer.body ?? "", "base64").toString()
+      : answer.body ?? ""
     const body = JSON.parse(raw) as Record<string, unknown>
     for (const [key, value] of Object.entries(expected.body)) {
-      if (JSON.stringify(body[key]) !== JSON.stringify(value)) return `body.${key} is ${JSON.stringify(body[key])}: ${raw.slice(0, 200)}`
+      if (JSON.stringify(body[key]) !== JSON.stringify(value)) {
+        return `body.${key} is ${JSON.stringify(body[key])}: ${raw.slice(0, 200)}`
+      }
     }
     return undefined
   } catch (error) {
@@ -164,7 +181,10 @@ const report = (
   const has = (id: string) => samples.has(id)
   const ips = (id: string) => samples.get(id)?.map((x) => x.invocationsPerSecond) ?? []
   const cpu = (id: string) => samples.get(id)?.map((x) => x.cpuMsPerInvocation) ?? []
-  const ratio = (a: ReadonlyArray<number>, b: ReadonlyArray<number>) => (a.length > 0 && b.length > 0 ? pairedRatio(a, b) : NaN)
+  const ratio = (
+    a: ReadonlyArray<number>,
+    b: ReadonlyArray<number>
+  ) => (a.length > 0 && b.length > 0 ? pairedRatio(a, b) : NaN)
   const ratios = {
     throughputVsEffectAws: ratio(ips("ours"), ips("effectAws")),
     throughputVsHono: ratio(ips("ours"), ips("hono")),
@@ -182,9 +202,13 @@ const report = (
     "| HTTP API runtime | inv/s | CPU ms/inv | /next→/response p50 / p99 ms | cold start ms (median / min) | peak RSS MB | bundle KB | errors |",
     "|---|---|---|---|---|---|---|---|",
     ...rows.map((r) =>
-      `| ${r.runtime} | ${fixed(r.invocationsPerSecond, 0)} | ${fixed(r.cpuMsPerInvocation, 3)} | ${fixed(r.latencyP50Ms, 3)} / ${fixed(r.latencyP99Ms, 3)} | ` +
+      `| ${r.runtime} | ${fixed(r.invocationsPerSecond, 0)} | ${fixed(r.cpuMsPerInvocation, 3)} | ${
+        fixed(r.latencyP50Ms, 3)
+      } / ${fixed(r.latencyP99Ms, 3)} | ` +
       `${fixed(r.coldStartMs, 1)} / ${fixed(r.coldStartMinMs, 1)} | ${fixed(r.peakRssMb, 1)} | ` +
-      `${fixed(r.bundleKb, 0)}${Number.isFinite(r.codeCacheKb) ? ` (+ ${fixed(r.codeCacheKb, 0)} KB code cache)` : ""} | ` +
+      `${fixed(r.bundleKb, 0)}${
+        Number.isFinite(r.codeCacheKb) ? ` (+ ${fixed(r.codeCacheKb, 0)} KB code cache)` : ""
+      } | ` +
       `${r.errors}${r.correct ? "" : " (wrong answers, see notes)"} |`
     ),
     "",
@@ -192,8 +216,12 @@ const report = (
     `${verdict(ratios.throughputVsEffectAws > 1, has("effectAws"))}`,
     `- HTTP API cold start vs @effect-aws/lambda: ${x(ratios.coldStartVsEffectAws)} (target < 1x): ` +
     `${verdict(ratios.coldStartVsEffectAws < 1, has("effectAws"))}`,
-    `- HTTP API throughput vs Hono: ${pct(ratios.throughputVsHono)} (target >= 90%): ${verdict(ratios.throughputVsHono >= 0.9, has("hono"))}`,
-    `- CPU per invocation vs @effect-aws/lambda ${x(ratios.cpuVsEffectAws)}, vs Hono ${x(ratios.cpuVsHono)}; cold start vs Hono ${x(ratios.coldStartVsHono)}`,
+    `- HTTP API throughput vs Hono: ${pct(ratios.throughputVsHono)} (target >= 90%): ${
+      verdict(ratios.throughputVsHono >= 0.9, has("hono"))
+    }`,
+    `- CPU per invocation vs @effect-aws/lambda ${x(ratios.cpuVsEffectAws)}, vs Hono ${
+      x(ratios.cpuVsHono)
+    }; cold start vs Hono ${x(ratios.coldStartVsHono)}`,
     "",
     "Events: API Gateway HTTP API (payload 2.0), `GET /items/:id` and `POST /items` (JSON body, decoded by a Schema; Hono checks " +
     "the same rules by hand in its validator) alternating; every runtime's answers were checked (status and body) before the runs. " +

@@ -58,7 +58,12 @@ export const ricClientNote = (ric: Ric): ReadonlyArray<string> =>
  * aws-lambda-ric serving `index.handler` from the bundle in `dir` (its native client where
  * built, its node:http client otherwise), with `env` and `extra` as the function's environment.
  */
-export const ricSpec = (ric: Ric, dir: string, env: Readonly<Record<string, string>>, extra: Readonly<Record<string, string>> = {}): ProcessSpec => ({
+export const ricSpec = (
+  ric: Ric,
+  dir: string,
+  env: Readonly<Record<string, string>>,
+  extra: Readonly<Record<string, string>> = {}
+): ProcessSpec => ({
   command: process.execPath,
   args: [ric.bin, "index.handler"],
   cwd: dir,

@@ -30,7 +30,6 @@ import type { ProcessSpec, Sample } from "./server.js"
 import { measure } from "./server.js"
 import { here, knob, lambdaEnv, log, median, pairedRatio, percentile } from "./common.js"
 
-
 const INVOCATIONS = knob("BENCH_INVOCATIONS", 5000, 0)
 const ROUNDS = Math.max(1, knob("BENCH_ROUNDS", 3, 0))
 const SLOW_INVOCATIONS = knob("BENCH_SLOW_INVOCATIONS", 20, 0)
@@ -57,7 +56,9 @@ interface Runtime {
 
 /** Builds a bench function with the project's build command and its default options, as a user would deploy it. */
 const deploy = async (name: string) => {
-  const result = await Effect.runPromise(Build.build({ entry: here(`./functions/${name}.ts`), outdir: here(`./.build/${name}`) }))
+  const result = await Effect.runPromise(
+    Build.build({ entry: here(`./functions/${name}.ts`), outdir: here(`./.build/${name}`) })
+  )
   for (const warning of result.warnings) log(`build ${name}: ${warning}`)
   return result
 }
@@ -97,8 +98,9 @@ const runtimes = async (notes: Array<string>): Promise<Array<Runtime>> => {
         ...(alternative ? { AWS_LAMBDA_NODEJS_USE_ALTERNATIVE_CLIENT_1: "true" } : {})
       }
     })
-    if (ric.nativeAvailable) list.push({ id: "ric", label: `${ric.label}, native client`, kind: "fast", spec: ricSpec(false) })
-    else notes.push(`${ric.label}, native client: skipped, ${ric.nativeReason}`)
+    if (ric.nativeAvailable) {
+      list.push({ id: "ric", label: `${ric.label}, native client`, kind: "fast", spec: ricSpec(false) })
+    } else notes.push(`${ric.label}, native client: skipped, ${ric.nativeReason}`)
     list.push({ id: "ricAlt", label: `${ric.label}, node:http client`, kind: "fast", spec: ricSpec(true) })
   }
   const trivial = await deploy("trivial")
@@ -151,7 +153,13 @@ const runtimes = async (notes: Array<string>): Promise<Array<Runtime>> => {
     checkDetached: true
   })
   const inline = await deploy("inline")
-  list.push({ id: "inline", label: "effect-lambda-runtime, 200 ms inline", kind: "slow", spec: bootstrap(inline), bundleBytes: inline.bundleBytes })
+  list.push({
+    id: "inline",
+    label: "effect-lambda-runtime, 200 ms inline",
+    kind: "slow",
+    spec: bootstrap(inline),
+    bundleBytes: inline.bundleBytes
+  })
   return list
 }
 
@@ -274,7 +282,9 @@ const main = async () => {
   const baselineSamples = samples.get("baseline")!
   const server = {
     cpuMsPerInvocationServingBaseline: median(baselineSamples.map((x) => x.serverCpuMsPerInvocation)),
-    coreShareServingBaseline: median(baselineSamples.map((x) => (x.serverCpuMsPerInvocation * x.invocationsPerSecond) / 1000))
+    coreShareServingBaseline: median(
+      baselineSamples.map((x) => (x.serverCpuMsPerInvocation * x.invocationsPerSecond) / 1000)
+    )
   }
 
   const fixed = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : "-")
@@ -283,68 +293,132 @@ const main = async () => {
   const detachedRow = row("detached")!
   const ricRatios = [ratios.throughputVsRic, ratios.throughputVsRicAlt].filter(Number.isFinite)
   const targets = [
-    `Throughput vs the hand-written loop: ${pct(ratios.throughputVsBaseline)} (target >= 95%, < 90% is a defect): ${verdict(ratios.throughputVsBaseline >= 0.95)}`,
-    `Throughput vs aws-lambda-ric: native client ${Number.isFinite(ratios.throughputVsRic) ? `${fixed(ratios.throughputVsRic)}x` : "n/a"}, ` +
-    `node:http client ${Number.isFinite(ratios.throughputVsRicAlt) ? `${fixed(ratios.throughputVsRicAlt)}x` : "n/a"} (target > 1x): ` +
-    (ricRatios.length === 0 ? "not measured (aws-lambda-ric is not installed)" : verdict(ricRatios.every((r) => r > 1))),
-    `CPU per invocation vs the loop: ${fixed(ratios.cpuVsBaseline)}x (target <= 1.15x): ${verdict(ratios.cpuVsBaseline <= 1.15)}`,
-    `/next -> /response p50, 200 ms detached minus no detached (both invoked every 200 ms): ${fixed(ratios.detachedMinusNoDetachedLatencyP50Ms, 3)} ms ` +
-    `(target <= 0.1 ms): ${verdict(ratios.detachedMinusNoDetachedLatencyP50Ms <= 0.1)}; inline: ${fixed(ratios.inlineLatencyP50Ms, 1)} ms`,
-    `Detached tasks finished before the next /next: ${detachedRow.detachedChecked - detachedRow.detachedViolations}/${detachedRow.detachedChecked}: ` +
+    `Throughput vs the hand-written loop: ${pct(ratios.throughputVsBaseline)} (target >= 95%, < 90% is a defect): ${
+      verdict(ratios.throughputVsBaseline >= 0.95)
+    }`,
+    `Throughput vs aws-lambda-ric: native client ${
+      Number.isFinite(ratios.throughputVsRic) ? `${fixed(ratios.throughputVsRic)}x` : "n/a"
+    }, ` +
+    `node:http client ${
+      Number.isFinite(ratios.throughputVsRicAlt) ? `${fixed(ratios.throughputVsRicAlt)}x` : "n/a"
+    } (target > 1x): ` +
+    (ricRatios.length === 0
+      ? "not measured (aws-lambda-ric is not installed)"
+      : verdict(ricRatios.every((r) => r > 1))),
+    `CPU per invocation vs the loop: ${fixed(ratios.cpuVsBaseline)}x (target <= 1.15x): ${
+      verdict(ratios.cpuVsBaseline <= 1.15)
+    }`,
+    `/next -> /response p50, 200 ms detached minus no detached (both invoked every 200 ms): ${
+      fixed(ratios.detachedMinusNoDetachedLatencyP50Ms, 3)
+    } ms ` +
+    `(target <= 0.1 ms): ${verdict(ratios.detachedMinusNoDetachedLatencyP50Ms <= 0.1)}; inline: ${
+      fixed(ratios.inlineLatencyP50Ms, 1)
+    } ms`,
+    `Detached tasks finished before the next /next: ${
+      detachedRow.detachedChecked - detachedRow.detachedViolations
+    }/${detachedRow.detachedChecked}: ` +
     verdict(detachedRow.detachedViolations === 0 && detachedRow.detachedChecked > 0),
-    `Cold start of the trivial handler vs the loop: ${fixed(ratios.coldStartVsBaseline)}x, default build (code cache; target <= 1.25x): ` +
-    `${verdict(ratios.coldStartVsBaseline <= 1.25)}; ${fixed(ratios.coldStartPlainVsBaseline)}x without the code cache ` +
-    `(EFFECT_LAMBDA_CODE_CACHE=0); ${fixed(ratios.coldStartDefaultVsBaseline)}x with the code cache and the runtime's default ` +
+    `Cold start of the trivial handler vs the loop: ${
+      fixed(ratios.coldStartVsBaseline)
+    }x, default build (code cache; target <= 1.25x): ` +
+    `${verdict(ratios.coldStartVsBaseline <= 1.25)}; ${
+      fixed(ratios.coldStartPlainVsBaseline)
+    }x without the code cache ` +
+    `(EFFECT_LAMBDA_CODE_CACHE=0); ${
+      fixed(ratios.coldStartDefaultVsBaseline)
+    }x with the code cache and the runtime's default ` +
     `options (SIGTERM extension registered first; the other rows pass registerExtension: false)`,
     soak === undefined
       ? "RSS soak: skipped (BENCH_SOAK=0)"
-      : `RSS growth over ${soak.invocations} invocations after ${soak.warmupAt} of warm-up: ${fixed(soak.growthMb, 1)} MB ` +
-        `(${fixed(soak.rssAtWarmupMb, 1)} -> ${fixed(soak.rssAtEndMb, 1)} MB; target < 5 MB): ${verdict(soak.growthMb < 5)}` +
-        (loopSoak === undefined ? "" : `; the hand-written loop, soaked the same way: ${fixed(loopSoak.growthMb, 1)} MB ` +
-          `(${fixed(loopSoak.rssAtWarmupMb, 1)} -> ${fixed(loopSoak.rssAtEndMb, 1)} MB)`),
+      : `RSS growth over ${soak.invocations} invocations after ${soak.warmupAt} of warm-up: ${
+        fixed(soak.growthMb, 1)
+      } MB ` +
+        `(${fixed(soak.rssAtWarmupMb, 1)} -> ${fixed(soak.rssAtEndMb, 1)} MB; target < 5 MB): ${
+          verdict(soak.growthMb < 5)
+        }` +
+        (loopSoak === undefined
+          ? ""
+          : `; the hand-written loop, soaked the same way: ${fixed(loopSoak.growthMb, 1)} MB ` +
+            `(${fixed(loopSoak.rssAtWarmupMb, 1)} -> ${fixed(loopSoak.rssAtEndMb, 1)} MB)`),
     mixedSoak
   ]
   const table = [
     "| runtime | inv/s | CPU ms/inv | /next→/response p50 / p99 ms | /response→/next p50 / p99 ms | cold start ms (median / min) | peak RSS MB | bundle KB |",
     "|---|---|---|---|---|---|---|---|",
     ...rows.map((r) =>
-      `| ${r.runtime} | ${fixed(r.invocationsPerSecond, 0)} | ${fixed(r.cpuMsPerInvocation, 3)} | ${fixed(r.latencyP50Ms, 3)} / ${fixed(r.latencyP99Ms, 3)} | ` +
-      `${fixed(r.releaseP50Ms, 3)} / ${fixed(r.releaseP99Ms, 3)} | ${fixed(r.coldStartMs, 1)} / ${fixed(r.coldStartMinMs, 1)} | ` +
-      `${fixed(r.peakRssMb, 1)} | ${fixed(r.bundleKb, 0)}${Number.isFinite(r.codeCacheKb) ? ` (+ ${fixed(r.codeCacheKb, 0)} KB code cache)` : ""} |`
+      `| ${r.runtime} | ${fixed(r.invocationsPerSecond, 0)} | ${fixed(r.cpuMsPerInvocation, 3)} | ${
+        fixed(r.latencyP50Ms, 3)
+      } / ${fixed(r.latencyP99Ms, 3)} | ` +
+      `${fixed(r.releaseP50Ms, 3)} / ${fixed(r.releaseP99Ms, 3)} | ${fixed(r.coldStartMs, 1)} / ${
+        fixed(r.coldStartMinMs, 1)
+      } | ` +
+      `${fixed(r.peakRssMb, 1)} | ${fixed(r.bundleKb, 0)}${
+        Number.isFinite(r.codeCacheKb) ? ` (+ ${fixed(r.codeCacheKb, 0)} KB code cache)` : ""
+      } |`
     ),
     "",
     ...targets.map((t) => `- ${t}`),
     "",
-    `Bench server: ${fixed(server.cpuMsPerInvocationServingBaseline, 3)} ms CPU per invocation while serving the hand-written loop, ` +
+    `Bench server: ${
+      fixed(server.cpuMsPerInvocationServingBaseline, 3)
+    } ms CPU per invocation while serving the hand-written loop, ` +
     `${pct(server.coreShareServingBaseline)} of one core at its fastest rate, so it is not the bottleneck.`,
-    `Largest inputs of the trivial function's bundle (KB): ${bundleInputs.slice(0, 8).map((i) => `${i.input.replace(/^.*node_modules\//, "")} ${i.kb.toFixed(1)}`).join(", ")}.`,
+    `Largest inputs of the trivial function's bundle (KB): ${
+      bundleInputs.slice(0, 8).map((i) => `${i.input.replace(/^.*node_modules\//, "")} ${i.kb.toFixed(1)}`).join(", ")
+    }.`,
     ...notes.map((note) => `Note: ${note}.`),
     `${ROUNDS} interleaved rounds of ${INVOCATIONS} invocations (fast runtimes) and ${SLOW_INVOCATIONS} (200 ms ones); ` +
     `${COLD_STARTS} cold starts per runtime; ratios are medians of per-round ratios. Node ${process.version}, ` +
-    `${process.platform}-${process.arch}, ${new Date().toISOString()}. Absolute numbers depend on the machine and its load.`
+    `${process.platform}-${process.arch}, ${
+      new Date().toISOString()
+    }. Absolute numbers depend on the machine and its load.`
   ].join("\n")
 
   writeFileSync(
     here("./results/latest.json"),
     JSON.stringify(
-      { date: new Date().toISOString(), node: process.version, settings: { INVOCATIONS, ROUNDS, SLOW_INVOCATIONS, COLD_STARTS, SOAK }, rows, ratios, server, soak, loopSoak, bundleInputs, notes, coldStart: realisticCold.json, http: http.json, batch: batch.json, dropIn: dropIn.json },
+      {
+        date: new Date().toISOString(),
+        node: process.version,
+        settings: { INVOCATIONS, ROUNDS, SLOW_INVOCATIONS, COLD_STARTS, SOAK },
+        rows,
+        ratios,
+        server,
+        soak,
+        loopSoak,
+        bundleInputs,
+        notes,
+        coldStart: realisticCold.json,
+        http: http.json,
+        batch: batch.json,
+        dropIn: dropIn.json
+      },
       null,
       2
     )
   )
-  writeFileSync(here("./results/latest.md"), `${table}\n\n${realisticCold.markdown}\n\n${http.markdown}\n\n${batch.markdown}\n\n${dropIn.markdown}\n`)
+  writeFileSync(
+    here("./results/latest.md"),
+    `${table}\n\n${realisticCold.markdown}\n\n${http.markdown}\n\n${batch.markdown}\n\n${dropIn.markdown}\n`
+  )
   mkdirSync(here("../docs"), { recursive: true })
-  writeFileSync(here("../docs/bench.svg"), chart(rows.filter((r) => r.id !== "paced"), {
+  writeFileSync(
+    here("../docs/bench.svg"),
+    chart(rows.filter((r) => r.id !== "paced"), {
       detached: detachedRow.latencyP50Ms,
       inline: row("inline")!.latencyP50Ms,
       noDetached: row("paced")!.latencyP50Ms
-    }))
+    })
+  )
   console.log(`${table}\n\n${realisticCold.markdown}\n\n${http.markdown}\n\n${batch.markdown}\n\n${dropIn.markdown}`)
 
   // Hook for the standalone streaming benchmark, when it is present.
   if (existsSync(here("./streaming.ts"))) {
     log("running bench/streaming.ts")
-    const result = spawnSync(process.execPath, ["--import", "tsx", here("./streaming.ts")], { stdio: "inherit", env: process.env })
+    const result = spawnSync(process.execPath, ["--import", "tsx", here("./streaming.ts")], {
+      stdio: "inherit",
+      env: process.env
+    })
     if (result.status !== 0) process.exitCode = 1
   }
 }

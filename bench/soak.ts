@@ -19,7 +19,6 @@ import * as Emulator from "../src/Emulator.js"
 import { here, knob } from "./common.js"
 import type { SoakKind } from "./functions/soak.js"
 
-
 /** What the function reports about itself. */
 export interface ProcessStats {
   readonly rssMb: number
@@ -99,7 +98,9 @@ export const soak = (invocations = 20_000, warmup = 2_000): Effect.Effect<SoakRe
     const { log } = yield* runtimeProcess(emulator.environment)
     const stats = Effect.gen(function*() {
       const record = yield* emulator.invoke({ kind: "stats", n: -1 })
-      if (record.outcome?._tag !== "Response") return yield* Effect.dieMessage(`stats: ${JSON.stringify(record.outcome)}`)
+      if (record.outcome?._tag !== "Response") {
+        return yield* Effect.dieMessage(`stats: ${JSON.stringify(record.outcome)}`)
+      }
       return JSON.parse(record.outcome.text) as ProcessStats
     })
     const atStart = yield* stats
@@ -142,23 +143,31 @@ export const soak = (invocations = 20_000, warmup = 2_000): Effect.Effect<SoakRe
   })
 
 const handlesOf = (stats: ProcessStats) =>
-  `${stats.handles} (active resources: ${Object.entries(stats.resources).map(([name, count]) => `${name} ${count}`).join(", ")})`
+  `${stats.handles} (active resources: ${
+    Object.entries(stats.resources).map(([name, count]) => `${name} ${count}`).join(", ")
+  })`
 
 /** One line for the benchmark's results. */
 export const describeSoak = (result: SoakResult): string => {
   const passed = result.wrong === 0 && result.detachedViolations === 0 && result.resets === 0
-  return `Mixed soak: ${result.invocations} invocations (${Object.entries(result.counts).map(([k, v]) => `${v} ${k}`).join(", ")}) ` +
+  return `Mixed soak: ${result.invocations} invocations (${
+    Object.entries(result.counts).map(([k, v]) => `${v} ${k}`).join(", ")
+  }) ` +
     `in ${result.seconds.toFixed(1)} s, ${result.invocations - result.wrong} answered exactly once as expected, ` +
     `${result.detachedViolations} detached violations, ${result.resets} platform resets; function RSS ` +
     `${result.atStart.rssMb.toFixed(1)} MB at start, ${result.afterWarmup.rssMb.toFixed(1)} after warm-up, ` +
     `${result.atEnd.rssMb.toFixed(1)} at the end; heap after GC ${result.afterWarmup.heapUsedMb.toFixed(1)} -> ` +
-    `${result.atEnd.heapUsedMb.toFixed(1)} MB; open handles ${handlesOf(result.atStart)} at start, ${handlesOf(result.atEnd)} at the end: ` +
+    `${result.atEnd.heapUsedMb.toFixed(1)} MB; open handles ${handlesOf(result.atStart)} at start, ${
+      handlesOf(result.atEnd)
+    } at the end: ` +
     (passed ? "PASS" : `FAIL (${result.firstWrong.join("; ")})`)
 }
 
 /** For bench/run.ts: runs the soak with SOAK_INVOCATIONS / SOAK_WARMUP and returns its results line. */
 export const runSoak = (): Promise<string> =>
-  Effect.runPromise(Effect.scoped(soak(knob("SOAK_INVOCATIONS", 20_000), knob("SOAK_WARMUP", 2_000)))).then(describeSoak)
+  Effect.runPromise(Effect.scoped(soak(knob("SOAK_INVOCATIONS", 20_000), knob("SOAK_WARMUP", 2_000)))).then(
+    describeSoak
+  )
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   Effect.runPromise(Effect.scoped(soak(knob("SOAK_INVOCATIONS", 20_000), knob("SOAK_WARMUP", 2_000)))).then(

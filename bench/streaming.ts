@@ -230,7 +230,9 @@ const main = async () => {
   const pairedRatio = median(runtimeSamples.map((s, i) => s.throughputMBps / baselineSamples[i]!.throughputMBps))
   const fixed = (n: number, digits = 1) => n.toFixed(digits)
 
-  console.log(`Streaming ${fixed(BODY_BYTES / MB, 0)} MB in ${CHUNK_BYTES / 1024} KiB chunks, median of ${ROUNDS} rounds`)
+  console.log(
+    `Streaming ${fixed(BODY_BYTES / MB, 0)} MB in ${CHUNK_BYTES / 1024} KiB chunks, median of ${ROUNDS} rounds`
+  )
   console.log("")
   console.log("| writer | throughput (MB/s) | TTFB (ms) | CPU per round (ms) |")
   console.log("|---|---:|---:|---:|")
@@ -241,10 +243,14 @@ const main = async () => {
   row("node:http chunked POST, 1 MiB buffering like the runtime", bufferedSummary)
   console.log("")
   console.log(
-    `runtime / baseline throughput: ${fixed(ratio * 100)}% of medians, ${fixed(pairedRatio * 100)}% median per round (target >= 80%)`
+    `runtime / baseline throughput: ${fixed(ratio * 100)}% of medians, ${
+      fixed(pairedRatio * 100)
+    }% median per round (target >= 80%)`
   )
   console.log(
-    `runtime / baseline with the same buffering: ${fixed((runtimeSummary.throughputMBps / bufferedSummary.throughputMBps) * 100)}%`
+    `runtime / baseline with the same buffering: ${
+      fixed((runtimeSummary.throughputMBps / bufferedSummary.throughputMBps) * 100)
+    }%`
   )
 
   const results = fileURLToPath(new URL("./results/", import.meta.url))

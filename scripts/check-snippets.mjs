@@ -80,7 +80,11 @@ try {
     const snippet = diagnostic.file && byFile.get(diagnostic.file.fileName)
     if (snippet && diagnostic.start !== undefined) {
       const { line, character } = diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start)
-      console.error(`${snippet.markdown}:${snippet.firstLine + line}:${snippet.indent + character + 1} TS${diagnostic.code}: ${message}`)
+      console.error(
+        `${snippet.markdown}:${snippet.firstLine + line}:${
+          snippet.indent + character + 1
+        } TS${diagnostic.code}: ${message}`
+      )
     } else {
       // An error in src or node_modules (or a global one) that a snippet brought to light.
       const where = diagnostic.file ? relative(root, diagnostic.file.fileName) : "(global)"

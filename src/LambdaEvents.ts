@@ -209,8 +209,9 @@ export const DynamoDbStreamEvent: <A = { readonly [x: string]: unknown }, I = A>
  * @since 0.1.0
  * @category schemas
  */
-export const KinesisRecord: <A = string, I = string>(data?: Json<A, I>) => ReturnType<typeof streams.KinesisRecord<A, I>> =
-  streams.KinesisRecord
+export const KinesisRecord: <A = string, I = string>(
+  data?: Json<A, I>
+) => ReturnType<typeof streams.KinesisRecord<A, I>> = streams.KinesisRecord
 
 /**
  * A decoded Kinesis record whose data is `A`.
@@ -226,8 +227,9 @@ export type KinesisRecord<A = string> = Schema.Schema.Type<ReturnType<typeof str
  * @since 0.1.0
  * @category schemas
  */
-export const KinesisEvent: <A = string, I = string>(data?: Json<A, I>) => ReturnType<typeof streams.KinesisEvent<A, I>> =
-  streams.KinesisEvent
+export const KinesisEvent: <A = string, I = string>(
+  data?: Json<A, I>
+) => ReturnType<typeof streams.KinesisEvent<A, I>> = streams.KinesisEvent
 
 // --- Batch handlers ----------------------------------------------------------------------
 

@@ -291,8 +291,9 @@ export const httpPrelude: (response: Omit<HttpStreamResponse<unknown, unknown>, 
  * @since 0.1.0
  * @category encoding
  */
-export const httpIntegrationBody: <E, R>(response: HttpStreamResponse<E, R>) => Stream.Stream<Uint8Array | string, E, R> =
-  internal.httpIntegrationBody
+export const httpIntegrationBody: <E, R>(
+  response: HttpStreamResponse<E, R>
+) => Stream.Stream<Uint8Array | string, E, R> = internal.httpIntegrationBody
 
 /**
  * The HTTP streaming form for Function URLs (`RESPONSE_STREAM` invoke mode) and API Gateway

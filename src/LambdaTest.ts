@@ -92,7 +92,6 @@ export interface InvokeOptions {
  */
 export type Result = internal.Result
 
-
 /**
  * What became of an invocation's detached work: fibers completed, failed, interrupted.
  *

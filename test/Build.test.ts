@@ -104,58 +104,85 @@ describe("the build command", () => {
       expect(answer(wrapped)).toMatchObject({ message: "hi, wrapper", codeCache: "accepted" })
     }), { timeout: 60_000 })
 
-  it.scopedLive("an entry with a #! line and an import() of a Node built-in keeps the cache, on Node 20 too", () =>
-    Effect.gen(function*() {
-      const dir = yield* outdir()
-      const result = yield* Build.build({ entry: projectFile("test/fixtures/executable.ts"), outdir: dir })
-      expect(result.warnings).toEqual([])
-      const record = yield* invokeBuilt(result.bootstrap)
-      expect(record.outcome).toMatchObject({ _tag: "Response", text: JSON.stringify({ cpus: "function", codeCache: "accepted" }) })
-    }), { timeout: 60_000 })
+  it.scopedLive(
+    "an entry with a #! line and an import() of a Node built-in keeps the cache, on Node 20 too",
+    () =>
+      Effect.gen(function*() {
+        const dir = yield* outdir()
+        const result = yield* Build.build({ entry: projectFile("test/fixtures/executable.ts"), outdir: dir })
+        expect(result.warnings).toEqual([])
+        const record = yield* invokeBuilt(result.bootstrap)
+        expect(record.outcome).toMatchObject({
+          _tag: "Response",
+          text: JSON.stringify({ cpus: "function", codeCache: "accepted" })
+        })
+      }),
+    { timeout: 60_000 }
+  )
 
-  it.scopedLive("an import() left in the bundle: the cache on Node 22, none on Node 20 (which cannot run import() from a cache)", () =>
-    Effect.gen(function*() {
-      const dir = yield* outdir()
-      const result = yield* Build.build({ entry: projectFile("test/fixtures/computedImport.ts"), outdir: dir })
-      const node22 = Number(process.versions.node.split(".")[0]) >= 22
-      expect(result.warnings).toEqual(node22 ? [] : [
-        "code cache: the bundle keeps import() calls, which Node 20 cannot run from a code cache (Node 22 can); none was written"
-      ])
-      const record = yield* invokeBuilt(result.bootstrap)
-      expect(record.outcome).toMatchObject({
-        _tag: "Response",
-        text: JSON.stringify({ cpus: "function", codeCache: node22 ? "accepted" : "unsupported" })
-      })
-    }), { timeout: 60_000 })
+  it.scopedLive(
+    "an import() left in the bundle: the cache on Node 22, none on Node 20 (which cannot run import() from a cache)",
+    () =>
+      Effect.gen(function*() {
+        const dir = yield* outdir()
+        const result = yield* Build.build({ entry: projectFile("test/fixtures/computedImport.ts"), outdir: dir })
+        const node22 = Number(process.versions.node.split(".")[0]) >= 22
+        expect(result.warnings).toEqual(
+          node22 ? [] : [
+            "code cache: the bundle keeps import() calls, which Node 20 cannot run from a code cache (Node 22 can); none was written"
+          ]
+        )
+        const record = yield* invokeBuilt(result.bootstrap)
+        expect(record.outcome).toMatchObject({
+          _tag: "Response",
+          text: JSON.stringify({ cpus: "function", codeCache: node22 ? "accepted" : "unsupported" })
+        })
+      }),
+    { timeout: 60_000 }
+  )
 
-  it.scopedLive("a cache that V8 rejects (another Node release, a damaged file) only costs compile time", () =>
-    Effect.gen(function*() {
-      const dir = yield* outdir()
-      const result = yield* Build.build({ entry: buildable, outdir: dir })
-      writeFileSync(result.codeCache!.path, Buffer.alloc(result.codeCache!.bytes, 7))
-      expect(answer(yield* invokeBuilt(result.bootstrap))).toMatchObject({ message: "hi, build", codeCache: "rejected" })
-    }), { timeout: 60_000 })
+  it.scopedLive(
+    "a cache that V8 rejects (another Node release, a damaged file) only costs compile time",
+    () =>
+      Effect.gen(function*() {
+        const dir = yield* outdir()
+        const result = yield* Build.build({ entry: buildable, outdir: dir })
+        writeFileSync(result.codeCache!.path, Buffer.alloc(result.codeCache!.bytes, 7))
+        expect(answer(yield* invokeBuilt(result.bootstrap))).toMatchObject({
+          message: "hi, build",
+          codeCache: "rejected"
+        })
+      }),
+    { timeout: 60_000 }
+  )
 
-  it.scopedLive("function.zip holds bootstrap (0755) and what it starts, not the metafile, and runs unzipped", () =>
-    Effect.gen(function*() {
-      const dir = yield* outdir()
-      const result = yield* Build.build({ entry: buildable, outdir: dir })
-      const archive = readFileSync(result.zip)
-      expect(zipModes(archive)).toEqual({
-        "bootstrap": 0o755,
-        "main.cjs": 0o644,
-        "start.cjs": 0o644,
-        "main.cjs.cache": 0o644
-      })
-      // Unpacked elsewhere, as Lambda unpacks it into /var/task, with the archive's modes.
-      const task = yield* tempDir("effect-lambda-task-")
-      const modes = zipModes(archive)
-      for (const [name, data] of Object.entries(unzipSync(new Uint8Array(archive)))) {
-        writeFileSync(join(task, name), data)
-        chmodSync(join(task, name), modes[name]!)
-      }
-      expect(answer(yield* invokeBuilt(join(task, "bootstrap")))).toMatchObject({ message: "hi, build", codeCache: "accepted" })
-    }), { timeout: 60_000 })
+  it.scopedLive(
+    "function.zip holds bootstrap (0755) and what it starts, not the metafile, and runs unzipped",
+    () =>
+      Effect.gen(function*() {
+        const dir = yield* outdir()
+        const result = yield* Build.build({ entry: buildable, outdir: dir })
+        const archive = readFileSync(result.zip)
+        expect(zipModes(archive)).toEqual({
+          "bootstrap": 0o755,
+          "main.cjs": 0o644,
+          "start.cjs": 0o644,
+          "main.cjs.cache": 0o644
+        })
+        // Unpacked elsewhere, as Lambda unpacks it into /var/task, with the archive's modes.
+        const task = yield* tempDir("effect-lambda-task-")
+        const modes = zipModes(archive)
+        for (const [name, data] of Object.entries(unzipSync(new Uint8Array(archive)))) {
+          writeFileSync(join(task, name), data)
+          chmodSync(join(task, name), modes[name]!)
+        }
+        expect(answer(yield* invokeBuilt(join(task, "bootstrap")))).toMatchObject({
+          message: "hi, build",
+          codeCache: "accepted"
+        })
+      }),
+    { timeout: 60_000 }
+  )
 
   it.scopedLive("a streaming function built with the code cache streams its body", () =>
     Effect.gen(function*() {
@@ -178,65 +205,84 @@ describe("the build command", () => {
       })
     }), { timeout: 60_000 })
 
-  it.scopedLive("without the code cache, bootstrap runs the bundle, with the chosen Node flags", () =>
-    Effect.gen(function*() {
-      const dir = yield* outdir()
-      const result = yield* Build.build({
-        entry: buildable,
-        outdir: dir,
-        codeCache: false,
-        nodeFlags: ["--stack-size=2000", "--max-semi-space-size=32"]
-      })
-      expect(result.codeCache).toBeUndefined()
-      expect(Object.keys(zipModes(readFileSync(result.zip))).sort()).toEqual(["bootstrap", "main.cjs"])
-      expect(answer(yield* invokeBuilt(result.bootstrap))).toMatchObject({
-        codeCache: "none",
-        flags: ["--stack-size=2000", "--max-semi-space-size=32"]
-      })
-    }), { timeout: 60_000 })
+  it.scopedLive(
+    "without the code cache, bootstrap runs the bundle, with the chosen Node flags",
+    () =>
+      Effect.gen(function*() {
+        const dir = yield* outdir()
+        const result = yield* Build.build({
+          entry: buildable,
+          outdir: dir,
+          codeCache: false,
+          nodeFlags: ["--stack-size=2000", "--max-semi-space-size=32"]
+        })
+        expect(result.codeCache).toBeUndefined()
+        expect(Object.keys(zipModes(readFileSync(result.zip))).sort()).toEqual(["bootstrap", "main.cjs"])
+        expect(answer(yield* invokeBuilt(result.bootstrap))).toMatchObject({
+          codeCache: "none",
+          flags: ["--stack-size=2000", "--max-semi-space-size=32"]
+        })
+      }),
+    { timeout: 60_000 }
+  )
 
-  it.scopedLive("the training run sees an empty environment, and no build-time value reaches the artifact", () =>
-    Effect.gen(function*() {
-      const dir = yield* outdir()
-      const value = `s3cr3t-${Math.random().toString(36).slice(2)}`
-      process.env.BUILD_SECRET = value
-      const result = yield* Build.build({ entry: projectFile("test/fixtures/envAtLoad.ts"), outdir: join(dir, "out") }).pipe(
-        Effect.ensuring(Effect.sync(() => delete process.env.BUILD_SECRET))
-      )
-      expect(result.codeCache?.trained).toBe(true)
-      expect(JSON.parse(readFileSync(join(dir, "seen.json"), "utf8"))).toEqual(
-        expect.not.arrayContaining(["BUILD_SECRET", "AWS_ACCESS_KEY_ID", "AWS_PROFILE"])
-      )
-      for (const file of readdirSync(join(dir, "out"))) {
-        expect(readFileSync(join(dir, "out", file)).includes(value), file).toBe(false)
-      }
-      const record = yield* invokeBuilt(result.bootstrap, { BUILD_SECRET: "function-value" })
-      expect(record.outcome).toMatchObject({ _tag: "Response", text: JSON.stringify({ secret: "function-value" }) })
-    }), { timeout: 60_000 })
+  it.scopedLive(
+    "the training run sees an empty environment, and no build-time value reaches the artifact",
+    () =>
+      Effect.gen(function*() {
+        const dir = yield* outdir()
+        const value = `s3cr3t-${Math.random().toString(36).slice(2)}`
+        process.env.BUILD_SECRET = value
+        const result = yield* Build.build({
+          entry: projectFile("test/fixtures/envAtLoad.ts"),
+          outdir: join(dir, "out")
+        }).pipe(
+          Effect.ensuring(Effect.sync(() => delete process.env.BUILD_SECRET))
+        )
+        expect(result.codeCache?.trained).toBe(true)
+        expect(JSON.parse(readFileSync(join(dir, "seen.json"), "utf8"))).toEqual(
+          expect.not.arrayContaining(["BUILD_SECRET", "AWS_ACCESS_KEY_ID", "AWS_PROFILE"])
+        )
+        for (const file of readdirSync(join(dir, "out"))) {
+          expect(readFileSync(join(dir, "out", file)).includes(value), file).toBe(false)
+        }
+        const record = yield* invokeBuilt(result.bootstrap, { BUILD_SECRET: "function-value" })
+        expect(record.outcome).toMatchObject({ _tag: "Response", text: JSON.stringify({ secret: "function-value" }) })
+      }),
+    { timeout: 60_000 }
+  )
 
-  it.scopedLive("a module that never starts the runtime still builds, with a one-line warning", () =>
-    Effect.gen(function*() {
-      const dir = yield* outdir()
-      const entry = join(dir, "library.ts")
-      writeFileSync(entry, `export const answer = 42\n`)
-      const result = yield* Build.build({ entry, outdir: join(dir, "out") })
-      expect(result.codeCache?.trained).toBe(false)
-      expect(result.warnings).toEqual([
-        "code cache: the module did not call LambdaRuntime.run; it covers compiling only"
-      ])
-    }), { timeout: 60_000 })
+  it.scopedLive(
+    "a module that never starts the runtime still builds, with a one-line warning",
+    () =>
+      Effect.gen(function*() {
+        const dir = yield* outdir()
+        const entry = join(dir, "library.ts")
+        writeFileSync(entry, `export const answer = 42\n`)
+        const result = yield* Build.build({ entry, outdir: join(dir, "out") })
+        expect(result.codeCache?.trained).toBe(false)
+        expect(result.warnings).toEqual([
+          "code cache: the module did not call LambdaRuntime.run; it covers compiling only"
+        ])
+      }),
+    { timeout: 60_000 }
+  )
 
-  it.scopedLive("a module that throws at load still builds, with a one-line warning and a compile-only cache", () =>
-    Effect.gen(function*() {
-      const dir = yield* outdir()
-      const entry = join(dir, "throws.ts")
-      writeFileSync(entry, `throw new Error("cannot load: no DATABASE_URL")\n`)
-      const result = yield* Build.build({ entry, outdir: join(dir, "out") })
-      expect(result.codeCache?.trained).toBe(false)
-      expect(result.warnings).toEqual([
-        "code cache: the module threw while it was loaded: Error: cannot load: no DATABASE_URL; it covers compiling only"
-      ])
-    }), { timeout: 60_000 })
+  it.scopedLive(
+    "a module that throws at load still builds, with a one-line warning and a compile-only cache",
+    () =>
+      Effect.gen(function*() {
+        const dir = yield* outdir()
+        const entry = join(dir, "throws.ts")
+        writeFileSync(entry, `throw new Error("cannot load: no DATABASE_URL")\n`)
+        const result = yield* Build.build({ entry, outdir: join(dir, "out") })
+        expect(result.codeCache?.trained).toBe(false)
+        expect(result.warnings).toEqual([
+          "code cache: the module threw while it was loaded: Error: cannot load: no DATABASE_URL; it covers compiling only"
+        ])
+      }),
+    { timeout: 60_000 }
+  )
 
   it.scopedLive("the deploy examples use the files the build writes", () =>
     Effect.gen(function*() {
@@ -259,53 +305,65 @@ describe("the drop-in build (dropIn: true)", () => {
     return JSON.parse(record.outcome?._tag === "Response" ? record.outcome.text : "null") as unknown
   }
 
-  it.scopedLive("serves ESM (.mjs, type module .js) and CommonJS handlers from LAMBDA_TASK_ROOT with the cache accepted", () =>
-    Effect.gen(function*() {
-      const dir = yield* outdir()
-      const result = yield* Build.build({ dropIn: true, outdir: dir })
-      // Trained without any handler: the build's empty environment has no _HANDLER.
-      expect(result.warnings).toEqual([])
-      expect(result.codeCache?.trained).toBe(true)
-      const env = { LAMBDA_TASK_ROOT: taskRoot }
-      expect(served(yield* invokeBuilt(result.bootstrap, { ...env, _HANDLER: "esm.handler" }, { n: 1 }))).toMatchObject({
-        kind: "mjs",
-        echo: { n: 1 },
-        requestId: expect.any(String),
-        codeCache: "accepted"
-      })
-      expect(served(yield* invokeBuilt(result.bootstrap, { ...env, _HANDLER: "pkg/index.handler" }, 2))).toEqual({
-        kind: "esm-js",
-        echo: 2,
-        codeCache: "accepted"
-      })
-      expect(served(yield* invokeBuilt(result.bootstrap, { ...env, _HANDLER: "cjs.handler" }, 3))).toEqual({
-        kind: "cjs",
-        echo: 3,
-        codeCache: "accepted"
-      })
-      // As AWS_LAMBDA_EXEC_WRAPPER on a managed runtime: Lambda passes its own command line.
-      const wrapped = yield* invokeBuilt(result.bootstrap, { ...env, _HANDLER: "esm.handler" }, 4, [
-        process.execPath,
-        "/var/runtime/index.mjs"
-      ])
-      expect(served(wrapped)).toMatchObject({ kind: "mjs", echo: 4, codeCache: "accepted" })
-    }), { timeout: 90_000 })
+  it.scopedLive(
+    "serves ESM (.mjs, type module .js) and CommonJS handlers from LAMBDA_TASK_ROOT with the cache accepted",
+    () =>
+      Effect.gen(function*() {
+        const dir = yield* outdir()
+        const result = yield* Build.build({ dropIn: true, outdir: dir })
+        // Trained without any handler: the build's empty environment has no _HANDLER.
+        expect(result.warnings).toEqual([])
+        expect(result.codeCache?.trained).toBe(true)
+        const env = { LAMBDA_TASK_ROOT: taskRoot }
+        expect(served(yield* invokeBuilt(result.bootstrap, { ...env, _HANDLER: "esm.handler" }, { n: 1 })))
+          .toMatchObject({
+            kind: "mjs",
+            echo: { n: 1 },
+            requestId: expect.any(String),
+            codeCache: "accepted"
+          })
+        expect(served(yield* invokeBuilt(result.bootstrap, { ...env, _HANDLER: "pkg/index.handler" }, 2))).toEqual({
+          kind: "esm-js",
+          echo: 2,
+          codeCache: "accepted"
+        })
+        expect(served(yield* invokeBuilt(result.bootstrap, { ...env, _HANDLER: "cjs.handler" }, 3))).toEqual({
+          kind: "cjs",
+          echo: 3,
+          codeCache: "accepted"
+        })
+        // As AWS_LAMBDA_EXEC_WRAPPER on a managed runtime: Lambda passes its own command line.
+        const wrapped = yield* invokeBuilt(result.bootstrap, { ...env, _HANDLER: "esm.handler" }, 4, [
+          process.execPath,
+          "/var/runtime/index.mjs"
+        ])
+        expect(served(wrapped)).toMatchObject({ kind: "mjs", echo: 4, codeCache: "accepted" })
+      }),
+    { timeout: 90_000 }
+  )
 
-  it.scopedLive("function.zip holds the runtime only; unpacked elsewhere (a layer's /opt), bootstrap finds start.cjs beside itself", () =>
-    Effect.gen(function*() {
-      const dir = yield* outdir()
-      const result = yield* Build.build({ dropIn: true, outdir: dir })
-      const archive = readFileSync(result.zip)
-      const modes = zipModes(archive)
-      expect(modes).toEqual({ "bootstrap": 0o755, "main.cjs": 0o644, "start.cjs": 0o644, "main.cjs.cache": 0o644 })
-      const opt = yield* tempDir("effect-lambda-opt-")
-      for (const [name, data] of Object.entries(unzipSync(new Uint8Array(archive)))) {
-        writeFileSync(join(opt, name), data)
-        chmodSync(join(opt, name), modes[name]!)
-      }
-      const record = yield* invokeBuilt(join(opt, "bootstrap"), { LAMBDA_TASK_ROOT: taskRoot, _HANDLER: "esm.handler" }, 5)
-      expect(served(record)).toMatchObject({ kind: "mjs", echo: 5, codeCache: "accepted" })
-    }), { timeout: 90_000 })
+  it.scopedLive(
+    "function.zip holds the runtime only; unpacked elsewhere (a layer's /opt), bootstrap finds start.cjs beside itself",
+    () =>
+      Effect.gen(function*() {
+        const dir = yield* outdir()
+        const result = yield* Build.build({ dropIn: true, outdir: dir })
+        const archive = readFileSync(result.zip)
+        const modes = zipModes(archive)
+        expect(modes).toEqual({ "bootstrap": 0o755, "main.cjs": 0o644, "start.cjs": 0o644, "main.cjs.cache": 0o644 })
+        const opt = yield* tempDir("effect-lambda-opt-")
+        for (const [name, data] of Object.entries(unzipSync(new Uint8Array(archive)))) {
+          writeFileSync(join(opt, name), data)
+          chmodSync(join(opt, name), modes[name]!)
+        }
+        const record = yield* invokeBuilt(join(opt, "bootstrap"), {
+          LAMBDA_TASK_ROOT: taskRoot,
+          _HANDLER: "esm.handler"
+        }, 5)
+        expect(served(record)).toMatchObject({ kind: "mjs", echo: 5, codeCache: "accepted" })
+      }),
+    { timeout: 90_000 }
+  )
 
   it.effect("an entry and dropIn: true exclude each other", () =>
     Effect.gen(function*() {

@@ -56,7 +56,14 @@ describe("Lambda-formatted console", () => {
         }
         expect(mine.every((record) => record.requestId === ids[tag])).toBe(true)
         const levels = Object.fromEntries(mine.map((record) => [record.message.split(" ")[0], record.level]))
-        expect(levels).toMatchObject({ handler: "INFO", info: "INFO", warn: "WARN", debug: "DEBUG", trace: "TRACE", multi: "ERROR" })
+        expect(levels).toMatchObject({
+          handler: "INFO",
+          info: "INFO",
+          warn: "WARN",
+          debug: "DEBUG",
+          trace: "TRACE",
+          multi: "ERROR"
+        })
         // One line per call: the message's newlines become carriage returns, as Node's runtime writes them.
         expect(mine.find((record) => record.message.startsWith("multi"))!.message).toBe(`multi ${tag}\rline two`)
         expect(mine.find((record) => record.message.includes(`Error: boom ${tag}`))).toMatchObject({ level: "ERROR" })
@@ -109,7 +116,8 @@ describe("Lambda-formatted console", () => {
   it.scopedLive("serve leaves console alone by default; with console: true it installs it and restores it on shutdown", () =>
     Effect.gen(function*() {
       const original = { log: console.log, error: console.error }
-      const handler = () => Effect.sync(() => ({ log: console.log === original.log, error: console.error === original.error }))
+      const handler = () =>
+        Effect.sync(() => ({ log: console.log === original.log, error: console.error === original.error }))
       const plain = yield* Emulator.make()
       yield* serveOn(plain, LambdaRuntime.serve(handler, inProcess))
       const untouched = yield* plain.invoke({})

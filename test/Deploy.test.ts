@@ -100,7 +100,9 @@ describe("CDK recipe (examples/deploy/cdk)", () => {
   it("a plain Node handler on the drop-in layer: its own folder as code, _HANDLER as given, /opt/bootstrap as exec wrapper", () => {
     const { assets, logicalId, outdir, stack, template } = synthesised()
     const properties = template.Resources[logicalId(stack.dropIn!)]!.Properties
-    const layerId = Object.keys(template.Resources).find((id) => template.Resources[id]!.Type === "AWS::Lambda::LayerVersion")!
+    const layerId = Object.keys(template.Resources).find((id) =>
+      template.Resources[id]!.Type === "AWS::Lambda::LayerVersion"
+    )!
     expect(properties).toMatchObject({
       Runtime: "nodejs22.x",
       Handler: "index.handler",
@@ -120,9 +122,13 @@ describe("CDK recipe (examples/deploy/cdk)", () => {
 
   it("refuses a runtime without Node (provided.al2023) and a build that is not there", () => {
     const stack = new Stack(new App({ outdir: mkdtempSync(join(work, "cdk.out-")) }), "Refused")
-    expect(() => new EffectFunction(stack, "OsOnly", { build: effectBuild.outdir, runtime: lambda.Runtime.PROVIDED_AL2023 }))
+    expect(() =>
+      new EffectFunction(stack, "OsOnly", { build: effectBuild.outdir, runtime: lambda.Runtime.PROVIDED_AL2023 })
+    )
       .toThrow(/provided\.al2023 is not a managed Node\.js runtime.*exits 127 \(no node binary on PATH\)/)
-    expect(() => new EffectFunction(stack, "NotBuilt", { build: join(work, "missing"), runtime: lambda.Runtime.NODEJS_22_X }))
+    expect(() =>
+      new EffectFunction(stack, "NotBuilt", { build: join(work, "missing"), runtime: lambda.Runtime.NODEJS_22_X })
+    )
       .toThrow(/missing is not a built function\.zip: run `effect-lambda build <module> --outdir <folder>` first/)
     expect(() => new EffectFunction(stack, "EmptyFolder", { build: work, runtime: lambda.Runtime.NODEJS_22_X }))
       .toThrow(`${join(work, "function.zip")} is not a built function.zip`)
@@ -147,7 +153,9 @@ describe("CDK recipe (examples/deploy/cdk)", () => {
     const template = JSON.parse(readFileSync(join(outdir, "FromEntry.template.json"), "utf8")) as Template
     const runtimes = Object.values(template.Resources)
       .filter((resource) => resource.Type === "AWS::Lambda::Function")
-      .map((resource) => [resource.Properties.Runtime, resource.Properties.Environment.Variables.AWS_LAMBDA_EXEC_WRAPPER])
+      .map((
+        resource
+      ) => [resource.Properties.Runtime, resource.Properties.Environment.Variables.AWS_LAMBDA_EXEC_WRAPPER])
       .sort()
     expect(runtimes).toEqual([
       ["nodejs22.x", "/opt/bootstrap"],

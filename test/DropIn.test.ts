@@ -50,12 +50,17 @@ export const handler = async (event: { readonly id: string }, context: ${context
 
 describe("DropIn", () => {
   it("a drop-in handler whose context is a DropInContext type-checks with context.detach", () => {
-    expect(typeCheck("dropInTyped", handlerTypedAs("DropInContext", `import type { DropInContext } from "../src/DropIn.js"`)))
+    expect(
+      typeCheck("dropInTyped", handlerTypedAs("DropInContext", `import type { DropInContext } from "../src/DropIn.js"`))
+    )
       .toEqual([])
   }, 60_000)
 
   it("typed with @types/aws-lambda's Context instead, the same handler fails with TS2339 on detach", () => {
-    const diagnostics = typeCheck("dropInAwsTyped", handlerTypedAs("Context", `import type { Context } from "aws-lambda"`))
+    const diagnostics = typeCheck(
+      "dropInAwsTyped",
+      handlerTypedAs("Context", `import type { Context } from "aws-lambda"`)
+    )
     expect(diagnostics).toContain("TS2339: Property 'detach' does not exist on type 'Context'.")
   }, 60_000)
 

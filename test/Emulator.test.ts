@@ -43,13 +43,23 @@ const openStream = (emulator: Emulator.EmulatorService, requestId: string, conte
       })
       req.on("error", () => {})
       req.flushHeaders()
-      return { req, write: (chunk: string | Uint8Array) => Effect.sync(() => req.write(chunk)), answer: Deferred.await(answer) }
+      return {
+        req,
+        write: (chunk: string | Uint8Array) => Effect.sync(() => req.write(chunk)),
+        answer: Deferred.await(answer)
+      }
     }),
     ({ req }) => Effect.sync(() => req.destroy())
   )
 
 /** A request on `agent`'s connection (a keep-alive agent reuses its socket, as a runtime does). */
-const onConnection = (agent: http.Agent, emulator: Emulator.EmulatorService, method: string, path: string, body?: string) =>
+const onConnection = (
+  agent: http.Agent,
+  emulator: Emulator.EmulatorService,
+  method: string,
+  path: string,
+  body?: string
+) =>
   Effect.async<Reply>((resume) => {
     const [host, port] = emulator.host.split(":")
     const req = http.request({ host, port: Number(port), method, path, agent }, (res) => {
@@ -57,7 +67,15 @@ const onConnection = (agent: http.Agent, emulator: Emulator.EmulatorService, met
       res.on("data", (chunk: Buffer) => chunks.push(chunk))
       res.on("end", () => {
         const data = Buffer.concat(chunks)
-        resume(Effect.succeed({ status: res.statusCode!, headers: res.headers, body: data, text: data.toString(), trailers: {} }))
+        resume(
+          Effect.succeed({
+            status: res.statusCode!,
+            headers: res.headers,
+            body: data,
+            text: data.toString(),
+            trailers: {}
+          })
+        )
       })
     })
     req.on("error", (error) => resume(Effect.die(error)))
@@ -119,7 +137,9 @@ describe("Emulator", () => {
         yield* emulator.enqueue("not json")
         const reply = yield* next(emulator)
         expect(reply.text).toBe("not json")
-        for (const name of [P.headers.traceId, P.headers.clientContext, P.headers.cognitoIdentity, P.headers.tenantId]) {
+        for (
+          const name of [P.headers.traceId, P.headers.clientContext, P.headers.cognitoIdentity, P.headers.tenantId]
+        ) {
           expect(reply.headers[name]).toBeUndefined()
         }
       }))
@@ -149,7 +169,12 @@ describe("Emulator", () => {
         expect(accepted.status).toBe(202)
         expect(json(accepted)).toEqual({ status: "OK" })
         const record = yield* pending.result
-        expect(record.outcome).toMatchObject({ _tag: "Response", text: `{"ok":true}`, contentType: "application/json", streaming: false })
+        expect(record.outcome).toMatchObject({
+          _tag: "Response",
+          text: `{"ok":true}`,
+          contentType: "application/json",
+          streaming: false
+        })
         const second = yield* postError(emulator, pending.requestId, { body: JSON.stringify(errorDocument) })
         expect(second.status).toBe(403)
         expect(json(second)).toMatchObject({ errorType: "InvalidStateTransition" })
@@ -196,7 +221,9 @@ describe("Emulator", () => {
     it.scoped("accepts exactly 6,291,556 bytes", () =>
       Effect.gen(function*() {
         const { emulator, pending } = yield* taken()
-        const reply = yield* respond(emulator, pending.requestId, { body: Buffer.alloc(P.MAX_BUFFERED_RESPONSE_BYTES, "x") })
+        const reply = yield* respond(emulator, pending.requestId, {
+          body: Buffer.alloc(P.MAX_BUFFERED_RESPONSE_BYTES, "x")
+        })
         expect(reply.status).toBe(202)
         const outcome = (yield* pending.result).outcome
         expect(outcome?._tag === "Response" && outcome.body.length).toBe(P.MAX_BUFFERED_RESPONSE_BYTES)
@@ -211,7 +238,12 @@ describe("Emulator", () => {
         })
         expect(reply.status).toBe(202)
         const record = yield* pending.result
-        expect(record.outcome).toMatchObject({ _tag: "Response", text: "hello world", contentType: "text/plain", streaming: true })
+        expect(record.outcome).toMatchObject({
+          _tag: "Response",
+          text: "hello world",
+          contentType: "text/plain",
+          streaming: true
+        })
         expect(record.firstByteAt!).toBeLessThanOrEqual(record.lastByteAt!)
         expect(record.lastByteAt!).toBeLessThanOrEqual(record.resultAt!)
       }))
@@ -314,7 +346,10 @@ describe("Emulator", () => {
         expect(http?._tag === "Decoded" && Buffer.from(http.body).toString()).toBe("body")
         const other = yield* taken()
         yield* respond(other.emulator, other.pending.requestId, {
-          headers: { "lambda-runtime-function-response-mode": "streaming", "content-type": P.contentTypes.httpIntegration },
+          headers: {
+            "lambda-runtime-function-response-mode": "streaming",
+            "content-type": P.contentTypes.httpIntegration
+          },
           chunks: [`{"statusCode":200}`]
         })
         const invalid = (yield* other.pending.result).outcome
@@ -328,7 +363,11 @@ describe("Emulator", () => {
         const emulator = yield* Emulator.make()
         expect(yield* emulator.initError).toEqual(Option.none())
         const pending = yield* emulator.enqueue({})
-        const document = { errorType: "Runtime.ImportModuleError", errorMessage: "Cannot find module 'index'", stackTrace: [] }
+        const document = {
+          errorType: "Runtime.ImportModuleError",
+          errorMessage: "Cannot find module 'index'",
+          stackTrace: []
+        }
         const reply = yield* request(emulator.host, "POST", P.paths.initError, {
           body: JSON.stringify(document),
           headers: { "lambda-runtime-function-error-type": "Runtime.ImportModuleError" }
@@ -374,7 +413,10 @@ describe("Emulator", () => {
         const emulator = yield* Emulator.make()
         const pending = yield* emulator.enqueue({}, { timeoutMs: 1500 })
         yield* next(emulator)
-        expect((yield* pending.result).outcome).toEqual({ _tag: "Timeout", message: "Task timed out after 1.50 seconds" })
+        expect((yield* pending.result).outcome).toEqual({
+          _tag: "Timeout",
+          message: "Task timed out after 1.50 seconds"
+        })
       }))
   })
 
@@ -411,7 +453,9 @@ describe("Emulator", () => {
         )
         const pending = yield* emulator.enqueue({})
         expect((yield* onConnection(agent, emulator, "GET", P.paths.next)).status).toBe(200)
-        expect((yield* onConnection(agent, emulator, "POST", P.paths.response(pending.requestId), "ok")).status).toBe(202)
+        expect((yield* onConnection(agent, emulator, "POST", P.paths.response(pending.requestId), "ok")).status).toBe(
+          202
+        )
         expect((yield* pending.result).outcome).toMatchObject({ _tag: "Response", text: "ok" })
         const reset = yield* emulator.awaitReset(1)
         expect(reset).toMatchObject({ requestId: pending.requestId, reason: "BusyAfterDeadline" })
@@ -476,7 +520,9 @@ describe("Emulator", () => {
         yield* emulator.awaitNextRequest(1)
         const invoke = yield* Effect.fork(request(emulator.host, "POST", P.paths.invoke, { body: "{}" }))
         const event = yield* Fiber.join(poll)
-        yield* postError(emulator, event.headers[P.headers.requestId] as string, { body: JSON.stringify(errorDocument) })
+        yield* postError(emulator, event.headers[P.headers.requestId] as string, {
+          body: JSON.stringify(errorDocument)
+        })
         const reply = yield* Fiber.join(invoke)
         expect(reply.status).toBe(200)
         expect(reply.headers["x-amz-function-error"]).toBe("Unhandled")

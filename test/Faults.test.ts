@@ -65,7 +65,11 @@ const expected: Record<string, { readonly fail: Document; readonly die: Document
   },
   cyclic: {
     fail: { errorType: "Cyclic", errorMessage: `{"self":{"_tag":"Cyclic","self":"[Circular]"}}`, stackTrace: [] },
-    die: { errorType: "Runtime.Unhandled", errorMessage: `{"self":{"_tag":"Cyclic","self":"[Circular]"}}`, stackTrace: [] }
+    die: {
+      errorType: "Runtime.Unhandled",
+      errorMessage: `{"self":{"_tag":"Cyclic","self":"[Circular]"}}`,
+      stackTrace: []
+    }
   }
 }
 
@@ -158,7 +162,11 @@ describe("Faults: reporting a failure never crashes the loop", () => {
             for (const mode of ["fail", "die"] as const) {
               const record = yield* emulator.invoke({ mode, value })
               invocations++
-              expect({ value, mode, document: errorOutcome(record).document }).toEqual({ value, mode, document: expected[value]![mode] })
+              expect({ value, mode, document: errorOutcome(record).document }).toEqual({
+                value,
+                mode,
+                document: expected[value]![mode]
+              })
               yield* answeredOnceThenNext(emulator, record, invocations)
             }
           }
@@ -279,9 +287,13 @@ describe("Faults: reporting a failure never crashes the loop", () => {
       const buggy: Runtime.MakeRuntimeApi = (endpoint) =>
         Effect.map(RuntimeApiClient.make(endpoint), (api) => ({
           ...api,
-          fail: (requestId, document) => posts++ === 0 ? Effect.die(new Error("bug in fail")) : api.fail(requestId, document)
+          fail: (requestId, document) =>
+            posts++ === 0 ? Effect.die(new Error("bug in fail")) : api.fail(requestId, document)
         }))
-      yield* serve(emulator, Runtime.serve(() => Effect.fail(new Error("handler failed")), options("Text"), { makeApi: buggy }))
+      yield* serve(
+        emulator,
+        Runtime.serve(() => Effect.fail(new Error("handler failed")), options("Text"), { makeApi: buggy })
+      )
       const record = yield* emulator.invoke({})
       expect(errorOutcome(record).document).toEqual({
         errorType: "Runtime.Unhandled",
@@ -309,7 +321,10 @@ describe("Faults: reporting a failure never crashes the loop", () => {
       const record = yield* emulator.invoke({ mode: "ok" })
       expect(errorOutcome(record)).toMatchObject({
         errorTypeHeader: "Runtime.Unhandled",
-        document: { errorType: "Runtime.Unhandled", errorMessage: "The streamed response could not be ended: bug in end" }
+        document: {
+          errorType: "Runtime.Unhandled",
+          errorMessage: "The streamed response could not be ended: bug in end"
+        }
       })
       yield* answeredOnceThenNext(emulator, record, 1)
       expect(responseText(yield* emulator.invoke({ mode: "ok" }))).toBe("served")
@@ -382,7 +397,10 @@ describe("Faults: the runtime as a process", () => {
     it.scopedLive(`keeps serving after failures, defects, detached and stream faults with hostile values (${format} logs)`, () =>
       Effect.gen(function*() {
         const emulator = yield* Emulator.make({ functionTimeoutMs: 3000 })
-        const fn = yield* spawnFunction("test/fixtures/faults.ts", { ...emulator.environment, AWS_LAMBDA_LOG_FORMAT: format })
+        const fn = yield* spawnFunction("test/fixtures/faults.ts", {
+          ...emulator.environment,
+          AWS_LAMBDA_LOG_FORMAT: format
+        })
         const failed = yield* emulator.invoke({ mode: "fail", value: "bigint" })
         expect(errorOutcome(failed).document).toEqual(expected.bigint!.fail)
         const died = yield* emulator.invoke({ mode: "die", value: "nullPrototype" })
@@ -420,7 +438,13 @@ describe("Faults: error documents", () => {
   it("are plain, bounded strings for any failure or defect, alone or combined", () => {
     const values = [...Object.values(hostile).map((make) => make()), "x".repeat(1_000_000), 10n, Symbol("s"), () => 1]
     for (const value of values) {
-      for (const cause of [Cause.fail(value), Cause.die(value), Cause.parallel(Cause.interrupt(FiberId.none), Cause.die(value))]) {
+      for (
+        const cause of [
+          Cause.fail(value),
+          Cause.die(value),
+          Cause.parallel(Cause.interrupt(FiberId.none), Cause.die(value))
+        ]
+      ) {
         const document = fromCause(cause)
         expect(JSON.parse(JSON.stringify(document))).toEqual(document)
         expect(document.errorMessage.length).toBeLessThan(MAX_ERROR_MESSAGE_LENGTH + 100)

@@ -79,7 +79,8 @@ const writeApart = (socket: net.Socket, parts: ReadonlyArray<string | Buffer>) =
   step()
 }
 
-const accepted = "HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n{\"status\":\"OK\"}"
+const accepted =
+  "HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n{\"status\":\"OK\"}"
 
 describe("the Runtime API client's HTTP/1.1", () => {
   it.scopedLive("reads answers split anywhere: inside the head, the headers' end and the body", () =>
@@ -88,7 +89,14 @@ describe("the Runtime API client's HTTP/1.1", () => {
       const bytes = Buffer.from(body)
       const server = yield* rawServer((_request, socket) => {
         const head = invocationHead("split-1", `Content-Length: ${bytes.length}\r\n\r\n`)
-        writeApart(socket, [head.slice(0, 7), head.slice(7, 40), head.slice(40, -3), head.slice(-3), bytes.subarray(0, 9), bytes.subarray(9)])
+        writeApart(socket, [
+          head.slice(0, 7),
+          head.slice(7, 40),
+          head.slice(40, -3),
+          head.slice(-3),
+          bytes.subarray(0, 9),
+          bytes.subarray(9)
+        ])
       })
       const api = yield* RuntimeApi.make(server.host)
       const invocation = yield* api.next
@@ -102,7 +110,8 @@ describe("the Runtime API client's HTTP/1.1", () => {
         writeApart(socket, [
           invocationHead("chunked-1", "Transfer-Encoding: chunked\r\n\r\n"),
           "3\r\n{\"a\r\n",
-          "1", "0;ext=1\r\n\":\"0123456789a\"}\r\n",
+          "1",
+          "0;ext=1\r\n\":\"0123456789a\"}\r\n",
           "0\r\nX-Trailer: yes\r\n\r\n"
         ])
       })

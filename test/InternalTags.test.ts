@@ -18,7 +18,8 @@ const root = fileURLToPath(new URL("../src/internal", import.meta.url))
  */
 const PENDING: ReadonlyArray<string> = []
 
-const isPending = (file: string) => PENDING.some((entry) => entry.endsWith("/") ? file.startsWith(entry) : file === entry)
+const isPending = (file: string) =>
+  PENDING.some((entry) => entry.endsWith("/") ? file.startsWith(entry) : file === entry)
 
 const sourceFiles = (dir: string): Array<string> =>
   readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -80,7 +81,9 @@ describe("@internal tags", () => {
     const missing = sourceFiles(root)
       .map((path) => relative(root, path).split("\\").join("/"))
       .filter((file) => !isPending(file))
-      .flatMap((file) => untagged(file, readFileSync(join(root, file), "utf8")).map((at) => `src/internal/${file}:${at}`))
+      .flatMap((file) =>
+        untagged(file, readFileSync(join(root, file), "utf8")).map((at) => `src/internal/${file}:${at}`)
+      )
     expect(missing).toEqual([])
   })
 

@@ -117,7 +117,9 @@ describe("LambdaEvents schemas", () => {
   })
 
   it("nestings: SNS inside SQS, EventBridge inside SQS, S3 inside SQS", () => {
-    const viaSns = Schema.decodeUnknownSync(LambdaEvents.SqsEvent(LambdaEvents.SnsNotification(Order)))(fixture("sqs-sns"))
+    const viaSns = Schema.decodeUnknownSync(LambdaEvents.SqsEvent(LambdaEvents.SnsNotification(Order)))(
+      fixture("sqs-sns")
+    )
     expect(viaSns.Records[0]!.body.Message).toEqual({ orderId: "o-1", quantity: 2 })
     expect(viaSns.Records[0]!.body.TopicArn).toBe("arn:aws:sns:us-east-2:123456789012:orders")
     const Detail = Schema.Struct({ SourceIdentifier: Schema.String })
@@ -147,7 +149,10 @@ class JobRejected extends Data.TaggedError("JobRejected")<{ readonly id: string 
 const sqsRecordTemplate = (fixture("sqs")["Records"] as Array<Record<string, unknown>>)[0]!
 
 /** An SQS event whose records have these ids and bodies (objects are JSON-encoded). */
-const sqsEvent = (records: ReadonlyArray<readonly [string, unknown]>, arn = "arn:aws:sqs:us-east-2:123456789012:jobs") => ({
+const sqsEvent = (
+  records: ReadonlyArray<readonly [string, unknown]>,
+  arn = "arn:aws:sqs:us-east-2:123456789012:jobs"
+) => ({
   Records: records.map(([messageId, body]) => ({
     ...sqsRecordTemplate,
     messageId,
@@ -182,7 +187,9 @@ const runJob = (seen: Array<string>) => (body: Job) =>
 
 const failures = (record: Emulator.InvocationRecord): Array<string> => {
   expect(record.outcome?._tag).toBe("Response")
-  const response = JSON.parse(record.outcome?._tag === "Response" ? record.outcome.text : "null") as LambdaEvents.BatchResponse
+  const response = JSON.parse(
+    record.outcome?._tag === "Response" ? record.outcome.text : "null"
+  ) as LambdaEvents.BatchResponse
   return response.batchItemFailures.map((f) => f.itemIdentifier)
 }
 
@@ -213,7 +220,9 @@ describe("LambdaEvents batch handlers", () => {
       expect(undecodable?.message).toBe(
         `record does not decode: at ["body"]["action"]: Expected "ok" | "fail" | "die" | "block", actual "explode"`
       )
-      expect(logs.find((l) => l.annotations["recordId"] === "d" && l.level === "ERROR")?.cause).toContain("job d crashed")
+      expect(logs.find((l) => l.annotations["recordId"] === "d" && l.level === "ERROR")?.cause).toContain(
+        "job d crashed"
+      )
       expect(logs.find((l) => l.annotations["recordId"] === "b" && l.level === "ERROR")?.cause).toContain("JobRejected")
       const summary = logs.find((l) => l.message.startsWith("SQS batch of 7"))
       expect(summary?.message).toBe("SQS batch of 7: 3 succeeded, 4 failed, 0 interrupted, 0 skipped")
@@ -233,11 +242,13 @@ describe("LambdaEvents batch handlers", () => {
           yield* Effect.log(`handling ${body.id}`)
           if (body.id === "b") {
             yield* LambdaContext.detach(
-              Effect.log("metric sent").pipe(Effect.zipRight(Effect.sync(now)), Effect.flatMap((at) => Deferred.succeed(detachedDone, at)))
+              Effect.log("metric sent").pipe(
+                Effect.zipRight(Effect.sync(now)),
+                Effect.flatMap((at) => Deferred.succeed(detachedDone, at))
+              )
             )
           }
-        })
-      ))
+        })))
       const record = yield* emulator.invoke(sqsEvent([job("a"), job("b")]))
       expect(failures(record)).toEqual([])
       expect(contexts).toEqual([`a:${record.requestId}`, `b:${record.requestId}`])
@@ -256,7 +267,9 @@ describe("LambdaEvents batch handlers", () => {
       const record = yield* emulator.invoke(sqsEvent([job("a"), job("b"), job("c", "fail"), job("d"), job("e")], fifo))
       expect(failures(record)).toEqual(["c", "d", "e"])
       expect(seen).toEqual(["a", "b", "c"])
-      expect(logs.some((l) => l.message === "SQS batch of 5: 2 succeeded, 1 failed, 0 interrupted, 2 skipped")).toBe(true)
+      expect(logs.some((l) => l.message === "SQS batch of 5: 2 succeeded, 1 failed, 0 interrupted, 2 skipped")).toBe(
+        true
+      )
       // An undecodable body stops the group the same way.
       const undecodable = yield* emulator.invoke(sqsEvent([job("f"), ["g", "{"], job("h")], fifo))
       expect(failures(undecodable)).toEqual(["g", "h"])
@@ -267,16 +280,20 @@ describe("LambdaEvents batch handlers", () => {
     Effect.gen(function*() {
       const seen: Array<string> = []
       const { emulator } = yield* start(LambdaEvents.kinesis(Job, runJob(seen)))
-      const died = yield* emulator.invoke(kinesisEvent([["101", { id: "a", action: "ok" }], ["102", { id: "b", action: "ok" }], [
-        "103",
-        { id: "c", action: "die" }
-      ], ["104", { id: "d", action: "ok" }]]))
+      const died = yield* emulator.invoke(
+        kinesisEvent([["101", { id: "a", action: "ok" }], ["102", { id: "b", action: "ok" }], [
+          "103",
+          { id: "c", action: "die" }
+        ], ["104", { id: "d", action: "ok" }]])
+      )
       expect(failures(died)).toEqual(["103"])
       expect(seen).toEqual(["a", "b", "c"])
-      const undecodable = yield* emulator.invoke(kinesisEvent([["201", { id: "e", action: "ok" }], ["202", "plain text"], [
-        "203",
-        { id: "f", action: "ok" }
-      ]]))
+      const undecodable = yield* emulator.invoke(
+        kinesisEvent([["201", { id: "e", action: "ok" }], ["202", "plain text"], [
+          "203",
+          { id: "f", action: "ok" }
+        ]])
+      )
       expect(failures(undecodable)).toEqual(["202"])
       expect(seen).toEqual(["a", "b", "c", "e"])
       expect(failures(yield* emulator.invoke(kinesisEvent([["301", { id: "g", action: "ok" }]])))).toEqual([])
@@ -289,8 +306,9 @@ describe("LambdaEvents batch handlers", () => {
       const { emulator } = yield* start(LambdaEvents.dynamodb(Item, (change) =>
         change.newImage?.Message === "fail"
           ? Effect.fail("refused")
-          : Effect.sync(() => changes.push([change.eventName, change.keys, change.newImage?.Message, change.oldImage?.Message]))
-      ))
+          : Effect.sync(() =>
+            changes.push([change.eventName, change.keys, change.newImage?.Message, change.oldImage?.Message])
+          )))
       expect(failures(yield* emulator.invoke(fixture("dynamodb")))).toEqual([])
       expect(changes).toEqual([
         ["INSERT", { Id: 101 }, "New item!", undefined],
@@ -338,7 +356,16 @@ describe("LambdaEvents batch handlers", () => {
       }
       expect(failures(yield* pending.result)).toEqual([])
       expect(timeline).toEqual([
-        "start a", "start b", "end a", "start c", "end b", "start d", "end c", "start e", "end d", "end e"
+        "start a",
+        "start b",
+        "end a",
+        "start c",
+        "end b",
+        "start d",
+        "end c",
+        "start e",
+        "end d",
+        "end e"
       ])
       expect((yield* Ref.get(running)).max).toBe(2)
     }))
@@ -360,7 +387,9 @@ describe("LambdaEvents batch handlers", () => {
       const interruptedAt = yield* Deferred.await(interrupted)
       expect(interruptedAt).toBeGreaterThanOrEqual(record.deadlineMs - 700)
       expect(interruptedAt).toBeLessThanOrEqual(record.resultAt!)
-      expect(logs.some((l) => l.message === "SQS batch of 3: 2 succeeded, 0 failed, 1 interrupted, 0 skipped")).toBe(true)
+      expect(logs.some((l) => l.message === "SQS batch of 3: 2 succeeded, 0 failed, 1 interrupted, 0 skipped")).toBe(
+        true
+      )
     }))
 
   it.scopedLive("deadline: records not yet started are reported too; streams report the cut-off record", () =>

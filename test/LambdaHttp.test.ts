@@ -52,7 +52,12 @@ describe("LambdaHttp requests", () => {
       const base = fixture("apigw-v2")
       const staged = { ...base, rawPath: "/prod/my/path", requestContext: { ...base.requestContext, stage: "prod" } }
       expect(JSON.parse(answer(yield* emulator.invoke(staged)).body).url).toMatch(/^\/my\/path\?/)
-      const root = { ...base, rawPath: "/prod", rawQueryString: "", requestContext: { ...base.requestContext, stage: "prod" } }
+      const root = {
+        ...base,
+        rawPath: "/prod",
+        rawQueryString: "",
+        requestContext: { ...base.requestContext, stage: "prod" }
+      }
       expect(JSON.parse(answer(yield* emulator.invoke(root)).body).url).toBe("/")
     }))
 
@@ -77,7 +82,12 @@ describe("LambdaHttp requests", () => {
       expect(doc.statusDescription).toBe("200 OK")
       expect(doc.multiValueHeaders).toBeUndefined()
       const seen = JSON.parse(doc.body)
-      expect(seen).toMatchObject({ source: "Alb", method: "GET", url: "/lambda?query=1234ABCD&q=a%20b", remoteAddress: "72.12.164.125" })
+      expect(seen).toMatchObject({
+        source: "Alb",
+        method: "GET",
+        url: "/lambda?query=1234ABCD&q=a%20b",
+        remoteAddress: "72.12.164.125"
+      })
       expect(seen.headers.host).toBe("lambda-alb-123578498.us-east-1.elb.amazonaws.com")
     }))
 
@@ -107,8 +117,15 @@ describe("LambdaHttp requests", () => {
       const { emulator } = yield* start(LambdaHttp.toHandler(app))
       for (const name of ["apigw-v1", "apigw-v2", "function-url", "alb", "alb-multi-value"]) {
         const base = fixture(name)
-        const event: Json = { ...base, httpMethod: "POST", body: Buffer.from(bytes).toString("base64"), isBase64Encoded: true }
-        if (event.requestContext.http !== undefined) event.requestContext = { ...base.requestContext, http: { ...base.requestContext.http, method: "PUT" } }
+        const event: Json = {
+          ...base,
+          httpMethod: "POST",
+          body: Buffer.from(bytes).toString("base64"),
+          isBase64Encoded: true
+        }
+        if (event.requestContext.http !== undefined) {
+          event.requestContext = { ...base.requestContext, http: { ...base.requestContext.http, method: "PUT" } }
+        }
         const doc = answer(yield* emulator.invoke(event))
         expect(doc.isBase64Encoded).toBe(true)
         expect([...decodedBody(doc)]).toEqual([...bytes])
@@ -118,7 +135,10 @@ describe("LambdaHttp requests", () => {
   it.scopedLive("a plain HttpApp route may use LambdaContext as a service (it runs in the handler's fiber)", () =>
     Effect.gen(function*() {
       const app = HttpRouter.empty.pipe(
-        HttpRouter.get("/my/path", Effect.flatMap(LambdaContext, (context) => HttpServerResponse.text(context.requestId)))
+        HttpRouter.get(
+          "/my/path",
+          Effect.flatMap(LambdaContext, (context) => HttpServerResponse.text(context.requestId))
+        )
       )
       const { emulator } = yield* start(LambdaHttp.toHandler(app))
       const record = yield* emulator.invoke(fixture("apigw-v1"))
@@ -143,9 +163,18 @@ const responses = HttpRouter.empty.pipe(
   ),
   HttpRouter.post("/my/path", HttpServerResponse.empty({ status: 204 })),
   HttpRouter.put("/my/path", HttpServerResponse.json({ ok: true })),
-  HttpRouter.get("/lambda", HttpServerResponse.html("<p>hi</p>").pipe(Effect.flatMap(HttpServerResponse.setCookie("a", "1")), Effect.flatMap(HttpServerResponse.setCookie("b", "2")))),
+  HttpRouter.get(
+    "/lambda",
+    HttpServerResponse.html("<p>hi</p>").pipe(
+      Effect.flatMap(HttpServerResponse.setCookie("a", "1")),
+      Effect.flatMap(HttpServerResponse.setCookie("b", "2"))
+    )
+  ),
   HttpRouter.get("/svg", HttpServerResponse.text("<svg/>", { contentType: "image/svg+xml" })),
-  HttpRouter.get("/png", HttpServerResponse.uint8Array(new Uint8Array([137, 80, 78, 71, 0, 255]), { contentType: "image/png" })),
+  HttpRouter.get(
+    "/png",
+    HttpServerResponse.uint8Array(new Uint8Array([137, 80, 78, 71, 0, 255]), { contentType: "image/png" })
+  ),
   HttpRouter.get("/boom", Effect.die(new Error("secret detail of the failure")))
 )
 
@@ -180,7 +209,9 @@ describe("LambdaHttp responses", () => {
       expect(albMulti.multiValueHeaders["content-type"]).toEqual(["text/html"])
       // Single-value ALB keeps one value per exact name: each cookie under its own capitalisation.
       const alb = answer(yield* emulator.invoke(fixture("alb")))
-      const setCookies = Object.entries(alb.headers).filter(([key]) => key.toLowerCase() === "set-cookie").map(([, v]) => v)
+      const setCookies = Object.entries(alb.headers).filter(([key]) => key.toLowerCase() === "set-cookie").map((
+        [, v]
+      ) => v)
       expect(setCookies).toEqual(["a=1", "b=2"])
       expect(alb.body).toBe("<p>hi</p>")
     }))
@@ -190,7 +221,11 @@ describe("LambdaHttp responses", () => {
       const { emulator } = yield* start(LambdaHttp.toHandler(responses))
       const base = fixture("apigw-v2")
       const json = answer(yield* emulator.invoke(withPath(base, "/my/path", "PUT")))
-      expect(json).toMatchObject({ body: `{"ok":true}`, isBase64Encoded: false, headers: { "content-type": "application/json" } })
+      expect(json).toMatchObject({
+        body: `{"ok":true}`,
+        isBase64Encoded: false,
+        headers: { "content-type": "application/json" }
+      })
       const svg = answer(yield* emulator.invoke(withPath(base, "/svg")))
       expect(svg).toMatchObject({ body: "<svg/>", isBase64Encoded: false })
       const png = answer(yield* emulator.invoke(withPath(base, "/png")))
@@ -202,9 +237,16 @@ describe("LambdaHttp responses", () => {
 
   it.scopedLive("HEAD answers with the GET route's status and headers and no body", () =>
     Effect.gen(function*() {
-      const { emulator } = yield* start(LambdaHttp.toHandler(HttpRouter.empty.pipe(HttpRouter.all("/page", HttpServerResponse.html("<h1>big</h1>")))))
+      const { emulator } = yield* start(
+        LambdaHttp.toHandler(HttpRouter.empty.pipe(HttpRouter.all("/page", HttpServerResponse.html("<h1>big</h1>"))))
+      )
       const doc = answer(yield* emulator.invoke(withPath(fixture("apigw-v1"), "/page", "HEAD")))
-      expect(doc).toMatchObject({ statusCode: 200, body: "", isBase64Encoded: false, headers: { "content-type": "text/html" } })
+      expect(doc).toMatchObject({
+        statusCode: 200,
+        body: "",
+        isBase64Encoded: false,
+        headers: { "content-type": "text/html" }
+      })
     }))
 
   it.scopedLive("an uncaught error is a 500 without its detail, logged with the request id; no route is a 404", () =>
@@ -215,7 +257,9 @@ describe("LambdaHttp responses", () => {
       expect(doc.statusCode).toBe(500)
       expect(asResponse(record).text).not.toContain("secret")
       expect(asResponse(record).text).not.toContain("at ")
-      const logged = logs.find((entry) => entry.level === "ERROR" && entry.cause.includes("secret detail of the failure"))
+      const logged = logs.find((entry) =>
+        entry.level === "ERROR" && entry.cause.includes("secret detail of the failure")
+      )
       expect(logged?.annotations.requestId).toBe(record.requestId)
       expect(answer(yield* emulator.invoke(withPath(fixture("apigw-v2"), "/nowhere"))).statusCode).toBe(404)
     }))
@@ -223,12 +267,16 @@ describe("LambdaHttp responses", () => {
   it.scopedLive("a buffered body stream that fails is a 500, logged; an event the web platform refuses is a 400", () =>
     Effect.gen(function*() {
       const app = HttpRouter.empty.pipe(
-        HttpRouter.get("/my/path", HttpServerResponse.stream(Stream.fail(new Error("disk gone")), { contentType: "text/csv" }))
+        HttpRouter.get(
+          "/my/path",
+          HttpServerResponse.stream(Stream.fail(new Error("disk gone")), { contentType: "text/csv" })
+        )
       )
       const { emulator, logs } = yield* start(LambdaHttp.toHandler(app))
       const record = yield* emulator.invoke(withPath(fixture("apigw-v2"), "/my/path"))
       expect(answer(record)).toMatchObject({ statusCode: 500, body: "" })
-      expect(logs.find((entry) => entry.level === "ERROR" && entry.cause.includes("disk gone"))?.annotations.requestId).toBe(record.requestId)
+      expect(logs.find((entry) => entry.level === "ERROR" && entry.cause.includes("disk gone"))?.annotations.requestId)
+        .toBe(record.requestId)
       const refused = answer(yield* emulator.invoke({ ...fixture("apigw-v2"), headers: { "bad header name": "x" } }))
       expect(refused).toMatchObject({ statusCode: 400, body: "Bad Request" })
     }))
@@ -238,7 +286,12 @@ describe("LambdaHttp responses", () => {
 
 class ItemNotFound extends Schema.TaggedError<ItemNotFound>()("ItemNotFound", { id: Schema.String }) {}
 
-const Item = Schema.Struct({ id: Schema.String, requestId: Schema.String, source: Schema.String, stage: Schema.NullOr(Schema.String) })
+const Item = Schema.Struct({
+  id: Schema.String,
+  requestId: Schema.String,
+  source: Schema.String,
+  stage: Schema.NullOr(Schema.String)
+})
 
 const Api = HttpApi.make("api").add(
   HttpApiGroup.make("items")
@@ -248,7 +301,12 @@ const Api = HttpApi.make("api").add(
         .addSuccess(Item)
         .addError(ItemNotFound, { status: 404 })
     )
-    .add(HttpApiEndpoint.post("create", "/items").setPayload(Schema.Struct({ name: Schema.String })).addSuccess(Schema.Struct({ name: Schema.String }), { status: 201 }))
+    .add(
+      HttpApiEndpoint.post("create", "/items").setPayload(Schema.Struct({ name: Schema.String })).addSuccess(
+        Schema.Struct({ name: Schema.String }),
+        { status: 201 }
+      )
+    )
 )
 
 class Audit extends Context.Tag("test/Audit")<Audit, { readonly record: (line: string) => Effect.Effect<void> }>() {}
@@ -281,14 +339,20 @@ describe("LambdaHttp.fromHttpApi", () => {
       const gate = yield* Deferred.make<void>()
       const audited: Array<{ readonly line: string; readonly at: number }> = []
       const AuditLive = Layer.succeed(Audit, {
-        record: (line) => Effect.flatMap(Deferred.await(gate), () => Effect.sync(() => void audited.push({ line, at: now() })))
+        record: (line) =>
+          Effect.flatMap(Deferred.await(gate), () => Effect.sync(() => void audited.push({ line, at: now() })))
       })
       const emulator = yield* Emulator.make()
       yield* serveOn(emulator, LambdaRuntime.serve(LambdaHttp.fromHttpApi(ApiLive), { ...inProcess, layer: AuditLive }))
       const record = yield* emulator.invoke(withPath(fixture("apigw-v1"), "/items/42"))
       const doc = answer(record)
       expect(doc.statusCode).toBe(200)
-      expect(JSON.parse(doc.body)).toEqual({ id: "42", requestId: record.requestId, source: "ApiGatewayV1", stage: "prod" })
+      expect(JSON.parse(doc.body)).toEqual({
+        id: "42",
+        requestId: record.requestId,
+        source: "ApiGatewayV1",
+        stage: "prod"
+      })
       // The response was posted while the audit still waited for the gate.
       expect(audited).toEqual([])
       yield* Deferred.succeed(gate, undefined)
@@ -306,27 +370,34 @@ describe("LambdaHttp.fromHttpApi", () => {
       const missing = answer(yield* emulator.invoke(withPath(fixture("apigw-v2"), "/items/missing")))
       expect(missing.statusCode).toBe(404)
       expect(JSON.parse(missing.body)).toEqual({ _tag: "ItemNotFound", id: "missing" })
-      const created = answer(yield* emulator.invoke({
-        ...withPath(fixture("apigw-v2"), "/items", "POST"),
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ name: "pen" })
-      }))
+      const created = answer(
+        yield* emulator.invoke({
+          ...withPath(fixture("apigw-v2"), "/items", "POST"),
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ name: "pen" })
+        })
+      )
       expect(created).toMatchObject({ statusCode: 201, body: `{"name":"pen"}` })
-      const invalid = answer(yield* emulator.invoke({
-        ...withPath(fixture("apigw-v2"), "/items", "POST"),
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ nom: "pen" })
-      }))
+      const invalid = answer(
+        yield* emulator.invoke({
+          ...withPath(fixture("apigw-v2"), "/items", "POST"),
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ nom: "pen" })
+        })
+      )
       expect(invalid.statusCode).toBe(400)
     }))
 
   it.scopedLive("the API layer is built once, at init, and a failing one is the init error", () =>
     Effect.gen(function*() {
       let builds = 0
-      const Counted = ApiLive.pipe(Layer.provide(Layer.effect(Audit, Effect.sync(() => {
-        builds++
-        return { record: () => Effect.void }
-      }))))
+      const Counted = ApiLive.pipe(Layer.provide(Layer.effect(
+        Audit,
+        Effect.sync(() => {
+          builds++
+          return { record: () => Effect.void }
+        })
+      )))
       const emulator = yield* Emulator.make()
       yield* serveOn(emulator, LambdaRuntime.serve(LambdaHttp.fromHttpApi(Counted), inProcess))
       yield* emulator.awaitNextRequest(1)
@@ -353,9 +424,10 @@ describe("LambdaHttp streaming", () => {
         HttpRouter.get(
           "/events",
           HttpServerResponse.stream(
-            Stream.concat(Stream.make("data: 1\n\n"), Stream.fromEffect(Effect.as(Deferred.await(gate), "data: 2\n\n"))).pipe(
-              Stream.encodeText
-            ),
+            Stream.concat(Stream.make("data: 1\n\n"), Stream.fromEffect(Effect.as(Deferred.await(gate), "data: 2\n\n")))
+              .pipe(
+                Stream.encodeText
+              ),
             { contentType: "text/event-stream", headers: { "cache-control": "no-cache" } }
           ).pipe(Effect.flatMap(HttpServerResponse.setCookie("seen", "1")))
         )
@@ -395,10 +467,13 @@ describe("LambdaHttp streaming", () => {
       expect(head.cookies).toEqual(["a=1", "b=2"])
 
       const api = yield* Emulator.make()
-      yield* serveOn(api, LambdaRuntime.serve(LambdaHttp.fromHttpApi(ApiLive, { stream: true }), {
-        ...inProcess,
-        layer: Layer.succeed(Audit, { record: () => Effect.void })
-      }))
+      yield* serveOn(
+        api,
+        LambdaRuntime.serve(LambdaHttp.fromHttpApi(ApiLive, { stream: true }), {
+          ...inProcess,
+          layer: Layer.succeed(Audit, { record: () => Effect.void })
+        })
+      )
       const missing = decoded(yield* api.invoke(withPath(fixture("function-url"), "/items/missing")))
       expect(missing.statusCode).toBe(404)
       expect(JSON.parse(Buffer.from(missing.body).toString())).toEqual({ _tag: "ItemNotFound", id: "missing" })

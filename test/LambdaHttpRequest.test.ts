@@ -11,8 +11,11 @@ import type { Json } from "./httpSupport.js"
 const reader = HttpRouter.empty.pipe(
   HttpRouter.post(
     "/text",
-    Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
-      Effect.flatMap(request.text, (text) => HttpServerResponse.json({ text, first: text.codePointAt(0) ?? null })))
+    Effect.flatMap(
+      HttpServerRequest.HttpServerRequest,
+      (request) =>
+        Effect.flatMap(request.text, (text) => HttpServerResponse.json({ text, first: text.codePointAt(0) ?? null }))
+    )
   ),
   HttpRouter.post(
     "/json",
@@ -25,8 +28,10 @@ const reader = HttpRouter.empty.pipe(
   ),
   HttpRouter.post(
     "/form",
-    Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
-      Effect.flatMap(Effect.orDie(request.urlParamsBody), (params) => HttpServerResponse.json(params)))
+    Effect.flatMap(
+      HttpServerRequest.HttpServerRequest,
+      (request) => Effect.flatMap(Effect.orDie(request.urlParamsBody), (params) => HttpServerResponse.json(params))
+    )
   ),
   HttpRouter.post(
     "/multipart",
@@ -65,7 +70,10 @@ describe("LambdaHttp request reading", () => {
       // A lone surrogate cannot be UTF-8: it arrives as U+FFFD, as `Request.text()` gives it.
       expect(yield* read(v2With("/text", "POST", "\ud800x"))).toEqual({ text: "\ufffdx", first: 0xfffd })
       const base64 = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from("día", "utf8")]).toString("base64")
-      expect(yield* read(v2With("/text", "POST", base64, { isBase64Encoded: true }))).toEqual({ text: "día", first: 100 })
+      expect(yield* read(v2With("/text", "POST", base64, { isBase64Encoded: true }))).toEqual({
+        text: "día",
+        first: 100
+      })
       expect(yield* read(v2With("/json", "POST", `{"a":[1,2]}`))).toEqual({ value: { a: [1, 2] } })
       expect(yield* read(v2With("/json", "POST", "{nope"))).toEqual({ error: "RequestError", reason: "Decode" })
       expect(yield* read(v2With("/form", "POST", "a=1&b=x%20y&a=2"))).toEqual([["a", "1"], ["b", "x y"], ["a", "2"]])
@@ -81,7 +89,11 @@ describe("LambdaHttp request reading", () => {
         "--XyZ--",
         ""
       ].join("\r\n")
-      expect(yield* read(v2With("/multipart", "POST", multipart, { headers: { "content-type": "multipart/form-data; boundary=XyZ" } })))
+      expect(
+        yield* read(
+          v2With("/multipart", "POST", multipart, { headers: { "content-type": "multipart/form-data; boundary=XyZ" } })
+        )
+      )
         .toEqual({ title: "hello", count: "3" })
       expect(yield* read(v2With("/stream", "POST", "AQL/", { isBase64Encoded: true }))).toEqual({ bytes: [1, 2, 255] })
       // GET carries no body, whatever the event says.
@@ -94,7 +106,12 @@ describe("LambdaHttp request reading", () => {
       const event = {
         ...v1Post,
         path: "/a/../my/path with space",
-        multiValueHeaders: { "X-Padded": ["  a b\t"], accept: ["text/html"], Accept: ["application/json"], Cookie: ["a=1", "b=2"] }
+        multiValueHeaders: {
+          "X-Padded": ["  a b\t"],
+          accept: ["text/html"],
+          Accept: ["application/json"],
+          Cookie: ["a=1", "b=2"]
+        }
       }
       const seen = JSON.parse(answer(yield* emulator.invoke(event)).body)
       expect(seen.url).toBe("/my/path%20with%20space?parameter1=value1&parameter1=value2&parameter2=value")
@@ -115,7 +132,9 @@ describe("LambdaHttp request reading", () => {
       for (const event of refused) {
         expect(answer(yield* emulator.invoke(event))).toMatchObject({ statusCode: 400, body: "Bad Request" })
       }
-      expect(logs.filter((entry) => entry.level === "WARN" && entry.message.includes("HTTP 400")).length).toBe(refused.length)
+      expect(logs.filter((entry) => entry.level === "WARN" && entry.message.includes("HTTP 400")).length).toBe(
+        refused.length
+      )
       // Lower-case standard methods are fine (the platform upper-cases them).
       expect(JSON.parse(answer(yield* emulator.invoke({ ...v1Post, httpMethod: "post" })).body).method).toBe("POST")
     }))

@@ -29,7 +29,10 @@ describe("LambdaRuntime", () => {
           LambdaRuntime.serve((_: unknown, context: LambdaContext) =>
             Effect.gen(function*() {
               yield* Effect.forkIn(
-                Deferred.await(gate).pipe(Effect.zipRight(Effect.sync(now)), Effect.flatMap((at) => Deferred.succeed(detachedDone, at))),
+                Deferred.await(gate).pipe(
+                  Effect.zipRight(Effect.sync(now)),
+                  Effect.flatMap((at) => Deferred.succeed(detachedDone, at))
+                ),
                 context.detachedScope
               )
               return { ok: true }
@@ -108,7 +111,9 @@ describe("LambdaRuntime", () => {
           LambdaRuntime.serve((_: unknown, context: LambdaContext) =>
             Effect.gen(function*() {
               yield* Effect.forkIn(
-                Effect.never.pipe(Effect.onInterrupt(() => Effect.flatMap(Effect.sync(now), (at) => Deferred.succeed(finalized, at)))),
+                Effect.never.pipe(
+                  Effect.onInterrupt(() => Effect.flatMap(Effect.sync(now), (at) => Deferred.succeed(finalized, at)))
+                ),
                 context.detachedScope
               )
               return "ok"
@@ -129,9 +134,13 @@ describe("LambdaRuntime", () => {
         const emulator = yield* Emulator.make({ functionTimeoutMs: 600 })
         const { fiber, logs } = yield* serveOn(
           emulator,
-          LambdaRuntime.serve((_: unknown, context: LambdaContext) =>
-            Effect.forkIn(Effect.uninterruptible(Effect.sleep("3 seconds")), context.detachedScope).pipe(Effect.as("ok")),
-            inProcess)
+          LambdaRuntime.serve(
+            (_: unknown, context: LambdaContext) =>
+              Effect.forkIn(Effect.uninterruptible(Effect.sleep("3 seconds")), context.detachedScope).pipe(
+                Effect.as("ok")
+              ),
+            inProcess
+          )
         )
         const record = yield* emulator.invoke({})
         expect(responseJson(record)).toBe("ok")
@@ -177,7 +186,10 @@ describe("LambdaRuntime", () => {
           LambdaRuntime.serve((_: unknown, context: LambdaContext) =>
             Effect.gen(function*() {
               yield* Effect.forkIn(
-                Effect.sleep("50 millis").pipe(Effect.zipRight(Effect.sync(now)), Effect.flatMap((at) => Deferred.succeed(doneAt, at))),
+                Effect.sleep("50 millis").pipe(
+                  Effect.zipRight(Effect.sync(now)),
+                  Effect.flatMap((at) => Deferred.succeed(doneAt, at))
+                ),
                 context.detachedScope
               )
               return yield* Effect.fail(new Error("handler failed"))
@@ -202,7 +214,9 @@ describe("LambdaRuntime", () => {
               yield* Effect.fork(
                 Deferred.succeed(started, undefined).pipe(
                   Effect.zipRight(Effect.never),
-                  Effect.onInterrupt(() => Effect.flatMap(Effect.sync(now), (at) => Deferred.succeed(interruptedAt, at)))
+                  Effect.onInterrupt(() =>
+                    Effect.flatMap(Effect.sync(now), (at) => Deferred.succeed(interruptedAt, at))
+                  )
                 )
               )
               yield* Deferred.await(started)
@@ -260,7 +274,10 @@ describe("LambdaRuntime", () => {
         )
         const { fiber } = yield* serveOn(
           emulator,
-          LambdaRuntime.serve(() => Effect.flatMap(Counter, (counter) => counter.next), { ...inProcess, layer: CounterLive })
+          LambdaRuntime.serve(() => Effect.flatMap(Counter, (counter) => counter.next), {
+            ...inProcess,
+            layer: CounterLive
+          })
         )
         const results: Array<unknown> = []
         for (let i = 0; i < 3; i++) results.push(responseJson(yield* emulator.invoke({})))
@@ -293,9 +310,13 @@ describe("LambdaRuntime", () => {
         const finalizerRan = yield* Deferred.make<number>()
         yield* serveOn(
           emulator,
-          LambdaRuntime.serve(() =>
-            Effect.never.pipe(Effect.ensuring(Effect.flatMap(Effect.sync(now), (at) => Deferred.succeed(finalizerRan, at)))),
-            { ...inProcess, timeoutMargin: 200 })
+          LambdaRuntime.serve(
+            () =>
+              Effect.never.pipe(
+                Effect.ensuring(Effect.flatMap(Effect.sync(now), (at) => Deferred.succeed(finalizerRan, at)))
+              ),
+            { ...inProcess, timeoutMargin: 200 }
+          )
         )
         const record = yield* emulator.invoke({})
         const document = errorDocument(record)
@@ -389,7 +410,9 @@ describe("LambdaRuntime", () => {
           expect(record.outcome?._tag).toBe("Error")
           return (record.outcome as { xrayErrorCause?: unknown }).xrayErrorCause as {
             working_directory: string
-            exceptions: Array<{ type: string; message: string; stack: Array<{ path: string; line: number; label: string }> }>
+            exceptions: Array<
+              { type: string; message: string; stack: Array<{ path: string; line: number; label: string }> }
+            >
             paths: Array<string>
           }
         }
@@ -437,10 +460,13 @@ describe("LambdaRuntime", () => {
             { ...inProcess, event: Order, output: Out }
           )
         )
-        expect(responseJson(yield* emulator.invoke({ id: "a", items: [{ qty: 2 }, { qty: 3 }] }))).toEqual({ total: "5" })
+        expect(responseJson(yield* emulator.invoke({ id: "a", items: [{ qty: 2 }, { qty: 3 }] }))).toEqual({
+          total: "5"
+        })
         const bad = errorDocument(yield* emulator.invoke({ id: "a", items: [{ qty: "2" }] }))
         expect(bad.errorType).toBe("Runtime.UnmarshalError")
-        expect(bad.errorMessage).toContain(`["items"]`); expect(bad.errorMessage).toContain(`["qty"]`)
+        expect(bad.errorMessage).toContain(`["items"]`)
+        expect(bad.errorMessage).toContain(`["qty"]`)
         const notJson = errorDocument(yield* emulator.invoke(new TextEncoder().encode("{not json")))
         expect(notJson.errorType).toBe("Runtime.UnmarshalError")
         expect(notJson.errorMessage).toContain("not valid JSON")
@@ -470,7 +496,11 @@ describe("LambdaRuntime", () => {
           )
         )
         const record = yield* emulator.invoke(new TextEncoder().encode("plain text, not JSON"))
-        expect(record.outcome).toMatchObject({ _tag: "Response", text: "plain text, not JSON", contentType: "text/plain" })
+        expect(record.outcome).toMatchObject({
+          _tag: "Response",
+          text: "plain text, not JSON",
+          contentType: "text/plain"
+        })
       }))
   })
 

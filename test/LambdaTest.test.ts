@@ -158,7 +158,9 @@ describe("LambdaTest", () => {
   it.effect("serves a raw handler's bytes as they are", () =>
     Effect.gen(function*() {
       const result = yield* LambdaTest.invoke(
-        LambdaHandler.raw((invocation) => Effect.succeed(LambdaHandler.buffered(invocation.body, "application/octet-stream"))),
+        LambdaHandler.raw((invocation) =>
+          Effect.succeed(LambdaHandler.buffered(invocation.body, "application/octet-stream"))
+        ),
         new Uint8Array([1, 2, 3])
       )
       expect(result._tag === "Success" && [...result.body]).toEqual([1, 2, 3])
@@ -202,7 +204,12 @@ describe("LambdaTest", () => {
         })
         return { id: event.id, tenant: context.tenantId, remaining: context.getRemainingTimeInMillis() }
       }
-      const context = LambdaTest.dropInContext({ requestId: "r-7", tenantId: "t-1", functionName: "audit", timeout: 5000 })
+      const context = LambdaTest.dropInContext({
+        requestId: "r-7",
+        tenantId: "t-1",
+        functionName: "audit",
+        timeout: 5000
+      })
       const result = await handler({ id: "a" }, context)
       expect(result).toMatchObject({ id: "a", tenant: "t-1" })
       expect(result.remaining).toBeGreaterThan(4000)

@@ -31,7 +31,12 @@ describe("Logger", () => {
           Effect.annotateLogs({ requestId: "req-2", orderId: "o-7" })
         )
       )
-      yield* run(Effect.logError("with cause").pipe(Effect.zipRight(Effect.fail(new Boom({ message: "bad" }))), Effect.catchAllCause((cause) => Effect.logError("caught", cause))))
+      yield* run(
+        Effect.logError("with cause").pipe(
+          Effect.zipRight(Effect.fail(new Boom({ message: "bad" }))),
+          Effect.catchAllCause((cause) => Effect.logError("caught", cause))
+        )
+      )
       const record = JSON.parse(lines[0]!)
       expect(record).toMatchObject({ level: "ERROR", requestId: "req-2", orderId: "o-7" })
       expect(typeof record.timestamp).toBe("string")
@@ -44,7 +49,12 @@ describe("Logger", () => {
   it.effect("drops lines below the configured level", () =>
     Effect.gen(function*() {
       const { lines, run } = capture("JSON", LambdaLogger.parseLogLevel("WARN")!)
-      yield* run(Effect.logInfo("dropped").pipe(Effect.zipRight(Effect.logDebug("dropped too")), Effect.zipRight(Effect.logWarning("kept"))))
+      yield* run(
+        Effect.logInfo("dropped").pipe(
+          Effect.zipRight(Effect.logDebug("dropped too")),
+          Effect.zipRight(Effect.logWarning("kept"))
+        )
+      )
       expect(lines.map((line) => JSON.parse(line).message)).toEqual(["kept"])
       expect(JSON.parse(lines[0]!).level).toBe("WARN")
     }))

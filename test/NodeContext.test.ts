@@ -14,7 +14,8 @@ import { inProcess, serveOn } from "./support.js"
 const toAws = (context: NodeContext): AwsContext => context
 const fromAws = (context: AwsContext): NodeContext => context
 type Keys<T> = { [K in keyof T]-?: K }[keyof T]
-const sameKeys: [Exclude<Keys<AwsContext>, Keys<NodeContext>>, Exclude<Keys<NodeContext>, Keys<AwsContext>>] extends [never, never] ? true
+const sameKeys: [Exclude<Keys<AwsContext>, Keys<NodeContext>>, Exclude<Keys<NodeContext>, Keys<AwsContext>>] extends
+  [never, never] ? true
   : false = true
 void [toAws, fromAws, sameKeys]
 
@@ -84,7 +85,11 @@ describe("NodeContext", () => {
           })), inProcess)
       )
       const record = yield* emulator.invoke({}, { cognitoIdentity: "not json" })
-      expect(JSON.parse((record.outcome as { text: string }).text)).toEqual({ hasTenant: false, identity: null, clientContext: null })
+      expect(JSON.parse((record.outcome as { text: string }).text)).toEqual({
+        hasTenant: false,
+        identity: null,
+        clientContext: null
+      })
     }))
 
   it.scopedLive("done, fail and succeed throw a LegacyCallbackError naming the method", () =>

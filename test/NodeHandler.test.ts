@@ -93,13 +93,19 @@ describe("plain Node handlers (effect-lambda-runtime/node)", () => {
     it.scopedLive("a missing export is Runtime.HandlerNotFound", () =>
       Effect.gen(function*() {
         const document = yield* initError("cjs.nope")
-        expect(document).toMatchObject({ errorType: "Runtime.HandlerNotFound", errorMessage: "cjs.nope is undefined or not exported" })
+        expect(document).toMatchObject({
+          errorType: "Runtime.HandlerNotFound",
+          errorMessage: "cjs.nope is undefined or not exported"
+        })
       }))
 
     it.scopedLive("an export that is not a function is Runtime.HandlerNotFound", () =>
       Effect.gen(function*() {
         const document = yield* initError("cjs.notAFunction")
-        expect(document).toMatchObject({ errorType: "Runtime.HandlerNotFound", errorMessage: "cjs.notAFunction is not a function" })
+        expect(document).toMatchObject({
+          errorType: "Runtime.HandlerNotFound",
+          errorMessage: "cjs.notAFunction is not a function"
+        })
       }))
 
     it.scopedLive("a handler name without a dot is Runtime.MalformedHandlerName", () =>
@@ -134,20 +140,29 @@ describe("plain Node handlers (effect-lambda-runtime/node)", () => {
     it.scopedLive("an error passed to the callback is posted under its name", () =>
       Effect.gen(function*() {
         const { record } = yield* invokeJson("cjs.callbackError", {})
-        expect(record.outcome).toMatchObject({ _tag: "Error", document: { errorType: "TypeError", errorMessage: "bad input" } })
+        expect(record.outcome).toMatchObject({
+          _tag: "Error",
+          document: { errorType: "TypeError", errorMessage: "bad input" }
+        })
       }))
 
     it.scopedLive("a rejected promise is posted with the error's name as errorType", () =>
       Effect.gen(function*() {
         const { record } = yield* invokeJson("cjs.throws", {})
-        expect(record.outcome).toMatchObject({ _tag: "Error", document: { errorType: "OrderRejected", errorMessage: "boom" } })
+        expect(record.outcome).toMatchObject({
+          _tag: "Error",
+          document: { errorType: "OrderRejected", errorMessage: "boom" }
+        })
       }))
 
     it.scopedLive("a synchronous throw is posted too, and the runtime serves the next invocation", () =>
       Effect.gen(function*() {
         const { emulator } = yield* start("cjs.throwsSync")
         const first = yield* emulator.invoke({})
-        expect(first.outcome).toMatchObject({ _tag: "Error", document: { errorType: "RangeError", errorMessage: "out of range" } })
+        expect(first.outcome).toMatchObject({
+          _tag: "Error",
+          document: { errorType: "RangeError", errorMessage: "out of range" }
+        })
         const second = yield* emulator.invoke({})
         expect(second.outcome).toMatchObject({ _tag: "Error", document: { errorType: "RangeError" } })
       }))
@@ -158,7 +173,12 @@ describe("plain Node handlers (effect-lambda-runtime/node)", () => {
       Effect.gen(function*() {
         const { emulator } = yield* start("streaming.handler")
         const record = yield* emulator.invoke({ a: 1, b: 2 })
-        expect(record.outcome).toMatchObject({ _tag: "Response", streaming: true, contentType: "text/csv", text: "a,b\n1,2\n" })
+        expect(record.outcome).toMatchObject({
+          _tag: "Response",
+          streaming: true,
+          contentType: "text/csv",
+          text: "a,b\n1,2\n"
+        })
       }))
 
     it.scopedLive("HttpResponseStream.from sends the status and headers as an HTTP integration response", () =>
@@ -176,15 +196,23 @@ describe("plain Node handlers (effect-lambda-runtime/node)", () => {
       Effect.gen(function*() {
         const { emulator } = yield* start("streaming.failsEarly")
         const record = yield* emulator.invoke({})
-        expect(record.outcome).toMatchObject({ _tag: "Error", document: { errorType: "TypeError", errorMessage: "no body" } })
+        expect(record.outcome).toMatchObject({
+          _tag: "Error",
+          document: { errorType: "TypeError", errorMessage: "no body" }
+        })
       }))
 
     it.scopedLive("a rejection after the first byte ends the stream with error trailers", () =>
       Effect.gen(function*() {
         const { emulator } = yield* start("streaming.failsLate")
         const record = yield* emulator.invoke({})
-        expect(record.outcome).toMatchObject({ _tag: "Error", document: { errorType: "RangeError", errorMessage: "mid-stream" } })
-        if (record.outcome?._tag === "Error") expect(new TextDecoder().decode(record.outcome.streamedBody)).toBe("partial")
+        expect(record.outcome).toMatchObject({
+          _tag: "Error",
+          document: { errorType: "RangeError", errorMessage: "mid-stream" }
+        })
+        if (record.outcome?._tag === "Error") {
+          expect(new TextDecoder().decode(record.outcome.streamedBody)).toBe("partial")
+        }
         const second = yield* emulator.invoke({})
         expect(second.outcome?._tag).toBe("Error")
       }))

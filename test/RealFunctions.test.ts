@@ -150,15 +150,19 @@ const startFunction = (
         stdout: () => stdout,
         stderr: () => stderr,
         awaitLine: (predicate) =>
-          guard("a line on the function's stdout", Effect.async<string>((resume) => {
-            const line = completeLines().find(predicate)
-            if (line !== undefined) return resume(Effect.succeed(line))
-            const waiter = { predicate, done: (line: string) => resume(Effect.succeed(line)) }
-            waiters.push(waiter)
-            return Effect.sync(() => {
-              waiters = waiters.filter((w) => w !== waiter)
-            })
-          }), () => `; stdout:\n${stdout}\nstderr:\n${stderr}`),
+          guard(
+            "a line on the function's stdout",
+            Effect.async<string>((resume) => {
+              const line = completeLines().find(predicate)
+              if (line !== undefined) return resume(Effect.succeed(line))
+              const waiter = { predicate, done: (line: string) => resume(Effect.succeed(line)) }
+              waiters.push(waiter)
+              return Effect.sync(() => {
+                waiters = waiters.filter((w) => w !== waiter)
+              })
+            }),
+            () => `; stdout:\n${stdout}\nstderr:\n${stderr}`
+          ),
         exited: Deferred.await(exited)
       } satisfies StartedFunction
     }),
@@ -238,7 +242,10 @@ describe("real functions: AWS SDK and Powertools", () => {
       for (const [i, orderId] of ["o-1", "o-2"].entries()) {
         const record = yield* emulator.invoke({ orderId })
         expect(responseJson(record)).toEqual({ accepted: orderId })
-        const calls = yield* guard("the two SendMessage calls", Effect.all([Queue.take(sqs.requests), Queue.take(sqs.requests)]))
+        const calls = yield* guard(
+          "the two SendMessage calls",
+          Effect.all([Queue.take(sqs.requests), Queue.take(sqs.requests)])
+        )
         const bodies = calls.map((call) => JSON.parse(call.messageBody) as unknown)
         expect(bodies).toEqual(expect.arrayContaining([{ orderId, via: "aws-sdk" }, { orderId, via: "effect-aws" }]))
         for (const call of calls) {
@@ -262,7 +269,8 @@ describe("real functions: AWS SDK and Powertools", () => {
       yield* shutDown(fn)
       // Node's process warnings (the SDK's Node-version notice) go through console.error, which
       // the runtime formats as ERROR lines, as the official runtime does: not runtime errors.
-      expect(fn.stdout().split("\n").filter((line) => line.includes("ERROR") && !/\(node:\d+\) Warning:/.test(line))).toEqual([])
+      expect(fn.stdout().split("\n").filter((line) => line.includes("ERROR") && !/\(node:\d+\) Warning:/.test(line)))
+        .toEqual([])
     }))
 
   it.scopedLive("Powertools Logger and Metrics created at module level write their JSON log lines and EMF metrics", () =>
@@ -294,7 +302,10 @@ describe("real functions: AWS SDK and Powertools", () => {
           CloudWatchMetrics: [{
             Namespace: "RealFunctions",
             Dimensions: [["service"]],
-            Metrics: expect.arrayContaining([{ Name: "ordersReceived", Unit: "Count" }, { Name: "itemsOrdered", Unit: "Count" }])
+            Metrics: expect.arrayContaining([{ Name: "ordersReceived", Unit: "Count" }, {
+              Name: "itemsOrdered",
+              Unit: "Count"
+            }])
           }]
         },
         service: "orders",
@@ -312,9 +323,15 @@ describe("real functions: AWS SDK and Powertools", () => {
       const fn = yield* startFunction(build, emulator, { AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${daemon.port}` })
       const traces = ["1-5759e988-bd862e3fe1be46a994272793", "1-5759e988-bd862e3fe1be46a994272794"]
       for (const [i, root] of traces.entries()) {
-        const record = yield* emulator.invoke({ orderId: `o-${i}` }, { traceId: `Root=${root};Parent=53995c3f42cd8ad8;Sampled=1` })
+        const record = yield* emulator.invoke({ orderId: `o-${i}` }, {
+          traceId: `Root=${root};Parent=53995c3f42cd8ad8;Sampled=1`
+        })
         expect(responseJson(record)).toEqual({ accepted: `o-${i}` })
-        const subsegment = yield* guard(`the subsegment of invocation ${i + 1}`, Queue.take(daemon.documents), () => `; stdout:\n${fn.stdout()}`)
+        const subsegment = yield* guard(
+          `the subsegment of invocation ${i + 1}`,
+          Queue.take(daemon.documents),
+          () => `; stdout:\n${fn.stdout()}`
+        )
         expect(subsegment).toMatchObject({
           type: "subsegment",
           name: "## handler",
@@ -328,38 +345,42 @@ describe("real functions: AWS SDK and Powertools", () => {
 })
 
 describe("real functions: timers, environment and stack traces", () => {
-  it.scopedLive("timers keep firing after idle gaps: sleeps, a deadline and detached work, then /next again", () =>
-    Effect.gen(function*() {
-      const build = yield* buildFixture("idle")
-      // Deadline 1 s after `/next` answers; the runtime cuts the handler 200 ms before it.
-      const emulator = yield* Emulator.make({ functionTimeoutMs: 1000, handler: "bootstrap" })
-      const fn = yield* startFunction(build, emulator)
-      yield* awaitNext(emulator, 1)
-      const rounds = [
-        { idleMs: 2000, job: { id: "first", sleepMs: 5, detachedMs: 300 } },
-        { idleMs: 1500, job: { id: "second", sleepMs: 5, detachedMs: 300 } },
-        { idleMs: 1500, job: { id: "too-slow", sleepMs: 5000, detachedMs: 0 } },
-        { idleMs: 1500, job: { id: "after-timeout", sleepMs: 50, detachedMs: 300 } }
-      ]
-      for (const [i, { idleMs, job }] of rounds.entries()) {
-        // Real idle time: what dead timers need to show up.
-        yield* Effect.sleep(Duration.millis(idleMs))
-        const record = yield* emulator.invoke(job)
-        if (job.id === "too-slow") {
-          expect(errorDocument(record)).toMatchObject({ errorType: "Runtime.HandlerTimeout" })
+  it.scopedLive(
+    "timers keep firing after idle gaps: sleeps, a deadline and detached work, then /next again",
+    () =>
+      Effect.gen(function*() {
+        const build = yield* buildFixture("idle")
+        // Deadline 1 s after `/next` answers; the runtime cuts the handler 200 ms before it.
+        const emulator = yield* Emulator.make({ functionTimeoutMs: 1000, handler: "bootstrap" })
+        const fn = yield* startFunction(build, emulator)
+        yield* awaitNext(emulator, 1)
+        const rounds = [
+          { idleMs: 2000, job: { id: "first", sleepMs: 5, detachedMs: 300 } },
+          { idleMs: 1500, job: { id: "second", sleepMs: 5, detachedMs: 300 } },
+          { idleMs: 1500, job: { id: "too-slow", sleepMs: 5000, detachedMs: 0 } },
+          { idleMs: 1500, job: { id: "after-timeout", sleepMs: 50, detachedMs: 300 } }
+        ]
+        for (const [i, { idleMs, job }] of rounds.entries()) {
+          // Real idle time: what dead timers need to show up.
+          yield* Effect.sleep(Duration.millis(idleMs))
+          const record = yield* emulator.invoke(job)
+          if (job.id === "too-slow") {
+            expect(errorDocument(record)).toMatchObject({ errorType: "Runtime.HandlerTimeout" })
+            const nextAt = yield* awaitNext(emulator, i + 2)
+            expect(nextAt).toBeGreaterThanOrEqual(record.resultAt!)
+            continue
+          }
+          expect(responseJson(record)).toEqual({ id: job.id, sleptMs: job.sleepMs })
           const nextAt = yield* awaitNext(emulator, i + 2)
-          expect(nextAt).toBeGreaterThanOrEqual(record.resultAt!)
-          continue
+          const line = yield* fn.awaitLine((l) => l.includes(`job ${job.id}: detached work done`))
+          // The detached sleep ended after the response was posted, and before `/next`.
+          expect(loggedAt(line)).toBeGreaterThanOrEqual(Math.floor(record.resultAt!))
+          expect(loggedAt(line)).toBeLessThanOrEqual(nextAt)
         }
-        expect(responseJson(record)).toEqual({ id: job.id, sleptMs: job.sleepMs })
-        const nextAt = yield* awaitNext(emulator, i + 2)
-        const line = yield* fn.awaitLine((l) => l.includes(`job ${job.id}: detached work done`))
-        // The detached sleep ended after the response was posted, and before `/next`.
-        expect(loggedAt(line)).toBeGreaterThanOrEqual(Math.floor(record.resultAt!))
-        expect(loggedAt(line)).toBeLessThanOrEqual(nextAt)
-      }
-      yield* shutDown(fn)
-    }), { timeout: 60_000 })
+        yield* shutDown(fn)
+      }),
+    { timeout: 60_000 }
+  )
 
   it.scopedLive("a module-level process.env read sees the function's environment, and the build's is not in the artifact", () =>
     Effect.gen(function*() {
@@ -372,7 +393,9 @@ describe("real functions: timers, environment and stack traces", () => {
       yield* shutDown(fn)
       // Nor does the build machine's value ship with the function (a secret would leak).
       for (const file of readdirSync(build.outdir)) {
-        expect(readFileSync(join(build.outdir, file)).includes(buildValue), `${file} holds the build's STAGE`).toBe(false)
+        expect(readFileSync(join(build.outdir, file)).includes(buildValue), `${file} holds the build's STAGE`).toBe(
+          false
+        )
       }
     }))
 

@@ -94,7 +94,9 @@ describe("RuntimeApi", () => {
           return void Deferred.unsafeDone(secondNext, Exit.void)
         }
         res.writeHead(413, { "content-type": "application/json" })
-        res.end(`{"errorMessage":"Exceeded maximum allowed payload size (6291556 bytes).","errorType":"RequestEntityTooLarge"}`)
+        res.end(
+          `{"errorMessage":"Exceeded maximum allowed payload size (6291556 bytes).","errorType":"RequestEntityTooLarge"}`
+        )
       })
       const { logs } = yield* serveOn(at(server.host), LambdaRuntime.serve(() => Effect.succeed("ok"), inProcess))
       yield* Deferred.await(secondNext)
@@ -123,7 +125,10 @@ describe("RuntimeApi", () => {
           res.writeHead(status, { "content-type": "application/json" })
           res.end(`{"errorMessage":"not accepted","errorType":"InvalidStateTransition"}`)
         })
-        const { fiber, logs } = yield* serveOn(at(server.host), LambdaRuntime.serve(() => Effect.succeed("ok"), inProcess))
+        const { fiber, logs } = yield* serveOn(
+          at(server.host),
+          LambdaRuntime.serve(() => Effect.succeed("ok"), inProcess)
+        )
         yield* Deferred.await(thirdNext)
         expect(requests).toEqual([
           "GET /2018-06-01/runtime/invocation/next",
@@ -175,7 +180,10 @@ describe("RuntimeApi", () => {
         res.writeHead(500)
         res.end()
       })
-      const { fiber, logs } = yield* serveOn(at(server.host), LambdaRuntime.serve(() => Effect.succeed("ok"), inProcess))
+      const { fiber, logs } = yield* serveOn(
+        at(server.host),
+        LambdaRuntime.serve(() => Effect.succeed("ok"), inProcess)
+      )
       expect(Exit.isFailure(yield* Fiber.await(fiber))).toBe(true)
       expect(nexts).toBe(1)
       expect(logs.find((l) => l.level === "FATAL")?.message).toContain("non-recoverable")
@@ -187,7 +195,10 @@ describe("RuntimeApi", () => {
         res.writeHead(200, { "lambda-runtime-deadline-ms": String(Date.now() + 1000) })
         res.end("{}")
       })
-      const { fiber, logs } = yield* serveOn(at(server.host), LambdaRuntime.serve(() => Effect.succeed("ok"), inProcess))
+      const { fiber, logs } = yield* serveOn(
+        at(server.host),
+        LambdaRuntime.serve(() => Effect.succeed("ok"), inProcess)
+      )
       expect(Exit.isFailure(yield* Fiber.await(fiber))).toBe(true)
       expect(logs.find((l) => l.level === "FATAL")?.message).toContain("MalformedInvocation")
     }))

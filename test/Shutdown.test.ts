@@ -72,7 +72,10 @@ describe("shutdown", () => {
   it.scopedLive("a handler finalizer that never ends: the invocation is still answered, the process exits 1 at the end of the budget naming the handler", () =>
     Effect.gen(function*() {
       const emulator = yield* Emulator.make({ functionTimeoutMs: 60_000 })
-      const fn = yield* spawnFunction("test/fixtures/signals.ts", { ...emulator.environment, HANDLER_FINALIZER: "hang" })
+      const fn = yield* spawnFunction("test/fixtures/signals.ts", {
+        ...emulator.environment,
+        HANDLER_FINALIZER: "hang"
+      })
       const pending = yield* emulator.enqueue({})
       yield* fn.awaitOutput("handler started")
       fn.child.kill("SIGTERM")
@@ -108,7 +111,9 @@ describe("shutdown", () => {
       yield* Deferred.await(posted)
       fn.child.kill("SIGTERM")
       expect(yield* fn.exited).toBe(1)
-      expect(fn.stdout()).toContain("The shutdown budget (400 ms) ran out; still running: the result POST of invocation req-1")
+      expect(fn.stdout()).toContain(
+        "The shutdown budget (400 ms) ran out; still running: the result POST of invocation req-1"
+      )
     }))
 
   it.scopedLive("the budget is configurable: a release longer than it is cut off and named", () =>

@@ -99,7 +99,10 @@ describe("errors outside Effect", () => {
   it.scopedLive("a rejection nobody handles is posted as Runtime.UnhandledPromiseRejection, logged with the request id, exit 128", () =>
     Effect.gen(function*() {
       const emulator = yield* Emulator.make()
-      const fn = yield* spawnFunction("test/fixtures/stray.ts", { ...emulator.environment, AWS_LAMBDA_LOG_FORMAT: "JSON" })
+      const fn = yield* spawnFunction("test/fixtures/stray.ts", {
+        ...emulator.environment,
+        AWS_LAMBDA_LOG_FORMAT: "JSON"
+      })
       const pending = yield* emulator.enqueue({ kind: "rejection" })
       const code = yield* fn.exited
       yield* emulator.runtimeExited({ code, signal: null })
@@ -165,7 +168,10 @@ describe("invalid configuration", () => {
   it.scopedLive("AWS_LAMBDA_LOG_LEVEL=bogus is posted as /init/error (Runtime.InvalidConfiguration), then exit 1", () =>
     Effect.gen(function*() {
       const emulator = yield* Emulator.make()
-      const fn = yield* spawnFunction("test/fixtures/shutdown.ts", { ...emulator.environment, AWS_LAMBDA_LOG_LEVEL: "bogus" })
+      const fn = yield* spawnFunction("test/fixtures/shutdown.ts", {
+        ...emulator.environment,
+        AWS_LAMBDA_LOG_LEVEL: "bogus"
+      })
       const error = yield* emulator.awaitInitError
       expect(error.errorTypeHeader).toBe("Runtime.InvalidConfiguration")
       expect(error.document).toMatchObject({
@@ -182,7 +188,10 @@ describe("timers beyond setTimeout's range", () => {
   it.scopedLive("a deadline more than 2^31-1 ms away does not time the handler out", () =>
     Effect.gen(function*() {
       const { posted, server } = yield* serving(["{}"], FAR_DEADLINE_IN_MS)
-      yield* serveOn(at(server.host), LambdaRuntime.serve(() => Effect.as(Effect.sleep("30 millis"), "done"), inProcess))
+      yield* serveOn(
+        at(server.host),
+        LambdaRuntime.serve(() => Effect.as(Effect.sleep("30 millis"), "done"), inProcess)
+      )
       const result = yield* Queue.take(posted)
       expect(result).toEqual({ path: "/2018-06-01/runtime/invocation/req-1/response", body: `"done"` })
     }))

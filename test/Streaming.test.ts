@@ -47,9 +47,12 @@ describe("Streaming", () => {
       yield* serveOn(
         emulator,
         LambdaRuntime.serve(
-          LambdaHandler.stream((event: { readonly name: string }) => Stream.make("héllo ", new TextEncoder().encode(event.name)), {
-            contentType: "text/plain; charset=utf-8"
-          }),
+          LambdaHandler.stream(
+            (event: { readonly name: string }) => Stream.make("héllo ", new TextEncoder().encode(event.name)),
+            {
+              contentType: "text/plain; charset=utf-8"
+            }
+          ),
           inProcess
         )
       )
@@ -100,7 +103,10 @@ describe("Streaming", () => {
         emulator,
         LambdaRuntime.serve(
           LambdaHandler.stream(() =>
-            Stream.concat(Stream.make("data: 1\n\n"), Stream.fromEffect(Deferred.await(gate).pipe(Effect.as("data: 2\n\n")))), {
+            Stream.concat(
+              Stream.make("data: 1\n\n"),
+              Stream.fromEffect(Deferred.await(gate).pipe(Effect.as("data: 2\n\n")))
+            ), {
             contentType: "text/event-stream"
           }),
           inProcess
@@ -174,11 +180,13 @@ describe("Streaming", () => {
         LambdaRuntime.serve(
           LambdaHandler.stream(() =>
             Stream.range(1, total / chunk.byteLength).pipe(
-              Stream.mapEffect(() => Effect.sync(() => {
-                maxAhead = Math.max(maxAhead, produced - received)
-                produced += chunk.byteLength
-                return chunk
-              }))
+              Stream.mapEffect(() =>
+                Effect.sync(() => {
+                  maxAhead = Math.max(maxAhead, produced - received)
+                  produced += chunk.byteLength
+                  return chunk
+                })
+              )
             )
           ),
           inProcess
@@ -240,7 +248,9 @@ describe("Streaming", () => {
       expect(reply.text).toBe("partial")
       expect(reply.trailers["x-amz-function-error"]).toBe("Unhandled")
       expect(reply.trailers["lambda-runtime-function-error-type"]).toBe("TypeError")
-      const document = JSON.parse(Buffer.from(reply.trailers["lambda-runtime-function-error-body"]!, "base64").toString())
+      const document = JSON.parse(
+        Buffer.from(reply.trailers["lambda-runtime-function-error-body"]!, "base64").toString()
+      )
       expect(document).toMatchObject({ errorType: "TypeError", errorMessage: "x is not a function" })
     }))
 
@@ -292,10 +302,14 @@ describe("Streaming", () => {
         const record = yield* emulator.invoke({})
         const outcome = asResponse(record)
         expect(outcome.contentType).toBe("application/vnd.awslambda.http-integration-response")
-        expect(Buffer.from(outcome.body).equals(Buffer.concat([
-          prelude(`{"statusCode":201,"headers":{"content-type":"text/html"},"cookies":["a=1; Path=/","b=2; HttpOnly"]}`),
-          Buffer.from("<h1>hi</h1>")
-        ]))).toBe(true)
+        expect(
+          Buffer.from(outcome.body).equals(Buffer.concat([
+            prelude(
+              `{"statusCode":201,"headers":{"content-type":"text/html"},"cookies":["a=1; Path=/","b=2; HttpOnly"]}`
+            ),
+            Buffer.from("<h1>hi</h1>")
+          ]))
+        ).toBe(true)
         expect(outcome.http).toMatchObject({
           _tag: "Decoded",
           statusCode: 201,
@@ -326,7 +340,10 @@ describe("Streaming", () => {
                 statusCode: 404,
                 headers: { "content-type": "text/plain", "x-page": event.page },
                 cookies: ["seen=1"],
-                body: Stream.concat(Stream.make("not "), Stream.fromEffect(Deferred.await(gate).pipe(Effect.as("found"))))
+                body: Stream.concat(
+                  Stream.make("not "),
+                  Stream.fromEffect(Deferred.await(gate).pipe(Effect.as("found")))
+                )
               })
             ),
             inProcess
@@ -336,7 +353,10 @@ describe("Streaming", () => {
         const call = yield* Effect.fork(invokeEndpoint(emulator, {
           body: `{"page":"/x"}`,
           onResponse: (res) =>
-            Deferred.unsafeDone(head, Effect.succeed({ status: res.statusCode!, cookies: res.headers["set-cookie"] ?? [] }))
+            Deferred.unsafeDone(
+              head,
+              Effect.succeed({ status: res.statusCode!, cookies: res.headers["set-cookie"] ?? [] })
+            )
         }))
         // The head arrives while the body is still being produced.
         expect(yield* Deferred.await(head)).toEqual({ status: 404, cookies: ["seen=1"] })
@@ -483,7 +503,9 @@ describe("Streaming", () => {
       const reply = yield* invokeEndpoint(emulator, { body: `{"rows":2000}` })
       expect(reply.status).toBe(200)
       expect(reply.headers["content-type"]).toBe("text/csv; charset=utf-8")
-      expect(reply.headers["set-cookie"]).toEqual([`last-export=${reply.headers["x-amzn-requestid"]}; Path=/; HttpOnly`])
+      expect(reply.headers["set-cookie"]).toEqual([
+        `last-export=${reply.headers["x-amzn-requestid"]}; Path=/; HttpOnly`
+      ])
       const lines = reply.text.trimEnd().split("\n")
       expect(lines).toHaveLength(2001)
       expect(lines[0]).toBe("id,customer,amount")
@@ -526,10 +548,11 @@ describe("Streaming", () => {
           })
           server.listen(0, "127.0.0.1", () => resume(Effect.succeed(server)))
         }),
-        (server) => Effect.async<void>((resume) => {
-          server.closeAllConnections()
-          server.close(() => resume(Effect.void))
-        })
+        (server) =>
+          Effect.async<void>((resume) => {
+            server.closeAllConnections()
+            server.close(() => resume(Effect.void))
+          })
       )
       const host = `127.0.0.1:${(server.address() as AddressInfo).port}`
       const { logs } = yield* serveOn(
@@ -537,7 +560,9 @@ describe("Streaming", () => {
         LambdaRuntime.serve(
           LambdaHandler.stream((event: { readonly n: number }) =>
             event.n === 1
-              ? Stream.repeatValue(new Uint8Array(64 * 1024)).pipe(Stream.ensuring(Deferred.succeed(stopped, undefined)))
+              ? Stream.repeatValue(new Uint8Array(64 * 1024)).pipe(
+                Stream.ensuring(Deferred.succeed(stopped, undefined))
+              )
               : Stream.make("second")
           ),
           inProcess
@@ -573,7 +598,9 @@ describe("Streaming", () => {
         LambdaRuntime.serve(
           LambdaHandler.stream(() =>
             Stream.make("x").pipe(
-              Stream.tap(() => Effect.flatMap(LambdaContext, (context) => Effect.log(`streaming for ${context.requestId}`)))
+              Stream.tap(() =>
+                Effect.flatMap(LambdaContext, (context) => Effect.log(`streaming for ${context.requestId}`))
+              )
             )
           ),
           inProcess

@@ -34,24 +34,30 @@ describe("at (shared timer)", () => {
       expect(yield* Deferred.await(done)).toBe(2)
     }))
 
-  it.scopedLive("cancelled times do not keep the process alive; pending ones do until they fire", () =>
-    Effect.gen(function*() {
-      const script = [
-        `import { at } from ${JSON.stringify(projectFile("src/internal/runtime/timers.ts"))}`,
-        // A near time, then a far one, cancelled later from a plain timer: once the near one
-        // fired, nothing is pending and the process may exit.
-        `at(Date.now() + 5, () => console.log("near fired"))`,
-        `const cancel = at(Date.now() + 3_600_000, () => console.log("far fired"))`,
-        `setTimeout(() => { cancel(); console.log("far cancelled") }, 30)`
-      ].join("\n")
-      const exited = yield* Deferred.make<{ code: number | null; stdout: string }>()
-      const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] })
-      let stdout = ""
-      child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()))
-      child.on("exit", (code) => Deferred.unsafeDone(exited, Exit.succeed({ code, stdout })))
-      yield* Effect.addFinalizer(() => Effect.sync(() => child.kill("SIGKILL")))
-      // Not a time limit: without the unref of an idle shared timer the child would live an hour,
-      // and the test would never see it exit.
-      expect(yield* Deferred.await(exited)).toEqual({ code: 0, stdout: "near fired\nfar cancelled\n" })
-    }), { timeout: 30_000 })
+  it.scopedLive(
+    "cancelled times do not keep the process alive; pending ones do until they fire",
+    () =>
+      Effect.gen(function*() {
+        const script = [
+          `import { at } from ${JSON.stringify(projectFile("src/internal/runtime/timers.ts"))}`,
+          // A near time, then a far one, cancelled later from a plain timer: once the near one
+          // fired, nothing is pending and the process may exit.
+          `at(Date.now() + 5, () => console.log("near fired"))`,
+          `const cancel = at(Date.now() + 3_600_000, () => console.log("far fired"))`,
+          `setTimeout(() => { cancel(); console.log("far cancelled") }, 30)`
+        ].join("\n")
+        const exited = yield* Deferred.make<{ code: number | null; stdout: string }>()
+        const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+          stdio: ["ignore", "pipe", "inherit"]
+        })
+        let stdout = ""
+        child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()))
+        child.on("exit", (code) => Deferred.unsafeDone(exited, Exit.succeed({ code, stdout })))
+        yield* Effect.addFinalizer(() => Effect.sync(() => child.kill("SIGKILL")))
+        // Not a time limit: without the unref of an idle shared timer the child would live an hour,
+        // and the test would never see it exit.
+        expect(yield* Deferred.await(exited)).toEqual({ code: 0, stdout: "near fired\nfar cancelled\n" })
+      }),
+    { timeout: 30_000 }
+  )
 })

@@ -56,7 +56,14 @@ const packageVersion = (JSON.parse(readFileSync(projectFile("package.json"), "ut
 describe("effect-lambda CLI", () => {
   it.scopedLive("run: invokes a module N times with an event file, prints results and timelines, exits 0", () =>
     Effect.gen(function*() {
-      const cli = yield* spawnFunction(CLI, {}, ["run", "examples/hello.ts", "--event", "examples/events/hello.json", "--count", "2"])
+      const cli = yield* spawnFunction(CLI, {}, [
+        "run",
+        "examples/hello.ts",
+        "--event",
+        "examples/events/hello.json",
+        "--count",
+        "2"
+      ])
       expect(yield* cli.exited).toBe(0)
       const out = cli.stdout()
       expect(out.match(/\{"greeting":"hello, world"\}/g)).toHaveLength(2)
@@ -76,17 +83,24 @@ describe("effect-lambda CLI", () => {
   it.scopedLive("run: a module that only exports a plain Node handler gets, once, the drop-in command that serves it", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
-      writeFileSync(join(dir, "plain.mjs"), `export const handler = async (event, context) => ({ plain: context.awsRequestId !== "" })\n`)
+      writeFileSync(
+        join(dir, "plain.mjs"),
+        `export const handler = async (event, context) => ({ plain: context.awsRequestId !== "" })\n`
+      )
       const cli = yield* spawnFunction(CLI, {}, ["run", join(dir, "plain.mjs"), "--count", "2"])
       expect(yield* cli.exited).toBe(1)
       expect(cli.stdout().match(/Runtime\.ExitError/g)).toHaveLength(2)
       const stderr = cli.stderr()
       expect(stderr.match(/never started the runtime/g)).toHaveLength(1)
-      const command = / {4}LAMBDA_TASK_ROOT=(\S+) _HANDLER=(\S+) npx effect-lambda run node_modules\/effect-lambda-runtime\/dist\/node\.js$/m
-        .exec(stderr)
+      const command =
+        / {4}LAMBDA_TASK_ROOT=(\S+) _HANDLER=(\S+) npx effect-lambda run node_modules\/effect-lambda-runtime\/dist\/node\.js$/m
+          .exec(stderr)
       expect(command?.slice(1)).toEqual([dir, "plain.handler"])
       // The command works: src/node.ts is what the package ships as dist/node.js.
-      const dropIn = yield* spawnFunction(CLI, { LAMBDA_TASK_ROOT: command![1]!, _HANDLER: command![2]! }, ["run", "src/node.ts"])
+      const dropIn = yield* spawnFunction(CLI, { LAMBDA_TASK_ROOT: command![1]!, _HANDLER: command![2]! }, [
+        "run",
+        "src/node.ts"
+      ])
       expect(yield* dropIn.exited).toBe(0)
       expect(dropIn.stdout()).toContain(`{"plain":true}`)
       expect(dropIn.stderr()).not.toContain("never started the runtime")
@@ -134,19 +148,31 @@ describe("effect-lambda CLI", () => {
 
   it.scopedLive("emulator <module>: after a platform timeout, stops the runtime and a fresh one serves the next invoke", () =>
     Effect.gen(function*() {
-      const cli = yield* spawnFunction(CLI, {}, ["emulator", "test/fixtures/overrun.ts", "--port", "0", "--timeout", "1"])
+      const cli = yield* spawnFunction(CLI, {}, [
+        "emulator",
+        "test/fixtures/overrun.ts",
+        "--port",
+        "0",
+        "--timeout",
+        "1"
+      ])
       yield* cli.awaitOutput("Press Ctrl+C")
       const host = /emulator on (\S+)/.exec(cli.stdout())![1]!
       const pidOf = (reply: { readonly body: string }) => (JSON.parse(reply.body) as { pid: number }).pid
       const before = pidOf(yield* invoke(host, "{}"))
       // blocks the runtime's event loop far past the deadline: only the platform's timeout ends it
-      expect(yield* invoke(host, `{"blockMs":15000}`)).toEqual({ status: 200, body: "Task timed out after 1.00 seconds" })
+      expect(yield* invoke(host, `{"blockMs":15000}`)).toEqual({
+        status: 200,
+        body: "Task timed out after 1.00 seconds"
+      })
       const after = yield* invoke(host, "{}")
       expect(after.status).toBe(200)
       expect(pidOf(after)).not.toBe(before)
       // the fresh runtime is kept for the invocations that follow
       expect(pidOf(yield* invoke(host, "{}"))).toBe(pidOf(after))
-      expect(cli.stderr()).toContain("timed out; resetting the environment: stopping the runtime and starting a fresh one")
+      expect(cli.stderr()).toContain(
+        "timed out; resetting the environment: stopping the runtime and starting a fresh one"
+      )
       cli.child.kill("SIGINT")
       expect(yield* cli.exited).toBe(130)
     }))
@@ -160,7 +186,10 @@ describe("effect-lambda CLI", () => {
         Array.from(cli.stdout().matchAll(/export (\w+)='([^']*)'/g), (m) => [m[1]!, m[2]!])
       )
       const old = yield* spawnFunction("test/fixtures/overrun.ts", env)
-      expect(yield* invoke(host, `{"blockMs":2500}`)).toEqual({ status: 200, body: "Task timed out after 1.00 seconds" })
+      expect(yield* invoke(host, `{"blockMs":2500}`)).toEqual({
+        status: 200,
+        body: "Task timed out after 1.00 seconds"
+      })
       // its /next after the late result is refused (500): the old runtime exits instead of taking the next invoke
       expect(yield* old.exited).not.toBe(0)
       expect(cli.stderr()).toContain("stop your runtime and start a fresh one")
@@ -204,71 +233,116 @@ describe("effect-lambda CLI", () => {
     Effect.gen(function*() {
       const build = yield* spawnFunction(CLI, {}, ["build", "--help"])
       expect(yield* build.exited).toBe(0)
-      for (const flag of ["--outdir", "--no-code-cache", "--node path", "--no-minify", "--sourcemap", "--external", "--node-flag"]) {
+      for (
+        const flag of [
+          "--outdir",
+          "--no-code-cache",
+          "--node path",
+          "--no-minify",
+          "--sourcemap",
+          "--external",
+          "--node-flag"
+        ]
+      ) {
         expect(build.stdout()).toContain(flag)
       }
       expect(build.stdout()).toContain("Leave a package out of the bundle (repeatable)")
       expect(build.stdout()).not.toContain("\x1b[")
       const run = yield* spawnFunction(CLI, {}, ["run", "-h"])
       expect(yield* run.exited).toBe(0)
-      for (const flag of ["--event", "--count", "--timeout", "--port", "<handler-module>"]) expect(run.stdout()).toContain(flag)
+      for (const flag of ["--event", "--count", "--timeout", "--port", "<handler-module>"]) {
+        expect(run.stdout()).toContain(flag)
+      }
       expect(run.stdout()).not.toContain("--outdir")
       const version = yield* spawnFunction(CLI, {}, ["--version"])
       expect(yield* version.exited).toBe(0)
       expect(version.stdout().trim()).toBe(packageVersion)
     }))
 
-  it.scopedLive("build: repeated --external flags all reach the bundle, which requires those packages instead of bundling them", () =>
-    Effect.gen(function*() {
-      const dir = yield* tempDir
-      const cli = yield* spawnFunction(CLI, {}, [
-        "build", "examples/http-api.ts", "--outdir", dir, "--no-code-cache",
-        "--external", "effect", "--external=@effect/platform"
-      ])
-      expect(yield* cli.exited).toBe(0)
-      expect(cli.stdout()).toContain("no code cache")
-      expect(cli.stdout()).toContain(`${join(dir, "function.zip")} (deploy this)`)
-      const inputs = Object.keys((JSON.parse(readFileSync(join(dir, "meta.json"), "utf8")) as { inputs: object }).inputs)
-      expect(inputs.some((input) => input.includes("src/LambdaRuntime.ts"))).toBe(true)
-      expect(inputs.filter((input) => /node_modules\/(effect|@effect\/platform)\//.test(input))).toEqual([])
-      const bundle = readFileSync(join(dir, "main.cjs"), "utf8")
-      expect(bundle).toMatch(/require\("effect"\)/)
-      expect(bundle).toMatch(/require\("@effect\/platform\/[A-Za-z]+"\)/)
-    }), { timeout: 60_000 })
+  it.scopedLive(
+    "build: repeated --external flags all reach the bundle, which requires those packages instead of bundling them",
+    () =>
+      Effect.gen(function*() {
+        const dir = yield* tempDir
+        const cli = yield* spawnFunction(CLI, {}, [
+          "build",
+          "examples/http-api.ts",
+          "--outdir",
+          dir,
+          "--no-code-cache",
+          "--external",
+          "effect",
+          "--external=@effect/platform"
+        ])
+        expect(yield* cli.exited).toBe(0)
+        expect(cli.stdout()).toContain("no code cache")
+        expect(cli.stdout()).toContain(`${join(dir, "function.zip")} (deploy this)`)
+        const inputs = Object.keys(
+          (JSON.parse(readFileSync(join(dir, "meta.json"), "utf8")) as { inputs: object }).inputs
+        )
+        expect(inputs.some((input) => input.includes("src/LambdaRuntime.ts"))).toBe(true)
+        expect(inputs.filter((input) => /node_modules\/(effect|@effect\/platform)\//.test(input))).toEqual([])
+        const bundle = readFileSync(join(dir, "main.cjs"), "utf8")
+        expect(bundle).toMatch(/require\("effect"\)/)
+        expect(bundle).toMatch(/require\("@effect\/platform\/[A-Za-z]+"\)/)
+      }),
+    { timeout: 60_000 }
+  )
 
-  it.scopedLive("build: --node-flag=--flag (a value that starts with --), repeated, reaches the built bootstrap's Node", () =>
-    Effect.gen(function*() {
-      const dir = yield* tempDir
-      const cli = yield* spawnFunction(CLI, {}, [
-        "build", "test/fixtures/buildable.ts", "--outdir", dir, "--no-code-cache",
-        "--node-flag=--stack-size=2000", "--node-flag", "--max-semi-space-size=32"
-      ])
-      expect(yield* cli.exited).toBe(0)
-      const record = yield* invokeBuilt(join(dir, "bootstrap"))
-      expect(record.outcome).toMatchObject({ _tag: "Response" })
-      const answer = JSON.parse(record.outcome?._tag === "Response" ? record.outcome.text : "null") as { flags: Array<string> }
-      expect(answer.flags).toEqual(["--stack-size=2000", "--max-semi-space-size=32"])
-    }), { timeout: 60_000 })
+  it.scopedLive(
+    "build: --node-flag=--flag (a value that starts with --), repeated, reaches the built bootstrap's Node",
+    () =>
+      Effect.gen(function*() {
+        const dir = yield* tempDir
+        const cli = yield* spawnFunction(CLI, {}, [
+          "build",
+          "test/fixtures/buildable.ts",
+          "--outdir",
+          dir,
+          "--no-code-cache",
+          "--node-flag=--stack-size=2000",
+          "--node-flag",
+          "--max-semi-space-size=32"
+        ])
+        expect(yield* cli.exited).toBe(0)
+        const record = yield* invokeBuilt(join(dir, "bootstrap"))
+        expect(record.outcome).toMatchObject({ _tag: "Response" })
+        const answer = JSON.parse(record.outcome?._tag === "Response" ? record.outcome.text : "null") as {
+          flags: Array<string>
+        }
+        expect(answer.flags).toEqual(["--stack-size=2000", "--max-semi-space-size=32"])
+      }),
+    { timeout: 60_000 }
+  )
 
-  it.scopedLive("build --drop-in: a bootstrap that serves the plain handler _HANDLER names, with the code cache; a module and --drop-in exclude each other", () =>
-    Effect.gen(function*() {
-      const dir = yield* tempDir
-      const cli = yield* spawnFunction(CLI, {}, ["build", "--drop-in", "--outdir", dir])
-      expect(yield* cli.exited).toBe(0)
-      expect(cli.stderr()).not.toContain("warning")
-      const record = yield* invokeBuilt(join(dir, "bootstrap"), {
-        LAMBDA_TASK_ROOT: projectFile("test/fixtures/drop-in"),
-        _HANDLER: "esm.handler"
-      })
-      expect(record.outcome).toMatchObject({ _tag: "Response" })
-      const answer = JSON.parse(record.outcome?._tag === "Response" ? record.outcome.text : "null") as unknown
-      expect(answer).toMatchObject({ kind: "mjs", echo: { name: "cli" }, requestId: record.requestId, codeCache: "accepted" })
-      for (const args of [["build", "--drop-in", "test/fixtures/buildable.ts"], ["build"]]) {
-        const usage = yield* spawnFunction(CLI, {}, [...args, "--outdir", dir])
-        expect(yield* usage.exited).toBe(2)
-        expect(usage.stderr()).toContain("--drop-in")
-      }
-    }), { timeout: 60_000 })
+  it.scopedLive(
+    "build --drop-in: a bootstrap that serves the plain handler _HANDLER names, with the code cache; a module and --drop-in exclude each other",
+    () =>
+      Effect.gen(function*() {
+        const dir = yield* tempDir
+        const cli = yield* spawnFunction(CLI, {}, ["build", "--drop-in", "--outdir", dir])
+        expect(yield* cli.exited).toBe(0)
+        expect(cli.stderr()).not.toContain("warning")
+        const record = yield* invokeBuilt(join(dir, "bootstrap"), {
+          LAMBDA_TASK_ROOT: projectFile("test/fixtures/drop-in"),
+          _HANDLER: "esm.handler"
+        })
+        expect(record.outcome).toMatchObject({ _tag: "Response" })
+        const answer = JSON.parse(record.outcome?._tag === "Response" ? record.outcome.text : "null") as unknown
+        expect(answer).toMatchObject({
+          kind: "mjs",
+          echo: { name: "cli" },
+          requestId: record.requestId,
+          codeCache: "accepted"
+        })
+        for (const args of [["build", "--drop-in", "test/fixtures/buildable.ts"], ["build"]]) {
+          const usage = yield* spawnFunction(CLI, {}, [...args, "--outdir", dir])
+          expect(yield* usage.exited).toBe(2)
+          expect(usage.stderr()).toContain("--drop-in")
+        }
+      }),
+    { timeout: 60_000 }
+  )
 
   it.scopedLive("build: a failed build prints its error and exits 1", () =>
     Effect.gen(function*() {

@@ -12,7 +12,14 @@ const throwingGetter = <A extends object>(target: A, key: string): A =>
 
 /** A Proxy whose handler answers every trap with one that throws. */
 const proxyThrowingOnEveryTrap = (): object =>
-  new Proxy({}, new Proxy({}, { get: (_target, trap) => () => { throw new Error(`trap ${String(trap)}`) } }))
+  new Proxy(
+    {},
+    new Proxy({}, {
+      get: (_target, trap) => () => {
+        throw new Error(`trap ${String(trap)}`)
+      }
+    })
+  )
 
 const cyclic = () => {
   const value: Record<string, unknown> = { _tag: "Cyclic" }

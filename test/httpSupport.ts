@@ -13,7 +13,8 @@ import { inProcess, serveOn } from "./support.js"
 export type Json = Record<string, any>
 
 /** One of the captured-style events in test/fixtures/http. */
-export const fixture = (name: string): Json => JSON.parse(readFileSync(new URL(`fixtures/http/${name}.json`, import.meta.url), "utf8"))
+export const fixture = (name: string): Json =>
+  JSON.parse(readFileSync(new URL(`fixtures/http/${name}.json`, import.meta.url), "utf8"))
 
 /** The buffered outcome of an invocation (failing the test when it is not one). */
 export const asResponse = (record: Emulator.InvocationRecord) => {
@@ -57,5 +58,10 @@ export const v1Post = { ...fixture("apigw-v1"), httpMethod: "POST" }
 /** `event` with another path and method, in its own shape. */
 export const withPath = (event: Json, path: string, method = "GET"): Json =>
   event.version === "2.0"
-    ? { ...event, rawPath: path, rawQueryString: "", requestContext: { ...event.requestContext, http: { ...event.requestContext.http, method } } }
+    ? {
+      ...event,
+      rawPath: path,
+      rawQueryString: "",
+      requestContext: { ...event.requestContext, http: { ...event.requestContext.http, method } }
+    }
     : { ...event, path, httpMethod: method }

@@ -50,7 +50,9 @@ describe("the runtime as a process", () => {
       const record = yield* emulator.invoke({})
       expect(record.outcome).toMatchObject({ _tag: "Response", text: `"posted"` })
       expect(yield* fn.exited).toBe(1)
-      expect(fn.stdout()).toMatch(new RegExp(`${record.requestId}\\tFATAL\\tDetached fibers #\\d+ refused interruption`))
+      expect(fn.stdout()).toMatch(
+        new RegExp(`${record.requestId}\\tFATAL\\tDetached fibers #\\d+ refused interruption`)
+      )
       expect(yield* emulator.nextRequests).toHaveLength(1)
     }))
 
@@ -99,7 +101,9 @@ describe("the runtime as a process", () => {
       yield* fn.awaitOutput("Detached fiber")
       expect(fn.stdout()).not.toContain("debug line")
       expect(fn.stdout()).toMatch(new RegExp(`^\\S+Z\\t${record.requestId}\\tINFO\\tinfo line orderId=o-1$`, "m"))
-      expect(fn.stdout()).toMatch(new RegExp(`^\\S+Z\\t${record.requestId}\\tERROR\\tDetached fiber #\\d+ failed$`, "m"))
+      expect(fn.stdout()).toMatch(
+        new RegExp(`^\\S+Z\\t${record.requestId}\\tERROR\\tDetached fiber #\\d+ failed$`, "m")
+      )
       expect(fn.stdout()).toContain("Error: flush failed")
     }))
 })

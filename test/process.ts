@@ -41,7 +41,10 @@ export const spawnFunction = (
       })
       child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
       child.on("exit", (code, signal) =>
-        Deferred.unsafeDone(exited, Exit.succeed(code ?? (signal === null ? -1 : 128 + (signal === "SIGKILL" ? 9 : 15)))))
+        Deferred.unsafeDone(
+          exited,
+          Exit.succeed(code ?? (signal === null ? -1 : 128 + (signal === "SIGKILL" ? 9 : 15)))
+        ))
       return {
         child,
         stdout: () => stdout,

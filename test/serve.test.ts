@@ -12,7 +12,11 @@ const ECHO = projectFile("test/fixtures/serve/echo.ts")
 const STREAM = projectFile("test/fixtures/serve/stream.ts")
 
 /** Starts the server with a capturing logger; `logs()` is what it logged so far. */
-const serve = (file: string, shape: Serve.EventShape, options: { readonly timeoutMs?: number; readonly albMultiValueHeaders?: boolean } = {}) =>
+const serve = (
+  file: string,
+  shape: Serve.EventShape,
+  options: { readonly timeoutMs?: number; readonly albMultiValueHeaders?: boolean } = {}
+) =>
   Effect.gen(function*() {
     const lines: Array<string> = []
     const capture = Logger.make(({ message }) => {
@@ -38,13 +42,25 @@ interface Reply {
 /** One request with node:http, so that a header can be sent as several lines. */
 const request = (
   url: string,
-  options: { readonly method?: string; readonly headers?: http.OutgoingHttpHeaders; readonly body?: string | Uint8Array } = {}
+  options: {
+    readonly method?: string
+    readonly headers?: http.OutgoingHttpHeaders
+    readonly body?: string | Uint8Array
+  } = {}
 ) =>
   Effect.async<Reply>((resume) => {
     const req = http.request(url, { method: options.method ?? "GET", headers: options.headers ?? {} }, (res) => {
       const chunks: Array<Buffer> = []
       res.on("data", (chunk: Buffer) => chunks.push(chunk))
-      res.on("end", () => resume(Effect.succeed({ status: res.statusCode ?? 0, statusMessage: res.statusMessage ?? "", rawHeaders: res.rawHeaders, body: Buffer.concat(chunks) })))
+      res.on("end", () =>
+        resume(
+          Effect.succeed({
+            status: res.statusCode ?? 0,
+            statusMessage: res.statusMessage ?? "",
+            rawHeaders: res.rawHeaders,
+            body: Buffer.concat(chunks)
+          })
+        ))
     })
     req.on("error", (error) => resume(Effect.die(error)))
     req.end(options.body)
@@ -69,13 +85,20 @@ const echoed = (reply: Reply): Json => {
 
 /** Polls the emulator's recorded state (it has no event for "delivered" or "finished" without a caller). */
 const waitFor = <A>(probe: Effect.Effect<A | undefined>): Effect.Effect<A> =>
-  Effect.flatMap(probe, (found) => found !== undefined ? Effect.succeed(found) : Effect.zipRight(Effect.sleep("10 millis"), waitFor(probe)))
+  Effect.flatMap(
+    probe,
+    (found) => found !== undefined ? Effect.succeed(found) : Effect.zipRight(Effect.sleep("10 millis"), waitFor(probe))
+  )
 
 const BINARY = Uint8Array.from([0, 1, 2, 0xff, 0xfe])
 
 /** Asks the echo fixture to answer with `response` verbatim. */
 const respond = (url: string, response: unknown) =>
-  request(`${url}/respond`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(response) })
+  request(`${url}/respond`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(response)
+  })
 
 describe("effect-lambda serve: events", () => {
   it.scopedLive("apigw-v1: REST proxy event with multi-value headers and query, stage, source IP and a base64 binary body", () =>
@@ -162,8 +185,12 @@ describe("effect-lambda serve: events", () => {
   it.scopedLive("alb: target group ARN, single-value lower-case headers (the last value), the query string as sent", () =>
     Effect.gen(function*() {
       const server = yield* serve(ECHO, "alb")
-      const event = echoed(yield* request(`${server.url}/lambda?q=x%20y&q=2`, { headers: { "X-Multi": ["one", "two"] } }))
-      expect(event.requestContext.elb.targetGroupArn).toMatch(/^arn:aws:elasticloadbalancing:us-east-1:\d{12}:targetgroup\//)
+      const event = echoed(
+        yield* request(`${server.url}/lambda?q=x%20y&q=2`, { headers: { "X-Multi": ["one", "two"] } })
+      )
+      expect(event.requestContext.elb.targetGroupArn).toMatch(
+        /^arn:aws:elasticloadbalancing:us-east-1:\d{12}:targetgroup\//
+      )
       expect(event.httpMethod).toBe("GET")
       expect(event.path).toBe("/lambda")
       expect(event.headers["x-multi"]).toBe("two")
@@ -176,7 +203,9 @@ describe("effect-lambda serve: events", () => {
   it.scopedLive("alb with multi-value headers: multiValueHeaders and multiValueQueryStringParameters, not decoded", () =>
     Effect.gen(function*() {
       const server = yield* serve(ECHO, "alb", { albMultiValueHeaders: true })
-      const event = echoed(yield* request(`${server.url}/lambda?q=x%20y&q=2`, { headers: { "X-Multi": ["one", "two"] } }))
+      const event = echoed(
+        yield* request(`${server.url}/lambda?q=x%20y&q=2`, { headers: { "X-Multi": ["one", "two"] } })
+      )
       expect(event.multiValueHeaders["x-multi"]).toEqual(["one", "two"])
       expect(event.multiValueQueryStringParameters).toEqual({ q: ["x%20y", "2"] })
       expect(event.headers).toBeUndefined()
@@ -229,7 +258,11 @@ describe("effect-lambda serve: responses", () => {
   it.scopedLive("alb: status and statusDescription, single-value headers, an empty body", () =>
     Effect.gen(function*() {
       const server = yield* serve(ECHO, "alb")
-      const reply = yield* respond(server.url, { statusCode: 302, statusDescription: "302 Moved Elsewhere", headers: { location: "/elsewhere" } })
+      const reply = yield* respond(server.url, {
+        statusCode: 302,
+        statusDescription: "302 Moved Elsewhere",
+        headers: { location: "/elsewhere" }
+      })
       expect(reply.status).toBe(302)
       expect(reply.statusMessage).toBe("Moved Elsewhere")
       expect(headerLines(reply, "location")).toEqual(["/elsewhere"])
@@ -345,7 +378,10 @@ describe("effect-lambda serve: failures", () => {
       controller.abort()
       expect(yield* Effect.promise(() => pending)).toBeInstanceOf(Error)
       const record = yield* waitFor(
-        Effect.map(server.emulator.invocations, (all) => all.find((r) => r.requestId === delivered.requestId && r.outcome !== undefined))
+        Effect.map(
+          server.emulator.invocations,
+          (all) => all.find((r) => r.requestId === delivered.requestId && r.outcome !== undefined)
+        )
       )
       expect(record.outcome?._tag).toBe("Error")
       expect(server.logs()).toContain("GET /hang: the client went away; the invocation goes on")
@@ -374,7 +410,14 @@ describe("effect-lambda serve: CLI", () => {
 
   it.scopedLive("serve: answers real HTTP requests with the module, exits 130 on SIGINT", () =>
     Effect.gen(function*() {
-      const cli = yield* spawnFunction(CLI, {}, ["serve", "test/fixtures/serve/echo.ts", "--port", "0", "--event", "apigw-v1"])
+      const cli = yield* spawnFunction(CLI, {}, [
+        "serve",
+        "test/fixtures/serve/echo.ts",
+        "--port",
+        "0",
+        "--event",
+        "apigw-v1"
+      ])
       yield* cli.awaitOutput("Press Ctrl+C")
       const url = /on (http:\/\/\S+)/.exec(cli.stdout())![1]!
       const response = yield* Effect.promise(() => fetch(`${url}/hello?name=curl`))

@@ -40,7 +40,11 @@ export const serveOn = (
   emulator: EmulatorService,
   serve: Effect.Effect<never, unknown, never>,
   env: Record<string, string> = {}
-): Effect.Effect<{ readonly fiber: Fiber.RuntimeFiber<never, unknown>; readonly logs: Array<LogEntry> }, never, Scope.Scope> =>
+): Effect.Effect<
+  { readonly fiber: Fiber.RuntimeFiber<never, unknown>; readonly logs: Array<LogEntry> },
+  never,
+  Scope.Scope
+> =>
   Effect.gen(function*() {
     const logs: Array<LogEntry> = []
     const capture = Logger.make(({ annotations, cause, logLevel, message }) => {

@@ -6,7 +6,16 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
 
 const request = (method, path, body) =>
   new Promise((resolve, reject) => {
-    const req = http.request({ host, port, method, path, agent, headers: body === undefined ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
+    const req = http.request({
+      host,
+      port,
+      method,
+      path,
+      agent,
+      headers: body === undefined
+        ? {}
+        : { "content-type": "application/json", "content-length": Buffer.byteLength(body) }
+    }, (res) => {
       const chunks = []
       res.on("data", (chunk) => chunks.push(chunk))
       res.on("end", () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }))

@@ -13,18 +13,26 @@ const client = new SQSClient(process.env.SQS_ENDPOINT ? { endpoint: process.env.
 const queueUrl = process.env.QUEUE_URL
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null
-const nonEmpty = (value: unknown): value is string => typeof value === "string" && value.trim() === value && value !== ""
+const nonEmpty = (value: unknown): value is string =>
+  typeof value === "string" && value.trim() === value && value !== ""
 
 const validate = (event: unknown): Order => {
   if (!isObject(event)) throw new TypeError("event: expected an object")
   if (!nonEmpty(event.orderId)) throw new TypeError("orderId: expected a non-empty trimmed string")
-  if (!isObject(event.customer) || typeof event.customer.email !== "string" || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(event.customer.email)) {
+  if (
+    !isObject(event.customer) || typeof event.customer.email !== "string" ||
+    !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(event.customer.email)
+  ) {
     throw new TypeError("customer.email: expected an email address")
   }
   if (!Array.isArray(event.items) || event.items.length === 0) throw new TypeError("items: expected a non-empty array")
   event.items.forEach((item: unknown, i) => {
-    if (!isObject(item) || !nonEmpty(item.sku)) throw new TypeError(`items[${i}].sku: expected a non-empty trimmed string`)
-    if (typeof item.quantity !== "number" || !Number.isInteger(item.quantity) || item.quantity < 1 || item.quantity > 100) {
+    if (!isObject(item) || !nonEmpty(item.sku)) {
+      throw new TypeError(`items[${i}].sku: expected a non-empty trimmed string`)
+    }
+    if (
+      typeof item.quantity !== "number" || !Number.isInteger(item.quantity) || item.quantity < 1 || item.quantity > 100
+    ) {
       throw new TypeError(`items[${i}].quantity: expected an integer between 1 and 100`)
     }
   })

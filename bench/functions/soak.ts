@@ -19,7 +19,8 @@ const stats = () => {
   const memory = process.memoryUsage()
   const resources: Record<string, number> = {}
   for (const name of process.getActiveResourcesInfo()) resources[name] = (resources[name] ?? 0) + 1
-  const handles = (process as unknown as { _getActiveHandles?: () => ReadonlyArray<unknown> })._getActiveHandles?.().length
+  const handles = (process as unknown as { _getActiveHandles?: () => ReadonlyArray<unknown> })._getActiveHandles?.()
+    .length
   return {
     rssMb: memory.rss / 1048576,
     heapUsedMb: memory.heapUsed / 1048576,
@@ -29,27 +30,32 @@ const stats = () => {
   }
 }
 
-LambdaRuntime.run((event: { readonly kind: SoakKind; readonly n: number }, context: LambdaContext): Effect.Effect<unknown, SoakFailure> => {
-  switch (event.kind) {
-    case "success":
-      return Effect.succeed({ ok: true, n: event.n })
-    case "failure":
-      return Effect.fail(new SoakFailure({ n: event.n }))
-    case "defect":
-      return Effect.die(new Error(`defect ${event.n}`))
-    case "detached":
-      return Effect.suspend(() => {
-        // Evidence for the soak: every earlier detached task finished before this invocation.
-        const evidence = { ok: true, n: event.n, started, finished }
-        started++
-        return Effect.forkIn(
-          Effect.sleep("1 millis").pipe(Effect.zipRight(Effect.sync(() => void finished++))),
-          context.detachedScope
-        ).pipe(Effect.as(evidence))
-      })
-    case "timeout":
-      return Effect.never
-    case "stats":
-      return Effect.sync(stats)
+LambdaRuntime.run(
+  (
+    event: { readonly kind: SoakKind; readonly n: number },
+    context: LambdaContext
+  ): Effect.Effect<unknown, SoakFailure> => {
+    switch (event.kind) {
+      case "success":
+        return Effect.succeed({ ok: true, n: event.n })
+      case "failure":
+        return Effect.fail(new SoakFailure({ n: event.n }))
+      case "defect":
+        return Effect.die(new Error(`defect ${event.n}`))
+      case "detached":
+        return Effect.suspend(() => {
+          // Evidence for the soak: every earlier detached task finished before this invocation.
+          const evidence = { ok: true, n: event.n, started, finished }
+          started++
+          return Effect.forkIn(
+            Effect.sleep("1 millis").pipe(Effect.zipRight(Effect.sync(() => void finished++))),
+            context.detachedScope
+          ).pipe(Effect.as(evidence))
+        })
+      case "timeout":
+        return Effect.never
+      case "stats":
+        return Effect.sync(stats)
+    }
   }
-})
+)

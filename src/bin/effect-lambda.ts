@@ -26,7 +26,9 @@ import { readFileSync } from "node:fs"
 import * as Cli from "../internal/tools/cli/main.js"
 
 // src/bin and dist/bin are both two levels below the package root
-const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { readonly version: string }
+const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+  readonly version: string
+}
 
 const cli = Command.run(Cli.command, { name: "effect-lambda", version: packageJson.version })
 

@@ -11,7 +11,10 @@ const processInParallel = process.env.BENCH_BATCH_PARALLEL !== "false"
 
 const recordHandler = async (record: SQSRecord): Promise<void> => {
   const order = JSON.parse(record.body) as { orderId?: unknown; quantity?: unknown }
-  if (typeof order.orderId !== "string" || typeof order.quantity !== "number" || !Number.isInteger(order.quantity) || order.quantity <= 0) {
+  if (
+    typeof order.orderId !== "string" || typeof order.quantity !== "number" || !Number.isInteger(order.quantity) ||
+    order.quantity <= 0
+  ) {
     throw new Error(`not an order: ${record.body}`)
   }
   await new Promise((resolve) => setTimeout(resolve, IO_MS))

@@ -40,7 +40,9 @@ export const Api = HttpApi.make("bench").add(
 )
 
 /** The catalogue both implementations serve (the Hono app has its own copy of the same data). */
-export const catalogue: Readonly<Record<string, { readonly name: string; readonly price: number; readonly tags: ReadonlyArray<string> }>> = {
+export const catalogue: Readonly<
+  Record<string, { readonly name: string; readonly price: number; readonly tags: ReadonlyArray<string> }>
+> = {
   "i-1": { name: "coffee beans", price: 12.5, tags: ["food", "coffee"] },
   "i-2": { name: "grinder", price: 89, tags: ["kitchen"] }
 }
@@ -56,8 +58,9 @@ const ItemsLive = HttpApiBuilder.group(Api, "items", (handlers) =>
         : Effect.succeed(new Item({ id: path.id, name: found.name, price: found.price, tags: [...found.tags] }))
     })
     .handle("create", ({ payload }) =>
-      Effect.sync(() => new Item({ id: `n-${++created}`, name: payload.name, price: payload.price, tags: payload.tags }))
-    ))
+      Effect.sync(() =>
+        new Item({ id: `n-${++created}`, name: payload.name, price: payload.price, tags: payload.tags })
+      )))
 
 /** The API's implementation, ready for `LambdaHttp.fromHttpApi` or `LambdaHandler.fromHttpApi`. */
 export const ApiLive = HttpApiBuilder.api(Api).pipe(Layer.provide(ItemsLive))

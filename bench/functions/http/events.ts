@@ -38,7 +38,10 @@ export const getEvent = (id: string, n: number) => ({
 })
 
 /** A `POST /items` event with a JSON body. */
-export const postEvent = (item: { readonly name: string; readonly price: number; readonly tags: ReadonlyArray<string> }, n: number) => {
+export const postEvent = (
+  item: { readonly name: string; readonly price: number; readonly tags: ReadonlyArray<string> },
+  n: number
+) => {
   const body = JSON.stringify(item)
   return {
     version: "2.0",

@@ -5,7 +5,10 @@ import { Hono } from "hono"
 import { handle } from "hono/aws-lambda"
 import { validator } from "hono/validator"
 
-const catalogue: Record<string, { readonly name: string; readonly price: number; readonly tags: ReadonlyArray<string> }> = {
+const catalogue: Record<
+  string,
+  { readonly name: string; readonly price: number; readonly tags: ReadonlyArray<string> }
+> = {
   "i-1": { name: "coffee beans", price: 12.5, tags: ["food", "coffee"] },
   "i-2": { name: "grinder", price: 89, tags: ["kitchen"] }
 }

@@ -121,7 +121,8 @@ export class DropInRuntime extends lambda.LayerVersion {
     super(scope, id, {
       code: lambda.Code.fromAsset(builtZip(id, props.build, "effect-lambda build --drop-in --outdir <folder>")),
       compatibleRuntimes: [props.runtime],
-      description: props.description ?? "effect-lambda-runtime drop-in bootstrap (AWS_LAMBDA_EXEC_WRAPPER=/opt/bootstrap)"
+      description: props.description ??
+        "effect-lambda-runtime drop-in bootstrap (AWS_LAMBDA_EXEC_WRAPPER=/opt/bootstrap)"
     })
     this.runtime = props.runtime
   }

@@ -46,13 +46,24 @@ export class ExampleStack extends Stack {
       loggingFormat: lambda.LoggingFormat.JSON,
       applicationLogLevelV2: props.logLevel ?? lambda.ApplicationLogLevel.INFO
     }
-    this.node22 = new EffectFunction(this, "Node22", { ...common, build: props.node22Build, runtime: lambda.Runtime.NODEJS_22_X })
-    this.node24 = new EffectFunction(this, "Node24", { ...common, build: props.node24Build, runtime: lambda.Runtime.NODEJS_24_X })
+    this.node22 = new EffectFunction(this, "Node22", {
+      ...common,
+      build: props.node22Build,
+      runtime: lambda.Runtime.NODEJS_22_X
+    })
+    this.node24 = new EffectFunction(this, "Node24", {
+      ...common,
+      build: props.node24Build,
+      runtime: lambda.Runtime.NODEJS_24_X
+    })
     new CfnOutput(this, "Node22FunctionName", { value: this.node22.functionName })
     new CfnOutput(this, "Node24FunctionName", { value: this.node24.functionName })
 
     if (props.dropIn !== undefined) {
-      const runtime = new DropInRuntime(this, "DropInRuntime", { build: props.dropIn.build, runtime: lambda.Runtime.NODEJS_22_X })
+      const runtime = new DropInRuntime(this, "DropInRuntime", {
+        build: props.dropIn.build,
+        runtime: lambda.Runtime.NODEJS_22_X
+      })
       this.dropIn = new DropInFunction(this, "DropIn", {
         ...common,
         code: lambda.Code.fromAsset(props.dropIn.codeDir),

@@ -122,7 +122,9 @@ export const make = (connect: typeof net.connect, host: string, port: number): C
     }
     const lines = data.toString("latin1", 0, end).split("\r\n")
     const statusLine = lines[0]!
-    if (!statusLine.startsWith("HTTP/1.")) throw new ProtocolError(`not an HTTP/1.x answer: ${JSON.stringify(statusLine.slice(0, 40))}`)
+    if (!statusLine.startsWith("HTTP/1.")) {
+      throw new ProtocolError(`not an HTTP/1.x answer: ${JSON.stringify(statusLine.slice(0, 40))}`)
+    }
     status = Number(statusLine.slice(9, 12))
     if (!(status >= 100 && status <= 999)) throw new ProtocolError(`bad status line: ${JSON.stringify(statusLine)}`)
     keepAlive = statusLine.charCodeAt(7) !== 0x30 // HTTP/1.0 closes unless told otherwise; not worth supporting keep-alive there
@@ -175,7 +177,9 @@ export const make = (connect: typeof net.connect, host: string, port: number): C
         state.state = "size"
       } else if (state.state === "size") {
         const size = parseInt(line, 16)
-        if (!Number.isSafeInteger(size) || size < 0) throw new ProtocolError(`bad chunk size: ${JSON.stringify(line.slice(0, 20))}`)
+        if (!Number.isSafeInteger(size) || size < 0) {
+          throw new ProtocolError(`bad chunk size: ${JSON.stringify(line.slice(0, 20))}`)
+        }
         if (size === 0) state.state = "trailers"
         else {
           state.state = "data"

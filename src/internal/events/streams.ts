@@ -125,11 +125,18 @@ export const AttributeMap: Schema.Schema<{ readonly [x: string]: unknown }, { re
  *
  * @internal
  */
-export const DynamoDbImage = <A, I>(schema: Schema.Schema<A, I, never>): Schema.Schema<A, { readonly [x: string]: unknown }> =>
-  Schema.compose(AttributeMap, schema, { strict: false }) as unknown as Schema.Schema<A, { readonly [x: string]: unknown }>
+export const DynamoDbImage = <A, I>(
+  schema: Schema.Schema<A, I, never>
+): Schema.Schema<A, { readonly [x: string]: unknown }> =>
+  Schema.compose(AttributeMap, schema, { strict: false }) as unknown as Schema.Schema<
+    A,
+    { readonly [x: string]: unknown }
+  >
 
 /** @internal */
-export const DynamoDbStreamRecord = <A = { readonly [x: string]: unknown }, I = A>(image?: Schema.Schema<A, I, never>) => {
+export const DynamoDbStreamRecord = <A = { readonly [x: string]: unknown }, I = A>(
+  image?: Schema.Schema<A, I, never>
+) => {
   const decodedImage = (image === undefined ? AttributeMap : DynamoDbImage(image)) as Schema.Schema<
     A,
     { readonly [x: string]: unknown }

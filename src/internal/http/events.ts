@@ -196,7 +196,9 @@ export const requestParts = (http: HttpEvent): RequestParts => {
       appendSingle(headers, event.headers)
       // HTTP API moves cookies out of the headers into `cookies`.
       if (event.cookies !== undefined && event.cookies.length > 0) headers.add("cookie", event.cookies.join("; "))
-      const query = event.rawQueryString !== undefined && event.rawQueryString.length > 0 ? `?${event.rawQueryString}` : ""
+      const query = event.rawQueryString !== undefined && event.rawQueryString.length > 0
+        ? `?${event.rawQueryString}`
+        : ""
       const path = withoutStage(event.rawPath, event.requestContext.stage)
       return {
         method: event.requestContext.http.method,
@@ -230,7 +232,11 @@ export const requestParts = (http: HttpEvent): RequestParts => {
       else appendSingle(headers, event.headers)
       return {
         method: event.httpMethod,
-        url: absolute(headers, undefined, event.path + rawQuery(event.multiValueQueryStringParameters, event.queryStringParameters)),
+        url: absolute(
+          headers,
+          undefined,
+          event.path + rawQuery(event.multiValueQueryStringParameters, event.queryStringParameters)
+        ),
         headers: headers.record as unknown as Headers.Headers,
         body: decodeBody(event.body, event.isBase64Encoded),
         sourceIp: firstForwardedFor(headers)

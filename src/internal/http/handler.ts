@@ -92,11 +92,14 @@ const parseEvent = (body: Uint8Array): unknown => {
  * line carries the request id; the body never shows the cause.
  */
 const recover = <E, R>(app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
-  Effect.catchAllCause(app, (cause) =>
-    Effect.flatMap(HttpServerError.causeResponse(cause), ([response]) =>
-      response.status >= 500
-        ? Effect.as(Effect.logError(`HTTP ${response.status}: the app failed`, cause), response)
-        : Effect.succeed(response)))
+  Effect.catchAllCause(
+    app,
+    (cause) =>
+      Effect.flatMap(HttpServerError.causeResponse(cause), ([response]) =>
+        response.status >= 500
+          ? Effect.as(Effect.logError(`HTTP ${response.status}: the app failed`, cause), response)
+          : Effect.succeed(response))
+  )
 
 /** `HttpApp.appendPreResponseHandler` hooks (used for cookies set by HttpApi security, CORS...). */
 const preResponse = (
@@ -104,8 +107,14 @@ const preResponse = (
   request: HttpServerRequest.HttpServerRequest,
   response: HttpServerResponse.HttpServerResponse
 ) =>
-  Effect.catchAllCause(handler(request, response), (cause) =>
-    Effect.as(Effect.logError("HTTP 500: a pre-response handler failed", cause), HttpServerResponse.empty({ status: 500 })))
+  Effect.catchAllCause(
+    handler(request, response),
+    (cause) =>
+      Effect.as(
+        Effect.logError("HTTP 500: a pre-response handler failed", cause),
+        HttpServerResponse.empty({ status: 500 })
+      )
+  )
 
 const badRequest = HttpServerResponse.text("Bad Request", { status: 400 })
 const internalError = HttpServerResponse.empty({ status: 500 })
@@ -122,12 +131,20 @@ export const toHandler = <E, R>(
   const stream = options.stream === true
   const services = options.services
   // The request is in the context `serve` sets up.
-  const provided = app as Effect.Effect<HttpServerResponse.HttpServerResponse, E, Exclude<R, HttpServerRequest.HttpServerRequest>>
+  const provided = app as Effect.Effect<
+    HttpServerResponse.HttpServerResponse,
+    E,
+    Exclude<R, HttpServerRequest.HttpServerRequest>
+  >
   const convert = (http: HttpEvent, response: HttpServerResponse.HttpServerResponse, head: boolean) =>
     stream ? toStreamed(response, head) : toBuffered(http.source, response, head)
   // Reading a buffered body can fail (a failing body stream); nothing is on the wire yet, so
   // the caller still gets a proper 500. A streamed body's failure comes later, in the trailers.
-  const answer = (http: HttpEvent, response: HttpServerResponse.HttpServerResponse, head: boolean): Effect.Effect<Response, unknown> => {
+  const answer = (
+    http: HttpEvent,
+    response: HttpServerResponse.HttpServerResponse,
+    head: boolean
+  ): Effect.Effect<Response, unknown> => {
     if (!stream) {
       // Most bodies are in memory already: answered without a further step. Should the
       // conversion throw, the path below meets the same failure and answers with a 500.
@@ -155,7 +172,7 @@ export const toHandler = <E, R>(
     Effect.withFiberRuntime<Response, unknown, Exclude<R, HttpServerRequest.HttpServerRequest>>((fiber) => {
       const outer = fiber.currentContext
       const map = new Map(services === undefined ? outer.unsafeMap : services.unsafeMap)
-      if (services !== undefined) for (const [key, value] of outer.unsafeMap) map.set(key, value)
+      if (services !== undefined) { for (const [key, value] of outer.unsafeMap) map.set(key, value) }
       map.set(HttpServerRequest.HttpServerRequest.key, request)
       const head = request.method === "HEAD"
       const finish = (response: HttpServerResponse.HttpServerResponse) => answer(http, response, head)
@@ -163,7 +180,9 @@ export const toHandler = <E, R>(
         FiberRef.set(FiberRef.currentContext, Context.unsafeMake(map)),
         Effect.flatMap(recovered, (response) => {
           const hook = fiber.getFiberRef(HttpApp.currentPreResponseHandlers)
-          return hook._tag === "None" ? finish(response) : Effect.flatMap(preResponse(hook.value, request, response), finish)
+          return hook._tag === "None"
+            ? finish(response)
+            : Effect.flatMap(preResponse(hook.value, request, response), finish)
         })
       )
     })

@@ -68,7 +68,9 @@ const bodyText = (body: string | Uint8Array): string => {
   return decoder.decode(body)
 }
 
-const bodyBytes = (body: string | Uint8Array): Uint8Array => (typeof body === "string" ? Buffer.from(body, "utf8") : body)
+const bodyBytes = (
+  body: string | Uint8Array
+): Uint8Array => (typeof body === "string" ? Buffer.from(body, "utf8") : body)
 
 /** The request's own data, shared by the copies `modify` makes. */
 interface Shared {
@@ -79,7 +81,11 @@ interface Shared {
   readonly body: string | Uint8Array | undefined
   text?: string
   arrayBuffer?: ArrayBuffer
-  multipart?: Effect.Effect<Multipart.Persisted, Multipart.MultipartError, Scope.Scope | FileSystem.FileSystem | Path.Path>
+  multipart?: Effect.Effect<
+    Multipart.Persisted,
+    Multipart.MultipartError,
+    Scope.Scope | FileSystem.FileSystem | Path.Path
+  >
 }
 
 class ServerRequest extends Inspectable.Class implements HttpServerRequest.HttpServerRequest {
@@ -109,7 +115,9 @@ class ServerRequest extends Inspectable.Class implements HttpServerRequest.HttpS
   get cookies(): Record<string, string> {
     return this.cachedCookies ??= Cookies.parseHeader(this.headers.cookie ?? "")
   }
-  modify(options: { readonly url?: string; readonly headers?: Headers.Headers; readonly remoteAddress?: string }): HttpServerRequest.HttpServerRequest {
+  modify(
+    options: { readonly url?: string; readonly headers?: Headers.Headers; readonly remoteAddress?: string }
+  ): HttpServerRequest.HttpServerRequest {
     return new ServerRequest(
       this.shared,
       options.url ?? this.url,
@@ -118,7 +126,11 @@ class ServerRequest extends Inspectable.Class implements HttpServerRequest.HttpS
     )
   }
   toJSON(): unknown {
-    return HttpIncomingMessage.inspect(this, { _id: "@effect/platform/HttpServerRequest", method: this.method, url: this.originalUrl })
+    return HttpIncomingMessage.inspect(this, {
+      _id: "@effect/platform/HttpServerRequest",
+      method: this.method,
+      url: this.originalUrl
+    })
   }
   private readText(): string {
     const shared = this.shared
@@ -153,10 +165,20 @@ class ServerRequest extends Inspectable.Class implements HttpServerRequest.HttpS
   get stream(): Stream.Stream<Uint8Array, HttpServerError.RequestError> {
     const body = this.shared.body
     return body === undefined
-      ? Stream.fail(new HttpServerError.RequestError({ request: this, reason: "Decode", description: "can not create stream from empty body" }))
+      ? Stream.fail(
+        new HttpServerError.RequestError({
+          request: this,
+          reason: "Decode",
+          description: "can not create stream from empty body"
+        })
+      )
       : Stream.suspend(() => Stream.succeed(bodyBytes(body)))
   }
-  get multipart(): Effect.Effect<Multipart.Persisted, Multipart.MultipartError, Scope.Scope | FileSystem.FileSystem | Path.Path> {
+  get multipart(): Effect.Effect<
+    Multipart.Persisted,
+    Multipart.MultipartError,
+    Scope.Scope | FileSystem.FileSystem | Path.Path
+  > {
     return this.shared.multipart ??= Effect.runSync(Effect.cached(Multipart.toPersisted(this.multipartStream)))
   }
   get multipartStream(): Stream.Stream<Multipart.Part, Multipart.MultipartError> {
@@ -166,7 +188,13 @@ class ServerRequest extends Inspectable.Class implements HttpServerRequest.HttpS
     )
   }
   get upgrade(): Effect.Effect<Socket.Socket, HttpServerError.RequestError> {
-    return Effect.fail(new HttpServerError.RequestError({ request: this, reason: "Decode", description: "Not an upgradeable ServerRequest" }))
+    return Effect.fail(
+      new HttpServerError.RequestError({
+        request: this,
+        reason: "Decode",
+        description: "Not an upgradeable ServerRequest"
+      })
+    )
   }
 }
 

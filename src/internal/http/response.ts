@@ -20,7 +20,8 @@ import { contentTypes } from "../core/protocol.js"
  * Media types sent as text; every other body is base64-encoded, which API Gateway, Function
  * URLs and ALB decode back to the exact bytes.
  */
-const TEXT_TYPE = /^(?:text\/|application\/(?:json|xml|javascript|ecmascript|x-javascript|x-www-form-urlencoded|graphql|x-ndjson|yaml|x-yaml)\b|[^;]*\+(?:json|xml)\b)/i
+const TEXT_TYPE =
+  /^(?:text\/|application\/(?:json|xml|javascript|ecmascript|x-javascript|x-www-form-urlencoded|graphql|x-ndjson|yaml|x-yaml)\b|[^;]*\+(?:json|xml)\b)/i
 
 /**
  * Whether a body with this content type goes back as text rather than base64.
@@ -172,8 +173,12 @@ export const document = (
 ): Record<string, unknown> => {
   const text = isTextType(h.headers["content-type"])
   const body = text
-    ? (typeof bytes === "string" ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"))
-    : (typeof bytes === "string" ? Buffer.from(bytes, "utf8") : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
+    ? (typeof bytes === "string"
+      ? bytes
+      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"))
+    : (typeof bytes === "string"
+      ? Buffer.from(bytes, "utf8")
+      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
       .toString("base64")
   const isBase64Encoded = !text && body.length > 0
   switch (source) {
@@ -198,7 +203,13 @@ export const document = (
       const multi: Record<string, Array<string>> = {}
       for (const key of Object.keys(h.headers)) multi[key] = [h.headers[key]!]
       if (h.cookies.length > 0) multi["set-cookie"] = [...h.cookies]
-      return { statusCode: h.status, statusDescription: statusLine(h.status), multiValueHeaders: multi, body, isBase64Encoded }
+      return {
+        statusCode: h.status,
+        statusDescription: statusLine(h.status),
+        multiValueHeaders: multi,
+        body,
+        isBase64Encoded
+      }
     }
     case "Alb": {
       const headers: Record<string, string> = { ...h.headers }
@@ -226,7 +237,9 @@ export const bufferedNow = (
   withoutBody: boolean
 ): Response | undefined => {
   const bytes = withoutBody ? "" : bodyNow(response.body)
-  return bytes === undefined ? undefined : buffered(JSON.stringify(document(source, head(response), bytes)), contentTypes.json)
+  return bytes === undefined
+    ? undefined
+    : buffered(JSON.stringify(document(source, head(response), bytes)), contentTypes.json)
 }
 
 /**
@@ -239,10 +252,13 @@ export const toBuffered = (
   response: HttpServerResponse.HttpServerResponse,
   withoutBody: boolean
 ): Effect.Effect<Response, unknown> => {
-  if (withoutBody) return Effect.succeed(buffered(JSON.stringify(document(source, head(response), "")), contentTypes.json))
+  if (withoutBody) {
+    return Effect.succeed(buffered(JSON.stringify(document(source, head(response), "")), contentTypes.json))
+  }
   return Effect.map(
     readBody(response.body),
-    ({ bytes, contentType }) => buffered(JSON.stringify(document(source, head(response, contentType), bytes)), contentTypes.json)
+    ({ bytes, contentType }) =>
+      buffered(JSON.stringify(document(source, head(response, contentType), bytes)), contentTypes.json)
   )
 }
 
@@ -258,7 +274,12 @@ export const toStreamed = (
   const body = response.body
   if (withoutBody || body._tag === "Empty") {
     const h = head(response)
-    return Effect.succeed(streamed(httpIntegrationBody({ statusCode: h.status, headers: h.headers, cookies: h.cookies }), contentTypes.httpIntegration))
+    return Effect.succeed(
+      streamed(
+        httpIntegrationBody({ statusCode: h.status, headers: h.headers, cookies: h.cookies }),
+        contentTypes.httpIntegration
+      )
+    )
   }
   if (body._tag === "Stream") {
     const h = head(response)
@@ -270,7 +291,12 @@ export const toStreamed = (
   return Effect.map(readBody(body), ({ bytes, contentType }) => {
     const h = head(response, contentType)
     return streamed(
-      httpIntegrationBody({ statusCode: h.status, headers: h.headers, cookies: h.cookies, body: Stream.succeed(bytes) }),
+      httpIntegrationBody({
+        statusCode: h.status,
+        headers: h.headers,
+        cookies: h.cookies,
+        body: Stream.succeed(bytes)
+      }),
       contentTypes.httpIntegration
     )
   })

@@ -14,7 +14,8 @@ import type { UserFunction } from "./resolve.js"
 import { fromStreamingFunction, isStreaming } from "./streamifyResponse.js"
 
 const isThenable = (u: unknown): u is PromiseLike<unknown> =>
-  (typeof u === "object" || typeof u === "function") && u !== null && typeof (u as { then?: unknown }).then === "function"
+  (typeof u === "object" || typeof u === "function") && u !== null &&
+  typeof (u as { then?: unknown }).then === "function"
 
 type Fiber = Parameters<Parameters<typeof Effect.withFiberRuntime>[0]>[0]
 type Status = Parameters<Parameters<typeof Effect.withFiberRuntime>[0]>[1]
@@ -51,12 +52,18 @@ const callbackForm = (fn: UserFunction, event: unknown, context: LambdaContext, 
     }
     let result: unknown
     try {
-      result = fn(event, NodeContext.make(context, fiber, status.runtimeFlags, NodeContext.legacyOf(complete)), complete)
+      result = fn(
+        event,
+        NodeContext.make(context, fiber, status.runtimeFlags, NodeContext.legacyOf(complete)),
+        complete
+      )
     } catch (error) {
       complete(error)
       return
     }
-    if (isThenable(result)) result.then((value) => complete(null, value), (error: unknown) => complete(error ?? new Error("rejected")))
+    if (isThenable(result)) {
+      result.then((value) => complete(null, value), (error: unknown) => complete(error ?? new Error("rejected")))
+    }
   })
 
 /**

@@ -38,7 +38,11 @@ export const STREAMING = Symbol.for("aws.lambda.runtime.handler.streaming")
 export class ResponseStream extends PassThrough {
   contentType: string = contentTypes.octetStream
   private written = false
-  override _transform(chunk: unknown, encoding: BufferEncoding, callback: (error?: Error | null, data?: unknown) => void): void {
+  override _transform(
+    chunk: unknown,
+    encoding: BufferEncoding,
+    callback: (error?: Error | null, data?: unknown) => void
+  ): void {
     if (!this.written) {
       this.written = true
       // The content type is final now: the runtime starts the response.
@@ -108,7 +112,9 @@ export const fromStreamingFunction = (fn: UserFunction): LambdaHandler.LambdaHan
         try {
           event = invocation.body.byteLength === 0 ? null : JSON.parse(decoder.decode(invocation.body))
         } catch (cause) {
-          return resume(Effect.fail(new UnmarshalError({ detail: `the body is not valid JSON (${String(cause)})`, cause })))
+          return resume(
+            Effect.fail(new UnmarshalError({ detail: `the body is not valid JSON (${String(cause)})`, cause }))
+          )
         }
         const stream = new ResponseStream()
         let started = false

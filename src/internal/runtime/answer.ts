@@ -152,7 +152,9 @@ export const sendError = (
 ): Effect.Effect<void, FatalRuntimeError> =>
   sendResult(Effect.suspend(() => api.fail(requestId, document)), retrySchedule, (cause) =>
     sendResult(
-      Effect.suspend(() => api.fail(requestId, unhandled(`The error could not be posted: ${fromCause(cause).errorMessage}`))),
+      Effect.suspend(() =>
+        api.fail(requestId, unhandled(`The error could not be posted: ${fromCause(cause).errorMessage}`))
+      ),
       retrySchedule,
       unposted
     ))
@@ -233,10 +235,18 @@ export const reportStreamed = (
     Effect.catchAllCause(streamed.abort(document), (cause) => onPostCause(cause, handlePostError, unposted))
   const result = streamed.result()
   if (result !== undefined) {
-    return Effect.catchAllCause(result, (cause) =>
-      onPostCause(cause, handlePostError, (cause) =>
-        abort(unhandled(`The streamed response could not be ended: ${fromCause(cause).errorMessage}`))))
+    return Effect.catchAllCause(
+      result,
+      (cause) =>
+        onPostCause(
+          cause,
+          handlePostError,
+          (cause) => abort(unhandled(`The streamed response could not be ended: ${fromCause(cause).errorMessage}`))
+        )
+    )
   }
-  if (abandoned) return logErrorSafely("The streamed response was still open when the handler's finalizers were cut off")
+  if (abandoned) {
+    return logErrorSafely("The streamed response was still open when the handler's finalizers were cut off")
+  }
   return abort(Exit.isFailure(exit) ? fromCause(exit.cause) : unhandled("The streamed response was left open"))
 }

@@ -150,5 +150,8 @@ export const runForkIn = <A, E>(
 ): Fiber.RuntimeFiber<A, E> =>
   requestIdStorage.run(requestId, () =>
     Runtime.runFork(runtime, effect, {
-      scheduler: new InvocationScheduler(requestId, FiberRefs.getOrDefault(runtime.fiberRefs, FiberRef.currentScheduler))
+      scheduler: new InvocationScheduler(
+        requestId,
+        FiberRefs.getOrDefault(runtime.fiberRefs, FiberRef.currentScheduler)
+      )
     }))

@@ -199,7 +199,8 @@ const isScopeInternals = (scope: Scope.CloseableScope): scope is ScopeInternals 
  */
 export const hasFinalizers = (scope: Scope.CloseableScope): boolean => {
   const state = (scope as Partial<ScopeInternals>).state
-  return !(state !== undefined && state._tag === "Open" && state.finalizers instanceof Map && state.finalizers.size === 0)
+  return !(state !== undefined && state._tag === "Open" && state.finalizers instanceof Map &&
+    state.finalizers.size === 0)
 }
 
 /**

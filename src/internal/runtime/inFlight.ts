@@ -154,17 +154,22 @@ export class InFlight<E, R> implements InvocationInFlight {
         () => this.loop.life.inFlight.delete(this)
       )
     }
-    return Effect.flatMap(this.start(), () =>
-      Effect.flatMap(this.awaitHandler(), ({ abandoned, exit }) =>
-        Effect.zipRight(
-          this.answer(exit, abandoned),
-          abandoned
-            ? fatal(
-              `The handler (fiber #${this.handlerFiber!.id().id}) was still running its finalizers ${FINALIZER_CUTOFF_MS} ms ` +
-                `before the deadline; exiting so that it is not carried into a frozen environment`
-            )
-            : this.finish(exit)
-        )))
+    return Effect.flatMap(
+      this.start(),
+      () =>
+        Effect.flatMap(this.awaitHandler(), ({ abandoned, exit }) =>
+          Effect.zipRight(
+            this.answer(exit, abandoned),
+            abandoned
+              ? fatal(
+                `The handler (fiber #${
+                  this.handlerFiber!.id().id
+                }) was still running its finalizers ${FINALIZER_CUTOFF_MS} ms ` +
+                  `before the deadline; exiting so that it is not carried into a frozen environment`
+              )
+              : this.finish(exit)
+          ))
+    )
   }
 
   /**
@@ -176,32 +181,42 @@ export class InFlight<E, R> implements InvocationInFlight {
    * it at the deadline itself.
    */
   private start(): Effect.Effect<void> {
-    return Effect.flatMap(Detached.make(this.loop.supervisor), (detached) =>
-    Effect.flatMap(Scope.make(), (scope) =>
-      Effect.flatMap(Effect.runtime<never>(), (parent) => {
-        const loop = this.loop
-        const context = new InvocationContext(this.invocation, loop.settings, detached.scope)
-        const streamed = Streaming.make(loop.api, this.requestId)
-        // Suspended: a handler function that throws instead of returning an Effect fails its own
-        // fiber (a defect, posted as `/error`), not the loop.
-        const handled = Effect.suspend(() => loop.handler.handle(this.invocation, context)) as Effect.Effect<Response, E>
-        const runtime = Runtime.make({
-          context: Context.add(Context.add(loop.services, LambdaContext, context), Scope.Scope, scope) as Context.Context<
-            never
-          >,
-          fiberRefs: parent.fiberRefs,
-          runtimeFlags: parent.runtimeFlags
-        })
-        // A streamed body is written by this fiber, under the deadline (see streaming.ts).
-        const effect = Effect.flatMap(handled, streamed.consume)
-        this.detached = detached
-        this.scope = scope
-        this.streamed = streamed
-        this.handlerFiber = loop.settings.requestContext
-          ? Console.runForkIn(this.requestId, runtime, effect)
-          : Runtime.runFork(runtime, effect)
-        return Effect.void
-      })))
+    return Effect.flatMap(
+      Detached.make(this.loop.supervisor),
+      (detached) =>
+        Effect.flatMap(Scope.make(), (scope) =>
+          Effect.flatMap(Effect.runtime<never>(), (parent) => {
+            const loop = this.loop
+            const context = new InvocationContext(this.invocation, loop.settings, detached.scope)
+            const streamed = Streaming.make(loop.api, this.requestId)
+            // Suspended: a handler function that throws instead of returning an Effect fails its own
+            // fiber (a defect, posted as `/error`), not the loop.
+            const handled = Effect.suspend(() => loop.handler.handle(this.invocation, context)) as Effect.Effect<
+              Response,
+              E
+            >
+            const runtime = Runtime.make({
+              context: Context.add(
+                Context.add(loop.services, LambdaContext, context),
+                Scope.Scope,
+                scope
+              ) as Context.Context<
+                never
+              >,
+              fiberRefs: parent.fiberRefs,
+              runtimeFlags: parent.runtimeFlags
+            })
+            // A streamed body is written by this fiber, under the deadline (see streaming.ts).
+            const effect = Effect.flatMap(handled, streamed.consume)
+            this.detached = detached
+            this.scope = scope
+            this.streamed = streamed
+            this.handlerFiber = loop.settings.requestContext
+              ? Console.runForkIn(this.requestId, runtime, effect)
+              : Runtime.runFork(runtime, effect)
+            return Effect.void
+          }))
+    )
   }
 
   /** The handler's exit, or a `HandlerTimeout` at `deadline - margin` (the handler is interrupted). */
@@ -316,43 +331,45 @@ export class InFlight<E, R> implements InvocationInFlight {
    */
   stop(): Effect.Effect<void> {
     return Effect.suspend(() => {
-    const life = this.loop.life
-    const handler = this.handlerFiber
-    const streamed = this.streamed
-    const signal = life.shutdownSignal
-    return Effect.gen(this, function*() {
-      streamed?.interruptedBy(new ShutdownError({ signal }))
-      if (handler !== undefined && handler.unsafePoll() === null) yield* handler.interruptAsFork(FiberId.none)
-      if (!this.answered && streamed?.started() !== true) {
-        this.answered = true
-        const done = handler?.unsafePoll()
-        const post: Effect.Effect<void, RuntimeApiError | FatalRuntimeError> =
-          done !== undefined && done !== null && !(Exit.isFailure(done) && Exit.isInterrupted(done))
-            ? postResult(this.loop, this.requestId, done)
-            : Effect.zipRight(
-              Effect.logError(
-                `Shutting down (${signal ?? "interrupted"}) during the invocation; answering it with ${SHUTDOWN_ERROR_TYPE}`
-              ),
-              this.loop.api.fail(this.requestId, shutdownDocument(signal))
-            )
-        yield* life.within(
-          `the result POST of invocation ${this.requestId}`,
-          Effect.catchAll(post, (error) => Effect.logError(`Could not answer the invocation: ${error.message}`))
-        )
-      }
-      if (handler !== undefined && handler.unsafePoll() === null) {
-        yield* life.within(`the handler (fiber #${handler.id().id})`, Fiber.await(handler))
-      }
-      const detached = this.detached
-      if (detached !== undefined && !detached.isEmpty()) {
-        yield* life.within(`detached fibers ${detached.liveFiberIds().join(", ") || "(finalizers)"}`, detached.close)
-      }
-      const scope = this.scope
-      if (scope !== undefined && Detached.hasFinalizers(scope)) {
-        yield* life.within("the invocation scope's finalizers", Scope.close(scope, Exit.interrupt(FiberId.none)))
-      }
-      life.inFlight.delete(this)
+      const life = this.loop.life
+      const handler = this.handlerFiber
+      const streamed = this.streamed
+      const signal = life.shutdownSignal
+      return Effect.gen(this, function*() {
+        streamed?.interruptedBy(new ShutdownError({ signal }))
+        if (handler !== undefined && handler.unsafePoll() === null) yield* handler.interruptAsFork(FiberId.none)
+        if (!this.answered && streamed?.started() !== true) {
+          this.answered = true
+          const done = handler?.unsafePoll()
+          const post: Effect.Effect<void, RuntimeApiError | FatalRuntimeError> =
+            done !== undefined && done !== null && !(Exit.isFailure(done) && Exit.isInterrupted(done))
+              ? postResult(this.loop, this.requestId, done)
+              : Effect.zipRight(
+                Effect.logError(
+                  `Shutting down (${
+                    signal ?? "interrupted"
+                  }) during the invocation; answering it with ${SHUTDOWN_ERROR_TYPE}`
+                ),
+                this.loop.api.fail(this.requestId, shutdownDocument(signal))
+              )
+          yield* life.within(
+            `the result POST of invocation ${this.requestId}`,
+            Effect.catchAll(post, (error) => Effect.logError(`Could not answer the invocation: ${error.message}`))
+          )
+        }
+        if (handler !== undefined && handler.unsafePoll() === null) {
+          yield* life.within(`the handler (fiber #${handler.id().id})`, Fiber.await(handler))
+        }
+        const detached = this.detached
+        if (detached !== undefined && !detached.isEmpty()) {
+          yield* life.within(`detached fibers ${detached.liveFiberIds().join(", ") || "(finalizers)"}`, detached.close)
+        }
+        const scope = this.scope
+        if (scope !== undefined && Detached.hasFinalizers(scope)) {
+          yield* life.within("the invocation scope's finalizers", Scope.close(scope, Exit.interrupt(FiberId.none)))
+        }
+        life.inFlight.delete(this)
+      })
     })
-  })
   }
 }

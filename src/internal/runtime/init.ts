@@ -64,7 +64,9 @@ const logLevelConfig = (name: string): Config.Config<LogLevel.LogLevel> =>
     Config.mapOrFail((value) => {
       const level = Logger.parseLogLevel(value)
       return level === undefined
-        ? Either.left(ConfigError.InvalidData([name], `must be one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL (got "${value}")`))
+        ? Either.left(
+          ConfigError.InvalidData([name], `must be one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL (got "${value}")`)
+        )
         : Either.right(level)
     })
   )
@@ -84,7 +86,10 @@ export const runtimeConfig: Config.Config<RuntimeConfig> = Config.all({
   logStreamName: Config.withDefault(Config.string(env.logStreamName), ""),
   region: Config.string(env.region).pipe(Config.orElse(() => Config.string(env.defaultRegion)), Config.withDefault("")),
   logFormat: Config.withDefault(
-    Config.map(Config.string(env.logFormat), (value): Logger.LogFormat => value.toUpperCase() === "JSON" ? "JSON" : "Text"),
+    Config.map(
+      Config.string(env.logFormat),
+      (value): Logger.LogFormat => value.toUpperCase() === "JSON" ? "JSON" : "Text"
+    ),
     "Text"
   ),
   logLevel: Config.withDefault(logLevelConfig(env.logLevel), Logger.parseLogLevel("INFO")!)
@@ -111,17 +116,20 @@ export type MakeRuntimeApi = (endpoint: string) => Effect.Effect<RuntimeApiServi
  * that it never shares a connection with a call of the loop; never fails, gives up after
  * `REPORT_TIMEOUT_MS`.
  */
-const reportWith = (makeApi: MakeRuntimeApi, endpoint: string) =>
-(target: { readonly requestId: string } | "init", document: ErrorDocument): Effect.Effect<void> =>
-  Effect.scoped(
-    Effect.flatMap(
-      makeApi(endpoint),
-      (api) => target === "init" ? api.initError(document) : api.fail(target.requestId, document)
+const reportWith =
+  (makeApi: MakeRuntimeApi, endpoint: string) =>
+  (target: { readonly requestId: string } | "init", document: ErrorDocument): Effect.Effect<void> =>
+    Effect.scoped(
+      Effect.flatMap(
+        makeApi(endpoint),
+        (api) => target === "init" ? api.initError(document) : api.fail(target.requestId, document)
+      )
+    ).pipe(
+      Effect.timeout(Duration.millis(REPORT_TIMEOUT_MS)),
+      Effect.catchAll((error) =>
+        Effect.logError(`Could not report ${document.errorType} to the Runtime API: ${error.message}`)
+      )
     )
-  ).pipe(
-    Effect.timeout(Duration.millis(REPORT_TIMEOUT_MS)),
-    Effect.catchAll((error) => Effect.logError(`Could not report ${document.errorType} to the Runtime API: ${error.message}`))
-  )
 
 /** An invalid configuration is an init error, posted first when the Runtime API's address is known. */
 const reportInvalidConfiguration = (error: ConfigError.ConfigError, makeApi: MakeRuntimeApi) =>
@@ -180,7 +188,8 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
     life.settings = settings
     life.shutdownBudgetMs = budgetMs(options.shutdownBudget)
     const report = reportWith(makeApi, config.runtimeApi)
-    life.report = (target, document) => Effect.runPromise(report(target, document).pipe(Logger.provide(logFormat, logLevel)))
+    life.report = (target, document) =>
+      Effect.runPromise(report(target, document).pipe(Logger.provide(logFormat, logLevel)))
     const lambdaHandler = toLambdaHandler(handler, options)
     // Installed before the layer is built, so that its `console` lines are Lambda's too;
     // restored last, after the layer's release (below).
@@ -231,9 +240,11 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
           return yield* new FatalRuntimeError({ detail, cause: Cause.squash(cause) })
         })
       // Without a layer there is nothing to build (and building Layer.empty is not free at start-up).
-      const services = options.layer === undefined ? Context.empty() as Context.Context<ROut> : yield* Layer.buildWithScope(userLayer, scope).pipe(
-        Effect.catchAllCause(initFailed("The layer failed to build"))
-      )
+      const services = options.layer === undefined
+        ? Context.empty() as Context.Context<ROut>
+        : yield* Layer.buildWithScope(userLayer, scope).pipe(
+          Effect.catchAllCause(initFailed("The layer failed to build"))
+        )
       // A handler with an init step (LambdaHandler.fromInit) is built once here, with the layer's
       // services, in the runtime's scope, and fails init as the layer does.
       const ready = lambdaHandler.init === undefined ? lambdaHandler : yield* (lambdaHandler.init as Effect.Effect<
@@ -247,7 +258,9 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
       )
       // Detached work relies on effect's Scope internals: checked once, reported as an init error.
       yield* Detached.verifyTracking().pipe(
-        Effect.tapError((error) => postInitError({ errorType: errorTypes.initError, errorMessage: error.detail, stackTrace: [] }))
+        Effect.tapError((error) =>
+          postInitError({ errorType: errorTypes.initError, errorMessage: error.detail, stackTrace: [] })
+        )
       )
       life.initDone = true
       return yield* loop(ready, settings, life).pipe(Effect.provide(services), Effect.provideService(RuntimeApi, api))
@@ -279,7 +292,10 @@ export const run = <EA, OA, E, R, ROut, LE, EI, OI>(
   if (hook !== undefined) return WarmUp.train(hook, serve)
   const life = new Lifecycle()
   runMain(
-    serve(handler, options, { life, consoleByDefault: true }) as Effect.Effect<never, FatalRuntimeError | ConfigError.ConfigError>,
+    serve(handler, options, { life, consoleByDefault: true }) as Effect.Effect<
+      never,
+      FatalRuntimeError | ConfigError.ConfigError
+    >,
     life
   )
 }

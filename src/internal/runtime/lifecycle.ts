@@ -74,7 +74,10 @@ export class Lifecycle {
   readonly stopAll: Effect.Effect<void> = Effect.suspend(() =>
     this.inFlight.size === 0
       ? Effect.void
-      : Effect.forEach(Array.from(this.inFlight), (invocation) => invocation.stop(), { concurrency: "unbounded", discard: true })
+      : Effect.forEach(Array.from(this.inFlight), (invocation) => invocation.stop(), {
+        concurrency: "unbounded",
+        discard: true
+      })
   )
 
   /** The line logged when the budget ran out. */

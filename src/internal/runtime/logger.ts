@@ -167,7 +167,11 @@ const jsonLogger = (write: (line: string) => void) =>
     } catch {
       // Some annotation (or the request id) refuses JSON: the others are kept as they are.
       try {
-        line = `{${Object.entries(record).filter(([, value]) => value !== undefined).map(([key, value]) => jsonMember(key, value)).join(",")}}`
+        line = `{${
+          Object.entries(record).filter(([, value]) => value !== undefined).map(([key, value]) =>
+            jsonMember(key, value)
+          ).join(",")
+        }}`
       } catch (error) {
         line = JSON.stringify({
           timestamp: record.timestamp,
@@ -235,9 +239,12 @@ export const layer = (format: LogFormat, level: LogLevel.LogLevel): Layer.Layer<
  *
  * @internal
  */
-export const provide = (format: LogFormat, level: LogLevel.LogLevel) =>
-<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  effect.pipe(
-    Effect.locallyWith(FiberRef.currentLoggers, (loggers) => HashSet.add(HashSet.remove(loggers, Logger.defaultLogger), make(format))),
-    Effect.locally(FiberRef.currentMinimumLogLevel, level)
-  )
+export const provide =
+  (format: LogFormat, level: LogLevel.LogLevel) => <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    effect.pipe(
+      Effect.locallyWith(
+        FiberRef.currentLoggers,
+        (loggers) => HashSet.add(HashSet.remove(loggers, Logger.defaultLogger), make(format))
+      ),
+      Effect.locally(FiberRef.currentMinimumLogLevel, level)
+    )

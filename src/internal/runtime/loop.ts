@@ -93,26 +93,32 @@ export const loop = <E, R>(
         // are forked) and never resets it, rather than `Effect.annotateLogs` around each
         // invocation (an acquire/use/release every time). Only a failing `/next`, which logs
         // between invocations, goes back to the loop's own annotations.
-        const next = Effect.catchAll(api.next, (error) =>
-          retryAfter(api.next, error, settings.retrySchedule, isTransport).pipe(
-            Effect.catchAll((error) =>
-              fatal(
-                error.reason === "MalformedInvocation"
-                  ? `${error.message}; the invocation cannot be answered, exiting`
-                  : error.reason === "Transport"
-                  ? `${error.message}; giving up on the Runtime API, exiting`
-                  : `${error.message}; the platform reported a non-recoverable state, exiting`,
-                error
-              )
-            ),
-            Effect.locally(FiberRef.currentLogAnnotations, annotations)
-          ))
+        const next = Effect.catchAll(
+          api.next,
+          (error) =>
+            retryAfter(api.next, error, settings.retrySchedule, isTransport).pipe(
+              Effect.catchAll((error) =>
+                fatal(
+                  error.reason === "MalformedInvocation"
+                    ? `${error.message}; the invocation cannot be answered, exiting`
+                    : error.reason === "Transport"
+                    ? `${error.message}; giving up on the Runtime API, exiting`
+                    : `${error.message}; the platform reported a non-recoverable state, exiting`,
+                  error
+                )
+              ),
+              Effect.locally(FiberRef.currentLogAnnotations, annotations)
+            )
+        )
         const round = Effect.flatMap(next, (invocation) => {
           setTraceId(invocation.traceId)
           const current = new InFlight(shared, invocation)
           life.inFlight.add(current)
           return Effect.zipRight(
-            FiberRef.set(FiberRef.currentLogAnnotations, HashMap.set(annotations, REQUEST_ID, invocation.requestId as unknown)),
+            FiberRef.set(
+              FiberRef.currentLogAnnotations,
+              HashMap.set(annotations, REQUEST_ID, invocation.requestId as unknown)
+            ),
             current.serve()
           )
         })
@@ -121,10 +127,11 @@ export const loop = <E, R>(
         // error outside Effect the process is about to exit (main.ts): asking for another
         // invocation would hand it to a dying process (checked in the continuation every round
         // already runs, so it costs no step).
-        const forever: Effect.Effect<never, FatalRuntimeError, Exclude<R, LambdaContext | Scope.Scope>> = Effect.flatMap(
-          round,
-          () => life.halted ? Effect.never : forever
-        )
+        const forever: Effect.Effect<never, FatalRuntimeError, Exclude<R, LambdaContext | Scope.Scope>> = Effect
+          .flatMap(
+            round,
+            () => life.halted ? Effect.never : forever
+          )
         return forever
       }
     )

@@ -30,7 +30,11 @@ import { at } from "./timers.js"
  */
 export const strayErrors = {
   uncaughtException: { errorType: "Runtime.UncaughtException", label: "Uncaught Exception", exitCode: 129 },
-  unhandledRejection: { errorType: "Runtime.UnhandledPromiseRejection", label: "Unhandled Promise Rejection", exitCode: 128 }
+  unhandledRejection: {
+    errorType: "Runtime.UnhandledPromiseRejection",
+    label: "Unhandled Promise Rejection",
+    exitCode: 128
+  }
 } as const
 
 /** Past the budget, the Effect side gets this long to log and exit on its own before the timer does. */
@@ -107,7 +111,10 @@ export const runMain = <E>(program: Effect.Effect<never, E>, life: Lifecycle): v
   process.on("SIGTERM", onSignal)
   process.on("SIGINT", onSignal)
   // With `--unhandled-rejections=strict` a rejection arrives here, with its origin.
-  process.on("uncaughtException", (error, origin) => origin === "unhandledRejection" ? onRejection(error) : onUncaught(error))
+  process.on(
+    "uncaughtException",
+    (error, origin) => origin === "unhandledRejection" ? onRejection(error) : onUncaught(error)
+  )
   process.on("unhandledRejection", onRejection)
   fiber.addObserver((exit) => {
     if (Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)) {

@@ -40,8 +40,7 @@ export class LegacyCallbackError extends Error {
   }
 }
 
-const object = (value: unknown): unknown =>
-  typeof value === "object" && value !== null ? value : undefined
+const object = (value: unknown): unknown => typeof value === "object" && value !== null ? value : undefined
 
 const unsupported: LegacyCallbacks = {
   done: () => {

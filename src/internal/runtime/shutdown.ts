@@ -25,7 +25,9 @@ export const SHUTDOWN_ERROR_TYPE = "Runtime.Shutdown"
 export class ShutdownError extends Data.TaggedError("Shutdown")<{ readonly signal: string | undefined }> {
   readonly errorType = SHUTDOWN_ERROR_TYPE
   override get message(): string {
-    return `The runtime was shut down${this.signal === undefined ? "" : ` (${this.signal})`} before the invocation completed`
+    return `The runtime was shut down${
+      this.signal === undefined ? "" : ` (${this.signal})`
+    } before the invocation completed`
   }
 }
 

@@ -75,7 +75,8 @@ const isRuntimeApiError = (u: unknown): boolean => {
 }
 
 /** The size in bytes of one stream element (a string counts as its UTF-8 encoding). */
-const elementByteLength = (item: Uint8Array | string) => typeof item === "string" ? Buffer.byteLength(item) : item.byteLength
+const elementByteLength = (item: Uint8Array | string) =>
+  typeof item === "string" ? Buffer.byteLength(item) : item.byteLength
 
 /** @internal */
 export const make = (api: RuntimeApiService, requestId: string): StreamedPost => {
@@ -125,7 +126,9 @@ export const make = (api: RuntimeApiService, requestId: string): StreamedPost =>
   /** A failed stream with bytes on the wire: logged, then its error goes into the trailers. */
   const endFailed = (failed: Cause.Cause<unknown>) =>
     Effect.suspend(() => {
-      const cause = interruptedBy !== undefined && Cause.isInterruptedOnly(failed) ? Cause.fail(interruptedBy.error) : failed
+      const cause = interruptedBy !== undefined && Cause.isInterruptedOnly(failed)
+        ? Cause.fail(interruptedBy.error)
+        : failed
       const document = fromCause(cause)
       // A broken or rejected POST is the loop's to report; anything else is the function's error.
       const fromPlatform = Option.exists(Cause.failureOption(failed), isRuntimeApiError)

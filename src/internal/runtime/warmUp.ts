@@ -54,7 +54,8 @@ const serveWarmUp = (createServer: typeof http.createServer, done: () => void): 
 }
 
 /** The warm-up's own handler: it forks detached work, as handlers may. */
-const standIn = (event: unknown, context: LambdaContext) => Effect.as(Effect.forkIn(Effect.void, context.detachedScope), { echo: event })
+const standIn = (event: unknown, context: LambdaContext) =>
+  Effect.as(Effect.forkIn(Effect.void, context.detachedScope), { echo: event })
 
 /**
  * The training run: warms the runtime up, then lets the loader write the code cache. `handler`
@@ -77,7 +78,9 @@ export const train = (
       server.listen(0, "127.0.0.1", () => {
         process.env[env.runtimeApi] = `127.0.0.1:${(server.address() as AddressInfo).port}`
         // `serve` only ends when it fails (say, the stand-in's init): the training run ends then too.
-        Effect.runFork(serve(handler, { logLevel: LogLevel.None })).addObserver(() => reject(new Error("the warm-up stopped")))
+        Effect.runFork(serve(handler, { logLevel: LogLevel.None })).addObserver(() =>
+          reject(new Error("the warm-up stopped"))
+        )
       })
     })
   )

@@ -56,7 +56,10 @@ const clockTimer = (clock: Clock.Clock, runtime: Runtime.Runtime<never>): Timer 
   now: () => clock.unsafeCurrentTimeMillis(),
   at: (atMs, onTime) => {
     const fiber = Runtime.runFork(runtime)(
-      Effect.zipRight(Effect.sleep(Duration.millis(Math.max(0, atMs - clock.unsafeCurrentTimeMillis()))), Effect.sync(onTime))
+      Effect.zipRight(
+        Effect.sleep(Duration.millis(Math.max(0, atMs - clock.unsafeCurrentTimeMillis()))),
+        Effect.sync(onTime)
+      )
     )
     return () => fiber.unsafeInterruptAsFork(FiberId.none)
   }

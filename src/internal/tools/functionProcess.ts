@@ -31,7 +31,10 @@ export const spawnRuntime = (file: string, environment: Readonly<Record<string, 
   Effect.acquireRelease(
     Effect.sync((): RuntimeProcess => {
       const args = /\.[cm]?tsx?$/.test(file) ? ["--import", "tsx", file] : [file]
-      const child = spawn(process.execPath, args, { env: { ...process.env, ...environment }, stdio: ["ignore", "inherit", "inherit"] })
+      const child = spawn(process.execPath, args, {
+        env: { ...process.env, ...environment },
+        stdio: ["ignore", "inherit", "inherit"]
+      })
       const exited = Deferred.unsafeMake<Emulator.RuntimeExit>(FiberId.none)
       let running = true
       child.on("exit", (code, signal) => {
@@ -105,7 +108,11 @@ export const superviseRuntime = (file: string, emulator: Emulator.EmulatorServic
       Effect.map(runtime.exited, Either.left)
     )
     if (Either.isRight(first)) {
-      yield* printError(`effect-lambda: ${describeReset(first.right)}; resetting the environment: stopping the runtime and starting a fresh one`)
+      yield* printError(
+        `effect-lambda: ${
+          describeReset(first.right)
+        }; resetting the environment: stopping the runtime and starting a fresh one`
+      )
       const registered = (yield* emulator.extensions).some((extension) => extension.registeredAt >= startedAt)
       const exit = registered
         ? yield* stopRuntime(runtime, 500)
@@ -117,7 +124,9 @@ export const superviseRuntime = (file: string, emulator: Emulator.EmulatorServic
     const initFailed = (yield* emulator.nextRequests).length === nextsBefore
     yield* printError(
       `effect-lambda: the runtime exited (${describeExit(first.left)})` +
-        (initFailed ? ` before asking for an invocation; starting it again in ${INIT_FAILURE_PAUSE_MS} ms` : "; starting it again")
+        (initFailed
+          ? ` before asking for an invocation; starting it again in ${INIT_FAILURE_PAUSE_MS} ms`
+          : "; starting it again")
     )
     return initFailed ? INIT_FAILURE_PAUSE_MS : 0
   }))
@@ -138,7 +147,9 @@ export const announceResets = (emulator: Emulator.EmulatorService): Effect.Effec
     Effect.flatMap(emulator.awaitReset(n), (reset) =>
       Effect.zipRight(
         printError(
-          `effect-lambda: ${describeReset(reset)}. Lambda resets the environment here: stop your runtime and start a fresh ` +
+          `effect-lambda: ${
+            describeReset(reset)
+          }. Lambda resets the environment here: stop your runtime and start a fresh ` +
             `one. Until then invocations wait, and the old runtime's /next is refused (500) and its late results (400).`
         ),
         from(n + 1)

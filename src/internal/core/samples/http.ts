@@ -9,7 +9,11 @@ export const apiGatewayV1: unknown = {
   resource: "/orders/{id}",
   path: "/orders/o-42",
   httpMethod: "GET",
-  headers: { Accept: "application/json", Host: "abc123.execute-api.us-east-1.amazonaws.com", "User-Agent": "curl/8.4.0" },
+  headers: {
+    Accept: "application/json",
+    Host: "abc123.execute-api.us-east-1.amazonaws.com",
+    "User-Agent": "curl/8.4.0"
+  },
   multiValueHeaders: {
     Accept: ["application/json"],
     Host: ["abc123.execute-api.us-east-1.amazonaws.com"],
@@ -101,7 +105,8 @@ export const functionUrl: unknown = {
 export const alb: unknown = {
   requestContext: {
     elb: {
-      targetGroupArn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/lambda-279XGJDqGZ5rsrHC2Fjr/49e9d65c45c6791a"
+      targetGroupArn:
+        "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/lambda-279XGJDqGZ5rsrHC2Fjr/49e9d65c45c6791a"
     }
   },
   httpMethod: "GET",

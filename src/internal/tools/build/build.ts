@@ -159,7 +159,9 @@ const trainingWarning = (run: Finished): string | undefined => {
     case CodeCache.EXIT_CACHE_UNUSABLE:
       return "the bundle keeps import() calls, which Node 20 cannot run from a code cache (Node 22 can)"
     default:
-      return `the training run exited with code ${run.code}${run.stderr.trim() === "" ? "" : `: ${lastLine(run.stderr)}`}`
+      return `the training run exited with code ${run.code}${
+        run.stderr.trim() === "" ? "" : `: ${lastLine(run.stderr)}`
+      }`
   }
 }
 
@@ -197,8 +199,13 @@ const trainCodeCache = (nodeBinary: string, nodeFlags: ReadonlyArray<string>, lo
 const builtinDynamicImports: Plugin = {
   name: "builtin-dynamic-imports",
   setup(build) {
-    build.onResolve({ filter: /.*/ }, (args) =>
-      args.kind === "dynamic-import" && isBuiltin(args.path) ? { path: args.path, namespace: "node-builtin" } : undefined)
+    build.onResolve(
+      { filter: /.*/ },
+      (args) =>
+        args.kind === "dynamic-import" && isBuiltin(args.path)
+          ? { path: args.path, namespace: "node-builtin" }
+          : undefined
+    )
     build.onLoad({ filter: /.*/, namespace: "node-builtin" }, (args) => ({
       contents: `module.exports = require(${JSON.stringify(args.path)})`,
       loader: "js"
@@ -220,7 +227,9 @@ const hookedImport = (): Plugin => {
       build.onLoad({ filter: /[\\/]importModule\.[jt]s$/ }, (args) =>
         args.path === file
           ? {
-            contents: `export const importModule = (url) => globalThis[Symbol.for(${JSON.stringify(CodeCache.IMPORT_HOOK)})](url)\n`,
+            contents: `export const importModule = (url) => globalThis[Symbol.for(${
+              JSON.stringify(CodeCache.IMPORT_HOOK)
+            })](url)\n`,
             loader: "js"
           }
           : undefined)
@@ -245,7 +254,8 @@ const attempt = <A>(what: string, f: () => A) =>
  * A module of this package, next to this one: `.ts` under `src/` (tests, tsx), `.js` under
  * `dist/` (installed), as this module's own extension says.
  */
-const ownModule = (relative: string) => fileURLToPath(new URL(`${relative}${extname(fileURLToPath(import.meta.url))}`, import.meta.url))
+const ownModule = (relative: string) =>
+  fileURLToPath(new URL(`${relative}${extname(fileURLToPath(import.meta.url))}`, import.meta.url))
 
 /**
  * The code-cache loader's source (core/start.cjs), which the build writes as `start.cjs` with
@@ -330,7 +340,9 @@ export const build = (options: BuildOptions): Effect.Effect<BuildResult, BuildEr
 
     let cacheInfo: BuildResult["codeCache"]
     const warnings: Array<string> = []
-    if (sourceMaps && options.codeCache !== false) warnings.push("code cache: skipped, as Node does not apply source maps to it")
+    if (sourceMaps && options.codeCache !== false) {
+      warnings.push("code cache: skipped, as Node does not apply source maps to it")
+    }
     if (codeCache) {
       // `import()` calls left in the bundle (external packages, computed specifiers): Node 20
       // cannot run them from a cache. Minified output has no comments: the text tells.
@@ -342,7 +354,9 @@ export const build = (options: BuildOptions): Effect.Effect<BuildResult, BuildEr
       const trained = yield* trainCodeCache(nodeBinary, nodeFlags, loader, cache)
       if (trained.bytes > 0) cacheInfo = { path: cache, bytes: trained.bytes, trained: trained.warning === undefined }
       if (trained.warning !== undefined) {
-        warnings.push(`code cache: ${trained.warning}; ${trained.bytes > 0 ? `it covers ${trained.covers}` : "none was written"}`)
+        warnings.push(
+          `code cache: ${trained.warning}; ${trained.bytes > 0 ? `it covers ${trained.covers}` : "none was written"}`
+        )
       }
     }
     yield* attempt(`cannot write ${bootstrap}`, () => {

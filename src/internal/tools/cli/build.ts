@@ -111,7 +111,9 @@ const report = (built: Build.BuildResult) =>
     yield* print(
       built.codeCache === undefined
         ? "no code cache"
-        : `${built.codeCache.path} (${(built.codeCache.bytes / 1024).toFixed(0)} KB${built.codeCache.trained ? "" : ", compiling only"})`
+        : `${built.codeCache.path} (${(built.codeCache.bytes / 1024).toFixed(0)} KB${
+          built.codeCache.trained ? "" : ", compiling only"
+        })`
     )
     yield* print(`${built.zip} (deploy this)`)
     for (const warning of built.warnings) yield* printError(`warning: ${warning}`)

@@ -45,7 +45,9 @@ export const command = Command.make(name, {
       yield* print(`Environment for a runtime started by hand:`)
       for (const [name, value] of Object.entries(emulator.environment)) yield* print(`  export ${name}='${value}'`)
     } else {
-      yield* print(`Runtime: ${file.value} (started again after a timeout or an exit, as Lambda resets its environment)`)
+      yield* print(
+        `Runtime: ${file.value} (started again after a timeout or an exit, as Lambda resets its environment)`
+      )
     }
     yield* print(`Invoke:`)
     yield* print(`  curl -XPOST "http://${emulator.host}${P.paths.invoke}" -d '{}'`)

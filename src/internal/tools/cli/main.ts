@@ -33,11 +33,14 @@ const usage = (sub: typeof subcommands[number] | undefined): string =>
  *
  * @internal
  */
-export const command = Command.make("effect-lambda", {}, () =>
-  Effect.zipRight(print(usage(undefined)), Effect.fail(new CommandFailed({ exitCode: 1 })))).pipe(
-    Command.withDescription("Run, serve, emulate and build AWS Lambda functions written with effect-lambda-runtime."),
-    Command.withSubcommands([run.command, emulator.command, serve.command, event.command, build.command])
-  )
+export const command = Command.make(
+  "effect-lambda",
+  {},
+  () => Effect.zipRight(print(usage(undefined)), Effect.fail(new CommandFailed({ exitCode: 1 })))
+).pipe(
+  Command.withDescription("Run, serve, emulate and build AWS Lambda functions written with effect-lambda-runtime."),
+  Command.withSubcommands([run.command, emulator.command, serve.command, event.command, build.command])
+)
 
 /** The options given more than once, whose `--name=value` form @effect/cli does not read itself. */
 const repeatedFlags: ReadonlyArray<string> = build.repeatedFlags
@@ -57,7 +60,9 @@ export const normalizeArgs = (args: ReadonlyArray<string>): ReadonlyArray<string
   return [
     ...head.flatMap((arg) => {
       const split = arg.indexOf("=")
-      return split > 0 && repeatedFlags.includes(arg.slice(0, split)) ? [arg.slice(0, split), arg.slice(split + 1)] : [arg]
+      return split > 0 && repeatedFlags.includes(arg.slice(0, split))
+        ? [arg.slice(0, split), arg.slice(split + 1)]
+        : [arg]
     }),
     ...tail
   ]
@@ -84,6 +89,8 @@ export const exitCode = (args: ReadonlyArray<string>) =>
     })
   )
 
+// ANSI colour sequences start with ESC, a control character by definition.
+// eslint-disable-next-line no-control-regex
 const ansi = /\x1b\[[0-9;]*m/g
 
 const plain = (arg: unknown) => (typeof arg === "string" ? arg.replace(ansi, "") : arg)

@@ -69,9 +69,15 @@ export const neverStartedHint = (file: string): string => {
     `effect-lambda: ${file} exited without asking for an invocation: it never started the runtime.`,
     `  An Effect function calls LambdaRuntime.run(handler) at its top level.`,
     `  A plain Node handler (export const handler = async (event, context) => ...) runs on the drop-in bootstrap:`,
-    `    LAMBDA_TASK_ROOT=${shellWord(taskRoot)} _HANDLER=${shellWord(handler)} npx effect-lambda run node_modules/effect-lambda-runtime/dist/node.js`,
+    `    LAMBDA_TASK_ROOT=${shellWord(taskRoot)} _HANDLER=${
+      shellWord(handler)
+    } npx effect-lambda run node_modules/effect-lambda-runtime/dist/node.js`,
     ...(/^\.[cm]?tsx?$/.test(extension)
-      ? [`  (the drop-in loads .js, .mjs and .cjs files, as Lambda's Node.js runtime does: compile ${basename(file)} first)`]
+      ? [
+        `  (the drop-in loads .js, .mjs and .cjs files, as Lambda's Node.js runtime does: compile ${
+          basename(file)
+        } first)`
+      ]
       : [])
   ].join("\n")
 }
@@ -95,7 +101,9 @@ const describeOutcome = (record: Api.InvocationRecord): string => {
       }
       return `${outcome.text}`
     case "Error":
-      return `ERROR ${outcome.errorTypeHeader ?? ""}\n${outcome.text !== "" ? outcome.text : JSON.stringify(outcome.document)}${
+      return `ERROR ${outcome.errorTypeHeader ?? ""}\n${
+        outcome.text !== "" ? outcome.text : JSON.stringify(outcome.document)
+      }${
         outcome.streamedBody !== undefined && outcome.streamedBody.byteLength > 0
           ? `\n(after ${outcome.streamedBody.byteLength} streamed bytes)`
           : ""

@@ -45,14 +45,19 @@ export const onRegister = (emulator: EmulatorInstance, req: http.IncomingMessage
     const id = randomUUID()
     state.extensions.push({ name, id, events, registeredAt: at })
     state.extensionsThisInit++
-    send(res, 200, JSON.stringify({
-      functionName: config.functionName,
-      functionVersion: config.functionVersion,
-      handler: config.handler ?? "index.handler"
-    }), {
-      [P.headers.contentType]: P.contentTypes.json,
-      [P.headers.extensionIdentifier]: id
-    })
+    send(
+      res,
+      200,
+      JSON.stringify({
+        functionName: config.functionName,
+        functionVersion: config.functionVersion,
+        handler: config.handler ?? "index.handler"
+      }),
+      {
+        [P.headers.contentType]: P.contentTypes.json,
+        [P.headers.extensionIdentifier]: id
+      }
+    )
   })
 }
 

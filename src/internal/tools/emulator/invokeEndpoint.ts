@@ -16,7 +16,9 @@ import { apiError, decodeBase64, decodeHttpIntegration, header, readBody, send }
 const INVOKE_TRAILERS = "X-Amz-Function-Error, Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body"
 
 /** The error a caller of a live stream learns from the trailers, by outcome. */
-const callerError = (outcome: Api.InvocationOutcome): { readonly errorType: string; readonly body: string } | undefined => {
+const callerError = (
+  outcome: Api.InvocationOutcome
+): { readonly errorType: string; readonly body: string } | undefined => {
   switch (outcome._tag) {
     case "Response":
       return undefined
@@ -26,7 +28,10 @@ const callerError = (outcome: Api.InvocationOutcome): { readonly errorType: stri
         body: outcome.text !== "" ? outcome.text : JSON.stringify(outcome.document)
       }
     case "Timeout":
-      return { errorType: "Sandbox.Timedout", body: JSON.stringify({ errorMessage: outcome.message, errorType: "Sandbox.Timedout" }) }
+      return {
+        errorType: "Sandbox.Timedout",
+        body: JSON.stringify({ errorMessage: outcome.message, errorType: "Sandbox.Timedout" })
+      }
     case "TooLarge":
       return { errorType: P.platformErrorTypes.responseSizeTooLarge, body: JSON.stringify({ size: outcome.size }) }
     case "InitError":
@@ -74,7 +79,8 @@ const answerInvoke = (res: http.ServerResponse, record: Api.InvocationRecord) =>
         res,
         200,
         JSON.stringify({
-          errorMessage: `Response payload size (${outcome.size} bytes) exceeded maximum allowed payload size (${P.MAX_BUFFERED_RESPONSE_BYTES} bytes).`,
+          errorMessage:
+            `Response payload size (${outcome.size} bytes) exceeded maximum allowed payload size (${P.MAX_BUFFERED_RESPONSE_BYTES} bytes).`,
           errorType: P.platformErrorTypes.responseSizeTooLarge
         }),
         { ...failed, ...json }
@@ -109,7 +115,12 @@ const startLive = (caller: Caller, requestId: string, status: number, headers: h
  *
  * @internal
  */
-export const forward = (invocation: InvocationState, req: http.IncomingMessage, chunk: Buffer, contentType: string | undefined) => {
+export const forward = (
+  invocation: InvocationState,
+  req: http.IncomingMessage,
+  chunk: Buffer,
+  contentType: string | undefined
+) => {
   const caller = invocation.caller
   if (caller === undefined || caller.buffered || caller.res.writableEnded || invocation.result === "done") return
   let body = chunk

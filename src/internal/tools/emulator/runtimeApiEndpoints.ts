@@ -63,7 +63,10 @@ export const onResult = (
   const { state } = emulator
   const arrivedAt = now()
   const invocation = state.byId.get(requestId)
-  if (invocation !== undefined && invocation.generation < state.generation && invocation.record.nextAnsweredAt !== undefined) {
+  if (
+    invocation !== undefined && invocation.generation < state.generation &&
+    invocation.record.nextAnsweredAt !== undefined
+  ) {
     // A late result from the runtime a reset discarded: its connection belongs to that runtime.
     markDiscarded(emulator, req.socket, invocation.generation)
     emulator.log(

@@ -41,7 +41,13 @@ const STALE_LOGGED = new WeakSet<object>()
  * Answers a request of the runtime a reset discarded with `500`, the Runtime API's
  * "non-recoverable" status, on which a runtime exits (Lambda would have killed it).
  */
-const refuseDiscarded = (emulator: EmulatorInstance, method: string, path: string, req: http.IncomingMessage, res: http.ServerResponse) => {
+const refuseDiscarded = (
+  emulator: EmulatorInstance,
+  method: string,
+  path: string,
+  req: http.IncomingMessage,
+  res: http.ServerResponse
+) => {
   req.resume()
   if (path === P.paths.next) recordNextRequest(emulator.state)
   const reason = describeLastReset(emulator)
@@ -136,8 +142,11 @@ export const make = (options: Api.EmulatorOptions = {}): Effect.Effect<Api.Emula
         // Long polls and long streams: no keep-alive or request timeouts (the platform has none either).
         server.keepAliveTimeout = 0
         server.requestTimeout = 0
-        server.once("error", (error) =>
-          resume(Effect.die(new Error(`Emulator: cannot listen on 127.0.0.1:${options.port ?? 0}: ${error.message}`))))
+        server.once(
+          "error",
+          (error) =>
+            resume(Effect.die(new Error(`Emulator: cannot listen on 127.0.0.1:${options.port ?? 0}: ${error.message}`)))
+        )
         server.listen(options.port ?? 0, "127.0.0.1", () => resume(Effect.succeed(server)))
       }),
       (server) =>
@@ -162,7 +171,8 @@ export const make = (options: Api.EmulatorOptions = {}): Effect.Effect<Api.Emula
       port,
       environment: environmentOf(config, host),
       enqueue: enqueueEffect,
-      invoke: (event, invokeOptions) => Effect.flatMap(enqueueEffect(event, invokeOptions), (pending) => pending.result),
+      invoke: (event, invokeOptions) =>
+        Effect.flatMap(enqueueEffect(event, invokeOptions), (pending) => pending.result),
       invocations: Effect.sync(() => state.all.map(snapshot)),
       nextRequests: Effect.sync(() => [...state.nextRequests]),
       awaitNextRequest: (n) =>

@@ -195,7 +195,12 @@ export const release = (state: State) => {
  *
  * @internal
  */
-export const finish = (emulator: EmulatorInstance, invocation: InvocationState, outcome: Api.InvocationOutcome, at: number) => {
+export const finish = (
+  emulator: EmulatorInstance,
+  invocation: InvocationState,
+  outcome: Api.InvocationOutcome,
+  at: number
+) => {
   const { state } = emulator
   if (invocation.result === "done") return
   invocation.result = "done"
@@ -279,7 +284,11 @@ export const deliver = (emulator: EmulatorInstance, invocation: InvocationState,
  *
  * @internal
  */
-export const enqueue = (emulator: EmulatorInstance, event: unknown, invokeOptions: Api.InvokeOptions = {}): InvocationState => {
+export const enqueue = (
+  emulator: EmulatorInstance,
+  event: unknown,
+  invokeOptions: Api.InvokeOptions = {}
+): InvocationState => {
   const { state } = emulator
   const invocation: InvocationState = {
     record: {

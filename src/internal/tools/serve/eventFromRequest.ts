@@ -73,7 +73,9 @@ export interface BuiltEvent {
  * @internal
  */
 export const isTextual = (contentType: string | undefined, contentEncoding: string | undefined): boolean => {
-  if (contentEncoding !== undefined && contentEncoding !== "" && contentEncoding.toLowerCase() !== "identity") return false
+  if (contentEncoding !== undefined && contentEncoding !== "" && contentEncoding.toLowerCase() !== "identity") {
+    return false
+  }
   return contentType === undefined || isTextType(contentType) || /charset=/i.test(contentType)
 }
 
@@ -230,7 +232,9 @@ export const buildEvent = (
       const cookies = all.filter(([name]) => name === "cookie").flatMap(([, value]) => value.split(/;\s*/))
         .filter((cookie) => cookie !== "")
       const headers = Object.fromEntries(
-        Object.entries(grouped(all.filter(([name]) => name !== "cookie"))).map(([name, values]) => [name, values.join(",")])
+        Object.entries(grouped(all.filter(([name]) => name !== "cookie"))).map((
+          [name, values]
+        ) => [name, values.join(",")])
       )
       const queries = Object.fromEntries(
         Object.entries(grouped(queryPairs(query, true))).map(([name, values]) => [name, values.join(",")])

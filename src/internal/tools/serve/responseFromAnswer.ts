@@ -53,7 +53,11 @@ const HOP_BY_HOP = new Set(["content-length", "transfer-encoding", "connection",
 export const passesThrough = (name: string) => !HOP_BY_HOP.has(name.toLowerCase())
 
 const scalar = (value: unknown): string | undefined =>
-  typeof value === "string" ? value : typeof value === "number" || typeof value === "boolean" ? String(value) : undefined
+  typeof value === "string"
+    ? value
+    : typeof value === "number" || typeof value === "boolean"
+    ? String(value)
+    : undefined
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value)
@@ -141,5 +145,8 @@ export const decodeResponse = (shape: EventShape, payload: Buffer): Decoded => {
   const description = shape === "alb" && typeof parsed.statusDescription === "string"
     ? /^\d{3} (.+)$/.exec(parsed.statusDescription)?.[1]
     : undefined
-  return { _tag: "Answer", answer: { statusCode, headers, body, ...(description !== undefined ? { statusMessage: description } : {}) } }
+  return {
+    _tag: "Answer",
+    answer: { statusCode, headers, body, ...(description !== undefined ? { statusMessage: description } : {}) }
+  }
 }

@@ -95,9 +95,17 @@ export const make = (options: ServeOptions): Effect.Effect<Server, never, Scope.
       const startedAt = performance.now()
       const target = `${req.method ?? "GET"} ${req.url ?? "/"}`
       const done = (status: number, requestId: string) =>
-        log(Effect.logInfo(`${target} -> ${status} (${(performance.now() - startedAt).toFixed(1)} ms, RequestId: ${requestId})`))
+        log(
+          Effect.logInfo(
+            `${target} -> ${status} (${(performance.now() - startedAt).toFixed(1)} ms, RequestId: ${requestId})`
+          )
+        )
       const fail = (requestId: string, problem: string, detail?: string) => {
-        log(Effect.logError(`${target} -> 502: ${problem} (RequestId: ${requestId})${detail !== undefined ? `\n${detail}` : ""}`))
+        log(
+          Effect.logError(
+            `${target} -> 502: ${problem} (RequestId: ${requestId})${detail !== undefined ? `\n${detail}` : ""}`
+          )
+        )
         write(res, badGateway(options.shape))
       }
       const chunks: Array<Buffer> = []
@@ -109,7 +117,11 @@ export const make = (options: ServeOptions): Effect.Effect<Server, never, Scope.
       req.on("end", () => {
         // Lambda's synchronous invocation limit (6 MB) applies to the event: the front door answers 413.
         if (size > P.MAX_BUFFERED_RESPONSE_BYTES) {
-          log(Effect.logError(`${target} -> 413: the request body (${size} bytes) exceeds Lambda's 6 MB invocation payload`))
+          log(
+            Effect.logError(
+              `${target} -> 413: the request body (${size} bytes) exceeds Lambda's 6 MB invocation payload`
+            )
+          )
           return write(res, tooLarge)
         }
         const incoming: IncomingRequest = {
@@ -121,7 +133,9 @@ export const make = (options: ServeOptions): Effect.Effect<Server, never, Scope.
           port,
           httpVersion: req.httpVersion
         }
-        const built = buildEvent(options.shape, incoming, { albMultiValueHeaders: options.albMultiValueHeaders === true })
+        const built = buildEvent(options.shape, incoming, {
+          albMultiValueHeaders: options.albMultiValueHeaders === true
+        })
         const upstream = http.request(invokeUrl, {
           method: "POST",
           agent,
@@ -175,8 +189,13 @@ export const make = (options: ServeOptions): Effect.Effect<Server, never, Scope.
     const server = yield* Effect.acquireRelease(
       Effect.async<http.Server>((resume) => {
         const server = http.createServer((req, res) => handle(req, res, (server.address() as AddressInfo).port))
-        server.once("error", (error) =>
-          resume(Effect.die(new Error(`effect-lambda serve: cannot listen on 127.0.0.1:${options.port}: ${error.message}`))))
+        server.once(
+          "error",
+          (error) =>
+            resume(
+              Effect.die(new Error(`effect-lambda serve: cannot listen on 127.0.0.1:${options.port}: ${error.message}`))
+            )
+        )
         server.listen(options.port, "127.0.0.1", () => resume(Effect.succeed(server)))
       }),
       (server) =>
@@ -240,7 +259,9 @@ const passThrough = (
     }
     const body = headerText(answer.trailers[P.headers.functionErrorBody])
     log(Effect.logError(
-      `${target}: the function failed mid-stream (${errorType ?? "Unhandled"}); the body is cut (RequestId: ${requestId})` +
+      `${target}: the function failed mid-stream (${
+        errorType ?? "Unhandled"
+      }); the body is cut (RequestId: ${requestId})` +
         (body !== undefined ? `\n${describeDocument(Buffer.from(body, "base64").toString("utf8"))}` : "")
     ))
     // Ending the socket (after what was written is flushed) without the chunked terminator: the
