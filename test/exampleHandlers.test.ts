@@ -32,6 +32,7 @@ import * as Powertools from "../examples/handlers/powertools.js"
 import * as SqsBatch from "../examples/handlers/sqs-batch.js"
 import * as Streaming from "../examples/handlers/streaming.js"
 import { fakeSqs } from "./fakeSqs.js"
+import { order, streamRecord } from "./dynamodbRecords.js"
 
 interface LogEntry {
   readonly message: string
@@ -281,31 +282,6 @@ describe("sqs-batch", () => {
 })
 
 describe("dynamodb-stream", () => {
-  const streamRecord = (
-    sequenceNumber: string,
-    eventName: "INSERT" | "MODIFY" | "REMOVE",
-    images: { readonly NewImage?: Record<string, unknown>; readonly OldImage?: Record<string, unknown> }
-  ) => ({
-    eventID: `id-${sequenceNumber}`,
-    eventName,
-    eventVersion: "1.1",
-    eventSource: "aws:dynamodb",
-    awsRegion: "us-east-1",
-    eventSourceARN: "arn:aws:dynamodb:us-east-1:123456789012:table/orders/stream/2024-01-01T00:00:00.000",
-    dynamodb: {
-      ApproximateCreationDateTime: 1704067200,
-      Keys: { orderId: { S: "o-1" } },
-      ...images,
-      SequenceNumber: sequenceNumber,
-      SizeBytes: 64,
-      StreamViewType: "NEW_AND_OLD_IMAGES"
-    }
-  })
-  const order = (status: string, total = "42.5") => ({
-    orderId: { S: "o-1" },
-    status: { S: status },
-    total: { N: total }
-  })
   const changes = (messages: ReadonlyArray<string>) => messages.filter((message) => message.startsWith("order o-1"))
 
   it.effect("publishes the changes in order", () => {

@@ -14,6 +14,7 @@ import type { InvocationRecord } from "../src/Emulator.js"
 import { readFileSync } from "node:fs"
 import { spawnFunction } from "./process.js"
 import { fakeSqs } from "./fakeSqs.js"
+import { order, streamRecord } from "./dynamodbRecords.js"
 
 const responseJson = (record: InvocationRecord): unknown => {
   expect(record.outcome?._tag).toBe("Response")
@@ -198,32 +199,6 @@ describe("examples: event sources", () => {
       expect(nextAt).toBeGreaterThanOrEqual(loggedAt(out, "metric: orders.saved +1 (o-4)"))
       expect(out).not.toContain("metric: orders.saved +1 (o-3)")
     }))
-
-  const streamRecord = (
-    sequenceNumber: string,
-    eventName: "INSERT" | "MODIFY" | "REMOVE",
-    images: { readonly NewImage?: Record<string, unknown>; readonly OldImage?: Record<string, unknown> }
-  ) => ({
-    eventID: `id-${sequenceNumber}`,
-    eventName,
-    eventVersion: "1.1",
-    eventSource: "aws:dynamodb",
-    awsRegion: "us-east-1",
-    eventSourceARN: "arn:aws:dynamodb:us-east-1:123456789012:table/orders/stream/2024-01-01T00:00:00.000",
-    dynamodb: {
-      ApproximateCreationDateTime: 1704067200,
-      Keys: { orderId: { S: "o-1" } },
-      ...images,
-      SequenceNumber: sequenceNumber,
-      SizeBytes: 64,
-      StreamViewType: "NEW_AND_OLD_IMAGES"
-    }
-  })
-  const order = (status: string, total = "42.5") => ({
-    orderId: { S: "o-1" },
-    status: { S: status },
-    total: { N: total }
-  })
 
   it.scopedLive("dynamodb-stream.ts checkpoints at the first bad record, in Lambda's log format", () =>
     Effect.gen(function*() {
