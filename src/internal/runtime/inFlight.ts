@@ -21,6 +21,7 @@ import type { ErrorDocument } from "../core/protocol.js"
 import type { Poster } from "./answer.js"
 import { fatal, postResult, reportStreamed, sendError } from "./answer.js"
 import * as Console from "./console.js"
+import * as InvokeStore from "./invokeStore.js"
 import * as Detached from "./detached.js"
 import { HandlerTimeout } from "./errors.js"
 import type { FatalRuntimeError, RuntimeApiError } from "./errors.js"
@@ -162,6 +163,7 @@ export class InFlight<E, R> implements InvocationInFlight {
         return
       }
       const timer = loop.settings.timer
+      if (loop.settings.invokeStore !== undefined) InvokeStore.enter(loop.settings.invokeStore, invocation)
       const detached = yield* Detached.make(loop.supervisor)
       const scope = yield* Scope.make()
       const context = new InvocationContext(invocation, loop.settings, detached.scope)

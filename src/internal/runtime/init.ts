@@ -19,6 +19,7 @@ import { isLambdaHandler, json } from "./handler.js"
 import { RuntimeApi } from "./runtimeApi.js"
 import * as Compatibility from "./compatibility.js"
 import * as Console from "./console.js"
+import * as InvokeStore from "./invokeStore.js"
 import * as Detached from "./detached.js"
 import { fromCause } from "./causeDocument.js"
 import * as Logger from "./logger.js"
@@ -182,7 +183,8 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
       timeoutMarginMs: Duration.toMillis(Duration.decode(options.timeoutMargin ?? Duration.millis(200))),
       retrySchedule: defaultRetrySchedule,
       requestContext: options.console ?? internals.consoleByDefault ?? false,
-      timer: nodeTimer
+      timer: nodeTimer,
+      invokeStore: yield* Effect.promise(InvokeStore.make)
     }
     const { logFormat, logLevel, requestContext } = settings
     life.settings = settings

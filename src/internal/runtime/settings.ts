@@ -7,6 +7,7 @@ import type * as Schedule from "effect/Schedule"
 import type { RuntimeApiError } from "./errors.js"
 import type { RuntimeConfig } from "../../LambdaRuntime.js"
 import type { LogFormat } from "./logger.js"
+import type * as InvokeStore from "./invokeStore.js"
 import type { Timer } from "./timers.js"
 
 /** @internal */
@@ -31,4 +32,6 @@ export interface RuntimeSettings {
   readonly requestContext: boolean
   /** The clock and timers of the deadlines. */
   readonly timer: Timer
+  /** `globalThis.awslambda.InvokeStore`, told about each invocation as it starts. */
+  readonly invokeStore: InvokeStore.Store | undefined
 }

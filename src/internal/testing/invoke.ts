@@ -25,6 +25,7 @@ import type { Invocation, ResponseWriter, RuntimeApiService } from "../../Runtim
 import type { ErrorDocument } from "../core/protocol.js"
 import type { DetachedSummary } from "../runtime/detached.js"
 import { fromCause } from "../runtime/causeDocument.js"
+import * as InvokeStore from "../runtime/invokeStore.js"
 import { toLambdaHandler } from "../runtime/init.js"
 import { Lifecycle } from "../runtime/lifecycle.js"
 import { defaultRetrySchedule, loop } from "../runtime/loop.js"
@@ -120,7 +121,8 @@ export const start = <E, R, EA = unknown, OA = unknown, EI = EA, OI = OA>(
       timeoutMarginMs: Duration.toMillis(Duration.decode(options.timeoutMargin ?? Duration.millis(200))),
       retrySchedule: defaultRetrySchedule,
       requestContext: false,
-      timer
+      timer,
+      invokeStore: yield* Effect.promise(InvokeStore.make)
     }
 
     const result = yield* Deferred.make<Result, FatalRuntimeError>()
