@@ -78,7 +78,8 @@ export interface EmulatorOptions {
 /**
  * Per-invocation options: a fixed request id (default: a random UUID), a timeout overriding the
  * emulator's `functionTimeoutMs`, and the optional event headers of the Runtime API: the X-Ray
- * trace header, the client context and Cognito identity (both JSON text, delivered verbatim) and the
+ * trace header (without one, the emulator generates one per invocation, unsampled, as Lambda
+ * does), the client context and Cognito identity (both JSON text, delivered verbatim) and the
  * tenant id.
  *
  * @since 0.1.0

@@ -137,11 +137,13 @@ describe("Emulator", () => {
         yield* emulator.enqueue("not json")
         const reply = yield* next(emulator)
         expect(reply.text).toBe("not json")
-        for (
-          const name of [P.headers.traceId, P.headers.clientContext, P.headers.cognitoIdentity, P.headers.tenantId]
-        ) {
+        for (const name of [P.headers.clientContext, P.headers.cognitoIdentity, P.headers.tenantId]) {
           expect(reply.headers[name]).toBeUndefined()
         }
+        // The trace id is not optional: Lambda generates one when the invoke carries none.
+        expect(reply.headers[P.headers.traceId]).toMatch(
+          /^Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0$/
+        )
       }))
 
     it.scoped("answers 403 to a /next while a result is still owed", () =>
@@ -354,6 +356,58 @@ describe("Emulator", () => {
         })
         const invalid = (yield* other.pending.result).outcome
         expect(invalid?._tag === "Response" && invalid.http?._tag).toBe("Invalid")
+      }))
+    it.scoped("streams an HTTP answer whose prelude has a content-length: chunked, the prelude's length dropped", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.make()
+        const poll = yield* Effect.fork(next(emulator))
+        yield* emulator.awaitNextRequest(1)
+        const invoke = yield* Effect.fork(request(emulator.host, "POST", P.paths.invoke, { body: "{}" }))
+        const requestId = (yield* Fiber.join(poll)).headers[P.headers.requestId] as string
+        // What @effect/platform's text response becomes under LambdaHttp.toHandler(app, { stream: true }).
+        const posted = yield* respond(emulator, requestId, {
+          headers: {
+            "lambda-runtime-function-response-mode": "streaming",
+            "content-type": P.contentTypes.httpIntegration
+          },
+          chunks: [
+            `{"statusCode":200,"headers":{"content-type":"text/plain","content-length":"2"}}`,
+            "\u0000".repeat(8),
+            "hi"
+          ]
+        })
+        expect(posted.status).toBe(202)
+        const reply = yield* Fiber.join(invoke)
+        expect(reply.status).toBe(200)
+        expect(reply.text).toBe("hi")
+        expect(reply.headers).toMatchObject({ "content-type": "text/plain", "transfer-encoding": "chunked" })
+        expect(reply.headers["content-length"]).toBeUndefined()
+        expect((yield* recordOf(emulator, requestId)).outcome?._tag).toBe("Response")
+      }))
+
+    it.scoped("an error while answering the invoke caller fails that invoke with 502; the emulator goes on", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.make()
+        const poll = yield* Effect.fork(next(emulator))
+        yield* emulator.awaitNextRequest(1)
+        const invoke = yield* Effect.fork(request(emulator.host, "POST", P.paths.invoke, { body: "{}" }))
+        const requestId = (yield* Fiber.join(poll)).headers[P.headers.requestId] as string
+        // A header value node:http refuses to write (a control character).
+        const posted = yield* respond(emulator, requestId, {
+          headers: {
+            "lambda-runtime-function-response-mode": "streaming",
+            "content-type": P.contentTypes.httpIntegration
+          },
+          chunks: [`{"statusCode":200,"headers":{"x-bad":"a\\u0001b"}}`, "\u0000".repeat(8), "hi"]
+        })
+        expect(posted.status).toBe(202)
+        const reply = yield* Fiber.join(invoke)
+        expect(reply.status).toBe(502)
+        expect(reply.headers["x-amzn-requestid"]).toBe(requestId)
+        // the emulator still serves
+        const second = yield* emulator.enqueue({})
+        const event = yield* next(emulator)
+        expect(event.headers[P.headers.requestId]).toBe(second.requestId)
       }))
   })
 

@@ -550,8 +550,35 @@ describe("LambdaRuntime", () => {
           remainingOk: true,
           deadlineMs: traced.deadlineMs
         })
-        const untraced = yield* emulator.invoke({})
-        expect(responseJson(untraced)).toMatchObject({ traceId: null, envTraceId: null, clientContext: null })
+        // Without one from the invoke, the platform generates a trace id: not the previous invocation's.
+        const untraced = responseJson(yield* emulator.invoke({})) as { traceId: string | null; envTraceId: unknown }
+        expect(untraced).toMatchObject({ clientContext: null })
+        expect(untraced.traceId).not.toBe("Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1")
+        expect(untraced.envTraceId).toBe(untraced.traceId)
+      }))
+
+    it.scopedLive("gets a well-formed trace id from the emulator when the invoke carries none, as on Lambda", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.make({ functionTimeoutMs: 5000 })
+        yield* serveOn(
+          emulator,
+          LambdaRuntime.serve((_: unknown, context: LambdaContext) =>
+            Effect.succeed({
+              traceId: context.traceId ?? null,
+              envTraceId: process.env._X_AMZN_TRACE_ID ?? null
+            }), inProcess)
+        )
+        const first = responseJson(yield* emulator.invoke({})) as { traceId: string | null; envTraceId: unknown }
+        const second = responseJson(yield* emulator.invoke({})) as { traceId: string | null; envTraceId: unknown }
+        const wellFormed = /^Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0$/
+        for (const answer of [first, second]) {
+          expect(answer.traceId).toMatch(wellFormed)
+          expect(answer.envTraceId).toBe(answer.traceId)
+        }
+        expect(second.traceId).not.toBe(first.traceId)
+        // The Root's time field is the invocation's epoch second.
+        const seconds = parseInt(first.traceId!.slice(7, 15), 16)
+        expect(Math.abs(seconds - Date.now() / 1000)).toBeLessThan(60)
       }))
   })
 

@@ -10,6 +10,7 @@ import { projectFile, spawnFunction } from "./process.js"
 
 const ECHO = projectFile("test/fixtures/serve/echo.ts")
 const STREAM = projectFile("test/fixtures/serve/stream.ts")
+const PLATFORM_TEXT = projectFile("test/fixtures/serve/platform-text.ts")
 
 /** Starts the server with a capturing logger; `logs()` is what it logged so far. */
 const serve = (
@@ -291,6 +292,18 @@ describe("effect-lambda serve: streaming", () => {
         rest += Buffer.from(next.value).toString("utf8")
       }
       expect(text + rest).toBe(`first chunk from ${pid}\nsecond chunk\n`)
+    }))
+
+  it.scopedLive("a streamed @effect/platform text response (a content-length in the prelude) is delivered, chunked; the next request is served", () =>
+    Effect.gen(function*() {
+      const server = yield* serve(PLATFORM_TEXT, "function-url")
+      for (let i = 0; i < 2; i++) {
+        const reply = yield* request(`${server.url}/text`)
+        expect(reply.status).toBe(200)
+        expect(reply.body.toString("utf8")).toBe("hi")
+        expect(headerLines(reply, "content-length")).toEqual([])
+        expect(headerLines(reply, "transfer-encoding")).toEqual(["chunked"])
+      }
     }))
 
   it.scopedLive("a stream that fails after its first byte: the client gets that byte, then a cut body; the error is logged", () =>

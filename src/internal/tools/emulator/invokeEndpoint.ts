@@ -56,7 +56,7 @@ const answerInvoke = (res: http.ServerResponse, record: Api.InvocationRecord) =>
         const { body, cookies, headers, statusCode } = outcome.http
         if (res.destroyed || res.headersSent) return
         res.writeHead(statusCode, {
-          ...headers,
+          ...withoutFraming(headers),
           ...base,
           ...(cookies.length > 0 ? { "set-cookie": [...cookies] } : {}),
           "content-length": String(body.byteLength)
@@ -100,9 +100,51 @@ const answerInvoke = (res: http.ServerResponse, record: Api.InvocationRecord) =>
   }
 }
 
+/**
+ * Headers that describe the framing of the function's own message, not of the answer the caller
+ * gets: a streamed answer goes out chunked (as from a Function URL), a buffered one with the
+ * length of its decoded body. `@effect/platform` puts a `content-length` in the prelude of any
+ * text or JSON response; with trailers declared, node:http refuses it (`ERR_HTTP_TRAILER_INVALID`).
+ */
+const FRAMING = new Set(["content-length", "transfer-encoding", "connection", "keep-alive", "trailer", "upgrade"])
+
+const withoutFraming = (headers: http.OutgoingHttpHeaders): http.OutgoingHttpHeaders => {
+  const kept: http.OutgoingHttpHeaders = {}
+  for (const [name, value] of Object.entries(headers)) {
+    if (!FRAMING.has(name.toLowerCase())) kept[name] = value
+  }
+  return kept
+}
+
+/**
+ * An error while answering the invoke caller (a header node:http refuses, a write that throws)
+ * fails that invoke only: a 502 when nothing was sent yet, a cut connection otherwise. The
+ * invocation itself goes on and the runtime's POST keeps flowing.
+ */
+const failCaller = (invocation: InvocationState | undefined, caller: Caller, requestId: string, error: unknown) => {
+  if (invocation !== undefined && invocation.caller === caller) invocation.caller = undefined
+  invocation?.receiving?.req.resume()
+  const res = caller.res
+  if (res.destroyed || res.writableEnded) return
+  if (res.headersSent) return void res.destroy()
+  // A failed writeHead may have left some headers set.
+  for (const name of res.getHeaderNames()) res.removeHeader(name)
+  send(
+    res,
+    502,
+    JSON.stringify({
+      errorMessage: `The emulator could not answer the invoke: ${
+        error instanceof Error ? error.message : String(error)
+      }`,
+      errorType: "Emulator.InvokeAnswerFailed"
+    }),
+    { [P.invokeHeaders.requestId]: requestId, [P.headers.contentType]: P.contentTypes.json }
+  )
+}
+
 const startLive = (caller: Caller, requestId: string, status: number, headers: http.OutgoingHttpHeaders) => {
   caller.res.writeHead(status, {
-    ...headers,
+    ...withoutFraming(headers),
     [P.invokeHeaders.requestId]: requestId,
     trailer: INVOKE_TRAILERS
   })
@@ -123,6 +165,20 @@ export const forward = (
 ) => {
   const caller = invocation.caller
   if (caller === undefined || caller.buffered || caller.res.writableEnded || invocation.result === "done") return
+  try {
+    forwardTo(caller, invocation, req, chunk, contentType)
+  } catch (error) {
+    failCaller(invocation, caller, invocation.record.requestId, error)
+  }
+}
+
+const forwardTo = (
+  caller: Caller,
+  invocation: InvocationState,
+  req: http.IncomingMessage,
+  chunk: Buffer,
+  contentType: string | undefined
+) => {
   let body = chunk
   if (!caller.live) {
     if (contentType === P.contentTypes.httpIntegration) {
@@ -198,7 +254,14 @@ export const onInvoke = (emulator: EmulatorInstance, req: http.IncomingMessage, 
     const tenantId = header(req, P.invokeHeaders.tenantId)
     if (tenantId !== undefined) invokeOptions.tenantId = tenantId
     const invocation = enqueue(emulator, body, invokeOptions)
-    if (invocation.result === "done") return answerInvoke(res, snapshot(invocation))
+    if (invocation.result === "done") {
+      const record = snapshot(invocation)
+      try {
+        return answerInvoke(res, record)
+      } catch (error) {
+        return failCaller(undefined, { res, live: false, pending: undefined, buffered: false }, record.requestId, error)
+      }
+    }
     const caller: Caller = { res, live: false, pending: undefined, buffered: false }
     invocation.caller = caller
     // The stream and the invocation go on when the caller disconnects; only the forwarding stops.
@@ -206,6 +269,13 @@ export const onInvoke = (emulator: EmulatorInstance, req: http.IncomingMessage, 
       if (invocation.caller === caller) invocation.caller = undefined
       invocation.receiving?.req.resume()
     })
-    invocation.listeners.push((record) => caller.live ? endLive(caller, record) : answerInvoke(res, record))
+    invocation.listeners.push((record) => {
+      try {
+        if (caller.live) endLive(caller, record)
+        else answerInvoke(res, record)
+      } catch (error) {
+        failCaller(undefined, caller, record.requestId, error)
+      }
+    })
   })
 }

@@ -9,7 +9,7 @@
  * @internal
  */
 import { Deferred, Exit, FiberId } from "effect"
-import { randomUUID } from "node:crypto"
+import { randomBytes, randomUUID } from "node:crypto"
 import type * as http from "node:http"
 import type * as net from "node:net"
 import type * as Api from "../../../Emulator.js"
@@ -254,6 +254,19 @@ const armDeadline = (emulator: EmulatorInstance, invocation: InvocationState) =>
 }
 
 /**
+ * A trace header as Lambda generates one for an invocation that arrives without one (no active
+ * tracing): a new root (version 1, the epoch second in hex, 96 random bits), a random parent
+ * segment id, not sampled. Lambda always sends `Lambda-Runtime-Trace-Id`; Powertools Tracer fails
+ * without it.
+ *
+ * @internal
+ */
+export const generateTraceId = (): string => {
+  const seconds = Math.floor(Date.now() / 1000).toString(16).padStart(8, "0")
+  return `Root=1-${seconds}-${randomBytes(12).toString("hex")};Parent=${randomBytes(8).toString("hex")};Sampled=0`
+}
+
+/**
  * Answers a `/next` with the invocation's event and starts its deadline.
  *
  * @internal
@@ -269,7 +282,7 @@ export const deliver = (emulator: EmulatorInstance, invocation: InvocationState,
     [P.headers.functionArn]: emulator.config.functionArn,
     [P.headers.contentType]: P.contentTypes.json
   }
-  if (invokeOptions.traceId !== undefined) headers[P.headers.traceId] = invokeOptions.traceId
+  headers[P.headers.traceId] = invokeOptions.traceId ?? generateTraceId()
   if (invokeOptions.clientContext !== undefined) headers[P.headers.clientContext] = invokeOptions.clientContext
   if (invokeOptions.cognitoIdentity !== undefined) headers[P.headers.cognitoIdentity] = invokeOptions.cognitoIdentity
   if (invokeOptions.tenantId !== undefined) headers[P.headers.tenantId] = invokeOptions.tenantId

@@ -142,35 +142,53 @@ export const make = (options: ServeOptions): Effect.Effect<Server, never, Scope.
           headers: { "content-type": P.contentTypes.json, [P.invokeHeaders.traceId]: built.traceId }
         }, (answer) => {
           const requestId = headerText(answer.headers[P.invokeHeaders.requestId]) ?? "-"
+          // An error while answering fails this request (a 502, or a cut body once it started), never the server.
+          const guarded = (step: () => void) => {
+            try {
+              step()
+            } catch (error) {
+              answer.destroy()
+              if (res.headersSent) return void res.destroy()
+              fail(requestId, `cannot answer: ${error instanceof Error ? error.message : String(error)}`)
+            }
+          }
+          guarded(() => onAnswer(answer, requestId, guarded))
+        })
+        const onAnswer = (
+          answer: http.IncomingMessage,
+          requestId: string,
+          guarded: (step: () => void) => void
+        ) => {
           // Only a live stream announces trailers (where an error after the first byte travels).
           if (answer.headers.trailer !== undefined) {
             return passThrough(answer, res, requestId, target, log, () => done(answer.statusCode ?? 200, requestId))
           }
           const body: Array<Buffer> = []
           answer.on("data", (chunk: Buffer) => body.push(chunk))
-          answer.on("end", () => {
-            const payload = Buffer.concat(body)
-            const functionError = headerText(answer.headers[P.invokeHeaders.functionError])
-            if (answer.statusCode === 413) {
-              // The event (the body base64-encoded, with the request's metadata) is over the limit.
-              log(Effect.logError(`${target} -> 413: the event exceeds Lambda's 6 MB invocation payload`))
-              return write(res, tooLarge)
-            }
-            if (answer.statusCode !== 200 || functionError !== undefined) {
-              const problem = `the function failed${functionError !== undefined ? ` (${functionError})` : ""}`
-              return fail(requestId, problem, describeDocument(payload.toString("utf8")))
-            }
-            if (headerText(answer.headers[P.headers.contentType]) === P.contentTypes.httpIntegration) {
-              return fail(requestId, "the streamed response has no valid HTTP integration prelude")
-            }
-            const decoded = decodeResponse(options.shape, payload)
-            if (decoded._tag === "Malformed") {
-              return fail(requestId, `malformed response: ${decoded.reason}`, payload.toString("utf8"))
-            }
-            write(res, decoded.answer, options.shape === "alb" ? undefined : requestId)
-            done(decoded.answer.statusCode, requestId)
-          })
-        })
+          answer.on("end", () =>
+            guarded(() => {
+              const payload = Buffer.concat(body)
+              const functionError = headerText(answer.headers[P.invokeHeaders.functionError])
+              if (answer.statusCode === 413) {
+                // The event (the body base64-encoded, with the request's metadata) is over the limit.
+                log(Effect.logError(`${target} -> 413: the event exceeds Lambda's 6 MB invocation payload`))
+                return write(res, tooLarge)
+              }
+              if (answer.statusCode !== 200 || functionError !== undefined) {
+                const problem = `the function failed${functionError !== undefined ? ` (${functionError})` : ""}`
+                return fail(requestId, problem, describeDocument(payload.toString("utf8")))
+              }
+              if (headerText(answer.headers[P.headers.contentType]) === P.contentTypes.httpIntegration) {
+                return fail(requestId, "the streamed response has no valid HTTP integration prelude")
+              }
+              const decoded = decodeResponse(options.shape, payload)
+              if (decoded._tag === "Malformed") {
+                return fail(requestId, `malformed response: ${decoded.reason}`, payload.toString("utf8"))
+              }
+              write(res, decoded.answer, options.shape === "alb" ? undefined : requestId)
+              done(decoded.answer.statusCode, requestId)
+            }))
+        }
         let clientGone = false
         upstream.on("error", (error) => {
           if (!clientGone) fail("-", `cannot invoke the function: ${error.message}`)
