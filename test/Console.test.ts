@@ -91,7 +91,7 @@ describe("Lambda-formatted console", () => {
       expect(records.some((record) => record.level === "INFO" || record.level === "DEBUG")).toBe(false)
     }))
 
-  it.scopedLive("JSON at the default level keeps INFO lines from promise and detached code with their request id", () =>
+  it.scopedLive("JSON with AWS_LAMBDA_LOG_LEVEL unset keeps every console line, DEBUG and TRACE too, with its request id", () =>
     Effect.gen(function*() {
       const { ids, lines } = yield* runConsoleFixture({ AWS_LAMBDA_LOG_FORMAT: "JSON" })
       const records = lines.slice(1).map((line) => JSON.parse(line) as Record<string, unknown>)
@@ -99,7 +99,33 @@ describe("Lambda-formatted console", () => {
         for (const message of messagesOf(tag)) {
           expect(records.find((record) => record.message === message), message).toMatchObject({ requestId: ids[tag] })
         }
-        expect(records.some((record) => record.message === `debug ${tag}`)).toBe(false)
+        // The official client's default lets every console line through (no level set, no filter).
+        expect(records.find((record) => record.message === `debug ${tag}`)).toMatchObject({
+          level: "DEBUG",
+          requestId: ids[tag]
+        })
+        expect(records.find((record) => record.message === `trace ${tag}`)).toMatchObject({
+          level: "TRACE",
+          requestId: ids[tag]
+        })
+      }
+    }))
+
+  it.scopedLive("text with AWS_LAMBDA_LOG_LEVEL unset keeps console.debug and console.trace lines", () =>
+    Effect.gen(function*() {
+      const { ids, lines } = yield* runConsoleFixture({})
+      const records = parseText(lines)
+      for (const tag of ["alpha", "bravo"]) {
+        expect(records.find((record) => record.message === `debug ${tag}`)).toEqual({
+          requestId: ids[tag],
+          level: "DEBUG",
+          message: `debug ${tag}`
+        })
+        expect(records.find((record) => record.message === `trace ${tag}`)).toEqual({
+          requestId: ids[tag],
+          level: "TRACE",
+          message: `trace ${tag}`
+        })
       }
     }))
 
