@@ -62,7 +62,8 @@ export interface RuntimeOptions<ROut = never, LE = never> {
   readonly shutdownBudget?: Duration.DurationInput | undefined
   /**
    * Make `console.log/info/warn/error/debug/trace` write Lambda's log format (the `logFormat`,
-   * filtered at `logLevel`, as the runtime's own lines) with the request id of the invocation
+   * filtered at `logLevel` or `AWS_LAMBDA_LOG_LEVEL` when one is set, else not filtered, as
+   * the official Node.js client does) with the request id of the invocation
    * that calls them, from the handler, detached work and promise code alike, as the official
    * Node.js runtime does. Default `true` with {@link run}, `false` with {@link serve} (which
    * runs inside a program that owns its process); the original console is restored when the

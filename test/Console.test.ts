@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber } from "effect"
+import { Effect, Fiber, LogLevel } from "effect"
+import { installConsole } from "../src/internal/runtime/console.js"
 import * as Emulator from "../src/Emulator.js"
 import { LambdaRuntime } from "../src/index.js"
 import { spawnFunction } from "./process.js"
@@ -42,7 +43,63 @@ const messagesOf = (tag: string) => [
   `detached promise ${tag}`
 ]
 
+/** The JSON lines `installConsole("JSON", ...)` writes while `body` calls `console.*`. */
+const jsonConsoleLines = (body: () => void): Array<Record<string, unknown>> => {
+  const lines: Array<string> = []
+  const restore = installConsole("JSON", LogLevel.All, () => "request-1", (line) => lines.push(line))
+  try {
+    body()
+  } finally {
+    restore()
+  }
+  return lines.map((line) => JSON.parse(line) as Record<string, unknown>)
+}
+
 describe("Lambda-formatted console", () => {
+  it("JSON: a single non-string argument is the message's JSON value, a single Error is serialised in it", () => {
+    class BadInput extends Error {
+      code = "E_BAD"
+    }
+    const error = new BadInput("bad input")
+    const cycle: Record<string, unknown> = {}
+    cycle.self = cycle
+    const [object, array, number, thrown, text, several, big, circular] = jsonConsoleLines(() => {
+      console.log({ a: 1, nested: { b: [true, null] } })
+      console.info([1, "two"])
+      console.warn(42)
+      console.error(error)
+      console.log("plain %s text")
+      console.log("several", { a: 1 }, error)
+      console.log(10n)
+      console.log(cycle)
+    })
+    expect(object).toMatchObject({
+      level: "INFO",
+      requestId: "request-1",
+      message: { a: 1, nested: { b: [true, null] } }
+    })
+    expect(typeof object!.timestamp).toBe("string")
+    expect(array!.message).toEqual([1, "two"])
+    expect(number).toMatchObject({ level: "WARN", message: 42 })
+    // As the official client: errorType is the constructor's name, the stack's lines, then the own fields.
+    expect(thrown).toMatchObject({ level: "ERROR" })
+    expect(thrown!.message).toEqual({
+      errorType: "BadInput",
+      errorMessage: "bad input",
+      stackTrace: error.stack!.split("\n"),
+      code: "E_BAD"
+    })
+    expect(thrown!.errorType).toBeUndefined()
+    expect(text!.message).toBe("plain %s text")
+    // Several arguments stay util.format'ed text, the first Error's fields beside the message.
+    expect(typeof several!.message).toBe("string")
+    expect(several!.message).toMatch(/^several \{ a: 1 \} BadInput \[Error\]: bad input\n/)
+    expect(several).toMatchObject({ errorMessage: "bad input" })
+    // What JSON refuses is util.format'ed, as there.
+    expect(big!.message).toBe("10n")
+    expect(circular!.message).toBe("<ref *1> { self: [Circular *1] }")
+  })
+
   it.scopedLive("text: every console line carries its invocation's request id, from handler, promise and detached code", () =>
     Effect.gen(function*() {
       const { ids, lines } = yield* runConsoleFixture({ AWS_LAMBDA_LOG_LEVEL: "TRACE" })
@@ -75,23 +132,26 @@ describe("Lambda-formatted console", () => {
       const { ids, lines } = yield* runConsoleFixture({ AWS_LAMBDA_LOG_FORMAT: "JSON", AWS_LAMBDA_LOG_LEVEL: "WARN" })
       const records = lines.slice(1).map((line) => JSON.parse(line) as Record<string, unknown>)
       for (const tag of ["alpha", "bravo"]) {
-        const mine = records.filter((record) => typeof record.message === "string" && record.message.includes(tag))
-        expect(mine.map((record) => [record.level, (record.message as string).split("\n")[0]])).toEqual([
-          ["WARN", `warn ${tag}`],
-          ["ERROR", `multi ${tag}`],
-          ["ERROR", `Error: boom ${tag}`]
-        ])
+        const mine = records.filter((record) => JSON.stringify(record.message).includes(tag))
+        expect(mine.map((record) => [record.level, typeof record.message === "string" ? record.message : "(object)"]))
+          .toEqual([
+            ["WARN", `warn ${tag}`],
+            ["ERROR", `multi ${tag}\nline two`],
+            ["ERROR", "(object)"]
+          ])
         for (const record of mine) {
           expect(record.requestId).toBe(ids[tag])
           expect(typeof record.timestamp).toBe("string")
         }
-        expect(mine[2]).toMatchObject({ errorType: "Error", errorMessage: `boom ${tag}` })
-        expect(Array.isArray(mine[2]!.stackTrace)).toBe(true)
+        // A single Error argument is serialised inside `message`, as the official client writes it.
+        const error = mine[2]!.message as Record<string, unknown>
+        expect(error).toMatchObject({ errorType: "Error", errorMessage: `boom ${tag}` })
+        expect((error.stackTrace as Array<string>)[0]).toBe(`Error: boom ${tag}`)
       }
       expect(records.some((record) => record.level === "INFO" || record.level === "DEBUG")).toBe(false)
     }))
 
-  it.scopedLive("JSON at the default level keeps INFO lines from promise and detached code with their request id", () =>
+  it.scopedLive("JSON with AWS_LAMBDA_LOG_LEVEL unset keeps every console line, DEBUG and TRACE too, with its request id", () =>
     Effect.gen(function*() {
       const { ids, lines } = yield* runConsoleFixture({ AWS_LAMBDA_LOG_FORMAT: "JSON" })
       const records = lines.slice(1).map((line) => JSON.parse(line) as Record<string, unknown>)
@@ -99,7 +159,33 @@ describe("Lambda-formatted console", () => {
         for (const message of messagesOf(tag)) {
           expect(records.find((record) => record.message === message), message).toMatchObject({ requestId: ids[tag] })
         }
-        expect(records.some((record) => record.message === `debug ${tag}`)).toBe(false)
+        // The official client's default lets every console line through (no level set, no filter).
+        expect(records.find((record) => record.message === `debug ${tag}`)).toMatchObject({
+          level: "DEBUG",
+          requestId: ids[tag]
+        })
+        expect(records.find((record) => record.message === `trace ${tag}`)).toMatchObject({
+          level: "TRACE",
+          requestId: ids[tag]
+        })
+      }
+    }))
+
+  it.scopedLive("text with AWS_LAMBDA_LOG_LEVEL unset keeps console.debug and console.trace lines", () =>
+    Effect.gen(function*() {
+      const { ids, lines } = yield* runConsoleFixture({})
+      const records = parseText(lines)
+      for (const tag of ["alpha", "bravo"]) {
+        expect(records.find((record) => record.message === `debug ${tag}`)).toEqual({
+          requestId: ids[tag],
+          level: "DEBUG",
+          message: `debug ${tag}`
+        })
+        expect(records.find((record) => record.message === `trace ${tag}`)).toEqual({
+          requestId: ids[tag],
+          level: "TRACE",
+          message: `trace ${tag}`
+        })
       }
     }))
 

@@ -119,15 +119,13 @@ describe("LambdaHttp request reading", () => {
       expect(seen.cookies).toEqual({ a: "1", b: "2" })
     }))
 
-  it.scopedLive("an event the web platform refuses is a 400: a line break in a header, a method that is no token or is forbidden, a host that makes no URL", () =>
+  it.scopedLive("an event the web platform refuses is a 400: a line break in a header, a method that is no token or is forbidden", () =>
     Effect.gen(function*() {
       const { emulator, logs } = yield* start(LambdaHttp.toHandler(echo))
       const refused = [
         { ...fixture("apigw-v2"), headers: { "x-evil": "a\r\nb" } },
         { ...fixture("apigw-v1"), httpMethod: "GE T", multiValueHeaders: undefined },
-        { ...fixture("apigw-v1"), httpMethod: "trace" },
-        { ...fixture("apigw-v2"), headers: { host: "bad host" } },
-        { ...fixture("apigw-v2"), headers: { host: "user:secret@example.com" } }
+        { ...fixture("apigw-v1"), httpMethod: "trace" }
       ]
       for (const event of refused) {
         expect(answer(yield* emulator.invoke(event))).toMatchObject({ statusCode: 400, body: "Bad Request" })
@@ -137,5 +135,49 @@ describe("LambdaHttp request reading", () => {
       )
       // Lower-case standard methods are fine (the platform upper-cases them).
       expect(JSON.parse(answer(yield* emulator.invoke({ ...v1Post, httpMethod: "post" })).body).method).toBe("POST")
+    }))
+
+  it.scopedLive("a host or domainName that is no host name (AWS's <url-id> samples) is served with the placeholder host, path and query unchanged", () =>
+    Effect.gen(function*() {
+      const seen = Effect.gen(function*() {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        return yield* HttpServerResponse.json({
+          url: request.url,
+          originalUrl: request.originalUrl,
+          host: request.headers.host ?? null
+        })
+      })
+      const { emulator } = yield* start(LambdaHttp.toHandler(seen))
+      const query = "?parameter1=value1&parameter1=value2&parameter2=value"
+      const sample = "<url-id>.lambda-url.us-west-2.on.aws"
+      const v2 = fixture("apigw-v2")
+      const functionUrl = fixture("function-url")
+      const v1 = fixture("apigw-v1")
+      const cases: ReadonlyArray<readonly [Json, string]> = [
+        // AWS's documented Function URL sample: the placeholder in the host header and domainName.
+        [{
+          ...functionUrl,
+          headers: { ...functionUrl.headers, host: sample },
+          requestContext: { ...functionUrl.requestContext, domainName: sample }
+        }, "localhost"],
+        [{ ...v2, requestContext: { ...v2.requestContext, domainName: "<url-id>" } }, "localhost"],
+        [{ ...v1, httpMethod: "POST", requestContext: { ...v1.requestContext, domainName: "<url-id>" } }, "localhost"],
+        // An unusable host header falls back to a usable domainName.
+        [{ ...v2, headers: { host: "bad host" } }, "id.execute-api.us-east-1.amazonaws.com"],
+        [{ ...v2, headers: { host: "user:secret@example.com" } }, "id.execute-api.us-east-1.amazonaws.com"],
+        // A host that would move the path is no host either.
+        [{ ...v2, headers: { host: "example.com/elsewhere" } }, "id.execute-api.us-east-1.amazonaws.com"],
+        // Refused by `new URL` only (a port out of range): the placeholder.
+        [{ ...v2, headers: { host: "example.com:99999" } }, "localhost"]
+      ]
+      for (const [event, host] of cases) {
+        const body = JSON.parse(answer(yield* emulator.invoke(event)).body)
+        expect(body.url, JSON.stringify(event.headers)).toBe(`/my/path${query}`)
+        expect(body.originalUrl).toBe(`https://${host}/my/path${query}`)
+      }
+      // The host header itself reaches the app as the event carried it.
+      expect(JSON.parse(answer(yield* emulator.invoke({ ...v2, headers: { host: "bad host" } })).body).host).toBe(
+        "bad host"
+      )
     }))
 })

@@ -2,8 +2,10 @@ import { describe, expect, it } from "@effect/vitest"
 import type { Context } from "aws-lambda"
 import { Effect } from "effect"
 import * as Emulator from "../src/Emulator.js"
+import { LambdaRuntime, LambdaTest } from "../src/index.js"
 import type { NodeHandlerContext } from "../src/internal/node/dropInContext.js"
 import { projectFile, spawnFunction } from "./process.js"
+import { inProcess, serveOn } from "./support.js"
 
 // Type-level: libraries typed against @types/aws-lambda accept the context a handler gets.
 export const acceptsNodeContext = (context: NodeHandlerContext): Context => context
@@ -131,6 +133,59 @@ describe("plain Node handlers (effect-lambda-runtime/node)", () => {
   })
 
   describe("invocations", () => {
+    it.scopedLive("a thrown or rejected non-Error is posted under typeof value with String(value), as the official client does", () =>
+      Effect.gen(function*() {
+        const plain = { reason: "nope" }
+        const cases: ReadonlyArray<
+          readonly [(event: unknown, context: unknown, callback?: unknown) => unknown, string, string]
+        > = [
+          [() => Promise.reject("a plain string"), "string", "a plain string"],
+          [
+            async () => {
+              throw 42
+            },
+            "number",
+            "42"
+          ],
+          [
+            () => {
+              throw plain
+            },
+            "object",
+            "[object Object]"
+          ],
+          [() => Promise.reject(null), "object", "null"],
+          [() => Promise.reject(false), "boolean", "false"],
+          [
+            (_event: unknown, _context: unknown, callback: unknown) =>
+              (callback as (error: unknown) => void)("by callback"),
+            "string",
+            "by callback"
+          ],
+          [
+            () => Promise.reject(Object.create(null)),
+            "handled",
+            "callback called with Error argument, but there was a problem while retrieving one or more of its message, name, and stack"
+          ]
+        ]
+        for (const [handler, errorType, errorMessage] of cases) {
+          const emulator = yield* Emulator.make()
+          yield* serveOn(emulator, LambdaRuntime.serve(LambdaTest.fromNodeHandler(handler), inProcess))
+          const record = yield* emulator.invoke({})
+          expect(record.outcome, errorMessage).toMatchObject({
+            _tag: "Error",
+            errorTypeHeader: errorType,
+            document: { errorType, errorMessage, stackTrace: [] }
+          })
+        }
+        // An Error keeps its name, as before.
+        const result = yield* LambdaTest.invoke(
+          LambdaTest.fromNodeHandler(() => Promise.reject(new TypeError("typed"))),
+          {}
+        )
+        expect(LambdaTest.error(result)).toMatchObject({ errorType: "TypeError", errorMessage: "typed" })
+      }))
+
     it.scopedLive("a callback-style handler answers with the callback's result", () =>
       Effect.gen(function*() {
         const { record, value } = yield* invokeJson("cjs.callback", { x: 1 })

@@ -79,12 +79,66 @@ const document = (errorType: string, errorMessage: string, stackTrace: Array<str
 })
 
 /**
+ * A plain Node handler's failure that is not an `Error` (a rejected string, number, plain
+ * object...): the drop-in fails with it wrapped, so that it is reported as the official Node.js
+ * client reports such a value (see {@link fromFailure}), while Effect handlers' failures keep
+ * their own rules. `toString` is what the `Invoke Error` log line shows.
+ *
+ * @internal
+ */
+export class NonErrorFailure {
+  constructor(readonly value: unknown) {}
+  toString(): string {
+    const value = this.value
+    if (typeof value === "string") return value
+    return (typeof value === "object" && value !== null ? tryJson(value) : undefined) ?? describe(value)
+  }
+}
+
+/** `instanceof`, total: a Proxy's `getPrototypeOf` trap may throw (an Effect handler may fail with one). */
+const isNonErrorFailure = (u: unknown): u is NonErrorFailure => {
+  try {
+    return u instanceof NonErrorFailure
+  } catch {
+    return false
+  }
+}
+
+/**
+ * What a plain Node handler threw or rejected with, as the invocation's failure: an `Error` as
+ * it is, any other value wrapped in a {@link NonErrorFailure}.
+ *
+ * @internal
+ */
+export const failureOf = (error: unknown): unknown => isError(error) ? error : new NonErrorFailure(error)
+
+/**
+ * The official client's document for a thrown or rejected value that is not an `Error`:
+ * `errorType` is `typeof value` (`"string"`, `"number"`, `"object"` for a plain object or
+ * `null`), `errorMessage` is `String(value)` (`"[object Object]"` for a plain object), no
+ * stack; when `String` throws (a null-prototype object), its fixed `handled` document.
+ */
+const nonErrorDocument = (value: unknown): ErrorDocument => {
+  try {
+    return document(typeof value, String(value), [])
+  } catch {
+    return document(
+      "handled",
+      "callback called with Error argument, but there was a problem while retrieving one or more of its message, name, and stack",
+      []
+    )
+  }
+}
+
+/**
  * The error document for a typed failure: an explicit `errorType` field wins, then `_tag`,
- * then an `Error`'s `name`; anything else is a generic handler error.
+ * then an `Error`'s `name`; anything else is a generic handler error. A drop-in's
+ * {@link NonErrorFailure} is reported as the official Node.js client does.
  *
  * @internal
  */
 export const fromFailure = (error: unknown): ErrorDocument => {
+  if (isNonErrorFailure(error)) return nonErrorDocument(error.value)
   let errorType: string = errorTypes.handlerError
   if (isObject(error)) {
     const explicit = nonEmpty(readString(error, "errorType")) ?? nonEmpty(readString(error, "_tag"))

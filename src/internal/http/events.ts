@@ -173,9 +173,36 @@ const firstForwardedFor = (headers: HeaderList): string | undefined => {
   return first.length === 0 ? undefined : first
 }
 
-/** An absolute URL for `new Request`: the host the caller used, `https` unless forwarded otherwise. */
+/**
+ * The host of a request URL when the event's `host` header and `domainName` give none that can
+ * be one. Routing needs only the path and query, so an event whose host is not a host name
+ * (AWS's documented sample events carry the placeholder `<url-id>`, and they are what people
+ * test with) is served rather than refused: its URL gets `localhost` instead, a host that is
+ * always valid and says plainly that it is not the caller's. The `host` header itself is
+ * passed on as the event carried it.
+ *
+ * @internal
+ */
+export const PLACEHOLDER_HOST = "localhost"
+
+/**
+ * Characters no URL host may hold (WHATWG's forbidden host code points, `:`, `[` and `]` aside,
+ * which a port or an IPv6 address use); `/`, `?`, `#`, `\` and `@` would even move the path
+ * or make the host credentials. `request.ts` also falls back to {@link PLACEHOLDER_HOST} for a
+ * host that passes this check but that `new URL` refuses (a bad port, an invalid IPv4 address).
+ */
+// eslint-disable-next-line no-control-regex -- control characters are what a host may not hold
+const NOT_A_HOST = /[\x00-\x20#%/<>?@\\^|\x7f]/
+
+const usableHost = (host: string | undefined): string | undefined =>
+  host === undefined || host.length === 0 || NOT_A_HOST.test(host) ? undefined : host
+
+/**
+ * An absolute URL for `new Request`: the host the caller used (else the event's domain name,
+ * else {@link PLACEHOLDER_HOST}), `https` unless forwarded otherwise.
+ */
 const absolute = (headers: HeaderList, domain: string | undefined, pathAndQuery: string) => {
-  const host = headers.host ?? domain ?? "localhost"
+  const host = usableHost(headers.host) ?? usableHost(domain) ?? PLACEHOLDER_HOST
   const proto = headers.proto ?? "https"
   const path = pathAndQuery.startsWith("/") ? pathAndQuery : `/${pathAndQuery}`
   return `${proto}://${host}${path}`

@@ -28,7 +28,7 @@ import * as Stream from "effect/Stream"
 import type { LambdaContext } from "../../LambdaContext.js"
 import type { HttpEvent } from "../../LambdaHttp.js"
 import type { RequestParts } from "./events.js"
-import { InvalidRequest } from "./events.js"
+import { InvalidRequest, PLACEHOLDER_HOST } from "./events.js"
 
 /**
  * What LambdaHttp knows about one request: the `source` of its `HttpServerRequest`, which
@@ -48,6 +48,13 @@ const toMethod = (method: string): HttpMethod => {
   const upper = method.toUpperCase()
   if (FORBIDDEN_METHODS.has(upper)) throw new InvalidRequest(`forbidden method ${upper}`)
   return upper as HttpMethod
+}
+
+/** `href` with its authority (between `//` and the path's `/`, which events.ts always writes) replaced by the placeholder host. */
+const withPlaceholderHost = (href: string): string => {
+  const start = href.indexOf("//") + 2
+  const end = href.indexOf("/", start)
+  return `${href.slice(0, start)}${PLACEHOLDER_HOST}${end === -1 ? "/" : href.slice(end)}`
 }
 
 const removeHost = (href: string): string => {
@@ -210,7 +217,13 @@ export const toServerRequest = (parts: RequestParts, source: LambdaRequest): Htt
   try {
     url = new URL(parts.url)
   } catch (cause) {
-    throw new InvalidRequest(`invalid URL ${JSON.stringify(parts.url)}`, { cause })
+    // A host `new URL` refuses though it holds no forbidden character (a port out of range, an
+    // invalid IPv4 address): routing needs no host, so the placeholder's (events.ts) is used.
+    try {
+      url = new URL(withPlaceholderHost(parts.url))
+    } catch {
+      throw new InvalidRequest(`invalid URL ${JSON.stringify(parts.url)}`, { cause })
+    }
   }
   if (url.username !== "" || url.password !== "") throw new InvalidRequest("a URL with credentials")
   const href = url.href

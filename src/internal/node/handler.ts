@@ -8,6 +8,7 @@
 import * as Effect from "effect/Effect"
 import type { LambdaContext } from "../../LambdaContext.js"
 import type * as LambdaHandler from "../../LambdaHandler.js"
+import { failureOf } from "../core/errorDocument.js"
 import { json } from "../runtime/handler.js"
 import * as NodeContext from "./dropInContext.js"
 import type { UserFunction } from "./resolve.js"
@@ -22,8 +23,8 @@ type Status = Parameters<Parameters<typeof Effect.withFiberRuntime>[0]>[1]
 
 /**
  * The promise form: the returned promise (or plain value) is the result; a thrown or
- * rejected value is the failure, reported as it is (an `Error` keeps its `name` as
- * `errorType`, as the official client does).
+ * rejected value is the failure, reported as the official client does (an `Error` keeps its
+ * `name` as `errorType`; any other value is reported under `typeof value`).
  */
 const promiseForm = (fn: UserFunction, event: unknown, context: LambdaContext, fiber: Fiber, status: Status) =>
   Effect.async<unknown, unknown>((resume) => {
@@ -32,10 +33,10 @@ const promiseForm = (fn: UserFunction, event: unknown, context: LambdaContext, f
       // The legacy `context.succeed`/`fail` of a promise handler have nothing to complete.
       result = fn(event, NodeContext.make(context, fiber, status.runtimeFlags, NodeContext.ignored))
     } catch (error) {
-      return resume(Effect.fail(error))
+      return resume(Effect.fail(failureOf(error)))
     }
     if (!isThenable(result)) return resume(Effect.succeed(result))
-    result.then((value) => resume(Effect.succeed(value)), (error: unknown) => resume(Effect.fail(error)))
+    result.then((value) => resume(Effect.succeed(value)), (error: unknown) => resume(Effect.fail(failureOf(error))))
   })
 
 /**
@@ -48,7 +49,7 @@ const callbackForm = (fn: UserFunction, event: unknown, context: LambdaContext, 
     const complete: NodeContext.Complete = (error, result) => {
       if (completed) return
       completed = true
-      resume(error === null || error === undefined ? Effect.succeed(result) : Effect.fail(error))
+      resume(error === null || error === undefined ? Effect.succeed(result) : Effect.fail(failureOf(error)))
     }
     let result: unknown
     try {

@@ -17,6 +17,7 @@ import { PassThrough } from "node:stream"
 import type { LambdaContext } from "../../LambdaContext.js"
 import type * as LambdaHandler from "../../LambdaHandler.js"
 import type { Response } from "../../RuntimeApi.js"
+import { failureOf } from "../core/errorDocument.js"
 import { contentTypes } from "../core/protocol.js"
 import { UnmarshalError } from "../runtime/errors.js"
 import { raw, streamed } from "../runtime/handler.js"
@@ -120,7 +121,8 @@ export const fromStreamingFunction = (fn: UserFunction): LambdaHandler.LambdaHan
         let started = false
         let failure: ((error: unknown) => void) | undefined
         let failedWith: { error: unknown } | undefined
-        const fail = (error: unknown) => {
+        const fail = (thrown: unknown) => {
+          const error = failureOf(thrown)
           if (!started) {
             started = true
             return resume(Effect.fail(error))

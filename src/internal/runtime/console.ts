@@ -23,6 +23,7 @@ import * as LogLevel from "effect/LogLevel"
 import type * as Effect from "effect/Effect"
 import * as Runtime from "effect/Runtime"
 import type * as Scheduler from "effect/Scheduler"
+import { describe } from "../core/inspect.js"
 import * as Logger from "./logger.js"
 
 /**
@@ -81,21 +82,71 @@ const noRefs = FiberRefs.empty()
 const noSpans = List.empty<never>()
 
 /**
+ * An `Error` inside a JSON console message, as the official client serialises it:
+ * `errorType` (its constructor's name), `errorMessage`, `stackTrace` (the stack's lines), then
+ * its own enumerable properties.
+ */
+const errorReplacer = (_key: string, value: unknown): unknown => {
+  if (!(value instanceof Error)) return value
+  let errorType: unknown
+  try {
+    errorType = value.constructor?.name
+  } catch {
+    errorType = undefined
+  }
+  const stack = value.stack
+  return {
+    errorType: errorType ?? "UnknownError",
+    errorMessage: value.message,
+    stackTrace: typeof stack === "string" ? stack.split("\n") : stack,
+    ...value
+  }
+}
+
+/**
+ * The JSON line of a console call with a single argument: the argument itself is `message`
+ * (an object stays an object, an `Error` is serialised by {@link errorReplacer}), as the
+ * official client writes it; a value JSON refuses (a BigInt, a cycle, a throwing getter) is
+ * `util.format`ted instead, as there.
+ */
+const singleArgumentLine = (
+  date: Date,
+  logLevel: LogLevel.LogLevel,
+  requestId: string | undefined,
+  arg: unknown
+): string => {
+  const record = { timestamp: date.toISOString(), level: Logger.lambdaLevel(logLevel), requestId, message: arg }
+  try {
+    return JSON.stringify(record, errorReplacer)
+  } catch {
+    try {
+      return JSON.stringify({ ...record, message: formatWithOptions({}, arg) })
+    } catch (error) {
+      return JSON.stringify({ ...record, message: `(this log line could not be written: ${describe(error)})` })
+    }
+  }
+}
+
+/**
  * Replaces `console.log/info/warn/error/debug/trace` with writers of Lambda's `format`, dropping
  * levels below `level`; `currentRequestId` names the calling invocation. Messages are formatted
  * as Node's console formats them (`util.format`); in text format their newlines become `\r`
- * (one CloudWatch event per call, as the official runtime does); in JSON format the first
- * `Error` argument also fills `errorType`, `errorMessage` and `stackTrace`. Returns the
- * function that puts the original methods back.
+ * (one CloudWatch event per call, as the official runtime does). In JSON format a single
+ * argument is the `message` itself (a JSON value; an `Error` serialised with `errorType`,
+ * `errorMessage` and `stackTrace`), as the official client writes it; with several arguments
+ * the message is their `util.format`ted text and the first `Error` among them also fills
+ * `errorType`, `errorMessage` and `stackTrace`. Returns the function that puts the original
+ * methods back.
  *
  * @internal
  */
 export const installConsole = (
   format: Logger.LogFormat,
   level: LogLevel.LogLevel,
-  requestIdOf: () => string | undefined = currentRequestId
+  requestIdOf: () => string | undefined = currentRequestId,
+  writeLine: (line: string) => void = Logger.writeStdout
 ): () => void => {
-  const logger = Logger.make(format)
+  const logger = Logger.make(format, writeLine)
   // The annotations of the last request id seen: one map per invocation, not per line.
   let lastId: string | undefined
   let lastAnnotations = HashMap.empty<string, unknown>()
@@ -107,6 +158,9 @@ export const installConsole = (
     return lastAnnotations
   }
   const write = (logLevel: LogLevel.LogLevel, args: ReadonlyArray<unknown>) => {
+    if (format === "JSON" && args.length === 1) {
+      return writeLine(singleArgumentLine(new Date(), logLevel, requestIdOf(), args[0]))
+    }
     let message = formatWithOptions({}, ...args)
     let cause: Cause.Cause<unknown> = Cause.empty
     if (format === "Text") message = message.replace(/\n/g, "\r")

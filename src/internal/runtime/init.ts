@@ -4,7 +4,8 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import type * as LogLevel from "effect/LogLevel"
+import * as LogLevel from "effect/LogLevel"
+import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import * as ConfigError from "effect/ConfigError"
 import * as Either from "effect/Either"
@@ -187,6 +188,13 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
       invokeStore: yield* Effect.promise(InvokeStore.make)
     }
     const { logFormat, logLevel, requestContext } = settings
+    // `console.*` is filtered only at a level that was set (`logLevel` or `AWS_LAMBDA_LOG_LEVEL`):
+    // unset, the official Node.js client lets every console line through (Lambda itself filters
+    // only JSON logs, and only with a level configured); Effect's own lines keep the INFO default.
+    const consoleLevel = options.logLevel ??
+      (Option.isSome(yield* Effect.orElseSucceed(Config.option(Config.string(env.logLevel)), () => Option.none()))
+        ? config.logLevel
+        : LogLevel.All)
     life.settings = settings
     life.shutdownBudgetMs = budgetMs(options.shutdownBudget)
     const report = reportWith(makeApi, config.runtimeApi)
@@ -195,7 +203,7 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
     const lambdaHandler = toLambdaHandler(handler, options)
     // Installed before the layer is built, so that its `console` lines are Lambda's too;
     // restored last, after the layer's release (below).
-    const restoreConsole = requestContext ? Console.installConsole(logFormat, logLevel) : undefined
+    const restoreConsole = requestContext ? Console.installConsole(logFormat, consoleLevel) : undefined
     const userLayer = (options.layer ?? Layer.empty) as Layer.Layer<ROut, LE>
 
     const program = Effect.gen(function*() {

@@ -26,7 +26,12 @@ export type { LogFormat }
  */
 export const REQUEST_ID = "requestId"
 
-const lambdaLevel = (level: LogLevel.LogLevel): string => {
+/**
+ * The level's name in Lambda's logs (`WARN`, `TRACE`...).
+ *
+ * @internal
+ */
+export const lambdaLevel = (level: LogLevel.LogLevel): string => {
   switch (level._tag) {
     case "Warning":
       return "WARN"
@@ -184,7 +189,8 @@ const jsonLogger = (write: (line: string) => void) =>
     write(line)
   })
 
-const writeStdout = (line: string): void => {
+/** @internal */
+export const writeStdout = (line: string): void => {
   process.stdout.write(line + "\n")
 }
 
