@@ -91,6 +91,24 @@ const taken = (options?: Emulator.EmulatorOptions) =>
     return { emulator, pending }
   })
 
+/**
+ * Invokes through the invoke endpoint and answers as a runtime streaming an HTTP integration
+ * response: `prelude`, the delimiter, then `hi`. The runtime's POST must be accepted (202).
+ */
+const streamedHttpAnswer = (emulator: Emulator.EmulatorService, prelude: string) =>
+  Effect.gen(function*() {
+    const poll = yield* Effect.fork(next(emulator))
+    yield* emulator.awaitNextRequest(1)
+    const invoke = yield* Effect.fork(request(emulator.host, "POST", P.paths.invoke, { body: "{}" }))
+    const requestId = (yield* Fiber.join(poll)).headers[P.headers.requestId] as string
+    const posted = yield* respond(emulator, requestId, {
+      headers: { "lambda-runtime-function-response-mode": "streaming", "content-type": P.contentTypes.httpIntegration },
+      chunks: [prelude, "\u0000".repeat(8), "hi"]
+    })
+    expect(posted.status).toBe(202)
+    return { reply: yield* Fiber.join(invoke), requestId }
+  })
+
 const errorDocument = { errorType: "Error", errorMessage: "boom", stackTrace: [] }
 
 describe("Emulator", () => {
@@ -360,24 +378,11 @@ describe("Emulator", () => {
     it.scoped("streams an HTTP answer whose prelude has a content-length: chunked, the prelude's length dropped", () =>
       Effect.gen(function*() {
         const emulator = yield* Emulator.make()
-        const poll = yield* Effect.fork(next(emulator))
-        yield* emulator.awaitNextRequest(1)
-        const invoke = yield* Effect.fork(request(emulator.host, "POST", P.paths.invoke, { body: "{}" }))
-        const requestId = (yield* Fiber.join(poll)).headers[P.headers.requestId] as string
         // What @effect/platform's text response becomes under LambdaHttp.toHandler(app, { stream: true }).
-        const posted = yield* respond(emulator, requestId, {
-          headers: {
-            "lambda-runtime-function-response-mode": "streaming",
-            "content-type": P.contentTypes.httpIntegration
-          },
-          chunks: [
-            `{"statusCode":200,"headers":{"content-type":"text/plain","content-length":"2"}}`,
-            "\u0000".repeat(8),
-            "hi"
-          ]
-        })
-        expect(posted.status).toBe(202)
-        const reply = yield* Fiber.join(invoke)
+        const { reply, requestId } = yield* streamedHttpAnswer(
+          emulator,
+          `{"statusCode":200,"headers":{"content-type":"text/plain","content-length":"2"}}`
+        )
         expect(reply.status).toBe(200)
         expect(reply.text).toBe("hi")
         expect(reply.headers).toMatchObject({ "content-type": "text/plain", "transfer-encoding": "chunked" })
@@ -388,20 +393,11 @@ describe("Emulator", () => {
     it.scoped("an error while answering the invoke caller fails that invoke with 502; the emulator goes on", () =>
       Effect.gen(function*() {
         const emulator = yield* Emulator.make()
-        const poll = yield* Effect.fork(next(emulator))
-        yield* emulator.awaitNextRequest(1)
-        const invoke = yield* Effect.fork(request(emulator.host, "POST", P.paths.invoke, { body: "{}" }))
-        const requestId = (yield* Fiber.join(poll)).headers[P.headers.requestId] as string
         // A header value node:http refuses to write (a control character).
-        const posted = yield* respond(emulator, requestId, {
-          headers: {
-            "lambda-runtime-function-response-mode": "streaming",
-            "content-type": P.contentTypes.httpIntegration
-          },
-          chunks: [`{"statusCode":200,"headers":{"x-bad":"a\\u0001b"}}`, "\u0000".repeat(8), "hi"]
-        })
-        expect(posted.status).toBe(202)
-        const reply = yield* Fiber.join(invoke)
+        const { reply, requestId } = yield* streamedHttpAnswer(
+          emulator,
+          `{"statusCode":200,"headers":{"x-bad":"a\\u0001b"}}`
+        )
         expect(reply.status).toBe(502)
         expect(reply.headers["x-amzn-requestid"]).toBe(requestId)
         // the emulator still serves
