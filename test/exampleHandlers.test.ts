@@ -32,7 +32,7 @@ import * as Powertools from "../examples/handlers/powertools.js"
 import * as SqsBatch from "../examples/handlers/sqs-batch.js"
 import * as Streaming from "../examples/handlers/streaming.js"
 import { fakeSqs } from "./fakeSqs.js"
-import { order, streamRecord } from "./dynamodbRecords.js"
+import { order, sqsRecord, streamRecord } from "./eventRecords.js"
 
 interface LogEntry {
   readonly message: string
@@ -224,23 +224,6 @@ describe("layers", () => {
       expect(LambdaTest.json(result)).toEqual({ accepted: "o-2" })
       expect(result.detached).toMatchObject({ completed: 0, failed: 1 })
     }))
-})
-
-const sqsRecord = (messageId: string, body: string) => ({
-  messageId,
-  receiptHandle: `handle-${messageId}`,
-  body,
-  attributes: {
-    ApproximateReceiveCount: "1",
-    SentTimestamp: "1545082649183",
-    SenderId: "AIDAIENQZJOLO23YVJ4VO",
-    ApproximateFirstReceiveTimestamp: "1545082649185"
-  },
-  messageAttributes: {},
-  md5OfBody: "e4e68fb7bd0e697a0ae8f1bb342846b3",
-  eventSource: "aws:sqs",
-  eventSourceARN: "arn:aws:sqs:us-east-1:123456789012:orders",
-  awsRegion: "us-east-1"
 })
 
 describe("sqs-batch", () => {

@@ -14,7 +14,7 @@ import type { InvocationRecord } from "../src/Emulator.js"
 import { readFileSync } from "node:fs"
 import { spawnFunction } from "./process.js"
 import { fakeSqs } from "./fakeSqs.js"
-import { order, streamRecord } from "./dynamodbRecords.js"
+import { order, sqsRecord, streamRecord } from "./eventRecords.js"
 
 const responseJson = (record: InvocationRecord): unknown => {
   expect(record.outcome?._tag).toBe("Response")
@@ -151,23 +151,6 @@ describe("examples", () => {
 })
 
 describe("examples: event sources", () => {
-  const sqsRecord = (messageId: string, body: string) => ({
-    messageId,
-    receiptHandle: `handle-${messageId}`,
-    body,
-    attributes: {
-      ApproximateReceiveCount: "1",
-      SentTimestamp: "1545082649183",
-      SenderId: "AIDAIENQZJOLO23YVJ4VO",
-      ApproximateFirstReceiveTimestamp: "1545082649185"
-    },
-    messageAttributes: {},
-    md5OfBody: "e4e68fb7bd0e697a0ae8f1bb342846b3",
-    eventSource: "aws:sqs",
-    eventSourceARN: "arn:aws:sqs:us-east-1:123456789012:orders",
-    awsRegion: "us-east-1"
-  })
-
   it.scopedLive("sqs-batch.ts saves the good orders, reports the poisoned ones, and finishes the detached metrics before /next", () =>
     Effect.gen(function*() {
       const emulator = yield* Emulator.make()

@@ -1,6 +1,24 @@
 /**
- * DynamoDB Streams records of the `orders` table, as the examples' tests build them.
+ * Event-source records of the `orders` examples, as the examples' tests build them.
  */
+
+/** One SQS record of the `orders` queue carrying `body`. */
+export const sqsRecord = (messageId: string, body: string) => ({
+  messageId,
+  receiptHandle: `handle-${messageId}`,
+  body,
+  attributes: {
+    ApproximateReceiveCount: "1",
+    SentTimestamp: "1545082649183",
+    SenderId: "AIDAIENQZJOLO23YVJ4VO",
+    ApproximateFirstReceiveTimestamp: "1545082649185"
+  },
+  messageAttributes: {},
+  md5OfBody: "e4e68fb7bd0e697a0ae8f1bb342846b3",
+  eventSource: "aws:sqs",
+  eventSourceARN: "arn:aws:sqs:us-east-1:123456789012:orders",
+  awsRegion: "us-east-1"
+})
 
 /** One stream record of order `o-1` with the given images. */
 export const streamRecord = (
