@@ -70,6 +70,14 @@ export interface RuntimeOptions<ROut = never, LE = never> {
    * runtime stops.
    */
   readonly console?: boolean | undefined
+  /**
+   * The most invocations served at once on Lambda Managed Instances, where
+   * `AWS_LAMBDA_MAX_CONCURRENCY` is set: the runtime runs that many poll loops in one process
+   * (each invocation in its own fibers, scope and deadline), or this many if it is lower. It
+   * never raises the platform's number, and changes nothing on classic Lambda (one invocation at
+   * a time). Default: `AWS_LAMBDA_MAX_CONCURRENCY`.
+   */
+  readonly concurrency?: number | undefined
 }
 
 /**
@@ -97,6 +105,11 @@ export interface RuntimeConfig {
   readonly logFormat: LogFormat
   /** `AWS_LAMBDA_LOG_LEVEL`: one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL; default INFO. */
   readonly logLevel: LogLevel.LogLevel
+  /**
+   * `AWS_LAMBDA_MAX_CONCURRENCY`: how many invocations the platform may hand this process at
+   * once (set on Lambda Managed Instances only); 1 when absent or not a positive integer.
+   */
+  readonly maxConcurrency: number
 }
 
 /**

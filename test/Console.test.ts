@@ -46,7 +46,12 @@ const messagesOf = (tag: string) => [
 /** The JSON lines `installConsole("JSON", ...)` writes while `body` calls `console.*`. */
 const jsonConsoleLines = (body: () => void): Array<Record<string, unknown>> => {
   const lines: Array<string> = []
-  const restore = installConsole("JSON", LogLevel.All, () => "request-1", (line) => lines.push(line))
+  const restore = installConsole(
+    "JSON",
+    LogLevel.All,
+    () => ({ requestId: "request-1", tenantId: undefined }),
+    (line) => lines.push(line)
+  )
   try {
     body()
   } finally {

@@ -4,68 +4,20 @@
  * of the invocation that called them, as the official Node.js runtime does.
  *
  * The invocation is found from the calling context, never from a process global (several
- * invocations may run at once in one process): an `AsyncLocalStorage` holds the request id.
- * Effect's scheduler runs fibers from a shared queue, whose microtask carries the async context
- * of whoever started the batch, so the store alone would leak across invocations; the handler's
- * fiber (and every fiber forked from it, which inherit its scheduler) therefore runs on an
- * {@link InvocationScheduler} that re-enters the store around each of its tasks.
+ * invocations may run at once in one process): an `AsyncLocalStorage` holds its request id and
+ * tenant id, entered around each invocation's fibers (requestContext.ts).
  */
-import { AsyncLocalStorage } from "node:async_hooks"
 import { formatWithOptions } from "node:util"
 import * as Cause from "effect/Cause"
-import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
-import * as FiberRef from "effect/FiberRef"
 import * as FiberRefs from "effect/FiberRefs"
 import * as HashMap from "effect/HashMap"
 import * as List from "effect/List"
 import * as LogLevel from "effect/LogLevel"
-import type * as Effect from "effect/Effect"
-import * as Runtime from "effect/Runtime"
-import type * as Scheduler from "effect/Scheduler"
 import { describe } from "../core/inspect.js"
 import * as Logger from "./logger.js"
-
-/**
- * The request id of the invocation the current async context belongs to.
- *
- * @internal
- */
-export const requestIdStorage = new AsyncLocalStorage<string>()
-
-/**
- * The request id of the invocation that is calling: the async context's, else (code run by a
- * fiber that lost it) the `requestId` log annotation of the fiber running now.
- *
- * @internal
- */
-export const currentRequestId = (): string | undefined => {
-  const stored = requestIdStorage.getStore()
-  if (stored !== undefined) return stored
-  const fiber = Fiber.getCurrentFiber()
-  if (fiber._tag === "None") return undefined
-  const value = HashMap.get(fiber.value.getFiberRef(FiberRef.currentLogAnnotations), Logger.REQUEST_ID)
-  return value._tag === "Some" && typeof value.value === "string" ? value.value : undefined
-}
-
-const enter = (task: Scheduler.Task, requestId: string) => requestIdStorage.run(requestId, task)
-
-/**
- * A scheduler for one invocation's fibers: the base scheduler's queue and yielding, with each
- * task run inside the invocation's async context (so promises and timers it creates keep it).
- *
- * @internal
- */
-export class InvocationScheduler implements Scheduler.Scheduler {
-  constructor(readonly requestId: string, readonly base: Scheduler.Scheduler) {}
-  scheduleTask(task: Scheduler.Task, priority: number, fiber?: Fiber.RuntimeFiber<unknown, unknown>): void {
-    const requestId = this.requestId
-    this.base.scheduleTask(() => enter(task, requestId), priority, fiber)
-  }
-  shouldYield(fiber: Fiber.RuntimeFiber<unknown, unknown>): number | false {
-    return this.base.shouldYield(fiber)
-  }
-}
+import type { LogIdentity } from "./requestContext.js"
+import { currentIdentity } from "./requestContext.js"
 
 type Method = "log" | "info" | "warn" | "error" | "debug" | "trace"
 
@@ -112,10 +64,16 @@ const errorReplacer = (_key: string, value: unknown): unknown => {
 const singleArgumentLine = (
   date: Date,
   logLevel: LogLevel.LogLevel,
-  requestId: string | undefined,
+  identity: LogIdentity | undefined,
   arg: unknown
 ): string => {
-  const record = { timestamp: date.toISOString(), level: Logger.lambdaLevel(logLevel), requestId, message: arg }
+  const record = {
+    timestamp: date.toISOString(),
+    level: Logger.lambdaLevel(logLevel),
+    requestId: identity?.requestId,
+    tenantId: identity?.tenantId,
+    message: arg
+  }
   try {
     return JSON.stringify(record, errorReplacer)
   } catch {
@@ -129,7 +87,8 @@ const singleArgumentLine = (
 
 /**
  * Replaces `console.log/info/warn/error/debug/trace` with writers of Lambda's `format`, dropping
- * levels below `level`; `currentRequestId` names the calling invocation. Messages are formatted
+ * levels below `level`; `identityOf` names the calling invocation (its request id, and its tenant
+ * id when it has one). Messages are formatted
  * as Node's console formats them (`util.format`); in text format their newlines become `\r`
  * (one CloudWatch event per call, as the official runtime does). In JSON format a single
  * argument is the `message` itself (a JSON value; an `Error` serialised with `errorType`,
@@ -143,23 +102,23 @@ const singleArgumentLine = (
 export const installConsole = (
   format: Logger.LogFormat,
   level: LogLevel.LogLevel,
-  requestIdOf: () => string | undefined = currentRequestId,
+  identityOf: () => LogIdentity | undefined = currentIdentity,
   writeLine: (line: string) => void = Logger.writeStdout
 ): () => void => {
   const logger = Logger.make(format, writeLine)
-  // The annotations of the last request id seen: one map per invocation, not per line.
-  let lastId: string | undefined
+  // The annotations of the last invocation seen: one map per invocation, not per line.
+  let lastIdentity: LogIdentity | undefined
   let lastAnnotations = HashMap.empty<string, unknown>()
-  const annotationsOf = (requestId: string | undefined) => {
-    if (requestId !== lastId) {
-      lastId = requestId
-      lastAnnotations = requestId === undefined ? HashMap.empty() : HashMap.make([Logger.REQUEST_ID, requestId])
+  const annotationsOf = (identity: LogIdentity | undefined) => {
+    if (identity !== lastIdentity) {
+      lastIdentity = identity
+      lastAnnotations = Logger.invocationAnnotations(HashMap.empty(), identity?.requestId, identity?.tenantId)
     }
     return lastAnnotations
   }
   const write = (logLevel: LogLevel.LogLevel, args: ReadonlyArray<unknown>) => {
     if (format === "JSON" && args.length === 1) {
-      return writeLine(singleArgumentLine(new Date(), logLevel, requestIdOf(), args[0]))
+      return writeLine(singleArgumentLine(new Date(), logLevel, identityOf(), args[0]))
     }
     let message = formatWithOptions({}, ...args)
     let cause: Cause.Cause<unknown> = Cause.empty
@@ -175,7 +134,7 @@ export const installConsole = (
       cause,
       context: noRefs,
       spans: noSpans,
-      annotations: annotationsOf(requestIdOf()),
+      annotations: annotationsOf(identityOf()),
       date: new Date()
     })
   }
@@ -190,22 +149,3 @@ export const installConsole = (
     for (const [method, fn] of original) (console as unknown as Record<Method, unknown>)[method] = fn
   }
 }
-
-/**
- * Starts `effect` on `runtime` as `Runtime.runFork` does, inside the invocation's async context
- * and on an {@link InvocationScheduler} over the runtime's scheduler (fibers it forks inherit it).
- *
- * @internal
- */
-export const runForkIn = <A, E>(
-  requestId: string,
-  runtime: Runtime.Runtime<never>,
-  effect: Effect.Effect<A, E>
-): Fiber.RuntimeFiber<A, E> =>
-  requestIdStorage.run(requestId, () =>
-    Runtime.runFork(runtime, effect, {
-      scheduler: new InvocationScheduler(
-        requestId,
-        FiberRefs.getOrDefault(runtime.fiberRefs, FiberRef.currentScheduler)
-      )
-    }))

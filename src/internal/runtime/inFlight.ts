@@ -20,8 +20,8 @@ import type { Invocation, Response, RuntimeApiService } from "../../RuntimeApi.j
 import type { ErrorDocument } from "../core/protocol.js"
 import type { Poster } from "./answer.js"
 import { fatal, postResult, reportStreamed, sendError } from "./answer.js"
-import * as Console from "./console.js"
 import * as InvokeStore from "./invokeStore.js"
+import * as RequestContext from "./requestContext.js"
 import * as Detached from "./detached.js"
 import { HandlerTimeout } from "./errors.js"
 import type { FatalRuntimeError, RuntimeApiError } from "./errors.js"
@@ -163,7 +163,10 @@ export class InFlight<E, R> implements InvocationInFlight {
         return
       }
       const timer = loop.settings.timer
-      if (loop.settings.invokeStore !== undefined) InvokeStore.enter(loop.settings.invokeStore, invocation)
+      const settings = loop.settings
+      if (settings.invokeStore !== undefined && !settings.asyncInvokeStore) {
+        InvokeStore.enter(settings.invokeStore, invocation)
+      }
       const detached = yield* Detached.make(loop.supervisor)
       const scope = yield* Scope.make()
       const context = new InvocationContext(invocation, loop.settings, detached.scope)
@@ -190,8 +193,9 @@ export class InFlight<E, R> implements InvocationInFlight {
       })
       // A streamed body is written by this fiber, under the deadline (see streaming.ts).
       const effect = Effect.flatMap(handled, streamed.consume)
-      const fiber = loop.settings.requestContext
-        ? Console.runForkIn(requestId, runtime, effect)
+      const enter = RequestContext.enterFor(settings, invocation)
+      const fiber = enter !== undefined
+        ? RequestContext.runForkIn(enter, runtime, effect)
         : Runtime.runFork(runtime, effect)
       this.handlerFiber = fiber
 
@@ -212,10 +216,13 @@ export class InFlight<E, R> implements InvocationInFlight {
       }
       yield* this.answer(exit, abandoned)
       if (abandoned) {
-        return yield* fatal(
+        const stuck =
           `The handler (fiber #${fiber.id().id}) was still running its finalizers ${FINALIZER_CUTOFF_MS} ms ` +
-            `before the deadline; exiting so that it is not carried into a frozen environment`
-        )
+          `before the deadline`
+        if (!settings.managed) {
+          return yield* fatal(`${stuck}; exiting so that it is not carried into a frozen environment`)
+        }
+        yield* this.holdSlot(stuck, Fiber.await(fiber))
       }
 
       // The detached window: wait for every detached fiber (late forks included), at most until
@@ -226,16 +233,20 @@ export class InFlight<E, R> implements InvocationInFlight {
       if (!detached.isIdle()) yield* detached.awaitIdleUntil(this.softDeadline, timer)
       if (detached.isEmpty()) yield* detached.close
       else if (Option.isNone(yield* until(detached.close, this.hardDeadline, timer))) {
-        return yield* fatal(
-          `Detached fibers ${detached.liveFiberIds().join(", ")} refused interruption and were still running ` +
-            `${FINALIZER_CUTOFF_MS} ms before the deadline; exiting so that they are not carried into a frozen environment`
-        )
+        const stuck = `Detached fibers ${detached.liveFiberIds().join(", ")} refused interruption and were still ` +
+          `running ${FINALIZER_CUTOFF_MS} ms before the deadline`
+        if (!settings.managed) {
+          return yield* fatal(`${stuck}; exiting so that they are not carried into a frozen environment`)
+        }
+        yield* this.holdSlot(stuck, detached.close)
       }
-      if (!Detached.hasFinalizers(scope)) yield* Scope.close(scope, exit)
-      else if (Option.isNone(yield* until(Scope.close(scope, exit), this.hardDeadline, timer))) {
-        return yield* fatal(
-          `The invocation scope's finalizers were still running ${FINALIZER_CUTOFF_MS} ms before the deadline; exiting`
-        )
+      const closeScope = Scope.close(scope, exit)
+      if (!Detached.hasFinalizers(scope)) yield* closeScope
+      else if (Option.isNone(yield* until(closeScope, this.hardDeadline, timer))) {
+        const stuck =
+          `The invocation scope's finalizers were still running ${FINALIZER_CUTOFF_MS} ms before the deadline`
+        if (!settings.managed) return yield* fatal(`${stuck}; exiting`)
+        yield* this.holdSlot(stuck, closeScope)
       }
       this.release()
       const summary = detached.finish()
@@ -256,6 +267,30 @@ export class InFlight<E, R> implements InvocationInFlight {
   }
 
   /**
+   * On Managed Instances, where the environment is never frozen and other invocations go on:
+   * what would not stop at the deadline keeps this invocation's slot (its loop asks for no
+   * other invocation) until it ends. When every slot is held nothing can be served any more, and
+   * the runtime exits so that Lambda replaces the environment.
+   */
+  private holdSlot(stuck: string, wait: Effect.Effect<unknown>): Effect.Effect<void, FatalRuntimeError> {
+    const life = this.loop.life
+    const slots = this.loop.settings.concurrency
+    return Effect.suspend(() => {
+      life.heldSlots++
+      if (life.heldSlots >= slots) {
+        return fatal(`${stuck}; all ${slots} slots are held by work that does not stop, exiting`)
+      }
+      return Effect.logError(
+        `${stuck}; it holds its slot until it ends (${life.heldSlots} of ${slots} slots held), the others go on serving`
+      ).pipe(
+        Effect.zipRight(wait),
+        Effect.ensuring(Effect.sync(() => life.heldSlots--)),
+        Effect.zipRight(Effect.logWarning(`The work that held invocation ${this.requestId}'s slot has ended`))
+      )
+    })
+  }
+
+  /**
    * Ends its time in flight: out of `life.inFlight`, and its hold on the handler's fiber, the
    * scopes and the stream let go of. The serve Effect's closures keep this object reachable
    * after the invocation (from objects V8 promoted and only frees at its next full GC); holding
@@ -264,7 +299,7 @@ export class InFlight<E, R> implements InvocationInFlight {
    * old `Lifecycle` cleared its fields at the same point.
    */
   private release(): void {
-    this.loop.life.inFlight.delete(this)
+    this.loop.life.remove(this)
     this.handlerFiber = undefined
     this.detached = undefined
     this.scope = undefined
@@ -352,7 +387,7 @@ export class InFlight<E, R> implements InvocationInFlight {
         if (scope !== undefined && Detached.hasFinalizers(scope)) {
           yield* life.within("the invocation scope's finalizers", Scope.close(scope, Exit.interrupt(FiberId.none)))
         }
-        life.inFlight.delete(this)
+        life.remove(this)
       })
     })
   }

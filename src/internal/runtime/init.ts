@@ -94,7 +94,12 @@ export const runtimeConfig: Config.Config<RuntimeConfig> = Config.all({
     ),
     "Text"
   ),
-  logLevel: Config.withDefault(logLevelConfig(env.logLevel), Logger.parseLogLevel("INFO")!)
+  logLevel: Config.withDefault(logLevelConfig(env.logLevel), Logger.parseLogLevel("INFO")!),
+  // Unparsable means the classic single loop, never an init error: the variable is the platform's.
+  maxConcurrency: Config.integer(env.maxConcurrency).pipe(
+    Config.map((value) => Math.max(1, value)),
+    Config.orElse(() => Config.succeed(1))
+  )
 })
 
 /** @internal */
@@ -167,6 +172,13 @@ export interface ServeInternals {
   readonly consoleByDefault?: boolean | undefined
 }
 
+/**
+ * How many loops to run: the platform's number, or the option's when it is lower (an option
+ * that is not a positive number is ignored).
+ */
+const concurrencyOf = (platform: number, option: number | undefined): number =>
+  option !== undefined && Number.isFinite(option) && option >= 1 ? Math.min(platform, Math.floor(option)) : platform
+
 /** @internal */
 export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
   handler: LambdaHandler.LambdaHandler<E, R> | Handler<EA, OA, E, R>,
@@ -177,15 +189,21 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
     const makeApi = internals.makeApi ?? RuntimeApiClient.make
     const life = internals.life ?? new Lifecycle()
     const config = yield* Effect.catchAll(runtimeConfig, (error) => reportInvalidConfiguration(error, makeApi))
+    const invokeStore = yield* Effect.promise(InvokeStore.make)
+    const managed = config.maxConcurrency > 1
     const settings: RuntimeSettings = {
       config,
-      logFormat: options.logFormat ?? config.logFormat,
+      // Managed Instances take JSON logs only (every line must say which invocation wrote it).
+      logFormat: options.logFormat ?? (managed ? "JSON" : config.logFormat),
       logLevel: options.logLevel ?? config.logLevel,
       timeoutMarginMs: Duration.toMillis(Duration.decode(options.timeoutMargin ?? Duration.millis(200))),
       retrySchedule: defaultRetrySchedule,
       requestContext: options.console ?? internals.consoleByDefault ?? false,
       timer: nodeTimer,
-      invokeStore: yield* Effect.promise(InvokeStore.make)
+      invokeStore,
+      asyncInvokeStore: InvokeStore.isAsyncContext(invokeStore),
+      concurrency: concurrencyOf(config.maxConcurrency, options.concurrency),
+      managed
     }
     const { logFormat, logLevel, requestContext } = settings
     // `console.*` is filtered only at a level that was set (`logLevel` or `AWS_LAMBDA_LOG_LEVEL`):
@@ -272,8 +290,13 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
           postInitError({ errorType: errorTypes.initError, errorMessage: error.detail, stackTrace: [] })
         )
       )
+      // Managed Instances: one client (one connection for its long poll and results) per loop.
+      const lanes = yield* Effect.replicateEffect(makeApi(config.runtimeApi), settings.concurrency - 1)
       life.initDone = true
-      return yield* loop(ready, settings, life).pipe(Effect.provide(services), Effect.provideService(RuntimeApi, api))
+      return yield* loop(ready, settings, life, {}, lanes).pipe(
+        Effect.provide(services),
+        Effect.provideService(RuntimeApi, api)
+      )
     })
 
     // The layer is released on shutdown and on a fatal error, within the shutdown budget

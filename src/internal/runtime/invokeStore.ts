@@ -5,10 +5,11 @@
  * package installs the global itself (unless `AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA` is set) and
  * reuses one a runtime already installed.
  *
- * One loop serves one invocation at a time, so the store's single-context form holds the current
- * one: set when the invocation starts, read by the handler, its detached work and its callbacks
- * until the next one. Concurrent invocations (Lambda Managed Instances) need the store's
- * async-context form entered around each invocation's fibers; that comes with the concurrent loops.
+ * The package picks its form when it is first made: when `AWS_LAMBDA_MAX_CONCURRENCY` is in the
+ * environment (Lambda Managed Instances) it is backed by an `AsyncLocalStorage`, and each
+ * invocation's fibers run inside its context (requestContext.ts); otherwise it holds one current
+ * context, set when an invocation starts and read by its handler, detached work and callbacks
+ * until the next one (one invocation at a time).
  *
  * @internal
  */
@@ -29,17 +30,34 @@ const keys = InvokeStoreBase.PROTECTED_KEYS
 const noop = () => undefined
 
 /**
- * Makes `invocation` the store's current one.
+ * The store's context of one invocation.
+ *
+ * @internal
+ */
+export const contextOf = (invocation: Invocation): Record<symbol, unknown> => ({
+  [keys.REQUEST_ID]: invocation.requestId,
+  [keys.X_RAY_TRACE_ID]: invocation.traceId,
+  [keys.TENANT_ID]: invocation.tenantId
+})
+
+/**
+ * Whether the store is the async-context form: a context `run` gave does not outlive the call.
+ * Asked through the package's public methods rather than its class names, which a bundler may
+ * rename.
+ *
+ * @internal
+ */
+export const isAsyncContext = (store: Store): boolean => {
+  if (store.hasContext()) return false
+  store.run({ [keys.REQUEST_ID]: "-" }, noop)
+  return !store.hasContext()
+}
+
+/**
+ * Makes `invocation` the current one of a single-context store.
  *
  * @internal
  */
 export const enter = (store: Store, invocation: Invocation): void => {
-  store.run(
-    {
-      [keys.REQUEST_ID]: invocation.requestId,
-      [keys.X_RAY_TRACE_ID]: invocation.traceId,
-      [keys.TENANT_ID]: invocation.tenantId
-    },
-    noop
-  )
+  store.run(contextOf(invocation), noop)
 }

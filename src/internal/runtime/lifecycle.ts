@@ -39,11 +39,17 @@ export class Lifecycle {
   settings: RuntimeSettings | undefined = undefined
   /** An error outside Effect is being reported and the process will exit: no more `/next`. */
   halted = false
+  /** One of several loops failed: the others ask for no more invocations (loop.ts). */
+  draining = false
+  /** Called once when the last invocation in flight has left (see `awaitIdle`). */
+  private onIdle: (() => void) | undefined = undefined
   /** The layer is built and the loop asks for invocations: errors are no longer init errors. */
   initDone = false
   /** Posts an init error or an invocation error on a connection of its own (set once the endpoint is known). */
   report: ((target: { readonly requestId: string } | "init", error: ErrorDocument) => Promise<void>) | undefined =
     undefined
+  /** Managed Instances: slots held by work that would not stop at its deadline (inFlight.ts). */
+  heldSlots = 0
   shutdownBudgetMs = DEFAULT_SHUTDOWN_BUDGET_MS
   /** Set at the first signal: the signal's name and when the budget runs out (epoch ms). */
   shutdownSignal: string | undefined = undefined
@@ -51,6 +57,25 @@ export class Lifecycle {
   /** What the shutdown is waiting for right now, and what it gave up on (for the last log line). */
   readonly stages = new Set<string>()
   readonly abandoned: Array<string> = []
+
+  /** Takes an invocation out of `inFlight` (its answer posted and its detached work over). */
+  remove(invocation: InvocationInFlight): void {
+    this.inFlight.delete(invocation)
+    if (this.onIdle !== undefined && this.inFlight.size === 0) {
+      const wake = this.onIdle
+      this.onIdle = undefined
+      wake()
+    }
+  }
+
+  /** Completes when no invocation is in flight. */
+  readonly awaitIdle: Effect.Effect<void> = Effect.async<void>((resume) => {
+    if (this.inFlight.size === 0) return resume(Effect.void)
+    this.onIdle = () => resume(Effect.void)
+    return Effect.sync(() => {
+      this.onIdle = undefined
+    })
+  })
 
   /** When the current shutdown must be over: from the signal, else from now. */
   deadline(): number {

@@ -27,6 +27,28 @@ export type { LogFormat }
 export const REQUEST_ID = "requestId"
 
 /**
+ * The log annotation that carries the tenant id of an invocation that has one.
+ *
+ * @internal
+ */
+export const TENANT_ID = "tenantId"
+
+/**
+ * `annotations` with an invocation's request id, and its tenant id when it has one.
+ *
+ * @internal
+ */
+export const invocationAnnotations = (
+  annotations: HashMap.HashMap<string, unknown>,
+  requestId: string | undefined,
+  tenantId: string | undefined
+): HashMap.HashMap<string, unknown> => {
+  if (requestId === undefined) return annotations
+  const withId = HashMap.set(annotations, REQUEST_ID, requestId as unknown)
+  return tenantId === undefined ? withId : HashMap.set(withId, TENANT_ID, tenantId as unknown)
+}
+
+/**
  * The level's name in Lambda's logs (`WARN`, `TRACE`...).
  *
  * @internal

@@ -3,10 +3,12 @@
  * detached window) -> next. It depends only on the `RuntimeApi` service, never on HTTP.
  */
 import type * as Context from "effect/Context"
+import * as Cause from "effect/Cause"
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as FiberRef from "effect/FiberRef"
-import * as HashMap from "effect/HashMap"
 import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
@@ -19,8 +21,10 @@ import type { FatalRuntimeError, RuntimeApiError } from "./errors.js"
 import { InFlight } from "./inFlight.js"
 import type { Loop } from "./inFlight.js"
 import type { Lifecycle } from "./lifecycle.js"
-import { REQUEST_ID } from "./logger.js"
+import * as Logger from "./logger.js"
 import { RuntimeApi } from "./runtimeApi.js"
+import type { RuntimeApiService } from "../../RuntimeApi.js"
+import { until } from "./timers.js"
 import { env } from "../core/protocol.js"
 import type { RuntimeSettings } from "./settings.js"
 
@@ -58,7 +62,9 @@ export interface LoopHooks {
 }
 
 /**
- * Asks for invocations forever; fails only when the runtime must exit.
+ * Asks for invocations forever; fails only when the runtime must exit. With `lanes` (Lambda
+ * Managed Instances), one loop per Runtime API client: `RuntimeApi`'s, then each of `lanes`', all
+ * serving at once (see {@link concurrently}).
  *
  * @internal
  */
@@ -66,81 +72,128 @@ export const loop = <E, R>(
   handler: LambdaHandler<E, R>,
   settings: RuntimeSettings,
   life: Lifecycle,
-  hooks: LoopHooks = {}
+  hooks: LoopHooks = {},
+  lanes: ReadonlyArray<RuntimeApiService> = []
 ): Effect.Effect<never, FatalRuntimeError, RuntimeApi | Exclude<R, LambdaContext | Scope.Scope>> =>
-  Effect.flatMap(RuntimeApi, (api) => {
-    const supervisor = Detached.makeSupervisor()
-    const rounds = Effect.flatMap(
-      Effect.all([
-        FiberRef.get(FiberRef.currentContext),
-        FiberRef.get(FiberRef.currentLogAnnotations),
-        FiberRef.get(FiberRef.currentMinimumLogLevel)
-      ]),
-      ([services, annotations, minimumLogLevel]) => {
-        const shared: Loop<E, R> = {
-          api,
-          settings,
-          life,
-          supervisor,
-          services: services as Context.Context<Exclude<R, LambdaContext | Scope.Scope>>,
-          handler,
-          debug: LogLevel.lessThanEqual(minimumLogLevel, LogLevel.Debug),
-          onAnswered: hooks.onAnswered,
-          onFinished: hooks.onFinished
-        }
-        // Every line logged while an invocation runs carries its request id: the loop sets the
-        // annotation once per invocation (the handler and detached fibers inherit it when they
-        // are forked) and never resets it, rather than `Effect.annotateLogs` around each
-        // invocation (an acquire/use/release every time). Only a failing `/next`, which logs
-        // between invocations, goes back to the loop's own annotations.
-        const next = Effect.catchAll(
-          api.next,
-          (error) =>
-            retryAfter(api.next, error, settings.retrySchedule, isTransport).pipe(
-              Effect.catchAll((error) =>
-                fatal(
-                  error.reason === "MalformedInvocation"
-                    ? `${error.message}; the invocation cannot be answered, exiting`
-                    : error.reason === "Transport"
-                    ? `${error.message}; giving up on the Runtime API, exiting`
-                    : `${error.message}; the platform reported a non-recoverable state, exiting`,
-                  error
-                )
-              ),
-              Effect.locally(FiberRef.currentLogAnnotations, annotations)
-            )
+  Effect.flatMap(RuntimeApi, (api) =>
+    (lanes.length === 0
+      ? lane(api, handler, settings, life, hooks)
+      : concurrently([api, ...lanes].map((api) => lane(api, handler, settings, life, hooks)), life)).pipe(
+        // Once around all loops, not per invocation: the invocations in flight are in `life`.
+        Effect.onInterrupt(() => life.stopAll),
+        // Failures are reported by the loop (handler) or logged at error level (detached); set
+        // once here, every handler fiber inherits it, and so does the detached-work supervisor.
+        Effect.withUnhandledErrorLogLevel(Option.none())
+      ))
+
+/**
+ * Runs the loops side by side. When one fails (the runtime must exit) the others stop asking for
+ * invocations, the invocations in flight get the shutdown budget to finish, then whatever is
+ * left is stopped as at shutdown and the loops end with the first failure.
+ */
+const concurrently = <R>(
+  loops: ReadonlyArray<Effect.Effect<never, FatalRuntimeError, R>>,
+  life: Lifecycle
+): Effect.Effect<never, FatalRuntimeError, R> =>
+  Effect.gen(function*() {
+    const failed = yield* Deferred.make<Cause.Cause<FatalRuntimeError>>()
+    const fibers = yield* Effect.forEach(loops, (loop) =>
+      Effect.fork(
+        Effect.tapErrorCause(
+          loop,
+          (cause) => Cause.isInterruptedOnly(cause) ? Effect.void : Deferred.succeed(failed, cause)
         )
-        const round = Effect.flatMap(next, (invocation) => {
-          setTraceId(invocation.traceId)
-          const current = new InFlight(shared, invocation)
-          life.inFlight.add(current)
-          return Effect.zipRight(
-            FiberRef.set(
-              FiberRef.currentLogAnnotations,
-              HashMap.set(annotations, REQUEST_ID, invocation.requestId as unknown)
-            ),
-            current.serve()
-          )
-        })
-        // Not `Effect.forever`, which yields to the scheduler after every round: `/next` already
-        // suspends on I/O, and the fiber runtime yields by itself after enough steps. After an
-        // error outside Effect the process is about to exit (main.ts): asking for another
-        // invocation would hand it to a dying process (checked in the continuation every round
-        // already runs, so it costs no step).
-        const forever: Effect.Effect<never, FatalRuntimeError, Exclude<R, LambdaContext | Scope.Scope>> = Effect
-          .flatMap(
-            round,
-            () => life.halted ? Effect.never : forever
-          )
-        return forever
-      }
-    )
-    return rounds.pipe(
-      // Once around the whole loop, not per invocation: the invocations in flight are in `life`.
-      Effect.onInterrupt(() => life.stopAll),
-      // Failures are reported by the loop (handler) or logged at error level (detached); set
-      // once here, every handler fiber inherits it, and so does the detached-work supervisor.
-      Effect.withUnhandledErrorLogLevel(Option.none()),
-      Effect.supervised(supervisor)
+      ))
+    return yield* Effect.gen(function*() {
+      const cause = yield* Deferred.await(failed)
+      life.draining = true
+      yield* until(life.awaitIdle, Date.now() + life.shutdownBudgetMs)
+      yield* Fiber.interruptAll(fibers)
+      yield* life.stopAll
+      return yield* Effect.failCause(cause)
+    }).pipe(
+      // A shutdown: the loops stop first (none asks for another invocation), then the caller
+      // stops the invocations in flight.
+      Effect.onInterrupt(() => Fiber.interruptAll(fibers))
     )
   })
+
+/** One loop on one Runtime API client, with its own detached-work supervisor. */
+const lane = <E, R>(
+  api: RuntimeApiService,
+  handler: LambdaHandler<E, R>,
+  settings: RuntimeSettings,
+  life: Lifecycle,
+  hooks: LoopHooks
+): Effect.Effect<never, FatalRuntimeError, Exclude<R, LambdaContext | Scope.Scope>> => {
+  const supervisor = Detached.makeSupervisor()
+  const rounds = Effect.flatMap(
+    Effect.all([
+      FiberRef.get(FiberRef.currentContext),
+      FiberRef.get(FiberRef.currentLogAnnotations),
+      FiberRef.get(FiberRef.currentMinimumLogLevel)
+    ]),
+    ([services, annotations, minimumLogLevel]) => {
+      const shared: Loop<E, R> = {
+        api,
+        settings,
+        life,
+        supervisor,
+        services: services as Context.Context<Exclude<R, LambdaContext | Scope.Scope>>,
+        handler,
+        debug: LogLevel.lessThanEqual(minimumLogLevel, LogLevel.Debug),
+        onAnswered: hooks.onAnswered,
+        onFinished: hooks.onFinished
+      }
+      // Every line logged while an invocation runs carries its request id (and tenant id): the
+      // loop sets the annotations once per invocation (the handler and detached fibers inherit
+      // them when they are forked) and never resets them, rather than `Effect.annotateLogs`
+      // around each invocation (an acquire/use/release every time). Only a failing `/next`,
+      // which logs between invocations, goes back to the loop's own annotations.
+      const next = Effect.catchAll(
+        api.next,
+        (error) =>
+          retryAfter(api.next, error, settings.retrySchedule, isTransport).pipe(
+            Effect.catchAll((error) =>
+              fatal(
+                error.reason === "MalformedInvocation"
+                  ? `${error.message}; the invocation cannot be answered, exiting`
+                  : error.reason === "Transport"
+                  ? `${error.message}; giving up on the Runtime API, exiting`
+                  : `${error.message}; the platform reported a non-recoverable state, exiting`,
+                error
+              )
+            ),
+            Effect.locally(FiberRef.currentLogAnnotations, annotations)
+          )
+      )
+      // On Managed Instances several invocations run at once: nothing of one is process-wide.
+      const managed = settings.managed
+      const round = Effect.flatMap(next, (invocation) => {
+        if (!managed) setTraceId(invocation.traceId)
+        const current = new InFlight(shared, invocation)
+        life.inFlight.add(current)
+        return Effect.zipRight(
+          FiberRef.set(
+            FiberRef.currentLogAnnotations,
+            Logger.invocationAnnotations(annotations, invocation.requestId, invocation.tenantId)
+          ),
+          current.serve()
+        )
+      })
+      // Not `Effect.forever`, which yields to the scheduler after every round: `/next` already
+      // suspends on I/O, and the fiber runtime yields by itself after enough steps. After an
+      // error outside Effect the process is about to exit (main.ts), and after another loop's
+      // fatal error the runtime is draining (`concurrently`): asking for another invocation
+      // would hand it to a dying process (checked in the continuation every round already runs,
+      // so it costs no step).
+      const forever: Effect.Effect<never, FatalRuntimeError, Exclude<R, LambdaContext | Scope.Scope>> = Effect
+        .flatMap(
+          round,
+          () => life.halted || life.draining ? Effect.never : forever
+        )
+      return forever
+    }
+  )
+  return Effect.supervised(rounds, supervisor)
+}

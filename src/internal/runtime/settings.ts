@@ -34,4 +34,15 @@ export interface RuntimeSettings {
   readonly timer: Timer
   /** `globalThis.awslambda.InvokeStore`, told about each invocation as it starts. */
   readonly invokeStore: InvokeStore.Store | undefined
+  /** The store is the async-context form: each invocation's fibers run inside its context. */
+  readonly asyncInvokeStore: boolean
+  /** How many invocations are served at once: one poll loop each (1: the classic loop). */
+  readonly concurrency: number
+  /**
+   * Lambda Managed Instances (`AWS_LAMBDA_MAX_CONCURRENCY` above 1): invocations run side by
+   * side in an environment that is never frozen, so nothing about one invocation is
+   * process-wide (`_X_AMZN_TRACE_ID` is not set) and a handler that cannot be stopped at its
+   * deadline holds its slot instead of ending the process.
+   */
+  readonly managed: boolean
 }

@@ -104,6 +104,7 @@ export const start = <E, R, EA = unknown, OA = unknown, EI = EA, OI = OA>(
       contentType: "application/json",
       body
     }
+    const invokeStore = yield* Effect.promise(InvokeStore.make)
     const settings: RuntimeSettings = {
       config: {
         runtimeApi: "in-memory",
@@ -114,7 +115,8 @@ export const start = <E, R, EA = unknown, OA = unknown, EI = EA, OI = OA>(
         logStreamName: options.logStreamName ?? "test",
         region,
         logFormat: "Text",
-        logLevel: LogLevel.Info
+        logLevel: LogLevel.Info,
+        maxConcurrency: 1
       },
       logFormat: "Text",
       logLevel: LogLevel.Info,
@@ -122,7 +124,10 @@ export const start = <E, R, EA = unknown, OA = unknown, EI = EA, OI = OA>(
       retrySchedule: defaultRetrySchedule,
       requestContext: false,
       timer,
-      invokeStore: yield* Effect.promise(InvokeStore.make)
+      invokeStore,
+      asyncInvokeStore: InvokeStore.isAsyncContext(invokeStore),
+      concurrency: 1,
+      managed: false
     }
 
     const result = yield* Deferred.make<Result, FatalRuntimeError>()
