@@ -28,6 +28,10 @@ import type { NodeContext } from "./LambdaContext.js"
  * Typing the handler's `context` as `@types/aws-lambda`'s `Context` hides `detach`
  * (`TS2339: Property 'detach' does not exist on type 'Context'`); type it as `DropInContext`.
  *
+ * On Node 24 and later, as on Lambda's `nodejs24.x`, the object has no
+ * `callbackWaitsForEmptyEventLoop`, `succeed`, `fail` or `done`, which the type still declares (as
+ * `Context` does); on Node 20 and 22 it has them.
+ *
  * @example
  * ```ts
  * import type { DropInContext } from "effect-lambda-runtime/DropIn"

@@ -47,6 +47,7 @@ import type { ErrorDocument } from "./RuntimeApi.js"
 import type { Handler, LambdaHandler, Provided } from "./LambdaHandler.js"
 import type { JsonOptions } from "./LambdaHandler.js"
 import { fromFunction } from "./internal/node/handler.js"
+import { fromInit } from "./internal/runtime/handler.js"
 
 /**
  * What the test says about the invocation; every field is optional.
@@ -166,21 +167,25 @@ export const invoke: {
 /**
  * A plain Node.js handler (`async (event, context) => result`, a callback handler, or one
  * wrapped in `awslambda.streamifyResponse`) as the drop-in runs it, to pass to {@link invoke} or
- * {@link start}: its `context` is the drop-in's (`DropInContext`, with `detach`).
+ * {@link start}: its `context` is the drop-in's (`DropInContext`, with `detach`). The rules are
+ * those of the Node line the test runs on, as the drop-in's: on Node 24 and later a callback
+ * handler's result is the init error `Runtime.CallbackHandlerDeprecated`, and the context has no
+ * `callbackWaitsForEmptyEventLoop`, `succeed`, `fail` or `done`.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const fromNodeHandler: (
   handler: (event: never, context: DropInContext, ...rest: Array<never>) => unknown
-) => LambdaHandler<unknown> = fromFunction as never
+) => LambdaHandler<unknown> = (handler) => fromInit(fromFunction(handler as never))
 
 /**
  * A drop-in context (`DropInContext`) for calling a plain Node handler directly, without the
  * runtime: Node's context fields from `options`, and a `detach` that starts the work at once.
  * `settled()` waits for all detached work (work detached meanwhile included) and gives each
  * outcome; `abort()` aborts their signal, as the deadline would. The runtime's rules (the deadline, logs with the request id) apply only
- * through {@link invoke} with {@link fromNodeHandler}.
+ * through {@link invoke} with {@link fromNodeHandler}. On Node 24 and later the context has no
+ * `callbackWaitsForEmptyEventLoop`, `succeed`, `fail` or `done`, as the drop-in's.
  *
  * @example
  * ```ts
@@ -205,7 +210,7 @@ export const dropInContext: (
 ) => DropInContext & {
   readonly settled: () => Promise<ReadonlyArray<PromiseSettledResult<unknown>>>
   readonly abort: () => void
-} = DropInTesting.make
+} = (options) => DropInTesting.make(options)
 
 /**
  * The response's body parsed as JSON; throws if the invocation failed or the body is not JSON.

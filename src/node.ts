@@ -3,10 +3,13 @@
  * The drop-in bootstrap for plain Node.js functions: importing (or running) this module
  * starts the runtime with the function named by `_HANDLER` in `LAMBDA_TASK_ROOT`, resolved
  * as the official Node.js runtime resolves it (`file.fn`, `dir/file.fn`, `file.a.b`; `.js`,
- * `.mjs`, `.cjs`; ESM and CommonJS). `async (event, context)` and
- * `(event, context, callback)` handlers run unchanged, on this runtime's loop, with its error
- * documents, logs, SIGTERM handling and emulator; `context.detach(signal => promise)` runs
- * a promise after the response and awaits it before the next invocation.
+ * `.mjs`, `.cjs`; ESM and CommonJS). `async (event, context)` handlers run unchanged, on this
+ * runtime's loop, with its error documents, logs, SIGTERM handling and emulator;
+ * `context.detach(signal => promise)` runs a promise after the response and awaits it before the
+ * next invocation. The rules follow the Node line, as Lambda's managed runtimes: on Node 20 and 22
+ * (`nodejs22.x`) `(event, context, callback)` handlers run too; on Node 24 (`nodejs24.x`) a
+ * handler declaring three or more parameters, not a streaming one, fails init with
+ * `Runtime.CallbackHandlerDeprecated`.
  *
  * On `provided.al2023`, the `bootstrap` file is
  * `#!/bin/sh` + `exec node node_modules/effect-lambda-runtime/dist/node.js`; on a managed

@@ -1,9 +1,15 @@
 import { describe, expect, it } from "@effect/vitest"
 import type { Context } from "aws-lambda"
-import { Effect } from "effect"
+import { Effect, Fiber } from "effect"
 import * as Emulator from "../src/Emulator.js"
 import { LambdaRuntime, LambdaTest } from "../src/index.js"
 import type { NodeHandlerContext } from "../src/internal/node/dropInContext.js"
+import { fromFunction } from "../src/internal/node/handler.js"
+import { fromEnvironment } from "../src/internal/node/main.js"
+import { callbacksRemoved, currentMajor } from "../src/internal/node/nodeLine.js"
+import { streamifyResponse } from "../src/internal/node/streamifyResponse.js"
+import { fromInit } from "../src/internal/runtime/handler.js"
+import * as DropInTesting from "../src/internal/testing/dropInContext.js"
 import { projectFile, spawnFunction } from "./process.js"
 import { inProcess, serveOn } from "./support.js"
 
@@ -308,6 +314,94 @@ describe("plain Node handlers (effect-lambda-runtime/node)", () => {
         yield* emulator.awaitNextRequest(2)
         yield* fn.awaitOutput("late failure")
         expect(fn.stdout()).toMatch(new RegExp(`${record.requestId}\\tERROR\\tDetached fiber #\\d+ failed`))
+      }))
+  })
+
+  describe("the Node line: nodejs24.x removed callback handlers, nodejs22.x keeps them", () => {
+    const legacy = ["callbackWaitsForEmptyEventLoop", "succeed", "fail", "done"]
+    /** Which legacy members a context has. */
+    const legacyOf = (context: object) => legacy.filter((name) => name in context)
+    /** Invokes `fn` as the drop-in of Node `major` runs it (its init included). */
+    const invokeOn = (major: number, fn: (...args: Array<never>) => unknown, event: unknown = {}) =>
+      LambdaTest.invoke(fromInit(fromFunction(fn as never, major)), event)
+
+    it("the rule changes at Node 24; the running Node's major is read from process.versions.node", () => {
+      expect([20, 22, 23, 24, 25, 26].map(callbacksRemoved)).toEqual([false, false, false, true, true, true])
+      expect(currentMajor("24.22.3")).toBe(24)
+      expect(currentMajor("22.23.5")).toBe(22)
+      expect(currentMajor()).toBe(Number(process.version.slice(1).split(".")[0]))
+    })
+
+    it.scopedLive("Node 24: a callback handler's drop-in init fails with Runtime.CallbackHandlerDeprecated, posted as /init/error", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.make()
+        const { fiber } = yield* serveOn(
+          emulator,
+          LambdaRuntime.serve(fromEnvironment({ LAMBDA_TASK_ROOT: taskRoot, _HANDLER: "cjs.callback" }, 24), inProcess)
+        )
+        const error = yield* emulator.awaitInitError
+        expect(error.document).toMatchObject({
+          errorType: "Runtime.CallbackHandlerDeprecated",
+          errorMessage: expect.stringContaining("3 parameters")
+        })
+        expect((error.document as { errorMessage: string }).errorMessage).toContain("Node.js 24")
+        // The runtime stops, as after any init error (`run` exits 1).
+        expect((yield* Fiber.await(fiber))._tag).toBe("Failure")
+        expect(yield* emulator.nextRequests).toHaveLength(0)
+      }))
+
+    it.scopedLive("Node 22: the same callback handler is served", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.make()
+        yield* serveOn(
+          emulator,
+          LambdaRuntime.serve(fromEnvironment({ LAMBDA_TASK_ROOT: taskRoot, _HANDLER: "cjs.callback" }, 22), inProcess)
+        )
+        const record = yield* emulator.invoke({ x: 1 })
+        expect(record.outcome).toMatchObject({ _tag: "Response" })
+        expect(JSON.parse(record.outcome?._tag === "Response" ? record.outcome.text : "null")).toEqual({
+          callback: { x: 1 },
+          requestId: record.requestId
+        })
+      }))
+
+    it.live("Node 24: any non-streaming handler declaring three or more parameters is refused; fewer, or a streaming handler's three, are served", () =>
+      Effect.gen(function*() {
+        const three = (_event: unknown, _context: unknown, callback: (e: null, r: unknown) => void) => callback(null, 3)
+        const four = async (_event: unknown, _context: unknown, _callback: unknown, _extra: unknown) => 4
+        for (const fn of [three, four]) {
+          expect(LambdaTest.error(yield* invokeOn(24, fn)), `${fn.length} parameters`).toMatchObject({
+            errorType: "Runtime.CallbackHandlerDeprecated",
+            errorMessage: expect.stringContaining(`${fn.length} parameters`)
+          })
+        }
+        // A default parameter is not declared (`length` counts those before it): served.
+        const defaulted = async (event: unknown, _context: unknown, _callback: unknown = undefined) => event
+        expect(LambdaTest.json(yield* invokeOn(24, defaulted, { d: 1 }))).toEqual({ d: 1 })
+        const streaming = streamifyResponse(
+          async (event: unknown, stream: NodeJS.WritableStream, context: object) => {
+            stream.end(JSON.stringify({ event, legacy: legacyOf(context) }))
+          }
+        )
+        const streamed = yield* invokeOn(24, streaming, { s: 1 })
+        expect(LambdaTest.json(streamed)).toEqual({ event: { s: 1 }, legacy: [] })
+        // Node 22 serves the callback handlers.
+        expect(LambdaTest.json(yield* invokeOn(22, three))).toBe(3)
+        expect(LambdaTest.json(yield* invokeOn(22, four))).toBe(4)
+      }))
+
+    it.live("Node 24: the context has no callbackWaitsForEmptyEventLoop, succeed, fail or done; Node 22's has them", () =>
+      Effect.gen(function*() {
+        const handler = async (_event: unknown, context: NodeHandlerContext) => ({
+          legacy: legacyOf(context),
+          requestId: context.awsRequestId,
+          detach: typeof context.detach
+        })
+        expect(LambdaTest.json(yield* invokeOn(24, handler))).toMatchObject({ legacy: [], detach: "function" })
+        expect(LambdaTest.json(yield* invokeOn(22, handler))).toMatchObject({ legacy, detach: "function" })
+        // The tests' own drop-in context too (LambdaTest.dropInContext).
+        expect(legacyOf(DropInTesting.make({}, 24))).toEqual([])
+        expect(legacyOf(DropInTesting.make({}, 22))).toEqual(legacy)
       }))
   })
 

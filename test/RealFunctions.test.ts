@@ -8,7 +8,9 @@
  * traces were empty.
  *
  * The functions run on the Node that runs the tests (`npm run test:node22` runs this file on
- * Node 22).
+ * Node 22, `npm run test:node24` on Node 24). The drop-in's plain handlers in
+ * `test/fixtures/real/node-line/` are served by the built drop-in (`dropIn: true`), whose rules
+ * follow that Node's line.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Duration, Effect, Exit, Queue } from "effect"
@@ -36,6 +38,15 @@ const buildModule = (path: string) =>
     )
     return yield* Build.build({ entry: projectFile(path), outdir })
   })
+
+/** Builds the drop-in (`dropIn: true`) into a temporary directory removed with the scope. */
+const buildDropIn = Effect.gen(function*() {
+  const outdir = yield* Effect.acquireRelease(
+    Effect.sync(() => mkdtempSync(join(tmpdir(), "effect-lambda-real-"))),
+    (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+  )
+  return yield* Build.build({ dropIn: true, outdir })
+})
 
 /** Builds `test/fixtures/real/<fixture>.ts` (see {@link buildModule}). */
 const buildFixture = (fixture: string) => buildModule(`test/fixtures/real/${fixture}.ts`)
@@ -419,4 +430,89 @@ describe("real functions: timers, environment and stack traces", () => {
       expect(crashed.stackTrace.join("\n")).toContain(bundleFrame)
       yield* shutDown(fn)
     }))
+})
+
+describe("real functions: the drop-in follows the managed runtime of its Node line", () => {
+  const taskRoot = projectFile("test/fixtures/real/node-line")
+  const major = Number.parseInt(process.versions.node, 10)
+  const legacy = ["callbackWaitsForEmptyEventLoop", "succeed", "fail", "done"]
+
+  /** Starts the built drop-in with `_HANDLER=index.<name>` from the fixture's task root. */
+  const startHandler = (build: Build.BuildResult, name: string) =>
+    Effect.gen(function*() {
+      // The emulator's `handler` is the function's `_HANDLER`.
+      const emulator = yield* Emulator.make({ handler: `index.${name}` })
+      const fn = yield* startFunction(build, emulator, { LAMBDA_TASK_ROOT: taskRoot })
+      return { emulator, fn }
+    })
+
+  /** The streaming handler's answer: a streamed JSON body. */
+  const streamedJson = (record: InvocationRecord): unknown => {
+    expect(record.outcome, JSON.stringify(record.outcome)).toMatchObject({ _tag: "Response", streaming: true })
+    return JSON.parse(record.outcome?._tag === "Response" ? record.outcome.text : "null")
+  }
+
+  it.scopedLive.runIf(major >= 24)(
+    "Node 24 and later (nodejs24.x): a callback handler fails init with Runtime.CallbackHandlerDeprecated; async and streaming handlers serve, with no callbackWaitsForEmptyEventLoop, succeed, fail or done on their context",
+    () =>
+      Effect.gen(function*() {
+        const build = yield* buildDropIn
+        const refused = yield* startHandler(build, "callback")
+        const error = (yield* guard("the init error", refused.emulator.awaitInitError)).document as ErrorDocument
+        expect(error.errorType).toBe("Runtime.CallbackHandlerDeprecated")
+        expect(error.errorMessage).toContain("Node.js 24")
+        expect(yield* guard("the exit after the init error", refused.fn.exited)).toBe(1)
+
+        const served = yield* startHandler(build, "handler")
+        expect(responseJson(yield* served.emulator.invoke({ n: 1 }))).toEqual({
+          via: "async",
+          echo: { n: 1 },
+          node: process.version,
+          legacy: []
+        })
+        yield* shutDown(served.fn)
+
+        const streaming = yield* startHandler(build, "streaming")
+        expect(streamedJson(yield* streaming.emulator.invoke({ n: 2 }))).toEqual({
+          via: "streaming",
+          echo: { n: 2 },
+          legacy: []
+        })
+        yield* shutDown(streaming.fn)
+      }),
+    { timeout: 90_000 }
+  )
+
+  it.scopedLive.runIf(major < 24)(
+    "Node 20 and 22 (nodejs22.x): a callback handler serves, and a handler's context has callbackWaitsForEmptyEventLoop, succeed, fail and done",
+    () =>
+      Effect.gen(function*() {
+        const build = yield* buildDropIn
+        const callback = yield* startHandler(build, "callback")
+        expect(responseJson(yield* callback.emulator.invoke({ n: 1 }))).toEqual({
+          via: "callback",
+          echo: { n: 1 },
+          node: process.version
+        })
+        yield* shutDown(callback.fn)
+
+        const served = yield* startHandler(build, "handler")
+        expect(responseJson(yield* served.emulator.invoke({ n: 2 }))).toEqual({
+          via: "async",
+          echo: { n: 2 },
+          node: process.version,
+          legacy
+        })
+        yield* shutDown(served.fn)
+
+        const streaming = yield* startHandler(build, "streaming")
+        expect(streamedJson(yield* streaming.emulator.invoke({ n: 3 }))).toEqual({
+          via: "streaming",
+          echo: { n: 3 },
+          legacy
+        })
+        yield* shutDown(streaming.fn)
+      }),
+    { timeout: 90_000 }
+  )
 })

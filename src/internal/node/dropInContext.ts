@@ -79,8 +79,22 @@ const runtimeOf = (fiber: Fiber.RuntimeFiber<unknown, unknown>, runtimeFlags: Ru
   Runtime.make({ context: fiber.currentContext, fiberRefs: fiber.getFiberRefs(), runtimeFlags })
 
 /**
+ * `context` without `callbackWaitsForEmptyEventLoop`, `done`, `fail` and `succeed`, the members
+ * Lambda's `nodejs24.x` runtime removed (nodeLine.ts): a copy of its other fields (a rest copy, not
+ * `delete`, which would leave V8 a slow dictionary object). Its type keeps them: it is still
+ * `@types/aws-lambda`'s `Context`, which declares them.
+ *
+ * @internal
+ */
+export const withoutLegacy = <C extends NodeContext>(context: C): C => {
+  const { callbackWaitsForEmptyEventLoop, done, fail, succeed, ...rest } = context
+  return rest as unknown as C
+}
+
+/**
  * Node's context for one invocation, whose handler runs in `fiber` (with `runtimeFlags`).
- * `legacy` are the deprecated `done`/`fail`/`succeed` ({@link ignored} for promise handlers).
+ * `legacy` are the deprecated `done`/`fail`/`succeed` ({@link ignored} for promise handlers);
+ * `undefined` leaves them and `callbackWaitsForEmptyEventLoop` out, as on Node 24 and later.
  *
  * @internal
  */
@@ -88,9 +102,12 @@ export const make = (
   context: LambdaContext,
   fiber: Fiber.RuntimeFiber<unknown, unknown>,
   runtimeFlags: RuntimeFlags.RuntimeFlags,
-  legacy: LegacyCallbacks
+  legacy: LegacyCallbacks | undefined
 ): NodeHandlerContext => {
-  const node = makeNodeContext(context, legacy) as { -readonly [K in keyof NodeHandlerContext]: NodeHandlerContext[K] }
+  const made = makeNodeContext(context, legacy ?? ignored)
+  const node = (legacy === undefined ? withoutLegacy(made) : made) as {
+    -readonly [K in keyof NodeHandlerContext]: NodeHandlerContext[K]
+  }
   node.detach = (fn: DetachedPromise) => {
     Runtime.runSync(runtimeOf(fiber, runtimeFlags))(Effect.forkIn(detachedEffect(fn), context.detachedScope))
   }

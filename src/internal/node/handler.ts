@@ -1,7 +1,8 @@
 /**
  * A plain Node handler (`async (event, context)` or `(event, context, callback)`) as this
  * runtime's handler: the user's function runs inside the invocation's fiber, so the loop's
- * deadline, error documents, logs and detached work apply to it unchanged.
+ * deadline, error documents, logs and detached work apply to it unchanged. What a handler may be
+ * follows the Node line (nodeLine.ts): no callback handlers from Node 24 on.
  *
  * @internal
  */
@@ -10,7 +11,9 @@ import type { LambdaContext } from "../../LambdaContext.js"
 import type * as LambdaHandler from "../../LambdaHandler.js"
 import { failureOf } from "../core/errorDocument.js"
 import { json } from "../runtime/handler.js"
+import type { LegacyCallbacks } from "../runtime/nodeContext.js"
 import * as NodeContext from "./dropInContext.js"
+import * as NodeLine from "./nodeLine.js"
 import type { UserFunction } from "./resolve.js"
 import { fromStreamingFunction, isStreaming } from "./streamifyResponse.js"
 
@@ -21,17 +24,27 @@ const isThenable = (u: unknown): u is PromiseLike<unknown> =>
 type Fiber = Parameters<Parameters<typeof Effect.withFiberRuntime>[0]>[0]
 type Status = Parameters<Parameters<typeof Effect.withFiberRuntime>[0]>[1]
 
+/** How the user's function is called and its answer awaited, in the invocation's fiber. */
+type Form = (
+  fn: UserFunction,
+  event: unknown,
+  context: LambdaContext,
+  fiber: Fiber,
+  status: Status
+) => Effect.Effect<unknown, unknown>
+
 /**
  * The promise form: the returned promise (or plain value) is the result; a thrown or
  * rejected value is the failure, reported as the official client does (an `Error` keeps its
- * `name` as `errorType`; any other value is reported under `typeof value`).
+ * `name` as `errorType`; any other value is reported under `typeof value`). `legacy` is what
+ * the context's `succeed`/`fail`/`done` are: {@link NodeContext.ignored} (they have nothing to
+ * complete), or `undefined` on Node 24 and later, whose context has none.
  */
-const promiseForm = (fn: UserFunction, event: unknown, context: LambdaContext, fiber: Fiber, status: Status) =>
+const promiseForm = (legacy: LegacyCallbacks | undefined): Form => (fn, event, context, fiber, status) =>
   Effect.async<unknown, unknown>((resume) => {
     let result: unknown
     try {
-      // The legacy `context.succeed`/`fail` of a promise handler have nothing to complete.
-      result = fn(event, NodeContext.make(context, fiber, status.runtimeFlags, NodeContext.ignored))
+      result = fn(event, NodeContext.make(context, fiber, status.runtimeFlags, legacy))
     } catch (error) {
       return resume(Effect.fail(failureOf(error)))
     }
@@ -43,7 +56,7 @@ const promiseForm = (fn: UserFunction, event: unknown, context: LambdaContext, f
  * The callback form: the first of `callback(error, result)`, the legacy `context.done`/
  * `succeed`/`fail`, or a returned promise completes the invocation; later ones are ignored.
  */
-const callbackForm = (fn: UserFunction, event: unknown, context: LambdaContext, fiber: Fiber, status: Status) =>
+const callbackForm: Form = (fn, event, context, fiber, status) =>
   Effect.async<unknown, unknown>((resume) => {
     let completed = false
     const complete: NodeContext.Complete = (error, result) => {
@@ -68,17 +81,29 @@ const callbackForm = (fn: UserFunction, event: unknown, context: LambdaContext, 
   })
 
 /**
- * The runtime's handler for a plain Node function.
+ * The runtime's handler for plain Node function `fn`, by the rules of the managed runtime of Node
+ * `major` (by default the running Node's): on Node 24 and later a callback handler fails with
+ * `Runtime.CallbackHandlerDeprecated` (the drop-in's init error), and the context has no
+ * `callbackWaitsForEmptyEventLoop`, `succeed`, `fail` or `done`.
  *
  * @internal
  */
-export const fromFunction = (fn: UserFunction): LambdaHandler.LambdaHandler<unknown> => {
-  if (isStreaming(fn)) return fromStreamingFunction(fn)
+export const fromFunction = (
+  fn: UserFunction,
+  major: number = NodeLine.currentMajor()
+): Effect.Effect<LambdaHandler.LambdaHandler<unknown>, NodeLine.CallbackHandlerDeprecated> => {
+  const legacy = NodeLine.callbacksRemoved(major) ? undefined : NodeContext.ignored
+  if (isStreaming(fn)) return Effect.succeed(fromStreamingFunction(fn, legacy))
   // Node's own client tells the forms apart by arity, too: a third parameter is the callback.
-  const form = fn.length >= 3 ? callbackForm : promiseForm
+  if (NodeLine.isCallbackHandler(fn) && legacy === undefined) {
+    return Effect.fail(NodeLine.callbackHandlerDeprecated(fn, major))
+  }
+  const form = NodeLine.isCallbackHandler(fn) ? callbackForm : promiseForm(legacy)
   // The handler's fiber itself, not `Effect.runtime()` (which copies its refs every time):
   // detach makes a runtime from it when it is called.
-  return json((event: unknown, context: LambdaContext) =>
-    Effect.withFiberRuntime<unknown, unknown>((fiber, status) => form(fn, event, context, fiber, status))
+  return Effect.succeed(
+    json((event: unknown, context: LambdaContext) =>
+      Effect.withFiberRuntime<unknown, unknown>((fiber, status) => form(fn, event, context, fiber, status))
+    )
   )
 }

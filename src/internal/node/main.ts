@@ -12,6 +12,7 @@ import { fromInit } from "../runtime/handler.js"
 import { run, serve } from "../runtime/init.js"
 import * as WarmUp from "../runtime/warmUp.js"
 import { fromFunction } from "./handler.js"
+import { currentMajor } from "./nodeLine.js"
 import { loadHandler } from "./resolve.js"
 import { installGlobal } from "./streamifyResponse.js"
 
@@ -19,20 +20,23 @@ import { installGlobal } from "./streamifyResponse.js"
 const DEFAULT_HANDLER = "index.handler"
 
 /**
- * The user's function as this runtime's handler, loaded during init.
+ * The user's function as this runtime's handler, loaded during init, by the rules of the managed
+ * runtime of Node `major` (the running Node's by default; nodeLine.ts): a callback handler on
+ * Node 24 or later is an init error, as a module that fails to load is.
  *
  * @internal
  */
 export const fromEnvironment = (
-  env: NodeJS.ProcessEnv = process.env
+  env: NodeJS.ProcessEnv = process.env,
+  major: number = currentMajor()
 ): LambdaHandler.LambdaHandler<unknown> =>
   fromInit(
     Effect.suspend(() => {
       // Modules call `awslambda.streamifyResponse` at their top level: the global comes first.
       installGlobal()
-      return Effect.map(
+      return Effect.flatMap(
         loadHandler(env[names.taskRoot] ?? process.cwd(), env[names.handler] ?? DEFAULT_HANDLER),
-        fromFunction
+        (fn) => fromFunction(fn, major)
       )
     })
   )

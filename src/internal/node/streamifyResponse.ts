@@ -21,6 +21,7 @@ import { failureOf } from "../core/errorDocument.js"
 import { contentTypes } from "../core/protocol.js"
 import { UnmarshalError } from "../runtime/errors.js"
 import { raw, streamed } from "../runtime/handler.js"
+import type { LegacyCallbacks } from "../runtime/nodeContext.js"
 import * as NodeContext from "./dropInContext.js"
 import type { UserFunction } from "./resolve.js"
 
@@ -101,11 +102,16 @@ export const isStreaming = (fn: UserFunction): boolean => (fn as { [STREAMING]?:
 const decoder = new TextDecoder()
 
 /**
- * The runtime's handler for a streaming Node function.
+ * The runtime's handler for a streaming Node function. `legacy` is what its context's
+ * `succeed`/`fail`/`done` are ({@link NodeContext.ignored}: a streaming handler answers through its
+ * stream), or `undefined` on Node 24 and later, whose context has none of them (nodeLine.ts).
  *
  * @internal
  */
-export const fromStreamingFunction = (fn: UserFunction): LambdaHandler.LambdaHandler<unknown> =>
+export const fromStreamingFunction = (
+  fn: UserFunction,
+  legacy: LegacyCallbacks | undefined
+): LambdaHandler.LambdaHandler<unknown> =>
   raw((invocation, context: LambdaContext) =>
     Effect.withFiberRuntime<Response, unknown>((fiber, status) =>
       Effect.async<Response, unknown>((resume) => {
@@ -147,7 +153,7 @@ export const fromStreamingFunction = (fn: UserFunction): LambdaHandler.LambdaHan
         stream.once("finish", start)
         let result: unknown
         try {
-          result = fn(event, stream, NodeContext.make(context, fiber, status.runtimeFlags, NodeContext.ignored))
+          result = fn(event, stream, NodeContext.make(context, fiber, status.runtimeFlags, legacy))
         } catch (error) {
           return fail(error)
         }

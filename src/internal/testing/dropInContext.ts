@@ -1,14 +1,17 @@
 /**
  * A drop-in context for calling a plain Node handler directly in a unit test, without the
  * runtime: Node's context fields from the test's options, and `detach` that starts the work at
- * once and remembers it until the test settles it.
+ * once and remembers it until the test settles it. As the drop-in's, it follows the Node line
+ * (node/nodeLine.ts): from Node 24 on it has no `callbackWaitsForEmptyEventLoop`, `done`, `fail`
+ * or `succeed`.
  *
  * @internal
  */
 import * as Duration from "effect/Duration"
 import { randomUUID } from "node:crypto"
 import type { DropInContext } from "../../DropIn.js"
-import { ignored } from "../node/dropInContext.js"
+import { ignored, withoutLegacy } from "../node/dropInContext.js"
+import { callbacksRemoved, currentMajor } from "../node/nodeLine.js"
 import { makeNodeContext } from "../runtime/nodeContext.js"
 import type { InvokeOptions } from "../../LambdaTest.js"
 
@@ -18,15 +21,19 @@ export interface TestDropInContext extends DropInContext {
   readonly abort: () => void
 }
 
-/** @internal */
-export const make = (options: InvokeOptions = {}): TestDropInContext => {
+/**
+ * The context, by the rules of Node `major` (the running Node's by default).
+ *
+ * @internal
+ */
+export const make = (options: InvokeOptions = {}, major: number = currentMajor()): TestDropInContext => {
   const functionName = options.functionName ?? "function"
   const region = options.region ?? "us-east-1"
   const timeoutMs = Duration.toMillis(Duration.decode(options.timeout ?? Duration.seconds(3)))
   const deadlineMs = Date.now() + timeoutMs
   const controller = new AbortController()
   const work: Array<Promise<unknown>> = []
-  const node = makeNodeContext({
+  const made = makeNodeContext({
     requestId: options.requestId ?? randomUUID(),
     deadlineMs,
     getRemainingTimeInMillis: () => Math.max(0, deadlineMs - Date.now()),
@@ -42,6 +49,7 @@ export const make = (options: InvokeOptions = {}): TestDropInContext => {
     logStreamName: options.logStreamName ?? "test",
     region
   }, ignored)
+  const node = callbacksRemoved(major) ? withoutLegacy(made) : made
   return Object.assign(node, {
     detach: (fn: (signal: AbortSignal) => PromiseLike<unknown>) => {
       work.push(Promise.resolve().then(() => fn(controller.signal)))
