@@ -139,6 +139,23 @@ describe("plain Node handlers (effect-lambda-runtime/node)", () => {
   })
 
   describe("invocations", () => {
+    it.scopedLive("globalThis.awslambda.InvokeStore names the calling invocation (the awslambda global keeps it)", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.make()
+        yield* serveOn(
+          emulator,
+          LambdaRuntime.serve(fromEnvironment({ LAMBDA_TASK_ROOT: taskRoot, _HANDLER: "esm.invokeStore" }), inProcess)
+        )
+        for (const requestId of ["req-1", "req-2"]) {
+          const record = yield* emulator.invoke({}, { requestId, tenantId: `tenant-${requestId}` })
+          expect(record.outcome?._tag === "Response" ? JSON.parse(record.outcome.text) : record.outcome).toEqual({
+            requestId,
+            tenantId: `tenant-${requestId}`,
+            later: requestId
+          })
+        }
+      }))
+
     it.scopedLive("a thrown or rejected non-Error is posted under typeof value with String(value), as the official client does", () =>
       Effect.gen(function*() {
         const plain = { reason: "nope" }

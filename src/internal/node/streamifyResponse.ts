@@ -85,11 +85,15 @@ export const streamifyResponse = <F extends object>(handler: F): F => {
 
 /**
  * Installs the `awslambda` global, before the user's module is loaded (it uses it at its top level).
+ * Added to the object already there, never replacing it: it also holds the `InvokeStore`.
  *
  * @internal
  */
 export const installGlobal = (): void => {
-  ;(globalThis as { awslambda?: unknown }).awslambda = { streamifyResponse, HttpResponseStream }
+  const global = globalThis as { awslambda?: Record<string, unknown> }
+  const awslambda = global.awslambda ??= {}
+  awslambda.streamifyResponse = streamifyResponse
+  awslambda.HttpResponseStream = HttpResponseStream
 }
 
 /**
