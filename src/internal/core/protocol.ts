@@ -122,6 +122,7 @@ export const env = {
   logFormat: "AWS_LAMBDA_LOG_FORMAT",
   logLevel: "AWS_LAMBDA_LOG_LEVEL",
   initializationType: "AWS_LAMBDA_INITIALIZATION_TYPE",
+  maxConcurrency: "AWS_LAMBDA_MAX_CONCURRENCY",
   traceId: "_X_AMZN_TRACE_ID"
 } as const
 
@@ -196,6 +197,8 @@ export const apiErrorTypes = {
   requestEntityTooLarge: "RequestEntityTooLarge",
   truncatedHttpRequest: "TruncatedHTTPRequest",
   invalidFunctionResponseMode: "InvalidFunctionResponseMode",
+  invokeTimeout: "InvokeTimeout",
+  tooManyIdleRuntimes: "Runtime.TooManyIdleRuntimes",
   invalidRequestFormat: "InvalidRequestFormat",
   registrationClosed: "Extension.RegistrationClosed",
   invalidEventType: "Extension.InvalidEventType",
