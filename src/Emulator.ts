@@ -4,8 +4,8 @@
  * The emulator serves the Runtime API (version `2018-06-01`), the part of the Extensions API a
  * runtime uses (`register` and a never-answered `event/next`) and the invoke endpoint of the
  * official Runtime Interface Emulator (`POST /2015-03-31/functions/function/invocations`) on one
- * HTTP server bound to `127.0.0.1`. It follows the classic execution model: one invocation at a
- * time, `GET /next` as a long poll, `400 InvalidRequestID` for a result posted for any other id,
+ * HTTP server bound to `127.0.0.1`. By default it follows the classic execution model: one
+ * invocation at a time, `GET /next` as a long poll, `400 InvalidRequestID` for a result posted for any other id,
  * `403 InvalidStateTransition` for a second result, `413` over the buffered limit, streamed
  * responses with error trailers, `/init/error`, and a deadline that fails the invocation with
  * `Task timed out after N.NN seconds`.
@@ -16,13 +16,25 @@
  * can assert what happened after the response was posted.
  *
  * After a platform timeout the environment is reset, as Lambda does: the emulator expects a fresh
- * init from a new runtime process and refuses the old one. A `GET /next` from the connection the
- * timed-out runtime used is answered `500` (the Runtime API's "non-recoverable" status, so a
- * runtime exits) and logged, and its late result is rejected with `400`; the next invocation waits
+ * init from a new runtime process and refuses the old one. The fresh environment's Runtime API
+ * listens on a new port ({@link EmulatorService.environment} names it from then on), so that no
+ * request of the old process, on any connection, can reach it: on the old address a `GET /next`
+ * (or any other runtime request) is answered `500` (the Runtime API's "non-recoverable" status, so
+ * a runtime exits) and logged, and a late result is rejected with `400`; the next invocation waits
  * for a fresh runtime. The emulator cannot stop a process it did not start: whoever runs the
  * runtime waits for {@link EmulatorService.awaitReset}, stops it, reports it with
- * {@link EmulatorService.runtimeExited} and starts a new one (as `effect-lambda run` and
- * `effect-lambda emulator <module>` do).
+ * {@link EmulatorService.runtimeExited} and starts a new one with the current `environment` (as
+ * `effect-lambda run` and `effect-lambda emulator <module>` do). The invoke endpoint stays on
+ * {@link EmulatorService.port}.
+ *
+ * With `concurrency: N` (N > 1) it emulates Lambda Managed Instances instead: the environment
+ * announces `AWS_LAMBDA_MAX_CONCURRENCY=N` and `AWS_LAMBDA_INITIALIZATION_TYPE=lambda-managed-instances`,
+ * up to N `GET /next` calls park at once (one more is answered `500 Runtime.TooManyIdleRuntimes`)
+ * and each gets its own invocation, results are matched by request id in any order, and the invoke
+ * endpoint takes `X-Amzn-RequestId` as the request id. A deadline fails only its invocation: the
+ * process is neither reset nor refused, the other invocations go on, and a later result for it
+ * (or a stream still open at the deadline) is answered `410 InvokeTimeout`. On shutdown
+ * ({@link EmulatorService.shutdown}, or closing the scope) parked `/next` calls are answered `500`.
  *
  * Streamed responses also reach the invoke caller live, chunk by chunk, with the caller's read
  * pace passed back to the runtime (a slow reader slows the stream). With the HTTP integration
@@ -60,6 +72,8 @@ import * as internal from "./internal/tools/emulator/server.js"
  *   announces (defaults `test_function`, `$LATEST`, `3008`, `us-east-1`, as the official emulator).
  * - `functionArn`: the invoked function ARN (default `arn:aws:lambda:<region>:012345678912:function:<name>`).
  * - `handler`: the handler string returned by extension registration and, when given, set as `_HANDLER`.
+ * - `concurrency`: `AWS_LAMBDA_MAX_CONCURRENCY`; above `1` (the default) the emulator runs in the
+ *   concurrent mode of Lambda Managed Instances (see the module documentation).
  *
  * @since 0.1.0
  * @category models
@@ -73,6 +87,7 @@ export interface EmulatorOptions {
   readonly memorySizeMb?: number
   readonly region?: string
   readonly handler?: string
+  readonly concurrency?: number
 }
 
 /**
@@ -209,6 +224,7 @@ export type InvocationOutcome =
  *   body and trailers received, or the deadline passed), `nextAfterResultAt` (the runtime's next
  *   `GET /next` after the result: the moment it released the environment).
  * - `firstByteAt` / `lastByteAt`: first and last body byte of the accepted `/response`.
+ * - In concurrent mode `nextAfterResultAt` stays unset: a `/next` belongs to no invocation there.
  * - `posts`: every result POST received for this id.
  *
  * A record returned by {@link EmulatorService.invoke} is a snapshot taken when the outcome was
@@ -286,9 +302,12 @@ export interface EnvironmentReset {
 /**
  * The running emulator.
  *
- * - `host`, `port`: where it listens; `host` is the value of `AWS_LAMBDA_RUNTIME_API`.
+ * - `host`, `port`: where it listens: the invoke endpoint, and the Runtime API until the first reset
+ *   (then `environment.AWS_LAMBDA_RUNTIME_API` names the fresh environment's).
  * - `environment`: the Lambda environment variables a runtime needs (`AWS_LAMBDA_RUNTIME_API`,
- *   function name, version, memory size, log group and stream, region, initialization type).
+ *   function name, version, memory size, log group and stream, region, initialization type, and in
+ *   concurrent mode `AWS_LAMBDA_MAX_CONCURRENCY`). Read it when starting a runtime: after a reset it
+ *   names a new Runtime API address.
  * - `enqueue` / `invoke`: queue an event (strings and bytes are sent verbatim, anything else is
  *   JSON-encoded) and wait for its outcome.
  * - `invocations`, `nextRequests`, `awaitNextRequest`: the recorded timeline; `awaitNextRequest(n)`
@@ -302,7 +321,12 @@ export interface EnvironmentReset {
  * - `runtimeExited`: tells the emulator that the runtime process exited. The current invocation
  *   (and, during init, the queued ones) fail with `Runtime.ExitError`, and the emulator expects a
  *   fresh init from the next runtime. Reporting the exit of a runtime stopped after a reset fails
- *   nothing: its invocation already timed out, and the queued ones wait for the fresh runtime.
+ *   nothing: its invocation already timed out, and the queued ones wait for the fresh runtime. In
+ *   concurrent mode every invocation still owed fails.
+ * - `shutdown`: begins shutting the function down before the process is stopped. In concurrent mode
+ *   every parked `GET /next` is answered `500`, and so is any later one (Managed Instances do so;
+ *   the runtime should stop polling and exit once its work is done); in classic mode it does nothing
+ *   (Lambda sends no answer). Closing the emulator's scope does the same.
  *
  * @since 0.1.0
  * @category models
@@ -324,6 +348,7 @@ export interface EmulatorService {
   readonly resets: Effect.Effect<ReadonlyArray<EnvironmentReset>>
   readonly awaitReset: (n: number) => Effect.Effect<EnvironmentReset>
   readonly runtimeExited: (exit: RuntimeExit) => Effect.Effect<void>
+  readonly shutdown: Effect.Effect<void>
 }
 
 /**

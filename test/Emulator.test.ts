@@ -513,10 +513,35 @@ describe("Emulator", () => {
         const refused = yield* onConnection(agent, emulator, "GET", P.paths.next)
         expect(refused.status).toBe(500)
         expect(json(refused)).toMatchObject({ errorType: "Emulator.EnvironmentReset" })
-        // a fresh runtime (a new connection) gets the next event
-        const fresh = yield* next(emulator)
+        // a fresh runtime (on the fresh environment's address) gets the next event
+        const fresh = yield* request(emulator.environment.AWS_LAMBDA_RUNTIME_API!, "GET", P.paths.next)
         expect(fresh.headers[P.headers.requestId]).toBe(second.requestId)
         expect(yield* emulator.nextRequests).toHaveLength(3)
+      }))
+
+    it.scoped("after a platform timeout, the runtime that was not stopped gets nothing on a new connection either", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.make({ functionTimeoutMs: 200 })
+        const oldApi = emulator.environment.AWS_LAMBDA_RUNTIME_API!
+        const first = yield* emulator.enqueue({})
+        yield* next(emulator)
+        expect((yield* first.result).outcome?._tag).toBe("Timeout")
+        yield* emulator.awaitReset(1)
+        const second = yield* emulator.enqueue({})
+        // the runtime that timed out, started by hand and never stopped, posts late and asks again,
+        // each time on a new connection to the address it was started with
+        expect((yield* request(oldApi, "POST", P.paths.response(first.requestId), { body: "late" })).status).toBe(400)
+        const refused = yield* request(oldApi, "GET", P.paths.next)
+        expect(refused.status).toBe(500)
+        expect(json(refused)).toMatchObject({ errorType: "Emulator.EnvironmentReset" })
+        expect((yield* recordOf(emulator, second.requestId)).nextAnsweredAt).toBeUndefined()
+        // a fresh runtime is started with the fresh environment, whose Runtime API has its own address
+        const freshApi = emulator.environment.AWS_LAMBDA_RUNTIME_API!
+        expect(freshApi).not.toBe(oldApi)
+        const event = yield* request(freshApi, "GET", P.paths.next)
+        expect(event.headers[P.headers.requestId]).toBe(second.requestId)
+        // the invoke endpoint stays where it was
+        expect(emulator.host).toBe(oldApi)
       }))
 
     it.scoped("gives a fresh init its own ten extension slots after the runtime exited", () =>

@@ -72,6 +72,26 @@ describe("effect-lambda CLI", () => {
       expect(out).toContain("runtime stopped (exit code 0)")
     }))
 
+  it.scopedLive("run --concurrency: sets AWS_LAMBDA_MAX_CONCURRENCY for the function and queues the invocations at once", () =>
+    Effect.gen(function*() {
+      const cli = yield* spawnFunction(CLI, {}, [
+        "run",
+        "test/fixtures/concurrencyEnv.ts",
+        "--count",
+        "3",
+        "--concurrency",
+        "2"
+      ])
+      expect(yield* cli.exited).toBe(0)
+      const out = cli.stdout()
+      expect(
+        out.match(/\{"maxConcurrency":"2","initializationType":"lambda-managed-instances"\}/g)
+      ).toHaveLength(3)
+      // all three are queued before the first ends
+      expect(out.split("\n").slice(0, 3).every((line) => line.startsWith("START RequestId:"))).toBe(true)
+      expect(out.match(/^END RequestId: .*result posted \+[\d.]+ ms$/gm)).toHaveLength(3)
+    }))
+
   it.scopedLive("run: exits 1 when an invocation fails", () =>
     Effect.gen(function*() {
       const cli = yield* spawnFunction(CLI, {}, ["run", "examples/errors.ts", "--event", "-"])
@@ -194,7 +214,10 @@ describe("effect-lambda CLI", () => {
       expect(yield* old.exited).not.toBe(0)
       expect(cli.stderr()).toContain("stop your runtime and start a fresh one")
       expect(cli.stdout() + cli.stderr()).toContain("refused with 500")
-      const fresh = yield* spawnFunction("test/fixtures/overrun.ts", env)
+      // the fresh environment's Runtime API has its own address, which the message names
+      const freshApi = /start a fresh one with export AWS_LAMBDA_RUNTIME_API='([^']*)'/.exec(cli.stderr())![1]!
+      expect(freshApi).not.toBe(host)
+      const fresh = yield* spawnFunction("test/fixtures/overrun.ts", { ...env, AWS_LAMBDA_RUNTIME_API: freshApi })
       expect(yield* invoke(host, "{}")).toEqual({ status: 200, body: `{"pid":${fresh.child.pid}}` })
       cli.child.kill("SIGINT")
       expect(yield* cli.exited).toBe(130)

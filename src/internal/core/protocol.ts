@@ -197,6 +197,8 @@ export const apiErrorTypes = {
   requestEntityTooLarge: "RequestEntityTooLarge",
   truncatedHttpRequest: "TruncatedHTTPRequest",
   invalidFunctionResponseMode: "InvalidFunctionResponseMode",
+  invokeTimeout: "InvokeTimeout",
+  tooManyIdleRuntimes: "Runtime.TooManyIdleRuntimes",
   invalidRequestFormat: "InvalidRequestFormat",
   registrationClosed: "Extension.RegistrationClosed",
   invalidEventType: "Extension.InvalidEventType",

@@ -149,8 +149,10 @@ export const announceResets = (emulator: Emulator.EmulatorService): Effect.Effec
         printError(
           `effect-lambda: ${
             describeReset(reset)
-          }. Lambda resets the environment here: stop your runtime and start a fresh ` +
-            `one. Until then invocations wait, and the old runtime's /next is refused (500) and its late results (400).`
+          }. Lambda resets the environment here: stop your runtime and start a fresh one with ` +
+            `export AWS_LAMBDA_RUNTIME_API='${emulator.environment.AWS_LAMBDA_RUNTIME_API}' (the fresh ` +
+            `environment's Runtime API). Until then invocations wait, and the old address refuses the old ` +
+            `runtime (500 to its /next, 400 to its late results).`
         ),
         from(n + 1)
       ))

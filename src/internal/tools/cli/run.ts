@@ -2,11 +2,13 @@
  * `effect-lambda run`: starts the emulator, spawns the module as the runtime process, invokes it
  * `--count` times with the event, prints each result with its timeline, then sends SIGTERM and
  * waits for the process to exit. Fails with exit code 1 unless every invocation returned a
- * response and the runtime asked for the next one.
+ * response and the runtime asked for the next one. With `--concurrency N` (Lambda Managed
+ * Instances) the invocations are queued at once and up to N run at the same time; each is printed
+ * when it ends.
  */
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import { Effect, Either, Option } from "effect"
+import { Effect, Either, Fiber, Option } from "effect"
 import type { Scope } from "effect"
 import { readFileSync } from "node:fs"
 import { basename, dirname, extname, relative, resolve } from "node:path"
@@ -15,7 +17,17 @@ import * as Emulator from "../emulator/server.js"
 import * as P from "../../core/protocol.js"
 import type { RuntimeProcess } from "../functionProcess.js"
 import { describeExit, spawnRuntime, stopRuntime } from "../functionProcess.js"
-import { CommandFailed, handlerModule, nonNegative, port, print, printError, timeoutMs, UsageError } from "./shared.js"
+import {
+  CommandFailed,
+  concurrency,
+  handlerModule,
+  nonNegative,
+  port,
+  print,
+  printError,
+  timeoutMs,
+  UsageError
+} from "./shared.js"
 
 /**
  * The subcommand's name.
@@ -29,7 +41,8 @@ export const name = "run"
  *
  * @internal
  */
-export const synopsis = "run <handler-module> [--event <file>|-] [--count N] [--timeout <seconds>] [--port N]"
+export const synopsis =
+  "run <handler-module> [--event <file>|-] [--count N] [--timeout <seconds>] [--concurrency N] [--port N]"
 
 const readStdin = Effect.async<string>((resume) => {
   const chunks: Array<Buffer> = []
@@ -124,6 +137,7 @@ interface RunOptions {
   readonly event: Option.Option<string>
   readonly count: number
   readonly timeoutMs: number
+  readonly concurrency: number
   readonly port: number
 }
 
@@ -131,7 +145,11 @@ interface RunOptions {
 const runInvocations = (options: RunOptions): Effect.Effect<number, UsageError, Scope.Scope> =>
   Effect.gen(function*() {
     const event = yield* readEvent(options.event)
-    const emulator = yield* Emulator.make({ port: options.port, functionTimeoutMs: options.timeoutMs })
+    const emulator = yield* Emulator.make({
+      port: options.port,
+      functionTimeoutMs: options.timeoutMs,
+      concurrency: options.concurrency
+    })
     let runtime: RuntimeProcess | undefined
     /** How many `/next` requests had arrived when the current runtime was spawned. */
     let nextsAtStart = 0
@@ -188,33 +206,74 @@ const runInvocations = (options: RunOptions): Effect.Effect<number, UsageError, 
         return true
       })
 
+    /** The END line of an invocation. */
+    const endLine = (record: Api.InvocationRecord) =>
+      `END RequestId: ${record.requestId}  next answered ${ms(record.enqueuedAt, record.nextAnsweredAt)}, ` +
+      (record.firstByteAt !== undefined && record.outcome?._tag !== "TooLarge"
+        ? `first byte ${ms(record.enqueuedAt, record.firstByteAt)}, `
+        : "") +
+      `result posted ${ms(record.enqueuedAt, record.resultAt)}` +
+      (options.concurrency > 1
+        ? ""
+        : `, runtime asked for /next again ${ms(record.enqueuedAt, record.nextAfterResultAt)}`)
+
+    /**
+     * Concurrent mode: every invocation is queued at once and printed when it ends; a runtime that
+     * exits fails what it owed and is started again while invocations remain.
+     */
+    const runConcurrently = Effect.gen(function*() {
+      const pendings: Array<Api.PendingInvocation> = []
+      for (let i = 1; i <= options.count; i++) {
+        const pending = yield* emulator.enqueue(event)
+        pendings.push(pending)
+        yield* print(`START RequestId: ${pending.requestId} (${i}/${options.count})`)
+      }
+      const printed = yield* Effect.fork(Effect.forEach(pendings, (pending) =>
+        Effect.flatMap(pending.result, (record) =>
+          Effect.as(
+            Effect.zipRight(print(describeOutcome(record)), print(endLine(record))),
+            record.outcome?._tag === "Response" ? 0 : 1
+          )), { concurrency: "unbounded" }))
+      while (true) {
+        const current = runtime ?? (yield* start)
+        const first = yield* Effect.raceFirst(
+          Effect.map(Fiber.join(printed), Either.right),
+          Effect.map(current.exited, Either.left)
+        )
+        if (Either.isRight(first)) {
+          return first.right.reduce((sum, n) =>
+            sum + n, 0)
+        }
+        runtime = undefined
+        yield* emulator.runtimeExited(first.left)
+        yield* printError(`effect-lambda: the runtime exited (${describeExit(first.left)}); starting it again`)
+      }
+    })
+
     yield* start
     let failed = 0
-    for (let i = 1; i <= options.count; i++) {
-      const pending = yield* emulator.enqueue(event)
-      yield* print(`START RequestId: ${pending.requestId} (${i}/${options.count})`)
-      const outcome = yield* awaitOutcome(pending)
-      yield* print(describeOutcome(outcome))
-      if (outcome.outcome?._tag !== "Response") failed++
-      if (outcome.outcome?._tag === "Timeout" && runtime !== undefined) {
-        // Lambda resets the environment after a timeout: the next invocation starts a fresh runtime.
-        const stopped = runtime
-        runtime = undefined
-        yield* emulator.runtimeExited(yield* stopRuntime(stopped, 500))
-      } else if (!(yield* awaitRelease(pending.requestId)) && outcome.outcome?._tag === "Response") {
-        failed++
+    if (options.concurrency > 1) failed = yield* runConcurrently
+    else {
+      for (let i = 1; i <= options.count; i++) {
+        const pending = yield* emulator.enqueue(event)
+        yield* print(`START RequestId: ${pending.requestId} (${i}/${options.count})`)
+        const outcome = yield* awaitOutcome(pending)
+        yield* print(describeOutcome(outcome))
+        if (outcome.outcome?._tag !== "Response") failed++
+        if (outcome.outcome?._tag === "Timeout" && runtime !== undefined) {
+          // Lambda resets the environment after a timeout: the next invocation starts a fresh runtime.
+          const stopped = runtime
+          runtime = undefined
+          yield* emulator.runtimeExited(yield* stopRuntime(stopped, 500))
+        } else if (!(yield* awaitRelease(pending.requestId)) && outcome.outcome?._tag === "Response") {
+          failed++
+        }
+        yield* print(endLine(yield* recordOf(pending.requestId)))
       }
-      const record = yield* recordOf(pending.requestId)
-      yield* print(
-        `END RequestId: ${record.requestId}  next answered ${ms(record.enqueuedAt, record.nextAnsweredAt)}, ` +
-          (record.firstByteAt !== undefined && record.outcome?._tag !== "TooLarge"
-            ? `first byte ${ms(record.enqueuedAt, record.firstByteAt)}, `
-            : "") +
-          `result posted ${ms(record.enqueuedAt, record.resultAt)}, ` +
-          `runtime asked for /next again ${ms(record.enqueuedAt, record.nextAfterResultAt)}`
-      )
     }
     if (runtime !== undefined) {
+      // Managed Instances answer the parked /next calls with 500 before stopping (classic: no-op).
+      yield* emulator.shutdown
       const exit = yield* stopRuntime(runtime, 3000)
       runtime = undefined
       yield* print(`runtime stopped (${describeExit(exit)})`)
@@ -224,7 +283,10 @@ const runInvocations = (options: RunOptions): Effect.Effect<number, UsageError, 
 
 const count = nonNegative("count", "N", true).pipe(
   Options.withDefault(1),
-  Options.withDescription("The number of invocations (default 1), one after the other in the same runtime process.")
+  Options.withDescription(
+    "The number of invocations (default 1), one after the other in the same runtime process " +
+      "(with --concurrency, all queued at once)."
+  )
 )
 
 /**
@@ -241,6 +303,7 @@ export const command = Command.make(name, {
   ),
   count,
   timeoutMs,
+  concurrency,
   port: port(0, "The emulator's port on 127.0.0.1")
 }, (options) =>
   Effect.scoped(runInvocations(options)).pipe(

@@ -8,7 +8,7 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import { Effect } from "effect"
 import * as Serve from "../serve/server.js"
-import { handlerModule, invalid, port, print, seconds, timeoutMs } from "./shared.js"
+import { concurrency, handlerModule, invalid, port, print, seconds, timeoutMs } from "./shared.js"
 
 /**
  * The subcommand's name.
@@ -23,7 +23,7 @@ export const name = "serve"
  * @internal
  */
 export const synopsis =
-  "serve <handler-module> [--port 3000] [--event apigw-v1|apigw-v2|function-url|alb] [--multi-value-headers] [--timeout <seconds>]"
+  "serve <handler-module> [--port 3000] [--event apigw-v1|apigw-v2|function-url|alb] [--multi-value-headers] [--timeout <seconds>] [--concurrency N]"
 
 const shape = Options.text("event").pipe(
   Options.withPseudoName(Serve.eventShapes.join("|")),
@@ -49,14 +49,16 @@ export const command = Command.make(name, {
     Options.withDescription("With --event alb: the target group has multi-value headers on.")
   ),
   timeoutMs,
+  concurrency,
   port: port(3000, "The HTTP server's port on 127.0.0.1")
-}, ({ file, multiValueHeaders, port, shape, timeoutMs }) =>
+}, ({ concurrency, file, multiValueHeaders, port, shape, timeoutMs }) =>
   Effect.scoped(Effect.gen(function*() {
     const server = yield* Serve.make({
       file,
       shape,
       port,
       functionTimeoutMs: timeoutMs,
+      concurrency,
       albMultiValueHeaders: multiValueHeaders
     })
     yield* print(`Serving ${file} as ${shape} events on ${server.url} (function timeout ${seconds(timeoutMs)})`)

@@ -91,6 +91,24 @@ export const timeoutMs = nonNegative("timeout", "seconds", false).pipe(
 )
 
 /**
+ * `--concurrency N`: `AWS_LAMBDA_MAX_CONCURRENCY`; above 1 the emulator runs in the concurrent
+ * mode of Lambda Managed Instances.
+ *
+ * @internal
+ */
+export const concurrency = nonNegative("concurrency", "N", true).pipe(
+  Options.mapEffect((value) =>
+    value >= 1 ? Effect.succeed(value) : Effect.fail(invalid(`--concurrency expects at least 1, got ${value}`))
+  ),
+  Options.withDefault(1),
+  Options.withDescription(
+    "Invocations one execution environment runs at once (default 1). Above 1, as Lambda Managed Instances: " +
+      "AWS_LAMBDA_MAX_CONCURRENCY=N is set for the function, up to N invocations are handed out at once, " +
+      "and a timeout fails that invocation only (the process is not restarted)."
+  )
+)
+
+/**
  * A positional module path. @effect/cli would take an unknown flag placed before the module
  * (`run --cout 2 handler.ts`) as the module itself and then complain about the module: a path
  * that starts with `-` is reported as the unexpected option it is (unknown, or a repeat of one

@@ -9,7 +9,7 @@ import type * as http from "node:http"
 import type * as Api from "../../../Emulator.js"
 import * as P from "../../core/protocol.js"
 import type { Caller, EmulatorInstance, InvocationState } from "./state.js"
-import { enqueue, snapshot } from "./state.js"
+import { enqueue, isConcurrent, snapshot } from "./state.js"
 import type { Mutable } from "./wire.js"
 import { apiError, decodeBase64, decodeHttpIntegration, header, readBody, send } from "./wire.js"
 
@@ -253,6 +253,14 @@ export const onInvoke = (emulator: EmulatorInstance, req: http.IncomingMessage, 
     if (traceId !== undefined) invokeOptions.traceId = traceId
     const tenantId = header(req, P.invokeHeaders.tenantId)
     if (tenantId !== undefined) invokeOptions.tenantId = tenantId
+    // The official emulator's Managed Instances mode takes the caller's request id.
+    const requestId = isConcurrent(emulator.config) ? header(req, P.invokeHeaders.requestId) : undefined
+    if (requestId !== undefined && requestId !== "") {
+      if (emulator.state.byId.has(requestId)) {
+        return apiError(res, 400, "DuplicateRequestId", `RequestId ${requestId} was already invoked`)
+      }
+      invokeOptions.requestId = requestId
+    }
     const invocation = enqueue(emulator, body, invokeOptions)
     if (invocation.result === "done") {
       const record = snapshot(invocation)

@@ -10,16 +10,19 @@ import type * as Api from "../../../Emulator.js"
 import * as P from "../../core/protocol.js"
 import { forward } from "./invokeEndpoint.js"
 import type { EmulatorInstance } from "./state.js"
-import { deliver, finish, markDiscarded, recordNextRequest, release } from "./state.js"
+import { refuseShuttingDown } from "./environment.js"
+import { answerLate, deliver, finish, isConcurrent, recordNextRequest, release } from "./state.js"
 import { apiError, decodeBase64, decodeHttpIntegration, header, now, parseDocument, readBody, send } from "./wire.js"
 
 /**
- * `GET /next`: answers with the next queued event, or parks until one is queued.
+ * `GET /next`: answers with the next queued event, or parks until one is queued. In classic mode
+ * one invocation is out at a time; in concurrent mode up to `maxConcurrency` `/next` calls park and
+ * each gets its own invocation.
  *
  * @internal
  */
 export const onNext = (emulator: EmulatorInstance, res: http.ServerResponse) => {
-  const { state } = emulator
+  const { config, state } = emulator
   const at = recordNextRequest(state)
   if (state.releasing !== undefined) {
     state.releasing.record.nextAfterResultAt = at
@@ -28,6 +31,7 @@ export const onNext = (emulator: EmulatorInstance, res: http.ServerResponse) => 
   if (state.initFailed !== undefined) {
     return apiError(res, 403, P.apiErrorTypes.invalidStateTransition, "Init already failed")
   }
+  if (state.shuttingDown) return refuseShuttingDown(res)
   state.initDone = true
   if (state.current !== undefined) {
     return apiError(
@@ -37,14 +41,23 @@ export const onNext = (emulator: EmulatorInstance, res: http.ServerResponse) => 
       `A result for ${state.current.record.requestId} is still owed`
     )
   }
-  if (state.parkedNext !== undefined) {
+  if (!isConcurrent(config) && state.parked.length > 0) {
     return apiError(res, 403, P.apiErrorTypes.invalidStateTransition, "Another /next is already pending")
+  }
+  if (state.parked.length >= config.maxConcurrency) {
+    // What the platform answers when more runtime workers are idle than the concurrency allows.
+    return apiError(
+      res,
+      500,
+      P.apiErrorTypes.tooManyIdleRuntimes,
+      `More than AWS_LAMBDA_MAX_CONCURRENCY (${config.maxConcurrency}) /next calls are pending`
+    )
   }
   const invocation = state.queue.shift()
   if (invocation !== undefined) return deliver(emulator, invocation, res)
-  state.parkedNext = res
+  state.parked.push(res)
   res.on("close", () => {
-    if (state.parkedNext === res) state.parkedNext = undefined
+    state.parked = state.parked.filter((parked) => parked !== res)
   })
 }
 
@@ -67,8 +80,6 @@ export const onResult = (
     invocation !== undefined && invocation.generation < state.generation &&
     invocation.record.nextAnsweredAt !== undefined
   ) {
-    // A late result from the runtime a reset discarded: its connection belongs to that runtime.
-    markDiscarded(emulator, req.socket, invocation.generation)
     emulator.log(
       `${kind === "response" ? "/response" : "/error"} for RequestId ${requestId} refused with 400: ` +
         `it came from the runtime discarded when the environment was reset`
@@ -79,12 +90,23 @@ export const onResult = (
     req.resume()
     req.on("end", () => apiError(res, status, errorType, message))
   }
-  // The id stays current after its result until the next /next (a second post is a 403),
-  // except after a timeout: then it is no longer current (400).
-  const released = invocation !== undefined && state.releasing === invocation &&
-    invocation.record.outcome?._tag !== "Timeout"
-  if (invocation === undefined || (state.current !== invocation && !released)) {
+  if (invocation === undefined || invocation.record.nextAnsweredAt === undefined) {
     return reject(400, P.apiErrorTypes.invalidRequestId, "Invalid request ID")
+  }
+  if (isConcurrent(emulator.config)) {
+    // Results are matched by id, in any order; after the deadline the platform answers 410.
+    if (invocation.record.outcome?._tag === "Timeout") {
+      invocation.record.posts.push({ kind, status: 410, at: arrivedAt })
+      req.resume()
+      return req.on("end", () => answerLate(emulator, invocation, res))
+    }
+  } else {
+    // The id stays current after its result until the next /next (a second post is a 403),
+    // except after a timeout: then it is no longer current (400).
+    const released = state.releasing === invocation && invocation.record.outcome?._tag !== "Timeout"
+    if (state.current !== invocation && !released) {
+      return reject(400, P.apiErrorTypes.invalidRequestId, "Invalid request ID")
+    }
   }
   if (invocation.result !== "none") {
     return reject(403, P.apiErrorTypes.invalidStateTransition, "State transition is not allowed")
@@ -146,9 +168,10 @@ export const onResult = (
   req.on("end", () => {
     const at = now()
     if (invocation.result !== "receiving") {
-      // the deadline passed while the body was being read: the id is no longer current
-      record.posts.push({ kind, status: 400, at: arrivedAt })
-      return apiError(res, 400, P.apiErrorTypes.invalidRequestId, "Invalid request ID")
+      // the deadline passed while the body was being read (a stream is answered by `finish`)
+      if (res.headersSent) return
+      record.posts.push({ kind, status: answerLate(emulator, invocation, res), at: arrivedAt })
+      return
     }
     if (size > limit) {
       record.posts.push({ kind, status: 413, at: arrivedAt })

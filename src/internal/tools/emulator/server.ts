@@ -18,16 +18,9 @@ import type * as Api from "../../../Emulator.js"
 import { onExtensionNext, onRegister } from "./extensions.js"
 import { onInvoke } from "./invokeEndpoint.js"
 import { onInitError, onNext, onResult } from "./runtimeApiEndpoints.js"
+import { describeLastReset, isDiscarded, runtimeExited, shutdown } from "./environment.js"
 import type { Config, EmulatorInstance } from "./state.js"
-import {
-  describeLastReset,
-  enqueue,
-  isDiscarded,
-  makeState,
-  recordNextRequest,
-  runtimeExited,
-  snapshot
-} from "./state.js"
+import { enqueue, isConcurrent, makeState, recordNextRequest, snapshot } from "./state.js"
 import { apiError, RESULT_PATH } from "./wire.js"
 import * as P from "../../core/protocol.js"
 
@@ -54,19 +47,25 @@ const refuseDiscarded = (
   if (!STALE_LOGGED.has(req.socket)) {
     STALE_LOGGED.add(req.socket)
     emulator.log(
-      `${method} ${path} refused with 500: ${reason}, and this request came from the runtime that was running then. ` +
-        `Lambda stops that process; stop it and start a fresh runtime (the next invocation waits for one)`
+      `${method} ${path} refused with 500: ${reason}, and this request came to the Runtime API address of the ` +
+        `runtime that was running then. Lambda stops that process; stop it and start a fresh runtime with ` +
+        `AWS_LAMBDA_RUNTIME_API=${emulator.runtimeApiHost()} (the next invocation waits for one)`
     )
   }
   apiError(res, 500, DISCARDED_ERROR_TYPE, `${reason}: this runtime must exit`)
 }
 
-const route = (emulator: EmulatorInstance, req: http.IncomingMessage, res: http.ServerResponse) => {
+const route = (
+  emulator: EmulatorInstance,
+  listenerGeneration: number,
+  req: http.IncomingMessage,
+  res: http.ServerResponse
+) => {
   req.on("error", () => {})
   const path = (req.url ?? "/").split("?")[0]!
   const method = req.method ?? "GET"
   // Results are checked by request id instead (a late one is a 400, as on Lambda).
-  if (path !== P.paths.invoke && isDiscarded(emulator, req.socket) && !RESULT_PATH.test(path)) {
+  if (path !== P.paths.invoke && isDiscarded(emulator, listenerGeneration) && !RESULT_PATH.test(path)) {
     return refuseDiscarded(emulator, method, path, req, res)
   }
   if (method === "GET" && path === P.paths.next) {
@@ -91,28 +90,86 @@ const route = (emulator: EmulatorInstance, req: http.IncomingMessage, res: http.
   apiError(res, 404, "NotFound", `No route for ${method} ${path}`)
 }
 
-/** The Lambda environment variables a runtime needs to talk to this emulator. */
-const environmentOf = (config: Config, host: string): Record<string, string> => {
+/**
+ * The Lambda environment variables a runtime needs to talk to this emulator; in concurrent mode
+ * also `AWS_LAMBDA_MAX_CONCURRENCY` and the Managed Instances initialization type.
+ */
+const environmentOf = (config: Config, host: string, logStreamName: string): Record<string, string> => ({
+  [P.env.runtimeApi]: host,
+  [P.env.functionName]: config.functionName,
+  [P.env.functionVersion]: config.functionVersion,
+  [P.env.functionMemorySize]: String(config.memorySizeMb),
+  [P.env.logGroupName]: `/aws/lambda/${config.functionName}`,
+  [P.env.logStreamName]: logStreamName,
+  [P.env.region]: config.region,
+  [P.env.defaultRegion]: config.region,
+  [P.env.initializationType]: isConcurrent(config) ? "lambda-managed-instances" : "on-demand",
+  ...(isConcurrent(config) ? { [P.env.maxConcurrency]: String(config.maxConcurrency) } : {}),
+  ...(config.handler !== undefined ? { [P.env.handler]: config.handler } : {})
+})
+
+const logStreamNameOf = (config: Config) => {
   const date = new Date().toISOString().slice(0, 10).replaceAll("-", "/")
-  return {
-    [P.env.runtimeApi]: host,
-    [P.env.functionName]: config.functionName,
-    [P.env.functionVersion]: config.functionVersion,
-    [P.env.functionMemorySize]: String(config.memorySizeMb),
-    [P.env.logGroupName]: `/aws/lambda/${config.functionName}`,
-    [P.env.logStreamName]: `${date}/[${config.functionVersion}]${randomBytes(16).toString("hex")}`,
-    [P.env.region]: config.region,
-    [P.env.defaultRegion]: config.region,
-    [P.env.initializationType]: "on-demand",
-    ...(config.handler !== undefined ? { [P.env.handler]: config.handler } : {})
-  }
+  return `${date}/[${config.functionVersion}]${randomBytes(16).toString("hex")}`
 }
+
+/**
+ * A server for `127.0.0.1` whose runtime requests belong to `tag.generation` (see
+ * `State.generation`; a spare listener gets its generation when a reset promotes it).
+ */
+const createListener = (emulator: EmulatorInstance, tag: { generation: number }) => {
+  const server = http.createServer((req, res) => {
+    try {
+      route(emulator, tag.generation, req, res)
+    } catch (error) {
+      apiError(res, 500, "InternalServerError", String(error))
+    }
+  })
+  // Long polls and long streams: no keep-alive or request timeouts (the platform has none either).
+  server.keepAliveTimeout = 0
+  server.requestTimeout = 0
+  return server
+}
+
+/** How long closing waits for the shutdown answers to parked `/next` calls to be written. */
+const SHUTDOWN_ANSWER_MS = 200
+
+/** Answers the shutdown `500`s, waits (briefly) until they are written, then closes every listener. */
+const closeAll = (emulator: EmulatorInstance, servers: ReadonlyArray<http.Server>) =>
+  Effect.async<void>((resume) => {
+    for (const invocation of emulator.state.all) if (invocation.timer !== undefined) clearTimeout(invocation.timer)
+    const answering = shutdown(emulator).filter((res) => !res.writableFinished && !res.destroyed)
+    let closed = false
+    const close = () => {
+      if (closed) return
+      closed = true
+      clearTimeout(bound)
+      let open = servers.length
+      for (const server of servers) {
+        server.close(() => {
+          if (--open === 0) resume(Effect.void)
+        })
+        server.closeAllConnections()
+      }
+    }
+    const bound = setTimeout(close, SHUTDOWN_ANSWER_MS)
+    let pending = answering.length
+    const answered = () => {
+      if (--pending === 0) close()
+    }
+    for (const res of answering) res.once("close", answered)
+    if (pending === 0) close()
+  })
 
 /** @internal */
 export const make = (options: Api.EmulatorOptions = {}): Effect.Effect<Api.EmulatorService, never, Scope.Scope> =>
   Effect.gen(function*() {
     const functionName = options.functionName ?? "test_function"
     const region = options.region ?? "us-east-1"
+    const maxConcurrency = options.concurrency ?? 1
+    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1) {
+      return yield* Effect.dieMessage(`Emulator: concurrency must be a positive integer, got ${maxConcurrency}`)
+    }
     const config: Config = {
       functionTimeoutMs: options.functionTimeoutMs ?? 3000,
       functionName,
@@ -120,28 +177,63 @@ export const make = (options: Api.EmulatorOptions = {}): Effect.Effect<Api.Emula
       functionArn: options.functionArn ?? `arn:aws:lambda:${region}:012345678912:function:${functionName}`,
       memorySizeMb: options.memorySizeMb ?? 3008,
       region,
-      handler: options.handler
+      handler: options.handler,
+      maxConcurrency
     }
     const runtime = yield* Effect.runtime<never>()
+    /** Every listener, the first one (the invoke endpoint's) included; all closed with the scope. */
+    const servers: Array<http.Server> = []
+    /** The Runtime API address of the current generation. */
+    let runtimeApiHost = ""
+    /**
+     * Classic mode: the listener the next reset moves the Runtime API to, bound in advance so that
+     * `environment` names the fresh address as soon as the reset is known.
+     */
+    let spare: { readonly tag: { generation: number }; host: string | undefined; promoted: boolean } | undefined
+    const bindSpare = () => {
+      if (isConcurrent(config)) return
+      const bound = {
+        tag: { generation: Number.POSITIVE_INFINITY },
+        host: undefined as string | undefined,
+        promoted: false
+      }
+      spare = bound
+      const server = createListener(emulator, bound.tag)
+      servers.push(server)
+      server.once(
+        "error",
+        (error) => emulator.log(`cannot listen for a fresh environment's Runtime API: ${error.message}`)
+      )
+      server.listen(0, "127.0.0.1", () => {
+        bound.host = `127.0.0.1:${(server.address() as AddressInfo).port}`
+        if (bound.promoted) promote(bound)
+      })
+    }
+    const promote = (listener: NonNullable<typeof spare>) => {
+      listener.tag.generation = emulator.state.generation
+      runtimeApiHost = listener.host!
+      bindSpare()
+    }
     const emulator: EmulatorInstance = {
       config,
       state: makeState(),
-      log: (message) => Runtime.runSync(runtime)(Effect.logWarning(`Emulator: ${message}`))
+      log: (message) => Runtime.runSync(runtime)(Effect.logWarning(`Emulator: ${message}`)),
+      runtimeApiHost: () => runtimeApiHost,
+      openRuntimeApi: () => {
+        const listener = spare
+        if (listener === undefined) return
+        spare = undefined
+        // Two resets within one tick: the spare becomes the Runtime API as soon as it listens.
+        if (listener.host === undefined) listener.promoted = true
+        else promote(listener)
+      }
     }
     const { state } = emulator
 
     const server = yield* Effect.acquireRelease(
       Effect.async<http.Server>((resume) => {
-        const server = http.createServer((req, res) => {
-          try {
-            route(emulator, req, res)
-          } catch (error) {
-            apiError(res, 500, "InternalServerError", String(error))
-          }
-        })
-        // Long polls and long streams: no keep-alive or request timeouts (the platform has none either).
-        server.keepAliveTimeout = 0
-        server.requestTimeout = 0
+        const server = createListener(emulator, { generation: 0 })
+        servers.push(server)
         server.once(
           "error",
           (error) =>
@@ -149,16 +241,14 @@ export const make = (options: Api.EmulatorOptions = {}): Effect.Effect<Api.Emula
         )
         server.listen(options.port ?? 0, "127.0.0.1", () => resume(Effect.succeed(server)))
       }),
-      (server) =>
-        Effect.async<void>((resume) => {
-          for (const invocation of state.all) if (invocation.timer !== undefined) clearTimeout(invocation.timer)
-          server.close(() => resume(Effect.void))
-          server.closeAllConnections()
-        })
+      () => closeAll(emulator, servers)
     )
 
     const port = (server.address() as AddressInfo).port
     const host = `127.0.0.1:${port}`
+    runtimeApiHost = host
+    bindSpare()
+    const logStreamName = logStreamNameOf(config)
 
     const enqueueEffect = (event: unknown, invokeOptions?: Api.InvokeOptions): Effect.Effect<Api.PendingInvocation> =>
       Effect.sync(() => {
@@ -169,7 +259,9 @@ export const make = (options: Api.EmulatorOptions = {}): Effect.Effect<Api.Emula
     const service: Api.EmulatorService = {
       host,
       port,
-      environment: environmentOf(config, host),
+      get environment() {
+        return environmentOf(config, runtimeApiHost, logStreamName)
+      },
       enqueue: enqueueEffect,
       invoke: (event, invokeOptions) =>
         Effect.flatMap(enqueueEffect(event, invokeOptions), (pending) => pending.result),
@@ -217,7 +309,8 @@ export const make = (options: Api.EmulatorOptions = {}): Effect.Effect<Api.Emula
             state.resetWaiters = state.resetWaiters.filter((w) => w !== waiter)
           })
         }),
-      runtimeExited: (exit) => Effect.sync(() => runtimeExited(emulator, exit))
+      runtimeExited: (exit) => Effect.sync(() => runtimeExited(emulator, exit)),
+      shutdown: Effect.sync(() => void shutdown(emulator))
     }
     return service
   })

@@ -1,6 +1,12 @@
 /**
  * The emulator's state and the transitions every endpoint shares: queueing an invocation,
- * delivering it to a `/next`, arming its deadline and finishing it exactly once.
+ * delivering it to a `/next`, arming its deadline and finishing it exactly once. The
+ * environment's exits and shutdown are in `environment.ts`.
+ *
+ * Two modes: classic (one invocation at a time: `current`, `releasing`, at most one parked
+ * `/next`, a timeout resets the environment) and concurrent (Lambda Managed Instances,
+ * `Config.maxConcurrency > 1`: up to that many parked `/next`, each delivered invocation in
+ * `inFlight` until its result, a timeout fails that invocation only).
  *
  * State is one plain object, mutated only by `node:http` callbacks and `Effect.sync` blocks on the
  * single JavaScript thread (never across an `await`); waiting is done with Deferreds and
@@ -9,12 +15,11 @@
  * @internal
  */
 import { Deferred, Exit, FiberId } from "effect"
-import { randomBytes, randomUUID } from "node:crypto"
+import { randomUUID } from "node:crypto"
 import type * as http from "node:http"
-import type * as net from "node:net"
 import type * as Api from "../../../Emulator.js"
 import * as P from "../../core/protocol.js"
-import { encodeEvent, exitMessage, now, send } from "./wire.js"
+import { apiError, encodeEvent, generateTraceId, now, send } from "./wire.js"
 import type { Mutable } from "./wire.js"
 
 /**
@@ -69,7 +74,16 @@ export interface Config {
   readonly memorySizeMb: number
   readonly region: string
   readonly handler: string | undefined
+  /** `AWS_LAMBDA_MAX_CONCURRENCY`; above 1 the emulator runs in concurrent mode. */
+  readonly maxConcurrency: number
 }
+
+/**
+ * Whether the emulator runs in concurrent mode (Lambda Managed Instances).
+ *
+ * @internal
+ */
+export const isConcurrent = (config: Config): boolean => config.maxConcurrency > 1
 
 /**
  * Everything the emulator knows; see the module comment for how it is mutated.
@@ -79,11 +93,16 @@ export interface Config {
 export interface State {
   /** Invocations not yet delivered, in order. */
   queue: Array<InvocationState>
-  /** The invocation delivered by `/next` whose result is still owed. */
+  /** Classic mode: the invocation delivered by `/next` whose result is still owed. */
   current: InvocationState | undefined
-  /** The last finished invocation, until the runtime's next `/next` releases it. */
+  /** Classic mode: the last finished invocation, until the runtime's next `/next` releases it. */
   releasing: InvocationState | undefined
-  parkedNext: http.ServerResponse | undefined
+  /** Concurrent mode: the delivered invocations whose results are still owed. */
+  readonly inFlight: Set<InvocationState>
+  /** Parked `/next` calls, oldest first (at most one in classic mode). */
+  parked: Array<http.ServerResponse>
+  /** Concurrent mode: the environment is shutting down; every `/next` is answered `500`. */
+  shuttingDown: boolean
   initDone: boolean
   initFailed: Api.RecordedError | undefined
   initError: Api.RecordedError | undefined
@@ -97,12 +116,11 @@ export interface State {
   extensionsThisInit: number
   readonly extensionPolls: Set<http.ServerResponse>
   /**
-   * Bumped when the platform resets the environment. A runtime connection is tagged with the
-   * generation of its first request; a request on a connection of an older generation comes from
-   * the runtime the reset discarded.
+   * Bumped when the platform resets the environment (classic mode). Each generation has its own
+   * Runtime API listener; a runtime request on the listener of an older generation comes from the
+   * runtime the reset discarded (or another process started with its address).
    */
   generation: number
-  readonly connections: WeakMap<net.Socket, number>
   /** A reset discarded the runtime and its exit has not been reported yet. */
   discardedRuntime: boolean
   readonly resets: Array<Api.EnvironmentReset>
@@ -120,6 +138,10 @@ export interface EmulatorInstance {
   readonly state: State
   /** Logs a warning through the Effect logger of the scope that made the emulator. */
   readonly log: (message: string) => void
+  /** The Runtime API address of the current generation (`AWS_LAMBDA_RUNTIME_API` for a fresh runtime). */
+  readonly runtimeApiHost: () => string
+  /** After a reset: moves the Runtime API to a listener of the new generation (`state.generation`). */
+  readonly openRuntimeApi: () => void
 }
 
 /**
@@ -131,7 +153,9 @@ export const makeState = (): State => ({
   queue: [],
   current: undefined,
   releasing: undefined,
-  parkedNext: undefined,
+  inFlight: new Set(),
+  parked: [],
+  shuttingDown: false,
   initDone: false,
   initFailed: undefined,
   initError: undefined,
@@ -144,7 +168,6 @@ export const makeState = (): State => ({
   extensionsThisInit: 0,
   extensionPolls: new Set(),
   generation: 0,
-  connections: new WeakMap(),
   discardedRuntime: false,
   resets: [],
   resetWaiters: []
@@ -204,6 +227,8 @@ export const finish = (
   const { state } = emulator
   if (invocation.result === "done") return
   invocation.result = "done"
+  state.inFlight.delete(invocation)
+  // Classic mode only: the environment is released by the runtime's next /next.
   const released = state.current === invocation && outcome._tag !== "ExitError"
   // A runtime that answered must still ask for /next by the deadline: the timer stays armed.
   if (!released && invocation.timer !== undefined) {
@@ -220,10 +245,10 @@ export const finish = (
     // The platform cuts a stream that is still open at the deadline.
     const { req, res } = invocation.receiving
     invocation.receiving = undefined
-    invocation.record.posts.push({ kind: "response", status: 400, at })
+    const { body, status } = lateResultAnswer(emulator, invocation)
+    invocation.record.posts.push({ kind: "response", status, at })
     if (!res.headersSent) {
-      const body = JSON.stringify({ errorMessage: "Invalid request ID", errorType: P.apiErrorTypes.invalidRequestId })
-      res.writeHead(400, {
+      res.writeHead(status, {
         [P.headers.contentType]: P.contentTypes.json,
         "content-length": String(Buffer.byteLength(body)),
         connection: "close"
@@ -236,6 +261,38 @@ export const finish = (
   for (const listener of invocation.listeners.splice(0)) listener(record)
 }
 
+/**
+ * The status and body for a result of an invocation whose deadline passed: `410 InvokeTimeout` in
+ * concurrent mode (the platform answers so there), `400 InvalidRequestID` in classic mode (the id
+ * is no longer current).
+ *
+ * @internal
+ */
+export const lateResultAnswer = (
+  emulator: EmulatorInstance,
+  invocation: InvocationState
+): { readonly status: number; readonly errorType: string; readonly message: string; readonly body: string } => {
+  const answer = isConcurrent(emulator.config)
+    ? {
+      status: 410,
+      errorType: P.apiErrorTypes.invokeTimeout,
+      message: `Invoke timeout: RequestId ${invocation.record.requestId} passed its deadline`
+    }
+    : { status: 400, errorType: P.apiErrorTypes.invalidRequestId, message: "Invalid request ID" }
+  return { ...answer, body: JSON.stringify({ errorMessage: answer.message, errorType: answer.errorType }) }
+}
+
+/**
+ * Answers a result POST refused because the invocation's deadline passed (see `lateResultAnswer`).
+ *
+ * @internal
+ */
+export const answerLate = (emulator: EmulatorInstance, invocation: InvocationState, res: http.ServerResponse) => {
+  const { errorType, message, status } = lateResultAnswer(emulator, invocation)
+  apiError(res, status, errorType, message)
+  return status
+}
+
 const armDeadline = (emulator: EmulatorInstance, invocation: InvocationState) => {
   const remaining = invocation.record.deadlineMs - now()
   if (remaining <= 0) {
@@ -243,7 +300,10 @@ const armDeadline = (emulator: EmulatorInstance, invocation: InvocationState) =>
     const at = now()
     if (invocation.result !== "done") {
       finish(emulator, invocation, { _tag: "Timeout", message: P.timeoutMessage(invocation.record.timeoutMs) }, at)
-      reset(emulator, { requestId: invocation.record.requestId, reason: "Timeout", at })
+      // In concurrent mode the deadline fails the invocation only: the process and the others go on.
+      if (!isConcurrent(emulator.config)) {
+        reset(emulator, { requestId: invocation.record.requestId, reason: "Timeout", at })
+      }
     } else if (emulator.state.releasing === invocation) {
       reset(emulator, { requestId: invocation.record.requestId, reason: "BusyAfterDeadline", at })
     }
@@ -251,19 +311,6 @@ const armDeadline = (emulator: EmulatorInstance, invocation: InvocationState) =>
     // Node timers may fire a fraction of a millisecond early: re-arm until the deadline has passed.
     invocation.timer = setTimeout(() => armDeadline(emulator, invocation), Math.ceil(remaining))
   }
-}
-
-/**
- * A trace header as Lambda generates one for an invocation that arrives without one (no active
- * tracing): a new root (version 1, the epoch second in hex, 96 random bits), a random parent
- * segment id, not sampled. Lambda always sends `Lambda-Runtime-Trace-Id`; Powertools Tracer fails
- * without it.
- *
- * @internal
- */
-export const generateTraceId = (): string => {
-  const seconds = Math.floor(Date.now() / 1000).toString(16).padStart(8, "0")
-  return `Root=1-${seconds}-${randomBytes(12).toString("hex")};Parent=${randomBytes(8).toString("hex")};Sampled=0`
 }
 
 /**
@@ -286,7 +333,8 @@ export const deliver = (emulator: EmulatorInstance, invocation: InvocationState,
   if (invokeOptions.clientContext !== undefined) headers[P.headers.clientContext] = invokeOptions.clientContext
   if (invokeOptions.cognitoIdentity !== undefined) headers[P.headers.cognitoIdentity] = invokeOptions.cognitoIdentity
   if (invokeOptions.tenantId !== undefined) headers[P.headers.tenantId] = invokeOptions.tenantId
-  emulator.state.current = invocation
+  if (isConcurrent(emulator.config)) emulator.state.inFlight.add(invocation)
+  else emulator.state.current = invocation
   invocation.generation = emulator.state.generation
   send(res, 200, record.event, headers)
   armDeadline(emulator, invocation)
@@ -327,10 +375,8 @@ export const enqueue = (
   state.byId.set(invocation.record.requestId, invocation)
   if (state.initFailed !== undefined) {
     finish(emulator, invocation, { _tag: "InitError", error: state.initFailed }, now())
-  } else if (state.parkedNext !== undefined && state.current === undefined && state.queue.length === 0) {
-    const res = state.parkedNext
-    state.parkedNext = undefined
-    deliver(emulator, invocation, res)
+  } else if (state.parked.length > 0 && state.current === undefined && state.queue.length === 0) {
+    deliver(emulator, invocation, state.parked.shift()!)
   } else {
     state.queue.push(invocation)
   }
@@ -338,44 +384,10 @@ export const enqueue = (
 }
 
 /**
- * The runtime process exited: the current invocation (and, during init, the queued ones) fail
- * with `Runtime.ExitError`, and the next runtime process starts a fresh init.
- *
- * @internal
- */
-export const runtimeExited = (emulator: EmulatorInstance, exit: Api.RuntimeExit) => {
-  const { state } = emulator
-  if (state.discardedRuntime) {
-    // The runtime a reset discarded: its invocation already timed out, and a fresh runtime may
-    // already be initialising or serving; nothing of that one may be failed or closed.
-    state.discardedRuntime = false
-    return
-  }
-  const at = now()
-  const current = state.current
-  if (current !== undefined) {
-    finish(emulator, current, { _tag: "ExitError", message: exitMessage(current.record.requestId, exit) }, at)
-  }
-  if (!state.initDone && state.initFailed === undefined) {
-    // the runtime died during init: the invocations that triggered the cold start fail
-    for (const invocation of state.queue.splice(0)) {
-      finish(emulator, invocation, { _tag: "ExitError", message: exitMessage(invocation.record.requestId, exit) }, at)
-    }
-  }
-  state.initDone = false
-  state.initFailed = undefined
-  release(state)
-  state.extensionsThisInit = 0
-  state.parkedNext?.destroy()
-  state.parkedNext = undefined
-  for (const poll of state.extensionPolls) poll.destroy()
-  state.extensionPolls.clear()
-}
-
-/**
- * The platform resets the environment (a deadline passed): the runtime that was running is
- * discarded and the next invocation goes to a fresh init. Lambda kills the process; the emulator
- * can only refuse it (see `isDiscarded`) and tell whoever runs it (`awaitReset`).
+ * The platform resets the environment (classic mode, a deadline passed): the runtime that was
+ * running is discarded and the next invocation goes to a fresh init. Lambda kills the process;
+ * the emulator moves the Runtime API to a new listener (the old one refuses every runtime request)
+ * and tells whoever runs the runtime (`awaitReset`), who must start a fresh one with the new address.
  *
  * @internal
  */
@@ -387,6 +399,9 @@ export const reset = (emulator: EmulatorInstance, event: Api.EnvironmentReset) =
   state.initFailed = undefined
   release(state)
   state.extensionsThisInit = 0
+  // A /next parked on the old listener belongs to the discarded runtime.
+  for (const res of state.parked.splice(0)) res.destroy()
+  emulator.openRuntimeApi()
   state.resets.push(event)
   const count = state.resets.length
   state.resetWaiters = state.resetWaiters.filter((waiter) => {
@@ -394,42 +409,4 @@ export const reset = (emulator: EmulatorInstance, event: Api.EnvironmentReset) =
     waiter.resume(state.resets[waiter.n - 1]!)
     return false
   })
-}
-
-/**
- * Whether a runtime request arrived on a connection of a discarded runtime. A connection's first
- * request tags it with the current generation.
- *
- * @internal
- */
-export const isDiscarded = (emulator: EmulatorInstance, socket: net.Socket): boolean => {
-  const { state } = emulator
-  const generation = state.connections.get(socket)
-  if (generation === undefined) {
-    state.connections.set(socket, state.generation)
-    return false
-  }
-  return generation < state.generation
-}
-
-/**
- * A late result for an invocation of an older generation tags its connection as that generation's.
- *
- * @internal
- */
-export const markDiscarded = (emulator: EmulatorInstance, socket: net.Socket, generation: number) => {
-  emulator.state.connections.set(socket, generation)
-}
-
-/**
- * How the last reset came about, for the answers and log lines about a discarded runtime.
- *
- * @internal
- */
-export const describeLastReset = (emulator: EmulatorInstance): string => {
-  const last = emulator.state.resets.at(-1)
-  if (last === undefined) return "the environment was reset"
-  return last.reason === "Timeout"
-    ? `RequestId ${last.requestId} timed out and the environment was reset`
-    : `the runtime was still busy at the deadline of RequestId ${last.requestId} and the environment was reset`
 }

@@ -4,6 +4,7 @@
  *
  * @internal
  */
+import { randomBytes } from "node:crypto"
 import type * as http from "node:http"
 import type * as Api from "../../../Emulator.js"
 import * as P from "../../core/protocol.js"
@@ -175,3 +176,16 @@ export const exitMessage = (requestId: string, exit: Api.RuntimeExit) =>
       ? `Runtime exited with error: exit status ${exit.code}`
       : `Runtime exited with error: signal: ${exit.signal ?? "unknown"}`
   }`
+
+/**
+ * A trace header as Lambda generates one for an invocation that arrives without one (no active
+ * tracing): a new root (version 1, the epoch second in hex, 96 random bits), a random parent
+ * segment id, not sampled. Lambda always sends `Lambda-Runtime-Trace-Id`; Powertools Tracer fails
+ * without it.
+ *
+ * @internal
+ */
+export const generateTraceId = (): string => {
+  const seconds = Math.floor(Date.now() / 1000).toString(16).padStart(8, "0")
+  return `Root=1-${seconds}-${randomBytes(12).toString("hex")};Parent=${randomBytes(8).toString("hex")};Sampled=0`
+}

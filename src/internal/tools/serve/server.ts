@@ -45,6 +45,8 @@ export interface ServeOptions {
   /** Port on `127.0.0.1`; `0` picks a free one. */
   readonly port: number
   readonly functionTimeoutMs: number
+  /** `AWS_LAMBDA_MAX_CONCURRENCY` for the function (default 1); see the emulator's concurrent mode. */
+  readonly concurrency?: number
   /** ALB with multi-value headers enabled on the target group (`multiValueHeaders` and `multiValueQueryStringParameters`). */
   readonly albMultiValueHeaders?: boolean
 }
@@ -81,7 +83,10 @@ const sourceIpOf = (req: http.IncomingMessage) => (req.socket.remoteAddress ?? "
  */
 export const make = (options: ServeOptions): Effect.Effect<Server, never, Scope.Scope> =>
   Effect.gen(function*() {
-    const emulator = yield* Emulator.make({ functionTimeoutMs: options.functionTimeoutMs })
+    const emulator = yield* Emulator.make({
+      functionTimeoutMs: options.functionTimeoutMs,
+      ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {})
+    })
     yield* Effect.forkScoped(superviseRuntime(options.file, emulator))
     const agent = yield* Effect.acquireRelease(
       Effect.sync(() => new http.Agent({ keepAlive: true })),
