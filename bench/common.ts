@@ -78,20 +78,21 @@ export interface SuiteReport {
   readonly json: unknown
 }
 
+/** Writes a suite's report to `bench/results/<name>.{json,md}` and prints its Markdown. */
+export const printReport = (name: string, result: SuiteReport): void => {
+  mkdirSync(here("./results"), { recursive: true })
+  writeFileSync(here(`./results/${name}.json`), JSON.stringify(result.json, null, 2))
+  writeFileSync(here(`./results/${name}.md`), result.markdown + "\n")
+  console.log(result.markdown)
+}
+
 /**
  * Runs `suite` when the module at `moduleUrl` is the process's entry (`npx tsx bench/<name>.ts`),
  * writing `bench/results/<name>.{json,md}` and printing the Markdown.
  */
 export const runStandalone = (moduleUrl: string, name: string, suite: () => Promise<SuiteReport>): void => {
   if (process.argv[1] === undefined || resolve(process.argv[1]) !== fileURLToPath(moduleUrl)) return
-  const main = async () => {
-    mkdirSync(here("./results"), { recursive: true })
-    const result = await suite()
-    writeFileSync(here(`./results/${name}.json`), JSON.stringify(result.json, null, 2))
-    writeFileSync(here(`./results/${name}.md`), result.markdown + "\n")
-    console.log(result.markdown)
-  }
-  main().catch((error) => {
+  suite().then((result) => printReport(name, result)).catch((error) => {
     console.error(error)
     process.exit(1)
   })

@@ -12,6 +12,7 @@ import type { ProcessSpec } from "./server.js"
 
 export interface Ric {
   readonly label: string
+  readonly version: string
   readonly bin: string
   readonly nativeAvailable: boolean
   readonly nativeReason: string
@@ -37,6 +38,7 @@ export const findRic = (): Ric | string => {
     const native = [join(root, "rapid-client.node"), join(root, "dist", "rapid-client.node")].find(existsSync)
     return {
       label: `aws-lambda-ric ${version}`,
+      version,
       bin: join(root, bin["aws-lambda-ric"]!),
       nativeAvailable: native !== undefined,
       nativeReason: native === undefined ? "its native addon (rapid-client.node) was not built on this machine" : ""

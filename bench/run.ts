@@ -4,6 +4,8 @@
  * one run (round r of a runtime against round r of the hand-written loop).
  *
  *   npm run bench
+ *   npm run bench -- concurrent http     (only the named suites: coldstart, http, batch, dropin,
+ *                                          concurrent; each writes bench/results/<name>.{json,md})
  *
  * Knobs (environment): BENCH_INVOCATIONS (5000 per round for the fast runtimes), BENCH_ROUNDS
  * (3), BENCH_SLOW_INVOCATIONS (20 per round for the 200 ms runtimes), BENCH_COLD_STARTS (10
@@ -11,7 +13,8 @@
  * BENCH_SOAK_WARMUP (10000), BENCH_COLD_SPAWNS (20 spawns per runtime for bench/coldstart.ts),
  * BENCH_HTTP_INVOCATIONS / BENCH_HTTP_ROUNDS / BENCH_HTTP_COLD_STARTS (bench/http.ts),
  * BENCH_BATCH_INVOCATIONS / BENCH_BATCH_ROUNDS (bench/batch.ts), BENCH_DROPIN_INVOCATIONS /
- * BENCH_DROPIN_ROUNDS / BENCH_DROPIN_COLD_STARTS (bench/dropin.ts).
+ * BENCH_DROPIN_ROUNDS / BENCH_DROPIN_COLD_STARTS (bench/dropin.ts), BENCH_CONCURRENT_*
+ * (bench/concurrent.ts; BENCH_CONCURRENT=0 skips it).
  *
  * Writes bench/results/latest.{json,md} and docs/bench.svg, and prints the Markdown. If
  * bench/streaming.ts exists it runs afterwards with the same environment.
@@ -23,12 +26,14 @@ import * as Build from "../src/Build.js"
 import { batchSuite } from "./batch.js"
 import { chart } from "./chart.js"
 import { coldStartSuite } from "./coldstart.js"
+import { concurrentSuite } from "./concurrent.js"
 import { dropInSuite } from "./dropin.js"
 import { httpSuite } from "./http.js"
 import { findRic } from "./ric.js"
 import type { ProcessSpec, Sample } from "./server.js"
 import { measure } from "./server.js"
-import { here, knob, lambdaEnv, log, median, pairedRatio, percentile } from "./common.js"
+import type { SuiteReport } from "./common.js"
+import { here, knob, lambdaEnv, log, median, pairedRatio, percentile, printReport } from "./common.js"
 
 const INVOCATIONS = knob("BENCH_INVOCATIONS", 5000, 0)
 const ROUNDS = Math.max(1, knob("BENCH_ROUNDS", 3, 0))
@@ -165,6 +170,23 @@ const runtimes = async (notes: Array<string>): Promise<Array<Runtime>> => {
 
 // --- the run --------------------------------------------------------------------------------
 
+/** The suites `npm run bench -- <name> ...` runs alone (each also runs as `npx tsx bench/<name>.ts`). */
+const suites: Record<string, () => Promise<SuiteReport>> = {
+  coldstart: () => coldStartSuite(Math.max(1, knob("BENCH_COLD_SPAWNS", 20, 0))),
+  http: () => httpSuite(),
+  batch: () => batchSuite(),
+  dropin: () => dropInSuite(),
+  concurrent: () => concurrentSuite()
+}
+
+const only = async (names: ReadonlyArray<string>) => {
+  const unknown = names.filter((name) => !(name in suites))
+  if (unknown.length > 0) {
+    throw new Error(`unknown suite ${unknown.join(", ")}: one of ${Object.keys(suites).join(", ")}`)
+  }
+  for (const name of names) printReport(name, await suites[name]!())
+}
+
 const main = async () => {
   mkdirSync(here("./.build"), { recursive: true })
   mkdirSync(here("./results"), { recursive: true })
@@ -201,6 +223,9 @@ const main = async () => {
   const batch = await batchSuite()
   // A plain Node handler on aws-lambda-ric and on the drop-in bootstrap (bench/dropin.ts).
   const dropIn = await dropInSuite()
+  // N invocations at once in one process, on this runtime and aws-lambda-ric 4 (bench/concurrent.ts).
+  const concurrent = process.env.BENCH_CONCURRENT === "0" ? undefined : await concurrentSuite()
+  const concurrentMarkdown = concurrent === undefined ? "" : `\n\n${concurrent.markdown}`
 
   interface Soak {
     runtime: string
@@ -391,7 +416,8 @@ const main = async () => {
         coldStart: realisticCold.json,
         http: http.json,
         batch: batch.json,
-        dropIn: dropIn.json
+        dropIn: dropIn.json,
+        concurrent: concurrent?.json
       },
       null,
       2
@@ -399,7 +425,7 @@ const main = async () => {
   )
   writeFileSync(
     here("./results/latest.md"),
-    `${table}\n\n${realisticCold.markdown}\n\n${http.markdown}\n\n${batch.markdown}\n\n${dropIn.markdown}\n`
+    `${table}\n\n${realisticCold.markdown}\n\n${http.markdown}\n\n${batch.markdown}\n\n${dropIn.markdown}${concurrentMarkdown}\n`
   )
   mkdirSync(here("../docs"), { recursive: true })
   writeFileSync(
@@ -410,7 +436,9 @@ const main = async () => {
       noDetached: row("paced")!.latencyP50Ms
     })
   )
-  console.log(`${table}\n\n${realisticCold.markdown}\n\n${http.markdown}\n\n${batch.markdown}\n\n${dropIn.markdown}`)
+  console.log(
+    `${table}\n\n${realisticCold.markdown}\n\n${http.markdown}\n\n${batch.markdown}\n\n${dropIn.markdown}${concurrentMarkdown}`
+  )
 
   // Hook for the standalone streaming benchmark, when it is present.
   if (existsSync(here("./streaming.ts"))) {
@@ -423,7 +451,8 @@ const main = async () => {
   }
 }
 
-main().catch((error) => {
+const names = process.argv.slice(2)
+;(names.length > 0 ? only(names) : main()).catch((error) => {
   console.error(error)
   process.exit(1)
 })
