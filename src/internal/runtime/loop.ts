@@ -96,25 +96,46 @@ const concurrently = <R>(
   life: Lifecycle
 ): Effect.Effect<never, FatalRuntimeError, R> =>
   Effect.gen(function*() {
-    const failed = yield* Deferred.make<Cause.Cause<FatalRuntimeError>>()
+    // The first loop to end: with its failure, or none when the platform is shutting down.
+    const ended = yield* Deferred.make<Option.Option<Cause.Cause<FatalRuntimeError>>>()
     const fibers = yield* Effect.forEach(loops, (loop) =>
       Effect.fork(
-        Effect.tapErrorCause(
-          loop,
-          (cause) => Cause.isInterruptedOnly(cause) ? Effect.void : Deferred.succeed(failed, cause)
-        )
+        Effect.tapErrorCause(loop, (cause) =>
+          !Cause.isInterruptedOnly(cause)
+            ? Deferred.succeed(ended, Option.some(cause))
+            : life.draining
+            ? Deferred.succeed(ended, Option.none())
+            : Effect.void)
       ))
     return yield* Effect.gen(function*() {
-      const cause = yield* Deferred.await(failed)
+      const cause = yield* Deferred.await(ended)
       life.draining = true
       yield* until(life.awaitIdle, Date.now() + life.shutdownBudgetMs)
       yield* Fiber.interruptAll(fibers)
       yield* life.stopAll
-      return yield* Effect.failCause(cause)
+      return yield* Option.isSome(cause) ? Effect.failCause(cause.value) : Effect.interrupt
     }).pipe(
       // A shutdown: the loops stop first (none asks for another invocation), then the caller
       // stops the invocations in flight.
       Effect.onInterrupt(() => Fiber.interruptAll(fibers))
+    )
+  })
+
+/**
+ * Managed Instances answer the parked `/next` calls with 500 when they shut the environment
+ * down: no more invocations; the loops stop, the invocations in flight finish (`concurrently`),
+ * and the runtime exits as after SIGTERM.
+ */
+const platformShutdown = (life: Lifecycle): Effect.Effect<never> =>
+  Effect.suspend(() => {
+    if (life.draining) return Effect.interrupt
+    life.draining = true
+    return Effect.zipRight(
+      Effect.logInfo(
+        `The platform answered /next with 500: the environment is shutting down; finishing the ${life.inFlight.size} ` +
+          `invocation(s) in flight`
+      ),
+      Effect.interrupt
     )
   })
 
@@ -150,25 +171,27 @@ const lane = <E, R>(
       // them when they are forked) and never resets them, rather than `Effect.annotateLogs`
       // around each invocation (an acquire/use/release every time). Only a failing `/next`,
       // which logs between invocations, goes back to the loop's own annotations.
+      const managed = settings.managed
       const next = Effect.catchAll(
         api.next,
         (error) =>
           retryAfter(api.next, error, settings.retrySchedule, isTransport).pipe(
             Effect.catchAll((error) =>
-              fatal(
-                error.reason === "MalformedInvocation"
-                  ? `${error.message}; the invocation cannot be answered, exiting`
-                  : error.reason === "Transport"
-                  ? `${error.message}; giving up on the Runtime API, exiting`
-                  : `${error.message}; the platform reported a non-recoverable state, exiting`,
-                error
-              )
+              managed && error.status === 500
+                ? platformShutdown(life)
+                : fatal(
+                  error.reason === "MalformedInvocation"
+                    ? `${error.message}; the invocation cannot be answered, exiting`
+                    : error.reason === "Transport"
+                    ? `${error.message}; giving up on the Runtime API, exiting`
+                    : `${error.message}; the platform reported a non-recoverable state, exiting`,
+                  error
+                )
             ),
             Effect.locally(FiberRef.currentLogAnnotations, annotations)
           )
       )
       // On Managed Instances several invocations run at once: nothing of one is process-wide.
-      const managed = settings.managed
       const round = Effect.flatMap(next, (invocation) => {
         if (!managed) setTraceId(invocation.traceId)
         const current = new InFlight(shared, invocation)
