@@ -137,6 +137,23 @@ describe("Lambda Managed Instances", () => {
       expect(code).toBe(0)
     }))
 
+  it.scopedLive("/next answered 500 (the platform shutting the environment down): the loops stop, the invocation in flight finishes and is answered, exit 0", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make({ concurrency: 8, functionTimeoutMs: 30_000 })
+      const fn = yield* spawnFunction(EFFECT_FUNCTION, emulator.environment)
+      yield* emulator.awaitNextRequest(8)
+      const pending = yield* emulator.enqueue({ mode: "echo", waitMs: 300 }, {
+        tenantId: "tenant-0",
+        traceId: traceIdOf(0)
+      })
+      yield* emulator.awaitNextRequest(9)
+      yield* emulator.shutdown
+      expectOwnIds([yield* pending.result], ["context", "inHandler"])
+      expect(yield* fn.exited).toBe(0)
+      expect(fn.stdout()).toContain("The platform answered /next with 500: the environment is shutting down")
+      expect(fn.stdout()).not.toContain("FATAL")
+    }))
+
   it.scopedLive("after bursts of 64, the heap returns to its size after the first one", () =>
     Effect.gen(function*() {
       const emulator = yield* Emulator.make({ concurrency: 64, functionTimeoutMs: 30_000 })

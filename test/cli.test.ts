@@ -90,6 +90,10 @@ describe("effect-lambda CLI", () => {
       // all three are queued before the first ends
       expect(out.split("\n").slice(0, 3).every((line) => line.startsWith("START RequestId:"))).toBe(true)
       expect(out.match(/^END RequestId: .*result posted \+[\d.]+ ms$/gm)).toHaveLength(3)
+      // The emulator answers the parked `/next` calls 500 as it stops (as the platform does), then
+      // sends SIGTERM: either way the runtime ends cleanly, not with a fatal error.
+      expect(out).toContain("runtime stopped (exit code 0)")
+      expect(out).not.toContain("FATAL")
     }))
 
   it.scopedLive("run: exits 1 when an invocation fails", () =>
