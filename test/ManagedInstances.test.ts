@@ -5,11 +5,13 @@
  * does there: a late result gets 410, the process is never reset).
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Cause, Deferred, Effect, Exit, Fiber, Logger } from "effect"
+import { LambdaContext, LambdaRuntime } from "../src/index.js"
 import * as Emulator from "../src/Emulator.js"
 import type { InvocationRecord } from "../src/Emulator.js"
 import { projectFile, spawnFunction } from "./process.js"
 import type { FunctionProcess } from "./process.js"
+import { inProcess, invocationHeaders, lambdaEnv, scriptedServer } from "./support.js"
 
 const EFFECT_FUNCTION = "test/fixtures/managed/effect.ts"
 
@@ -19,7 +21,7 @@ interface Ids {
   readonly tenantId?: string | undefined
 }
 
-const body = (record: InvocationRecord): Record<string, Ids> => {
+const body = (record: InvocationRecord): Record<string, Ids | null> & { readonly envTraceId?: string | null } => {
   if (record.outcome?._tag !== "Response") {
     throw new Error(`invocation ${record.requestId} was not answered: ${JSON.stringify(record.outcome)}`)
   }
@@ -63,6 +65,7 @@ describe("Lambda Managed Instances", () => {
         yield* emulator.awaitNextRequest(n)
         const records = yield* burst(emulator, 64, { mode: "echo", waitMs: 20 })
         expectOwnIds(records, ["context", "inHandler", "inChild", "inCallback"])
+        for (const record of records) expect(body(record).envTraceId).toBeNull()
         // Detached work runs after each response; its lines come last.
         for (const record of records) yield* fn.awaitOutput(`effect-detached ${record.requestId}`)
         const lines = jsonLines(fn)
@@ -154,6 +157,44 @@ describe("Lambda Managed Instances", () => {
       expect(fn.stdout()).not.toContain("FATAL")
     }))
 
+  it.scopedLive("a fatal error in one loop: the others stop asking for invocations, the one in flight finishes and is answered, then the runtime fails", () =>
+    Effect.gen(function*() {
+      const fatalLogged = yield* Deferred.make<void>()
+      const responses: Array<string> = []
+      let nexts = 0
+      const api = yield* scriptedServer((req, body, res) => {
+        if (req.url!.endsWith("/invocation/next")) {
+          nexts++
+          if (nexts === 1) return res.writeHead(200, invocationHeaders("in-flight", 10_000)).end("{}")
+          // No request id: this invocation cannot be answered, a fatal error for its loop.
+          if (nexts === 2) return res.writeHead(200, { "lambda-runtime-deadline-ms": "1" }).end("{}")
+          return // the other loops' polls are never answered
+        }
+        responses.push(`${req.url} ${body.toString()}`)
+        res.writeHead(202).end("{}")
+      })
+      const fiber = yield* LambdaRuntime.serve(
+        // Still working when the other loop fails: 50 ms of work after the fatal line.
+        (_: unknown, context: LambdaContext) =>
+          Deferred.await(fatalLogged).pipe(
+            Effect.zipRight(Effect.sleep("50 millis")),
+            Effect.as({ answered: context.requestId })
+          ),
+        inProcess
+      ).pipe(
+        Effect.withConfigProvider(lambdaEnv(api.host, { AWS_LAMBDA_MAX_CONCURRENCY: "4" })),
+        Effect.provide(Logger.add(Logger.make(({ logLevel }) => {
+          if (logLevel._tag === "Fatal") Deferred.unsafeDone(fatalLogged, Exit.void)
+        }))),
+        Effect.fork
+      )
+      const exit = yield* Fiber.await(fiber)
+      expect(Exit.isFailure(exit) ? Cause.pretty(exit.cause) : "succeeded").toContain("MalformedInvocation")
+      expect(responses).toEqual([`/2018-06-01/runtime/invocation/in-flight/response {"answered":"in-flight"}`])
+      // The 4 loops' first polls, and none after the fatal error.
+      expect(nexts).toBe(4)
+    }))
+
   it.scopedLive("after bursts of 64, the heap returns to its size after the first one", () =>
     Effect.gen(function*() {
       const emulator = yield* Emulator.make({ concurrency: 64, functionTimeoutMs: 30_000 })
@@ -176,7 +217,9 @@ describe("Lambda Managed Instances", () => {
       const emulator = yield* Emulator.make({ functionTimeoutMs: 30_000 })
       yield* spawnFunction(EFFECT_FUNCTION, emulator.environment)
       for (let i = 0; i < 3; i++) {
-        expect(body(yield* emulator.invoke({ mode: "echo", waitMs: 1 })).context).toBeDefined()
+        const seen = body(yield* emulator.invoke({ mode: "echo", waitMs: 1 }))
+        // One invocation at a time: the trace id is also the process's, as Lambda defines it.
+        expect(seen.envTraceId).toEqual(seen.context!.traceId)
       }
       yield* emulator.awaitNextRequest(4)
       expect(yield* emulator.nextRequests).toHaveLength(4)

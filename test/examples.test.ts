@@ -12,6 +12,8 @@ import { Effect, Queue } from "effect"
 import * as Emulator from "../src/Emulator.js"
 import type { InvocationRecord } from "../src/Emulator.js"
 import { readFileSync } from "node:fs"
+import * as http from "node:http"
+import type { AddressInfo } from "node:net"
 import { spawnFunction } from "./process.js"
 import { fakeSqs } from "./fakeSqs.js"
 import { order, sqsRecord, streamRecord } from "./eventRecords.js"
@@ -147,6 +149,69 @@ describe("examples", () => {
       expect(events[0]).toMatch(/^event: tick\ndata: \{"n":1,/)
       // Ticks are 100 ms apart: the first byte left long before the last.
       expect(record.lastByteAt! - record.firstByteAt!).toBeGreaterThan(100)
+    }))
+})
+
+/** A price service on loopback that answers after 20 ms and counts the requests it holds at once. */
+const priceService = Effect.acquireRelease(
+  Effect.async<{ readonly url: string; readonly maxInFlight: () => number }>((resume) => {
+    let inFlight = 0
+    let maxInFlight = 0
+    const server = http.createServer((req, res) => {
+      inFlight++
+      maxInFlight = Math.max(maxInFlight, inFlight)
+      const sku = decodeURIComponent(req.url!.split("/").pop()!)
+      setTimeout(() => {
+        inFlight--
+        if (sku === "unknown") res.writeHead(404).end()
+        else {res.writeHead(200, { "content-type": "application/json" }).end(
+            JSON.stringify({ sku, cents: sku.length * 100 })
+          )}
+      }, 20)
+    })
+    server.listen(0, "127.0.0.1", () =>
+      resume(Effect.succeed({
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        maxInFlight: () => maxInFlight,
+        server
+      })))
+  }),
+  (service) => Effect.sync(() => (service as unknown as { server: http.Server }).server.close())
+)
+
+describe("examples: Lambda Managed Instances", () => {
+  it.scopedLive("managed-instances.ts serves 32 quotes at once through 8 loops, each answer and log line its own, and reports an unknown price as PriceUnavailable", () =>
+    Effect.gen(function*() {
+      const prices = yield* priceService
+      const emulator = yield* Emulator.make({ concurrency: 8 })
+      const fn = yield* spawnFunction("examples/managed-instances.ts", {
+        ...emulator.environment,
+        PRICES_URL: prices.url
+      })
+      yield* emulator.awaitNextRequest(8)
+      const skus = Array.from({ length: 32 }, (_, i) => `sku-${i}`)
+      const records = yield* Effect.forEach(skus, (sku) => emulator.invoke({ sku, quantity: 2 }), {
+        concurrency: "unbounded"
+      })
+      records.forEach((record, i) => {
+        expect(responseJson(record)).toEqual({
+          requestId: record.requestId,
+          sku: skus[i],
+          totalCents: skus[i]!.length * 200
+        })
+      })
+      // The loops waited on the price service side by side, never more than 8 at once.
+      expect(prices.maxInFlight()).toBeGreaterThanOrEqual(2)
+      expect(prices.maxInFlight()).toBeLessThanOrEqual(8)
+      for (const [i, record] of records.entries()) {
+        yield* fn.awaitOutput(`quote recorded: ${skus[i]}`)
+        const line = fn.stdout().split("\n").find((l) => l.includes(`"quote recorded: ${skus[i]} `))
+        expect(JSON.parse(line!)).toMatchObject({ level: "INFO", requestId: record.requestId })
+      }
+      expect(errorDocument(yield* emulator.invoke({ sku: "unknown", quantity: 1 }))).toMatchObject({
+        errorType: "PriceUnavailable",
+        errorMessage: expect.stringContaining("no price for unknown")
+      })
     }))
 })
 
