@@ -5,7 +5,7 @@ import * as Emulator from "../src/Emulator.js"
 import * as P from "../src/internal/core/protocol.js"
 import type { Reply, RequestOptions } from "./support.js"
 import { spawnFunction } from "./process.js"
-import { request } from "./support.js"
+import { onConnection, request } from "./support.js"
 
 const next = (emulator: Emulator.EmulatorService) => request(emulator.host, "GET", P.paths.next)
 const respond = (emulator: Emulator.EmulatorService, requestId: string, options: RequestOptions = {}) =>
@@ -51,36 +51,6 @@ const openStream = (emulator: Emulator.EmulatorService, requestId: string, conte
     }),
     ({ req }) => Effect.sync(() => req.destroy())
   )
-
-/** A request on `agent`'s connection (a keep-alive agent reuses its socket, as a runtime does). */
-const onConnection = (
-  agent: http.Agent,
-  emulator: Emulator.EmulatorService,
-  method: string,
-  path: string,
-  body?: string
-) =>
-  Effect.async<Reply>((resume) => {
-    const [host, port] = emulator.host.split(":")
-    const req = http.request({ host, port: Number(port), method, path, agent }, (res) => {
-      const chunks: Array<Buffer> = []
-      res.on("data", (chunk: Buffer) => chunks.push(chunk))
-      res.on("end", () => {
-        const data = Buffer.concat(chunks)
-        resume(
-          Effect.succeed({
-            status: res.statusCode!,
-            headers: res.headers,
-            body: data,
-            text: data.toString(),
-            trailers: {}
-          })
-        )
-      })
-    })
-    req.on("error", (error) => resume(Effect.die(error)))
-    req.end(body)
-  })
 
 /** An emulator whose one invocation has been taken with `/next`, as a runtime would. */
 const taken = (options?: Emulator.EmulatorOptions) =>

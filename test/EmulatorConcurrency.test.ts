@@ -9,7 +9,7 @@ import * as http from "node:http"
 import * as Emulator from "../src/Emulator.js"
 import * as P from "../src/internal/core/protocol.js"
 import type { Reply } from "./support.js"
-import { request } from "./support.js"
+import { onConnection, request } from "./support.js"
 
 const next = (emulator: Emulator.EmulatorService) => request(emulator.host, "GET", P.paths.next)
 const respond = (emulator: Emulator.EmulatorService, requestId: string, body: string) =>
@@ -94,28 +94,7 @@ describe("Emulator, concurrent mode", () => {
         Effect.sync(() => new http.Agent({ keepAlive: true })),
         (agent) => Effect.sync(() => agent.destroy())
       )
-      const onAgent = (method: string, path: string, body?: string) =>
-        Effect.async<Reply>((resume) => {
-          const [host, port] = emulator.host.split(":")
-          const req = http.request({ host, port: Number(port), method, path, agent }, (res) => {
-            const chunks: Array<Buffer> = []
-            res.on("data", (chunk: Buffer) => chunks.push(chunk))
-            res.on("end", () => {
-              const data = Buffer.concat(chunks)
-              resume(
-                Effect.succeed({
-                  status: res.statusCode!,
-                  headers: res.headers,
-                  body: data,
-                  text: String(data),
-                  trailers: {}
-                })
-              )
-            })
-          })
-          req.on("error", (error) => resume(Effect.die(error)))
-          req.end(body)
-        })
+      const onAgent = (method: string, path: string, body?: string) => onConnection(agent, emulator, method, path, body)
       const slow = yield* emulator.enqueue({}, { requestId: "slow", timeoutMs: 200 })
       const other = yield* emulator.enqueue({}, { requestId: "other" })
       const events = yield* Effect.all([onAgent("GET", P.paths.next), onAgent("GET", P.paths.next)], {

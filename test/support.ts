@@ -157,3 +157,33 @@ export const request = (host: string, method: string, path: string, options: Req
     req.end()
     return Effect.sync(() => req.destroy())
   })
+
+/** A request on `agent`'s connection (a keep-alive agent reuses its socket, as a runtime does). */
+export const onConnection = (
+  agent: http.Agent,
+  emulator: { readonly host: string },
+  method: string,
+  path: string,
+  body?: string
+) =>
+  Effect.async<Reply>((resume) => {
+    const [host, port] = emulator.host.split(":")
+    const req = http.request({ host, port: Number(port), method, path, agent }, (res) => {
+      const chunks: Array<Buffer> = []
+      res.on("data", (chunk: Buffer) => chunks.push(chunk))
+      res.on("end", () => {
+        const data = Buffer.concat(chunks)
+        resume(
+          Effect.succeed({
+            status: res.statusCode!,
+            headers: res.headers,
+            body: data,
+            text: data.toString(),
+            trailers: {}
+          })
+        )
+      })
+    })
+    req.on("error", (error) => resume(Effect.die(error)))
+    req.end(body)
+  })
