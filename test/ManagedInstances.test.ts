@@ -115,8 +115,8 @@ describe("Lambda Managed Instances", () => {
       // invocation, its result gets 410, and the loop goes on.
       const busy = yield* emulator.invoke({ mode: "busy", ms: 1500 }, { timeoutMs: 1000 })
       expect(busy.outcome?._tag).toBe("Timeout")
-      yield* fn.awaitOutput("410")
-      expect(fn.stdout()).toMatch(/"level":"WARN".*410.*the result was not accepted, continuing/)
+      yield* fn.awaitOutput("the result was not accepted, continuing")
+      expect(fn.stdout()).toMatch(/"level":"WARN".*HTTP 410 InvokeTimeout.*the result was not accepted, continuing/)
       expectOwnIds(yield* burst(emulator, 8, { mode: "echo", waitMs: 1 }), ["context", "inHandler"])
       expect(fn.child.exitCode).toBeNull()
     }))
@@ -195,7 +195,7 @@ describe("Lambda Managed Instances", () => {
       expect(nexts).toBe(4)
     }))
 
-  it.scopedLive("after bursts of 64, the heap returns to its size after the first one", () =>
+  it.scopedLive("after bursts of 64 (logs, console, detached work), the heap keeps its size: 15 more bursts after 20 leave less than 512 bytes per invocation", () =>
     Effect.gen(function*() {
       const emulator = yield* Emulator.make({ concurrency: 64, functionTimeoutMs: 30_000 })
       const fn = yield* spawnFunction(EFFECT_FUNCTION, emulator.environment)
@@ -203,12 +203,15 @@ describe("Lambda Managed Instances", () => {
         if (record.outcome?._tag !== "Response") throw new Error("no heap size")
         return (JSON.parse(record.outcome.text) as { heapUsed: number }).heapUsed
       })
-      yield* burst(emulator, 64, { mode: "echo", waitMs: 5 })
+      const light = { mode: "light" }
+      // Warm first: V8 compiles and optimises the runtime's code over the first thousand or so
+      // (the heap grows by a few hundred KB, less and less), then measure.
+      for (let i = 0; i < 20; i++) yield* burst(emulator, 64, light)
       const baseline = yield* heap
-      for (let i = 0; i < 5; i++) yield* burst(emulator, 64, { mode: "echo", waitMs: 5 })
+      for (let i = 0; i < 15; i++) yield* burst(emulator, 64, light)
       const after = yield* heap
-      // Five more bursts of 64 leave nothing behind (allowing for V8's own noise).
-      expect(after - baseline).toBeLessThan(2 * 1024 * 1024)
+      // 960 more invocations leave nothing behind: less than 512 bytes each, V8's noise included.
+      expect(after - baseline).toBeLessThan(960 * 512)
       expect(fn.child.exitCode).toBeNull()
     }))
 
