@@ -516,3 +516,33 @@ describe("real functions: the drop-in follows the managed runtime of its Node li
     { timeout: 90_000 }
   )
 })
+
+describe("real functions: Lambda Managed Instances", () => {
+  it.scopedLive("the built function runs 8 loops: 32 invocations at once each see only themselves (context, child fiber, promise callback, InvokeStore)", () =>
+    Effect.gen(function*() {
+      const build = yield* buildModule("test/fixtures/managed/effect.ts")
+      const emulator = yield* Emulator.make({ concurrency: 8, handler: "bootstrap" })
+      const fn = yield* startFunction(build, emulator)
+      yield* emulator.awaitNextRequest(8)
+      const records = yield* Effect.forEach(
+        Array.from({ length: 32 }, (_, i) => i),
+        (i) => emulator.invoke({ mode: "echo", waitMs: 20 }, { tenantId: `tenant-${i}` }),
+        { concurrency: "unbounded" }
+      )
+      records.forEach((record, i) => {
+        expect(record.outcome?._tag, JSON.stringify(record.outcome)).toBe("Response")
+        const seen = JSON.parse(record.outcome?._tag === "Response" ? record.outcome.text : "{}") as Record<
+          string,
+          { readonly requestId: string; readonly tenantId?: string }
+        >
+        for (const place of ["context", "inHandler", "inChild", "inCallback"]) {
+          expect({ place, requestId: seen[place]?.requestId, tenantId: seen[place]?.tenantId }).toEqual({
+            place,
+            requestId: record.requestId,
+            tenantId: `tenant-${i}`
+          })
+        }
+      })
+      expect(fn.child.exitCode).toBeNull()
+    }))
+})
