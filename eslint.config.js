@@ -44,7 +44,7 @@ export default tseslint.config(
     ]
   },
   {
-    files: ["{src,test,examples,bench,scripts}/**/*.{ts,js,mjs,cjs}"],
+    files: ["{src,test,examples,bench,scripts}/**/*.{ts,js,mjs,cjs}", "packages/*/{src,test}/**/*.ts"],
     extends: [eslint.configs.recommended, tseslint.configs.recommended, effectEslint.configs.dprint],
     rules: {
       // `_`-prefixed names are unused on purpose; a rest sibling omits a field (`{ _tag, ...fields }`).
@@ -78,7 +78,7 @@ export default tseslint.config(
   },
   {
     // Tests read JSON documents of many shapes; `any` stays out of the package's own code.
-    files: ["test/**/*.ts"],
+    files: ["test/**/*.ts", "packages/*/test/**/*.ts"],
     rules: { "@typescript-eslint/no-explicit-any": "off" }
   },
   {
