@@ -1,0 +1,57 @@
+/**
+ * The invocation's context on the Effect 4 line: what `/next` said about the invocation, and the
+ * scope its detached work is forked into. The same fields as the Effect 3 line's `LambdaContext`;
+ * a service as Effect 4 declares them (`Context.Service`).
+ *
+ * @example
+ * ```ts no-check
+ * import { Effect } from "effect"
+ * import { LambdaContext } from "@effect-lambda-runtime/effect4/LambdaContext"
+ *
+ * const handler = (event: { readonly id: string }) =>
+ *   Effect.gen(function*() {
+ *     const context = yield* LambdaContext
+ *     // After the response, before the next invocation:
+ *     yield* Effect.forkIn(Effect.log(`audit ${event.id}`), context.detachedScope)
+ *     return { requestId: context.requestId }
+ *   })
+ * ```
+ *
+ * @since 0.0.0
+ */
+import * as Context from "effect/Context"
+import type * as Scope from "effect/Scope"
+
+/**
+ * What the handler knows about its invocation.
+ *
+ * @since 0.0.0
+ * @category models
+ */
+export interface LambdaContextShape {
+  readonly requestId: string
+  /** When the invocation times out, epoch milliseconds. */
+  readonly deadlineMs: number
+  readonly invokedFunctionArn: string
+  /** `Lambda-Runtime-Trace-Id`, when the platform sent one. */
+  readonly traceId: string | undefined
+  /** `Lambda-Runtime-Aws-Tenant-Id`, when the invocation has one. */
+  readonly tenantId: string | undefined
+  /**
+   * Fibers forked here with `Effect.forkIn` run after the response is posted and are finished
+   * (or interrupted at the deadline, their finalizers run) before the next invocation.
+   */
+  readonly detachedScope: Scope.Scope
+  /** Milliseconds left before the deadline (never negative). */
+  readonly getRemainingTimeInMillis: () => number
+}
+
+/**
+ * The current invocation's context.
+ *
+ * @since 0.0.0
+ * @category services
+ */
+export class LambdaContext extends Context.Service<LambdaContext, LambdaContextShape>()(
+  "effect-lambda-runtime/LambdaContext"
+) {}

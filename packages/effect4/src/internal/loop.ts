@@ -1,0 +1,125 @@
+/**
+ * The invocation loop of the Effect 4 line, one invocation at a time: `/next` -> the handler's
+ * fiber under its deadline -> exactly one `/response` or `/error` -> the detached window (its
+ * detached fibers finished, or interrupted at `deadline - margin`) -> `/next`.
+ *
+ * The first piece of the line (issue 19): the Effect 3 line's `InFlight` rules (shutdown, stray
+ * errors, streaming, Managed Instances, finalizer cut-offs) come over with the rest of the port.
+ *
+ * @internal
+ */
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
+import { LambdaContext } from "../LambdaContext.js"
+import type { LambdaContextShape } from "../LambdaContext.js"
+import { fromCause } from "./causeDocument.js"
+import { Protocol } from "./core.js"
+import type { Requests } from "./core.js"
+import * as Detached from "./detached.js"
+import type { RuntimeApiClient, RuntimeApiError } from "./runtimeApiClient.js"
+
+/**
+ * A handler of JSON events: the event, the context; its success is posted as JSON.
+ *
+ * @internal
+ */
+export type Handler<R> = (event: unknown, context: LambdaContextShape) => Effect.Effect<unknown, unknown, R>
+
+/** @internal */
+export interface LoopOptions {
+  /** How long before the deadline the handler and its detached work are interrupted. */
+  readonly timeoutMarginMs: number
+}
+
+const untilMs = (atMs: number) => Duration.millis(Math.max(0, atMs - Date.now()))
+
+const timeoutDocument = (elapsedMs: number, marginMs: number): Protocol.ErrorDocument => ({
+  errorType: Protocol.errorTypes.handlerTimeout,
+  errorMessage: `${Protocol.timeoutMessage(elapsedMs)} (interrupted ${marginMs} ms before the invocation deadline)`,
+  stackTrace: []
+})
+
+const parseEvent = (invocation: Requests.Invocation): Exit.Exit<unknown, Protocol.ErrorDocument> => {
+  const text = Buffer.from(invocation.body).toString("utf8")
+  try {
+    return Exit.succeed(text.length === 0 ? undefined : JSON.parse(text))
+  } catch (error) {
+    return Exit.fail({
+      errorType: Protocol.errorTypes.unmarshal,
+      errorMessage: `The event is not JSON: ${error instanceof Error ? error.message : String(error)}`,
+      stackTrace: []
+    })
+  }
+}
+
+/**
+ * Serves one invocation, from `/next` to the end of its detached window.
+ *
+ * @internal
+ */
+export const serveOne = <R>(
+  api: RuntimeApiClient,
+  handler: Handler<R | LambdaContext>,
+  options: LoopOptions
+): Effect.Effect<void, RuntimeApiError, Exclude<R, LambdaContext>> =>
+  Effect.gen(function*() {
+    const invocation = yield* api.next
+    const receivedAt = Date.now()
+    const softDeadline = invocation.deadlineMs - options.timeoutMarginMs
+    const event = parseEvent(invocation)
+    if (Exit.isFailure(event)) {
+      const document = Option.getOrThrow(Exit.findErrorOption(event))
+      return yield* api.fail(invocation.requestId, document)
+    }
+    const detached = Detached.make()
+    const context: LambdaContextShape = {
+      requestId: invocation.requestId,
+      deadlineMs: invocation.deadlineMs,
+      invokedFunctionArn: invocation.functionArn,
+      traceId: invocation.traceId,
+      tenantId: invocation.tenantId,
+      detachedScope: detached.scope,
+      getRemainingTimeInMillis: () => Math.max(0, invocation.deadlineMs - Date.now())
+    }
+    const services = yield* Effect.context<Exclude<R, LambdaContext>>()
+    // Its own root fiber, started at once with the loop's services and the invocation's context:
+    // the loop owns its lifetime and interrupts it at the deadline itself.
+    const fiber = Effect.runForkWith(
+      Context.add(services, LambdaContext, context) as Context.Context<R | LambdaContext>
+    )(
+      Effect.suspend(() => handler(event.value, context))
+    )
+    const completed = yield* Effect.timeoutOption(Fiber.await(fiber), untilMs(softDeadline))
+    if (Option.isSome(completed)) {
+      const exit = completed.value
+      yield* Exit.isSuccess(exit)
+        ? api.respond(invocation.requestId, JSON.stringify(exit.value) ?? "null", Protocol.contentTypes.json)
+        : api.fail(invocation.requestId, fromCause(exit.cause))
+    } else {
+      yield* Fiber.interrupt(fiber)
+      yield* api.fail(invocation.requestId, timeoutDocument(Date.now() - receivedAt, options.timeoutMarginMs))
+    }
+    // The detached window: its fibers end, or are interrupted at `deadline - margin`.
+    if (!detached.isIdle()) yield* detached.awaitIdleUntil(softDeadline)
+    yield* detached.close
+    for (const failure of detached.summary().failures) {
+      yield* Effect.logError(`Detached fiber #${failure.fiber.id} failed`, failure.cause).pipe(
+        Effect.annotateLogs("requestId", invocation.requestId)
+      )
+    }
+  })
+
+/**
+ * Asks for invocations until a Runtime API call fails.
+ *
+ * @internal
+ */
+export const loop = <R>(
+  api: RuntimeApiClient,
+  handler: Handler<R | LambdaContext>,
+  options: LoopOptions
+): Effect.Effect<never, RuntimeApiError, Exclude<R, LambdaContext>> => Effect.forever(serveOne(api, handler, options))

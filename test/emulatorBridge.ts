@@ -1,0 +1,27 @@
+/**
+ * The project's emulator behind Promises, for test suites that do not run on this package's Effect
+ * (the Effect 4 line's, in packages/effect4): they start it, invoke through it and read its
+ * timeline without touching Effect 3 values.
+ */
+import { Effect, Exit, Scope } from "effect"
+import * as Emulator from "../src/Emulator.js"
+
+export interface EmulatorBridge {
+  /** The function's environment (`AWS_LAMBDA_RUNTIME_API` and the rest). */
+  readonly environment: Readonly<Record<string, string>>
+  readonly invoke: (event: unknown, options?: Emulator.InvokeOptions) => Promise<Emulator.InvocationRecord>
+  /** When the n-th (1-based) `GET /next` arrived (epoch ms), once it has. */
+  readonly awaitNextRequest: (n: number) => Promise<number>
+  readonly close: () => Promise<void>
+}
+
+export const startEmulator = async (options?: Emulator.EmulatorOptions): Promise<EmulatorBridge> => {
+  const scope = Effect.runSync(Scope.make())
+  const emulator = await Effect.runPromise(Scope.extend(Emulator.make(options), scope))
+  return {
+    environment: emulator.environment,
+    invoke: (event, invokeOptions) => Effect.runPromise(emulator.invoke(event, invokeOptions)),
+    awaitNextRequest: (n) => Effect.runPromise(emulator.awaitNextRequest(n)),
+    close: () => Effect.runPromise(Scope.close(scope, Exit.void))
+  }
+}
