@@ -12,6 +12,8 @@ export interface EmulatorBridge {
   readonly invoke: (event: unknown, options?: Emulator.InvokeOptions) => Promise<Emulator.InvocationRecord>
   /** When the n-th (1-based) `GET /next` arrived (epoch ms), once it has. */
   readonly awaitNextRequest: (n: number) => Promise<number>
+  /** The `/init/error` the function posted, once it has. */
+  readonly awaitInitError: () => Promise<Emulator.RecordedError>
   readonly close: () => Promise<void>
 }
 
@@ -22,6 +24,7 @@ export const startEmulator = async (options?: Emulator.EmulatorOptions): Promise
     environment: emulator.environment,
     invoke: (event, invokeOptions) => Effect.runPromise(emulator.invoke(event, invokeOptions)),
     awaitNextRequest: (n) => Effect.runPromise(emulator.awaitNextRequest(n)),
+    awaitInitError: () => Effect.runPromise(emulator.awaitInitError),
     close: () => Effect.runPromise(Scope.close(scope, Exit.void))
   }
 }

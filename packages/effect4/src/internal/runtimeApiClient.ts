@@ -34,6 +34,7 @@ export interface RuntimeApiClient {
   readonly next: Effect.Effect<Requests.Invocation, RuntimeApiError>
   readonly respond: (requestId: string, body: string, contentType: string) => Effect.Effect<void, RuntimeApiError>
   readonly fail: (requestId: string, error: Protocol.ErrorDocument) => Effect.Effect<void, RuntimeApiError>
+  readonly initError: (error: Protocol.ErrorDocument) => Effect.Effect<void, RuntimeApiError>
 }
 
 const exchange = <A>(
@@ -96,6 +97,15 @@ export const make = (endpoint: string): Effect.Effect<RuntimeApiClient, never, S
           Requests.error.path(requestId),
           Requests.error.headers(error),
           Requests.error.body(error)
+        ),
+      initError: (error) =>
+        exchange(
+          connection,
+          Requests.initError,
+          answered,
+          Requests.initError.path,
+          Requests.initError.headers(error),
+          Requests.initError.body(error)
         )
     }
   })

@@ -1,0 +1,109 @@
+/**
+ * Starting the runtime on the Effect 4 line: read the Lambda environment through `Config`, build
+ * the user's `Layer` once (its failure is the init error, posted to `/init/error`), then serve
+ * invocations until shutdown, releasing the layer on SIGTERM.
+ *
+ * The first piece of the line (issue 19): JSON handlers, one invocation at a time.
+ *
+ * @example
+ * ```ts no-check
+ * import { Effect } from "effect"
+ * import { LambdaRuntime } from "@effect-lambda-runtime/effect4"
+ *
+ * LambdaRuntime.run((event: { readonly name?: string }) => Effect.succeed({ greeting: `hello, ${event.name}` }))
+ * ```
+ *
+ * @since 0.0.0
+ */
+import * as Cause from "effect/Cause"
+import * as Config from "effect/Config"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import type { LambdaContext, LambdaContextShape } from "./LambdaContext.js"
+import { fromCause } from "./internal/causeDocument.js"
+import { Protocol } from "./internal/core.js"
+import * as Loop from "./internal/loop.js"
+import * as RuntimeApiClient from "./internal/runtimeApiClient.js"
+
+/**
+ * Options of {@link run} and {@link serve}.
+ *
+ * @since 0.0.0
+ * @category models
+ */
+export interface RuntimeOptions<ROut = never, LE = never> {
+  /** The application's services, built once before the first invocation and released on shutdown. */
+  readonly layer?: Layer.Layer<ROut, LE> | undefined
+  /** How long before the deadline the handler and its detached work are interrupted. Default 200 ms. */
+  readonly timeoutMargin?: Duration.Input | undefined
+}
+
+/**
+ * A handler of JSON events: its success is posted as the JSON response, its failure as `/error`.
+ *
+ * @since 0.0.0
+ * @category models
+ */
+export type Handler<Event, A, E, R> = (event: Event, context: LambdaContextShape) => Effect.Effect<A, E, R>
+
+/**
+ * The runtime as an Effect: fails when the configuration is invalid, the layer fails to build (after
+ * posting `/init/error`) or the Runtime API fails.
+ *
+ * @since 0.0.0
+ * @category running
+ */
+export const serve = <Event, A, E, R, ROut = never, LE = never>(
+  handler: Handler<Event, A, E, R>,
+  options: RuntimeOptions<ROut, LE> = {}
+): Effect.Effect<
+  never,
+  RuntimeApiClient.RuntimeApiError | Config.ConfigError | LE,
+  Exclude<R, LambdaContext | ROut>
+> =>
+  Effect.scoped(Effect.gen(function*() {
+    const endpoint = yield* Config.String(Protocol.env.runtimeApi)
+    const api = yield* RuntimeApiClient.make(endpoint)
+    const services = options.layer === undefined
+      ? Context.empty() as Context.Context<ROut>
+      : yield* Layer.build(options.layer).pipe(
+        Effect.tapCause((cause) =>
+          Effect.andThen(Effect.logFatal("Init Error", cause), Effect.ignore(api.initError(fromCause(cause))))
+        )
+      )
+    const timeoutMarginMs = Duration.toMillis(Duration.fromInputUnsafe(options.timeoutMargin ?? Duration.millis(200)))
+    return yield* Loop.loop(api, handler as Loop.Handler<R>, { timeoutMarginMs }).pipe(
+      Effect.provideContext(services)
+    )
+  })) as Effect.Effect<
+    never,
+    RuntimeApiClient.RuntimeApiError | Config.ConfigError | LE,
+    Exclude<R, LambdaContext | ROut>
+  >
+
+/**
+ * Runs the runtime as the process's main program: SIGTERM and SIGINT interrupt it (the layer is
+ * released), a failure exits 1.
+ *
+ * @since 0.0.0
+ * @category running
+ */
+export const run = <Event, A, E, ROut = never, LE = never>(
+  handler: Handler<Event, A, E, LambdaContext | ROut>,
+  options?: RuntimeOptions<ROut, LE>
+): void => {
+  const fiber = Effect.runFork(serve(handler, options))
+  const stop = () => fiber.interruptUnsafe()
+  process.once("SIGTERM", stop)
+  process.once("SIGINT", stop)
+  fiber.addObserver((exit) => {
+    if (Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause)) {
+      process.stderr.write(`effect-lambda-runtime: ${Cause.pretty(exit.cause)}\n`)
+      process.exit(1)
+    }
+    process.exit(0)
+  })
+}

@@ -1,0 +1,12 @@
+/**
+ * effect-lambda-runtime for Effect 4 (under construction, issue 19): the runtime and the
+ * invocation's context.
+ *
+ * @since 0.0.0
+ */
+
+/** @since 0.0.0 */
+export * as LambdaContext from "./LambdaContext.js"
+
+/** @since 0.0.0 */
+export * as LambdaRuntime from "./LambdaRuntime.js"

@@ -1,0 +1,62 @@
+/**
+ * The Effect 4 line's examples as Lambda runs them: a child process (this Node, 22 or later)
+ * against the project's emulator, its layer built once and released on SIGTERM.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { spawn } from "node:child_process"
+import { fileURLToPath } from "node:url"
+import { startEmulator } from "../../../test/emulatorBridge.js"
+
+const packageDir = fileURLToPath(new URL("..", import.meta.url))
+
+/** Starts `examples/<name>.ts` with the emulator's environment; killed with the scope. */
+const spawnExample = (name: string, environment: Readonly<Record<string, string>>) =>
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      const child = spawn(process.execPath, ["--import", "tsx", `examples/${name}.ts`], {
+        cwd: packageDir,
+        env: { ...process.env, ...environment },
+        stdio: ["ignore", "pipe", "pipe"]
+      })
+      let stdout = ""
+      const waiters: Array<{ readonly text: string; readonly done: () => void }> = []
+      child.stdout.on("data", (chunk: Buffer) => {
+        stdout += chunk.toString()
+        for (const waiter of waiters.filter((waiter) => stdout.includes(waiter.text))) waiter.done()
+      })
+      const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
+      return {
+        child,
+        stdout: () => stdout,
+        exited,
+        awaitOutput: (text: string) =>
+          Effect.callback<void>((resume) => {
+            if (stdout.includes(text)) return resume(Effect.void)
+            waiters.push({ text, done: () => resume(Effect.void) })
+          })
+      }
+    }),
+    ({ child }) => Effect.sync(() => child.kill("SIGKILL"))
+  )
+
+describe("Effect 4: examples", () => {
+  it.live("hello.ts greets, audits after the response, and releases its layer on SIGTERM", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Effect.acquireRelease(
+        Effect.promise(() => startEmulator()),
+        (emulator) => Effect.promise(emulator.close)
+      )
+      const fn = yield* spawnExample("hello", emulator.environment)
+      const record = yield* Effect.promise(() => emulator.invoke({ name: "Ada" }))
+      expect(record.outcome?._tag === "Response" ? JSON.parse(record.outcome.text) : record.outcome).toEqual({
+        greeting: "hello, Ada",
+        requestId: record.requestId
+      })
+      yield* fn.awaitOutput("audit: greeted Ada")
+      expect(fn.stdout().indexOf("greeter ready")).toBeLessThan(fn.stdout().indexOf("audit: greeted Ada"))
+      fn.child.kill("SIGTERM")
+      expect(yield* Effect.promise(() => fn.exited)).toBe(0)
+      expect(fn.stdout()).toContain("greeter released")
+    }))
+})

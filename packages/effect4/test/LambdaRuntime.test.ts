@@ -1,0 +1,64 @@
+/**
+ * The Effect 4 line's `serve`: the Lambda environment through `Config`, the layer built once, and
+ * a layer that fails to build posted as the function's `/init/error` under its `_tag`.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { ConfigProvider, Context, Data, Effect, Exit, Fiber, Layer } from "effect"
+import { startEmulator } from "../../../test/emulatorBridge.js"
+import * as LambdaRuntime from "../src/LambdaRuntime.js"
+
+class DatabaseDown extends Data.TaggedError("DatabaseDown")<{ readonly host: string }> {}
+class Database extends Context.Service<Database, { readonly query: (sql: string) => string }>()("test/Database") {}
+
+const emulatorScoped = Effect.acquireRelease(
+  Effect.promise(() => startEmulator()),
+  (emulator) => Effect.promise(() => emulator.close())
+)
+
+describe("Effect 4: LambdaRuntime.serve", () => {
+  it.live("builds the layer once and serves with its services", () =>
+    Effect.gen(function*() {
+      const emulator = yield* emulatorScoped
+      let builds = 0
+      const layer = Layer.effect(
+        Database,
+        Effect.sync(() => {
+          builds++
+          return Database.of({ query: (sql) => `result of ${sql}` })
+        })
+      )
+      yield* LambdaRuntime.serve(
+        (event: { readonly sql: string }) =>
+          Effect.gen(function*() {
+            const db = yield* Database
+            return db.query(event.sql)
+          }),
+        { layer }
+      ).pipe(
+        Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnvRecord(emulator.environment)),
+        Effect.forkScoped
+      )
+      for (const sql of ["select 1", "select 2"]) {
+        const record = yield* Effect.promise(() => emulator.invoke({ sql }))
+        expect(record.outcome?._tag === "Response" ? JSON.parse(record.outcome.text) : record.outcome).toBe(
+          `result of ${sql}`
+        )
+      }
+      expect(builds).toBe(1)
+    }))
+
+  it.live("a layer that fails to build is the init error, under its _tag, and the runtime stops", () =>
+    Effect.gen(function*() {
+      const emulator = yield* emulatorScoped
+      const fiber = yield* LambdaRuntime.serve(() => Effect.succeed("never served"), {
+        layer: Layer.effect(Database, Effect.fail(new DatabaseDown({ host: "db.internal" })))
+      }).pipe(
+        Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnvRecord(emulator.environment)),
+        Effect.forkScoped
+      )
+      const initError = yield* Effect.promise(() => emulator.awaitInitError())
+      expect(initError.document).toMatchObject({ errorType: "DatabaseDown" })
+      const exit = yield* Fiber.await(fiber)
+      expect(Exit.isFailure(exit) && String(exit.cause)).toContain("DatabaseDown")
+    }))
+})
