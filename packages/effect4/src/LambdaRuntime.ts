@@ -24,7 +24,8 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import type { LambdaContext, LambdaContextShape } from "./LambdaContext.js"
 import { fromCause } from "./internal/causeDocument.js"
-import { Protocol } from "./internal/core.js"
+import * as References from "effect/References"
+import { CodeCache, Protocol, WarmUp } from "./internal/core.js"
 import * as Loop from "./internal/loop.js"
 import * as RuntimeApiClient from "./internal/runtimeApiClient.js"
 
@@ -84,6 +85,10 @@ export const serve = <Event, A, E, R, ROut = never, LE = never>(
     Exclude<R, LambdaContext | ROut>
   >
 
+/** The training run's handler (never the user's): it forks detached work, as handlers may. */
+const standIn: Handler<unknown, unknown, never, LambdaContext> = (event, context) =>
+  Effect.as(Effect.forkIn(Effect.void, context.detachedScope), { echo: event })
+
 /**
  * Runs the runtime as the process's main program: SIGTERM and SIGINT interrupt it (the layer is
  * released), a failure exits 1.
@@ -95,6 +100,15 @@ export const run = <Event, A, E, ROut = never, LE = never>(
   handler: Handler<Event, A, E, LambdaContext | ROut>,
   options?: RuntimeOptions<ROut, LE>
 ): void => {
+  // In the build's code-cache training run the runtime only warms its loop up, with a stand-in.
+  const hook = CodeCache.trainingHook()
+  if (hook !== undefined) {
+    return WarmUp.train(hook, (stopped) => {
+      Effect.runFork(
+        serve(standIn).pipe(Effect.provideService(References.MinimumLogLevel, "None"))
+      ).addObserver(stopped)
+    })
+  }
   const fiber = Effect.runFork(serve(handler, options))
   const stop = () => fiber.interruptUnsafe()
   process.once("SIGTERM", stop)

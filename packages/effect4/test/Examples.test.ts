@@ -6,7 +6,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
-import { startEmulator } from "../../../test/emulatorBridge.js"
+import { startEmulator } from "../../../test/toolBridge.js"
 
 const packageDir = fileURLToPath(new URL("..", import.meta.url))
 

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Context, Data, Effect, Exit, Fiber, Layer } from "effect"
-import { startEmulator } from "../../../test/emulatorBridge.js"
+import { startEmulator } from "../../../test/toolBridge.js"
 import * as LambdaRuntime from "../src/LambdaRuntime.js"
 
 class DatabaseDown extends Data.TaggedError("DatabaseDown")<{ readonly host: string }> {}

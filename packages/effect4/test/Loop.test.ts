@@ -1,12 +1,12 @@
 /**
  * The Effect 4 line's loop through the real protocol: the project's emulator (Effect 3, behind
- * Promises: test/emulatorBridge.ts) on loopback, the shared core's HTTP/1.1 client, an Effect 4
+ * Promises: test/toolBridge.ts) on loopback, the shared core's HTTP/1.1 client, an Effect 4
  * handler. The response is posted before the detached work ends, and the next `/next` waits for it.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Data, Deferred, Effect } from "effect"
-import { startEmulator } from "../../../test/emulatorBridge.js"
-import type { EmulatorBridge } from "../../../test/emulatorBridge.js"
+import { startEmulator } from "../../../test/toolBridge.js"
+import type { EmulatorBridge } from "../../../test/toolBridge.js"
 import { LambdaContext } from "../src/LambdaContext.js"
 import * as Loop from "../src/internal/loop.js"
 import * as RuntimeApiClient from "../src/internal/runtimeApiClient.js"

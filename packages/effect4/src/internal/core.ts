@@ -6,7 +6,9 @@
  *
  * @internal
  */
+export * as CodeCache from "../../../../src/internal/core/codeCache.js"
 export * as ErrorDocument from "../../../../src/internal/core/errorDocument.js"
 export * as Http1 from "../../../../src/internal/core/http1.js"
 export * as Protocol from "../../../../src/internal/core/protocol.js"
 export * as Requests from "../../../../src/internal/core/runtimeApiRequests.js"
+export * as WarmUp from "../../../../src/internal/core/warmUp.js"

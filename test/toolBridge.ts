@@ -1,9 +1,10 @@
 /**
- * The project's emulator behind Promises, for test suites that do not run on this package's Effect
- * (the Effect 4 line's, in packages/effect4): they start it, invoke through it and read its
- * timeline without touching Effect 3 values.
+ * The project's emulator and build behind Promises, for test suites that do not run on this
+ * package's Effect (the Effect 4 line's, in packages/effect4): they start the emulator, invoke
+ * through it, read its timeline and build functions without touching Effect 3 values.
  */
 import { Effect, Exit, Scope } from "effect"
+import * as Build from "../src/Build.js"
 import * as Emulator from "../src/Emulator.js"
 
 export interface EmulatorBridge {
@@ -28,3 +29,7 @@ export const startEmulator = async (options?: Emulator.EmulatorOptions): Promise
     close: () => Effect.runPromise(Scope.close(scope, Exit.void))
   }
 }
+
+/** `effect-lambda build` of `entry` into `outdir`, its code cache trained on `nodeBinary`. */
+export const buildFunction = (entry: string, outdir: string, nodeBinary: string): Promise<Build.BuildResult> =>
+  Effect.runPromise(Build.build({ entry, outdir, nodeBinary }))

@@ -1,0 +1,58 @@
+/**
+ * `effect-lambda build` on an Effect 4 function: the bundle carries Effect 4, the code cache is
+ * trained by this line's runtime (its warm-up, never the user's handler), and the built
+ * `bootstrap` serves through the emulator as Lambda starts it.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { spawn } from "node:child_process"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { buildFunction, startEmulator } from "../../../test/toolBridge.js"
+
+const example = fileURLToPath(new URL("../examples/hello.ts", import.meta.url))
+
+describe("Effect 4: effect-lambda build", () => {
+  it.live("builds hello.ts with a code cache trained on this Node, and the bootstrap serves it", () =>
+    Effect.gen(function*() {
+      const outdir = yield* Effect.acquireRelease(
+        Effect.sync(() => mkdtempSync(join(tmpdir(), "effect4-build-"))),
+        (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+      )
+      const build = yield* Effect.promise(() => buildFunction(example, outdir, process.execPath))
+      expect(build.warnings).toEqual([])
+      // Trained: this line's runtime served the warm-up's invocations before the cache was written.
+      expect(build.codeCache).toMatchObject({ trained: true })
+      expect(build.codeCache?.bytes).toBeGreaterThan(0)
+      // Effect 4's values carry this key; Effect 3's a symbol named "effect/Effect".
+      expect(readFileSync(build.bundle, "utf8")).toContain("~effect/Effect")
+      const emulator = yield* Effect.acquireRelease(
+        Effect.promise(() => startEmulator()),
+        (emulator) => Effect.promise(() => emulator.close())
+      )
+      const child = yield* Effect.acquireRelease(
+        Effect.sync(() =>
+          spawn(build.bootstrap, [], {
+            cwd: outdir,
+            env: { ...emulator.environment, EFFECT_LAMBDA_NODE: process.execPath, LAMBDA_TASK_ROOT: outdir },
+            stdio: ["ignore", "pipe", "pipe"]
+          })
+        ),
+        (child) => Effect.sync(() => child.kill("SIGKILL"))
+      )
+      let stderr = ""
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
+      const exited = new Promise<number | null>((resolve) => child.on("exit", resolve))
+      const record = yield* Effect.promise(() => emulator.invoke({ name: "Grace" }))
+      expect(record.outcome?._tag === "Response" ? JSON.parse(record.outcome.text) : record.outcome).toEqual({
+        greeting: "hello, Grace",
+        requestId: record.requestId
+      })
+      child.kill("SIGTERM")
+      expect(yield* Effect.promise(() => exited)).toBe(0)
+      // The cache was accepted: the loader says nothing when it is.
+      expect(stderr).toBe("")
+    }))
+})
