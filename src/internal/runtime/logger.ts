@@ -8,7 +8,9 @@ import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import { fromCause } from "./causeDocument.js"
-import { bigintReplacer, describe } from "../core/inspect.js"
+import { describe } from "../core/inspect.js"
+import * as LogLine from "../core/logLine.js"
+import { REQUEST_ID, TENANT_ID } from "../core/logLine.js"
 import type { ErrorDocument } from "../core/protocol.js"
 import type { LogFormat } from "../../LambdaRuntime.js"
 
@@ -20,18 +22,12 @@ import type { LogFormat } from "../../LambdaRuntime.js"
 export type { LogFormat }
 
 /**
- * The annotation that carries the request id on every line logged during an invocation.
+ * The annotations that carry the request id, and the tenant id of an invocation that has one, on
+ * every line logged during an invocation (core/logLine.ts).
  *
  * @internal
  */
-export const REQUEST_ID = "requestId"
-
-/**
- * The log annotation that carries the tenant id of an invocation that has one.
- *
- * @internal
- */
-export const TENANT_ID = "tenantId"
+export { REQUEST_ID, TENANT_ID } from "../core/logLine.js"
 
 /**
  * `annotations` with an invocation's request id, and its tenant id when it has one.
@@ -130,86 +126,41 @@ export const prettyCause = (cause: Cause.Cause<unknown>): string => {
   }
 }
 
-const requestIdText = (annotations: HashMap.HashMap<string, unknown>): string => {
-  const value = HashMap.get(annotations, REQUEST_ID)
-  return value._tag === "Some" ? describe(value.value) : "undefined"
+/** What core/logLine.ts writes a line of: the entry's parts, rendered here (total). */
+const partsOf = (
+  annotations: HashMap.HashMap<string, unknown>,
+  cause: Cause.Cause<unknown>,
+  date: Date,
+  logLevel: LogLevel.LogLevel,
+  message: unknown
+): LogLine.LogParts => {
+  let text: string
+  try {
+    text = messageText(message)
+  } catch (error) {
+    // Everything above is total; this is for a message too long to be a string.
+    text = `(this log line could not be written: ${describe(error)})`
+  }
+  return {
+    date,
+    level: lambdaLevel(logLevel),
+    message: text,
+    annotations,
+    error: Cause.isEmpty(cause) ? undefined : { document: fromCause(cause), pretty: prettyCause(cause) }
+  }
 }
 
 /** Lambda's text format: `timestamp <TAB> requestId <TAB> LEVEL <TAB> message`, as Node's runtime prints it. */
 const textLogger = (write: (line: string) => void) =>
-  Logger.make(({ annotations, cause, date, logLevel, message }) => {
-    let line: string
-    try {
-      let requestId = "undefined"
-      let extra = ""
-      for (const [key, value] of annotations) {
-        if (key === REQUEST_ID) requestId = describe(value)
-        else extra += ` ${key}=${partText(value)}`
-      }
-      line = `${date.toISOString()}\t${requestId}\t${lambdaLevel(logLevel)}\t${messageText(message)}${extra}`
-      if (!Cause.isEmpty(cause)) line += `\n${prettyCause(cause)}`
-    } catch (error) {
-      // Everything above is total; this is for a line too long to be a string.
-      line = fallbackLine(date, requestIdText(annotations), logLevel, error)
-    }
-    write(line)
-  })
-
-const fallbackLine = (date: Date, requestId: string, level: LogLevel.LogLevel, error: unknown) =>
-  `${date.toISOString()}\t${requestId}\t${lambdaLevel(level)}\t(this log line could not be written: ${describe(error)})`
-
-/** One JSON member per annotation, each serialised on its own: one that cannot be is described instead. */
-const jsonMember = (key: string, value: unknown): string => {
-  let json: string | undefined
-  try {
-    json = JSON.stringify(value, bigintReplacer)
-  } catch {
-    json = undefined
-  }
-  return `${JSON.stringify(key)}:${json ?? JSON.stringify(describe(value))}`
-}
+  Logger.make(({ annotations, cause, date, logLevel, message }) =>
+    write(LogLine.textLine(partsOf(annotations, cause, date, logLevel, message), partText))
+  )
 
 /** Lambda's JSON format: `timestamp`, `level`, `requestId`, `message`, then the annotations. */
 const jsonLogger = (write: (line: string) => void) =>
-  Logger.make(({ annotations, cause, date, logLevel, message }) => {
-    const requestId = HashMap.get(annotations, REQUEST_ID)
-    const record: Record<string, unknown> = {
-      timestamp: date.toISOString(),
-      level: lambdaLevel(logLevel),
-      requestId: requestId._tag === "Some" ? requestId.value : undefined,
-      message: messageText(message)
-    }
-    for (const [key, value] of annotations) {
-      if (key !== REQUEST_ID) record[key] = value
-    }
-    if (!Cause.isEmpty(cause)) {
-      const document = fromCause(cause)
-      record.errorType = document.errorType
-      record.errorMessage = document.errorMessage
-      record.stackTrace = prettyCause(cause).split("\n")
-    }
-    let line: string
-    try {
-      line = JSON.stringify(record, bigintReplacer)
-    } catch {
-      // Some annotation (or the request id) refuses JSON: the others are kept as they are.
-      try {
-        line = `{${
-          Object.entries(record).filter(([, value]) => value !== undefined).map(([key, value]) =>
-            jsonMember(key, value)
-          ).join(",")
-        }}`
-      } catch (error) {
-        line = JSON.stringify({
-          timestamp: record.timestamp,
-          level: record.level,
-          requestId: requestIdText(annotations),
-          message: `(this log line could not be written: ${describe(error)})`
-        })
-      }
-    }
-    write(line)
-  })
+  Logger.make(({ annotations, cause, date, logLevel, message }) =>
+    write(LogLine.jsonLine(partsOf(annotations, cause, date, logLevel, message)))
+  )
 
 /** @internal */
 export const writeStdout = (line: string): void => {
