@@ -25,7 +25,9 @@ import * as Layer from "effect/Layer"
 import type { LambdaContext, LambdaContextShape } from "./LambdaContext.js"
 import { fromCause } from "./internal/causeDocument.js"
 import * as References from "effect/References"
-import { CodeCache, Protocol, WarmUp } from "./internal/core.js"
+import type * as LogLevel from "effect/LogLevel"
+import { CodeCache, LogLine, Protocol, WarmUp } from "./internal/core.js"
+import * as Logger from "./internal/logger.js"
 import * as Loop from "./internal/loop.js"
 import * as RuntimeApiClient from "./internal/runtimeApiClient.js"
 
@@ -40,6 +42,10 @@ export interface RuntimeOptions<ROut = never, LE = never> {
   readonly layer?: Layer.Layer<ROut, LE> | undefined
   /** How long before the deadline the handler and its detached work are interrupted. Default 200 ms. */
   readonly timeoutMargin?: Duration.Input | undefined
+  /** Overrides `AWS_LAMBDA_LOG_FORMAT` (default `Text`, Lambda's text format). */
+  readonly logFormat?: Logger.LogFormat | undefined
+  /** Overrides `AWS_LAMBDA_LOG_LEVEL` (default `Info`). */
+  readonly logLevel?: LogLevel.LogLevel | undefined
 }
 
 /**
@@ -67,6 +73,29 @@ export const serve = <Event, A, E, R, ROut = never, LE = never>(
 > =>
   Effect.scoped(Effect.gen(function*() {
     const endpoint = yield* Config.String(Protocol.env.runtimeApi)
+    const logFormat = options.logFormat ??
+      ((yield* Config.String(Protocol.env.logFormat).pipe(Config.withDefault("Text"))).toUpperCase() === "JSON"
+        ? "JSON"
+        : "Text")
+    const logLevel = options.logLevel ??
+      LogLine.parseLevel(yield* Config.String(Protocol.env.logLevel).pipe(Config.withDefault("INFO"))) ?? "Info"
+    return yield* program(endpoint, handler, options).pipe(
+      Effect.provideService(References.CurrentLoggers, new Set([Logger.make(logFormat)])),
+      Effect.provideService(References.MinimumLogLevel, logLevel)
+    )
+  })) as Effect.Effect<
+    never,
+    RuntimeApiClient.RuntimeApiError | Config.ConfigError | LE,
+    Exclude<R, LambdaContext | ROut>
+  >
+
+/** The runtime once its configuration is read: the client, the layer, the loop. */
+const program = <Event, A, E, R, ROut, LE>(
+  endpoint: string,
+  handler: Handler<Event, A, E, R>,
+  options: RuntimeOptions<ROut, LE>
+) =>
+  Effect.gen(function*() {
     const api = yield* RuntimeApiClient.make(endpoint)
     const services = options.layer === undefined
       ? Context.empty() as Context.Context<ROut>
@@ -79,11 +108,7 @@ export const serve = <Event, A, E, R, ROut = never, LE = never>(
     return yield* Loop.loop(api, handler as Loop.Handler<R>, { timeoutMarginMs }).pipe(
       Effect.provideContext(services)
     )
-  })) as Effect.Effect<
-    never,
-    RuntimeApiClient.RuntimeApiError | Config.ConfigError | LE,
-    Exclude<R, LambdaContext | ROut>
-  >
+  })
 
 /** The training run's handler (never the user's): it forks detached work, as handlers may. */
 const standIn: Handler<unknown, unknown, never, LambdaContext> = (event, context) =>

@@ -55,8 +55,28 @@ describe("Effect 4: examples", () => {
       })
       yield* fn.awaitOutput("audit: greeted Ada")
       expect(fn.stdout().indexOf("greeter ready")).toBeLessThan(fn.stdout().indexOf("audit: greeted Ada"))
+      // Lambda's text format, the detached fiber's line under its invocation's request id.
+      expect(fn.stdout()).toMatch(new RegExp(`^\\S+Z\\t${record.requestId}\\tINFO\\taudit: greeted Ada$`, "m"))
       fn.child.kill("SIGTERM")
       expect(yield* Effect.promise(() => fn.exited)).toBe(0)
       expect(fn.stdout()).toContain("greeter released")
+    }))
+
+  it.live("hello.ts logs in Lambda's JSON format with AWS_LAMBDA_LOG_FORMAT=JSON, with the request and tenant ids", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Effect.acquireRelease(
+        Effect.promise(() => startEmulator()),
+        (emulator) => Effect.promise(emulator.close)
+      )
+      const fn = yield* spawnExample("hello", { ...emulator.environment, AWS_LAMBDA_LOG_FORMAT: "JSON" })
+      const record = yield* Effect.promise(() => emulator.invoke({ name: "Lin" }, { tenantId: "tenant-7" }))
+      yield* fn.awaitOutput("audit: greeted Lin")
+      const line = fn.stdout().split("\n").find((line) => line.includes("audit: greeted Lin"))
+      expect(JSON.parse(line!)).toMatchObject({
+        level: "INFO",
+        requestId: record.requestId,
+        tenantId: "tenant-7",
+        message: "audit: greeted Lin"
+      })
     }))
 })

@@ -124,3 +124,49 @@ export const jsonLine = (parts: LogParts): string => {
     }
   }
 }
+
+/**
+ * A level's name in Lambda's logs (`INFO`, `WARN`, `TRACE`, `OFF`...) from the name Effect gives
+ * it (Effect 3's labels, `WARN`, `ALL`; Effect 4's levels, `Warn`, `All`).
+ *
+ * @internal
+ */
+export const levelName = (effectName: string): string => {
+  const name = effectName.toUpperCase()
+  switch (name) {
+    case "WARNING":
+      return "WARN"
+    case "ALL":
+      return "TRACE"
+    case "NONE":
+      return "OFF"
+    default:
+      return name
+  }
+}
+
+/**
+ * A level `AWS_LAMBDA_LOG_LEVEL` may name (`TRACE` ... `FATAL`, any case), under the name Effect 4
+ * gives it; `undefined` for anything else.
+ *
+ * @internal
+ */
+export const parseLevel = (value: string): "Trace" | "Debug" | "Info" | "Warn" | "Error" | "Fatal" | undefined => {
+  switch (value.trim().toUpperCase()) {
+    case "TRACE":
+      return "Trace"
+    case "DEBUG":
+      return "Debug"
+    case "INFO":
+      return "Info"
+    case "WARN":
+    case "WARNING":
+      return "Warn"
+    case "ERROR":
+      return "Error"
+    case "FATAL":
+      return "Fatal"
+    default:
+      return undefined
+  }
+}

@@ -49,19 +49,16 @@ export const invocationAnnotations = (
  *
  * @internal
  */
-export const lambdaLevel = (level: LogLevel.LogLevel): string => {
-  switch (level._tag) {
-    case "Warning":
-      return "WARN"
-    case "All":
-    case "Trace":
-      return "TRACE"
-    case "None":
-      return "OFF"
-    default:
-      return level.label
-  }
-}
+export const lambdaLevel = (level: LogLevel.LogLevel): string => LogLine.levelName(level.label)
+
+const levels = {
+  Trace: LogLevel.Trace,
+  Debug: LogLevel.Debug,
+  Info: LogLevel.Info,
+  Warn: LogLevel.Warning,
+  Error: LogLevel.Error,
+  Fatal: LogLevel.Fatal
+} as const
 
 /**
  * Maps `AWS_LAMBDA_LOG_LEVEL` values (`TRACE` ... `FATAL`) to Effect's levels.
@@ -69,23 +66,8 @@ export const lambdaLevel = (level: LogLevel.LogLevel): string => {
  * @internal
  */
 export const parseLogLevel = (value: string): LogLevel.LogLevel | undefined => {
-  switch (value.trim().toUpperCase()) {
-    case "TRACE":
-      return LogLevel.Trace
-    case "DEBUG":
-      return LogLevel.Debug
-    case "INFO":
-      return LogLevel.Info
-    case "WARN":
-    case "WARNING":
-      return LogLevel.Warning
-    case "ERROR":
-      return LogLevel.Error
-    case "FATAL":
-      return LogLevel.Fatal
-    default:
-      return undefined
-  }
+  const name = LogLine.parseLevel(value)
+  return name === undefined ? undefined : levels[name]
 }
 
 const partText = (part: unknown): string => {

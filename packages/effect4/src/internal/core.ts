@@ -8,6 +8,8 @@
  */
 export * as CodeCache from "../../../../src/internal/core/codeCache.js"
 export * as ErrorDocument from "../../../../src/internal/core/errorDocument.js"
+export * as Inspect from "../../../../src/internal/core/inspect.js"
+export * as LogLine from "../../../../src/internal/core/logLine.js"
 export * as Http1 from "../../../../src/internal/core/http1.js"
 export * as Protocol from "../../../../src/internal/core/protocol.js"
 export * as Requests from "../../../../src/internal/core/runtimeApiRequests.js"

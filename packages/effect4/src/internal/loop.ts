@@ -17,7 +17,8 @@ import * as Option from "effect/Option"
 import { LambdaContext } from "../LambdaContext.js"
 import type { LambdaContextShape } from "../LambdaContext.js"
 import { fromCause } from "./causeDocument.js"
-import { Protocol } from "./core.js"
+import * as References from "effect/References"
+import { LogLine, Protocol } from "./core.js"
 import type { Requests } from "./core.js"
 import * as Detached from "./detached.js"
 import type { RuntimeApiClient, RuntimeApiError } from "./runtimeApiClient.js"
@@ -88,9 +89,16 @@ export const serveOne = <R>(
     const services = yield* Effect.context<Exclude<R, LambdaContext>>()
     // Its own root fiber, started at once with the loop's services and the invocation's context:
     // the loop owns its lifetime and interrupts it at the deadline itself.
-    const fiber = Effect.runForkWith(
-      Context.add(services, LambdaContext, context) as Context.Context<R | LambdaContext>
-    )(
+    // Every line it logs, and its detached fibers log, carries the invocation's ids.
+    const annotations = Context.get(services, References.CurrentLogAnnotations)
+    const invocationServices = Context.add(
+      Context.add(services, LambdaContext, context),
+      References.CurrentLogAnnotations,
+      invocation.tenantId === undefined
+        ? { ...annotations, [LogLine.REQUEST_ID]: invocation.requestId }
+        : { ...annotations, [LogLine.REQUEST_ID]: invocation.requestId, [LogLine.TENANT_ID]: invocation.tenantId }
+    )
+    const fiber = Effect.runForkWith(invocationServices as Context.Context<R | LambdaContext>)(
       Effect.suspend(() => handler(event.value, context))
     )
     const completed = yield* Effect.timeoutOption(Fiber.await(fiber), untilMs(softDeadline))
@@ -108,7 +116,7 @@ export const serveOne = <R>(
     yield* detached.close
     for (const failure of detached.summary().failures) {
       yield* Effect.logError(`Detached fiber #${failure.fiber.id} failed`, failure.cause).pipe(
-        Effect.annotateLogs("requestId", invocation.requestId)
+        Effect.annotateLogs(LogLine.REQUEST_ID, invocation.requestId)
       )
     }
   })

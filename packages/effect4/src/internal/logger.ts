@@ -1,0 +1,78 @@
+/**
+ * Lambda's log format on the Effect 4 line: every line logged through Effect (the handler's, its
+ * detached work's, the runtime's own) in Lambda's text or JSON format, with the invocation's
+ * request id. The line itself is the shared core's (core/logLine.ts), written exactly as the
+ * Effect 3 line writes it; this module takes the parts out of an Effect 4 log entry.
+ *
+ * @internal
+ */
+import * as Cause from "effect/Cause"
+import * as Inspectable from "effect/Inspectable"
+import * as Logger from "effect/Logger"
+import type * as LogLevel from "effect/LogLevel"
+import * as References from "effect/References"
+import { fromCause } from "./causeDocument.js"
+import { Inspect, LogLine } from "./core.js"
+
+/**
+ * `AWS_LAMBDA_LOG_FORMAT`: `JSON`, or Lambda's text format.
+ *
+ * @internal
+ */
+export type LogFormat = "Text" | "JSON"
+
+/**
+ * The level's name in Lambda's logs (`WARN`, `TRACE`...).
+ *
+ * @internal
+ */
+export const lambdaLevel = (level: LogLevel.LogLevel): string => LogLine.levelName(level)
+
+/** A message part or annotation as text: Effect's own rendering, else a description that cannot throw. */
+const render = (part: unknown): string => {
+  if (typeof part === "string") return part
+  try {
+    return Inspectable.toStringUnknown(part)
+  } catch {
+    return Inspect.describe(part)
+  }
+}
+
+const prettyCause = (cause: Cause.Cause<unknown>): string => {
+  try {
+    return Cause.pretty(cause)
+  } catch {
+    return `Error: ${Inspect.describe(Cause.squash(cause))}`
+  }
+}
+
+const partsOf = (options: Logger.Options<unknown>): LogLine.LogParts => {
+  let message: string
+  try {
+    message = Array.isArray(options.message) ? options.message.map(render).join(" ") : render(options.message)
+  } catch (error) {
+    message = `(this log line could not be written: ${Inspect.describe(error)})`
+  }
+  const cause = options.cause
+  return {
+    date: options.date,
+    level: lambdaLevel(options.logLevel),
+    message,
+    annotations: Object.entries(options.fiber.getRef(References.CurrentLogAnnotations)),
+    error: cause.reasons.length === 0 ? undefined : { document: fromCause(cause), pretty: prettyCause(cause) }
+  }
+}
+
+const writeStdout = (line: string): void => {
+  process.stdout.write(line + "\n")
+}
+
+/**
+ * A logger in Lambda's `format`, writing one line per entry.
+ *
+ * @internal
+ */
+export const make = (format: LogFormat, write: (line: string) => void = writeStdout): Logger.Logger<unknown, void> =>
+  Logger.make((options) =>
+    write(format === "JSON" ? LogLine.jsonLine(partsOf(options)) : LogLine.textLine(partsOf(options), render))
+  )
