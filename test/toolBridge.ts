@@ -15,6 +15,8 @@ export interface EmulatorBridge {
   readonly awaitNextRequest: (n: number) => Promise<number>
   /** The `/init/error` the function posted, once it has. */
   readonly awaitInitError: () => Promise<Emulator.RecordedError>
+  /** The extensions registered so far. */
+  readonly extensions: () => Promise<ReadonlyArray<Emulator.RegisteredExtension>>
   readonly close: () => Promise<void>
 }
 
@@ -26,6 +28,7 @@ export const startEmulator = async (options?: Emulator.EmulatorOptions): Promise
     invoke: (event, invokeOptions) => Effect.runPromise(emulator.invoke(event, invokeOptions)),
     awaitNextRequest: (n) => Effect.runPromise(emulator.awaitNextRequest(n)),
     awaitInitError: () => Effect.runPromise(emulator.awaitInitError),
+    extensions: () => Effect.runPromise(emulator.extensions),
     close: () => Effect.runPromise(Scope.close(scope, Exit.void))
   }
 }

@@ -18,6 +18,7 @@
 import * as Cause from "effect/Cause"
 import * as Config from "effect/Config"
 import * as Context from "effect/Context"
+import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -42,11 +43,23 @@ export interface RuntimeOptions<ROut = never, LE = never> {
   readonly layer?: Layer.Layer<ROut, LE> | undefined
   /** How long before the deadline the handler and its detached work are interrupted. Default 200 ms. */
   readonly timeoutMargin?: Duration.Input | undefined
+  /**
+   * Register an internal extension during init so that Lambda sends SIGTERM before it shuts the
+   * environment down (and the layer is released). Default `true`; a registration not answered
+   * within 1 s is given up with a warning.
+   */
+  readonly registerExtension?: boolean | undefined
   /** Overrides `AWS_LAMBDA_LOG_FORMAT` (default `Text`, Lambda's text format). */
   readonly logFormat?: Logger.LogFormat | undefined
   /** Overrides `AWS_LAMBDA_LOG_LEVEL` (default `Info`). */
   readonly logLevel?: LogLevel.LogLevel | undefined
 }
+
+/** The name under which the runtime registers its internal (SIGTERM) extension, as the Effect 3 line does. */
+const EXTENSION_NAME = "effect-lambda-runtime"
+
+/** How long init waits for the extension registration (init has 10 s on Lambda). */
+const REGISTRATION_TIMEOUT = Duration.seconds(1)
 
 /**
  * A handler of JSON events: its success is posted as the JSON response, its failure as `/error`.
@@ -68,7 +81,7 @@ export const serve = <Event, A, E, R, ROut = never, LE = never>(
   options: RuntimeOptions<ROut, LE> = {}
 ): Effect.Effect<
   never,
-  RuntimeApiClient.RuntimeApiError | Config.ConfigError | LE,
+  RuntimeApiClient.RuntimeApiError | Config.ConfigError | InvalidConfiguration | LE,
   Exclude<R, LambdaContext | ROut>
 > =>
   Effect.scoped(Effect.gen(function*() {
@@ -77,17 +90,47 @@ export const serve = <Event, A, E, R, ROut = never, LE = never>(
       ((yield* Config.String(Protocol.env.logFormat).pipe(Config.withDefault("Text"))).toUpperCase() === "JSON"
         ? "JSON"
         : "Text")
-    const logLevel = options.logLevel ??
-      LogLine.parseLevel(yield* Config.String(Protocol.env.logLevel).pipe(Config.withDefault("INFO"))) ?? "Info"
+    const logLevel = options.logLevel ?? (yield* configuredLevel(endpoint))
     return yield* program(endpoint, handler, options).pipe(
       Effect.provideService(References.CurrentLoggers, new Set([Logger.make(logFormat)])),
       Effect.provideService(References.MinimumLogLevel, logLevel)
     )
   })) as Effect.Effect<
     never,
-    RuntimeApiClient.RuntimeApiError | Config.ConfigError | LE,
+    RuntimeApiClient.RuntimeApiError | Config.ConfigError | InvalidConfiguration | LE,
     Exclude<R, LambdaContext | ROut>
   >
+
+/**
+ * An invalid configuration (an `AWS_LAMBDA_LOG_LEVEL` that names no level): reported as the
+ * function's init error, `Runtime.InvalidConfiguration`.
+ *
+ * @since 0.0.0
+ * @category errors
+ */
+export class InvalidConfiguration extends Data.TaggedError("InvalidConfiguration")<{ readonly detail: string }> {
+  override get message(): string {
+    return `Invalid configuration: ${this.detail}`
+  }
+}
+
+/** `AWS_LAMBDA_LOG_LEVEL` (default INFO); a value that names no level is posted as the init error. */
+const configuredLevel = (endpoint: string) =>
+  Effect.gen(function*() {
+    const value = yield* Config.String(Protocol.env.logLevel).pipe(Config.withDefault("INFO"))
+    const level = LogLine.parseLevel(value)
+    if (level !== undefined) return level
+    const error = new InvalidConfiguration({
+      detail: `${Protocol.env.logLevel} must be one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL (got "${value}")`
+    })
+    const api = yield* RuntimeApiClient.make(endpoint)
+    yield* Effect.ignore(api.initError({
+      errorType: Protocol.errorTypes.invalidConfiguration,
+      errorMessage: error.message,
+      stackTrace: []
+    }))
+    return yield* error
+  })
 
 /** The runtime once its configuration is read: the client, the layer, the loop. */
 const program = <Event, A, E, R, ROut, LE>(
@@ -97,6 +140,20 @@ const program = <Event, A, E, R, ROut, LE>(
 ) =>
   Effect.gen(function*() {
     const api = yield* RuntimeApiClient.make(endpoint)
+    if (options.registerExtension !== false) {
+      // So that Lambda sends SIGTERM before it shuts the environment down, and the layer is released.
+      yield* api.registerExtension(EXTENSION_NAME).pipe(
+        Effect.map((): string | undefined => undefined),
+        Effect.timeoutOrElse({
+          duration: REGISTRATION_TIMEOUT,
+          orElse: () => Effect.succeed("the extension registration was not answered within 1 second")
+        }),
+        Effect.catch((error) => Effect.succeed(error.message)),
+        Effect.flatMap((problem) =>
+          problem === undefined ? Effect.void : Effect.logWarning(`${problem}; SIGTERM will not be delivered`)
+        )
+      )
+    }
     const services = options.layer === undefined
       ? Context.empty() as Context.Context<ROut>
       : yield* Layer.build(options.layer).pipe(

@@ -41,7 +41,7 @@ const spawnExample = (name: string, environment: Readonly<Record<string, string>
   )
 
 describe("Effect 4: examples", () => {
-  it.live("hello.ts greets, audits after the response, and releases its layer on SIGTERM", () =>
+  it.live("hello.ts registers for SIGTERM, greets, audits after the response, and releases its layer on SIGTERM", () =>
     Effect.gen(function*() {
       const emulator = yield* Effect.acquireRelease(
         Effect.promise(() => startEmulator()),
@@ -57,6 +57,10 @@ describe("Effect 4: examples", () => {
       expect(fn.stdout().indexOf("greeter ready")).toBeLessThan(fn.stdout().indexOf("audit: greeted Ada"))
       // Lambda's text format, the detached fiber's line under its invocation's request id.
       expect(fn.stdout()).toMatch(new RegExp(`^\\S+Z\\t${record.requestId}\\tINFO\\taudit: greeted Ada$`, "m"))
+      // Registered during init, so that Lambda sends the SIGTERM below before it shuts down.
+      expect((yield* Effect.promise(() => emulator.extensions())).map((extension) => extension.name)).toEqual([
+        "effect-lambda-runtime"
+      ])
       fn.child.kill("SIGTERM")
       expect(yield* Effect.promise(() => fn.exited)).toBe(0)
       expect(fn.stdout()).toContain("greeter released")

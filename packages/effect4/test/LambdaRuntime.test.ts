@@ -61,4 +61,25 @@ describe("Effect 4: LambdaRuntime.serve", () => {
       const exit = yield* Fiber.await(fiber)
       expect(Exit.isFailure(exit) && String(exit.cause)).toContain("DatabaseDown")
     }))
+
+  it.live("an AWS_LAMBDA_LOG_LEVEL that names no level is the init error Runtime.InvalidConfiguration", () =>
+    Effect.gen(function*() {
+      const emulator = yield* emulatorScoped
+      const fiber = yield* LambdaRuntime.serve(() => Effect.succeed("never served")).pipe(
+        Effect.provideService(
+          ConfigProvider.ConfigProvider,
+          ConfigProvider.fromEnvRecord({ ...emulator.environment, AWS_LAMBDA_LOG_LEVEL: "chatty" })
+        ),
+        Effect.forkScoped
+      )
+      const initError = yield* Effect.promise(() => emulator.awaitInitError())
+      expect(initError.document).toMatchObject({
+        errorType: "Runtime.InvalidConfiguration",
+        errorMessage: expect.stringContaining(
+          `AWS_LAMBDA_LOG_LEVEL must be one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL (got "chatty")`
+        )
+      })
+      const exit = yield* Fiber.await(fiber)
+      expect(Exit.isFailure(exit) && String(exit.cause)).toContain("InvalidConfiguration")
+    }))
 })

@@ -88,6 +88,7 @@ export const errorTypes = {
   handlerError: "Runtime.HandlerError",
   interrupted: "Runtime.HandlerInterrupted",
   initError: "Runtime.InitError",
+  invalidConfiguration: "Runtime.InvalidConfiguration",
   exitError: "Runtime.ExitError",
   streamError: "Runtime.StreamError"
 } as const

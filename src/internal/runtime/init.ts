@@ -56,7 +56,7 @@ export const REGISTRATION_TIMEOUT = Duration.seconds(1)
  *
  * @internal
  */
-export const INVALID_CONFIGURATION = "Runtime.InvalidConfiguration"
+export const INVALID_CONFIGURATION = errorTypes.invalidConfiguration
 
 /** How long an error report to the Runtime API may take before the process exits anyway. */
 const REPORT_TIMEOUT_MS = 1000

@@ -8,7 +8,7 @@
  */
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 import type * as net from "node:net"
 import { Http1, Requests } from "./core.js"
 import type { Protocol } from "./core.js"
@@ -35,6 +35,12 @@ export interface RuntimeApiClient {
   readonly respond: (requestId: string, body: string, contentType: string) => Effect.Effect<void, RuntimeApiError>
   readonly fail: (requestId: string, error: Protocol.ErrorDocument) => Effect.Effect<void, RuntimeApiError>
   readonly initError: (error: Protocol.ErrorDocument) => Effect.Effect<void, RuntimeApiError>
+  /**
+   * Registers an internal extension named `name` (with no events: Lambda then sends the process
+   * SIGTERM before it shuts the environment down) and parks its long poll, which ends with the
+   * client's scope. Succeeds with the extension's id.
+   */
+  readonly registerExtension: (name: string) => Effect.Effect<string, RuntimeApiError>
 }
 
 const exchange = <A>(
@@ -74,10 +80,14 @@ export const make = (endpoint: string): Effect.Effect<RuntimeApiClient, never, S
   Effect.gen(function*() {
     const target = Requests.parseEndpoint(endpoint)
     const { connect } = process.getBuiltinModule("node:net") as typeof net
-    const connection = yield* Effect.acquireRelease(
+    const scope = yield* Scope.Scope
+    const connect1 = Effect.acquireRelease(
       Effect.sync(() => Http1.make(connect, target.host, target.port)),
       (connection) => Effect.sync(connection.close)
     )
+    // One connection for the loop; the extension's long poll has its own, so that it never blocks the loop.
+    const connection = yield* connect1
+    const extension = yield* connect1
     return {
       next: exchange(connection, Requests.next, toInvocation, Requests.next.path, Requests.next.headers),
       respond: (requestId, body, contentType) =>
@@ -106,6 +116,29 @@ export const make = (endpoint: string): Effect.Effect<RuntimeApiClient, never, S
           Requests.initError.path,
           Requests.initError.headers(error),
           Requests.initError.body(error)
-        )
+        ),
+      registerExtension: (name) =>
+        Effect.gen(function*() {
+          const answer = yield* exchange(
+            connection,
+            Requests.register,
+            Effect.succeed,
+            Requests.register.path,
+            Requests.register.headers(name),
+            Requests.register.body
+          )
+          const id = Requests.registeredId(answer)
+          if (id === undefined) return yield* new RuntimeApiError(Requests.unregistered(answer))
+          // With no events subscribed this poll is never answered: it only tells the platform that
+          // the extension finished its init. It lives until the client's scope closes.
+          yield* exchange(
+            extension,
+            Requests.extensionNext,
+            answered,
+            Requests.extensionNext.path,
+            Requests.extensionNext.headers(id)
+          ).pipe(Effect.ignore, Effect.forkIn(scope))
+          return id
+        })
     }
   })
