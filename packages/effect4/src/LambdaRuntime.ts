@@ -23,11 +23,12 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import type { LambdaContext, LambdaContextShape } from "./LambdaContext.js"
 import { fromCause } from "./internal/causeDocument.js"
 import * as References from "effect/References"
-import type * as LogLevel from "effect/LogLevel"
-import { CodeCache, LogLine, Protocol, WarmUp } from "./internal/core.js"
+import * as LogLevel from "effect/LogLevel"
+import { CodeCache, Console, LogLine, Protocol, WarmUp } from "./internal/core.js"
 import * as Logger from "./internal/logger.js"
 import * as Loop from "./internal/loop.js"
 import * as RuntimeApiClient from "./internal/runtimeApiClient.js"
@@ -49,10 +50,26 @@ export interface RuntimeOptions<ROut = never, LE = never> {
    * within 1 s is given up with a warning.
    */
   readonly registerExtension?: boolean | undefined
+  /**
+   * Make `console.log/info/warn/error/debug/trace` write Lambda's log format with the request id
+   * of the invocation that calls them (from the handler, detached work and promise code alike).
+   * Default `true` with {@link run}, `false` with {@link serve} (which runs inside a program that
+   * owns its process).
+   */
+  readonly console?: boolean | undefined
   /** Overrides `AWS_LAMBDA_LOG_FORMAT` (default `Text`, Lambda's text format). */
   readonly logFormat?: Logger.LogFormat | undefined
   /** Overrides `AWS_LAMBDA_LOG_LEVEL` (default `Info`). */
   readonly logLevel?: LogLevel.LogLevel | undefined
+}
+
+/** Effect's level of each console level. */
+const consoleLevels: Record<Console.ConsoleLevel, LogLevel.LogLevel> = {
+  TRACE: "Trace",
+  DEBUG: "Debug",
+  INFO: "Info",
+  WARN: "Warn",
+  ERROR: "Error"
 }
 
 /** The name under which the runtime registers its internal (SIGTERM) extension, as the Effect 3 line does. */
@@ -90,7 +107,24 @@ export const serve = <Event, A, E, R, ROut = never, LE = never>(
       ((yield* Config.String(Protocol.env.logFormat).pipe(Config.withDefault("Text"))).toUpperCase() === "JSON"
         ? "JSON"
         : "Text")
-    const logLevel = options.logLevel ?? (yield* configuredLevel(endpoint))
+    const levelSet = options.logLevel ?? (yield* configuredLevel(endpoint))
+    const logLevel = levelSet ?? "Info"
+    if (options.console === true) {
+      // Installed before the layer is built, so that its `console` lines are Lambda's too; the
+      // original console is put back when the runtime stops.
+      yield* Effect.acquireRelease(
+        Effect.sync(() =>
+          Console.installConsole(
+            logFormat,
+            // Filtered only at a level that was set: unset, the official Node.js client lets every
+            // console line through (Effect's own lines keep the INFO default).
+            (level) => levelSet === undefined || !LogLevel.isLessThan(consoleLevels[level], levelSet),
+            () => Console.identityStorage.getStore()
+          )
+        ),
+        (restore) => Effect.sync(restore)
+      )
+    }
     return yield* program(endpoint, handler, options).pipe(
       Effect.provideService(References.CurrentLoggers, new Set([Logger.make(logFormat)])),
       Effect.provideService(References.MinimumLogLevel, logLevel)
@@ -114,10 +148,15 @@ export class InvalidConfiguration extends Data.TaggedError("InvalidConfiguration
   }
 }
 
-/** `AWS_LAMBDA_LOG_LEVEL` (default INFO); a value that names no level is posted as the init error. */
+/**
+ * `AWS_LAMBDA_LOG_LEVEL`, `undefined` when unset; a value that names no level is posted as the
+ * init error.
+ */
 const configuredLevel = (endpoint: string) =>
   Effect.gen(function*() {
-    const value = yield* Config.String(Protocol.env.logLevel).pipe(Config.withDefault("INFO"))
+    const set = yield* Config.option(Config.String(Protocol.env.logLevel))
+    if (Option.isNone(set)) return undefined
+    const value = set.value
     const level = LogLine.parseLevel(value)
     if (level !== undefined) return level
     const error = new InvalidConfiguration({
@@ -191,7 +230,7 @@ export const run = <Event, A, E, ROut = never, LE = never>(
       ).addObserver(stopped)
     })
   }
-  const fiber = Effect.runFork(serve(handler, options))
+  const fiber = Effect.runFork(serve(handler, { console: true, ...options }))
   const stop = () => fiber.interruptUnsafe()
   process.once("SIGTERM", stop)
   process.once("SIGINT", stop)

@@ -11,10 +11,10 @@ import { startEmulator } from "../../../test/toolBridge.js"
 const packageDir = fileURLToPath(new URL("..", import.meta.url))
 
 /** Starts `examples/<name>.ts` with the emulator's environment; killed with the scope. */
-const spawnExample = (name: string, environment: Readonly<Record<string, string>>) =>
+const spawnExample = (name: string, environment: Readonly<Record<string, string>>, path = `examples/${name}.ts`) =>
   Effect.acquireRelease(
     Effect.sync(() => {
-      const child = spawn(process.execPath, ["--import", "tsx", `examples/${name}.ts`], {
+      const child = spawn(process.execPath, ["--import", "tsx", path], {
         cwd: packageDir,
         env: { ...process.env, ...environment },
         stdio: ["ignore", "pipe", "pipe"]
@@ -83,4 +83,41 @@ describe("Effect 4: examples", () => {
         message: "audit: greeted Lin"
       })
     }))
+
+  for (const format of ["Text", "JSON"] as const) {
+    it.live(`console.* (${format}) from the handler, a timer callback and detached work carries its invocation's request id`, () =>
+      Effect.gen(function*() {
+        const emulator = yield* Effect.acquireRelease(
+          Effect.promise(() => startEmulator()),
+          (emulator) => Effect.promise(emulator.close)
+        )
+        const fn = yield* spawnExample(
+          "console",
+          { ...emulator.environment, AWS_LAMBDA_LOG_FORMAT: format },
+          "test/fixtures/console.ts"
+        )
+        for (const tag of ["a", "b"]) {
+          const record = yield* Effect.promise(() => emulator.invoke({ tag }))
+          yield* fn.awaitOutput(`detached ${tag}`)
+          const lines = fn.stdout().split("\n")
+          for (
+            const [text, level] of [[`handler ${tag}`, "INFO"], [`timer ${tag}`, "WARN"], [`detached ${tag}`, "ERROR"]]
+          ) {
+            const line = lines.find((line) => line.includes(text))!
+            if (format === "JSON") {
+              expect(JSON.parse(line)).toMatchObject({ level, requestId: record.requestId, message: text })
+            } else {
+              expect(line.split("\t").slice(1)).toEqual([record.requestId, level, text])
+            }
+          }
+          // console.debug is not filtered when no level is set (as the official client); in JSON a
+          // single object argument is the message itself.
+          const debug = lines.find((line) =>
+            line.includes(`debug`) && line.includes(tag) && line.includes(record.requestId)
+          )
+          if (format === "JSON") expect(JSON.parse(debug!).message).toEqual({ debug: tag })
+          else expect(debug).toContain("\tDEBUG\t")
+        }
+      }))
+  }
 })

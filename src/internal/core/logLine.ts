@@ -41,6 +41,15 @@ export interface LogParts {
   readonly error?: { readonly document: ErrorDocument; readonly pretty: string } | undefined
 }
 
+/**
+ * Writes one log line to stdout (Lambda collects the process's output).
+ *
+ * @internal
+ */
+export const writeStdout = (line: string): void => {
+  process.stdout.write(line + "\n")
+}
+
 const fallbackLine = (date: Date, requestId: string, level: string, error: unknown) =>
   `${date.toISOString()}\t${requestId}\t${level}\t(this log line could not be written: ${describe(error)})`
 

@@ -145,9 +145,7 @@ const jsonLogger = (write: (line: string) => void) =>
   )
 
 /** @internal */
-export const writeStdout = (line: string): void => {
-  process.stdout.write(line + "\n")
-}
+export const writeStdout = LogLine.writeStdout
 
 /**
  * `Effect.logError(message, cause)` that cannot fail: when a logger throws on the cause (a

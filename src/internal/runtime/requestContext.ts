@@ -9,7 +9,6 @@
  * the handler's fiber (and every fiber forked from it, which inherit its scheduler) runs on an
  * {@link InvocationScheduler} that re-enters the context around each of its tasks.
  */
-import { AsyncLocalStorage } from "node:async_hooks"
 import * as Fiber from "effect/Fiber"
 import * as FiberRef from "effect/FiberRef"
 import * as FiberRefs from "effect/FiberRefs"
@@ -20,24 +19,9 @@ import type * as Scheduler from "effect/Scheduler"
 import type { Invocation } from "../../RuntimeApi.js"
 import * as InvokeStore from "./invokeStore.js"
 import * as Logger from "./logger.js"
+import type { LogIdentity } from "../core/console.js"
+import { identityStorage } from "../core/console.js"
 import type { RuntimeSettings } from "./settings.js"
-
-/**
- * What a log line says of the invocation that wrote it.
- *
- * @internal
- */
-export interface LogIdentity {
-  readonly requestId: string
-  readonly tenantId: string | undefined
-}
-
-/**
- * The invocation the current async context belongs to (for the console).
- *
- * @internal
- */
-export const identityStorage = new AsyncLocalStorage<LogIdentity>()
 
 /**
  * The invocation that is calling: the async context's, else (code run by a fiber that lost it)

@@ -6,6 +6,7 @@
  *
  * @internal
  */
+export * as Console from "../../../../src/internal/core/console.js"
 export * as CodeCache from "../../../../src/internal/core/codeCache.js"
 export * as ErrorDocument from "../../../../src/internal/core/errorDocument.js"
 export * as Inspect from "../../../../src/internal/core/inspect.js"

@@ -63,16 +63,15 @@ const partsOf = (options: Logger.Options<unknown>): LogLine.LogParts => {
   }
 }
 
-const writeStdout = (line: string): void => {
-  process.stdout.write(line + "\n")
-}
-
 /**
  * A logger in Lambda's `format`, writing one line per entry.
  *
  * @internal
  */
-export const make = (format: LogFormat, write: (line: string) => void = writeStdout): Logger.Logger<unknown, void> =>
+export const make = (
+  format: LogFormat,
+  write: (line: string) => void = LogLine.writeStdout
+): Logger.Logger<unknown, void> =>
   Logger.make((options) =>
     write(format === "JSON" ? LogLine.jsonLine(partsOf(options)) : LogLine.textLine(partsOf(options), render))
   )

@@ -18,7 +18,7 @@ import { LambdaContext } from "../LambdaContext.js"
 import type { LambdaContextShape } from "../LambdaContext.js"
 import { fromCause } from "./causeDocument.js"
 import * as References from "effect/References"
-import { LogLine, Protocol } from "./core.js"
+import { Console, LogLine, Protocol } from "./core.js"
 import type { Requests } from "./core.js"
 import * as Detached from "./detached.js"
 import type { RuntimeApiClient, RuntimeApiError } from "./runtimeApiClient.js"
@@ -98,8 +98,14 @@ export const serveOne = <R>(
         ? { ...annotations, [LogLine.REQUEST_ID]: invocation.requestId }
         : { ...annotations, [LogLine.REQUEST_ID]: invocation.requestId, [LogLine.TENANT_ID]: invocation.tenantId }
     )
-    const fiber = Effect.runForkWith(invocationServices as Context.Context<R | LambdaContext>)(
-      Effect.suspend(() => handler(event.value, context))
+    // Started inside the invocation's async context, which Effect 4 keeps for the fiber and the
+    // fibers it forks: the Lambda-formatted console finds the calling invocation there.
+    const fiber = Console.identityStorage.run(
+      { requestId: invocation.requestId, tenantId: invocation.tenantId },
+      () =>
+        Effect.runForkWith(invocationServices as Context.Context<R | LambdaContext>)(
+          Effect.suspend(() => handler(event.value, context))
+        )
     )
     const completed = yield* Effect.timeoutOption(Fiber.await(fiber), untilMs(softDeadline))
     if (Option.isSome(completed)) {
