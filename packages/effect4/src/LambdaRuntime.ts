@@ -28,7 +28,7 @@ import type { LambdaContext, LambdaContextShape } from "./LambdaContext.js"
 import { fromCause } from "./internal/causeDocument.js"
 import * as References from "effect/References"
 import * as LogLevel from "effect/LogLevel"
-import { CodeCache, Console, LogLine, Protocol, WarmUp } from "./internal/core.js"
+import { CodeCache, Console, InvokeStore, LogLine, Protocol, WarmUp } from "./internal/core.js"
 import * as Logger from "./internal/logger.js"
 import * as Loop from "./internal/loop.js"
 import * as RuntimeApiClient from "./internal/runtimeApiClient.js"
@@ -201,7 +201,9 @@ const program = <Event, A, E, R, ROut, LE>(
         )
       )
     const timeoutMarginMs = Duration.toMillis(Duration.fromInputUnsafe(options.timeoutMargin ?? Duration.millis(200)))
-    return yield* Loop.loop(api, handler as Loop.Handler<R>, { timeoutMarginMs }).pipe(
+    const invokeStore = yield* Effect.promise(InvokeStore.make)
+    const asyncInvokeStore = InvokeStore.isAsyncContext(invokeStore)
+    return yield* Loop.loop(api, handler as Loop.Handler<R>, { timeoutMarginMs, invokeStore, asyncInvokeStore }).pipe(
       Effect.provideContext(services)
     )
   })

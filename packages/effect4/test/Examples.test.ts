@@ -85,7 +85,7 @@ describe("Effect 4: examples", () => {
     }))
 
   for (const format of ["Text", "JSON"] as const) {
-    it.live(`console.* (${format}) from the handler, a timer callback and detached work carries its invocation's request id`, () =>
+    it.live(`console.* (${format}) from the handler, a timer callback and detached work carries its invocation's request id, as InvokeStore does`, () =>
       Effect.gen(function*() {
         const emulator = yield* Effect.acquireRelease(
           Effect.promise(() => startEmulator()),
@@ -98,6 +98,11 @@ describe("Effect 4: examples", () => {
         )
         for (const tag of ["a", "b"]) {
           const record = yield* Effect.promise(() => emulator.invoke({ tag }))
+          // globalThis.awslambda.InvokeStore (Powertools, the AWS SDK) names it too.
+          expect(record.outcome?._tag === "Response" ? JSON.parse(record.outcome.text) : record.outcome).toEqual({
+            requestId: record.requestId,
+            invokeStore: { inHandler: record.requestId, inTimer: record.requestId }
+          })
           yield* fn.awaitOutput(`detached ${tag}`)
           const lines = fn.stdout().split("\n")
           for (

@@ -20,7 +20,7 @@ import type { Invocation, Response, RuntimeApiService } from "../../RuntimeApi.j
 import type { ErrorDocument } from "../core/protocol.js"
 import type { Poster } from "./answer.js"
 import { fatal, postResult, reportStreamed, sendError } from "./answer.js"
-import * as InvokeStore from "./invokeStore.js"
+import * as InvokeStore from "../core/invokeStore.js"
 import * as RequestContext from "./requestContext.js"
 import * as Detached from "./detached.js"
 import { HandlerTimeout } from "./errors.js"

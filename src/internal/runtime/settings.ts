@@ -7,7 +7,7 @@ import type * as Schedule from "effect/Schedule"
 import type { RuntimeApiError } from "./errors.js"
 import type { RuntimeConfig } from "../../LambdaRuntime.js"
 import type { LogFormat } from "./logger.js"
-import type * as InvokeStore from "./invokeStore.js"
+import type * as InvokeStore from "../core/invokeStore.js"
 import type { Timer } from "./timers.js"
 
 /** @internal */

@@ -25,7 +25,7 @@ import type { Invocation, ResponseWriter, RuntimeApiService } from "../../Runtim
 import type { ErrorDocument } from "../core/protocol.js"
 import type { DetachedSummary } from "../runtime/detached.js"
 import { fromCause } from "../runtime/causeDocument.js"
-import * as InvokeStore from "../runtime/invokeStore.js"
+import * as InvokeStore from "../core/invokeStore.js"
 import { toLambdaHandler } from "../runtime/init.js"
 import { Lifecycle } from "../runtime/lifecycle.js"
 import { defaultRetrySchedule, loop } from "../runtime/loop.js"

@@ -18,7 +18,7 @@ import { LambdaContext } from "../LambdaContext.js"
 import type { LambdaContextShape } from "../LambdaContext.js"
 import { fromCause } from "./causeDocument.js"
 import * as References from "effect/References"
-import { Console, LogLine, Protocol } from "./core.js"
+import { Console, InvokeStore, LogLine, Protocol } from "./core.js"
 import type { Requests } from "./core.js"
 import * as Detached from "./detached.js"
 import type { RuntimeApiClient, RuntimeApiError } from "./runtimeApiClient.js"
@@ -34,6 +34,10 @@ export type Handler<R> = (event: unknown, context: LambdaContextShape) => Effect
 export interface LoopOptions {
   /** How long before the deadline the handler and its detached work are interrupted. */
   readonly timeoutMarginMs: number
+  /** `globalThis.awslambda.InvokeStore` (core/invokeStore.ts), told about each invocation. */
+  readonly invokeStore?: InvokeStore.Store | undefined
+  /** The store is the async-context form (Managed Instances): entered around the handler's fiber. */
+  readonly asyncInvokeStore?: boolean | undefined
 }
 
 const untilMs = (atMs: number) => Duration.millis(Math.max(0, atMs - Date.now()))
@@ -100,13 +104,21 @@ export const serveOne = <R>(
     )
     // Started inside the invocation's async context, which Effect 4 keeps for the fiber and the
     // fibers it forks: the Lambda-formatted console finds the calling invocation there.
-    const fiber = Console.identityStorage.run(
-      { requestId: invocation.requestId, tenantId: invocation.tenantId },
-      () =>
-        Effect.runForkWith(invocationServices as Context.Context<R | LambdaContext>)(
-          Effect.suspend(() => handler(event.value, context))
-        )
-    )
+    const start = () =>
+      Console.identityStorage.run(
+        { requestId: invocation.requestId, tenantId: invocation.tenantId },
+        () =>
+          Effect.runForkWith(invocationServices as Context.Context<R | LambdaContext>)(
+            Effect.suspend(() => handler(event.value, context))
+          )
+      )
+    // The store's single-context form holds the current invocation; its async-context form
+    // (Managed Instances) is entered like the identity.
+    const store = options.invokeStore
+    if (store !== undefined && options.asyncInvokeStore !== true) InvokeStore.enter(store, invocation)
+    const fiber = store !== undefined && options.asyncInvokeStore === true
+      ? store.run(InvokeStore.contextOf(invocation), start)
+      : start()
     const completed = yield* Effect.timeoutOption(Fiber.await(fiber), untilMs(softDeadline))
     if (Option.isSome(completed)) {
       const exit = completed.value

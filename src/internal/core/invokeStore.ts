@@ -7,14 +7,20 @@
  *
  * The package picks its form when it is first made: when `AWS_LAMBDA_MAX_CONCURRENCY` is in the
  * environment (Lambda Managed Instances) it is backed by an `AsyncLocalStorage`, and each
- * invocation's fibers run inside its context (requestContext.ts); otherwise it holds one current
+ * invocation's fibers run inside its context (each line of the runtime enters it); otherwise it holds one current
  * context, set when an invocation starts and read by its handler, detached work and callbacks
  * until the next one (one invocation at a time).
  *
  * @internal
  */
 import { InvokeStore, InvokeStoreBase } from "@aws/lambda-invoke-store"
-import type { Invocation } from "../../RuntimeApi.js"
+
+/** What the store keeps of an invocation. */
+type Invocation = {
+  readonly requestId: string
+  readonly traceId: string | undefined
+  readonly tenantId: string | undefined
+}
 
 /** @internal */
 export type Store = InvokeStoreBase
