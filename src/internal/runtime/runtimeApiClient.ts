@@ -1,60 +1,35 @@
 /**
  * The Runtime API client as the loop's `RuntimeApiService`: each call of
- * core/runtimeApiRequests.ts (method, path, headers, body, accepted status) sent over a
- * keep-alive connection (core/http1.ts) inside `Effect.async`, its failure data made a
- * `RuntimeApiError`. Streamed responses go through responseStream.ts.
+ * core/runtimeApiCalls.ts (the request table on keep-alive connections) inside `Effect.async`,
+ * its failure data made a `RuntimeApiError`. Streamed responses go through responseStream.ts.
  */
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type * as http from "node:http"
 import type * as net from "node:net"
 import { RuntimeApiError } from "./errors.js"
-import type { BufferedResponse, Invocation, RuntimeApiService } from "../../RuntimeApi.js"
+import type { BufferedResponse, RuntimeApiService } from "../../RuntimeApi.js"
 import type { ErrorDocument } from "../core/protocol.js"
 import * as Http1 from "../core/http1.js"
-import type { Answer } from "../core/http1.js"
+import * as Calls from "../core/runtimeApiCalls.js"
 import * as Requests from "../core/runtimeApiRequests.js"
 import * as ResponseStream from "./responseStream.js"
 
 /**
- * One HTTP exchange as an Effect: an answer with the call's `accepted` status goes to
- * `onAccepted` (in the same step, which saves the loop a step per call), any other status is a
- * `Status` error. No timeout is set: `/next` may block for as long as the platform keeps the
- * environment frozen.
+ * One call of core/runtimeApiCalls.ts as an Effect: its failure a `RuntimeApiError`. No timeout
+ * is set: `/next` may block for as long as the platform keeps the environment frozen.
  *
  * No canceler either: an interrupted fiber leaves its async step at once without one, and a
  * canceler costs an interruption handler (five more steps) on every call. The abandoned
  * exchange's socket is dropped by the connection's next exchange or when the client's scope
  * closes (shutdown).
  */
-const exchange = <A>(
-  connection: Http1.Connection,
-  call: Requests.Call,
-  onAccepted: (answer: Answer) => Effect.Effect<A, RuntimeApiError>,
-  path: string,
-  requestHeaders: Requests.Headers,
-  body?: Uint8Array | string
-): Effect.Effect<A, RuntimeApiError> =>
+const call = <A>(send: (done: Calls.Done<A>) => void): Effect.Effect<A, RuntimeApiError> =>
   Effect.async<A, RuntimeApiError>((resume) => {
-    connection.exchange(call.method, path, requestHeaders, body, (cause, answer) =>
-      resume(
-        cause !== undefined
-          ? Effect.fail(new RuntimeApiError(Requests.transportFailure(call.operation, cause)))
-          : answer!.status === call.accepted
-          ? onAccepted(answer!)
-          : Effect.fail(new RuntimeApiError(Requests.statusFailure(call.operation, answer!.status, answer!.body)))
-      ))
+    send((failure, value) =>
+      resume(failure === undefined ? Effect.succeed(value) : Effect.fail(new RuntimeApiError(failure)))
+    )
   })
-
-/** For calls whose answer carries nothing beyond its status. */
-const answered = () => Effect.void
-
-const toInvocation = (answer: Answer): Effect.Effect<Invocation, RuntimeApiError> => {
-  const invocation = Requests.parseInvocation(answer)
-  return invocation !== undefined
-    ? Effect.succeed(invocation)
-    : Effect.fail(new RuntimeApiError(Requests.malformedInvocation(answer)))
-}
 
 /**
  * Loads a network module when the runtime starts (see `make`). Synchronously, and without
@@ -79,67 +54,18 @@ export const make = (endpoint: string): Effect.Effect<RuntimeApiService, never, 
       )
     // One connection for the sequential loop, as the reference client does; the extension's
     // long poll has its own so that it never blocks the loop.
-    const loop = yield* connection()
-    const extension = yield* connection()
+    const calls = Calls.make(yield* connection(), yield* connection())
 
-    const next = exchange(loop, Requests.next, toInvocation, Requests.next.path, Requests.next.headers)
-
+    const next = call(calls.next)
     const respond = (requestId: string, response: BufferedResponse) =>
-      exchange(
-        loop,
-        Requests.response,
-        answered,
-        Requests.response.path(requestId),
-        Requests.response.headers(response.contentType),
-        response.body
-      )
-
-    const fail = (requestId: string, error: ErrorDocument) =>
-      exchange(
-        loop,
-        Requests.error,
-        answered,
-        Requests.error.path(requestId),
-        Requests.error.headers(error),
-        Requests.error.body(error)
-      )
-
-    const initError = (error: ErrorDocument) =>
-      exchange(
-        loop,
-        Requests.initError,
-        answered,
-        Requests.initError.path,
-        Requests.initError.headers(error),
-        Requests.initError.body(error)
-      )
-
+      call<void>((done) => calls.respond(requestId, response.body, response.contentType, done))
+    const fail = (requestId: string, error: ErrorDocument) => call<void>((done) => calls.fail(requestId, error, done))
+    const initError = (error: ErrorDocument) => call<void>((done) => calls.initError(error, done))
     const registerExtension = (name: string) =>
-      Effect.gen(function*() {
-        // On the loop's connection, which `/next` then reuses: one connect less before the
-        // first invocation. The never-answered long poll below needs a connection of its own.
-        const answer = yield* exchange(
-          loop,
-          Requests.register,
-          Effect.succeed,
-          Requests.register.path,
-          Requests.register.headers(name),
-          Requests.register.body
-        )
-        const id = Requests.registeredId(answer)
-        if (id === undefined) return yield* new RuntimeApiError(Requests.unregistered(answer))
-        // With no events subscribed this long poll never answers; it only tells the platform
-        // that the extension finished its init. It lives until the scope closes.
-        yield* exchange(
-          extension,
-          Requests.extensionNext,
-          answered,
-          Requests.extensionNext.path,
-          Requests.extensionNext.headers(id)
-        )
-          .pipe(Effect.ignore, Effect.forkIn(scope))
-        return id
-      })
+      Effect.tap(call<string>((done) => calls.register(name, done)), (id) =>
+        // With no events subscribed this long poll never answers; it only tells the platform that
+        // the extension finished its init. It lives until the scope closes.
+        call<void>((done) => calls.extensionNext(id, done)).pipe(Effect.ignore, Effect.forkIn(scope)))
 
     // Streamed responses go through `node:http` (chunked body, trailers, backpressure), loaded
     // with its agent at the first stream only: buffered-only functions never pay for it.

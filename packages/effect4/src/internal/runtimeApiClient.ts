@@ -1,8 +1,7 @@
 /**
- * The Runtime API client of the Effect 4 line: each call of the shared request table
- * (core `runtimeApiRequests`) sent over one keep-alive connection (core `http1`) inside
- * `Effect.callback`, its failure a `RuntimeApiError`. The same wire as the Effect 3 line's client;
- * only the Effect around it differs.
+ * The Runtime API client of the Effect 4 line: each call of the shared core's call table
+ * (core `runtimeApiCalls`: the request table on keep-alive connections) inside `Effect.callback`,
+ * its failure a `RuntimeApiError`. The Effect 3 line wraps the same calls in its own Effect.
  *
  * @internal
  */
@@ -10,7 +9,7 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Scope from "effect/Scope"
 import type * as net from "node:net"
-import { Http1, Requests } from "./core.js"
+import { Calls, Http1, Requests } from "./core.js"
 import type { Protocol } from "./core.js"
 
 /**
@@ -43,36 +42,16 @@ export interface RuntimeApiClient {
   readonly registerExtension: (name: string) => Effect.Effect<string, RuntimeApiError>
 }
 
-const exchange = <A>(
-  connection: Http1.Connection,
-  call: Requests.Call,
-  onAccepted: (answer: Http1.Answer) => Effect.Effect<A, RuntimeApiError>,
-  path: string,
-  headers: Requests.Headers,
-  body?: string
-): Effect.Effect<A, RuntimeApiError> =>
+/** One call of the shared core's call table as an Effect: its failure a `RuntimeApiError`. */
+const call = <A>(send: (done: Calls.Done<A>) => void): Effect.Effect<A, RuntimeApiError> =>
   Effect.callback<A, RuntimeApiError>((resume) => {
-    connection.exchange(call.method, path, headers, body, (cause, answer) =>
-      resume(
-        cause !== undefined
-          ? Effect.fail(new RuntimeApiError(Requests.transportFailure(call.operation, cause)))
-          : answer!.status === call.accepted
-          ? onAccepted(answer!)
-          : Effect.fail(new RuntimeApiError(Requests.statusFailure(call.operation, answer!.status, answer!.body)))
-      ))
+    send((failure, value) =>
+      resume(failure === undefined ? Effect.succeed(value) : Effect.fail(new RuntimeApiError(failure)))
+    )
   })
 
-const toInvocation = (answer: Http1.Answer): Effect.Effect<Requests.Invocation, RuntimeApiError> => {
-  const invocation = Requests.parseInvocation(answer)
-  return invocation !== undefined
-    ? Effect.succeed(invocation)
-    : Effect.fail(new RuntimeApiError(Requests.malformedInvocation(answer)))
-}
-
-const answered = () => Effect.void
-
 /**
- * A client of the Runtime API at `endpoint` (`host:port`); its connection closes with the scope.
+ * A client of the Runtime API at `endpoint` (`host:port`); its connections close with the scope.
  *
  * @internal
  */
@@ -81,64 +60,22 @@ export const make = (endpoint: string): Effect.Effect<RuntimeApiClient, never, S
     const target = Requests.parseEndpoint(endpoint)
     const { connect } = process.getBuiltinModule("node:net") as typeof net
     const scope = yield* Scope.Scope
-    const connect1 = Effect.acquireRelease(
+    const connection = Effect.acquireRelease(
       Effect.sync(() => Http1.make(connect, target.host, target.port)),
       (connection) => Effect.sync(connection.close)
     )
     // One connection for the loop; the extension's long poll has its own, so that it never blocks the loop.
-    const connection = yield* connect1
-    const extension = yield* connect1
+    const calls = Calls.make(yield* connection, yield* connection)
     return {
-      next: exchange(connection, Requests.next, toInvocation, Requests.next.path, Requests.next.headers),
+      next: call(calls.next),
       respond: (requestId, body, contentType) =>
-        exchange(
-          connection,
-          Requests.response,
-          answered,
-          Requests.response.path(requestId),
-          Requests.response.headers(contentType),
-          body
-        ),
-      fail: (requestId, error) =>
-        exchange(
-          connection,
-          Requests.error,
-          answered,
-          Requests.error.path(requestId),
-          Requests.error.headers(error),
-          Requests.error.body(error)
-        ),
-      initError: (error) =>
-        exchange(
-          connection,
-          Requests.initError,
-          answered,
-          Requests.initError.path,
-          Requests.initError.headers(error),
-          Requests.initError.body(error)
-        ),
+        call<void>((done) => calls.respond(requestId, body, contentType, done)),
+      fail: (requestId, error) => call<void>((done) => calls.fail(requestId, error, done)),
+      initError: (error) => call<void>((done) => calls.initError(error, done)),
       registerExtension: (name) =>
-        Effect.gen(function*() {
-          const answer = yield* exchange(
-            connection,
-            Requests.register,
-            Effect.succeed,
-            Requests.register.path,
-            Requests.register.headers(name),
-            Requests.register.body
-          )
-          const id = Requests.registeredId(answer)
-          if (id === undefined) return yield* new RuntimeApiError(Requests.unregistered(answer))
+        Effect.tap(call<string>((done) => calls.register(name, done)), (id) =>
           // With no events subscribed this poll is never answered: it only tells the platform that
           // the extension finished its init. It lives until the client's scope closes.
-          yield* exchange(
-            extension,
-            Requests.extensionNext,
-            answered,
-            Requests.extensionNext.path,
-            Requests.extensionNext.headers(id)
-          ).pipe(Effect.ignore, Effect.forkIn(scope))
-          return id
-        })
+          call<void>((done) => calls.extensionNext(id, done)).pipe(Effect.ignore, Effect.forkIn(scope)))
     }
   })
