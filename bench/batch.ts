@@ -24,6 +24,7 @@ import {
   knob,
   lambdaEnv,
   log,
+  machineNote,
   median,
   pairedRatio,
   percentile,
@@ -169,10 +170,7 @@ export const batchSuite = async (
     "first `/next` to the end of the round, over the records served. Every runtime's answer to the batch was checked (no " +
     "`batchItemFailures`) before the runs.",
     ...notes.map((note) => `Note: ${note}.`),
-    `${rounds} interleaved rounds of ${invocations} batches; ratios are medians of per-round ratios. Node ${process.version}, ` +
-    `${process.platform}-${process.arch}, ${
-      new Date().toISOString()
-    }. Absolute numbers depend on the machine and its load.`
+    `${rounds} interleaved rounds of ${invocations} batches; ratios are medians of per-round ratios. ` + machineNote()
   ].join("\n")
   return {
     markdown,

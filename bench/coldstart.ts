@@ -31,6 +31,7 @@ import {
   here,
   lambdaEnv as baseEnv,
   log,
+  machineNote,
   median,
   pairedRatio,
   runStandalone,
@@ -322,10 +323,7 @@ const report = (
     "(CPU ratios use it). Rows with " + SEMI_SPACE_FLAG + ": the same build with that V8 flag (the default passes " +
     "none: any V8 flag makes Node compile its own built-in modules without their code cache).",
     ...notes.map((note) => `Note: ${note}.`),
-    `${spawns} spawns per runtime, interleaved; ratios are medians of per-spawn ratios. Node ${process.version}, ` +
-    `${process.platform}-${process.arch}, ${
-      new Date().toISOString()
-    }. Absolute numbers depend on the machine and its load.`
+    `${spawns} spawns per runtime, interleaved; ratios are medians of per-spawn ratios. ` + machineNote()
   ].join("\n")
   return { markdown, json: { date: new Date().toISOString(), node: process.version, spawns, rows, ratios, notes } }
 }

@@ -61,6 +61,11 @@ export const bundleForRic = async (entry: string, outName: string = entry) => {
 }
 
 /** The `p`th percentile (nearest rank below) of `values`; `NaN` for none. */
+/** Where and when a suite ran, closing its notes: absolute numbers vary several-fold between machines. */
+export const machineNote = (): string =>
+  `Node ${process.version}, ${process.platform}-${process.arch}, ${new Date().toISOString()}. ` +
+  "Absolute numbers depend on the machine and its load."
+
 export const percentile = (values: ReadonlyArray<number>, p: number): number => {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN

@@ -42,6 +42,7 @@ import {
   knob,
   lambdaEnv,
   log,
+  machineNote,
   median,
   pairedRatio,
   percentile,
@@ -320,10 +321,7 @@ export const concurrentSuite = async (
       `Bench server (the Runtime API and the I/O server, one process): at most ${fixed(serverShare * 100, 1)}% of ` +
       `one core in any row${serverShare < 0.5 ? ", so it is not the bottleneck" : ": it may be the bottleneck"}.`,
       ...notes.map((note) => `Note: ${note}.`),
-      `${rounds} interleaved rounds per N; ratios are medians of per-round ratios. Bench process on Node ${process.version}, ` +
-      `${process.platform}-${process.arch}, ${
-        new Date().toISOString()
-      }. Absolute numbers depend on the machine and its load.`
+      `${rounds} interleaved rounds per N; ratios are medians of per-round ratios. Bench process on ` + machineNote()
     ].join("\n")
     return {
       markdown,

@@ -29,6 +29,7 @@ import {
   knob,
   lambdaEnv,
   log,
+  machineNote,
   median,
   pairedRatio,
   percentile,
@@ -199,9 +200,7 @@ export const dropInSuite = async (
     "`GET /next`; CPU ms (schedstat, all live threads) and minor page faults of the process at that moment.",
     ...notes.map((note) => `Note: ${note}.`),
     `${rounds} interleaved rounds of ${invocations} invocations; ${coldStarts} cold starts per runtime, interleaved. ` +
-    `Node ${process.version}, ${process.platform}-${process.arch}, ${
-      new Date().toISOString()
-    }. Absolute numbers depend on the machine and its load.`
+    machineNote()
   ].join("\n")
   return {
     markdown,

@@ -26,6 +26,7 @@ import {
   knob,
   lambdaEnv,
   log,
+  machineNote,
   median,
   pairedRatio,
   percentile,
@@ -228,8 +229,7 @@ const report = (
     "Cold start: spawn → first `GET /next`.",
     ...notes.map((note) => `Note: ${note}.`),
     `${settings.rounds} interleaved rounds of ${settings.invocations} invocations; ${settings.coldStarts} cold starts per runtime; ` +
-    `ratios are medians of per-round ratios. Node ${process.version}, ${process.platform}-${process.arch}, ` +
-    `${new Date().toISOString()}. Absolute numbers depend on the machine and its load.`
+    "ratios are medians of per-round ratios. " + machineNote()
   ].join("\n")
   return { markdown, json: { date: new Date().toISOString(), node: process.version, settings, rows, ratios, notes } }
 }

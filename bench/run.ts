@@ -33,7 +33,7 @@ import { findRic } from "./ric.js"
 import type { ProcessSpec, Sample } from "./server.js"
 import { measure } from "./server.js"
 import type { SuiteReport } from "./common.js"
-import { here, knob, lambdaEnv, log, median, pairedRatio, percentile, printReport } from "./common.js"
+import { here, knob, lambdaEnv, log, machineNote, median, pairedRatio, percentile, printReport } from "./common.js"
 
 const INVOCATIONS = knob("BENCH_INVOCATIONS", 5000, 0)
 const ROUNDS = Math.max(1, knob("BENCH_ROUNDS", 3, 0))
@@ -393,10 +393,7 @@ const main = async () => {
     }.`,
     ...notes.map((note) => `Note: ${note}.`),
     `${ROUNDS} interleaved rounds of ${INVOCATIONS} invocations (fast runtimes) and ${SLOW_INVOCATIONS} (200 ms ones); ` +
-    `${COLD_STARTS} cold starts per runtime; ratios are medians of per-round ratios. Node ${process.version}, ` +
-    `${process.platform}-${process.arch}, ${
-      new Date().toISOString()
-    }. Absolute numbers depend on the machine and its load.`
+    `${COLD_STARTS} cold starts per runtime; ratios are medians of per-round ratios. ` + machineNote()
   ].join("\n")
 
   writeFileSync(
