@@ -14,11 +14,11 @@
  * one handed out has answered. Throughput and CPU count the results received after the warm-up,
  * latency the invocations handed out after it.
  */
-import { spawn } from "node:child_process"
+import type { spawn } from "node:child_process"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import type { ProcessSpec } from "./server.js"
-import { procCpu, procCpuPrecise, procStats } from "./server.js"
+import { procCpu, procCpuPrecise, procStats, spawnRuntime } from "./server.js"
 
 export interface ConcurrentOptions {
   /** N: at most this many invocations handed out and not yet answered. */
@@ -106,7 +106,7 @@ export const measureConcurrent = (spec: ProcessSpec, options: ConcurrentOptions)
     let handedOut = 0
     let answered = 0
     let errors = 0
-    let stderr = ""
+    let stderr = () => ""
 
     const answer = (res: http.ServerResponse) => {
       const index = handedOut++
@@ -261,24 +261,17 @@ export const measureConcurrent = (spec: ProcessSpec, options: ConcurrentOptions)
     server.listen(0, "127.0.0.1", () => {
       const { port } = server.address() as AddressInfo
       spawnedAt = now()
-      child = spawn(spec.command, [...spec.args], {
-        cwd: spec.cwd,
-        env: { ...spec.env, AWS_LAMBDA_RUNTIME_API: `127.0.0.1:${port}` },
-        stdio: ["ignore", "ignore", "pipe"]
-      })
-      child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
-      child.on("error", fail)
-      child.on("exit", (code, signal) => {
-        fail(new Error(`${spec.command} ${spec.args.join(" ")} exited early (${code ?? signal}): ${stderr.trim()}`))
-      })
+      const runtime = spawnRuntime(spec, port, fail)
+      child = runtime.child
+      stderr = runtime.stderr
       parkLimit = setTimeout(() => {
         if (parked.length > 0) startRun()
-        else fail(new Error(`no GET /next within ${options.parkLimitMs} ms of spawn: ${stderr.trim()}`))
+        else fail(new Error(`no GET /next within ${options.parkLimitMs} ms of spawn: ${stderr().trim()}`))
       }, options.parkLimitMs)
       timeout = setTimeout(() => {
         fail(
           new Error(
-            `run not finished within ${options.timeoutMs} ms (${answered}/${handedOut} answered, ${inFlight} out): ${stderr.trim()}`
+            `run not finished within ${options.timeoutMs} ms (${answered}/${handedOut} answered, ${inFlight} out): ${stderr().trim()}`
           )
         )
       }, options.timeoutMs)

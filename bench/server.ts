@@ -115,6 +115,30 @@ const serverCpuMs = () => {
   return (usage.user + usage.system) / 1000
 }
 
+/**
+ * Starts the runtime process `spec` against the Runtime API on loopback port `port`. `ended` hears
+ * of a spawn error, or of the process exiting (an error naming its exit and its stderr): the
+ * benchmark's runtimes exit only when something went wrong.
+ */
+export const spawnRuntime = (
+  spec: ProcessSpec,
+  port: number,
+  ended: (error: Error) => void
+): { readonly child: ReturnType<typeof spawn>; readonly stderr: () => string } => {
+  const child = spawn(spec.command, [...spec.args], {
+    cwd: spec.cwd,
+    env: { ...spec.env, AWS_LAMBDA_RUNTIME_API: `127.0.0.1:${port}` },
+    stdio: ["ignore", "ignore", "pipe"]
+  })
+  let stderr = ""
+  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
+  child.on("error", ended)
+  child.on("exit", (code, signal) => {
+    ended(new Error(`${spec.command} ${spec.args.join(" ")} exited early (${code ?? signal}): ${stderr.trim()}`))
+  })
+  return { child, stderr: () => stderr }
+}
+
 /** Serves `count` invocations to one fresh runtime process and measures it. */
 export const measure = (spec: ProcessSpec, count: number, options: MeasureOptions = {}): Promise<Sample> =>
   new Promise((resolve, reject) => {
@@ -251,21 +275,13 @@ export const measure = (spec: ProcessSpec, count: number, options: MeasureOption
     server.listen(0, "127.0.0.1", () => {
       const { port } = server.address() as AddressInfo
       spawnedAt = now()
-      child = spawn(spec.command, [...spec.args], {
-        cwd: spec.cwd,
-        env: { ...spec.env, AWS_LAMBDA_RUNTIME_API: `127.0.0.1:${port}` },
-        stdio: ["ignore", "ignore", "pipe"]
-      })
-      let stderr = ""
-      child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
-      child.on("error", reject)
-      child.on("exit", (code, signal) => {
+      child = spawnRuntime(spec, port, (error) => {
         if (!finished) {
           finished = true
           server.closeAllConnections()
           server.close()
-          reject(new Error(`${spec.command} ${spec.args.join(" ")} exited early (${code ?? signal}): ${stderr.trim()}`))
+          reject(error)
         }
-      })
+      }).child
     })
   })
