@@ -10,3 +10,6 @@ export * as LambdaContext from "./LambdaContext.js"
 
 /** @since 0.0.0 */
 export * as LambdaRuntime from "./LambdaRuntime.js"
+
+/** @since 0.0.0 */
+export * as LambdaEvents from "./LambdaEvents.js"

@@ -6,6 +6,8 @@
  *
  * @internal
  */
+export * as AttributeValues from "../../../../src/internal/core/attributeValues.js"
+export * as Batch from "../../../../src/internal/core/batch.js"
 export * as Console from "../../../../src/internal/core/console.js"
 export * as CodeCache from "../../../../src/internal/core/codeCache.js"
 export * as ErrorDocument from "../../../../src/internal/core/errorDocument.js"
@@ -16,4 +18,5 @@ export * as Http1 from "../../../../src/internal/core/http1.js"
 export * as Protocol from "../../../../src/internal/core/protocol.js"
 export * as Calls from "../../../../src/internal/core/runtimeApiCalls.js"
 export * as Requests from "../../../../src/internal/core/runtimeApiRequests.js"
+export * as Samples from "../../../../src/internal/core/samples/index.js"
 export * as WarmUp from "../../../../src/internal/core/warmUp.js"

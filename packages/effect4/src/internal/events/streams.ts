@@ -1,0 +1,108 @@
+/**
+ * Schemas of the stream event sources on Effect 4's `Schema`: DynamoDB Streams (images as
+ * AttributeValue maps, decoded into plain values by the shared core before the user's Schema
+ * sees them) and Kinesis (base64 `data`).
+ *
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import * as SchemaIssue from "effect/SchemaIssue"
+import * as SchemaTransformation from "effect/SchemaTransformation"
+import { AttributeValues } from "../core.js"
+import type { Json } from "./schemas.js"
+import { jsonText, optional, UnknownObject } from "./schemas.js"
+
+type PlainObject = { readonly [x: string]: unknown }
+
+/**
+ * A DynamoDB item as an AttributeValue map, decoded into plain values: `S` strings, `N`
+ * numbers (bigints beyond 2^53), `B` bytes, `BOOL`, `NULL` as `null`, `L` arrays, `M` objects,
+ * and the sets `SS`, `NS`, `BS` as arrays. Encoding writes sets back as lists.
+ *
+ * @internal
+ */
+export const AttributeMap: Schema.Codec<PlainObject, PlainObject> = UnknownObject.pipe(
+  Schema.decodeTo(
+    UnknownObject,
+    SchemaTransformation.transformEffect({
+      decode: (map) => {
+        const plain = AttributeValues.unmarshallMap(map)
+        return plain instanceof AttributeValues.AttributeError
+          ? Effect.fail(new SchemaIssue.InvalidValue({ message: `at ${plain.path}: ${plain.message}` }))
+          : Effect.succeed(plain)
+      },
+      encode: (map) => Effect.succeed(AttributeValues.marshallMap(map))
+    })
+  )
+)
+
+/**
+ * An image decoded from its AttributeValue map, then with `schema`.
+ *
+ * @internal
+ */
+export const DynamoDbImage = <A, I>(schema: Json<A, I>): Schema.Codec<A, PlainObject> =>
+  AttributeMap.pipe(Schema.decodeTo(schema)) as unknown as Schema.Codec<A, PlainObject>
+
+/** @internal */
+export const DynamoDbStreamRecord = <A = PlainObject, I = A>(image?: Json<A, I>) => {
+  const decodedImage = (image === undefined ? AttributeMap : DynamoDbImage(image)) as Schema.Codec<A, PlainObject>
+  return Schema.Struct({
+    eventID: Schema.String,
+    eventName: Schema.Literals(["INSERT", "MODIFY", "REMOVE"]),
+    eventVersion: Schema.String,
+    eventSource: Schema.String,
+    awsRegion: Schema.String,
+    eventSourceARN: Schema.String,
+    dynamodb: Schema.Struct({
+      ApproximateCreationDateTime: optional(Schema.Number),
+      Keys: optional(AttributeMap),
+      NewImage: optional(decodedImage),
+      OldImage: optional(decodedImage),
+      SequenceNumber: Schema.String,
+      SizeBytes: Schema.Number,
+      StreamViewType: Schema.Literals(["KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"])
+    }),
+    // Present on deletions made by TTL.
+    userIdentity: optional(Schema.Struct({ type: Schema.String, principalId: Schema.String }))
+  })
+}
+
+/** @internal */
+export const DynamoDbStreamEvent = <A = PlainObject, I = A>(image?: Json<A, I>) =>
+  Schema.Struct({ Records: Schema.Array(DynamoDbStreamRecord(image)) })
+
+/**
+ * The record's `data`: base64, then UTF-8 text; then JSON and `schema` when one is given.
+ *
+ * @internal
+ */
+export const KinesisData = <A = string, I = string>(data?: Json<A, I>): Schema.Codec<A, string> =>
+  (data === undefined
+    ? Schema.StringFromBase64
+    : Schema.StringFromBase64.pipe(Schema.decodeTo(jsonText(data)))) as Schema.Codec<A, string>
+
+/** @internal */
+export const KinesisRecord = <A = string, I = string>(data?: Json<A, I>) =>
+  Schema.Struct({
+    kinesis: Schema.Struct({
+      kinesisSchemaVersion: Schema.String,
+      partitionKey: Schema.String,
+      sequenceNumber: Schema.String,
+      data: KinesisData(data),
+      approximateArrivalTimestamp: Schema.Number,
+      encryptionType: optional(Schema.String)
+    }),
+    eventSource: Schema.String,
+    eventVersion: Schema.String,
+    eventID: Schema.String,
+    eventName: Schema.String,
+    invokeIdentityArn: Schema.String,
+    awsRegion: Schema.String,
+    eventSourceARN: Schema.String
+  })
+
+/** @internal */
+export const KinesisEvent = <A = string, I = string>(data?: Json<A, I>) =>
+  Schema.Struct({ Records: Schema.Array(KinesisRecord(data)) })
