@@ -6,6 +6,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
+import { sqsRecord } from "../../../test/eventRecords.js"
 import { startSqsEndpoint } from "../../../test/sqsEndpoint.js"
 import { startEmulator } from "../../../test/toolBridge.js"
 
@@ -176,5 +177,50 @@ describe("Effect 4: examples", () => {
       expect(yield* Effect.promise(() => fn.exited)).toBe(0)
       expect(fn.stdout().split("SQS client ready")).toHaveLength(2)
       expect(fn.stdout()).toContain("SQS client released")
+    }))
+
+  it.live("sqs-batch.ts answers with the refused and the undecodable message only, each record's lines under its ids", () =>
+    Effect.gen(function*() {
+      const emulator = yield* emulatorInScope
+      const fn = yield* spawnExample("sqs-batch", { ...emulator.environment, AWS_LAMBDA_LOG_FORMAT: "JSON" })
+      const record = yield* Effect.promise(() =>
+        emulator.invoke({
+          Records: [
+            sqsRecord("m-1", JSON.stringify({ orderId: "o-1", quantity: 2 })),
+            sqsRecord("m-2", JSON.stringify({ orderId: "o-2", quantity: 0 })),
+            sqsRecord("m-3", "not an order"),
+            sqsRecord("m-4", JSON.stringify({ orderId: "o-4", quantity: 1 }))
+          ]
+        })
+      )
+      expect(responseJson(record)).toEqual({
+        batchItemFailures: [{ itemIdentifier: "m-2" }, { itemIdentifier: "m-3" }]
+      })
+      yield* fn.awaitOutput("SQS batch of 4")
+      const lines = fn.stdout().split("\n").filter((line) => line.startsWith("{")).map(
+        (line) => JSON.parse(line) as Record<string, unknown>
+      )
+      const ids = { requestId: record.requestId }
+      expect(lines.find((line) => line["message"] === "saved order o-1 (2)")).toMatchObject({
+        ...ids,
+        level: "INFO",
+        recordId: "m-1"
+      })
+      expect(lines.find((line) => line["recordId"] === "m-2" && line["level"] === "ERROR")).toMatchObject({
+        ...ids,
+        message: "record failed",
+        errorType: "OrderRejected"
+      })
+      expect(lines.find((line) => line["recordId"] === "m-3" && line["level"] === "ERROR")?.["message"]).toMatch(
+        /^record does not decode: at \["body"\]: /
+      )
+      expect(lines.find((line) => String(line["message"]).startsWith("SQS batch of 4"))).toMatchObject({
+        ...ids,
+        level: "WARN",
+        message: "SQS batch of 4: 2 succeeded, 2 failed, 0 interrupted, 0 skipped",
+        eventSource: "SQS"
+      })
+      fn.child.kill("SIGTERM")
+      expect(yield* Effect.promise(() => fn.exited)).toBe(0)
     }))
 })
