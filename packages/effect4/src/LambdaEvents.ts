@@ -31,7 +31,6 @@ import type { Batch } from "./internal/core.js"
 import * as batch from "./internal/events/batch.js"
 import * as handlers from "./internal/events/handlers.js"
 import * as schemas from "./internal/events/schemas.js"
-import type { Json } from "./internal/events/schemas.js"
 import * as streams from "./internal/events/streams.js"
 
 type PlainObject = { readonly [x: string]: unknown }
@@ -46,8 +45,7 @@ type PlainObject = { readonly [x: string]: unknown }
  * @since 0.0.0
  * @category schemas
  */
-export const SqsRecord: <A = string, I = string>(body?: Json<A, I>) => ReturnType<typeof schemas.SqsRecord<A, I>> =
-  schemas.SqsRecord
+export const SqsRecord = schemas.SqsRecord
 
 /**
  * A decoded SQS record whose body is `A`.
@@ -64,8 +62,7 @@ export type SqsRecord<A = string> = ReturnType<typeof schemas.SqsRecord<A, A>>["
  * @since 0.0.0
  * @category schemas
  */
-export const SqsEvent: <A = string, I = string>(body?: Json<A, I>) => ReturnType<typeof schemas.SqsEvent<A, I>> =
-  schemas.SqsEvent
+export const SqsEvent = schemas.SqsEvent
 
 /**
  * An SNS message as Lambda receives it (`Records[].Sns`); `Message` is parsed as JSON and
@@ -74,8 +71,7 @@ export const SqsEvent: <A = string, I = string>(body?: Json<A, I>) => ReturnType
  * @since 0.0.0
  * @category schemas
  */
-export const SnsMessage: <A = string, I = string>(message?: Json<A, I>) => ReturnType<typeof schemas.SnsMessage<A, I>> =
-  schemas.SnsMessage
+export const SnsMessage = schemas.SnsMessage
 
 /**
  * A record of the SNS event.
@@ -83,8 +79,7 @@ export const SnsMessage: <A = string, I = string>(message?: Json<A, I>) => Retur
  * @since 0.0.0
  * @category schemas
  */
-export const SnsRecord: <A = string, I = string>(message?: Json<A, I>) => ReturnType<typeof schemas.SnsRecord<A, I>> =
-  schemas.SnsRecord
+export const SnsRecord = schemas.SnsRecord
 
 /**
  * The SNS event: `{ Records: [{ Sns }] }`.
@@ -92,8 +87,7 @@ export const SnsRecord: <A = string, I = string>(message?: Json<A, I>) => Return
  * @since 0.0.0
  * @category schemas
  */
-export const SnsEvent: <A = string, I = string>(message?: Json<A, I>) => ReturnType<typeof schemas.SnsEvent<A, I>> =
-  schemas.SnsEvent
+export const SnsEvent = schemas.SnsEvent
 
 /**
  * The SNS notification an SQS subscription puts in the message body (raw message delivery
@@ -102,9 +96,7 @@ export const SnsEvent: <A = string, I = string>(message?: Json<A, I>) => ReturnT
  * @since 0.0.0
  * @category schemas
  */
-export const SnsNotification: <A = string, I = string>(
-  message?: Json<A, I>
-) => ReturnType<typeof schemas.SnsNotification<A, I>> = schemas.SnsNotification
+export const SnsNotification = schemas.SnsNotification
 
 /**
  * A record of an S3 event notification. `s3.object.key` is URL-encoded as S3 sends it (spaces
@@ -140,9 +132,7 @@ export const S3TestEvent = schemas.S3TestEvent
  * @since 0.0.0
  * @category schemas
  */
-export const EventBridgeEvent: <A = PlainObject, I = A>(
-  detail?: Json<A, I>
-) => ReturnType<typeof schemas.EventBridgeEvent<A, I>> = schemas.EventBridgeEvent
+export const EventBridgeEvent = schemas.EventBridgeEvent
 
 /**
  * A scheduled event (an EventBridge or CloudWatch Events rule with a schedule expression):
@@ -178,9 +168,7 @@ export const DynamoDbImage = streams.DynamoDbImage
  * @since 0.0.0
  * @category schemas
  */
-export const DynamoDbStreamRecord: <A = PlainObject, I = A>(
-  image?: Json<A, I>
-) => ReturnType<typeof streams.DynamoDbStreamRecord<A, I>> = streams.DynamoDbStreamRecord
+export const DynamoDbStreamRecord = streams.DynamoDbStreamRecord
 
 /**
  * A decoded DynamoDB Streams record whose images are `A`.
@@ -196,9 +184,7 @@ export type DynamoDbStreamRecord<A = PlainObject> = ReturnType<typeof streams.Dy
  * @since 0.0.0
  * @category schemas
  */
-export const DynamoDbStreamEvent: <A = PlainObject, I = A>(
-  image?: Json<A, I>
-) => ReturnType<typeof streams.DynamoDbStreamEvent<A, I>> = streams.DynamoDbStreamEvent
+export const DynamoDbStreamEvent = streams.DynamoDbStreamEvent
 
 /**
  * A Kinesis record: `kinesis.data` is base64-decoded to text, then parsed as JSON and
@@ -207,9 +193,7 @@ export const DynamoDbStreamEvent: <A = PlainObject, I = A>(
  * @since 0.0.0
  * @category schemas
  */
-export const KinesisRecord: <A = string, I = string>(
-  data?: Json<A, I>
-) => ReturnType<typeof streams.KinesisRecord<A, I>> = streams.KinesisRecord
+export const KinesisRecord = streams.KinesisRecord
 
 /**
  * A decoded Kinesis record whose data is `A`.
@@ -225,9 +209,7 @@ export type KinesisRecord<A = string> = ReturnType<typeof streams.KinesisRecord<
  * @since 0.0.0
  * @category schemas
  */
-export const KinesisEvent: <A = string, I = string>(
-  data?: Json<A, I>
-) => ReturnType<typeof streams.KinesisEvent<A, I>> = streams.KinesisEvent
+export const KinesisEvent = streams.KinesisEvent
 
 // --- Batch handlers ----------------------------------------------------------------------
 
@@ -322,11 +304,7 @@ export interface SqsOptions extends BatchOptions {
  * @since 0.0.0
  * @category batch handlers
  */
-export const sqs: <A, I, E, R>(
-  body: Json<A, I>,
-  handle: (body: A, record: SqsRecord<A>) => Effect.Effect<unknown, E, R>,
-  options?: SqsOptions
-) => BatchHandler<R> = handlers.sqs
+export const sqs = handlers.sqs
 
 /**
  * What {@link dynamodb} gives the record handler: the change with its images decoded.
@@ -334,15 +312,7 @@ export const sqs: <A, I, E, R>(
  * @since 0.0.0
  * @category models
  */
-export interface DynamoDbChange<A> {
-  readonly eventName: "INSERT" | "MODIFY" | "REMOVE"
-  readonly keys: PlainObject
-  /** The item after the change (absent for `REMOVE` and for `KEYS_ONLY`/`OLD_IMAGE` streams). */
-  readonly newImage: A | undefined
-  /** The item before the change (absent for `INSERT` and for `KEYS_ONLY`/`NEW_IMAGE` streams). */
-  readonly oldImage: A | undefined
-  readonly sequenceNumber: string
-}
+export type DynamoDbChange<A> = Batch.DynamoDbChange<A>
 
 /**
  * The Kinesis batch handler. Each record's `data` is base64-decoded, parsed as JSON and
@@ -355,11 +325,7 @@ export interface DynamoDbChange<A> {
  * @since 0.0.0
  * @category batch handlers
  */
-export const kinesis: <A, I, E, R>(
-  data: Json<A, I>,
-  handle: (data: A, record: KinesisRecord<A>) => Effect.Effect<unknown, E, R>,
-  options?: BatchOptions
-) => BatchHandler<R> = handlers.kinesis
+export const kinesis = handlers.kinesis
 
 /**
  * The DynamoDB Streams batch handler. Each record's images are decoded from their
@@ -371,8 +337,4 @@ export const kinesis: <A, I, E, R>(
  * @since 0.0.0
  * @category batch handlers
  */
-export const dynamodb: <A, I, E, R>(
-  image: Json<A, I>,
-  handle: (change: DynamoDbChange<A>, record: DynamoDbStreamRecord<A>) => Effect.Effect<unknown, E, R>,
-  options?: BatchOptions
-) => BatchHandler<R> = handlers.dynamodb
+export const dynamodb = handlers.dynamodb

@@ -219,6 +219,49 @@ export class BatchRun {
 }
 
 /**
+ * What the DynamoDB Streams handler gives the record handler: the change with its images decoded.
+ *
+ * @internal
+ */
+export interface DynamoDbChange<A> {
+  readonly eventName: "INSERT" | "MODIFY" | "REMOVE"
+  readonly keys: { readonly [x: string]: unknown }
+  /** The item after the change (absent for `REMOVE` and for `KEYS_ONLY`/`OLD_IMAGE` streams). */
+  readonly newImage: A | undefined
+  /** The item before the change (absent for `INSERT` and for `KEYS_ONLY`/`NEW_IMAGE` streams). */
+  readonly oldImage: A | undefined
+  readonly sequenceNumber: string
+}
+
+/**
+ * A decoded DynamoDB Streams record, as far as its change goes.
+ *
+ * @internal
+ */
+export interface DecodedStreamRecord<A> {
+  readonly eventName: DynamoDbChange<A>["eventName"]
+  readonly dynamodb: {
+    readonly Keys?: { readonly [x: string]: unknown } | undefined
+    readonly NewImage?: A | undefined
+    readonly OldImage?: A | undefined
+    readonly SequenceNumber: string
+  }
+}
+
+/**
+ * The change a decoded DynamoDB Streams record describes (no keys: `{}`).
+ *
+ * @internal
+ */
+export const dynamodbChange = <A>(record: DecodedStreamRecord<A>): DynamoDbChange<A> => ({
+  eventName: record.eventName,
+  keys: record.dynamodb.Keys ?? {},
+  newImage: record.dynamodb.NewImage,
+  oldImage: record.dynamodb.OldImage,
+  sequenceNumber: record.dynamodb.SequenceNumber
+})
+
+/**
  * One decoding issue, as each line's Schema formatter flattens them.
  *
  * @internal

@@ -5,7 +5,8 @@
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { AttributeError, marshallMap, unmarshallMap } from "../core/attributeValues.js"
-import { jsonText, optional } from "./schemas.js"
+import * as EventFields from "../core/eventFields.js"
+import { jsonText, optional, text } from "./schemas.js"
 
 // --- DynamoDB AttributeValues ------------------------------------------------------------
 
@@ -52,12 +53,8 @@ export const DynamoDbStreamRecord = <A = { readonly [x: string]: unknown }, I = 
     { readonly [x: string]: unknown }
   >
   return Schema.Struct({
-    eventID: Schema.String,
+    ...text(EventFields.dynamodbRecord),
     eventName: Schema.Literal("INSERT", "MODIFY", "REMOVE"),
-    eventVersion: Schema.String,
-    eventSource: Schema.String,
-    awsRegion: Schema.String,
-    eventSourceARN: Schema.String,
     dynamodb: Schema.Struct({
       ApproximateCreationDateTime: optional(Schema.Number),
       Keys: optional(AttributeMap),
@@ -68,7 +65,7 @@ export const DynamoDbStreamRecord = <A = { readonly [x: string]: unknown }, I = 
       StreamViewType: Schema.Literal("KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES")
     }),
     // Present on deletions made by TTL.
-    userIdentity: optional(Schema.Struct({ type: Schema.String, principalId: Schema.String }))
+    userIdentity: optional(Schema.Struct(text(EventFields.dynamodbUserIdentity)))
   })
 }
 
@@ -91,21 +88,12 @@ export const KinesisData = <A = string, I = string>(data?: Schema.Schema<A, I, n
 /** @internal */
 export const KinesisRecord = <A = string, I = string>(data?: Schema.Schema<A, I, never>) =>
   Schema.Struct({
+    ...text(EventFields.kinesisRecord),
     kinesis: Schema.Struct({
-      kinesisSchemaVersion: Schema.String,
-      partitionKey: Schema.String,
-      sequenceNumber: Schema.String,
+      ...text(EventFields.kinesisData),
       data: KinesisData(data),
-      approximateArrivalTimestamp: Schema.Number,
-      encryptionType: optional(Schema.String)
-    }),
-    eventSource: Schema.String,
-    eventVersion: Schema.String,
-    eventID: Schema.String,
-    eventName: Schema.String,
-    invokeIdentityArn: Schema.String,
-    awsRegion: Schema.String,
-    eventSourceARN: Schema.String
+      approximateArrivalTimestamp: Schema.Number
+    })
   })
 
 /** @internal */

@@ -10,6 +10,7 @@ export * as AttributeValues from "../../../../src/internal/core/attributeValues.
 export * as Batch from "../../../../src/internal/core/batch.js"
 export * as Console from "../../../../src/internal/core/console.js"
 export * as CodeCache from "../../../../src/internal/core/codeCache.js"
+export * as EventFields from "../../../../src/internal/core/eventFields.js"
 export * as ErrorDocument from "../../../../src/internal/core/errorDocument.js"
 export * as Inspect from "../../../../src/internal/core/inspect.js"
 export * as InvokeStore from "../../../../src/internal/core/invokeStore.js"

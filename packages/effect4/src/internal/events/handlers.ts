@@ -7,15 +7,7 @@
  */
 import type * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import type {
-  BatchHandler,
-  BatchOptions,
-  DynamoDbChange,
-  DynamoDbStreamRecord,
-  KinesisRecord,
-  SqsOptions,
-  SqsRecord
-} from "../../LambdaEvents.js"
+import type * as LambdaEvents from "../../LambdaEvents.js"
 import { Batch } from "../core.js"
 import { batchHandler, marginMs } from "./batch.js"
 import type { Json } from "./schemas.js"
@@ -29,12 +21,12 @@ const decoder = <A>(schema: Schema.Top): (raw: unknown) => Effect.Effect<A, Sche
 /** @internal */
 export const sqs = <A, I, E, R>(
   body: Json<A, I>,
-  handle: (body: A, record: SqsRecord<A>) => Effect.Effect<unknown, E, R>,
-  options: SqsOptions = {}
-): BatchHandler<R> =>
+  handle: (body: A, record: LambdaEvents.SqsRecord<A>) => Effect.Effect<unknown, E, R>,
+  options: LambdaEvents.SqsOptions = {}
+): LambdaEvents.BatchHandler<R> =>
   batchHandler(
     Batch.sqsPlan(Batch.positiveInteger(options.concurrency, "concurrency"), options.fifo),
-    decoder<SqsRecord<A>>(schemas.SqsRecord(body)),
+    decoder<LambdaEvents.SqsRecord<A>>(schemas.SqsRecord(body)),
     (record) => handle(record.body, record),
     { source: "SQS", timeoutMarginMs: marginMs(options.timeoutMargin) }
   )
@@ -42,12 +34,12 @@ export const sqs = <A, I, E, R>(
 /** @internal */
 export const kinesis = <A, I, E, R>(
   data: Json<A, I>,
-  handle: (data: A, record: KinesisRecord<A>) => Effect.Effect<unknown, E, R>,
-  options: BatchOptions = {}
-): BatchHandler<R> =>
+  handle: (data: A, record: LambdaEvents.KinesisRecord<A>) => Effect.Effect<unknown, E, R>,
+  options: LambdaEvents.BatchOptions = {}
+): LambdaEvents.BatchHandler<R> =>
   batchHandler(
     Batch.kinesisPlan,
-    decoder<KinesisRecord<A>>(streams.KinesisRecord(data)),
+    decoder<LambdaEvents.KinesisRecord<A>>(streams.KinesisRecord(data)),
     (record) => handle(record.kinesis.data, record),
     { source: "Kinesis", timeoutMarginMs: marginMs(options.timeoutMargin) }
   )
@@ -55,19 +47,15 @@ export const kinesis = <A, I, E, R>(
 /** @internal */
 export const dynamodb = <A, I, E, R>(
   image: Json<A, I>,
-  handle: (change: DynamoDbChange<A>, record: DynamoDbStreamRecord<A>) => Effect.Effect<unknown, E, R>,
-  options: BatchOptions = {}
-): BatchHandler<R> =>
+  handle: (
+    change: LambdaEvents.DynamoDbChange<A>,
+    record: LambdaEvents.DynamoDbStreamRecord<A>
+  ) => Effect.Effect<unknown, E, R>,
+  options: LambdaEvents.BatchOptions = {}
+): LambdaEvents.BatchHandler<R> =>
   batchHandler(
     Batch.dynamodbPlan,
-    decoder<DynamoDbStreamRecord<A>>(streams.DynamoDbStreamRecord(image)),
-    (record) =>
-      handle({
-        eventName: record.eventName,
-        keys: record.dynamodb.Keys ?? {},
-        newImage: record.dynamodb.NewImage,
-        oldImage: record.dynamodb.OldImage,
-        sequenceNumber: record.dynamodb.SequenceNumber
-      }, record),
+    decoder<LambdaEvents.DynamoDbStreamRecord<A>>(streams.DynamoDbStreamRecord(image)),
+    (record) => handle(Batch.dynamodbChange(record), record),
     { source: "DynamoDB", timeoutMarginMs: marginMs(options.timeoutMargin) }
   )

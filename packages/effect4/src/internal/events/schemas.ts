@@ -8,6 +8,7 @@
  * @internal
  */
 import * as Schema from "effect/Schema"
+import { EventFields } from "../core.js"
 
 /**
  * A user's Schema for a JSON payload: decoded without services.
@@ -31,45 +32,40 @@ export const jsonText = <A, I>(schema: Json<A, I> | undefined): Schema.Codec<A, 
  */
 export const optional = <S extends Schema.Constraint>(schema: S): Schema.optionalKey<S> => Schema.optionalKey(schema)
 
-const str = Schema.String
+type TextStructFields<F extends EventFields.TextFields> =
+  & { readonly [K in F["required"][number]]: Schema.String }
+  & { readonly [K in F["optional"][number]]: Schema.optionalKey<Schema.String> }
+
+/**
+ * The Struct fields of an envelope's text fields, named by the shared core (core/eventFields.ts).
+ *
+ * @internal
+ */
+export const text = <F extends EventFields.TextFields>(spec: F): TextStructFields<F> =>
+  EventFields.structFields<Schema.Top>(spec, Schema.String, optional(Schema.String)) as TextStructFields<F>
+
+const nullableText = optional(Schema.NullOr(Schema.String))
 
 // --- SQS ---------------------------------------------------------------------------------
 
 /** @internal */
 export const SqsMessageAttribute = Schema.Struct({
-  stringValue: optional(str),
-  binaryValue: optional(str),
-  stringListValues: optional(Schema.Array(str)),
-  binaryListValues: optional(Schema.Array(str)),
-  dataType: str
+  ...text(EventFields.sqsMessageAttribute),
+  stringListValues: optional(Schema.Array(Schema.String)),
+  binaryListValues: optional(Schema.Array(Schema.String))
 })
 
 /** @internal */
-export const SqsRecordAttributes = Schema.Struct({
-  ApproximateReceiveCount: str,
-  SentTimestamp: str,
-  SenderId: str,
-  ApproximateFirstReceiveTimestamp: str,
-  AWSTraceHeader: optional(str),
-  SequenceNumber: optional(str),
-  MessageGroupId: optional(str),
-  MessageDeduplicationId: optional(str),
-  DeadLetterQueueSourceArn: optional(str)
-})
+export const SqsRecordAttributes = Schema.Struct(text(EventFields.sqsRecordAttributes))
 
 /** @internal */
 export const SqsRecord = <A = string, I = string>(body?: Json<A, I>) =>
   Schema.Struct({
-    messageId: str,
-    receiptHandle: str,
+    ...text(EventFields.sqsRecord),
     body: jsonText(body),
     attributes: SqsRecordAttributes,
-    messageAttributes: Schema.Record(str, SqsMessageAttribute),
-    md5OfBody: str,
-    md5OfMessageAttributes: optional(Schema.NullOr(str)),
-    eventSource: str,
-    eventSourceARN: str,
-    awsRegion: str
+    messageAttributes: Schema.Record(Schema.String, SqsMessageAttribute),
+    md5OfMessageAttributes: nullableText
   })
 
 /** @internal */
@@ -79,29 +75,21 @@ export const SqsEvent = <A = string, I = string>(body?: Json<A, I>) =>
 // --- SNS ---------------------------------------------------------------------------------
 
 /** @internal */
-export const SnsMessageAttribute = Schema.Struct({ Type: str, Value: str })
+export const SnsMessageAttribute = Schema.Struct(text(EventFields.snsMessageAttribute))
 
-const snsAttributes = optional(Schema.Record(str, SnsMessageAttribute))
+const snsPayload = <A, I>(message: Json<A, I> | undefined) => ({
+  Message: jsonText(message),
+  MessageAttributes: optional(Schema.Record(Schema.String, SnsMessageAttribute)),
+  Subject: nullableText
+})
 
 /** @internal */
 export const SnsMessage = <A = string, I = string>(message?: Json<A, I>) =>
-  Schema.Struct({
-    MessageId: str,
-    TopicArn: str,
-    Type: str,
-    Message: jsonText(message),
-    MessageAttributes: snsAttributes,
-    Subject: optional(Schema.NullOr(str)),
-    Timestamp: str,
-    SignatureVersion: str,
-    Signature: str,
-    SigningCertUrl: str,
-    UnsubscribeUrl: str
-  })
+  Schema.Struct({ ...text(EventFields.snsMessage), ...snsPayload(message) })
 
 /** @internal */
 export const SnsRecord = <A = string, I = string>(message?: Json<A, I>) =>
-  Schema.Struct({ EventSource: str, EventVersion: str, EventSubscriptionArn: str, Sns: SnsMessage(message) })
+  Schema.Struct({ ...text(EventFields.snsRecord), Sns: SnsMessage(message) })
 
 /** @internal */
 export const SnsEvent = <A = string, I = string>(message?: Json<A, I>) =>
@@ -109,56 +97,31 @@ export const SnsEvent = <A = string, I = string>(message?: Json<A, I>) =>
 
 /**
  * The SNS notification as an SQS subscription delivers it in the body (raw message delivery
- * off). AWS spells the URLs `SigningCertURL` and `UnsubscribeURL` here, unlike in the Lambda
- * event (`SigningCertUrl`).
+ * off).
  *
  * @internal
  */
 export const SnsNotification = <A = string, I = string>(message?: Json<A, I>) =>
-  Schema.Struct({
-    Type: str,
-    MessageId: str,
-    TopicArn: str,
-    Subject: optional(Schema.NullOr(str)),
-    Message: jsonText(message),
-    MessageAttributes: snsAttributes,
-    Timestamp: str,
-    SignatureVersion: str,
-    Signature: str,
-    SigningCertURL: str,
-    UnsubscribeURL: str
-  })
+  Schema.Struct({ ...text(EventFields.snsNotification), ...snsPayload(message) })
 
 // --- S3 ----------------------------------------------------------------------------------
 
-const principal = Schema.Struct({ principalId: str })
+const principal = Schema.Struct(text(EventFields.s3Principal))
 
 /** @internal */
 export const S3EventRecord = Schema.Struct({
-  eventVersion: str,
-  eventSource: str,
-  awsRegion: str,
-  eventTime: str,
-  eventName: str,
+  ...text(EventFields.s3EventRecord),
   userIdentity: principal,
-  requestParameters: Schema.Struct({ sourceIPAddress: str }),
-  responseElements: Schema.Struct({ "x-amz-request-id": str, "x-amz-id-2": str }),
+  requestParameters: Schema.Struct(text(EventFields.s3RequestParameters)),
+  responseElements: Schema.Struct(text(EventFields.s3ResponseElements)),
   s3: Schema.Struct({
-    s3SchemaVersion: str,
-    configurationId: str,
-    bucket: Schema.Struct({ name: str, ownerIdentity: principal, arn: str }),
-    // Deletions carry neither size nor eTag; versionId only comes from versioned buckets. The
-    // key is URL-encoded (spaces as `+`), exactly as S3 sends it.
-    object: Schema.Struct({
-      key: str,
-      size: optional(Schema.Number),
-      eTag: optional(str),
-      versionId: optional(str),
-      sequencer: str
-    })
+    ...text(EventFields.s3Entity),
+    bucket: Schema.Struct({ ...text(EventFields.s3Bucket), ownerIdentity: principal }),
+    // Deletions carry no size.
+    object: Schema.Struct({ ...text(EventFields.s3Object), size: optional(Schema.Number) })
   }),
   glacierEventData: optional(Schema.Struct({
-    restoreEventData: Schema.Struct({ lifecycleRestorationExpiryTime: str, lifecycleRestoreStorageClass: str })
+    restoreEventData: Schema.Struct(text(EventFields.s3RestoreEventData))
   }))
 })
 
@@ -171,12 +134,9 @@ export const S3Event = Schema.Struct({ Records: Schema.Array(S3EventRecord) })
  * @internal
  */
 export const S3TestEvent = Schema.Struct({
+  ...text(EventFields.s3TestEvent),
   Service: Schema.Literal("Amazon S3"),
-  Event: Schema.Literal("s3:TestEvent"),
-  Time: str,
-  Bucket: str,
-  RequestId: str,
-  HostId: str
+  Event: Schema.Literal("s3:TestEvent")
 })
 
 // --- EventBridge -------------------------------------------------------------------------
@@ -186,19 +146,9 @@ export const S3TestEvent = Schema.Struct({
  *
  * @internal
  */
-export const UnknownObject = Schema.Record(str, Schema.Unknown)
+export const UnknownObject = Schema.Record(Schema.String, Schema.Unknown)
 
-const eventBridgeFields = {
-  version: str,
-  id: str,
-  "detail-type": str,
-  source: str,
-  account: str,
-  time: str,
-  region: str,
-  resources: Schema.Array(str),
-  "replay-name": optional(str)
-}
+const eventBridgeFields = { ...text(EventFields.eventBridgeEvent), resources: Schema.Array(Schema.String) }
 
 /** @internal */
 export const EventBridgeEvent = <A = { readonly [x: string]: unknown }, I = A>(detail?: Json<A, I>) =>

@@ -9,9 +9,9 @@ import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as SchemaIssue from "effect/SchemaIssue"
 import * as SchemaTransformation from "effect/SchemaTransformation"
-import { AttributeValues } from "../core.js"
+import { AttributeValues, EventFields } from "../core.js"
 import type { Json } from "./schemas.js"
-import { jsonText, optional, UnknownObject } from "./schemas.js"
+import { jsonText, optional, text, UnknownObject } from "./schemas.js"
 
 type PlainObject = { readonly [x: string]: unknown }
 
@@ -49,12 +49,8 @@ export const DynamoDbImage = <A, I>(schema: Json<A, I>): Schema.Codec<A, PlainOb
 export const DynamoDbStreamRecord = <A = PlainObject, I = A>(image?: Json<A, I>) => {
   const decodedImage = (image === undefined ? AttributeMap : DynamoDbImage(image)) as Schema.Codec<A, PlainObject>
   return Schema.Struct({
-    eventID: Schema.String,
+    ...text(EventFields.dynamodbRecord),
     eventName: Schema.Literals(["INSERT", "MODIFY", "REMOVE"]),
-    eventVersion: Schema.String,
-    eventSource: Schema.String,
-    awsRegion: Schema.String,
-    eventSourceARN: Schema.String,
     dynamodb: Schema.Struct({
       ApproximateCreationDateTime: optional(Schema.Number),
       Keys: optional(AttributeMap),
@@ -65,7 +61,7 @@ export const DynamoDbStreamRecord = <A = PlainObject, I = A>(image?: Json<A, I>)
       StreamViewType: Schema.Literals(["KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"])
     }),
     // Present on deletions made by TTL.
-    userIdentity: optional(Schema.Struct({ type: Schema.String, principalId: Schema.String }))
+    userIdentity: optional(Schema.Struct(text(EventFields.dynamodbUserIdentity)))
   })
 }
 
@@ -86,21 +82,12 @@ export const KinesisData = <A = string, I = string>(data?: Json<A, I>): Schema.C
 /** @internal */
 export const KinesisRecord = <A = string, I = string>(data?: Json<A, I>) =>
   Schema.Struct({
+    ...text(EventFields.kinesisRecord),
     kinesis: Schema.Struct({
-      kinesisSchemaVersion: Schema.String,
-      partitionKey: Schema.String,
-      sequenceNumber: Schema.String,
+      ...text(EventFields.kinesisData),
       data: KinesisData(data),
-      approximateArrivalTimestamp: Schema.Number,
-      encryptionType: optional(Schema.String)
-    }),
-    eventSource: Schema.String,
-    eventVersion: Schema.String,
-    eventID: Schema.String,
-    eventName: Schema.String,
-    invokeIdentityArn: Schema.String,
-    awsRegion: Schema.String,
-    eventSourceARN: Schema.String
+      approximateArrivalTimestamp: Schema.Number
+    })
   })
 
 /** @internal */
