@@ -36,10 +36,21 @@ describe("LambdaEvents schemas", () => {
   }
 
   it("the decoded types name the documented fields", () => {
-    const event = Schema.decodeUnknownSync(LambdaEvents.SqsEvent(Order))(fixture("sqs"))
-    const record: LambdaEvents.SqsRecord<typeof Order.Type> = event.Records[0]!
-    expect([record.body.quantity, record.attributes.AWSTraceHeader, record.messageAttributes["x"]?.dataType])
-      .toEqual([2, undefined, undefined])
+    // Compiled against this line's decoded types; the values are the shared cases'.
+    const sqs: LambdaEvents.SqsRecord<typeof Order.Type> = Schema.decodeUnknownSync(LambdaEvents.SqsEvent(Order))(
+      fixture("sqs")
+    ).Records[0]!
+    const { s3, glacierEventData } = Schema.decodeUnknownSync(LambdaEvents.S3Event)(fixture("s3")).Records[0]!
+    const { dynamodb } = Schema.decodeUnknownSync(LambdaEvents.DynamoDbStreamEvent())(fixture("dynamodb")).Records[0]!
+    const typed: Cases.TypedFields = [
+      sqs.body.quantity,
+      sqs.attributes.AWSTraceHeader,
+      s3.object.size,
+      s3.bucket.ownerIdentity.principalId,
+      glacierEventData?.restoreEventData.lifecycleRestoreStorageClass,
+      dynamodb.SizeBytes
+    ]
+    expect(typed).toEqual(Cases.typedFields)
   })
 })
 

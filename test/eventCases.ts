@@ -449,3 +449,12 @@ export const cutOffs = {
   streamReported: ["2"],
   streamRan: ["x", "y"]
 }
+
+/**
+ * Fields read through each line's decoded types (the quantity of an SQS body, its trace header,
+ * an S3 object's size, its bucket owner, the Glacier restore class, a stream record's size).
+ */
+export type TypedFields = [number, string | undefined, number | undefined, string, string | undefined, number]
+
+/** Their values in the samples. */
+export const typedFields: TypedFields = [2, undefined, 1305107, "A3I5XTEXAMAI3E", undefined, 26]

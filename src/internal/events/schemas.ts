@@ -22,17 +22,37 @@ export const jsonText = <A, I>(schema: Schema.Schema<A, I, never> | undefined): 
  */
 export const optional = <S extends Schema.Schema.All>(schema: S) => Schema.optionalWith(schema, { exact: true })
 
-type TextStructFields<F extends EventFields.TextFields> =
-  & { readonly [K in F["required"][number]]: typeof Schema.String }
-  & { readonly [K in F["optional"][number]]: Schema.optionalWith<typeof Schema.String, { exact: true }> }
+type FieldsOf<F extends EventFields.Envelope> =
+  & { readonly [K in F["text"][number]]: typeof Schema.String }
+  & { readonly [K in F["optionalText"][number]]: Schema.optionalWith<typeof Schema.String, { exact: true }> }
+  & { readonly [K in F["numbers"][number]]: typeof Schema.Number }
+  & { readonly [K in F["optionalNumbers"][number]]: Schema.optionalWith<typeof Schema.Number, { exact: true }> }
+  & { readonly [K in keyof F["objects"]]: StructOf<F["objects"][K]> }
+  & {
+    readonly [K in keyof F["optionalObjects"]]: Schema.optionalWith<StructOf<F["optionalObjects"][K]>, { exact: true }>
+  }
+
+type StructOf<E> = E extends EventFields.Envelope ? Schema.Struct<FieldsOf<E>> : never
+
+type Field = Schema.Schema.All | Schema.PropertySignature.All
+
+const fieldSchemas: EventFields.FieldSchemas<Field> = {
+  text: Schema.String,
+  optionalText: optional(Schema.String),
+  number: Schema.Number,
+  optionalNumber: optional(Schema.Number),
+  struct: (fields) => Schema.Struct(fields),
+  optional: (schema) => optional(schema as Schema.Schema.All)
+}
 
 /**
- * The Struct fields of an envelope's text fields, named by the shared core (core/eventFields.ts).
+ * The Struct fields of an envelope's plain fields, as the shared core describes them
+ * (core/eventFields.ts).
  *
  * @internal
  */
-export const text = <F extends EventFields.TextFields>(spec: F): TextStructFields<F> =>
-  EventFields.structFields<unknown>(spec, Schema.String, optional(Schema.String)) as TextStructFields<F>
+export const fields = <F extends EventFields.Envelope>(spec: F): FieldsOf<F> =>
+  EventFields.structFields(spec, fieldSchemas) as FieldsOf<F>
 
 const nullableText = optional(Schema.NullOr(Schema.String))
 
@@ -40,18 +60,18 @@ const nullableText = optional(Schema.NullOr(Schema.String))
 
 /** @internal */
 export const SqsMessageAttribute = Schema.Struct({
-  ...text(EventFields.sqsMessageAttribute),
+  ...fields(EventFields.sqsMessageAttribute),
   stringListValues: optional(Schema.Array(Schema.String)),
   binaryListValues: optional(Schema.Array(Schema.String))
 })
 
 /** @internal */
-export const SqsRecordAttributes = Schema.Struct(text(EventFields.sqsRecordAttributes))
+export const SqsRecordAttributes = Schema.Struct(fields(EventFields.sqsRecordAttributes))
 
 /** @internal */
 export const SqsRecord = <A = string, I = string>(body?: Schema.Schema<A, I, never>) =>
   Schema.Struct({
-    ...text(EventFields.sqsRecord),
+    ...fields(EventFields.sqsRecord),
     body: jsonText(body),
     attributes: SqsRecordAttributes,
     messageAttributes: Schema.Record({ key: Schema.String, value: SqsMessageAttribute }),
@@ -65,7 +85,7 @@ export const SqsEvent = <A = string, I = string>(body?: Schema.Schema<A, I, neve
 // --- SNS ---------------------------------------------------------------------------------
 
 /** @internal */
-export const SnsMessageAttribute = Schema.Struct(text(EventFields.snsMessageAttribute))
+export const SnsMessageAttribute = Schema.Struct(fields(EventFields.snsMessageAttribute))
 
 /** What the SNS message and the notification in an SQS body carry besides their text fields. */
 const snsPayload = <A, I>(message: Schema.Schema<A, I, never> | undefined) => ({
@@ -76,11 +96,11 @@ const snsPayload = <A, I>(message: Schema.Schema<A, I, never> | undefined) => ({
 
 /** @internal */
 export const SnsMessage = <A = string, I = string>(message?: Schema.Schema<A, I, never>) =>
-  Schema.Struct({ ...text(EventFields.snsMessage), ...snsPayload(message) })
+  Schema.Struct({ ...fields(EventFields.snsMessage), ...snsPayload(message) })
 
 /** @internal */
 export const SnsRecord = <A = string, I = string>(message?: Schema.Schema<A, I, never>) =>
-  Schema.Struct({ ...text(EventFields.snsRecord), Sns: SnsMessage(message) })
+  Schema.Struct({ ...fields(EventFields.snsRecord), Sns: SnsMessage(message) })
 
 /** @internal */
 export const SnsEvent = <A = string, I = string>(message?: Schema.Schema<A, I, never>) =>
@@ -93,26 +113,12 @@ export const SnsEvent = <A = string, I = string>(message?: Schema.Schema<A, I, n
  * @internal
  */
 export const SnsNotification = <A = string, I = string>(message?: Schema.Schema<A, I, never>) =>
-  Schema.Struct({ ...text(EventFields.snsNotification), ...snsPayload(message) })
+  Schema.Struct({ ...fields(EventFields.snsNotification), ...snsPayload(message) })
 
 // --- S3 ----------------------------------------------------------------------------------
 
-const principal = Schema.Struct(text(EventFields.s3Principal))
-
 /** @internal */
-export const S3EventRecord = Schema.Struct({
-  ...text(EventFields.s3EventRecord),
-  userIdentity: principal,
-  requestParameters: Schema.Struct(text(EventFields.s3RequestParameters)),
-  responseElements: Schema.Struct(text(EventFields.s3ResponseElements)),
-  s3: Schema.Struct({
-    ...text(EventFields.s3Entity),
-    bucket: Schema.Struct({ ...text(EventFields.s3Bucket), ownerIdentity: principal }),
-    // Deletions carry no size.
-    object: Schema.Struct({ ...text(EventFields.s3Object), size: optional(Schema.Number) })
-  }),
-  glacierEventData: optional(Schema.Struct({ restoreEventData: Schema.Struct(text(EventFields.s3RestoreEventData)) }))
-})
+export const S3EventRecord = Schema.Struct(fields(EventFields.s3EventRecord))
 
 /** @internal */
 export const S3Event = Schema.Struct({ Records: Schema.Array(S3EventRecord) })
@@ -123,7 +129,7 @@ export const S3Event = Schema.Struct({ Records: Schema.Array(S3EventRecord) })
  * @internal
  */
 export const S3TestEvent = Schema.Struct({
-  ...text(EventFields.s3TestEvent),
+  ...fields(EventFields.s3TestEvent),
   Service: Schema.Literal("Amazon S3"),
   Event: Schema.Literal("s3:TestEvent")
 })
@@ -132,7 +138,7 @@ export const S3TestEvent = Schema.Struct({
 
 const UnknownDetail = Schema.Record({ key: Schema.String, value: Schema.Unknown })
 
-const eventBridgeFields = { ...text(EventFields.eventBridgeEvent), resources: Schema.Array(Schema.String) }
+const eventBridgeFields = { ...fields(EventFields.eventBridgeEvent), resources: Schema.Array(Schema.String) }
 
 /** @internal */
 export const EventBridgeEvent = <A = { readonly [x: string]: unknown }, I = A>(detail?: Schema.Schema<A, I, never>) =>

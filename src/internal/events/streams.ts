@@ -6,7 +6,7 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { AttributeError, marshallMap, unmarshallMap } from "../core/attributeValues.js"
 import * as EventFields from "../core/eventFields.js"
-import { jsonText, optional, text } from "./schemas.js"
+import { fields, jsonText, optional } from "./schemas.js"
 
 // --- DynamoDB AttributeValues ------------------------------------------------------------
 
@@ -53,19 +53,15 @@ export const DynamoDbStreamRecord = <A = { readonly [x: string]: unknown }, I = 
     { readonly [x: string]: unknown }
   >
   return Schema.Struct({
-    ...text(EventFields.dynamodbRecord),
+    ...fields(EventFields.dynamodbRecord),
     eventName: Schema.Literal("INSERT", "MODIFY", "REMOVE"),
     dynamodb: Schema.Struct({
-      ApproximateCreationDateTime: optional(Schema.Number),
+      ...fields(EventFields.dynamodbChange),
       Keys: optional(AttributeMap),
       NewImage: optional(decodedImage),
       OldImage: optional(decodedImage),
-      SequenceNumber: Schema.String,
-      SizeBytes: Schema.Number,
       StreamViewType: Schema.Literal("KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES")
-    }),
-    // Present on deletions made by TTL.
-    userIdentity: optional(Schema.Struct(text(EventFields.dynamodbUserIdentity)))
+    })
   })
 }
 
@@ -88,12 +84,8 @@ export const KinesisData = <A = string, I = string>(data?: Schema.Schema<A, I, n
 /** @internal */
 export const KinesisRecord = <A = string, I = string>(data?: Schema.Schema<A, I, never>) =>
   Schema.Struct({
-    ...text(EventFields.kinesisRecord),
-    kinesis: Schema.Struct({
-      ...text(EventFields.kinesisData),
-      data: KinesisData(data),
-      approximateArrivalTimestamp: Schema.Number
-    })
+    ...fields(EventFields.kinesisRecord),
+    kinesis: Schema.Struct({ ...fields(EventFields.kinesisData), data: KinesisData(data) })
   })
 
 /** @internal */

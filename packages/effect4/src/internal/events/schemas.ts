@@ -32,17 +32,33 @@ export const jsonText = <A, I>(schema: Json<A, I> | undefined): Schema.Codec<A, 
  */
 export const optional = <S extends Schema.Constraint>(schema: S): Schema.optionalKey<S> => Schema.optionalKey(schema)
 
-type TextStructFields<F extends EventFields.TextFields> =
-  & { readonly [K in F["required"][number]]: Schema.String }
-  & { readonly [K in F["optional"][number]]: Schema.optionalKey<Schema.String> }
+type FieldsOf<F extends EventFields.Envelope> =
+  & { readonly [K in F["text"][number]]: Schema.String }
+  & { readonly [K in F["optionalText"][number]]: Schema.optionalKey<Schema.String> }
+  & { readonly [K in F["numbers"][number]]: Schema.Number }
+  & { readonly [K in F["optionalNumbers"][number]]: Schema.optionalKey<Schema.Number> }
+  & { readonly [K in keyof F["objects"]]: StructOf<F["objects"][K]> }
+  & { readonly [K in keyof F["optionalObjects"]]: Schema.optionalKey<StructOf<F["optionalObjects"][K]>> }
+
+type StructOf<E> = E extends EventFields.Envelope ? Schema.Struct<FieldsOf<E>> : never
+
+const fieldSchemas: EventFields.FieldSchemas<Schema.Top> = {
+  text: Schema.String,
+  optionalText: optional(Schema.String),
+  number: Schema.Number,
+  optionalNumber: optional(Schema.Number),
+  struct: (fields) => Schema.Struct(fields),
+  optional
+}
 
 /**
- * The Struct fields of an envelope's text fields, named by the shared core (core/eventFields.ts).
+ * The Struct fields of an envelope's plain fields, as the shared core describes them
+ * (core/eventFields.ts).
  *
  * @internal
  */
-export const text = <F extends EventFields.TextFields>(spec: F): TextStructFields<F> =>
-  EventFields.structFields<Schema.Top>(spec, Schema.String, optional(Schema.String)) as TextStructFields<F>
+export const fields = <F extends EventFields.Envelope>(spec: F): FieldsOf<F> =>
+  EventFields.structFields(spec, fieldSchemas) as FieldsOf<F>
 
 const nullableText = optional(Schema.NullOr(Schema.String))
 
@@ -50,18 +66,18 @@ const nullableText = optional(Schema.NullOr(Schema.String))
 
 /** @internal */
 export const SqsMessageAttribute = Schema.Struct({
-  ...text(EventFields.sqsMessageAttribute),
+  ...fields(EventFields.sqsMessageAttribute),
   stringListValues: optional(Schema.Array(Schema.String)),
   binaryListValues: optional(Schema.Array(Schema.String))
 })
 
 /** @internal */
-export const SqsRecordAttributes = Schema.Struct(text(EventFields.sqsRecordAttributes))
+export const SqsRecordAttributes = Schema.Struct(fields(EventFields.sqsRecordAttributes))
 
 /** @internal */
 export const SqsRecord = <A = string, I = string>(body?: Json<A, I>) =>
   Schema.Struct({
-    ...text(EventFields.sqsRecord),
+    ...fields(EventFields.sqsRecord),
     body: jsonText(body),
     attributes: SqsRecordAttributes,
     messageAttributes: Schema.Record(Schema.String, SqsMessageAttribute),
@@ -75,7 +91,7 @@ export const SqsEvent = <A = string, I = string>(body?: Json<A, I>) =>
 // --- SNS ---------------------------------------------------------------------------------
 
 /** @internal */
-export const SnsMessageAttribute = Schema.Struct(text(EventFields.snsMessageAttribute))
+export const SnsMessageAttribute = Schema.Struct(fields(EventFields.snsMessageAttribute))
 
 const snsPayload = <A, I>(message: Json<A, I> | undefined) => ({
   Message: jsonText(message),
@@ -85,11 +101,11 @@ const snsPayload = <A, I>(message: Json<A, I> | undefined) => ({
 
 /** @internal */
 export const SnsMessage = <A = string, I = string>(message?: Json<A, I>) =>
-  Schema.Struct({ ...text(EventFields.snsMessage), ...snsPayload(message) })
+  Schema.Struct({ ...fields(EventFields.snsMessage), ...snsPayload(message) })
 
 /** @internal */
 export const SnsRecord = <A = string, I = string>(message?: Json<A, I>) =>
-  Schema.Struct({ ...text(EventFields.snsRecord), Sns: SnsMessage(message) })
+  Schema.Struct({ ...fields(EventFields.snsRecord), Sns: SnsMessage(message) })
 
 /** @internal */
 export const SnsEvent = <A = string, I = string>(message?: Json<A, I>) =>
@@ -102,28 +118,12 @@ export const SnsEvent = <A = string, I = string>(message?: Json<A, I>) =>
  * @internal
  */
 export const SnsNotification = <A = string, I = string>(message?: Json<A, I>) =>
-  Schema.Struct({ ...text(EventFields.snsNotification), ...snsPayload(message) })
+  Schema.Struct({ ...fields(EventFields.snsNotification), ...snsPayload(message) })
 
 // --- S3 ----------------------------------------------------------------------------------
 
-const principal = Schema.Struct(text(EventFields.s3Principal))
-
 /** @internal */
-export const S3EventRecord = Schema.Struct({
-  ...text(EventFields.s3EventRecord),
-  userIdentity: principal,
-  requestParameters: Schema.Struct(text(EventFields.s3RequestParameters)),
-  responseElements: Schema.Struct(text(EventFields.s3ResponseElements)),
-  s3: Schema.Struct({
-    ...text(EventFields.s3Entity),
-    bucket: Schema.Struct({ ...text(EventFields.s3Bucket), ownerIdentity: principal }),
-    // Deletions carry no size.
-    object: Schema.Struct({ ...text(EventFields.s3Object), size: optional(Schema.Number) })
-  }),
-  glacierEventData: optional(Schema.Struct({
-    restoreEventData: Schema.Struct(text(EventFields.s3RestoreEventData))
-  }))
-})
+export const S3EventRecord = Schema.Struct(fields(EventFields.s3EventRecord))
 
 /** @internal */
 export const S3Event = Schema.Struct({ Records: Schema.Array(S3EventRecord) })
@@ -134,7 +134,7 @@ export const S3Event = Schema.Struct({ Records: Schema.Array(S3EventRecord) })
  * @internal
  */
 export const S3TestEvent = Schema.Struct({
-  ...text(EventFields.s3TestEvent),
+  ...fields(EventFields.s3TestEvent),
   Service: Schema.Literal("Amazon S3"),
   Event: Schema.Literal("s3:TestEvent")
 })
@@ -148,7 +148,7 @@ export const S3TestEvent = Schema.Struct({
  */
 export const UnknownObject = Schema.Record(Schema.String, Schema.Unknown)
 
-const eventBridgeFields = { ...text(EventFields.eventBridgeEvent), resources: Schema.Array(Schema.String) }
+const eventBridgeFields = { ...fields(EventFields.eventBridgeEvent), resources: Schema.Array(Schema.String) }
 
 /** @internal */
 export const EventBridgeEvent = <A = { readonly [x: string]: unknown }, I = A>(detail?: Json<A, I>) =>

@@ -11,7 +11,7 @@ import * as SchemaIssue from "effect/SchemaIssue"
 import * as SchemaTransformation from "effect/SchemaTransformation"
 import { AttributeValues, EventFields } from "../core.js"
 import type { Json } from "./schemas.js"
-import { jsonText, optional, text, UnknownObject } from "./schemas.js"
+import { fields, jsonText, optional, UnknownObject } from "./schemas.js"
 
 type PlainObject = { readonly [x: string]: unknown }
 
@@ -49,19 +49,15 @@ export const DynamoDbImage = <A, I>(schema: Json<A, I>): Schema.Codec<A, PlainOb
 export const DynamoDbStreamRecord = <A = PlainObject, I = A>(image?: Json<A, I>) => {
   const decodedImage = (image === undefined ? AttributeMap : DynamoDbImage(image)) as Schema.Codec<A, PlainObject>
   return Schema.Struct({
-    ...text(EventFields.dynamodbRecord),
+    ...fields(EventFields.dynamodbRecord),
     eventName: Schema.Literals(["INSERT", "MODIFY", "REMOVE"]),
     dynamodb: Schema.Struct({
-      ApproximateCreationDateTime: optional(Schema.Number),
+      ...fields(EventFields.dynamodbChange),
       Keys: optional(AttributeMap),
       NewImage: optional(decodedImage),
       OldImage: optional(decodedImage),
-      SequenceNumber: Schema.String,
-      SizeBytes: Schema.Number,
       StreamViewType: Schema.Literals(["KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"])
-    }),
-    // Present on deletions made by TTL.
-    userIdentity: optional(Schema.Struct(text(EventFields.dynamodbUserIdentity)))
+    })
   })
 }
 
@@ -82,12 +78,8 @@ export const KinesisData = <A = string, I = string>(data?: Json<A, I>): Schema.C
 /** @internal */
 export const KinesisRecord = <A = string, I = string>(data?: Json<A, I>) =>
   Schema.Struct({
-    ...text(EventFields.kinesisRecord),
-    kinesis: Schema.Struct({
-      ...text(EventFields.kinesisData),
-      data: KinesisData(data),
-      approximateArrivalTimestamp: Schema.Number
-    })
+    ...fields(EventFields.kinesisRecord),
+    kinesis: Schema.Struct({ ...fields(EventFields.kinesisData), data: KinesisData(data) })
   })
 
 /** @internal */
