@@ -5,7 +5,7 @@
  * @internal
  */
 import type * as http from "node:http"
-import type * as Api from "../../../Emulator.js"
+import type * as Api from "./types.js"
 import type { EmulatorInstance } from "./state.js"
 import { finish, isConcurrent, release } from "./state.js"
 import { apiError, exitMessage, now } from "./wire.js"

@@ -8,17 +8,17 @@
  * `Config.maxConcurrency > 1`: up to that many parked `/next`, each delivered invocation in
  * `inFlight` until its result, a timeout fails that invocation only).
  *
- * State is one plain object, mutated only by `node:http` callbacks and `Effect.sync` blocks on the
- * single JavaScript thread (never across an `await`); waiting is done with Deferreds and
- * `Effect.async`.
+ * State is one plain object, mutated only by `node:http` callbacks and the engine's synchronous
+ * methods on the single JavaScript thread (never across an `await`); waiting is done with
+ * callbacks (each line's façade turns them into its own Effect), so that no Effect major is
+ * imported here.
  *
  * @internal
  */
-import { Deferred, Exit, FiberId } from "effect"
 import { randomUUID } from "node:crypto"
 import type * as http from "node:http"
-import type * as Api from "../../../Emulator.js"
-import * as P from "../../core/protocol.js"
+import type * as Api from "./types.js"
+import * as P from "../protocol.js"
 import { apiError, encodeEvent, generateTraceId, now, send } from "./wire.js"
 import type { Mutable } from "./wire.js"
 
@@ -31,8 +31,10 @@ import type { Mutable } from "./wire.js"
 export interface InvocationState {
   readonly record: Mutable<Api.InvocationRecord> & { readonly posts: Array<Api.RecordedPost> }
   readonly options: Api.InvokeOptions
-  readonly done: Deferred.Deferred<Api.InvocationRecord>
-  readonly listeners: Array<(record: Api.InvocationRecord) => void>
+  /** The snapshot taken when the outcome was set (what waiters get, whenever they ask). */
+  done: Api.InvocationRecord | undefined
+  /** Called once with that snapshot (the invoke endpoint's caller, `EmulatorService.invoke`). */
+  listeners: Array<(record: Api.InvocationRecord) => void>
   /** `receiving`: a result POST was accepted and its body is being read. */
   result: "none" | "receiving" | "done"
   timer: ReturnType<typeof setTimeout> | undefined
@@ -106,7 +108,9 @@ export interface State {
   initDone: boolean
   initFailed: Api.RecordedError | undefined
   initError: Api.RecordedError | undefined
-  readonly initErrorDone: Deferred.Deferred<Api.RecordedError>
+  /** The first `/init/error` (what `awaitInitError` returns), and who waits for it. */
+  firstInitError: Api.RecordedError | undefined
+  initErrorWaiters: Array<(error: Api.RecordedError) => void>
   readonly all: Array<InvocationState>
   readonly byId: Map<string, InvocationState>
   readonly nextRequests: Array<number>
@@ -159,7 +163,8 @@ export const makeState = (): State => ({
   initDone: false,
   initFailed: undefined,
   initError: undefined,
-  initErrorDone: Deferred.unsafeMake<Api.RecordedError>(FiberId.none),
+  firstInitError: undefined,
+  initErrorWaiters: [],
   all: [],
   byId: new Map(),
   nextRequests: [],
@@ -257,7 +262,7 @@ export const finish = (
     }
   }
   const record = snapshot(invocation)
-  Deferred.unsafeDone(invocation.done, Exit.succeed(record))
+  invocation.done = record
   for (const listener of invocation.listeners.splice(0)) listener(record)
 }
 
@@ -361,7 +366,7 @@ export const enqueue = (
       posts: []
     },
     options: invokeOptions,
-    done: Deferred.unsafeMake<Api.InvocationRecord>(FiberId.none),
+    done: undefined,
     listeners: [],
     result: "none",
     timer: undefined,
