@@ -189,8 +189,8 @@ export interface EmulatorEngine {
   readonly initError: () => Api.RecordedError | undefined
   readonly onInitError: (done: (error: Api.RecordedError) => void) => Cancel
   readonly extensions: () => ReadonlyArray<Api.RegisteredExtension>
-  /** Throws for a request id the emulator never saw. */
-  readonly onFirstByte: (requestId: string, done: (at: number) => void) => Cancel
+  /** Calls `unknown` instead, with the error, for a request id the emulator never saw. */
+  readonly onFirstByte: (requestId: string, done: (at: number) => void, unknown: (error: Error) => void) => Cancel
   readonly streamProgress: (requestId: string) => Api.StreamProgress
   readonly resets: () => ReadonlyArray<Api.EnvironmentReset>
   readonly onReset: (n: number, done: (reset: Api.EnvironmentReset) => void) => Cancel
@@ -350,9 +350,12 @@ export const start = (options: Api.EmulatorOptions, log: (message: string) => vo
           return waitIn(() => state.initErrorWaiters, (list) => (state.initErrorWaiters = list), done)
         },
         extensions: () => [...state.extensions],
-        onFirstByte: (requestId, done) => {
+        onFirstByte: (requestId, done, unknown) => {
           const invocation = state.byId.get(requestId)
-          if (invocation === undefined) throw new Error(`Emulator: unknown request id ${requestId}`)
+          if (invocation === undefined) {
+            unknown(new Error(`Emulator: unknown request id ${requestId}`))
+            return () => {}
+          }
           if (invocation.record.firstByteAt !== undefined) {
             done(invocation.record.firstByteAt)
             return () => {}

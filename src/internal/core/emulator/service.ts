@@ -31,15 +31,15 @@ export interface TypeLambda {
 export type Kind<F extends TypeLambda, A> = (F & { readonly A: A })["type"]
 
 /**
- * How a line makes its effects: `sync` runs `evaluate` each time the effect runs; `wait` registers
- * a callback each time it runs, resumes with its value and calls the returned `Cancel` when
- * interrupted (a `register` that throws is a defect).
+ * How a line makes its effects: `sync` runs `evaluate` each time the effect runs; `wait` calls
+ * `register` each time it runs, resumes with the value passed to `done` (or dies with the error
+ * passed to `die`) and calls the returned `Cancel` when interrupted.
  *
  * @internal
  */
 export interface Lift<F extends TypeLambda> {
   readonly sync: <A>(evaluate: () => A) => Kind<F, A>
-  readonly wait: <A>(register: (done: (value: A) => void) => Cancel) => Kind<F, A>
+  readonly wait: <A>(register: (done: (value: A) => void, die: (error: Error) => void) => Cancel) => Kind<F, A>
 }
 
 /**
@@ -106,7 +106,7 @@ export const serviceOf = <F extends TypeLambda>(engine: EmulatorEngine, lift: Li
     awaitNextRequest: (n) => lift.wait((done) => engine.onNextRequest(n, done)),
     awaitInitError: lift.wait(engine.onInitError),
     extensions: lift.sync(engine.extensions),
-    awaitFirstByte: (requestId) => lift.wait((done) => engine.onFirstByte(requestId, done)),
+    awaitFirstByte: (requestId) => lift.wait((done, die) => engine.onFirstByte(requestId, done, die)),
     streamProgress: (requestId) => lift.sync(() => engine.streamProgress(requestId)),
     resets: lift.sync(engine.resets),
     awaitReset: (n) => lift.wait((done) => engine.onReset(n, done)),

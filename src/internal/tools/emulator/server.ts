@@ -24,13 +24,7 @@ export interface EffectOf extends TypeLambda {
 const lift: Lift<EffectOf> = {
   sync: Effect.sync,
   wait: (register) =>
-    Effect.async((resume) => {
-      try {
-        return Effect.sync(register((value) => resume(Effect.succeed(value))))
-      } catch (error) {
-        resume(Effect.die(error))
-      }
-    })
+    Effect.async((resume) => Effect.sync(register((a) => resume(Effect.succeed(a)), (e) => resume(Effect.die(e)))))
 }
 
 /** @internal */
