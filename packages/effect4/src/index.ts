@@ -10,3 +10,9 @@ export * as LambdaContext from "./LambdaContext.js"
 
 /** @since 0.0.0 */
 export * as LambdaRuntime from "./LambdaRuntime.js"
+
+/** @since 0.0.0 */
+export * as Emulator from "./Emulator.js"
+
+/** @since 0.0.0 */
+export * as Build from "./Build.js"

@@ -6,7 +6,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
-import { startEmulator } from "../../../test/toolBridge.js"
+import * as Emulator from "../src/Emulator.js"
 
 const packageDir = fileURLToPath(new URL("..", import.meta.url))
 
@@ -43,12 +43,9 @@ const spawnExample = (name: string, environment: Readonly<Record<string, string>
 describe("Effect 4: examples", () => {
   it.live("hello.ts registers for SIGTERM, greets, audits after the response, and releases its layer on SIGTERM", () =>
     Effect.gen(function*() {
-      const emulator = yield* Effect.acquireRelease(
-        Effect.promise(() => startEmulator()),
-        (emulator) => Effect.promise(emulator.close)
-      )
+      const emulator = yield* Emulator.make()
       const fn = yield* spawnExample("hello", emulator.environment)
-      const record = yield* Effect.promise(() => emulator.invoke({ name: "Ada" }))
+      const record = yield* emulator.invoke({ name: "Ada" })
       expect(record.outcome?._tag === "Response" ? JSON.parse(record.outcome.text) : record.outcome).toEqual({
         greeting: "hello, Ada",
         requestId: record.requestId
@@ -58,7 +55,7 @@ describe("Effect 4: examples", () => {
       // Lambda's text format, the detached fiber's line under its invocation's request id.
       expect(fn.stdout()).toMatch(new RegExp(`^\\S+Z\\t${record.requestId}\\tINFO\\taudit: greeted Ada$`, "m"))
       // Registered during init, so that Lambda sends the SIGTERM below before it shuts down.
-      expect((yield* Effect.promise(() => emulator.extensions())).map((extension) => extension.name)).toEqual([
+      expect((yield* emulator.extensions).map((extension) => extension.name)).toEqual([
         "effect-lambda-runtime"
       ])
       fn.child.kill("SIGTERM")
@@ -68,12 +65,9 @@ describe("Effect 4: examples", () => {
 
   it.live("hello.ts logs in Lambda's JSON format with AWS_LAMBDA_LOG_FORMAT=JSON, with the request and tenant ids", () =>
     Effect.gen(function*() {
-      const emulator = yield* Effect.acquireRelease(
-        Effect.promise(() => startEmulator()),
-        (emulator) => Effect.promise(emulator.close)
-      )
+      const emulator = yield* Emulator.make()
       const fn = yield* spawnExample("hello", { ...emulator.environment, AWS_LAMBDA_LOG_FORMAT: "JSON" })
-      const record = yield* Effect.promise(() => emulator.invoke({ name: "Lin" }, { tenantId: "tenant-7" }))
+      const record = yield* emulator.invoke({ name: "Lin" }, { tenantId: "tenant-7" })
       yield* fn.awaitOutput("audit: greeted Lin")
       const line = fn.stdout().split("\n").find((line) => line.includes("audit: greeted Lin"))
       expect(JSON.parse(line!)).toMatchObject({
@@ -87,17 +81,14 @@ describe("Effect 4: examples", () => {
   for (const format of ["Text", "JSON"] as const) {
     it.live(`console.* (${format}) from the handler, a timer callback and detached work carries its invocation's request id, as InvokeStore does`, () =>
       Effect.gen(function*() {
-        const emulator = yield* Effect.acquireRelease(
-          Effect.promise(() => startEmulator()),
-          (emulator) => Effect.promise(emulator.close)
-        )
+        const emulator = yield* Emulator.make()
         const fn = yield* spawnExample(
           "console",
           { ...emulator.environment, AWS_LAMBDA_LOG_FORMAT: format },
           "test/fixtures/console.ts"
         )
         for (const tag of ["a", "b"]) {
-          const record = yield* Effect.promise(() => emulator.invoke({ tag }))
+          const record = yield* emulator.invoke({ tag })
           // globalThis.awslambda.InvokeStore (Powertools, the AWS SDK) names it too.
           expect(record.outcome?._tag === "Response" ? JSON.parse(record.outcome.text) : record.outcome).toEqual({
             requestId: record.requestId,
