@@ -21,7 +21,7 @@ import { onInvoke } from "./invokeEndpoint.js"
 import { onInitError, onNext, onResult } from "./runtimeApiEndpoints.js"
 import { describeLastReset, isDiscarded, runtimeExited, shutdown } from "./environment.js"
 import type { Config, EmulatorInstance } from "./state.js"
-import { enqueue, isConcurrent, makeState, recordNextRequest, snapshot } from "./state.js"
+import { awaitEntry, enqueue, isConcurrent, makeState, recordNextRequest, snapshot } from "./state.js"
 import { apiError, RESULT_PATH } from "./wire.js"
 import * as P from "../protocol.js"
 
@@ -332,15 +332,8 @@ export const start = (options: Api.EmulatorOptions, log: (message: string) => vo
           }
         },
         invocations: () => state.all.map(snapshot),
-        nextRequests: () => [...state.nextRequests],
-        onNextRequest: (n, done) => {
-          if (state.nextRequests.length >= n) {
-            done(state.nextRequests[n - 1]!)
-            return () => {}
-          }
-          const waiter = { n, resume: done }
-          return waitIn(() => state.nextWaiters, (list) => (state.nextWaiters = list), waiter)
-        },
+        nextRequests: () => [...state.nextRequests.entries],
+        onNextRequest: (n, done) => awaitEntry(state.nextRequests, n, done),
         initError: () => state.initError,
         onInitError: (done) => {
           if (state.firstInitError !== undefined) {
@@ -370,15 +363,8 @@ export const start = (options: Api.EmulatorOptions, log: (message: string) => vo
             firstByteAt: invocation?.record.firstByteAt
           }
         },
-        resets: () => [...state.resets],
-        onReset: (n, done) => {
-          if (state.resets.length >= n) {
-            done(state.resets[n - 1]!)
-            return () => {}
-          }
-          const waiter = { n, resume: done }
-          return waitIn(() => state.resetWaiters, (list) => (state.resetWaiters = list), waiter)
-        },
+        resets: () => [...state.resets.entries],
+        onReset: (n, done) => awaitEntry(state.resets, n, done),
         runtimeExited: (exit) => runtimeExited(emulator, exit),
         shutdown: () => void shutdown(emulator),
         close: () => closeAll(emulator, servers)

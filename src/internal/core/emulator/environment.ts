@@ -59,7 +59,7 @@ export const isDiscarded = (emulator: EmulatorInstance, listenerGeneration: numb
  * @internal
  */
 export const describeLastReset = (emulator: EmulatorInstance): string => {
-  const last = emulator.state.resets.at(-1)
+  const last = emulator.state.resets.entries.at(-1)
   if (last === undefined) return "the environment was reset"
   return last.reason === "Timeout"
     ? `RequestId ${last.requestId} timed out and the environment was reset`

@@ -88,6 +88,50 @@ export interface Config {
 export const isConcurrent = (config: Config): boolean => config.maxConcurrency > 1
 
 /**
+ * A list that only grows (the `/next` arrivals, the resets), and who waits for its n-th entry.
+ *
+ * @internal
+ */
+export interface Timeline<A> {
+  readonly entries: Array<A>
+  waiters: Array<{ readonly n: number; readonly resume: (entry: A) => void }>
+}
+
+const timeline = <A>(): Timeline<A> => ({ entries: [], waiters: [] })
+
+/**
+ * Appends an entry and wakes the waiters whose entry now exists.
+ *
+ * @internal
+ */
+export const append = <A>(line: Timeline<A>, entry: A) => {
+  line.entries.push(entry)
+  const count = line.entries.length
+  line.waiters = line.waiters.filter((waiter) => {
+    if (waiter.n > count) return true
+    waiter.resume(line.entries[waiter.n - 1]!)
+    return false
+  })
+}
+
+/**
+ * Calls `done` with the n-th (1-based) entry, at once when it exists; returns the cancellation.
+ *
+ * @internal
+ */
+export const awaitEntry = <A>(line: Timeline<A>, n: number, done: (entry: A) => void): () => void => {
+  if (line.entries.length >= n) {
+    done(line.entries[n - 1]!)
+    return () => {}
+  }
+  const waiter = { n, resume: done }
+  line.waiters = [...line.waiters, waiter]
+  return () => {
+    line.waiters = line.waiters.filter((other) => other !== waiter)
+  }
+}
+
+/**
  * Everything the emulator knows; see the module comment for how it is mutated.
  *
  * @internal
@@ -113,8 +157,8 @@ export interface State {
   initErrorWaiters: Array<(error: Api.RecordedError) => void>
   readonly all: Array<InvocationState>
   readonly byId: Map<string, InvocationState>
-  readonly nextRequests: Array<number>
-  nextWaiters: Array<{ readonly n: number; readonly resume: (at: number) => void }>
+  /** When each `GET /next` arrived. */
+  readonly nextRequests: Timeline<number>
   readonly extensions: Array<Api.RegisteredExtension>
   /** Extensions registered during the current init (the limit applies per environment). */
   extensionsThisInit: number
@@ -127,8 +171,7 @@ export interface State {
   generation: number
   /** A reset discarded the runtime and its exit has not been reported yet. */
   discardedRuntime: boolean
-  readonly resets: Array<Api.EnvironmentReset>
-  resetWaiters: Array<{ readonly n: number; readonly resume: (reset: Api.EnvironmentReset) => void }>
+  readonly resets: Timeline<Api.EnvironmentReset>
 }
 
 /**
@@ -167,15 +210,13 @@ export const makeState = (): State => ({
   initErrorWaiters: [],
   all: [],
   byId: new Map(),
-  nextRequests: [],
-  nextWaiters: [],
+  nextRequests: timeline(),
   extensions: [],
   extensionsThisInit: 0,
   extensionPolls: new Set(),
   generation: 0,
   discardedRuntime: false,
-  resets: [],
-  resetWaiters: []
+  resets: timeline()
 })
 
 /**
@@ -195,13 +236,7 @@ export const snapshot = (invocation: InvocationState): Api.InvocationRecord => (
  */
 export const recordNextRequest = (state: State): number => {
   const at = now()
-  state.nextRequests.push(at)
-  const count = state.nextRequests.length
-  state.nextWaiters = state.nextWaiters.filter((waiter) => {
-    if (waiter.n > count) return true
-    waiter.resume(state.nextRequests[waiter.n - 1]!)
-    return false
-  })
+  append(state.nextRequests, at)
   return at
 }
 
@@ -407,11 +442,5 @@ export const reset = (emulator: EmulatorInstance, event: Api.EnvironmentReset) =
   // A /next parked on the old listener belongs to the discarded runtime.
   for (const res of state.parked.splice(0)) res.destroy()
   emulator.openRuntimeApi()
-  state.resets.push(event)
-  const count = state.resets.length
-  state.resetWaiters = state.resetWaiters.filter((waiter) => {
-    if (waiter.n > count) return true
-    waiter.resume(state.resets[waiter.n - 1]!)
-    return false
-  })
+  append(state.resets, event)
 }
