@@ -153,7 +153,11 @@ export class InFlight<R> implements InvocationInFlight {
       // refuses to stop by `deadline - cut-off` ends the process (or holds the slot).
       if (!detached.isIdle()) yield* detached.awaitIdleUntil(this.softDeadline, Timers.at)
       if (Option.isNone(yield* until(detached.close, this.hardDeadline))) {
-        yield* this.stuck("detached", Rules.stuckLines.detached(detached.liveFiberIds()), detached.close)
+        // No fiber left: what does not end is a finalizer added to the scope itself.
+        const fibers = detached.liveFiberIds().map((id) => `#${id}`)
+        yield* fibers.length === 0
+          ? this.stuck("scope", Rules.stuckLines.scope, detached.close)
+          : this.stuck("detached", Rules.stuckLines.detached(fibers), detached.close)
       }
       this.lane.life.remove(this)
       this.fiber = undefined
@@ -247,7 +251,10 @@ export class InFlight<R> implements InvocationInFlight {
       }
       const detached = this.detached
       if (detached !== undefined) {
-        yield* life.within(`detached fibers ${detached.liveFiberIds().join(", ") || "(finalizers)"}`, detached.close)
+        yield* life.within(
+          `detached fibers ${detached.liveFiberIds().map((id) => `#${id}`).join(", ") || "(finalizers)"}`,
+          detached.close
+        )
       }
       life.remove(this)
     }).pipe(Effect.annotateLogs(LogLine.REQUEST_ID, this.requestId))
