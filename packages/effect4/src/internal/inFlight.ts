@@ -152,7 +152,9 @@ export class InFlight<R> implements InvocationInFlight {
       // The detached window: its fibers end, or are interrupted at `deadline - margin`; what
       // refuses to stop by `deadline - cut-off` ends the process (or holds the slot).
       if (!detached.isIdle()) yield* detached.awaitIdleUntil(this.softDeadline, Timers.at)
-      if (Option.isNone(yield* until(detached.close, this.hardDeadline))) {
+      // A scope with nothing left in it (the common case) closes at once: no wait is set up.
+      if (detached.scope.state._tag === "Empty") yield* detached.close
+      else if (Option.isNone(yield* until(detached.close, this.hardDeadline))) {
         // No fiber left: what does not end is a finalizer added to the scope itself.
         const fibers = detached.liveFiberIds().map((id) => `#${id}`)
         yield* fibers.length === 0
@@ -166,7 +168,15 @@ export class InFlight<R> implements InvocationInFlight {
         // Logged and nothing else: a detached failure never changes the posted answer.
         yield* Effect.logError(`Detached fiber #${failure.fiber.id} failed`, failure.cause)
       }
-    }).pipe(Effect.annotateLogs(LogLine.REQUEST_ID, this.requestId))
+    }).pipe(Effect.annotateLogs(this.annotations()))
+  }
+
+  /** The invocation's ids, for the lines its lane logs about it. */
+  private annotations(): Record<string, string> {
+    const { requestId, tenantId } = this.invocation
+    return tenantId === undefined
+      ? { [LogLine.REQUEST_ID]: requestId }
+      : { [LogLine.REQUEST_ID]: requestId, [LogLine.TENANT_ID]: tenantId }
   }
 
   /**
@@ -257,6 +267,6 @@ export class InFlight<R> implements InvocationInFlight {
         )
       }
       life.remove(this)
-    }).pipe(Effect.annotateLogs(LogLine.REQUEST_ID, this.requestId))
+    }).pipe(Effect.annotateLogs(this.annotations()))
   }
 }
