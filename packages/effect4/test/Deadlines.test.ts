@@ -96,6 +96,35 @@ describe("Effect 4: work past the deadline (classic mode)", () => {
 })
 
 describe("Effect 4: Runtime API failures", () => {
+  it.live("an invocation whose deadline is not a number is answered Runtime.MalformedInvocation, and the loop goes on", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const posted: Array<string> = []
+      const second = yield* Deferred.make<string>()
+      let nexts = 0
+      const server = yield* scriptedServer((request, body, response) => {
+        if (extension(request, response)) return
+        const url = request.url!
+        if (url.endsWith("/next")) {
+          nexts++
+          if (nexts === 1) {
+            return void response.writeHead(200, { ...invocationHeaders("req-1"), "lambda-runtime-deadline-ms": "soon" })
+              .end(`{"stuck":"none"}`)
+          }
+          if (nexts === 2) return void response.writeHead(200, invocationHeaders("req-2")).end(`{"stuck":"none"}`)
+          return
+        }
+        posted.push(`${url} ${request.headers["lambda-runtime-function-error-type"] ?? ""} ${body}`)
+        ok(response)
+        if (url.includes("req-2")) Deferred.doneUnsafe(second, Exit.succeed(body))
+      })
+      yield* spawnFunction(STUCK, { AWS_LAMBDA_RUNTIME_API: server.host })
+      expect(yield* Deferred.await(second)).toBe(`"done"`)
+      expect(posted[0]).toMatch(
+        /^\/2018-06-01\/runtime\/invocation\/req-1\/error Runtime.MalformedInvocation .*"errorType":"Runtime.MalformedInvocation"/
+      )
+      expect(posted).toHaveLength(2)
+    })))
+
   it.live("/next answered 500: exits 1 at once, without retrying, the platform's error in the fatal line", () =>
     Effect.scoped(Effect.gen(function*() {
       let attempts = 0

@@ -47,6 +47,17 @@ export const budgetMs = (millis: number | undefined): number =>
   millis === undefined || Number.isNaN(millis) ? DEFAULT_SHUTDOWN_BUDGET_MS : Math.max(0, millis)
 
 /**
+ * The `/error` document of an invocation without a valid deadline: nothing to time it against.
+ *
+ * @internal
+ */
+export const malformedInvocationDocument: ErrorDocument = {
+  errorType: "Runtime.MalformedInvocation",
+  errorMessage: "The invocation has no valid Lambda-Runtime-Deadline-Ms header",
+  stackTrace: []
+}
+
+/**
  * The error type of an invocation cut short by SIGTERM or SIGINT.
  *
  * @internal

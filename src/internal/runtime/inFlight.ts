@@ -25,6 +25,7 @@ import {
   classicStuckExit,
   FINALIZER_CUTOFF_MS,
   heldSlotLines,
+  malformedInvocationDocument,
   shutdownAnswerLine,
   stuckLines
 } from "../core/lifecycle.js"
@@ -156,11 +157,7 @@ export class InFlight<E, R> implements InvocationInFlight {
     const requestId = this.requestId
     return Effect.gen(this, function*() {
       if (!Number.isFinite(invocation.deadlineMs)) {
-        yield* this.answerWith({
-          errorType: "Runtime.MalformedInvocation",
-          errorMessage: "The invocation has no valid Lambda-Runtime-Deadline-Ms header",
-          stackTrace: []
-        })
+        yield* this.answerWith(malformedInvocationDocument)
         this.release()
         return
       }

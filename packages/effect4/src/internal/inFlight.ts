@@ -41,7 +41,7 @@ export interface Lane<R> {
   readonly life: Lifecycle
   /** The user's services (the layer's) and the loop's references (loggers, levels). */
   readonly services: Context.Context<R>
-  /** Starts the handler on the decoded event; a decoding failure is answered at once. */
+  /** Decodes the event; a failure is the invocation's answer. */
   readonly decode: (invocation: Requests.Invocation) => Exit.Exit<unknown, Protocol.ErrorDocument>
   readonly handler: (event: unknown, context: LambdaContextShape) => Effect.Effect<unknown, unknown, R | LambdaContext>
   /** Posts an answer: the loop's one place that calls `/response` or `/error` (loop.ts). */
@@ -131,7 +131,10 @@ export class InFlight<R> implements InvocationInFlight {
    */
   serve(): Effect.Effect<void, FatalRuntimeError> {
     return Effect.gen({ self: this }, function*() {
-      const event = this.lane.decode(this.invocation)
+      // Without a deadline there is nothing to time the handler against: answered at once.
+      const event = Number.isFinite(this.invocation.deadlineMs)
+        ? this.lane.decode(this.invocation)
+        : Exit.fail(Rules.malformedInvocationDocument)
       if (Exit.isFailure(event)) {
         yield* this.answer({ _tag: "Document", document: Option.getOrThrow(Exit.findErrorOption(event)) })
         return this.lane.life.remove(this)
