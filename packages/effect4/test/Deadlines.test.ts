@@ -125,6 +125,29 @@ describe("Effect 4: Runtime API failures", () => {
       expect(posted).toHaveLength(2)
     })))
 
+  it.live("a result answered 403 is warned about and the loop goes on; a result answered 500 is fatal: exit 1, no further /next", () =>
+    Effect.scoped(Effect.gen(function*() {
+      let nexts = 0
+      const server = yield* scriptedServer((request, _body, response) => {
+        if (extension(request, response)) return
+        if (request.url!.endsWith("/next")) {
+          if (++nexts > 2) return
+          return void response.writeHead(200, invocationHeaders(`req-${nexts}`)).end(`{"stuck":"none"}`)
+        }
+        const status = request.url!.includes("req-1") ? 403 : 500
+        response.writeHead(status, { "content-type": "application/json" }).end(`{"errorType":"Refused"}`)
+      })
+      const fn = yield* spawnFunction(STUCK, { AWS_LAMBDA_RUNTIME_API: server.host })
+      expect(yield* fn.exited).toBe(1)
+      expect(fn.stdout()).toMatch(
+        /req-1\tWARN\tRuntime API response failed: .*HTTP 403.*the result was not accepted, continuing/
+      )
+      expect(fn.stdout()).toMatch(
+        /req-2\tFATAL\tRuntime API response failed: .*HTTP 500.*non-recoverable state, exiting/
+      )
+      expect(nexts).toBe(2)
+    })))
+
   it.live("/next answered 500: exits 1 at once, without retrying, the platform's error in the fatal line", () =>
     Effect.scoped(Effect.gen(function*() {
       let attempts = 0

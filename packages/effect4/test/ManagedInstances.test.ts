@@ -56,32 +56,34 @@ const expectOwnIds = (records: ReadonlyArray<Emulator.InvocationRecord>, places:
 }
 
 describe("Effect 4: Lambda Managed Instances", () => {
-  it.live("N = 8: 8 lanes park /next at init; 32 invocations at once each see only themselves, in every place their code runs and in every log line", () =>
-    Effect.scoped(Effect.gen(function*() {
-      const api = yield* emulator({ concurrency: 8, functionTimeoutMs: 30_000 })
-      const fn = yield* spawnFunction(MANAGED, api.environment)
-      yield* Effect.promise(() => api.awaitNextRequest(8))
-      const records = yield* burst(api, 32, { mode: "echo", waitMs: 20 })
-      expectOwnIds(records, ["context", "inHandler", "inChild", "inCallback"])
-      // Not process-wide on Managed Instances: several invocations run at once.
-      for (const record of records) expect(body(record).envTraceId).toBeNull()
-      // Detached work runs after each response; its lines come last.
-      for (const record of records) yield* fn.awaitOutput(`effect-detached ${record.requestId}`)
-      // JSON logs by default in this mode, every line with its own invocation's ids.
-      const lines = jsonLines(fn)
-      records.forEach((record, i) => {
-        const id = record.requestId
-        for (const message of ["console", "effect", "detached", "effect-detached"]) {
-          const line = lines.find((line) => line.message === `${message} ${id}`)
-          expect({ message, requestId: line?.requestId, tenantId: line?.tenantId }).toEqual({
-            message,
-            requestId: id,
-            tenantId: `tenant-${i}`
-          })
-        }
-      })
-      expect(fn.child.exitCode).toBeNull()
-    })))
+  for (const n of [8, 64]) {
+    it.live(`N = ${n}: ${n} lanes park /next at init; 64 invocations at once each see only themselves, in every place their code runs and in every log line`, () =>
+      Effect.scoped(Effect.gen(function*() {
+        const api = yield* emulator({ concurrency: n, functionTimeoutMs: 30_000 })
+        const fn = yield* spawnFunction(MANAGED, api.environment)
+        yield* Effect.promise(() => api.awaitNextRequest(n))
+        const records = yield* burst(api, 64, { mode: "echo", waitMs: 20 })
+        expectOwnIds(records, ["context", "inHandler", "inChild", "inCallback"])
+        // Not process-wide on Managed Instances: several invocations run at once.
+        for (const record of records) expect(body(record).envTraceId).toBeNull()
+        // Detached work runs after each response; its lines come last.
+        for (const record of records) yield* fn.awaitOutput(`effect-detached ${record.requestId}`)
+        // JSON logs by default in this mode, every line with its own invocation's ids.
+        const lines = jsonLines(fn)
+        records.forEach((record, i) => {
+          const id = record.requestId
+          for (const message of ["console", "effect", "detached", "effect-detached"]) {
+            const line = lines.find((line) => line.message === `${message} ${id}`)
+            expect({ message, requestId: line?.requestId, tenantId: line?.tenantId }).toEqual({
+              message,
+              requestId: id,
+              tenantId: `tenant-${i}`
+            })
+          }
+        })
+        expect(fn.child.exitCode).toBeNull()
+      })))
+  }
 
   it.live("the concurrency option lowers the number of lanes", () =>
     Effect.scoped(Effect.gen(function*() {
