@@ -212,6 +212,26 @@ describe("Effect 4: Lambda Managed Instances", () => {
       expect(nexts).toBe(4)
     })))
 
+  it.live("after bursts of 64 (logs, console, detached work), the heap keeps its size: 15 more bursts after 20 leave less than 512 bytes per invocation", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const api = yield* emulator({ concurrency: 64, functionTimeoutMs: 30_000 })
+      const fn = yield* spawnFunction(MANAGED, api.environment)
+      const heap = Effect.map(
+        Effect.promise(() => api.invoke({ mode: "memory" })),
+        (record) => (body(record) as unknown as { readonly heapUsed: number }).heapUsed
+      )
+      const light = { mode: "light" }
+      // Warm first: V8 compiles and optimises the runtime's code over the first thousand or so
+      // invocations (the heap grows by a few hundred KB, less and less), then measure.
+      for (let i = 0; i < 20; i++) yield* burst(api, 64, light)
+      const baseline = yield* heap
+      for (let i = 0; i < 15; i++) yield* burst(api, 64, light)
+      const after = yield* heap
+      // 960 more invocations leave nothing behind: less than 512 bytes each, V8's noise included.
+      expect(after - baseline).toBeLessThan(960 * 512)
+      expect(fn.child.exitCode).toBeNull()
+    })))
+
   it.live("the classic mode (no AWS_LAMBDA_MAX_CONCURRENCY) parks exactly one /next and sets _X_AMZN_TRACE_ID", () =>
     Effect.scoped(Effect.gen(function*() {
       const api = yield* emulator({ functionTimeoutMs: 30_000 })
