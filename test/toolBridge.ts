@@ -11,13 +11,25 @@ import type {
   InvocationRecord,
   InvokeOptions,
   RecordedError,
-  RegisteredExtension
+  RegisteredExtension,
+  RuntimeExit
 } from "../src/internal/core/emulator/types.js"
 
 export interface EmulatorBridge {
   /** The function's environment (`AWS_LAMBDA_RUNTIME_API` and the rest). */
   readonly environment: Readonly<Record<string, string>>
   readonly invoke: (event: unknown, options?: InvokeOptions) => Promise<InvocationRecord>
+  /** Queues an invocation without waiting for it: its request id, and its record once it ends. */
+  readonly enqueue: (
+    event: unknown,
+    options?: InvokeOptions
+  ) => Promise<{ readonly requestId: string; readonly result: () => Promise<InvocationRecord> }>
+  /** Tells the emulator the runtime process exited (what is still pending ends with it). */
+  readonly runtimeExited: (exit: RuntimeExit) => Promise<void>
+  /** Shuts the environment down as Managed Instances do: parked `/next` calls are answered 500. */
+  readonly shutdown: () => Promise<void>
+  /** When each `GET /next` arrived (epoch ms). */
+  readonly nextRequests: () => Promise<ReadonlyArray<number>>
   /** When the n-th (1-based) `GET /next` arrived (epoch ms), once it has. */
   readonly awaitNextRequest: (n: number) => Promise<number>
   /** The `/init/error` the function posted, once it has. */
@@ -35,6 +47,14 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
     },
     invoke: (event, invokeOptions) =>
       new Promise((resolve) => emulator.enqueue(event, invokeOptions).onOutcome(resolve)),
+    enqueue: async (event, invokeOptions) => {
+      const queued = emulator.enqueue(event, invokeOptions)
+      const outcome = new Promise<InvocationRecord>((resolve) => queued.onOutcome(resolve))
+      return { requestId: queued.requestId, result: () => outcome }
+    },
+    runtimeExited: async (exit) => emulator.runtimeExited(exit),
+    shutdown: async () => emulator.shutdown(),
+    nextRequests: async () => emulator.nextRequests(),
     awaitNextRequest: (n) => new Promise((resolve) => emulator.onNextRequest(n, resolve)),
     awaitInitError: () => new Promise((resolve) => emulator.onInitError(resolve)),
     extensions: async () => emulator.extensions(),

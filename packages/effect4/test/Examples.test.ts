@@ -180,16 +180,14 @@ describe("Effect 4: examples", () => {
     Effect.gen(function*() {
       const emulator = yield* emulatorInScope
       const fn = yield* spawnExample("sqs-batch", { ...emulator.environment, AWS_LAMBDA_LOG_FORMAT: "JSON" })
-      const record = yield* Effect.promise(() =>
-        emulator.invoke({
-          Records: [
-            sqsRecord("m-1", JSON.stringify({ orderId: "o-1", quantity: 2 })),
-            sqsRecord("m-2", JSON.stringify({ orderId: "o-2", quantity: 0 })),
-            sqsRecord("m-3", "not an order"),
-            sqsRecord("m-4", JSON.stringify({ orderId: "o-4", quantity: 1 }))
-          ]
-        })
-      )
+      const record = yield* emulator.invoke({
+        Records: [
+          sqsRecord("m-1", JSON.stringify({ orderId: "o-1", quantity: 2 })),
+          sqsRecord("m-2", JSON.stringify({ orderId: "o-2", quantity: 0 })),
+          sqsRecord("m-3", "not an order"),
+          sqsRecord("m-4", JSON.stringify({ orderId: "o-4", quantity: 1 }))
+        ]
+      })
       expect(responseJson(record)).toEqual({
         batchItemFailures: [{ itemIdentifier: "m-2" }, { itemIdentifier: "m-3" }]
       })

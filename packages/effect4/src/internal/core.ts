@@ -26,3 +26,6 @@ export * as EmulatorService from "../../../../src/internal/core/emulator/service
 export type * as EmulatorTypes from "../../../../src/internal/core/emulator/types.js"
 export * as BuildEngine from "../../../../src/internal/core/build/engine.js"
 export type * as BuildTypes from "../../../../src/internal/core/build/types.js"
+export * as Lifecycle from "../../../../src/internal/core/lifecycle.js"
+export * as ProcessHandlers from "../../../../src/internal/core/processHandlers.js"
+export * as Timers from "../../../../src/internal/core/timers.js"
