@@ -25,6 +25,8 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type { LambdaContext, LambdaContextShape } from "./LambdaContext.js"
+import type { FatalRuntimeError } from "./LambdaError.js"
+import * as LambdaHandler from "./LambdaHandler.js"
 import { fromCause } from "./internal/causeDocument.js"
 import * as References from "effect/References"
 import * as LogLevel from "effect/LogLevel"
@@ -87,20 +89,39 @@ const REGISTRATION_TIMEOUT = Duration.seconds(1)
 export type Handler<Event, A, E, R> = (event: Event, context: LambdaContextShape) => Effect.Effect<A, E, R>
 
 /**
- * The runtime as an Effect: fails when the configuration is invalid, the layer fails to build (after
- * posting `/init/error`) or the Runtime API fails.
+ * What {@link serve} fails with: the configuration is invalid, the layer (or the handler's init)
+ * failed (after posting `/init/error`), the Runtime API failed, or a post failed for good.
+ *
+ * @since 0.0.0
+ * @category models
+ */
+export type ServeError<LE> =
+  | RuntimeApiClient.RuntimeApiError
+  | FatalRuntimeError
+  | Config.ConfigError
+  | InvalidConfiguration
+  | LE
+
+/**
+ * The runtime as an Effect: serves a `LambdaHandler` (any form), or a plain function as
+ * `LambdaHandler.json(fn, options)` (with the `event` / `output` Schemas of the options).
  *
  * @since 0.0.0
  * @category running
  */
-export const serve = <Event, A, E, R, ROut = never, LE = never>(
-  handler: Handler<Event, A, E, R>,
-  options: RuntimeOptions<ROut, LE> = {}
-): Effect.Effect<
-  never,
-  RuntimeApiClient.RuntimeApiError | Config.ConfigError | InvalidConfiguration | LE,
-  Exclude<R, LambdaContext | ROut>
-> =>
+export const serve: {
+  <E, R, ROut = never, LE = never>(
+    handler: LambdaHandler.LambdaHandler<E, R>,
+    options?: RuntimeOptions<ROut, LE>
+  ): Effect.Effect<never, ServeError<LE>, Exclude<R, LambdaContext | ROut>>
+  <Event, A, E, R, ROut = never, LE = never, EI = Event, OI = A>(
+    handler: Handler<Event, A, E, R>,
+    options?: RuntimeOptions<ROut, LE> & LambdaHandler.JsonOptions<Event, EI, A, OI>
+  ): Effect.Effect<never, ServeError<LE>, Exclude<R, LambdaContext | ROut>>
+} = <R, ROut, LE>(
+  handler: LambdaHandler.LambdaHandler<unknown, R> | Handler<unknown, unknown, unknown, R>,
+  options: RuntimeOptions<ROut, LE> & LambdaHandler.JsonOptions<unknown, unknown, unknown, unknown> = {}
+): Effect.Effect<never, ServeError<LE>, Exclude<R, LambdaContext | ROut>> =>
   Effect.scoped(Effect.gen(function*() {
     const endpoint = yield* Config.String(Protocol.env.runtimeApi)
     const logFormat = options.logFormat ??
@@ -125,15 +146,12 @@ export const serve = <Event, A, E, R, ROut = never, LE = never>(
         (restore) => Effect.sync(restore)
       )
     }
-    return yield* program(endpoint, handler, options).pipe(
+    const lambdaHandler = LambdaHandler.isLambdaHandler(handler) ? handler : LambdaHandler.json(handler, options)
+    return yield* program(endpoint, lambdaHandler, options).pipe(
       Effect.provideService(References.CurrentLoggers, new Set([Logger.make(logFormat)])),
       Effect.provideService(References.MinimumLogLevel, logLevel)
     )
-  })) as Effect.Effect<
-    never,
-    RuntimeApiClient.RuntimeApiError | Config.ConfigError | InvalidConfiguration | LE,
-    Exclude<R, LambdaContext | ROut>
-  >
+  })) as Effect.Effect<never, ServeError<LE>, Exclude<R, LambdaContext | ROut>>
 
 /**
  * An invalid configuration (an `AWS_LAMBDA_LOG_LEVEL` that names no level): reported as the
@@ -172,9 +190,9 @@ const configuredLevel = (endpoint: string) =>
   })
 
 /** The runtime once its configuration is read: the client, the layer, the loop. */
-const program = <Event, A, E, R, ROut, LE>(
+const program = <R, ROut, LE>(
   endpoint: string,
-  handler: Handler<Event, A, E, R>,
+  handler: LambdaHandler.LambdaHandler<unknown, R>,
   options: RuntimeOptions<ROut, LE>
 ) =>
   Effect.gen(function*() {
@@ -193,17 +211,20 @@ const program = <Event, A, E, R, ROut, LE>(
         )
       )
     }
+    const initFailed = (cause: Cause.Cause<unknown>) =>
+      Effect.andThen(Effect.logFatal("Init Error", cause), Effect.ignore(api.initError(fromCause(cause))))
     const services = options.layer === undefined
       ? Context.empty() as Context.Context<ROut>
-      : yield* Layer.build(options.layer).pipe(
-        Effect.tapCause((cause) =>
-          Effect.andThen(Effect.logFatal("Init Error", cause), Effect.ignore(api.initError(fromCause(cause))))
-        )
-      )
+      : yield* Layer.build(options.layer).pipe(Effect.tapCause(initFailed))
+    // A handler with an init step (LambdaHandler.fromInit) is built once, here, with the layer's
+    // services; its failure is the init error, as the layer's is.
+    const ready = handler.init === undefined
+      ? handler
+      : yield* handler.init.pipe(Effect.provideContext(services), Effect.tapCause(initFailed))
     const timeoutMarginMs = Duration.toMillis(Duration.fromInputUnsafe(options.timeoutMargin ?? Duration.millis(200)))
     const invokeStore = yield* Effect.promise(InvokeStore.make)
     const asyncInvokeStore = InvokeStore.isAsyncContext(invokeStore)
-    return yield* Loop.loop(api, handler as Loop.Handler<R>, { timeoutMarginMs, invokeStore, asyncInvokeStore }).pipe(
+    return yield* Loop.loop(api, ready, { timeoutMarginMs, invokeStore, asyncInvokeStore }).pipe(
       Effect.provideContext(services)
     )
   })
@@ -219,9 +240,18 @@ const standIn: Handler<unknown, unknown, never, LambdaContext> = (event, context
  * @since 0.0.0
  * @category running
  */
-export const run = <Event, A, E, ROut = never, LE = never>(
-  handler: Handler<Event, A, E, LambdaContext | ROut>,
-  options?: RuntimeOptions<ROut, LE>
+export const run: {
+  <E, R extends LambdaContext | ROut, ROut = never, LE = never>(
+    handler: LambdaHandler.LambdaHandler<E, R>,
+    options?: RuntimeOptions<ROut, LE>
+  ): void
+  <Event, A, E, R extends LambdaContext | ROut, ROut = never, LE = never, EI = Event, OI = A>(
+    handler: Handler<Event, A, E, R>,
+    options?: RuntimeOptions<ROut, LE> & LambdaHandler.JsonOptions<Event, EI, A, OI>
+  ): void
+} = <ROut, LE>(
+  handler: LambdaHandler.LambdaHandler<unknown, LambdaContext | ROut> | Handler<unknown, unknown, unknown, ROut>,
+  options?: RuntimeOptions<ROut, LE> & LambdaHandler.JsonOptions<unknown, unknown, unknown, unknown>
 ): void => {
   // In the build's code-cache training run the runtime only warms its loop up, with a stand-in.
   const hook = CodeCache.trainingHook()
@@ -232,7 +262,12 @@ export const run = <Event, A, E, ROut = never, LE = never>(
       ).addObserver(stopped)
     })
   }
-  const fiber = Effect.runFork(serve(handler, { console: true, ...options }))
+  const fiber = Effect.runFork(
+    serve(handler as LambdaHandler.LambdaHandler<unknown, LambdaContext | ROut>, {
+      console: true,
+      ...options
+    }) as Effect.Effect<never, unknown>
+  )
   const stop = () => fiber.interruptUnsafe()
   process.once("SIGTERM", stop)
   process.once("SIGINT", stop)

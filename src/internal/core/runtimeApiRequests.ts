@@ -79,6 +79,17 @@ export interface Invocation {
 }
 
 /**
+ * A complete response body with its content type (the shape of `BufferedResponse` on both lines).
+ *
+ * @internal
+ */
+export interface BufferedResponse {
+  readonly _tag: "Buffered"
+  readonly body: Uint8Array | string
+  readonly contentType: string
+}
+
+/**
  * Request headers: names lower case, values single-line.
  *
  * @internal

@@ -13,6 +13,8 @@ import { FatalRuntimeError, responseTooLarge } from "./errors.js"
 import type { RuntimeApiError } from "./errors.js"
 import type { Response, RuntimeApiService } from "../../RuntimeApi.js"
 import { unhandled } from "../core/errorDocument.js"
+import { bufferedByteLength } from "../core/responseStream.js"
+import { afterFailedPost } from "../core/runtimeErrors.js"
 import { fromCause } from "./causeDocument.js"
 import { describe } from "../core/inspect.js"
 import { logCause, logErrorSafely } from "./logger.js"
@@ -81,24 +83,9 @@ export const fatal = (detail: string, cause?: unknown) =>
  * logged and the loop goes on.
  */
 const handlePostError = (error: RuntimeApiError): Effect.Effect<void, FatalRuntimeError> => {
-  if (error.reason === "Transport") return fatal(`${error.message}; the Runtime API is unreachable, exiting`, error)
-  if (error.status !== undefined && error.status >= 500) {
-    return fatal(`${error.message}; the platform reported a non-recoverable state, exiting`, error)
-  }
-  if (error.status === 413) {
-    return Effect.logError(`${error.message}; the platform rejected the payload and has failed the invocation`)
-  }
-  if (error.status === 400 || error.status === 403 || error.status === 410) {
-    return Effect.logWarning(`${error.message}; the result was not accepted, continuing`)
-  }
-  return Effect.logError(error.message)
-}
-
-/** The body's size; a body that is neither (a raw handler's bug) throws here, before anything is written. */
-const byteLength = (body: Uint8Array | string) => {
-  if (typeof body === "string") return Buffer.byteLength(body)
-  if (body instanceof Uint8Array) return body.byteLength
-  throw new TypeError(`The response body must be a string or a Uint8Array (got ${describe(body)})`)
+  const { level, message } = afterFailedPost(error)
+  if (level === "Fatal") return fatal(message, error)
+  return level === "Warn" ? Effect.logWarning(message) : Effect.logError(message)
 }
 
 /**
@@ -204,7 +191,7 @@ export const postResult = (
     const response = exit.value
     // A stream was written by the handler's fiber itself; its answer is reported by `reportStreamed`.
     if (response._tag === "Streamed") return Effect.void
-    const size = byteLength(response.body)
+    const size = bufferedByteLength(response.body)
     if (size > MAX_BUFFERED_RESPONSE_BYTES) {
       const error = responseTooLarge(size)
       return Effect.zipRight(logErrorSafely(error.message), sendError(poster, requestId, fromCause(Cause.fail(error))))

@@ -32,6 +32,7 @@ import { describe } from "../core/inspect.js"
 import { logCause } from "./logger.js"
 import type { ErrorDocument } from "../core/protocol.js"
 import { MAX_STREAMED_RESPONSE_BYTES } from "../core/protocol.js"
+import { elementByteLength } from "../core/responseStream.js"
 
 /**
  * The byte limit of a streamed response. A FiberRef only so that tests can lower it instead of
@@ -73,10 +74,6 @@ const isRuntimeApiError = (u: unknown): boolean => {
     return false
   }
 }
-
-/** The size in bytes of one stream element (a string counts as its UTF-8 encoding). */
-const elementByteLength = (item: Uint8Array | string) =>
-  typeof item === "string" ? Buffer.byteLength(item) : item.byteLength
 
 /** @internal */
 export const make = (api: RuntimeApiService, requestId: string): StreamedPost => {

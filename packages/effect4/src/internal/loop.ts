@@ -16,19 +16,22 @@ import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import { LambdaContext } from "../LambdaContext.js"
 import type { LambdaContextShape } from "../LambdaContext.js"
-import { fromCause } from "./causeDocument.js"
+import type { LambdaHandler } from "../LambdaHandler.js"
+import { HandlerTimeout } from "../LambdaError.js"
+import type { FatalRuntimeError } from "../LambdaError.js"
+import * as Answer from "./answer.js"
 import * as References from "effect/References"
-import { Console, InvokeStore, LogLine, Protocol } from "./core.js"
-import type { Requests } from "./core.js"
+import { Console, InvokeStore, LogLine } from "./core.js"
 import * as Detached from "./detached.js"
 import type { RuntimeApiClient, RuntimeApiError } from "./runtimeApiClient.js"
 
 /**
- * A handler of JSON events: the event, the context; its success is posted as JSON.
+ * The handler the loop serves: the raw invocation in, a response out (`LambdaHandler`; a plain
+ * function is served as `LambdaHandler.json(fn)`).
  *
  * @internal
  */
-export type Handler<R> = (event: unknown, context: LambdaContextShape) => Effect.Effect<unknown, unknown, R>
+export type Handler<R> = LambdaHandler<unknown, R>
 
 /** @internal */
 export interface LoopOptions {
@@ -38,28 +41,11 @@ export interface LoopOptions {
   readonly invokeStore?: InvokeStore.Store | undefined
   /** The store is the async-context form (Managed Instances): entered around the handler's fiber. */
   readonly asyncInvokeStore?: boolean | undefined
+  /** How posts that cannot reach the platform are retried (default: answer.ts's). */
+  readonly retrySchedule?: Answer.Poster["retrySchedule"] | undefined
 }
 
 const untilMs = (atMs: number) => Duration.millis(Math.max(0, atMs - Date.now()))
-
-const timeoutDocument = (elapsedMs: number, marginMs: number): Protocol.ErrorDocument => ({
-  errorType: Protocol.errorTypes.handlerTimeout,
-  errorMessage: `${Protocol.timeoutMessage(elapsedMs)} (interrupted ${marginMs} ms before the invocation deadline)`,
-  stackTrace: []
-})
-
-const parseEvent = (invocation: Requests.Invocation): Exit.Exit<unknown, Protocol.ErrorDocument> => {
-  const text = Buffer.from(invocation.body).toString("utf8")
-  try {
-    return Exit.succeed(text.length === 0 ? undefined : JSON.parse(text))
-  } catch (error) {
-    return Exit.fail({
-      errorType: Protocol.errorTypes.unmarshal,
-      errorMessage: `The event is not JSON: ${error instanceof Error ? error.message : String(error)}`,
-      stackTrace: []
-    })
-  }
-}
 
 /**
  * Serves one invocation, from `/next` to the end of its detached window.
@@ -70,16 +56,15 @@ export const serveOne = <R>(
   api: RuntimeApiClient,
   handler: Handler<R | LambdaContext>,
   options: LoopOptions
-): Effect.Effect<void, RuntimeApiError, Exclude<R, LambdaContext>> =>
+): Effect.Effect<void, RuntimeApiError | FatalRuntimeError, Exclude<R, LambdaContext>> =>
   Effect.gen(function*() {
     const invocation = yield* api.next
     const receivedAt = Date.now()
     const softDeadline = invocation.deadlineMs - options.timeoutMarginMs
-    const event = parseEvent(invocation)
-    if (Exit.isFailure(event)) {
-      const document = Option.getOrThrow(Exit.findErrorOption(event))
-      return yield* api.fail(invocation.requestId, document)
-    }
+    const answer = Answer.make(
+      { api, retrySchedule: options.retrySchedule ?? Answer.defaultRetrySchedule },
+      invocation.requestId
+    )
     const detached = Detached.make()
     const context: LambdaContextShape = {
       requestId: invocation.requestId,
@@ -109,7 +94,7 @@ export const serveOne = <R>(
         { requestId: invocation.requestId, tenantId: invocation.tenantId },
         () =>
           Effect.runForkWith(invocationServices as Context.Context<R | LambdaContext>)(
-            Effect.suspend(() => handler(event.value, context))
+            answer.consume(Effect.suspend(() => handler.handle(invocation, context)))
           )
       )
     // The store's single-context form holds the current invocation; its async-context form
@@ -121,13 +106,13 @@ export const serveOne = <R>(
       : start()
     const completed = yield* Effect.timeoutOption(Fiber.await(fiber), untilMs(softDeadline))
     if (Option.isSome(completed)) {
-      const exit = completed.value
-      yield* Exit.isSuccess(exit)
-        ? api.respond(invocation.requestId, JSON.stringify(exit.value) ?? "null", Protocol.contentTypes.json)
-        : api.fail(invocation.requestId, fromCause(exit.cause))
+      yield* answer.post(completed.value)
     } else {
+      const timeout = new HandlerTimeout({ elapsedMs: Date.now() - receivedAt, marginMs: options.timeoutMarginMs })
+      // A stream already on the wire ends with this error in its trailers.
+      answer.interruptedBy(timeout)
       yield* Fiber.interrupt(fiber)
-      yield* api.fail(invocation.requestId, timeoutDocument(Date.now() - receivedAt, options.timeoutMarginMs))
+      yield* answer.post(Exit.fail(timeout))
     }
     // The detached window: its fibers end, or are interrupted at `deadline - margin`.
     if (!detached.isIdle()) yield* detached.awaitIdleUntil(softDeadline)
@@ -148,4 +133,5 @@ export const loop = <R>(
   api: RuntimeApiClient,
   handler: Handler<R | LambdaContext>,
   options: LoopOptions
-): Effect.Effect<never, RuntimeApiError, Exclude<R, LambdaContext>> => Effect.forever(serveOne(api, handler, options))
+): Effect.Effect<never, RuntimeApiError | FatalRuntimeError, Exclude<R, LambdaContext>> =>
+  Effect.forever(serveOne(api, handler, options))
