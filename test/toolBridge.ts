@@ -10,6 +10,15 @@ import * as Emulator from "../src/Emulator.js"
 export interface EmulatorBridge {
   /** The function's environment (`AWS_LAMBDA_RUNTIME_API` and the rest). */
   readonly environment: Readonly<Record<string, string>>
+  /** `host:port` of the emulator (its invoke endpoint is `Protocol.paths.invoke` there). */
+  readonly host: string
+  /** Queues an invocation and returns at once: its request id, and its record once it has ended. */
+  readonly enqueue: (
+    event: unknown,
+    options?: Emulator.InvokeOptions
+  ) => Promise<{ readonly requestId: string; readonly result: Promise<Emulator.InvocationRecord> }>
+  /** When the first body byte of the invocation's streamed `/response` arrived (epoch ms), once it has. */
+  readonly awaitFirstByte: (requestId: string) => Promise<number>
   readonly invoke: (event: unknown, options?: Emulator.InvokeOptions) => Promise<Emulator.InvocationRecord>
   /** When the n-th (1-based) `GET /next` arrived (epoch ms), once it has. */
   readonly awaitNextRequest: (n: number) => Promise<number>
@@ -25,6 +34,12 @@ export const startEmulator = async (options?: Emulator.EmulatorOptions): Promise
   const emulator = await Effect.runPromise(Scope.extend(Emulator.make(options), scope))
   return {
     environment: emulator.environment,
+    host: emulator.host,
+    enqueue: async (event, invokeOptions) => {
+      const pending = await Effect.runPromise(emulator.enqueue(event, invokeOptions))
+      return { requestId: pending.requestId, result: Effect.runPromise(pending.result) }
+    },
+    awaitFirstByte: (requestId) => Effect.runPromise(emulator.awaitFirstByte(requestId)),
     invoke: (event, invokeOptions) => Effect.runPromise(emulator.invoke(event, invokeOptions)),
     awaitNextRequest: (n) => Effect.runPromise(emulator.awaitNextRequest(n)),
     awaitInitError: () => Effect.runPromise(emulator.awaitInitError),

@@ -17,7 +17,7 @@ import type { Response } from "../LambdaHandler.js"
 import { FatalRuntimeError, responseTooLarge } from "../LambdaError.js"
 import type { RuntimeApiError } from "../LambdaError.js"
 import { fromCause } from "./causeDocument.js"
-import { ErrorDocument, Inspect, Protocol, ResponseStream, RuntimeErrors } from "./core.js"
+import { ErrorDocument, Inspect, LogLine, Protocol, ResponseStream, RuntimeErrors } from "./core.js"
 import type { RuntimeApiClient } from "./runtimeApiClient.js"
 import * as Streaming from "./streaming.js"
 
@@ -200,9 +200,10 @@ export const make = (poster: Poster, requestId: string): Answer => {
   return {
     consume: streamed.consume,
     interruptedBy: streamed.interruptedBy,
+    // Posted from the loop's fiber: its lines carry the invocation's request id as the handler's do.
     post: (exit) =>
       Effect.uninterruptible(
         streamed.started() ? reportStreamed(streamed, exit) : postOutcome(poster, requestId, exit)
-      )
+      ).pipe(Effect.annotateLogs(LogLine.REQUEST_ID, requestId))
   }
 }
