@@ -6,8 +6,10 @@
  * and the HTTP integration prelude.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Data, Deferred, Effect, Fiber, Stream } from "effect"
+import { Context, Data, Deferred, Effect, Fiber, Layer, Stream } from "effect"
 import * as http from "node:http"
+import type { AddressInfo } from "node:net"
+import { LambdaContext } from "../src/LambdaContext.js"
 import * as LambdaHandler from "../src/LambdaHandler.js"
 import * as LambdaRuntime from "../src/LambdaRuntime.js"
 import { Protocol } from "../src/internal/core.js"
@@ -19,6 +21,8 @@ class CsvBroken extends Data.TaggedError("CsvBroken")<{ readonly line: number }>
     return `line ${this.line} has no closing quote`
   }
 }
+
+class Rows extends Context.Service<Rows, { readonly page: (n: number) => Effect.Effect<string> }>()("test/Rows") {}
 
 const prelude = (json: string) => Buffer.concat([Buffer.from(json), Buffer.alloc(8)])
 
@@ -349,4 +353,87 @@ describe("Effect 4: streaming", () => {
         expect(yield* maxStreamedBytes).toBe(200 * 1024 * 1024)
       }))
   })
+  it.live("the stream uses services from the runtime's layer and runs with LambdaContext", () =>
+    Effect.gen(function*() {
+      const emulator = yield* emulatorScoped()
+      yield* serveOn(
+        emulator,
+        LambdaRuntime.serve(
+          LambdaHandler.stream(() =>
+            Stream.range(1, 3).pipe(
+              Stream.mapEffect((n) => Effect.flatMap(Effect.service(Rows), (rows) => rows.page(n))),
+              Stream.concat(
+                Stream.fromEffect(Effect.map(Effect.service(LambdaContext), (context) => context.requestId))
+              )
+            )
+          ),
+          { ...inProcess, layer: Layer.succeed(Rows, Rows.of({ page: (n) => Effect.succeed(`page ${n};`) })) }
+        )
+      )
+      const record = yield* Effect.promise(() => emulator.invoke({}))
+      expect(asResponse(record).text).toBe(`page 1;page 2;page 3;${record.requestId}`)
+    }))
+
+  it.live("a stream the platform answers early (400) stops, and the connection serves the next invocation", () =>
+    Effect.gen(function*() {
+      let nexts = 0
+      const thirdNext = yield* Deferred.make<void>()
+      const secondBody = yield* Deferred.make<string>()
+      const stopped = yield* Deferred.make<void>()
+      // Hand-written: this platform answers while the body is still coming.
+      const server = yield* Effect.acquireRelease(
+        Effect.callback<http.Server>((resume) => {
+          const server = http.createServer((req, res) => {
+            if (req.url!.endsWith("/next")) {
+              nexts++
+              if (nexts > 2) return void Deferred.doneUnsafe(thirdNext, Effect.void)
+              res.writeHead(200, {
+                "lambda-runtime-aws-request-id": `req-${nexts}`,
+                "lambda-runtime-deadline-ms": String(Date.now() + 10_000),
+                "lambda-runtime-invoked-function-arn": "arn:aws:lambda:us-east-1:123456789012:function:test-fn",
+                "content-type": "application/json"
+              })
+              return void res.end(JSON.stringify({ n: nexts }))
+            }
+            if (req.url!.includes("req-1")) {
+              return void req.once("data", () => {
+                res.writeHead(400, { "content-type": "application/json" })
+                res.end(`{"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"}`)
+              })
+            }
+            const chunks: Array<Buffer> = []
+            req.on("data", (chunk: Buffer) => chunks.push(chunk))
+            req.on("end", () => {
+              res.writeHead(202, { "content-type": "application/json" })
+              res.end(`{"status":"OK"}`)
+              Deferred.doneUnsafe(secondBody, Effect.succeed(Buffer.concat(chunks).toString()))
+            })
+          })
+          server.listen(0, "127.0.0.1", () => resume(Effect.succeed(server)))
+        }),
+        (server) =>
+          Effect.sync(() => {
+            server.closeAllConnections()
+            server.close()
+          })
+      )
+      const host = `127.0.0.1:${(server.address() as AddressInfo).port}`
+      yield* serveOn(
+        { environment: { AWS_LAMBDA_RUNTIME_API: host } },
+        LambdaRuntime.serve(
+          LambdaHandler.stream((event: { readonly n: number }) =>
+            event.n === 1
+              ? Stream.ensuring(
+                Stream.forever(Stream.succeed(new Uint8Array(64 * 1024))),
+                Deferred.succeed(stopped, undefined)
+              )
+              : Stream.make("second")
+          ),
+          inProcess
+        )
+      )
+      expect(yield* Deferred.await(secondBody)).toBe("second")
+      yield* Deferred.await(thirdNext)
+      expect(yield* Deferred.isDone(stopped)).toBe(true)
+    }))
 })
