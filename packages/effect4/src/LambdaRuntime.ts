@@ -24,7 +24,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type { LambdaContext, LambdaContextShape } from "./LambdaContext.js"
+import type { LambdaContext } from "./LambdaContext.js"
 import type { FatalRuntimeError } from "./LambdaError.js"
 import * as LambdaHandler from "./LambdaHandler.js"
 import { fromCause } from "./internal/causeDocument.js"
@@ -86,7 +86,7 @@ const REGISTRATION_TIMEOUT = Duration.seconds(1)
  * @since 0.0.0
  * @category models
  */
-export type Handler<Event, A, E, R> = (event: Event, context: LambdaContextShape) => Effect.Effect<A, E, R>
+export type Handler<Event, A, E, R> = LambdaHandler.Handler<Event, A, E, R>
 
 /**
  * What {@link serve} fails with: the configuration is invalid, the layer (or the handler's init)

@@ -332,6 +332,12 @@ describe("Effect 4: what a failed post means", () => {
     }))
 })
 
+/**
+ * A child process starts TypeScript through tsx: seconds on a loaded machine, past vitest's default
+ * 5 s (the root suite's processes have 60 s, its config's `testTimeout`).
+ */
+const processTimeout = { timeout: 60_000 }
+
 describe("Effect 4: the runtime as a process", () => {
   it.live("run(LambdaHandler.stream) serves the streamed response", () =>
     Effect.gen(function*() {
@@ -339,7 +345,7 @@ describe("Effect 4: the runtime as a process", () => {
       yield* spawnFixture("streaming", emulator.environment)
       const record = yield* Effect.promise(() => emulator.invoke({ rows: 2 }))
       expect(record.outcome).toMatchObject({ _tag: "Response", text: "row 1\nrow 2\n", contentType: "text/csv" })
-    }))
+    }), processTimeout)
 
   it.live("a streamed /response answered 500 makes the process exit 1", () =>
     Effect.gen(function*() {
@@ -347,5 +353,5 @@ describe("Effect 4: the runtime as a process", () => {
       const failing = yield* spawnFixture("streaming", { AWS_LAMBDA_RUNTIME_API: api.host })
       expect(yield* Effect.promise(() => failing.exited)).toBe(1)
       expect(failing.stderr()).toContain("FatalRuntimeError")
-    }))
+    }), processTimeout)
 })

@@ -131,11 +131,16 @@ export const postOutcome = (
 ): Effect.Effect<void, FatalRuntimeError> => {
   if (Exit.isFailure(outcome)) return reportFailure(poster, requestId, outcome.cause)
   const response = outcome.value
+  // A stream is written by the handler's fiber (its POST opened even when it is empty): one
+  // that was not is a bug of ours, answered as the handler's defect rather than left unanswered.
+  if (response._tag !== "Buffered") {
+    return reportFailure(poster, requestId, Cause.die(new Error("The streamed response was not written")))
+  }
   let size: number
   try {
-    if (response._tag !== "Buffered") throw new TypeError("A streamed response was not streamed")
     size = ResponseStream.bufferedByteLength(response.body)
   } catch (defect) {
+    // A raw handler's body that is neither a string nor bytes: the handler's defect.
     return reportFailure(poster, requestId, Cause.die(defect))
   }
   if (size > Protocol.MAX_BUFFERED_RESPONSE_BYTES) {
