@@ -6,6 +6,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
+import { startSqsEndpoint } from "../../../test/sqsEndpoint.js"
 import { startEmulator } from "../../../test/toolBridge.js"
 
 const packageDir = fileURLToPath(new URL("..", import.meta.url))
@@ -40,16 +41,28 @@ const spawnExample = (name: string, environment: Readonly<Record<string, string>
     ({ child }) => Effect.sync(() => child.kill("SIGKILL"))
   )
 
+/** When the text-format line containing `text` was written (its timestamp, whole ms). */
+const loggedAt = (stdout: string, text: string): number => {
+  const line = stdout.split("\n").find((line) => line.includes(text))
+  if (line === undefined) throw new Error(`no line with ${text} in:\n${stdout}`)
+  return Date.parse(line.split("\t")[0]!)
+}
+
+const responseJson = (record: { readonly outcome?: { readonly _tag: string; readonly text?: string } | undefined }) =>
+  record.outcome?._tag === "Response" ? JSON.parse(record.outcome.text!) : record.outcome
+
+const emulatorInScope = Effect.acquireRelease(
+  Effect.promise(() => startEmulator()),
+  (emulator) => Effect.promise(emulator.close)
+)
+
 describe("Effect 4: examples", () => {
   it.live("hello.ts registers for SIGTERM, greets, audits after the response, and releases its layer on SIGTERM", () =>
     Effect.gen(function*() {
-      const emulator = yield* Effect.acquireRelease(
-        Effect.promise(() => startEmulator()),
-        (emulator) => Effect.promise(emulator.close)
-      )
+      const emulator = yield* emulatorInScope
       const fn = yield* spawnExample("hello", emulator.environment)
       const record = yield* Effect.promise(() => emulator.invoke({ name: "Ada" }))
-      expect(record.outcome?._tag === "Response" ? JSON.parse(record.outcome.text) : record.outcome).toEqual({
+      expect(responseJson(record)).toEqual({
         greeting: "hello, Ada",
         requestId: record.requestId
       })
@@ -68,10 +81,7 @@ describe("Effect 4: examples", () => {
 
   it.live("hello.ts logs in Lambda's JSON format with AWS_LAMBDA_LOG_FORMAT=JSON, with the request and tenant ids", () =>
     Effect.gen(function*() {
-      const emulator = yield* Effect.acquireRelease(
-        Effect.promise(() => startEmulator()),
-        (emulator) => Effect.promise(emulator.close)
-      )
+      const emulator = yield* emulatorInScope
       const fn = yield* spawnExample("hello", { ...emulator.environment, AWS_LAMBDA_LOG_FORMAT: "JSON" })
       const record = yield* Effect.promise(() => emulator.invoke({ name: "Lin" }, { tenantId: "tenant-7" }))
       yield* fn.awaitOutput("audit: greeted Lin")
@@ -87,10 +97,7 @@ describe("Effect 4: examples", () => {
   for (const format of ["Text", "JSON"] as const) {
     it.live(`console.* (${format}) from the handler, a timer callback and detached work carries its invocation's request id, as InvokeStore does`, () =>
       Effect.gen(function*() {
-        const emulator = yield* Effect.acquireRelease(
-          Effect.promise(() => startEmulator()),
-          (emulator) => Effect.promise(emulator.close)
-        )
+        const emulator = yield* emulatorInScope
         const fn = yield* spawnExample(
           "console",
           { ...emulator.environment, AWS_LAMBDA_LOG_FORMAT: format },
@@ -99,7 +106,7 @@ describe("Effect 4: examples", () => {
         for (const tag of ["a", "b"]) {
           const record = yield* Effect.promise(() => emulator.invoke({ tag }))
           // globalThis.awslambda.InvokeStore (Powertools, the AWS SDK) names it too.
-          expect(record.outcome?._tag === "Response" ? JSON.parse(record.outcome.text) : record.outcome).toEqual({
+          expect(responseJson(record)).toEqual({
             requestId: record.requestId,
             invokeStore: { inHandler: record.requestId, inTimer: record.requestId }
           })
@@ -125,4 +132,49 @@ describe("Effect 4: examples", () => {
         }
       }))
   }
+  it.live("detached.ts posts the response before the metrics flush, and asks for /next after it", () =>
+    Effect.gen(function*() {
+      const emulator = yield* emulatorInScope
+      const fn = yield* spawnExample("detached", emulator.environment)
+      const record = yield* Effect.promise(() => emulator.invoke({ orderId: "o-1" }))
+      expect(responseJson(record)).toEqual({ statusCode: 200, body: `{"accepted":"o-1"}` })
+      const nextAt = yield* Effect.promise(() => emulator.awaitNextRequest(2))
+      // The line was written before /next was asked, but the pipe may deliver it after.
+      yield* fn.awaitOutput(`metrics flushed for ${record.requestId}`)
+      const flushedAt = loggedAt(fn.stdout(), `metrics flushed for ${record.requestId}`)
+      // The flush sleeps 200 ms after the fork, so it ends after the response was posted...
+      expect(flushedAt).toBeGreaterThanOrEqual(Math.floor(record.resultAt!))
+      // ...and the runtime waited for it before asking for the next invocation.
+      expect(Math.ceil(nextAt)).toBeGreaterThanOrEqual(flushedAt)
+      expect(fn.stdout()).toContain("audit: order o-1 accepted")
+    }))
+
+  it.live("layers.ts builds the SQS client once, sends each order after the response, and releases it on SIGTERM", () =>
+    Effect.gen(function*() {
+      const sqs = yield* Effect.acquireRelease(
+        Effect.promise(() => startSqsEndpoint()),
+        (sqs) => Effect.promise(sqs.close)
+      )
+      const emulator = yield* emulatorInScope
+      const fn = yield* spawnExample("layers", {
+        ...emulator.environment,
+        QUEUE_URL: "http://sqs.local/123456789012/orders",
+        SQS_ENDPOINT: sqs.endpoint,
+        AWS_ACCESS_KEY_ID: "test",
+        AWS_SECRET_ACCESS_KEY: "test"
+      })
+      for (const orderId of ["o-1", "o-2"]) {
+        expect(responseJson(yield* Effect.promise(() => emulator.invoke({ orderId })))).toEqual({ accepted: orderId })
+        const message = yield* Effect.promise(sqs.take)
+        expect(message.target).toBe("AmazonSQS.SendMessage")
+        expect(message.queueUrl).toBe("http://sqs.local/123456789012/orders")
+        expect(message.messageBody).toBe(JSON.stringify({ orderId }))
+      }
+      yield* Effect.promise(() => emulator.awaitNextRequest(3))
+      yield* fn.awaitOutput("order o-2 enqueued as m-17")
+      fn.child.kill("SIGTERM")
+      expect(yield* Effect.promise(() => fn.exited)).toBe(0)
+      expect(fn.stdout().split("SQS client ready")).toHaveLength(2)
+      expect(fn.stdout()).toContain("SQS client released")
+    }))
 })
