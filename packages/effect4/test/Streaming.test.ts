@@ -8,7 +8,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Data, Deferred, Effect, Fiber, Layer, Stream } from "effect"
 import * as http from "node:http"
-import type { AddressInfo } from "node:net"
+import { startEarlyAnswerApi } from "../../../test/earlyAnswerApi.js"
 import { LambdaContext } from "../src/LambdaContext.js"
 import * as LambdaHandler from "../src/LambdaHandler.js"
 import * as LambdaRuntime from "../src/LambdaRuntime.js"
@@ -376,48 +376,13 @@ describe("Effect 4: streaming", () => {
 
   it.live("a stream the platform answers early (400) stops, and the connection serves the next invocation", () =>
     Effect.gen(function*() {
-      let nexts = 0
-      const thirdNext = yield* Deferred.make<void>()
-      const secondBody = yield* Deferred.make<string>()
       const stopped = yield* Deferred.make<void>()
-      // Hand-written: this platform answers while the body is still coming.
-      const server = yield* Effect.acquireRelease(
-        Effect.callback<http.Server>((resume) => {
-          const server = http.createServer((req, res) => {
-            if (req.url!.endsWith("/next")) {
-              nexts++
-              if (nexts > 2) return void Deferred.doneUnsafe(thirdNext, Effect.void)
-              res.writeHead(200, {
-                "lambda-runtime-aws-request-id": `req-${nexts}`,
-                "lambda-runtime-deadline-ms": String(Date.now() + 10_000),
-                "lambda-runtime-invoked-function-arn": "arn:aws:lambda:us-east-1:123456789012:function:test-fn",
-                "content-type": "application/json"
-              })
-              return void res.end(JSON.stringify({ n: nexts }))
-            }
-            if (req.url!.includes("req-1")) {
-              return void req.once("data", () => {
-                res.writeHead(400, { "content-type": "application/json" })
-                res.end(`{"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"}`)
-              })
-            }
-            const chunks: Array<Buffer> = []
-            req.on("data", (chunk: Buffer) => chunks.push(chunk))
-            req.on("end", () => {
-              res.writeHead(202, { "content-type": "application/json" })
-              res.end(`{"status":"OK"}`)
-              Deferred.doneUnsafe(secondBody, Effect.succeed(Buffer.concat(chunks).toString()))
-            })
-          })
-          server.listen(0, "127.0.0.1", () => resume(Effect.succeed(server)))
-        }),
-        (server) =>
-          Effect.sync(() => {
-            server.closeAllConnections()
-            server.close()
-          })
+      // This platform answers while the body is still coming.
+      const api = yield* Effect.acquireRelease(
+        Effect.promise(startEarlyAnswerApi),
+        (api) => Effect.promise(api.close)
       )
-      const host = `127.0.0.1:${(server.address() as AddressInfo).port}`
+      const host = api.host
       yield* serveOn(
         { environment: { AWS_LAMBDA_RUNTIME_API: host } },
         LambdaRuntime.serve(
@@ -432,8 +397,8 @@ describe("Effect 4: streaming", () => {
           inProcess
         )
       )
-      expect(yield* Deferred.await(secondBody)).toBe("second")
-      yield* Deferred.await(thirdNext)
+      expect(yield* Effect.promise(() => api.secondBody)).toBe("second")
+      yield* Effect.promise(() => api.thirdNext)
       expect(yield* Deferred.isDone(stopped)).toBe(true)
     }))
 })
