@@ -19,6 +19,8 @@ export interface EmulatorBridge {
   ) => Promise<{ readonly requestId: string; readonly result: Promise<Emulator.InvocationRecord> }>
   /** When the first body byte of the invocation's streamed `/response` arrived (epoch ms), once it has. */
   readonly awaitFirstByte: (requestId: string) => Promise<number>
+  /** How far the invocation's streamed `/response` has got (bytes received so far). */
+  readonly streamProgress: (requestId: string) => Promise<Emulator.StreamProgress>
   readonly invoke: (event: unknown, options?: Emulator.InvokeOptions) => Promise<Emulator.InvocationRecord>
   /** When the n-th (1-based) `GET /next` arrived (epoch ms), once it has. */
   readonly awaitNextRequest: (n: number) => Promise<number>
@@ -40,6 +42,7 @@ export const startEmulator = async (options?: Emulator.EmulatorOptions): Promise
       return { requestId: pending.requestId, result: Effect.runPromise(pending.result) }
     },
     awaitFirstByte: (requestId) => Effect.runPromise(emulator.awaitFirstByte(requestId)),
+    streamProgress: (requestId) => Effect.runPromise(emulator.streamProgress(requestId)),
     invoke: (event, invokeOptions) => Effect.runPromise(emulator.invoke(event, invokeOptions)),
     awaitNextRequest: (n) => Effect.runPromise(emulator.awaitNextRequest(n)),
     awaitInitError: () => Effect.runPromise(emulator.awaitInitError),

@@ -103,6 +103,39 @@ describe("Effect 4: streaming", () => {
       expect(firstByteAt).toBeLessThan(yield* Deferred.await(producerDone))
     }))
 
+  it.live("a 50 MB stream arrives whole, produced incrementally under backpressure", () =>
+    Effect.gen(function*() {
+      const emulator = yield* emulatorScoped({ functionTimeoutMs: 60_000 })
+      const chunk = new Uint8Array(64 * 1024).fill(120)
+      const total = 50 * 1024 * 1024
+      let produced = 0
+      let maxAhead = 0
+      yield* serveOn(
+        emulator,
+        LambdaRuntime.serve(
+          LambdaHandler.stream((_: unknown, context) =>
+            Stream.range(1, total / chunk.byteLength).pipe(
+              // Every pull compares what was produced with what the emulator has received.
+              Stream.mapEffect(() =>
+                Effect.map(Effect.promise(() => emulator.streamProgress(context.requestId)), (progress) => {
+                  maxAhead = Math.max(maxAhead, produced - progress.bytes)
+                  produced += chunk.byteLength
+                  return chunk
+                })
+              )
+            )
+          ),
+          inProcess
+        )
+      )
+      const record = yield* Effect.promise(() => emulator.invoke({}))
+      expect(asResponse(record).body.byteLength).toBe(total)
+      expect(produced).toBe(total)
+      // Without backpressure the producer would run ahead by most of the 50 MB; with it, by no
+      // more than what the writer's buffer and the sockets between the two hold.
+      expect(maxAhead).toBeLessThan(24 * 1024 * 1024)
+    }), { timeout: 60_000 })
+
   it.live("a failure after the first byte ends the stream with trailers that decode to the error", () =>
     Effect.gen(function*() {
       const emulator = yield* emulatorScoped()

@@ -233,44 +233,49 @@ export const elementByteLength = (item: Uint8Array | string): number =>
   typeof item === "string" ? Buffer.byteLength(item) : item.byteLength
 
 /**
- * Where writing a batch of elements stopped: all written (`-1`), or the index to go on from
- * once the writer has drained; over the limit is a `TooLarge` of the size it would have reached.
+ * Where writing a batch of elements stopped: all written (`-1`); the index to go on from once the
+ * writer has drained; `{ open }`, the index of the first byte, for which the POST must be opened
+ * first; or `{ tooLarge }`, the size the element at the limit would have reached.
  *
  * @internal
  */
-export type Written = number | { readonly tooLarge: number }
+export type Written = number | { readonly open: number } | { readonly tooLarge: number }
 
 /**
- * A streamed body as it is written: the POST opened lazily at the first non-empty element (so
- * that a failure before the first byte can still be a plain `/error`), every element counted
- * against `limit` before it is written. The Effect of each line only drives it.
+ * How much of a streamed body has been written, against its limit.
  *
  * @internal
  */
-export class StreamedBody {
-  /** The POST, once the first byte is about to go out. */
-  writer: StreamWriter | undefined = undefined
-  /** Bytes written so far. */
-  size = 0
-  constructor(readonly openPost: () => StreamWriter, readonly limit: number) {}
+export interface BodySize {
+  size: number
+  readonly limit: number
+}
 
-  /**
-   * Writes `items` from `from` while the writer takes more: returns `-1` when all are written,
-   * the index to go on from after {@link StreamWriter.whenDrained}, or `{ tooLarge }` (the
-   * element that would cross the limit is not written).
-   */
-  write(items: ReadonlyArray<Uint8Array | string>, from: number): Written {
-    for (let i = from; i < items.length; i++) {
-      const item = items[i]!
-      const bytes = elementByteLength(item)
-      if (bytes === 0) continue
-      if (this.size + bytes > this.limit) return { tooLarge: this.size + bytes }
-      this.writer ??= this.openPost()
-      this.size += bytes
-      if (!this.writer.write(item)) return i + 1
-    }
-    return -1
+/**
+ * Writes `items` from `from` through `writer` while it takes more, counting every element against
+ * the limit before it is written (the one that would cross it is not). The POST is opened lazily,
+ * at the first non-empty element (`{ open }` while `writer` is `undefined`), so that a failure
+ * before the first byte can still be a plain `/error`. Each line of the runtime drives this with
+ * its own Effect: opening, and waiting for the drain.
+ *
+ * @internal
+ */
+export const writeElements = (
+  body: BodySize,
+  writer: { readonly write: (chunk: Uint8Array | string) => boolean } | undefined,
+  items: ReadonlyArray<Uint8Array | string>,
+  from: number
+): Written => {
+  for (let i = from; i < items.length; i++) {
+    const item = items[i]!
+    const bytes = elementByteLength(item)
+    if (bytes === 0) continue
+    if (body.size + bytes > body.limit) return { tooLarge: body.size + bytes }
+    if (writer === undefined) return { open: i }
+    body.size += bytes
+    if (!writer.write(item)) return i + 1
   }
+  return -1
 }
 
 /**

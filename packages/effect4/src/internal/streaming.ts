@@ -45,24 +45,39 @@ const wait = (start: (done: ResponseStream.Settled) => () => void): Effect.Effec
     return Effect.sync(stop)
   })
 
+/** A streamed body as it is written: its size against the limit, and the POST once it is open. */
+interface Body extends ResponseStream.BodySize {
+  writer: ResponseStream.StreamWriter | undefined
+  readonly open: () => ResponseStream.StreamWriter
+}
+
 /**
- * Writes one batch of elements: synchronous while the writer takes more, suspended on its drain
- * only, so that a slow reader stops the stream from being pulled.
+ * Writes one batch of elements (core `writeElements`): synchronous while the writer takes more,
+ * suspended on its drain only, so that a slow reader stops the stream from being pulled.
  */
 const writeBatch = (
-  body: ResponseStream.StreamedBody,
+  body: Body,
   items: ReadonlyArray<Uint8Array | string>,
   from: number
 ): Effect.Effect<void, RuntimeApiError | StreamedResponseTooLarge> => {
-  const stopped = body.write(items, from)
-  if (stopped === -1) return Effect.void
-  if (typeof stopped !== "number") {
-    return Effect.fail(new StreamedResponseTooLarge({ size: stopped.tooLarge, limit: body.limit }))
+  let at = from
+  for (;;) {
+    const stopped = ResponseStream.writeElements(body, body.writer, items, at)
+    if (stopped === -1) return Effect.void
+    if (typeof stopped !== "number") {
+      if ("tooLarge" in stopped) {
+        return Effect.fail(new StreamedResponseTooLarge({ size: stopped.tooLarge, limit: body.limit }))
+      }
+      // The first byte: the POST opens here, synchronously (the core's writer).
+      body.writer = body.open()
+      at = stopped.open
+    } else if (body.writer!.ready()) {
+      at = stopped
+    } else {
+      const resume = stopped
+      return Effect.andThen(wait(body.writer!.whenDrained), Effect.suspend(() => writeBatch(body, items, resume)))
+    }
   }
-  const writer = body.writer!
-  return writer.ready()
-    ? writeBatch(body, items, stopped)
-    : Effect.andThen(wait(writer.whenDrained), Effect.suspend(() => writeBatch(body, items, stopped)))
 }
 
 /**
@@ -85,7 +100,7 @@ export interface StreamedAnswer {
 
 /** @internal */
 export const make = (api: RuntimeApiClient, requestId: string): StreamedAnswer => {
-  let body: ResponseStream.StreamedBody | undefined
+  let body: Body | undefined
   let interruption: { readonly error: unknown } | undefined
   let result: Exit.Exit<void, RuntimeApiError> | undefined
 
@@ -114,16 +129,18 @@ export const make = (api: RuntimeApiClient, requestId: string): StreamedAnswer =
 
   const write = (response: StreamedResponse) =>
     Effect.flatMap(Effect.service(maxStreamedBytes), (limit) => {
-      const streamed = new ResponseStream.StreamedBody(
-        () => api.openStream(requestId, response.contentType),
-        limit
-      )
+      const streamed: Body = {
+        size: 0,
+        limit,
+        writer: undefined,
+        open: () => api.openStream(requestId, response.contentType)
+      }
       body = streamed
       return Stream.runForEachArray(response.stream, (items) => writeBatch(streamed, items, 0)).pipe(
         Effect.onExit((exit) => {
           if (Exit.isSuccess(exit)) {
             // An empty stream is still a response: the POST is opened only to be ended.
-            streamed.writer ??= streamed.openPost()
+            streamed.writer ??= streamed.open()
             return end()
           }
           // Nothing on the wire yet: the failure is the loop's to post as `/error`.
