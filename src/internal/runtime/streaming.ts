@@ -28,7 +28,7 @@ import { RuntimeApiError, StreamedResponseTooLarge } from "./errors.js"
 import type { Response, ResponseWriter, RuntimeApiService, StreamedResponse } from "../../RuntimeApi.js"
 import { unhandled } from "../core/errorDocument.js"
 import { fromCause } from "./causeDocument.js"
-import { describe } from "../core/inspect.js"
+import { describe, isInstanceOf } from "../core/inspect.js"
 import { logCause } from "./logger.js"
 import type { ErrorDocument } from "../core/protocol.js"
 import { MAX_STREAMED_RESPONSE_BYTES } from "../core/protocol.js"
@@ -67,14 +67,8 @@ export interface StreamedPost {
   readonly abort: (error: ErrorDocument) => Effect.Effect<void, RuntimeApiError>
 }
 
-/** `instanceof`, which a Proxy's `getPrototypeOf` trap can make throw. */
-const isRuntimeApiError = (u: unknown): boolean => {
-  try {
-    return u instanceof RuntimeApiError
-  } catch {
-    return false
-  }
-}
+/** `instanceof`, which a Proxy's `getPrototypeOf` trap can make throw (core `isInstanceOf` cannot). */
+const isRuntimeApiError = (u: unknown): boolean => isInstanceOf(u, RuntimeApiError)
 
 /** @internal */
 export const make = (api: RuntimeApiService, requestId: string): StreamedPost => {

@@ -36,6 +36,9 @@ export const maxStreamedBytes = Context.Reference<number>("effect-lambda-runtime
   defaultValue: () => Protocol.MAX_STREAMED_RESPONSE_BYTES
 })
 
+/** Whether a stream's failure is the POST's own (a Proxy's trap cannot make this throw). */
+const isRuntimeApiError = (u: unknown): boolean => Inspect.isInstanceOf(u, RuntimeApiError)
+
 /** One wait of the core's writer in `Effect.callback`; interrupting it stops the wait. */
 const wait = (start: (done: ResponseStream.Settled) => () => void): Effect.Effect<void, RuntimeApiError> =>
   Effect.callback<void, RuntimeApiError>((resume) => {
@@ -122,7 +125,7 @@ export const make = (api: RuntimeApiClient, requestId: string): StreamedAnswer =
         : failed
       const document = fromCause(cause)
       // A broken or refused POST is the loop's to report; anything else is the function's error.
-      const fromPlatform = Option.exists(Cause.findErrorOption(failed), (e) => e instanceof RuntimeApiError)
+      const fromPlatform = Option.exists(Cause.findErrorOption(failed), isRuntimeApiError)
       if (fromPlatform) return end(document)
       return Effect.andThen(Effect.ignore(Effect.logError("Invoke Error", cause)), end(document))
     })
