@@ -12,6 +12,7 @@ import type * as Stream from "effect/Stream"
 import * as client from "./internal/runtime/runtimeApiClient.js"
 import * as internal from "./internal/runtime/runtimeApi.js"
 import type * as Core from "./internal/core/protocol.js"
+import type * as Requests from "./internal/core/runtimeApiRequests.js"
 import type { RuntimeApiError } from "./LambdaError.js"
 
 /**
@@ -51,11 +52,7 @@ export interface Invocation {
  * @since 0.1.0
  * @category models
  */
-export interface BufferedResponse {
-  readonly _tag: "Buffered"
-  readonly body: Uint8Array | string
-  readonly contentType: string
-}
+export interface BufferedResponse extends Requests.BufferedResponse {}
 
 /**
  * A response body produced over time (streaming response mode). The runtime opens the

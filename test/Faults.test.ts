@@ -15,63 +15,10 @@ import * as Runtime from "../src/internal/runtime/init.js"
 import * as RuntimeApiClient from "../src/internal/runtime/runtimeApiClient.js"
 import { LambdaContext, LambdaHandler, LambdaRuntime } from "../src/index.js"
 import type { Response } from "../src/RuntimeApi.js"
-import { hostile } from "./hostile.js"
+import { hostile, hostileDocuments as expected } from "./hostile.js"
+import type { HostileDocument as Document } from "./hostile.js"
 import { spawnFunction } from "./process.js"
 import { lambdaEnv } from "./support.js"
-
-interface Document {
-  readonly errorType: string
-  readonly errorMessage: string
-  readonly stackTrace: ReadonlyArray<string>
-}
-
-/** What each hostile value is reported as, failed with (`Effect.fail`) and died with (`Effect.die`). */
-const expected: Record<string, { readonly fail: Document; readonly die: Document }> = {
-  nullPrototype: {
-    fail: { errorType: "Runtime.HandlerError", errorMessage: "[object Object]", stackTrace: [] },
-    die: { errorType: "Runtime.Unhandled", errorMessage: "[object Object]", stackTrace: [] }
-  },
-  throwingMessage: {
-    fail: { errorType: "Error", errorMessage: "[object Error]", stackTrace: [] },
-    die: { errorType: "Error", errorMessage: "[object Error]", stackTrace: [] }
-  },
-  throwingTag: {
-    fail: { errorType: "Runtime.HandlerError", errorMessage: "tagged", stackTrace: [] },
-    die: { errorType: "Runtime.Unhandled", errorMessage: "tagged", stackTrace: [] }
-  },
-  throwingStack: {
-    fail: { errorType: "Error", errorMessage: "no stack", stackTrace: [] },
-    die: { errorType: "Error", errorMessage: "no stack", stackTrace: [] }
-  },
-  throwingName: {
-    fail: { errorType: "Error", errorMessage: "no name", stackTrace: [] },
-    die: { errorType: "Error", errorMessage: "no name", stackTrace: [] }
-  },
-  throwingToJsonAndToString: {
-    fail: { errorType: "Runtime.HandlerError", errorMessage: "[object Object]", stackTrace: [] },
-    die: { errorType: "Runtime.Unhandled", errorMessage: "[object Object]", stackTrace: [] }
-  },
-  proxy: {
-    fail: { errorType: "Runtime.HandlerError", errorMessage: "[object]", stackTrace: [] },
-    die: { errorType: "Runtime.Unhandled", errorMessage: "[object]", stackTrace: [] }
-  },
-  bigint: {
-    fail: { errorType: "X", errorMessage: `{"amount":"10"}`, stackTrace: [] },
-    die: { errorType: "Runtime.Unhandled", errorMessage: `{"amount":"10"}`, stackTrace: [] }
-  },
-  emptyTag: {
-    fail: { errorType: "Runtime.HandlerError", errorMessage: "empty tag", stackTrace: [] },
-    die: { errorType: "Runtime.Unhandled", errorMessage: "empty tag", stackTrace: [] }
-  },
-  cyclic: {
-    fail: { errorType: "Cyclic", errorMessage: `{"self":{"_tag":"Cyclic","self":"[Circular]"}}`, stackTrace: [] },
-    die: {
-      errorType: "Runtime.Unhandled",
-      errorMessage: `{"self":{"_tag":"Cyclic","self":"[Circular]"}}`,
-      stackTrace: []
-    }
-  }
-}
 
 /** Effect's own channel looks into a stream's defect (`in`): the Proxy's trap throws there, and that is the defect. */
 const dyingProxyInStream = { errorType: "Error", errorMessage: "trap has" }

@@ -1,13 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Data, Deferred, Effect, Exit, Fiber, Layer, Stream } from "effect"
-import * as http from "node:http"
-import type { AddressInfo } from "node:net"
+import { Context, Data, Deferred, Effect, Fiber, Layer, Stream } from "effect"
 import * as Emulator from "../src/Emulator.js"
 import * as P from "../src/internal/core/protocol.js"
 import { maxStreamedBytes } from "../src/internal/runtime/streaming.js"
 import { LambdaContext, LambdaHandler, LambdaRuntime } from "../src/index.js"
+import { startEarlyAnswerApi } from "./earlyAnswerApi.js"
 import { spawnFunction } from "./process.js"
-import { inProcess, invocationHeaders, now, request, serveOn } from "./support.js"
+import { inProcess, now, request, serveOn } from "./support.js"
 
 const MB = 1024 * 1024
 
@@ -518,43 +517,13 @@ describe("Streaming", () => {
 
   it.scopedLive("a stream the platform answers early (400) stops, is logged, and frees the connection", () =>
     Effect.gen(function*() {
-      let nexts = 0
-      const thirdNext = yield* Deferred.make<void>()
-      const secondBody = yield* Deferred.make<string>()
       const stopped = yield* Deferred.make<void>()
-      // Hand-written: this platform answers while the body is still coming.
-      const server = yield* Effect.acquireRelease(
-        Effect.async<http.Server>((resume) => {
-          const server = http.createServer((req, res) => {
-            if (req.url!.endsWith("/next")) {
-              nexts++
-              if (nexts > 2) return void Deferred.unsafeDone(thirdNext, Exit.void)
-              res.writeHead(200, invocationHeaders(`req-${nexts}`))
-              return void res.end(JSON.stringify({ n: nexts }))
-            }
-            if (req.url!.includes("req-1")) {
-              return void req.once("data", () => {
-                res.writeHead(400, { "content-type": "application/json" })
-                res.end(`{"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"}`)
-              })
-            }
-            const chunks: Array<Buffer> = []
-            req.on("data", (chunk: Buffer) => chunks.push(chunk))
-            req.on("end", () => {
-              res.writeHead(202, { "content-type": "application/json" })
-              res.end(`{"status":"OK"}`)
-              Deferred.unsafeDone(secondBody, Exit.succeed(Buffer.concat(chunks).toString()))
-            })
-          })
-          server.listen(0, "127.0.0.1", () => resume(Effect.succeed(server)))
-        }),
-        (server) =>
-          Effect.async<void>((resume) => {
-            server.closeAllConnections()
-            server.close(() => resume(Effect.void))
-          })
+      // This platform answers while the body is still coming.
+      const api = yield* Effect.acquireRelease(
+        Effect.promise(startEarlyAnswerApi),
+        (api) => Effect.promise(api.close)
       )
-      const host = `127.0.0.1:${(server.address() as AddressInfo).port}`
+      const host = api.host
       const { logs } = yield* serveOn(
         { host, environment: {} } as unknown as Emulator.EmulatorService,
         LambdaRuntime.serve(
@@ -568,8 +537,8 @@ describe("Streaming", () => {
           inProcess
         )
       )
-      expect(yield* Deferred.await(secondBody)).toBe("second")
-      yield* Deferred.await(thirdNext)
+      expect(yield* Effect.promise(() => api.secondBody)).toBe("second")
+      yield* Effect.promise(() => api.thirdNext)
       expect(yield* Deferred.isDone(stopped)).toBe(true)
       expect(logs.find((l) => l.level === "WARN" && l.message.includes("HTTP 400 InvalidRequestID"))).toBeDefined()
     }))

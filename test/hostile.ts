@@ -50,3 +50,61 @@ export const hostile: Record<string, () => unknown> = {
 }
 
 export type HostileName = keyof typeof hostile
+
+/** A Lambda error document, as the tests compare it. */
+export interface HostileDocument {
+  readonly errorType: string
+  readonly errorMessage: string
+  readonly stackTrace: ReadonlyArray<string>
+}
+
+/**
+ * What each hostile value is reported as (the same on both lines of the runtime: the document is
+ * the shared core's), failed with (`Effect.fail`) and died with (`Effect.die`).
+ */
+export const hostileDocuments: Record<string, { readonly fail: HostileDocument; readonly die: HostileDocument }> = {
+  nullPrototype: {
+    fail: { errorType: "Runtime.HandlerError", errorMessage: "[object Object]", stackTrace: [] },
+    die: { errorType: "Runtime.Unhandled", errorMessage: "[object Object]", stackTrace: [] }
+  },
+  throwingMessage: {
+    fail: { errorType: "Error", errorMessage: "[object Error]", stackTrace: [] },
+    die: { errorType: "Error", errorMessage: "[object Error]", stackTrace: [] }
+  },
+  throwingTag: {
+    fail: { errorType: "Runtime.HandlerError", errorMessage: "tagged", stackTrace: [] },
+    die: { errorType: "Runtime.Unhandled", errorMessage: "tagged", stackTrace: [] }
+  },
+  throwingStack: {
+    fail: { errorType: "Error", errorMessage: "no stack", stackTrace: [] },
+    die: { errorType: "Error", errorMessage: "no stack", stackTrace: [] }
+  },
+  throwingName: {
+    fail: { errorType: "Error", errorMessage: "no name", stackTrace: [] },
+    die: { errorType: "Error", errorMessage: "no name", stackTrace: [] }
+  },
+  throwingToJsonAndToString: {
+    fail: { errorType: "Runtime.HandlerError", errorMessage: "[object Object]", stackTrace: [] },
+    die: { errorType: "Runtime.Unhandled", errorMessage: "[object Object]", stackTrace: [] }
+  },
+  proxy: {
+    fail: { errorType: "Runtime.HandlerError", errorMessage: "[object]", stackTrace: [] },
+    die: { errorType: "Runtime.Unhandled", errorMessage: "[object]", stackTrace: [] }
+  },
+  bigint: {
+    fail: { errorType: "X", errorMessage: `{"amount":"10"}`, stackTrace: [] },
+    die: { errorType: "Runtime.Unhandled", errorMessage: `{"amount":"10"}`, stackTrace: [] }
+  },
+  emptyTag: {
+    fail: { errorType: "Runtime.HandlerError", errorMessage: "empty tag", stackTrace: [] },
+    die: { errorType: "Runtime.Unhandled", errorMessage: "empty tag", stackTrace: [] }
+  },
+  cyclic: {
+    fail: { errorType: "Cyclic", errorMessage: `{"self":{"_tag":"Cyclic","self":"[Circular]"}}`, stackTrace: [] },
+    die: {
+      errorType: "Runtime.Unhandled",
+      errorMessage: `{"self":{"_tag":"Cyclic","self":"[Circular]"}}`,
+      stackTrace: []
+    }
+  }
+}

@@ -12,12 +12,15 @@ import type {
   InvokeOptions,
   RecordedError,
   RegisteredExtension,
-  RuntimeExit
+  RuntimeExit,
+  StreamProgress
 } from "../src/internal/core/emulator/types.js"
 
 export interface EmulatorBridge {
   /** The function's environment (`AWS_LAMBDA_RUNTIME_API` and the rest). */
   readonly environment: Readonly<Record<string, string>>
+  /** `host:port` of the emulator (its invoke endpoint is `Protocol.paths.invoke` there). */
+  readonly host: string
   readonly invoke: (event: unknown, options?: InvokeOptions) => Promise<InvocationRecord>
   /** Queues an invocation without waiting for it: its request id, and its record once it ends. */
   readonly enqueue: (
@@ -30,6 +33,10 @@ export interface EmulatorBridge {
   readonly shutdown: () => Promise<void>
   /** When each `GET /next` arrived (epoch ms). */
   readonly nextRequests: () => Promise<ReadonlyArray<number>>
+  /** When the first body byte of the invocation's streamed `/response` arrived (epoch ms), once it has. */
+  readonly awaitFirstByte: (requestId: string) => Promise<number>
+  /** How far the invocation's streamed `/response` has got (bytes received so far). */
+  readonly streamProgress: (requestId: string) => Promise<StreamProgress>
   /** When the n-th (1-based) `GET /next` arrived (epoch ms), once it has. */
   readonly awaitNextRequest: (n: number) => Promise<number>
   /** The `/init/error` the function posted, once it has. */
@@ -58,6 +65,10 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
     awaitNextRequest: (n) => new Promise((resolve) => emulator.onNextRequest(n, resolve)),
     awaitInitError: () => new Promise((resolve) => emulator.onInitError(resolve)),
     extensions: async () => emulator.extensions(),
+    host: emulator.host,
+    awaitFirstByte: (requestId) =>
+      new Promise((resolve, reject) => emulator.onFirstByte(requestId, resolve, reject)),
+    streamProgress: async (requestId) => emulator.streamProgress(requestId),
     close: emulator.close
   }
 }

@@ -26,9 +26,10 @@
  */
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
-import type { LambdaContextShape } from "./LambdaContext.js"
+import type { UnmarshalError } from "./LambdaError.js"
+import type { LambdaHandler } from "./LambdaHandler.js"
 import type { Batch } from "./internal/core.js"
-import * as batch from "./internal/events/batch.js"
+import type { Json } from "./internal/events/schemas.js"
 import * as handlers from "./internal/events/handlers.js"
 import * as schemas from "./internal/events/schemas.js"
 import * as streams from "./internal/events/streams.js"
@@ -222,36 +223,6 @@ export const KinesisEvent = streams.KinesisEvent
 export type BatchResponse = Batch.BatchResponse
 
 /**
- * An event whose records cannot be identified (no `Records` array, a record without its id):
- * the invocation fails whole with Lambda's `Runtime.UnmarshalError`, since no partial response
- * could name what to retry.
- *
- * @since 0.0.0
- * @category errors
- */
-export const UnmarshalError = batch.UnmarshalError
-
-/**
- * The error of a batch whose records cannot be identified.
- *
- * @since 0.0.0
- * @category errors
- */
-export type UnmarshalError = batch.UnmarshalError
-
-/**
- * A batch handler: a JSON handler `LambdaRuntime.run` takes as it is. It needs what the record
- * handler needs (`LambdaContext` is there for every record).
- *
- * @since 0.0.0
- * @category models
- */
-export type BatchHandler<R> = (
-  event: unknown,
-  context: LambdaContextShape
-) => Effect.Effect<BatchResponse, UnmarshalError, R>
-
-/**
  * Options of every batch handler.
  *
  * @since 0.0.0
@@ -303,8 +274,13 @@ export interface SqsOptions extends BatchOptions {
  *
  * @since 0.0.0
  * @category batch handlers
+ * @function
  */
-export const sqs = handlers.sqs
+export const sqs: <A, I, E, R>(
+  body: Json<A, I>,
+  handle: (body: A, record: SqsRecord<A>) => Effect.Effect<unknown, E, R>,
+  options?: SqsOptions
+) => LambdaHandler<UnmarshalError, R> = handlers.sqs
 
 /**
  * What {@link dynamodb} gives the record handler: the change with its images decoded.
@@ -324,8 +300,13 @@ export type DynamoDbChange<A> = Batch.DynamoDbChange<A>
  *
  * @since 0.0.0
  * @category batch handlers
+ * @function
  */
-export const kinesis = handlers.kinesis
+export const kinesis: <A, I, E, R>(
+  data: Json<A, I>,
+  handle: (data: A, record: KinesisRecord<A>) => Effect.Effect<unknown, E, R>,
+  options?: BatchOptions
+) => LambdaHandler<UnmarshalError, R> = handlers.kinesis
 
 /**
  * The DynamoDB Streams batch handler. Each record's images are decoded from their
@@ -336,5 +317,10 @@ export const kinesis = handlers.kinesis
  *
  * @since 0.0.0
  * @category batch handlers
+ * @function
  */
-export const dynamodb = handlers.dynamodb
+export const dynamodb: <A, I, E, R>(
+  image: Json<A, I>,
+  handle: (change: DynamoDbChange<A>, record: DynamoDbStreamRecord<A>) => Effect.Effect<unknown, E, R>,
+  options?: BatchOptions
+) => LambdaHandler<UnmarshalError, R> = handlers.dynamodb

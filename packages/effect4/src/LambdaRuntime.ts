@@ -27,7 +27,9 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
-import type { LambdaContext, LambdaContextShape } from "./LambdaContext.js"
+import type { LambdaContext } from "./LambdaContext.js"
+import { FatalRuntimeError } from "./LambdaError.js"
+import * as LambdaHandler from "./LambdaHandler.js"
 import { fromCause } from "./internal/causeDocument.js"
 import * as References from "effect/References"
 import * as LogLevel from "effect/LogLevel"
@@ -41,7 +43,7 @@ import {
   Protocol,
   WarmUp
 } from "./internal/core.js"
-import { FatalRuntimeError, Lifecycle } from "./internal/lifecycle.js"
+import { Lifecycle } from "./internal/lifecycle.js"
 import * as Logger from "./internal/logger.js"
 import * as Loop from "./internal/loop.js"
 import * as RuntimeApiClient from "./internal/runtimeApiClient.js"
@@ -88,17 +90,6 @@ export interface RuntimeOptions<ROut = never, LE = never> {
   readonly concurrency?: number | undefined
 }
 
-export {
-  /**
-   * The runtime cannot go on: a Runtime API call that cannot be retried, or work that would not
-   * stop by its deadline (the line logged at fatal level says which); `run` exits 1.
-   *
-   * @since 0.0.0
-   * @category errors
-   */
-  FatalRuntimeError
-}
-
 /** Effect's level of each console level. */
 const consoleLevels: Record<Console.ConsoleLevel, LogLevel.LogLevel> = {
   TRACE: "Trace",
@@ -120,34 +111,50 @@ const REGISTRATION_TIMEOUT = Duration.seconds(1)
  * @since 0.0.0
  * @category models
  */
-export type Handler<Event, A, E, R> = (event: Event, context: LambdaContextShape) => Effect.Effect<A, E, R>
+export type Handler<Event, A, E, R> = LambdaHandler.Handler<Event, A, E, R>
 
 /**
- * The runtime as an Effect: fails when the configuration is invalid, the layer fails to build (after
- * posting `/init/error`) or the Runtime API fails.
+ * What {@link serve} fails with: the configuration is invalid, the layer (or the handler's init)
+ * failed (after posting `/init/error`), or the runtime cannot go on (a Runtime API call that
+ * cannot be retried, work that would not stop by its deadline).
+ *
+ * @since 0.0.0
+ * @category models
+ */
+export type ServeError<LE> =
+  | FatalRuntimeError
+  | Config.ConfigError
+  | InvalidConfiguration
+  | LE
+
+/**
+ * The runtime as an Effect: serves a `LambdaHandler` (any form), or a plain function as
+ * `LambdaHandler.json(fn, options)` (with the `event` / `output` Schemas of the options).
  *
  * @since 0.0.0
  * @category running
  */
-export const serve = <Event, A, E, R, ROut = never, LE = never>(
-  handler: Handler<Event, A, E, R>,
-  options: RuntimeOptions<ROut, LE> = {}
-): Effect.Effect<
-  never,
-  FatalRuntimeError | Config.ConfigError | InvalidConfiguration | LE,
-  Exclude<R, LambdaContext | ROut>
-> => serveWith(handler, options, new Lifecycle())
+export const serve: {
+  <E, R, ROut = never, LE = never>(
+    handler: LambdaHandler.LambdaHandler<E, R>,
+    options?: RuntimeOptions<ROut, LE>
+  ): Effect.Effect<never, ServeError<LE>, Exclude<R, LambdaContext | ROut>>
+  <Event, A, E, R, ROut = never, LE = never, EI = Event, OI = A>(
+    handler: Handler<Event, A, E, R>,
+    options?: RuntimeOptions<ROut, LE> & LambdaHandler.JsonOptions<Event, EI, A, OI>
+  ): Effect.Effect<never, ServeError<LE>, Exclude<R, LambdaContext | ROut>>
+} = <R, ROut, LE>(
+  handler: LambdaHandler.LambdaHandler<unknown, R> | Handler<unknown, unknown, unknown, R>,
+  options: RuntimeOptions<ROut, LE> & LambdaHandler.JsonOptions<unknown, unknown, unknown, unknown> = {}
+): Effect.Effect<never, ServeError<LE>, Exclude<R, LambdaContext | ROut>> =>
+  serveWith(LambdaHandler.isLambdaHandler(handler) ? handler : LambdaHandler.json(handler, options), options, new Lifecycle())
 
 /** {@link serve} with the process-level state that `run` shares with its signal and error handlers. */
-const serveWith = <Event, A, E, R, ROut = never, LE = never>(
-  handler: Handler<Event, A, E, R>,
+const serveWith = <R, ROut, LE>(
+  handler: LambdaHandler.LambdaHandler<unknown, R>,
   options: RuntimeOptions<ROut, LE>,
   life: Lifecycle
-): Effect.Effect<
-  never,
-  FatalRuntimeError | Config.ConfigError | InvalidConfiguration | LE,
-  Exclude<R, LambdaContext | ROut>
-> =>
+): Effect.Effect<never, ServeError<LE>, Exclude<R, LambdaContext | ROut>> =>
   Effect.scoped(Effect.gen(function*() {
     const endpoint = yield* Config.String(Protocol.env.runtimeApi)
     // Unparsable means the classic single loop, never an init error: the variable is the platform's.
@@ -192,11 +199,7 @@ const serveWith = <Event, A, E, R, ROut = never, LE = never>(
       Effect.provideService(References.CurrentLoggers, new Set([Logger.make(logFormat)])),
       Effect.provideService(References.MinimumLogLevel, logLevel)
     )
-  })) as Effect.Effect<
-    never,
-    FatalRuntimeError | Config.ConfigError | InvalidConfiguration | LE,
-    Exclude<R, LambdaContext | ROut>
-  >
+  })) as Effect.Effect<never, ServeError<LE>, Exclude<R, LambdaContext | ROut>>
 
 /**
  * An invalid configuration (an `AWS_LAMBDA_LOG_LEVEL` that names no level): reported as the
@@ -264,9 +267,9 @@ const reportWith =
     )
 
 /** The runtime once its configuration is read: the clients, the layer, the lanes. */
-const program = <Event, A, E, R, ROut, LE>(
+const program = <R, ROut, LE>(
   endpoint: string,
-  handler: Handler<Event, A, E, R>,
+  handler: LambdaHandler.LambdaHandler<unknown, R>,
   options: RuntimeOptions<ROut, LE>,
   settings: ProgramSettings
 ) =>
@@ -293,14 +296,17 @@ const program = <Event, A, E, R, ROut, LE>(
     }
     // The layer has a scope of its own, released on shutdown within what the budget has left.
     const layerScope = yield* Scope.make()
+    const initFailed = (cause: Cause.Cause<unknown>) =>
+      Effect.andThen(Effect.logFatal("Init Error", cause), Effect.ignore(api.initError(fromCause(cause))))
     const serving = Effect.gen(function*() {
       const services = options.layer === undefined
         ? Context.empty() as Context.Context<ROut>
-        : yield* Layer.buildWithScope(options.layer, layerScope).pipe(
-          Effect.tapCause((cause) =>
-            Effect.andThen(Effect.logFatal("Init Error", cause), Effect.ignore(api.initError(fromCause(cause))))
-          )
-        )
+        : yield* Layer.buildWithScope(options.layer, layerScope).pipe(Effect.tapCause(initFailed))
+      // A handler with an init step (LambdaHandler.fromInit) is built once, here, with the layer's
+      // services; its failure is the init error, as the layer's is.
+      const ready = handler.init === undefined
+        ? handler
+        : yield* handler.init.pipe(Effect.provideContext(services), Effect.tapCause(initFailed))
       const timeoutMarginMs = Duration.toMillis(Duration.fromInputUnsafe(options.timeoutMargin ?? Duration.millis(200)))
       const invokeStore = yield* Effect.promise(InvokeStore.make)
       const asyncInvokeStore = InvokeStore.isAsyncContext(invokeStore)
@@ -308,7 +314,7 @@ const program = <Event, A, E, R, ROut, LE>(
       const lanes = yield* Effect.forEach(Array.from({ length: settings.lanes - 1 }), () =>
         RuntimeApiClient.make(endpoint))
       life.initDone = true
-      return yield* Loop.loop(api, handler as Loop.Handler<R>, {
+      return yield* Loop.loop(api, ready as Loop.Handler<R>, {
         timeoutMarginMs,
         invokeStore,
         asyncInvokeStore,
@@ -340,9 +346,18 @@ const standIn: Handler<unknown, unknown, never, LambdaContext> = (event, context
  * @since 0.0.0
  * @category running
  */
-export const run = <Event, A, E, ROut = never, LE = never>(
-  handler: Handler<Event, A, E, LambdaContext | ROut>,
-  options?: RuntimeOptions<ROut, LE>
+export const run: {
+  <E, R extends LambdaContext | ROut, ROut = never, LE = never>(
+    handler: LambdaHandler.LambdaHandler<E, R>,
+    options?: RuntimeOptions<ROut, LE>
+  ): void
+  <Event, A, E, R extends LambdaContext | ROut, ROut = never, LE = never, EI = Event, OI = A>(
+    handler: Handler<Event, A, E, R>,
+    options?: RuntimeOptions<ROut, LE> & LambdaHandler.JsonOptions<Event, EI, A, OI>
+  ): void
+} = <ROut, LE>(
+  handler: LambdaHandler.LambdaHandler<unknown, LambdaContext | ROut> | Handler<unknown, unknown, unknown, ROut>,
+  options?: RuntimeOptions<ROut, LE> & LambdaHandler.JsonOptions<unknown, unknown, unknown, unknown>
 ): void => {
   // In the build's code-cache training run the runtime only warms its loop up, with a stand-in.
   const hook = CodeCache.trainingHook()
@@ -354,7 +369,13 @@ export const run = <Event, A, E, ROut = never, LE = never>(
     })
   }
   const life = new Lifecycle()
-  const fiber = Effect.runFork(serveWith(handler, { console: true, ...options }, life))
+  const fiber = Effect.runFork(
+    serveWith(
+      LambdaHandler.isLambdaHandler(handler) ? handler : LambdaHandler.json(handler, options),
+      { console: true, ...options },
+      life
+    ) as Effect.Effect<never, unknown>
+  )
   ProcessHandlers.install(life, {
     interrupt: () => fiber.interruptUnsafe(),
     logError: (message, defect, requestId) =>

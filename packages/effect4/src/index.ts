@@ -1,12 +1,18 @@
 /**
- * effect-lambda-runtime for Effect 4 (under construction, issue 19): the runtime and the
- * invocation's context.
+ * effect-lambda-runtime for Effect 4 (under construction, issue 19): the runtime, the
+ * invocation's context, the handler forms and the runtime's errors.
  *
  * @since 0.0.0
  */
 
 /** @since 0.0.0 */
 export * as LambdaContext from "./LambdaContext.js"
+
+/** @since 0.0.0 */
+export * as LambdaError from "./LambdaError.js"
+
+/** @since 0.0.0 */
+export * as LambdaHandler from "./LambdaHandler.js"
 
 /** @since 0.0.0 */
 export * as LambdaRuntime from "./LambdaRuntime.js"

@@ -6,17 +6,21 @@ import { describe, expect, it } from "@effect/vitest"
 import { Data, Deferred, Effect } from "effect"
 import * as Emulator from "../src/Emulator.js"
 import { LambdaContext } from "../src/LambdaContext.js"
+import * as LambdaHandler from "../src/LambdaHandler.js"
 import * as Loop from "../src/internal/loop.js"
 import * as RuntimeApiClient from "../src/internal/runtimeApiClient.js"
 
 class OrderRejected extends Data.TaggedError("OrderRejected")<{ readonly reason: string }> {}
 
 /** An emulator for the test's scope, and the loop serving `handler` on it. */
-const serving = <R>(handler: Loop.Handler<R | LambdaContext>, functionTimeoutMs = 10_000) =>
+const serving = <E, R>(
+  handler: LambdaHandler.Handler<unknown, unknown, E, R | LambdaContext>,
+  functionTimeoutMs = 10_000
+) =>
   Effect.gen(function*() {
     const emulator = yield* Emulator.make({ functionTimeoutMs })
     const api = yield* RuntimeApiClient.make(emulator.environment.AWS_LAMBDA_RUNTIME_API!)
-    yield* Effect.forkScoped(Loop.loop(api, handler, { timeoutMarginMs: 200 }))
+    yield* Effect.forkScoped(Loop.loop(api, LambdaHandler.json(handler), { timeoutMarginMs: 200 }))
     return emulator
   })
 

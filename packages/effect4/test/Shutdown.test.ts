@@ -41,6 +41,29 @@ describe("Effect 4: shutdown", () => {
       })))
   }
 
+  it.live("SIGTERM during a streamed response ends the stream with Runtime.Shutdown trailers, runs its finalizers, releases the layer", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const api = yield* emulator({ functionTimeoutMs: 60_000 })
+      const fn = yield* spawnFunction("test/fixtures/signalsStream.ts", api.environment)
+      const pending = yield* Effect.promise(() => api.enqueue({}))
+      yield* fn.awaitOutput("stream started")
+      fn.child.kill("SIGTERM")
+      const code = yield* fn.exited
+      yield* Effect.promise(() => api.runtimeExited({ code, signal: null }))
+      const record = yield* Effect.promise(pending.result)
+      expect(record.outcome).toMatchObject({
+        _tag: "Error",
+        document: { errorType: "Runtime.Shutdown", errorMessage: expect.stringContaining("SIGTERM") }
+      })
+      // One answer: the stream, ended with its trailers (no /error after it).
+      expect(record.posts).toHaveLength(1)
+      const out = fn.stdout()
+      expect(out).toMatch(new RegExp(`${record.requestId}\\tINFO\\tstream finalizer ran`))
+      expect(out.indexOf("stream finalizer ran")).toBeLessThan(out.indexOf("layer released"))
+      expect(code).toBe(0)
+      expect(fn.stderr()).toBe("")
+    })))
+
   it.live("SIGTERM between invocations releases the layer and exits 0", () =>
     Effect.scoped(Effect.gen(function*() {
       const api = yield* emulator()

@@ -51,6 +51,19 @@ export const isError = (u: unknown): u is Error => {
 }
 
 /**
+ * `u instanceof constructor`, `false` when the check throws (a Proxy's `getPrototypeOf` trap).
+ *
+ * @internal
+ */
+export const isInstanceOf = <A>(u: unknown, constructor: abstract new(...args: never) => A): u is A => {
+  try {
+    return u instanceof constructor
+  } catch {
+    return false
+  }
+}
+
+/**
  * JSON.stringify's replacer for values it refuses: BigInts become their decimal digits.
  *
  * @internal

@@ -221,35 +221,6 @@ export const nextFailureLine = (failure: CallFailure): string =>
     : `${failure.message}; the platform reported a non-recoverable state, exiting`
 
 /**
- * What a failed result POST means: 500 and unreachable are fatal (the platform is in a
- * non-recoverable state); 413 means the platform already failed the invocation; 400, 403 and 410
- * (on Managed Instances, a result after the deadline) are warned about and the loop goes on.
- *
- * @internal
- */
-export const postFailureVerdict = (
-  failure: CallFailure
-): { readonly level: "Fatal" | "Error" | "Warn"; readonly line: string } => {
-  if (failure.reason === "Transport") {
-    return { level: "Fatal", line: `${failure.message}; the Runtime API is unreachable, exiting` }
-  }
-  const status = failure.status
-  if (status !== undefined && status >= 500) {
-    return { level: "Fatal", line: `${failure.message}; the platform reported a non-recoverable state, exiting` }
-  }
-  if (status === 413) {
-    return {
-      level: "Error",
-      line: `${failure.message}; the platform rejected the payload and has failed the invocation`
-    }
-  }
-  if (status === 400 || status === 403 || status === 410) {
-    return { level: "Warn", line: `${failure.message}; the result was not accepted, continuing` }
-  }
-  return { level: "Error", line: failure.message }
-}
-
-/**
  * What the process-level handlers can do with an invocation in flight, whatever the line.
  *
  * @internal

@@ -61,19 +61,6 @@ export interface Failure {
 }
 
 /**
- * The message of a failed call: what, why, the status and the platform's error type when there
- * are ones (both lines' `RuntimeApiError.message`).
- *
- * @internal
- */
-export const failureMessage = (failure: Failure): string => {
-  const status = failure.status === undefined
-    ? ""
-    : ` (HTTP ${failure.status}${failure.platformErrorType === undefined ? "" : ` ${failure.platformErrorType}`})`
-  return `Runtime API ${failure.operation} failed: ${failure.reason}${status}: ${failure.detail}`
-}
-
-/**
  * One invocation as `/next` delivered it (the shape of `Invocation` in RuntimeApi.ts).
  *
  * @internal
@@ -89,6 +76,17 @@ export interface Invocation {
   readonly tenantId: string | undefined
   readonly contentType: string | undefined
   readonly body: Uint8Array
+}
+
+/**
+ * A complete response body with its content type (the shape of `BufferedResponse` on both lines).
+ *
+ * @internal
+ */
+export interface BufferedResponse {
+  readonly _tag: "Buffered"
+  readonly body: Uint8Array | string
+  readonly contentType: string
 }
 
 /**

@@ -2,35 +2,21 @@
  * The HTTP integration response format (Function URLs in `RESPONSE_STREAM` mode, API Gateway
  * streaming integrations): a JSON prelude with the status, headers and cookies, eight NUL bytes,
  * then the body. Public through `LambdaHandler.httpPrelude` and `LambdaHandler.httpIntegrationBody`.
+ * The prelude is the shared core's (core/httpIntegration.ts); this puts it in front of the body.
  *
  * @internal
  */
 import * as Chunk from "effect/Chunk"
 import * as Stream from "effect/Stream"
 import type { HttpStreamResponse } from "../../LambdaHandler.js"
-import { HTTP_PRELUDE_DELIMITER_LENGTH } from "../core/protocol.js"
-
-const encoder = new TextEncoder()
+import { nonEmpty, prelude as corePrelude } from "../core/httpIntegration.js"
 
 /**
  * The JSON prelude and its delimiter.
  *
  * @internal
  */
-export const prelude = (response: Omit<HttpStreamResponse<unknown, unknown>, "body">): Uint8Array => {
-  const json: { statusCode: number; headers?: Readonly<Record<string, string>>; cookies?: ReadonlyArray<string> } = {
-    statusCode: response.statusCode ?? 200
-  }
-  if (response.headers !== undefined) json.headers = response.headers
-  if (response.cookies !== undefined && response.cookies.length > 0) json.cookies = response.cookies
-  // JSON.stringify escapes U+0000, so the prelude itself can never contain the delimiter.
-  const text = encoder.encode(JSON.stringify(json))
-  const bytes = new Uint8Array(text.byteLength + HTTP_PRELUDE_DELIMITER_LENGTH)
-  bytes.set(text)
-  return bytes
-}
-
-const nonEmpty = (item: Uint8Array | string) => typeof item === "string" ? item.length > 0 : item.byteLength > 0
+export const prelude: (response: Omit<HttpStreamResponse<unknown, unknown>, "body">) => Uint8Array = corePrelude
 
 /**
  * Prelude, delimiter and body as one stream; the prelude goes with the first non-empty element.

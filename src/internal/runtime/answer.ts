@@ -13,7 +13,8 @@ import { FatalRuntimeError, responseTooLarge } from "./errors.js"
 import type { RuntimeApiError } from "./errors.js"
 import type { Response, RuntimeApiService } from "../../RuntimeApi.js"
 import { unhandled } from "../core/errorDocument.js"
-import { postFailureVerdict } from "../core/lifecycle.js"
+import { bufferedByteLength } from "../core/responseStream.js"
+import { afterFailedPost } from "../core/runtimeErrors.js"
 import { fromCause } from "./causeDocument.js"
 import { describe } from "../core/inspect.js"
 import { logCause, logErrorSafely } from "./logger.js"
@@ -82,15 +83,9 @@ export const fatal = (detail: string, cause?: unknown) =>
  * logged and the loop goes on.
  */
 const handlePostError = (error: RuntimeApiError): Effect.Effect<void, FatalRuntimeError> => {
-  const { level, line } = postFailureVerdict(error)
-  return level === "Fatal" ? fatal(line, error) : level === "Warn" ? Effect.logWarning(line) : Effect.logError(line)
-}
-
-/** The body's size; a body that is neither (a raw handler's bug) throws here, before anything is written. */
-const byteLength = (body: Uint8Array | string) => {
-  if (typeof body === "string") return Buffer.byteLength(body)
-  if (body instanceof Uint8Array) return body.byteLength
-  throw new TypeError(`The response body must be a string or a Uint8Array (got ${describe(body)})`)
+  const { level, message } = afterFailedPost(error)
+  if (level === "Fatal") return fatal(message, error)
+  return level === "Warn" ? Effect.logWarning(message) : Effect.logError(message)
 }
 
 /**
@@ -196,7 +191,7 @@ export const postResult = (
     const response = exit.value
     // A stream was written by the handler's fiber itself; its answer is reported by `reportStreamed`.
     if (response._tag === "Streamed") return Effect.void
-    const size = byteLength(response.body)
+    const size = bufferedByteLength(response.body)
     if (size > MAX_BUFFERED_RESPONSE_BYTES) {
       const error = responseTooLarge(size)
       return Effect.zipRight(logErrorSafely(error.message), sendError(poster, requestId, fromCause(Cause.fail(error))))

@@ -4,26 +4,20 @@
  * `instanceof` and `_tag` are the same on both sides). Their documentation is in LambdaError.ts.
  */
 import * as Data from "effect/Data"
-import { errorTypes, MAX_BUFFERED_RESPONSE_BYTES } from "../core/protocol.js"
-import { failureMessage } from "../core/runtimeApiRequests.js"
+import type { DetailFields, HandlerTimeoutFields, RuntimeApiFields, SizeFields } from "../core/runtimeErrors.js"
+import { bufferedTooLarge, runtimeErrors } from "../core/runtimeErrors.js"
 
 /**
  * `Runtime.HandlerTimeout`: see `LambdaError.HandlerTimeout`.
  *
  * @internal
  */
-export class HandlerTimeout extends Data.TaggedError("HandlerTimeout")<{
-  /** Milliseconds between `/next` answering and the interruption. */
-  readonly elapsedMs: number
-  /** The margin kept before the platform's deadline. */
-  readonly marginMs: number
-}> {
+export class HandlerTimeout extends Data.TaggedError("HandlerTimeout")<HandlerTimeoutFields> {
   /** @since 0.1.0 */
-  readonly errorType = errorTypes.handlerTimeout
+  readonly errorType = runtimeErrors.HandlerTimeout.errorType
   /** @since 0.1.0 */
   override get message(): string {
-    return `Task timed out after ${(this.elapsedMs / 1000).toFixed(2)} seconds ` +
-      `(interrupted ${this.marginMs} ms before the invocation deadline)`
+    return runtimeErrors.HandlerTimeout.message(this)
   }
 }
 
@@ -32,15 +26,12 @@ export class HandlerTimeout extends Data.TaggedError("HandlerTimeout")<{
  *
  * @internal
  */
-export class ResponseTooLarge extends Data.TaggedError("ResponseTooLarge")<{
-  readonly size: number
-  readonly limit: number
-}> {
+export class ResponseTooLarge extends Data.TaggedError("ResponseTooLarge")<SizeFields> {
   /** @since 0.1.0 */
-  readonly errorType = errorTypes.responseTooLarge
+  readonly errorType = runtimeErrors.ResponseTooLarge.errorType
   /** @since 0.1.0 */
   override get message(): string {
-    return `Response payload size (${this.size} bytes) exceeded maximum allowed payload size (${this.limit} bytes).`
+    return runtimeErrors.ResponseTooLarge.message(this)
   }
 }
 
@@ -49,24 +40,19 @@ export class ResponseTooLarge extends Data.TaggedError("ResponseTooLarge")<{
  *
  * @internal
  */
-export const responseTooLarge = (size: number): ResponseTooLarge =>
-  new ResponseTooLarge({ size, limit: MAX_BUFFERED_RESPONSE_BYTES })
+export const responseTooLarge = (size: number): ResponseTooLarge => new ResponseTooLarge(bufferedTooLarge(size))
 
 /**
  * A streamed response over the limit for streams: see `LambdaError.StreamedResponseTooLarge`.
  *
  * @internal
  */
-export class StreamedResponseTooLarge extends Data.TaggedError("StreamedResponseTooLarge")<{
-  /** Bytes written (or, before the first byte, about to be written) including the offending chunk. */
-  readonly size: number
-  readonly limit: number
-}> {
+export class StreamedResponseTooLarge extends Data.TaggedError("StreamedResponseTooLarge")<SizeFields> {
   /** @since 0.1.0 */
-  readonly errorType = errorTypes.responseTooLarge
+  readonly errorType = runtimeErrors.StreamedResponseTooLarge.errorType
   /** @since 0.1.0 */
   override get message(): string {
-    return `Streamed response size (at least ${this.size} bytes) exceeded maximum allowed payload size (${this.limit} bytes).`
+    return runtimeErrors.StreamedResponseTooLarge.message(this)
   }
 }
 
@@ -75,15 +61,12 @@ export class StreamedResponseTooLarge extends Data.TaggedError("StreamedResponse
  *
  * @internal
  */
-export class UnmarshalError extends Data.TaggedError("UnmarshalError")<{
-  readonly detail: string
-  readonly cause?: unknown
-}> {
+export class UnmarshalError extends Data.TaggedError("UnmarshalError")<DetailFields> {
   /** @since 0.1.0 */
-  readonly errorType = errorTypes.unmarshal
+  readonly errorType = runtimeErrors.UnmarshalError.errorType
   /** @since 0.1.0 */
   override get message(): string {
-    return `Could not decode the event: ${this.detail}`
+    return runtimeErrors.UnmarshalError.message(this)
   }
 }
 
@@ -92,15 +75,12 @@ export class UnmarshalError extends Data.TaggedError("UnmarshalError")<{
  *
  * @internal
  */
-export class MarshalError extends Data.TaggedError("MarshalError")<{
-  readonly detail: string
-  readonly cause?: unknown
-}> {
+export class MarshalError extends Data.TaggedError("MarshalError")<DetailFields> {
   /** @since 0.1.0 */
-  readonly errorType = errorTypes.marshal
+  readonly errorType = runtimeErrors.MarshalError.errorType
   /** @since 0.1.0 */
   override get message(): string {
-    return `Could not encode the handler's result: ${this.detail}`
+    return runtimeErrors.MarshalError.message(this)
   }
 }
 
@@ -109,18 +89,10 @@ export class MarshalError extends Data.TaggedError("MarshalError")<{
  *
  * @internal
  */
-export class RuntimeApiError extends Data.TaggedError("RuntimeApiError")<{
-  readonly operation: "next" | "response" | "error" | "initError" | "register" | "extensionNext"
-  readonly reason: "Transport" | "Status" | "MalformedInvocation"
-  readonly status?: number
-  /** The platform's `errorType`, when its error body had one. */
-  readonly platformErrorType?: string
-  readonly detail: string
-  readonly cause?: unknown
-}> {
+export class RuntimeApiError extends Data.TaggedError("RuntimeApiError")<RuntimeApiFields> {
   /** @since 0.1.0 */
   override get message(): string {
-    return failureMessage(this)
+    return runtimeErrors.RuntimeApiError.message(this)
   }
 }
 
@@ -129,12 +101,9 @@ export class RuntimeApiError extends Data.TaggedError("RuntimeApiError")<{
  *
  * @internal
  */
-export class FatalRuntimeError extends Data.TaggedError("FatalRuntimeError")<{
-  readonly detail: string
-  readonly cause?: unknown
-}> {
+export class FatalRuntimeError extends Data.TaggedError("FatalRuntimeError")<DetailFields> {
   /** @since 0.1.0 */
   override get message(): string {
-    return this.detail
+    return runtimeErrors.FatalRuntimeError.message(this)
   }
 }

@@ -5,13 +5,13 @@
  */
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import type * as http from "node:http"
 import type * as net from "node:net"
 import { RuntimeApiError } from "./errors.js"
 import type { BufferedResponse, RuntimeApiService } from "../../RuntimeApi.js"
 import type { ErrorDocument } from "../core/protocol.js"
 import * as Http1 from "../core/http1.js"
 import * as Calls from "../core/runtimeApiCalls.js"
+import * as ResponseStreamCore from "../core/responseStream.js"
 import * as Requests from "../core/runtimeApiRequests.js"
 import * as ResponseStream from "./responseStream.js"
 
@@ -35,8 +35,7 @@ const call = <A>(send: (done: Calls.Done<A>) => void): Effect.Effect<A, RuntimeA
  * Loads a network module when the runtime starts (see `make`). Synchronously, and without
  * `import()`: a dynamic import in a bundle breaks under Node 20's code cache (codeCache.ts).
  */
-const builtin = <A>(name: "node:net" | "node:http"): Effect.Effect<A> =>
-  Effect.sync(() => process.getBuiltinModule(name) as A)
+const builtin = <A>(name: "node:net"): Effect.Effect<A> => Effect.sync(() => process.getBuiltinModule(name) as A)
 
 /** @internal */
 export const make = (endpoint: string): Effect.Effect<RuntimeApiService, never, Scope.Scope> =>
@@ -69,23 +68,10 @@ export const make = (endpoint: string): Effect.Effect<RuntimeApiService, never, 
 
     // Streamed responses go through `node:http` (chunked body, trailers, backpressure), loaded
     // with its agent at the first stream only: buffered-only functions never pay for it.
-    let streamAgent: { readonly http: typeof http; readonly agent: http.Agent } | undefined
-    yield* Effect.addFinalizer(() => Effect.sync(() => streamAgent?.agent.destroy()))
+    const streams = ResponseStreamCore.makeClient(target.host, target.port)
+    yield* Effect.addFinalizer(() => Effect.sync(streams.close))
     const streamResponse = (requestId: string, contentType: string) =>
-      Effect.gen(function*() {
-        if (streamAgent === undefined) {
-          const module = yield* builtin<typeof http>("node:http")
-          streamAgent = { http: module, agent: new module.Agent({ keepAlive: true, maxSockets: 1 }) }
-        }
-        return ResponseStream.open({
-          request: streamAgent.http.request,
-          agent: streamAgent.agent,
-          host: target.host,
-          port: target.port,
-          requestId,
-          contentType
-        })
-      })
+      Effect.sync(() => ResponseStream.wrap(streams.open(requestId, contentType)))
 
     return { next, respond, streamResponse, fail, initError, registerExtension }
   })

@@ -28,10 +28,12 @@ import { RuntimeApiError, StreamedResponseTooLarge } from "./errors.js"
 import type { Response, ResponseWriter, RuntimeApiService, StreamedResponse } from "../../RuntimeApi.js"
 import { unhandled } from "../core/errorDocument.js"
 import { fromCause } from "./causeDocument.js"
-import { describe } from "../core/inspect.js"
+import { describe, isInstanceOf } from "../core/inspect.js"
 import { logCause } from "./logger.js"
 import type { ErrorDocument } from "../core/protocol.js"
 import { MAX_STREAMED_RESPONSE_BYTES } from "../core/protocol.js"
+import { writeElements } from "../core/responseStream.js"
+import type { BodySize } from "../core/responseStream.js"
 
 /**
  * The byte limit of a streamed response. A FiberRef only so that tests can lower it instead of
@@ -65,18 +67,8 @@ export interface StreamedPost {
   readonly abort: (error: ErrorDocument) => Effect.Effect<void, RuntimeApiError>
 }
 
-/** `instanceof`, which a Proxy's `getPrototypeOf` trap can make throw. */
-const isRuntimeApiError = (u: unknown): boolean => {
-  try {
-    return u instanceof RuntimeApiError
-  } catch {
-    return false
-  }
-}
-
-/** The size in bytes of one stream element (a string counts as its UTF-8 encoding). */
-const elementByteLength = (item: Uint8Array | string) =>
-  typeof item === "string" ? Buffer.byteLength(item) : item.byteLength
+/** `instanceof`, which a Proxy's `getPrototypeOf` trap can make throw (core `isInstanceOf` cannot). */
+const isRuntimeApiError = (u: unknown): boolean => isInstanceOf(u, RuntimeApiError)
 
 /** @internal */
 export const make = (api: RuntimeApiService, requestId: string): StreamedPost => {
@@ -85,33 +77,29 @@ export const make = (api: RuntimeApiService, requestId: string): StreamedPost =>
   let result: Exit.Exit<void, RuntimeApiError> | undefined
 
   const write = (response: StreamedResponse, limit: number) => {
-    let size = 0
+    const body: BodySize = { size: 0, limit }
     const open = Effect.map(api.streamResponse(requestId, response.contentType), (opened) => {
       writer = opened
     })
-    const writeAll = (items: ReadonlyArray<Uint8Array | string>) => {
-      let i = 0
-      // Synchronous while the writer takes more; it suspends on `drained` only, so a slow
-      // reader stops the stream from being pulled and memory stays at the writer's buffer limit.
-      const loop: Effect.Effect<void, RuntimeApiError | StreamedResponseTooLarge> = Effect.suspend(() => {
-        while (i < items.length) {
-          const item = items[i]!
-          const bytes = elementByteLength(item)
-          if (bytes === 0) {
-            i++
-            continue
-          }
-          if (size + bytes > limit) return Effect.fail(new StreamedResponseTooLarge({ size: size + bytes, limit }))
-          if (writer === undefined) return Effect.zipRight(open, loop)
-          size += bytes
-          i++
-          if (!writer.write(item)) return Effect.zipRight(writer.drained, loop)
-        }
-        return Effect.void
-      })
-      return loop
+    // Synchronous while the writer takes more (core `writeElements`); it suspends on `drained`
+    // only, so a slow reader stops the stream from being pulled and memory stays at the
+    // writer's buffer limit.
+    const writeFrom = (
+      items: ReadonlyArray<Uint8Array | string>,
+      from: number
+    ): Effect.Effect<void, RuntimeApiError | StreamedResponseTooLarge> => {
+      const stopped = writeElements(body, writer, items, from)
+      if (stopped === -1) return Effect.void
+      if (typeof stopped === "number") {
+        return Effect.zipRight(
+          writer!.drained,
+          Effect.suspend(() => writeFrom(items, stopped))
+        )
+      }
+      if ("open" in stopped) return Effect.zipRight(open, Effect.suspend(() => writeFrom(items, stopped.open)))
+      return Effect.fail(new StreamedResponseTooLarge({ size: stopped.tooLarge, limit }))
     }
-    return Stream.runForEachChunk(response.stream, (chunk) => writeAll(Chunk.toReadonlyArray(chunk)))
+    return Stream.runForEachChunk(response.stream, (chunk) => writeFrom(Chunk.toReadonlyArray(chunk), 0))
   }
 
   /** Ends the POST (with `error` in its trailers) and keeps the platform's answer. */

@@ -15,21 +15,16 @@ import * as Option from "effect/Option"
 import * as References from "effect/References"
 import { LambdaContext } from "../LambdaContext.js"
 import type { LambdaContextShape } from "../LambdaContext.js"
-import { Console, InvokeStore, Lifecycle as Rules, LogLine, Protocol, Timers } from "./core.js"
-import type { Requests } from "./core.js"
+import { HandlerTimeout } from "../LambdaError.js"
+import type { FatalRuntimeError } from "../LambdaError.js"
+import type { LambdaHandler, Response } from "../LambdaHandler.js"
+import * as Answer from "./answer.js"
+import { Console, InvokeStore, Lifecycle as Rules, LogLine, Timers } from "./core.js"
+import type { Protocol, Requests } from "./core.js"
 import * as Detached from "./detached.js"
-import { awaitUntil, fatal, until } from "./lifecycle.js"
-import type { FatalRuntimeError, InvocationInFlight, Lifecycle } from "./lifecycle.js"
+import { awaitUntil, fatal, ShutdownError, until } from "./lifecycle.js"
+import type { InvocationInFlight, Lifecycle } from "./lifecycle.js"
 import type { RuntimeApiClient, RuntimeApiError } from "./runtimeApiClient.js"
-
-/**
- * How an invocation is answered: the handler's exit, or a document of the runtime's own.
- *
- * @internal
- */
-export type Answer =
-  | { readonly _tag: "Exit"; readonly exit: Exit.Exit<unknown, unknown> }
-  | { readonly _tag: "Document"; readonly document: Protocol.ErrorDocument }
 
 /**
  * What every invocation of one loop (lane) shares, made once when the lane starts.
@@ -41,12 +36,11 @@ export interface Lane<R> {
   readonly life: Lifecycle
   /** The user's services (the layer's) and the loop's references (loggers, levels). */
   readonly services: Context.Context<R>
-  /** Decodes the event; a failure is the invocation's answer. */
-  readonly decode: (invocation: Requests.Invocation) => Exit.Exit<unknown, Protocol.ErrorDocument>
-  readonly handler: (event: unknown, context: LambdaContextShape) => Effect.Effect<unknown, unknown, R | LambdaContext>
-  /** Posts an answer: the loop's one place that calls `/response` or `/error` (loop.ts). */
-  readonly post: (requestId: string, answer: Answer) => Effect.Effect<void, RuntimeApiError>
-  /** Retries a Runtime API call that lost its connection. */
+  /** The handler: the raw invocation in, a buffered or streamed response out. */
+  readonly handler: LambdaHandler<unknown, R | LambdaContext>
+  /** Who answers (answer.ts: the one place that calls `/response` or `/error`). */
+  readonly poster: Answer.Poster
+  /** Retries `/next` while it cannot reach the platform. */
   readonly retry: <A>(call: Effect.Effect<A, RuntimeApiError>) => Effect.Effect<A, RuntimeApiError>
   readonly timeoutMarginMs: number
   readonly invokeStore: InvokeStore.Store | undefined
@@ -56,12 +50,6 @@ export interface Lane<R> {
   /** How many lanes serve at once (the slots). */
   readonly concurrency: number
 }
-
-const timeoutDocument = (elapsedMs: number, marginMs: number): Protocol.ErrorDocument => ({
-  errorType: Protocol.errorTypes.handlerTimeout,
-  errorMessage: `${Protocol.timeoutMessage(elapsedMs)} (interrupted ${marginMs} ms before the invocation deadline)`,
-  stackTrace: []
-})
 
 /**
  * One invocation, from the event to the moment its lane may ask for the next one.
@@ -75,17 +63,20 @@ export class InFlight<R> implements InvocationInFlight {
   private readonly receivedAt = Date.now()
   private readonly softDeadline: number
   private readonly hardDeadline: number
-  private fiber: Fiber.Fiber<unknown, unknown> | undefined = undefined
+  private fiber: Fiber.Fiber<Response, unknown> | undefined = undefined
   private detached: Detached.DetachedWork | undefined = undefined
+  /** Its one answer: the stream the handler's fiber writes, the post (answer.ts). */
+  private readonly reply: Answer.Answer
 
   constructor(readonly lane: Lane<R>, readonly invocation: Requests.Invocation) {
     this.requestId = invocation.requestId
     this.softDeadline = invocation.deadlineMs - lane.timeoutMarginMs
     this.hardDeadline = invocation.deadlineMs - Rules.FINALIZER_CUTOFF_MS
+    this.reply = Answer.make(lane.poster, invocation.requestId)
   }
 
   /** The handler's own root fiber, started at once inside the invocation's async context. */
-  private start(event: unknown, detached: Detached.DetachedWork): Fiber.Fiber<unknown, unknown> {
+  private start(detached: Detached.DetachedWork): Fiber.Fiber<Response, unknown> {
     const { invocation, lane } = this
     const context: LambdaContextShape = {
       requestId: invocation.requestId,
@@ -112,8 +103,9 @@ export class InFlight<R> implements InvocationInFlight {
       Console.identityStorage.run(
         { requestId: invocation.requestId, tenantId: invocation.tenantId },
         () =>
+          // A streamed body is written by this fiber, under the deadline (streaming.ts).
           Effect.runForkWith(services as Context.Context<R | LambdaContext>)(
-            Effect.suspend(() => lane.handler(event, context))
+            this.reply.consume(Effect.suspend(() => lane.handler.handle(invocation, context)))
           )
       )
     const store = lane.invokeStore
@@ -132,24 +124,26 @@ export class InFlight<R> implements InvocationInFlight {
   serve(): Effect.Effect<void, FatalRuntimeError> {
     return Effect.gen({ self: this }, function*() {
       // Without a deadline there is nothing to time the handler against: answered at once.
-      const event = Number.isFinite(this.invocation.deadlineMs)
-        ? this.lane.decode(this.invocation)
-        : Exit.fail(Rules.malformedInvocationDocument)
-      if (Exit.isFailure(event)) {
-        yield* this.answer({ _tag: "Document", document: Option.getOrThrow(Exit.findErrorOption(event)) })
+      if (!Number.isFinite(this.invocation.deadlineMs)) {
+        yield* this.answer(Answer.sendError(this.lane.poster, this.requestId, Rules.malformedInvocationDocument))
         return this.lane.life.remove(this)
       }
       const detached = Detached.make()
       this.detached = detached
-      const fiber = this.start(event.value, detached)
+      const fiber = this.start(detached)
       this.fiber = fiber
       const completed = yield* awaitUntil(fiber, this.softDeadline)
       let abandoned = false
-      if (Option.isSome(completed)) yield* this.answer({ _tag: "Exit", exit: completed.value })
+      if (Option.isSome(completed)) yield* this.answer(this.reply.post(completed.value))
       else {
+        const timeout = new HandlerTimeout({
+          elapsedMs: Date.now() - this.receivedAt,
+          marginMs: this.lane.timeoutMarginMs
+        })
+        // A stream already on the wire ends with this error in its trailers.
+        this.reply.interruptedBy(timeout)
         abandoned = Option.isNone(yield* until(Fiber.interrupt(fiber), this.hardDeadline))
-        const elapsedMs = Date.now() - this.receivedAt
-        yield* this.answer({ _tag: "Document", document: timeoutDocument(elapsedMs, this.lane.timeoutMarginMs) })
+        yield* this.answer(this.reply.post(Exit.fail(timeout)))
       }
       if (abandoned) yield* this.stuck("handler", Rules.stuckLines.handler(fiber.id), Fiber.await(fiber))
       // The detached window: its fibers end, or are interrupted at `deadline - margin`; what
@@ -208,22 +202,16 @@ export class InFlight<R> implements InvocationInFlight {
   }
 
   /**
-   * Posts the answer, unless something else answered first. Not cut off by a shutdown: an
-   * answer half-posted would be lost, one posted is the best answer. Marked answered inside the
-   * region, so that a shutdown never posts a second one.
+   * Posts the answer (answer.ts: the post, its retries, what its failure means), unless something
+   * else answered first. Not cut off by a shutdown: an answer half-posted would be lost, one
+   * posted is the best answer. Marked answered inside the region, so that a shutdown never posts
+   * a second one.
    */
-  private answer(answer: Answer): Effect.Effect<void, FatalRuntimeError> {
+  private answer(post: Effect.Effect<void, FatalRuntimeError>): Effect.Effect<void, FatalRuntimeError> {
     return Effect.uninterruptible(Effect.suspend(() => {
       if (this.answered) return Effect.void
       this.answered = true
-      return Effect.catch(this.lane.retry(this.lane.post(this.requestId, answer)), (error) => {
-        const { level, line } = Rules.postFailureVerdict(error)
-        return level === "Fatal"
-          ? fatal(line, error)
-          : level === "Warn"
-          ? Effect.logWarning(line)
-          : Effect.logError(line)
-      })
+      return post
     }))
   }
 
@@ -244,21 +232,26 @@ export class InFlight<R> implements InvocationInFlight {
       const { api, life } = this.lane
       const handler = this.fiber
       const signal = life.shutdownSignal
+      // A stream already on the wire ends with Runtime.Shutdown in its trailers when the
+      // handler's fiber is interrupted: that stream is the invocation's answer.
+      this.reply.interruptedBy(new ShutdownError({ signal }))
       if (handler !== undefined && handler.pollUnsafe() === undefined) handler.interruptUnsafe()
-      if (!this.answered) {
+      if (!this.answered && !this.reply.started()) {
         this.answered = true
         const done = handler?.pollUnsafe()
-        const post = done !== undefined && !(Exit.isFailure(done) && Cause.hasInterrupts(done.cause))
-          ? this.lane.post(this.requestId, { _tag: "Exit", exit: done })
-          : Effect.andThen(
-            Effect.logError(Rules.shutdownAnswerLine(signal)),
-            api.fail(this.requestId, Rules.shutdownDocument(signal))
-          )
+        const post: Effect.Effect<void, RuntimeApiError | FatalRuntimeError> =
+          done !== undefined && !(Exit.isFailure(done) && Cause.hasInterrupts(done.cause))
+            ? this.reply.post(done)
+            : Effect.andThen(
+              Effect.logError(Rules.shutdownAnswerLine(signal)),
+              api.fail(this.requestId, Rules.shutdownDocument(signal))
+            )
         yield* life.within(
           `the result POST of invocation ${this.requestId}`,
           Effect.catch(post, (error) => Effect.logError(`Could not answer the invocation: ${error.message}`))
         )
       }
+      this.answered = true
       if (handler !== undefined && handler.pollUnsafe() === undefined) {
         yield* life.within(`the handler (fiber #${handler.id})`, Fiber.await(handler))
       }

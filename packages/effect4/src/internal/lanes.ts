@@ -10,31 +10,12 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
-import * as Schedule from "effect/Schedule"
+import type { FatalRuntimeError } from "../LambdaError.js"
 import { Lifecycle as Rules } from "./core.js"
 import { InFlight } from "./inFlight.js"
 import type { Lane } from "./inFlight.js"
 import { fatal, until } from "./lifecycle.js"
-import type { FatalRuntimeError, Lifecycle } from "./lifecycle.js"
-import type { RuntimeApiError } from "./runtimeApiClient.js"
-
-/**
- * Retries a Runtime API call that could not connect or lost its connection: 100, 200, 400 ms,
- * then gives up. An answer is never retried: a 5xx means the platform is in a non-recoverable state.
- *
- * @internal
- */
-export const retryTransport = <A>(call: Effect.Effect<A, RuntimeApiError>): Effect.Effect<A, RuntimeApiError> =>
-  call.pipe(
-    Effect.tapError((error) =>
-      error.reason === "Transport" ? Effect.logWarning(`${error.message}; retrying`) : Effect.void
-    ),
-    Effect.retry({
-      schedule: Schedule.exponential("100 millis"),
-      times: 3,
-      while: (error: RuntimeApiError) => error.reason === "Transport"
-    })
-  )
+import type { Lifecycle } from "./lifecycle.js"
 
 /**
  * Managed Instances answer the parked `/next` calls with 500 when they shut the environment

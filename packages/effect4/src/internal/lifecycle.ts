@@ -14,20 +14,19 @@ import type * as Fiber from "effect/Fiber"
 import type * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import { Lifecycle as Core, Timers } from "./core.js"
+import { FatalRuntimeError } from "../LambdaError.js"
 import type { LogFormat } from "./logger.js"
 
 /**
- * The runtime cannot go on (the line logged at fatal level says why); the process exits 1.
+ * How an invocation cut short by a shutdown is reported: its `/error`, or the trailers of its
+ * stream when one is on the wire (the core's type and message, as on the Effect 3 line).
  *
- * @since 0.0.0
- * @category errors
+ * @internal
  */
-export class FatalRuntimeError extends Data.TaggedError("FatalRuntimeError")<{
-  readonly detail: string
-  readonly cause?: unknown
-}> {
+export class ShutdownError extends Data.TaggedError("Shutdown")<{ readonly signal: string | undefined }> {
+  readonly errorType = Core.SHUTDOWN_ERROR_TYPE
   override get message(): string {
-    return this.detail
+    return Core.shutdownMessage(this.signal)
   }
 }
 

@@ -5,23 +5,20 @@
  *
  * @internal
  */
-import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Scope from "effect/Scope"
 import type * as net from "node:net"
-import { Calls, Http1, Requests } from "./core.js"
+import { RuntimeApiError } from "../LambdaError.js"
+import { Calls, Http1, Requests, ResponseStream } from "./core.js"
 import type { Protocol } from "./core.js"
 
 /**
- * A Runtime API call that failed: it could not connect, or the platform answered another status.
+ * A Runtime API call that failed: the public `LambdaError.RuntimeApiError`, re-exported for the
+ * loop's modules.
  *
  * @internal
  */
-export class RuntimeApiError extends Data.TaggedError("RuntimeApiError")<Requests.Failure> {
-  override get message(): string {
-    return Requests.failureMessage(this)
-  }
-}
+export { RuntimeApiError }
 
 /**
  * What the loop asks of the Runtime API.
@@ -30,7 +27,11 @@ export class RuntimeApiError extends Data.TaggedError("RuntimeApiError")<Request
  */
 export interface RuntimeApiClient {
   readonly next: Effect.Effect<Requests.Invocation, RuntimeApiError>
-  readonly respond: (requestId: string, body: string, contentType: string) => Effect.Effect<void, RuntimeApiError>
+  readonly respond: (
+    requestId: string,
+    body: Uint8Array | string,
+    contentType: string
+  ) => Effect.Effect<void, RuntimeApiError>
   readonly fail: (requestId: string, error: Protocol.ErrorDocument) => Effect.Effect<void, RuntimeApiError>
   readonly initError: (error: Protocol.ErrorDocument) => Effect.Effect<void, RuntimeApiError>
   /**
@@ -39,6 +40,11 @@ export interface RuntimeApiClient {
    * client's scope. Succeeds with the extension's id.
    */
   readonly registerExtension: (name: string) => Effect.Effect<string, RuntimeApiError>
+  /**
+   * Opens `POST /invocation/{id}/response` in streaming mode (the shared core's writer: its
+   * headers go out at once, the platform answers once the body ended).
+   */
+  readonly openStream: (requestId: string, contentType: string) => ResponseStream.StreamWriter
 }
 
 /** One call of the shared core's call table as an Effect: its failure a `RuntimeApiError`. */
@@ -65,6 +71,9 @@ export const make = (endpoint: string): Effect.Effect<RuntimeApiClient, never, S
     )
     // One connection for the loop; the extension's long poll has its own, so that it never blocks the loop.
     const calls = Calls.make(yield* connection, yield* connection)
+    // Streamed responses go through `node:http`, loaded with its agent at the first stream only.
+    const streams = ResponseStream.makeClient(target.host, target.port)
+    yield* Effect.addFinalizer(() => Effect.sync(streams.close))
     return {
       next: call(calls.next),
       respond: (requestId, body, contentType) =>
@@ -75,6 +84,7 @@ export const make = (endpoint: string): Effect.Effect<RuntimeApiClient, never, S
         Effect.tap(call<string>((done) => calls.register(name, done)), (id) =>
           // With no events subscribed this poll is never answered: it only tells the platform that
           // the extension finished its init. It lives until the client's scope closes.
-          call<void>((done) => calls.extensionNext(id, done)).pipe(Effect.ignore, Effect.forkIn(scope)))
+          call<void>((done) => calls.extensionNext(id, done)).pipe(Effect.ignore, Effect.forkIn(scope))),
+      openStream: streams.open
     }
   })

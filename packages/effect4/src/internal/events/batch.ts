@@ -7,30 +7,15 @@
  *
  * @internal
  */
-import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import type * as Schema from "effect/Schema"
 import * as SchemaIssue from "effect/SchemaIssue"
-import type { LambdaContextShape } from "../../LambdaContext.js"
-import { Batch, Protocol } from "../core.js"
-
-/**
- * An event whose records cannot be identified (no `Records` array, a record without its id):
- * the invocation fails whole as `Runtime.UnmarshalError`, since no partial response could name
- * what to retry.
- *
- * @internal
- */
-export class UnmarshalError extends Data.TaggedError("UnmarshalError")<{ readonly detail: string }> {
-  /** Lambda's error type: the document's `errorType` wins over the `_tag`. */
-  readonly errorType = Protocol.errorTypes.unmarshal
-  override get message(): string {
-    return `Could not decode the event: ${this.detail}`
-  }
-}
+import { UnmarshalError } from "../../LambdaError.js"
+import * as LambdaHandler from "../../LambdaHandler.js"
+import { Batch } from "../core.js"
 
 /** @internal */
 export interface EngineOptions {
@@ -115,9 +100,10 @@ const runBatch = <D, E, R>(
   })
 
 /**
- * A JSON handler for a batch source, the shape `LambdaRuntime.run` takes: `plan` reads the
+ * The handler of a batch source, in the JSON form (`LambdaHandler.json`): `plan` reads the
  * records (and their ids) from the event; a batch whose records cannot be identified fails
- * whole with {@link UnmarshalError}.
+ * whole with `LambdaError.UnmarshalError` (`Runtime.UnmarshalError`), since no partial response
+ * could name what to retry.
  *
  * @internal
  */
@@ -126,11 +112,14 @@ export const batchHandler = <D, E, R>(
   decode: (raw: unknown) => Effect.Effect<D, Schema.SchemaError>,
   handle: (decoded: D) => Effect.Effect<unknown, E, R>,
   options: EngineOptions
-) =>
-(event: unknown, context: LambdaContextShape): Effect.Effect<Batch.BatchResponse, UnmarshalError, R> =>
-  Effect.suspend(() => {
-    const planned = plan(event)
-    return typeof planned === "string"
-      ? Effect.fail(new UnmarshalError({ detail: planned }))
-      : runBatch(planned, decode, handle, options, context.deadlineMs)
-  })
+): LambdaHandler.LambdaHandler<UnmarshalError, R> =>
+  // The response is record ids in plain objects: serialising it cannot fail, so the JSON form's
+  // `MarshalError` is left out of the type (as on the Effect 3 line).
+  LambdaHandler.json((event: unknown, context) =>
+    Effect.suspend(() => {
+      const planned = plan(event)
+      return typeof planned === "string"
+        ? Effect.fail(new UnmarshalError({ detail: planned }))
+        : runBatch(planned, decode, handle, options, context.deadlineMs)
+    })
+  ) as LambdaHandler.LambdaHandler<UnmarshalError, R>

@@ -7,7 +7,9 @@
  */
 import type * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import type { UnmarshalError } from "../../LambdaError.js"
 import type * as LambdaEvents from "../../LambdaEvents.js"
+import type { LambdaHandler } from "../../LambdaHandler.js"
 import { Batch } from "../core.js"
 import { batchHandler, marginMs } from "./batch.js"
 import type { Json } from "./schemas.js"
@@ -23,7 +25,7 @@ export const sqs = <A, I, E, R>(
   body: Json<A, I>,
   handle: (body: A, record: LambdaEvents.SqsRecord<A>) => Effect.Effect<unknown, E, R>,
   options: LambdaEvents.SqsOptions = {}
-): LambdaEvents.BatchHandler<R> =>
+): LambdaHandler<UnmarshalError, R> =>
   batchHandler(
     Batch.sqsPlan(Batch.positiveInteger(options.concurrency, "concurrency"), options.fifo),
     decoder<LambdaEvents.SqsRecord<A>>(schemas.SqsRecord(body)),
@@ -36,7 +38,7 @@ export const kinesis = <A, I, E, R>(
   data: Json<A, I>,
   handle: (data: A, record: LambdaEvents.KinesisRecord<A>) => Effect.Effect<unknown, E, R>,
   options: LambdaEvents.BatchOptions = {}
-): LambdaEvents.BatchHandler<R> =>
+): LambdaHandler<UnmarshalError, R> =>
   batchHandler(
     Batch.kinesisPlan,
     decoder<LambdaEvents.KinesisRecord<A>>(streams.KinesisRecord(data)),
@@ -52,7 +54,7 @@ export const dynamodb = <A, I, E, R>(
     record: LambdaEvents.DynamoDbStreamRecord<A>
   ) => Effect.Effect<unknown, E, R>,
   options: LambdaEvents.BatchOptions = {}
-): LambdaEvents.BatchHandler<R> =>
+): LambdaHandler<UnmarshalError, R> =>
   batchHandler(
     Batch.dynamodbPlan,
     decoder<LambdaEvents.DynamoDbStreamRecord<A>>(streams.DynamoDbStreamRecord(image)),
