@@ -9,4 +9,7 @@
 export * as LambdaContext from "./LambdaContext.js"
 
 /** @since 0.0.0 */
+export * as LambdaHttp from "./LambdaHttp.js"
+
+/** @since 0.0.0 */
 export * as LambdaRuntime from "./LambdaRuntime.js"
