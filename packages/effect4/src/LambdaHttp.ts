@@ -38,7 +38,7 @@ import * as internal from "./internal/http/handler.js"
  * @since 0.0.0
  * @category models
  */
-export interface ApiGatewayV1Event extends HttpEvents.ApiGatewayV1Event {}
+export type ApiGatewayV1Event = HttpEvents.ApiGatewayV1Event
 
 /**
  * An API Gateway HTTP API event (payload format 2.0), the shape Function URLs send too.
@@ -46,7 +46,7 @@ export interface ApiGatewayV1Event extends HttpEvents.ApiGatewayV1Event {}
  * @since 0.0.0
  * @category models
  */
-export interface ApiGatewayV2Event extends HttpEvents.ApiGatewayV2Event {}
+export type ApiGatewayV2Event = HttpEvents.ApiGatewayV2Event
 
 /**
  * An Application Load Balancer event, with single- or multi-value headers.
@@ -54,7 +54,7 @@ export interface ApiGatewayV2Event extends HttpEvents.ApiGatewayV2Event {}
  * @since 0.0.0
  * @category models
  */
-export interface AlbEvent extends HttpEvents.AlbEvent {}
+export type AlbEvent = HttpEvents.AlbEvent
 
 /**
  * Which integration sent the event (`ApiGatewayV1`, `ApiGatewayV2`, `FunctionUrl`, `Alb`,

@@ -58,6 +58,17 @@ export const headOf = (
   return { status, headers, cookies }
 }
 
+/**
+ * A raw body (`HttpBody.Raw` of either line) as bytes or text when it is in memory already,
+ * else `undefined` (a `ReadableStream`, `Blob`... that the web platform reads).
+ *
+ * @internal
+ */
+export const rawInMemory = (raw: unknown): Uint8Array | string | undefined => {
+  if (typeof raw === "string" || raw instanceof Uint8Array) return raw
+  return raw instanceof ArrayBuffer ? new Uint8Array(raw) : undefined
+}
+
 /** Reason phrases of the status line ALB sends (`statusDescription`). */
 const REASONS: Record<number, string> = {
   200: "OK",

@@ -14,7 +14,7 @@ import * as Stream from "effect/Stream"
 import { buffered, httpIntegrationBody, streamed } from "../runtime/handler.js"
 import type { HttpEventSource } from "../../LambdaHttp.js"
 import type { Response } from "../../RuntimeApi.js"
-import { document, headOf } from "../core/httpResults.js"
+import { document, headOf, rawInMemory } from "../core/httpResults.js"
 import type { Head } from "../core/httpResults.js"
 import { contentTypes } from "../core/protocol.js"
 
@@ -50,11 +50,8 @@ const bodyNow = (body: HttpServerResponse.HttpServerResponse["body"]): Uint8Arra
       return ""
     case "Uint8Array":
       return body.body
-    case "Raw": {
-      const raw = body.body
-      if (typeof raw === "string" || raw instanceof Uint8Array) return raw
-      return raw instanceof ArrayBuffer ? new Uint8Array(raw) : undefined
-    }
+    case "Raw":
+      return rawInMemory(body.body)
     default:
       return undefined
   }
@@ -70,10 +67,8 @@ const readBody = (
     case "Uint8Array":
       return Effect.succeed({ bytes: body.body })
     case "Raw": {
-      const raw = body.body
-      if (typeof raw === "string" || raw instanceof Uint8Array) return Effect.succeed({ bytes: raw })
-      if (raw instanceof ArrayBuffer) return Effect.succeed({ bytes: new Uint8Array(raw) })
-      return webBytes(raw)
+      const bytes = rawInMemory(body.body)
+      return bytes === undefined ? webBytes(body.body) : Effect.succeed({ bytes })
     }
     case "FormData":
       return webBytes(body.formData)

@@ -56,22 +56,14 @@ const lambdaRequest: Effect.Effect<LambdaRequest, never, HttpServerRequest.HttpS
   )
 
 /** @internal */
-export const event: Effect.Effect<HttpEvents.HttpEvent, never, HttpServerRequest.HttpServerRequest> = Effect.map(
-  lambdaRequest,
-  (request) => request.http
-)
+export const event = lambdaRequest.pipe(Effect.map(({ http }) => http))
 
 /** @internal */
-export const context: Effect.Effect<LambdaContextShape, never, HttpServerRequest.HttpServerRequest> = Effect.map(
-  lambdaRequest,
-  (request) => request.context
-)
+export const context = lambdaRequest.pipe(Effect.map(({ context }) => context))
 
 /** @internal */
-export const detach = <A, E, R>(
-  effect: Effect.Effect<A, E, R>
-): Effect.Effect<void, never, R | HttpServerRequest.HttpServerRequest> =>
-  Effect.flatMap(context, (ctx) => Effect.asVoid(Effect.forkIn(effect, ctx.detachedScope)))
+export const detach = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  context.pipe(Effect.flatMap(({ detachedScope }) => Effect.forkIn(effect, detachedScope)), Effect.asVoid)
 
 /**
  * A failure of the app becomes the response `HttpServerError.causeResponse` gives it (a 404
@@ -80,14 +72,14 @@ export const detach = <A, E, R>(
  * handler's fiber, so that the line carries the request id; the body never shows the cause.
  */
 const recover = <E, R>(app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
-  Effect.catchCause(
-    app,
-    (cause) =>
-      Effect.flatMap(HttpServerError.causeResponse(cause), ([response]) =>
-        response.status >= 500
-          ? Effect.as(Effect.logError(`HTTP ${response.status}: the app failed`, cause), response)
-          : Effect.succeed(response))
-  )
+  app.pipe(Effect.catchCause((cause) =>
+    HttpServerError.causeResponse(cause).pipe(
+      Effect.tap(([{ status }]) =>
+        status < 500 ? Effect.void : Effect.logError(`HTTP ${status}: the app failed`, cause)
+      ),
+      Effect.map(([response]) => response)
+    )
+  ))
 
 const internalError = HttpServerResponse.empty({ status: 500 })
 const badRequest = HttpServerResponse.text("Bad Request", { status: 400 })

@@ -39,20 +39,27 @@ export class LambdaRequest {
   constructor(readonly http: HttpEvents.HttpEvent, readonly context: LambdaContextShape) {}
 }
 
-/** The request's own data, shared by the copies `modify` makes. */
-interface Shared {
-  readonly source: LambdaRequest
-  readonly method: string
-  readonly originalUrl: string
-  /** The body as the event carried it (text, or bytes for base64 events); `undefined` for none. */
-  readonly body: string | Uint8Array | undefined
-  text?: string
-  arrayBuffer?: ArrayBuffer
-  multipart?: Effect.Effect<
+/** The body, read once whichever copy `modify` made reads it. */
+interface BodyCache {
+  /** As the event carried it (text, or bytes for base64 events); `undefined` for none. */
+  readonly raw: string | Uint8Array | undefined
+  /** `text`, `json` and `urlParamsBody` read this. */
+  decoded?: string
+  /** What `arrayBuffer` gives. */
+  copy?: ArrayBuffer
+  persisted?: Effect.Effect<
     Multipart.Persisted,
     Multipart.MultipartError,
     Scope.Scope | FileSystem.FileSystem | Path.Path
   >
+}
+
+/** What a request is, kept by the copies `modify` makes (the URL and headers aside). */
+interface Identity {
+  readonly source: LambdaRequest
+  readonly method: string
+  readonly originalUrl: string
+  readonly body: BodyCache
 }
 
 /** What `modify` may replace. */
@@ -72,23 +79,22 @@ const parseError = (request: HttpServerRequest.HttpServerRequest, cause: unknown
 class ServerRequest extends Inspectable.Class implements HttpServerRequest.HttpServerRequest {
   readonly [HttpServerRequest.TypeId] = HttpServerRequest.TypeId
   readonly [HttpIncomingMessage.TypeId] = HttpIncomingMessage.TypeId
+  readonly source: LambdaRequest
+  readonly method: string
+  readonly originalUrl: string
+  private readonly cache: BodyCache
   private cachedCookies: ReadonlyRecord<string, string> | undefined = undefined
   constructor(
-    private readonly shared: Shared,
+    private readonly identity: Identity,
     readonly url: string,
     readonly headers: Headers.Headers,
     private readonly overrides: Overrides
   ) {
     super()
-  }
-  get source(): LambdaRequest {
-    return this.shared.source
-  }
-  get method(): string {
-    return this.shared.method
-  }
-  get originalUrl(): string {
-    return this.shared.originalUrl
+    this.source = identity.source
+    this.method = identity.method
+    this.originalUrl = identity.originalUrl
+    this.cache = identity.body
   }
   get remoteAddress(): Option.Option<string> {
     return this.overrides.remoteAddress
@@ -109,7 +115,7 @@ class ServerRequest extends Inspectable.Class implements HttpServerRequest.HttpS
     readonly peerAddress?: Option.Option<string>
     readonly protocol?: "http" | "https"
   }): HttpServerRequest.HttpServerRequest {
-    return new ServerRequest(this.shared, options.url ?? this.url, options.headers ?? this.headers, {
+    return new ServerRequest(this.identity, options.url ?? this.url, options.headers ?? this.headers, {
       remoteAddress: options.remoteAddress ?? this.overrides.remoteAddress,
       peerAddress: options.peerAddress ?? this.overrides.peerAddress,
       protocol: options.protocol ?? this.overrides.protocol
@@ -123,8 +129,8 @@ class ServerRequest extends Inspectable.Class implements HttpServerRequest.HttpS
     })
   }
   private readText(): string {
-    const shared = this.shared
-    return shared.text ??= shared.body === undefined ? "" : HttpRequest.bodyText(shared.body)
+    const cache = this.cache
+    return cache.decoded ??= cache.raw === undefined ? "" : HttpRequest.bodyText(cache.raw)
   }
   get text(): Effect.Effect<string, HttpServerError.HttpServerError> {
     return Effect.sync(() => this.readText())
@@ -143,32 +149,30 @@ class ServerRequest extends Inspectable.Class implements HttpServerRequest.HttpS
   }
   get arrayBuffer(): Effect.Effect<ArrayBuffer, HttpServerError.HttpServerError> {
     return Effect.sync(() => {
-      const shared = this.shared
-      if (shared.arrayBuffer === undefined) {
-        const bytes = shared.body === undefined ? new Uint8Array(0) : HttpRequest.bodyBytes(shared.body)
+      const cache = this.cache
+      if (cache.copy === undefined) {
+        const bytes = cache.raw === undefined ? new Uint8Array(0) : HttpRequest.bodyBytes(cache.raw)
         // A copy, as `Request.arrayBuffer()` gives: the bytes may sit in Buffer's shared pool.
-        shared.arrayBuffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
+        cache.copy = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
       }
-      return shared.arrayBuffer
+      return cache.copy
     })
   }
   get stream(): Stream.Stream<Uint8Array, HttpServerError.HttpServerError> {
-    const body = this.shared.body
+    const body = this.cache.raw
     return body === undefined
       ? Stream.fail(parseError(this, undefined, "can not create stream from empty body"))
       : Stream.suspend(() => Stream.succeed(HttpRequest.bodyBytes(body)))
   }
-  get multipart(): Effect.Effect<
-    Multipart.Persisted,
-    Multipart.MultipartError,
-    Scope.Scope | FileSystem.FileSystem | Path.Path
-  > {
-    return this.shared.multipart ??= Effect.runSync(Effect.cached(Multipart.toPersisted(this.multipartStream)))
+  get multipart() {
+    // Parsed once, whichever copy asks first; the files it writes live in the caller's scope.
+    return this.cache.persisted ??= Multipart.toPersisted(this.multipartStream).pipe(Effect.cached, Effect.runSync)
   }
   get multipartStream(): Stream.Stream<Multipart.Part, Multipart.MultipartError> {
-    return Stream.pipeThroughChannel(
-      Stream.mapError(this.stream, (cause) => Multipart.MultipartError.fromReason("InternalError", cause)),
-      Multipart.makeChannel(this.headers)
+    const parse = Multipart.makeChannel<Multipart.MultipartError>(this.headers)
+    return this.stream.pipe(
+      Stream.mapError((cause) => Multipart.MultipartError.fromReason("InternalError", cause)),
+      Stream.pipeThroughChannel(parse)
     )
   }
   get upgrade(): Effect.Effect<Socket.Socket, HttpServerError.HttpServerError> {
@@ -193,7 +197,7 @@ export const toServerRequest = (source: LambdaRequest): HttpServerRequest.HttpSe
   const parts = HttpRequest.requestParts<Headers.Headers>(source.http, HeadersProto)
   const { body, method, originalUrl, url } = HttpRequest.resolveRequest(parts)
   const remoteAddress = Option.fromNullishOr(parts.sourceIp)
-  return new ServerRequest({ source, method, originalUrl, body }, url, parts.headers, {
+  return new ServerRequest({ source, method, originalUrl, body: { raw: body } }, url, parts.headers, {
     remoteAddress,
     peerAddress: remoteAddress,
     protocol: originalUrl.startsWith("https:") ? "https" : "http"

@@ -28,23 +28,18 @@ const head = (response: HttpServerResponse.HttpServerResponse, contentType: stri
     contentType ?? (response.body._tag === "Empty" ? undefined : response.body.contentType)
   )
 
-/** The body when it is in memory already (no stream, no web body to read), else `undefined`. */
-const bodyNow = (body: Body): Uint8Array | string | undefined => {
-  switch (body._tag) {
-    case "Empty":
-      return ""
-    case "Uint8Array":
-      // `HttpServerResponse.text` keeps its text: no encoding and decoding back.
-      return body.text ?? body.body
-    case "Raw": {
-      const raw = body.body
-      if (typeof raw === "string" || raw instanceof Uint8Array) return raw
-      return raw instanceof ArrayBuffer ? new Uint8Array(raw) : undefined
-    }
-    default:
-      return undefined
-  }
-}
+/**
+ * The body when it is in memory already (no stream, no web body to read), else `undefined`.
+ * `HttpServerResponse.text` keeps its text: sent as it is, without encoding and decoding back.
+ */
+const bodyNow = (body: Body): Uint8Array | string | undefined =>
+  body._tag === "Empty"
+    ? ""
+    : body._tag === "Uint8Array"
+    ? body.text ?? body.body
+    : body._tag === "Raw"
+    ? HttpResults.rawInMemory(body.body)
+    : undefined
 
 /** A body the web platform knows how to read (a `ReadableStream`, `Blob`, `FormData`...). */
 const webBytes = (body: unknown) =>
