@@ -17,7 +17,7 @@
  * import { HttpServerResponse } from "effect/http"
  * import { LambdaHttp, LambdaRuntime } from "@effect-lambda-runtime/effect4"
  *
- * LambdaRuntime.run(LambdaHttp.toHandler(HttpServerResponse.text("hi")))
+ * LambdaRuntime.run(LambdaHttp.toHandler(Effect.succeed(HttpServerResponse.text("hi"))))
  * ```
  *
  * @since 0.0.0
@@ -127,16 +127,17 @@ export type HttpHandler<R> = (
  *
  * @example
  * ```ts no-check
- * import { Effect, Layer } from "effect"
- * import { HttpRouter, HttpServerResponse } from "effect/http"
- * import { LambdaHttp, LambdaRuntime } from "@effect-lambda-runtime/effect4"
+ * import { Effect } from "effect"
+ * import { HttpServerRequest, HttpServerResponse } from "effect/http"
+ * import { LambdaContext, LambdaHttp, LambdaRuntime } from "@effect-lambda-runtime/effect4"
  *
- * const routes = HttpRouter.add("GET", "/hello", HttpServerResponse.text("hi"))
+ * const app = Effect.gen(function*() {
+ *   const request = yield* HttpServerRequest.HttpServerRequest
+ *   const { requestId } = yield* LambdaContext
+ *   return HttpServerResponse.jsonUnsafe({ method: request.method, url: request.url, requestId })
+ * })
  *
- * Effect.runFork(Effect.scoped(Effect.gen(function*() {
- *   const app = yield* HttpRouter.toHttpEffect(routes)
- *   LambdaRuntime.run(LambdaHttp.toHandler(app))
- * })))
+ * LambdaRuntime.run(LambdaHttp.toHandler(app))
  * ```
  *
  * @since 0.0.0

@@ -55,6 +55,16 @@ describe("Effect 4: LambdaHttp requests", () => {
       }
     }))
 
+  it.live("an app that does not answer is interrupted at the deadline (Runtime.HandlerTimeout), though effect/http runs apps uninterruptibly", () =>
+    Effect.gen(function*() {
+      const interrupted = yield* Deferred.make<void>()
+      const stuck = Effect.never.pipe(Effect.onInterrupt(() => Deferred.succeed(interrupted, undefined)))
+      const { invoke } = yield* start(LambdaHttp.toHandler(stuck), 1000)
+      const record = yield* invoke(Cases.echoCases[0]!.event)
+      expect(record.outcome).toMatchObject({ _tag: "Error", document: { errorType: "Runtime.HandlerTimeout" } })
+      yield* Deferred.await(interrupted)
+    }))
+
   it.live("an event that is not HTTP fails the invocation with Runtime.UnmarshalError", () =>
     Effect.gen(function*() {
       const { invoke } = yield* start(LambdaHttp.toHandler(echo))
@@ -189,7 +199,7 @@ const ApiLive = HttpApiBuilder.layer(Api).pipe(Layer.provide(ItemsLive))
 /** `LambdaRuntime.serve` of the HttpApi on a fresh emulator, the API's layer built with `audit`. */
 const serveApi = <E>(layer: Layer.Layer<Audit, E>) =>
   Effect.gen(function*() {
-    const emulator = yield* emulatorScoped
+    const emulator = yield* emulatorScoped()
     const http = LambdaHttp.fromHttpApi(ApiLive)
     yield* LambdaRuntime.serve(http.handler, { layer: Layer.provide(http.layer, layer), registerExtension: false })
       .pipe(

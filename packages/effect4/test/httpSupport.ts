@@ -34,16 +34,17 @@ export const answer = (record: InvocationRecord): Json => {
   return JSON.parse(record.outcome?._tag === "Response" ? record.outcome.text : "null")
 }
 
-/** The emulator for the test's scope. */
-export const emulatorScoped = Effect.acquireRelease(
-  Effect.promise(() => startEmulator()),
-  (emulator) => Effect.promise(() => emulator.close())
-)
+/** The emulator for the test's scope (the function's timeout 10 s unless given). */
+export const emulatorScoped = (functionTimeoutMs = 10_000) =>
+  Effect.acquireRelease(
+    Effect.promise(() => startEmulator({ functionTimeoutMs })),
+    (emulator) => Effect.promise(() => emulator.close())
+  )
 
 /** The emulator, the loop serving `handler` on it in this process, and the lines it logs. */
-export const start = <R>(handler: Loop.Handler<R | LambdaContext>) =>
+export const start = <R>(handler: Loop.Handler<R | LambdaContext>, functionTimeoutMs?: number) =>
   Effect.gen(function*() {
-    const emulator = yield* emulatorScoped
+    const emulator = yield* emulatorScoped(functionTimeoutMs)
     const logs: Array<LogEntry> = []
     const capture = Logger.make(({ cause, fiber, logLevel, message }) => {
       logs.push({
