@@ -127,35 +127,39 @@ describe("Effect 4: examples", () => {
       }))
   }
 
-  it.live("http-api.ts serves its HttpApi in every event shape (created, found, a typed 404, a bad payload), its layer built once and released on SIGTERM", () =>
-    Effect.gen(function*() {
-      const emulator = yield* Effect.acquireRelease(
-        Effect.promise(() => startEmulator()),
-        (emulator) => Effect.promise(emulator.close)
-      )
-      const fn = yield* spawnExample("http-api", emulator.environment)
-      const invoke = (event: unknown) =>
-        Effect.map(Effect.promise(() => emulator.invoke(event)), (record) => ({
-          requestId: record.requestId,
-          answer: record.outcome?._tag === "Response" ? JSON.parse(record.outcome.text) : record.outcome
-        }))
-      // The core's samples (`effect-lambda event`): an HTTP API POST /orders, then GETs of that order.
-      const created = yield* invoke(samples["apigw-v2"])
-      expect(created.answer).toMatchObject({ statusCode: 201, isBase64Encoded: false })
-      expect(JSON.parse(created.answer.body)).toEqual({ orderId: "o-42", quantity: 2, requestId: created.requestId })
-      yield* fn.awaitOutput("audit: order o-42 x2")
-      const found = yield* invoke(samples["apigw-v1"])
-      expect(found.answer).toMatchObject({ statusCode: 200, headers: { "content-type": "application/json" } })
-      expect(JSON.parse(found.answer.body)).toMatchObject({ orderId: "o-42", requestId: created.requestId })
-      expect((yield* invoke(samples.alb)).answer).toMatchObject({ statusCode: 200, statusDescription: "200 OK" })
-      const missing = yield* invoke({ ...(samples["apigw-v1"] as object), path: "/orders/o-9" })
-      expect(missing.answer.statusCode).toBe(404)
-      expect(JSON.parse(missing.answer.body)).toEqual({ _tag: "OrderNotFound", orderId: "o-9" })
-      const invalid = yield* invoke({ ...(samples["function-url"] as object), body: `{"orderId":"o-1"}` })
-      expect(invalid.answer.statusCode).toBe(400)
-      expect(fn.stdout().split("orders ready").length).toBe(2)
-      fn.child.kill("SIGTERM")
-      expect(yield* Effect.promise(() => fn.exited)).toBe(0)
-      expect(fn.stdout()).toContain("orders released")
-    }))
+  it.live(
+    "http-api.ts serves its HttpApi in every event shape (created, found, a typed 404, a bad payload), its layer built once and released on SIGTERM",
+    () =>
+      Effect.gen(function*() {
+        const emulator = yield* Effect.acquireRelease(
+          Effect.promise(() => startEmulator()),
+          (emulator) => Effect.promise(emulator.close)
+        )
+        const fn = yield* spawnExample("http-api", emulator.environment)
+        const invoke = (event: unknown) =>
+          Effect.map(Effect.promise(() => emulator.invoke(event)), (record) => ({
+            requestId: record.requestId,
+            answer: record.outcome?._tag === "Response" ? JSON.parse(record.outcome.text) : record.outcome
+          }))
+        // The core's samples (`effect-lambda event`): an HTTP API POST /orders, then GETs of that order.
+        const created = yield* invoke(samples["apigw-v2"])
+        expect(created.answer).toMatchObject({ statusCode: 201, isBase64Encoded: false })
+        expect(JSON.parse(created.answer.body)).toEqual({ orderId: "o-42", quantity: 2, requestId: created.requestId })
+        yield* fn.awaitOutput("audit: order o-42 x2")
+        const found = yield* invoke(samples["apigw-v1"])
+        expect(found.answer).toMatchObject({ statusCode: 200, headers: { "content-type": "application/json" } })
+        expect(JSON.parse(found.answer.body)).toMatchObject({ orderId: "o-42", requestId: created.requestId })
+        expect((yield* invoke(samples.alb)).answer).toMatchObject({ statusCode: 200, statusDescription: "200 OK" })
+        const missing = yield* invoke({ ...(samples["apigw-v1"] as object), path: "/orders/o-9" })
+        expect(missing.answer.statusCode).toBe(404)
+        expect(JSON.parse(missing.answer.body)).toEqual({ _tag: "OrderNotFound", orderId: "o-9" })
+        const invalid = yield* invoke({ ...(samples["function-url"] as object), body: `{"orderId":"o-1"}` })
+        expect(invalid.answer.statusCode).toBe(400)
+        expect(fn.stdout().split("orders ready").length).toBe(2)
+        fn.child.kill("SIGTERM")
+        expect(yield* Effect.promise(() => fn.exited)).toBe(0)
+        expect(fn.stdout()).toContain("orders released")
+      }),
+    { timeout: 60_000 }
+  ) // A child process on a busy 2-core machine: vitest's 5 s default is too short.
 })
