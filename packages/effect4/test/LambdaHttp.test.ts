@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Context, Deferred, Effect, Layer, Schema, Stream } from "effect"
-import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { HttpEffect, HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApi, HttpApiBuilder, HttpApiEndpoint, HttpApiGroup, HttpApiSchema } from "effect/http-api"
 import { samples } from "../../../src/internal/core/samples/index.js"
 import * as Cases from "../../../test/httpCases.js"
@@ -129,6 +129,22 @@ describe("Effect 4: LambdaHttp responses", () => {
       )
       expect(logged?.requestId).toBe(record.requestId)
       expect(answer(yield* invoke(withPath(fixture("apigw-v2"), "/nowhere"))).statusCode).toBe(404)
+    }))
+
+  it.live("pre-response handlers (HttpApi security cookies, CORS) apply to the answer; one that fails is a 500, logged", () =>
+    Effect.gen(function*() {
+      const tagged = HttpEffect.appendPreResponseHandler((_request, response) =>
+        Effect.succeed(HttpServerResponse.setHeader(response, "x-pre", "1"))
+      )
+      const failing = HttpEffect.appendPreResponseHandler(() => Effect.die(new Error("hook broke")))
+      const app = (hook: typeof tagged) => Effect.as(hook, HttpServerResponse.text("ok"))
+      const ok = yield* start(LambdaHttp.toHandler(app(tagged)))
+      const tag = answer(yield* ok.invoke(withPath(fixture("apigw-v2"), "/")))
+      expect(tag).toMatchObject({ statusCode: 200, body: "ok", headers: { "x-pre": "1" } })
+      const broken = yield* start(LambdaHttp.toHandler(app(failing)))
+      const record = yield* broken.invoke(withPath(fixture("apigw-v2"), "/"))
+      expect(answer(record)).toMatchObject({ statusCode: 500, body: "" })
+      expect(broken.logs.find(({ cause }) => cause.includes("hook broke"))?.requestId).toBe(record.requestId)
     }))
 
   it.live("a buffered body stream that fails is a 500, logged", () =>

@@ -14,6 +14,7 @@
  *
  * @internal
  */
+import * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as HttpEffect from "effect/http/HttpEffect"
@@ -147,8 +148,12 @@ export const toHandler = <E, R>(
       return served.pipe(
         Effect.provideService(HttpServerRequest.HttpServerRequest, request),
         // The app's own failures are answered by `recover`; what is left is a pre-response
-        // handler that failed, before any answer.
-        Effect.catchCause((cause) => Effect.logError("HTTP 500: a pre-response handler failed", cause)),
+        // handler that failed, before any answer (or the deadline's interruption, which stays one).
+        Effect.catchCause((cause) =>
+          Cause.hasInterruptsOnly(cause)
+            ? Effect.failCause(cause)
+            : Effect.logError("HTTP 500: a pre-response handler failed", cause)
+        ),
         Effect.flatMap(() =>
           source.answer === undefined
             ? Effect.orDie(toAnswer(http.source, internalError, false))
