@@ -44,7 +44,7 @@ export default tseslint.config(
     ]
   },
   {
-    files: ["{src,test,examples,bench,scripts}/**/*.{ts,js,mjs,cjs}", "packages/*/{src,test,examples}/**/*.ts"],
+    files: ["{src,test,examples,bench,scripts}/**/*.{ts,js,mjs,cjs}", "packages/*/{src,test,examples,bench}/**/*.ts"],
     extends: [eslint.configs.recommended, tseslint.configs.recommended, effectEslint.configs.dprint],
     rules: {
       // `_`-prefixed names are unused on purpose; a rest sibling omits a field (`{ _tag, ...fields }`).

@@ -5,7 +5,7 @@
  *
  *   npm run bench
  *   npm run bench -- concurrent http     (only the named suites: coldstart, http, batch, dropin,
- *                                          concurrent; each writes bench/results/<name>.{json,md})
+ *                                          concurrent, lines; each writes bench/results/<name>.{json,md})
  *
  * Knobs (environment): BENCH_INVOCATIONS (5000 per round for the fast runtimes), BENCH_ROUNDS
  * (3), BENCH_SLOW_INVOCATIONS (20 per round for the 200 ms runtimes), BENCH_COLD_STARTS (10
@@ -29,6 +29,7 @@ import { coldStartSuite } from "./coldstart.js"
 import { concurrentSuite } from "./concurrent.js"
 import { dropInSuite } from "./dropin.js"
 import { httpSuite } from "./http.js"
+import { linesSuite } from "./lines.js"
 import { findRic } from "./ric.js"
 import type { ProcessSpec, Sample } from "./server.js"
 import { measure } from "./server.js"
@@ -176,7 +177,8 @@ const suites: Record<string, () => Promise<SuiteReport>> = {
   http: () => httpSuite(),
   batch: () => batchSuite(),
   dropin: () => dropInSuite(),
-  concurrent: () => concurrentSuite()
+  concurrent: () => concurrentSuite(),
+  lines: () => linesSuite()
 }
 
 const only = async (names: ReadonlyArray<string>) => {
@@ -225,6 +227,8 @@ const main = async () => {
   const dropIn = await dropInSuite()
   // N invocations at once in one process, on this runtime and aws-lambda-ric 4 (bench/concurrent.ts).
   const concurrent = process.env.BENCH_CONCURRENT === "0" ? undefined : await concurrentSuite()
+  // The same functions on the Effect 3 line and the Effect 4 line, on Node 22 (bench/lines.ts).
+  const lines = await linesSuite()
   const concurrentMarkdown = concurrent === undefined ? "" : `\n\n${concurrent.markdown}`
 
   interface Soak {
@@ -414,7 +418,8 @@ const main = async () => {
         http: http.json,
         batch: batch.json,
         dropIn: dropIn.json,
-        concurrent: concurrent?.json
+        concurrent: concurrent?.json,
+        lines: lines.json
       },
       null,
       2
@@ -422,7 +427,7 @@ const main = async () => {
   )
   writeFileSync(
     here("./results/latest.md"),
-    `${table}\n\n${realisticCold.markdown}\n\n${http.markdown}\n\n${batch.markdown}\n\n${dropIn.markdown}${concurrentMarkdown}\n`
+    `${table}\n\n${realisticCold.markdown}\n\n${http.markdown}\n\n${batch.markdown}\n\n${dropIn.markdown}${concurrentMarkdown}\n\n${lines.markdown}\n`
   )
   mkdirSync(here("../docs"), { recursive: true })
   writeFileSync(
@@ -434,7 +439,7 @@ const main = async () => {
     })
   )
   console.log(
-    `${table}\n\n${realisticCold.markdown}\n\n${http.markdown}\n\n${batch.markdown}\n\n${dropIn.markdown}${concurrentMarkdown}`
+    `${table}\n\n${realisticCold.markdown}\n\n${http.markdown}\n\n${batch.markdown}\n\n${dropIn.markdown}${concurrentMarkdown}\n\n${lines.markdown}`
   )
 
   // Hook for the standalone streaming benchmark, when it is present.

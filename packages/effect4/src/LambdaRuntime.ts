@@ -3,7 +3,9 @@
  * the user's `Layer` once (its failure is the init error, posted to `/init/error`), then serve
  * invocations until shutdown, releasing the layer on SIGTERM.
  *
- * The first piece of the line (issue 19): JSON handlers, one invocation at a time.
+ * JSON handlers, one invocation at a time per lane: one lane in the classic mode, N on Lambda
+ * Managed Instances (`AWS_LAMBDA_MAX_CONCURRENCY`). SIGTERM, errors outside Effect and work that
+ * would not stop by its deadline follow the Effect 3 line's rules (docs/reliability.md).
  *
  * @example
  * ```ts no-check
@@ -24,11 +26,22 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
 import type { LambdaContext, LambdaContextShape } from "./LambdaContext.js"
 import { fromCause } from "./internal/causeDocument.js"
 import * as References from "effect/References"
 import * as LogLevel from "effect/LogLevel"
-import { CodeCache, Console, InvokeStore, LogLine, Protocol, WarmUp } from "./internal/core.js"
+import {
+  CodeCache,
+  Console,
+  InvokeStore,
+  Lifecycle as Rules,
+  LogLine,
+  ProcessHandlers,
+  Protocol,
+  WarmUp
+} from "./internal/core.js"
+import { FatalRuntimeError, Lifecycle } from "./internal/lifecycle.js"
 import * as Logger from "./internal/logger.js"
 import * as Loop from "./internal/loop.js"
 import * as RuntimeApiClient from "./internal/runtimeApiClient.js"
@@ -61,6 +74,29 @@ export interface RuntimeOptions<ROut = never, LE = never> {
   readonly logFormat?: Logger.LogFormat | undefined
   /** Overrides `AWS_LAMBDA_LOG_LEVEL` (default `Info`). */
   readonly logLevel?: LogLevel.LogLevel | undefined
+  /**
+   * How long a shutdown (SIGTERM, SIGINT) may take: the invocations in flight and their detached
+   * work get it to finish before they are interrupted, then the layer is released with what is
+   * left; past it the process exits 1, naming what was still running. Default 400 ms (Lambda
+   * gives 300 to 500 ms before SIGKILL).
+   */
+  readonly shutdownBudget?: Duration.Input | undefined
+  /**
+   * On Lambda Managed Instances, how many invocations are served at once: at most
+   * `AWS_LAMBDA_MAX_CONCURRENCY` (a higher number is ignored; the option can only lower it).
+   */
+  readonly concurrency?: number | undefined
+}
+
+export {
+  /**
+   * The runtime cannot go on: a Runtime API call that cannot be retried, or work that would not
+   * stop by its deadline (the line logged at fatal level says which); `run` exits 1.
+   *
+   * @since 0.0.0
+   * @category errors
+   */
+  FatalRuntimeError
 }
 
 /** Effect's level of each console level. */
@@ -98,17 +134,43 @@ export const serve = <Event, A, E, R, ROut = never, LE = never>(
   options: RuntimeOptions<ROut, LE> = {}
 ): Effect.Effect<
   never,
-  RuntimeApiClient.RuntimeApiError | Config.ConfigError | InvalidConfiguration | LE,
+  FatalRuntimeError | Config.ConfigError | InvalidConfiguration | LE,
+  Exclude<R, LambdaContext | ROut>
+> => serveWith(handler, options, new Lifecycle())
+
+/** {@link serve} with the process-level state that `run` shares with its signal and error handlers. */
+const serveWith = <Event, A, E, R, ROut = never, LE = never>(
+  handler: Handler<Event, A, E, R>,
+  options: RuntimeOptions<ROut, LE>,
+  life: Lifecycle
+): Effect.Effect<
+  never,
+  FatalRuntimeError | Config.ConfigError | InvalidConfiguration | LE,
   Exclude<R, LambdaContext | ROut>
 > =>
   Effect.scoped(Effect.gen(function*() {
     const endpoint = yield* Config.String(Protocol.env.runtimeApi)
-    const logFormat = options.logFormat ??
-      ((yield* Config.String(Protocol.env.logFormat).pipe(Config.withDefault("Text"))).toUpperCase() === "JSON"
-        ? "JSON"
-        : "Text")
+    // Unparsable means the classic single loop, never an init error: the variable is the platform's.
+    const maxConcurrency = Math.max(
+      1,
+      yield* Config.Int(Protocol.env.maxConcurrency).pipe(Config.orElse(() => Config.succeed(1)))
+    )
+    const managed = maxConcurrency > 1
+    // Managed Instances take JSON logs only (every line must say which invocation wrote it).
+    const logFormat = options.logFormat ?? (managed ? "JSON" : (yield* Config.String(Protocol.env.logFormat).pipe(
+        Config.withDefault("Text")
+      )).toUpperCase() === "JSON"
+      ? "JSON"
+      : "Text")
     const levelSet = options.logLevel ?? (yield* configuredLevel(endpoint))
     const logLevel = levelSet ?? "Info"
+    life.logFormat = logFormat
+    life.logLevel = logLevel
+    life.shutdownBudgetMs = Rules.budgetMs(
+      options.shutdownBudget === undefined
+        ? undefined
+        : Duration.toMillis(Duration.fromInputUnsafe(options.shutdownBudget))
+    )
     if (options.console === true) {
       // Installed before the layer is built, so that its `console` lines are Lambda's too; the
       // original console is put back when the runtime stops.
@@ -125,13 +187,14 @@ export const serve = <Event, A, E, R, ROut = never, LE = never>(
         (restore) => Effect.sync(restore)
       )
     }
-    return yield* program(endpoint, handler, options).pipe(
+    const lanes = Rules.concurrencyOf(maxConcurrency, options.concurrency)
+    return yield* program(endpoint, handler, options, { life, lanes, managed }).pipe(
       Effect.provideService(References.CurrentLoggers, new Set([Logger.make(logFormat)])),
       Effect.provideService(References.MinimumLogLevel, logLevel)
     )
   })) as Effect.Effect<
     never,
-    RuntimeApiClient.RuntimeApiError | Config.ConfigError | InvalidConfiguration | LE,
+    FatalRuntimeError | Config.ConfigError | InvalidConfiguration | LE,
     Exclude<R, LambdaContext | ROut>
   >
 
@@ -171,13 +234,48 @@ const configuredLevel = (endpoint: string) =>
     return yield* error
   })
 
-/** The runtime once its configuration is read: the client, the layer, the loop. */
+/** What `serve` worked out besides the user's options. */
+interface ProgramSettings {
+  readonly life: Lifecycle
+  /** How many lanes serve at once. */
+  readonly lanes: number
+  /** Lambda Managed Instances (`AWS_LAMBDA_MAX_CONCURRENCY` above 1). */
+  readonly managed: boolean
+}
+
+/**
+ * Posts `document` as `/init/error` (or `/invocation/{id}/error`) on a client of its own, so
+ * that it never shares a connection with a call of a lane; never fails, gives up after
+ * `REPORT_TIMEOUT_MS` (the process exits once it is done).
+ */
+const reportWith =
+  (endpoint: string) =>
+  (target: { readonly requestId: string } | "init", document: Protocol.ErrorDocument): Effect.Effect<void> =>
+    Effect.scoped(
+      Effect.flatMap(
+        RuntimeApiClient.make(endpoint),
+        (api) => target === "init" ? api.initError(document) : api.fail(target.requestId, document)
+      )
+    ).pipe(
+      Effect.timeout(Duration.millis(Rules.REPORT_TIMEOUT_MS)),
+      Effect.catch((error) =>
+        Effect.logError(`Could not report ${document.errorType} to the Runtime API: ${error.message}`)
+      )
+    )
+
+/** The runtime once its configuration is read: the clients, the layer, the lanes. */
 const program = <Event, A, E, R, ROut, LE>(
   endpoint: string,
   handler: Handler<Event, A, E, R>,
-  options: RuntimeOptions<ROut, LE>
+  options: RuntimeOptions<ROut, LE>,
+  settings: ProgramSettings
 ) =>
   Effect.gen(function*() {
+    const { life, managed } = settings
+    const loggers = yield* Effect.context<never>()
+    const report = reportWith(endpoint)
+    // An error outside Effect during init or an invocation is posted through here (processHandlers.ts).
+    life.report = (target, document) => Effect.runPromise(Effect.provideContext(report(target, document), loggers))
     const api = yield* RuntimeApiClient.make(endpoint)
     if (options.registerExtension !== false) {
       // So that Lambda sends SIGTERM before it shuts the environment down, and the layer is released.
@@ -193,18 +291,41 @@ const program = <Event, A, E, R, ROut, LE>(
         )
       )
     }
-    const services = options.layer === undefined
-      ? Context.empty() as Context.Context<ROut>
-      : yield* Layer.build(options.layer).pipe(
-        Effect.tapCause((cause) =>
-          Effect.andThen(Effect.logFatal("Init Error", cause), Effect.ignore(api.initError(fromCause(cause))))
+    // The layer has a scope of its own, released on shutdown within what the budget has left.
+    const layerScope = yield* Scope.make()
+    const serving = Effect.gen(function*() {
+      const services = options.layer === undefined
+        ? Context.empty() as Context.Context<ROut>
+        : yield* Layer.buildWithScope(options.layer, layerScope).pipe(
+          Effect.tapCause((cause) =>
+            Effect.andThen(Effect.logFatal("Init Error", cause), Effect.ignore(api.initError(fromCause(cause))))
+          )
+        )
+      const timeoutMarginMs = Duration.toMillis(Duration.fromInputUnsafe(options.timeoutMargin ?? Duration.millis(200)))
+      const invokeStore = yield* Effect.promise(InvokeStore.make)
+      const asyncInvokeStore = InvokeStore.isAsyncContext(invokeStore)
+      // Managed Instances: one client (one connection for its long poll and results) per lane.
+      const lanes = yield* Effect.forEach(Array.from({ length: settings.lanes - 1 }), () =>
+        RuntimeApiClient.make(endpoint))
+      life.initDone = true
+      return yield* Loop.loop(api, handler as Loop.Handler<R>, {
+        timeoutMarginMs,
+        invokeStore,
+        asyncInvokeStore,
+        life,
+        lanes,
+        managed
+      }).pipe(Effect.provideContext(services))
+    })
+    return yield* serving.pipe(
+      Effect.onExit((exit) =>
+        Effect.andThen(
+          life.within("the layer's release", Scope.close(layerScope, exit)),
+          Effect.suspend(() =>
+            life.abandoned.length === 0 ? Effect.void : Effect.logError(life.budgetExhausted())
+          )
         )
       )
-    const timeoutMarginMs = Duration.toMillis(Duration.fromInputUnsafe(options.timeoutMargin ?? Duration.millis(200)))
-    const invokeStore = yield* Effect.promise(InvokeStore.make)
-    const asyncInvokeStore = InvokeStore.isAsyncContext(invokeStore)
-    return yield* Loop.loop(api, handler as Loop.Handler<R>, { timeoutMarginMs, invokeStore, asyncInvokeStore }).pipe(
-      Effect.provideContext(services)
     )
   })
 
@@ -232,15 +353,28 @@ export const run = <Event, A, E, ROut = never, LE = never>(
       ).addObserver(stopped)
     })
   }
-  const fiber = Effect.runFork(serve(handler, { console: true, ...options }))
-  const stop = () => fiber.interruptUnsafe()
-  process.once("SIGTERM", stop)
-  process.once("SIGINT", stop)
+  const life = new Lifecycle()
+  const fiber = Effect.runFork(serveWith(handler, { console: true, ...options }, life))
+  ProcessHandlers.install(life, {
+    interrupt: () => fiber.interruptUnsafe(),
+    logError: (message, defect, requestId) =>
+      Effect.runSync(
+        Effect.logError(message, defect === undefined ? Cause.empty : Cause.die(defect.value)).pipe(
+          requestId === undefined ? (log) => log : Effect.annotateLogs(LogLine.REQUEST_ID, requestId),
+          Effect.provideService(References.CurrentLoggers, new Set([Logger.make(life.logFormat)])),
+          Effect.provideService(References.MinimumLogLevel, life.logLevel)
+        )
+      )
+  })
   fiber.addObserver((exit) => {
     if (Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause)) {
-      process.stderr.write(`effect-lambda-runtime: ${Cause.pretty(exit.cause)}\n`)
+      // A fatal error was logged where it happened; configuration errors and defects were not.
+      if (!(Cause.squash(exit.cause) instanceof FatalRuntimeError)) {
+        process.stderr.write(`effect-lambda-runtime: ${Cause.pretty(exit.cause)}\n`)
+      }
       process.exit(1)
     }
-    process.exit(0)
+    // Interrupted by a signal or the platform's shutdown: clean, unless the budget cut something off.
+    process.exit(life.abandoned.length === 0 ? 0 : 1)
   })
 }

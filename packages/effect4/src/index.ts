@@ -13,3 +13,12 @@ export * as LambdaHttp from "./LambdaHttp.js"
 
 /** @since 0.0.0 */
 export * as LambdaRuntime from "./LambdaRuntime.js"
+
+/** @since 0.0.0 */
+export * as LambdaEvents from "./LambdaEvents.js"
+
+/** @since 0.0.0 */
+export * as Emulator from "./Emulator.js"
+
+/** @since 0.0.0 */
+export * as Build from "./Build.js"

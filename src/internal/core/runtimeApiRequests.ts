@@ -61,6 +61,19 @@ export interface Failure {
 }
 
 /**
+ * The message of a failed call: what, why, the status and the platform's error type when there
+ * are ones (both lines' `RuntimeApiError.message`).
+ *
+ * @internal
+ */
+export const failureMessage = (failure: Failure): string => {
+  const status = failure.status === undefined
+    ? ""
+    : ` (HTTP ${failure.status}${failure.platformErrorType === undefined ? "" : ` ${failure.platformErrorType}`})`
+  return `Runtime API ${failure.operation} failed: ${failure.reason}${status}: ${failure.detail}`
+}
+
+/**
  * One invocation as `/next` delivered it (the shape of `Invocation` in RuntimeApi.ts).
  *
  * @internal

@@ -13,6 +13,7 @@ import { FatalRuntimeError, responseTooLarge } from "./errors.js"
 import type { RuntimeApiError } from "./errors.js"
 import type { Response, RuntimeApiService } from "../../RuntimeApi.js"
 import { unhandled } from "../core/errorDocument.js"
+import { postFailureVerdict } from "../core/lifecycle.js"
 import { fromCause } from "./causeDocument.js"
 import { describe } from "../core/inspect.js"
 import { logCause, logErrorSafely } from "./logger.js"
@@ -81,17 +82,8 @@ export const fatal = (detail: string, cause?: unknown) =>
  * logged and the loop goes on.
  */
 const handlePostError = (error: RuntimeApiError): Effect.Effect<void, FatalRuntimeError> => {
-  if (error.reason === "Transport") return fatal(`${error.message}; the Runtime API is unreachable, exiting`, error)
-  if (error.status !== undefined && error.status >= 500) {
-    return fatal(`${error.message}; the platform reported a non-recoverable state, exiting`, error)
-  }
-  if (error.status === 413) {
-    return Effect.logError(`${error.message}; the platform rejected the payload and has failed the invocation`)
-  }
-  if (error.status === 400 || error.status === 403 || error.status === 410) {
-    return Effect.logWarning(`${error.message}; the result was not accepted, continuing`)
-  }
-  return Effect.logError(error.message)
+  const { level, line } = postFailureVerdict(error)
+  return level === "Fatal" ? fatal(line, error) : level === "Warn" ? Effect.logWarning(line) : Effect.logError(line)
 }
 
 /** The body's size; a body that is neither (a raw handler's bug) throws here, before anything is written. */

@@ -5,6 +5,7 @@
  */
 import * as Data from "effect/Data"
 import { errorTypes, MAX_BUFFERED_RESPONSE_BYTES } from "../core/protocol.js"
+import { failureMessage } from "../core/runtimeApiRequests.js"
 
 /**
  * `Runtime.HandlerTimeout`: see `LambdaError.HandlerTimeout`.
@@ -119,10 +120,7 @@ export class RuntimeApiError extends Data.TaggedError("RuntimeApiError")<{
 }> {
   /** @since 0.1.0 */
   override get message(): string {
-    const status = this.status === undefined
-      ? ""
-      : ` (HTTP ${this.status}${this.platformErrorType === undefined ? "" : ` ${this.platformErrorType}`})`
-    return `Runtime API ${this.operation} failed: ${this.reason}${status}: ${this.detail}`
+    return failureMessage(this)
   }
 }
 

@@ -1,26 +1,23 @@
 /**
- * The invocation loop of the Effect 4 line, one invocation at a time: `/next` -> the handler's
- * fiber under its deadline -> exactly one `/response` or `/error` -> the detached window (its
- * detached fibers finished, or interrupted at `deadline - margin`) -> `/next`.
- *
- * The first piece of the line (issue 19): the Effect 3 line's `InFlight` rules (shutdown, stray
- * errors, streaming, Managed Instances, finalizer cut-offs) come over with the rest of the port.
+ * The invocation loop of the Effect 4 line: `/next` -> the handler's fiber under its deadline
+ * -> exactly one `/response` or `/error` -> the detached window -> `/next` (inFlight.ts), in one
+ * lane, or in N lanes at once on Lambda Managed Instances (lanes.ts). This module decides how an
+ * event is decoded and how an answer is posted; the lifecycle rules (deadlines, cut-offs,
+ * shutdown, errors outside Effect) are the Effect 3 line's, in inFlight.ts and lifecycle.ts.
  *
  * @internal
  */
-import * as Context from "effect/Context"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Fiber from "effect/Fiber"
-import * as Option from "effect/Option"
-import { LambdaContext } from "../LambdaContext.js"
+import type { LambdaContext } from "../LambdaContext.js"
 import type { LambdaContextShape } from "../LambdaContext.js"
 import { fromCause } from "./causeDocument.js"
-import * as References from "effect/References"
-import { Console, InvokeStore, LogLine, Protocol } from "./core.js"
-import type { Requests } from "./core.js"
-import * as Detached from "./detached.js"
+import type { InvokeStore, Requests } from "./core.js"
+import { Protocol } from "./core.js"
+import type { Answer, Lane } from "./inFlight.js"
+import * as Lanes from "./lanes.js"
+import { Lifecycle } from "./lifecycle.js"
+import type { FatalRuntimeError } from "./lifecycle.js"
 import type { RuntimeApiClient, RuntimeApiError } from "./runtimeApiClient.js"
 
 /**
@@ -38,15 +35,13 @@ export interface LoopOptions {
   readonly invokeStore?: InvokeStore.Store | undefined
   /** The store is the async-context form (Managed Instances): entered around the handler's fiber. */
   readonly asyncInvokeStore?: boolean | undefined
+  /** The process-level state (shutdown, errors outside Effect); one of the loop's own when absent. */
+  readonly life?: Lifecycle | undefined
+  /** Lambda Managed Instances: the clients of the lanes besides the first, one lane each. */
+  readonly lanes?: ReadonlyArray<RuntimeApiClient> | undefined
+  /** Lambda Managed Instances (`AWS_LAMBDA_MAX_CONCURRENCY` above 1), whatever the number of lanes. */
+  readonly managed?: boolean | undefined
 }
-
-const untilMs = (atMs: number) => Duration.millis(Math.max(0, atMs - Date.now()))
-
-const timeoutDocument = (elapsedMs: number, marginMs: number): Protocol.ErrorDocument => ({
-  errorType: Protocol.errorTypes.handlerTimeout,
-  errorMessage: `${Protocol.timeoutMessage(elapsedMs)} (interrupted ${marginMs} ms before the invocation deadline)`,
-  stackTrace: []
-})
 
 const parseEvent = (invocation: Requests.Invocation): Exit.Exit<unknown, Protocol.ErrorDocument> => {
   const text = Buffer.from(invocation.body).toString("utf8")
@@ -62,85 +57,24 @@ const parseEvent = (invocation: Requests.Invocation): Exit.Exit<unknown, Protoco
 }
 
 /**
- * Serves one invocation, from `/next` to the end of its detached window.
+ * Posts an answer: the one place that turns it into `/response` or `/error`.
  *
  * @internal
  */
-export const serveOne = <R>(
-  api: RuntimeApiClient,
-  handler: Handler<R | LambdaContext>,
-  options: LoopOptions
-): Effect.Effect<void, RuntimeApiError, Exclude<R, LambdaContext>> =>
-  Effect.gen(function*() {
-    const invocation = yield* api.next
-    const receivedAt = Date.now()
-    const softDeadline = invocation.deadlineMs - options.timeoutMarginMs
-    const event = parseEvent(invocation)
-    if (Exit.isFailure(event)) {
-      const document = Option.getOrThrow(Exit.findErrorOption(event))
-      return yield* api.fail(invocation.requestId, document)
-    }
-    const detached = Detached.make()
-    const context: LambdaContextShape = {
-      requestId: invocation.requestId,
-      deadlineMs: invocation.deadlineMs,
-      invokedFunctionArn: invocation.functionArn,
-      traceId: invocation.traceId,
-      tenantId: invocation.tenantId,
-      detachedScope: detached.scope,
-      getRemainingTimeInMillis: () => Math.max(0, invocation.deadlineMs - Date.now())
-    }
-    const services = yield* Effect.context<Exclude<R, LambdaContext>>()
-    // Its own root fiber, started at once with the loop's services and the invocation's context:
-    // the loop owns its lifetime and interrupts it at the deadline itself.
-    // Every line it logs, and its detached fibers log, carries the invocation's ids.
-    const annotations = Context.get(services, References.CurrentLogAnnotations)
-    const invocationServices = Context.add(
-      Context.add(services, LambdaContext, context),
-      References.CurrentLogAnnotations,
-      invocation.tenantId === undefined
-        ? { ...annotations, [LogLine.REQUEST_ID]: invocation.requestId }
-        : { ...annotations, [LogLine.REQUEST_ID]: invocation.requestId, [LogLine.TENANT_ID]: invocation.tenantId }
+export const postAnswer =
+  (api: RuntimeApiClient) => (requestId: string, answer: Answer): Effect.Effect<void, RuntimeApiError> =>
+    Effect.suspend(() =>
+      answer._tag === "Document"
+        ? api.fail(requestId, answer.document)
+        : Exit.isSuccess(answer.exit)
+        ? api.respond(requestId, JSON.stringify(answer.exit.value) ?? "null", Protocol.contentTypes.json)
+        : api.fail(requestId, fromCause(answer.exit.cause))
     )
-    // Started inside the invocation's async context, which Effect 4 keeps for the fiber and the
-    // fibers it forks: the Lambda-formatted console finds the calling invocation there.
-    const start = () =>
-      Console.identityStorage.run(
-        { requestId: invocation.requestId, tenantId: invocation.tenantId },
-        () =>
-          Effect.runForkWith(invocationServices as Context.Context<R | LambdaContext>)(
-            Effect.suspend(() => handler(event.value, context))
-          )
-      )
-    // The store's single-context form holds the current invocation; its async-context form
-    // (Managed Instances) is entered like the identity.
-    const store = options.invokeStore
-    if (store !== undefined && options.asyncInvokeStore !== true) InvokeStore.enter(store, invocation)
-    const fiber = store !== undefined && options.asyncInvokeStore === true
-      ? store.run(InvokeStore.contextOf(invocation), start)
-      : start()
-    const completed = yield* Effect.timeoutOption(Fiber.await(fiber), untilMs(softDeadline))
-    if (Option.isSome(completed)) {
-      const exit = completed.value
-      yield* Exit.isSuccess(exit)
-        ? api.respond(invocation.requestId, JSON.stringify(exit.value) ?? "null", Protocol.contentTypes.json)
-        : api.fail(invocation.requestId, fromCause(exit.cause))
-    } else {
-      yield* Fiber.interrupt(fiber)
-      yield* api.fail(invocation.requestId, timeoutDocument(Date.now() - receivedAt, options.timeoutMarginMs))
-    }
-    // The detached window: its fibers end, or are interrupted at `deadline - margin`.
-    if (!detached.isIdle()) yield* detached.awaitIdleUntil(softDeadline)
-    yield* detached.close
-    for (const failure of detached.summary().failures) {
-      yield* Effect.logError(`Detached fiber #${failure.fiber.id} failed`, failure.cause).pipe(
-        Effect.annotateLogs(LogLine.REQUEST_ID, invocation.requestId)
-      )
-    }
-  })
 
 /**
- * Asks for invocations until a Runtime API call fails.
+ * Asks for invocations until the runtime must exit (a Runtime API call that cannot be retried,
+ * work that would not stop by its deadline); on interruption the invocations in flight are
+ * stopped within the shutdown budget.
  *
  * @internal
  */
@@ -148,4 +82,23 @@ export const loop = <R>(
   api: RuntimeApiClient,
   handler: Handler<R | LambdaContext>,
   options: LoopOptions
-): Effect.Effect<never, RuntimeApiError, Exclude<R, LambdaContext>> => Effect.forever(serveOne(api, handler, options))
+): Effect.Effect<never, FatalRuntimeError, Exclude<R, LambdaContext>> =>
+  Effect.flatMap(Effect.context<Exclude<R, LambdaContext>>(), (services) => {
+    const life = options.life ?? new Lifecycle()
+    const clients = [api, ...(options.lanes ?? [])]
+    const lanes = clients.map((api): Lane<Exclude<R, LambdaContext>> => ({
+      api,
+      life,
+      services,
+      decode: parseEvent,
+      handler: handler as Lane<Exclude<R, LambdaContext>>["handler"],
+      post: postAnswer(api),
+      retry: Lanes.retryTransport,
+      timeoutMarginMs: options.timeoutMarginMs,
+      invokeStore: options.invokeStore,
+      asyncInvokeStore: options.asyncInvokeStore === true,
+      managed: options.managed ?? clients.length > 1,
+      concurrency: clients.length
+    }))
+    return Lanes.serve(lanes, life)
+  })

