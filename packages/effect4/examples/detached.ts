@@ -20,7 +20,8 @@ LambdaRuntime.run((event: { readonly orderId?: string }) =>
   Effect.gen(function*() {
     const context = yield* LambdaContext
     yield* Effect.forkIn(flushMetrics(context.requestId), context.detachedScope)
-    yield* Effect.forkIn(Effect.log(`audit: order ${event?.orderId ?? "?"} accepted`), context.detachedScope)
+    // Either form works: the explicit `forkIn` or the `detach` shorthand.
+    yield* LambdaContext.detach(Effect.log(`audit: order ${event?.orderId ?? "?"} accepted`))
     return { statusCode: 200, body: JSON.stringify({ accepted: event?.orderId ?? null }) }
   })
 )

@@ -20,6 +20,9 @@
  * @since 0.0.0
  */
 import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
 import type * as Scope from "effect/Scope"
 
 /**
@@ -47,11 +50,26 @@ export interface LambdaContextShape {
 }
 
 /**
- * The current invocation's context.
+ * The current invocation's context, with the `detach` and `remainingTime` shorthands the Effect 3
+ * line's `LambdaContext` has, so that `LambdaContext.detach(effect)` reads the same on both lines.
  *
  * @since 0.0.0
  * @category services
  */
 export class LambdaContext extends Context.Service<LambdaContext, LambdaContextShape>()(
   "effect-lambda-runtime/LambdaContext"
-) {}
+) {
+  /**
+   * Forks `effect` into the current invocation's detached scope: it runs after the response and
+   * is finished (or interrupted at the deadline) before the next invocation.
+   */
+  static readonly detach = <A, E, R>(
+    effect: Effect.Effect<A, E, R>
+  ): Effect.Effect<Fiber.Fiber<A, E>, never, R | LambdaContext> =>
+    LambdaContext.use((context) => Effect.forkIn(effect, context.detachedScope))
+
+  /** Time left until the current invocation's deadline. */
+  static readonly remainingTime: Effect.Effect<Duration.Duration, never, LambdaContext> = LambdaContext.useSync((
+    context
+  ) => Duration.millis(context.getRemainingTimeInMillis()))
+}

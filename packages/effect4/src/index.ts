@@ -6,7 +6,10 @@
  */
 
 /** @since 0.0.0 */
-export * as LambdaContext from "./LambdaContext.js"
+export { LambdaContext } from "./LambdaContext.js"
+
+/** @since 0.0.0 */
+export type { LambdaContextShape } from "./LambdaContext.js"
 
 /** @since 0.0.0 */
 export * as LambdaError from "./LambdaError.js"

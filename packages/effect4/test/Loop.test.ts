@@ -3,7 +3,7 @@
  * `Emulator`) on loopback, the shared core's HTTP/1.1 client, an Effect 4 handler. The response is posted before the detached work ends, and the next `/next` waits for it.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Data, Deferred, Effect } from "effect"
+import { Data, Deferred, Duration, Effect } from "effect"
 import * as Emulator from "../src/Emulator.js"
 import { LambdaContext } from "../src/LambdaContext.js"
 import * as LambdaHandler from "../src/LambdaHandler.js"
@@ -49,6 +49,28 @@ describe("Effect 4: the loop", () => {
       const secondNext = yield* emulator.awaitNextRequest(2)
       expect(detachedDoneAt).toBeGreaterThan(0)
       expect(secondNext).toBeGreaterThanOrEqual(detachedDoneAt)
+    }))
+
+  it.live("LambdaContext.detach forks into the detached scope and remainingTime reads the invocation's deadline", () =>
+    Effect.gen(function*() {
+      const release = yield* Deferred.make<void>()
+      let detachedDoneAt = 0
+      const emulator = yield* serving(() =>
+        Effect.gen(function*() {
+          yield* LambdaContext.detach(
+            Deferred.await(release).pipe(Effect.andThen(Effect.sync(() => (detachedDoneAt = Date.now()))))
+          )
+          return { remainingMs: Duration.toMillis(yield* LambdaContext.remainingTime) }
+        }), 3_000)
+      const record = yield* emulator.invoke({})
+      const body = record.outcome?._tag === "Response" ? JSON.parse(record.outcome.text) : undefined
+      // The emulator's function timeout is 3 s: what is left is within it, and not nothing.
+      expect(body.remainingMs).toBeGreaterThan(0)
+      expect(body.remainingMs).toBeLessThanOrEqual(3_000)
+      expect(detachedDoneAt).toBe(0)
+      yield* Deferred.succeed(release, undefined)
+      expect(yield* emulator.awaitNextRequest(2)).toBeGreaterThanOrEqual(detachedDoneAt)
+      expect(detachedDoneAt).toBeGreaterThan(0)
     }))
 
   it.live("a typed failure is posted as /error under its _tag; a bad event as Runtime.UnmarshalError", () =>
