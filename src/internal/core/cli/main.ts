@@ -13,6 +13,7 @@
 import * as build from "./build.js"
 import type { Command, Scope } from "./command.js"
 import { commandHelp, parse, UsageError } from "./command.js"
+import { completionScript, shells } from "./completions.js"
 import * as emulator from "./emulator.js"
 import * as event from "./event.js"
 import * as run from "./run.js"
@@ -56,7 +57,8 @@ const topHelp = (commands: ReadonlyArray<Command>, line: Line): string =>
     bold("Commands:"),
     ...commands.map((command) => `  effect-lambda ${command.synopsis}\n      ${command.description}`),
     "",
-    `Run "effect-lambda <command> --help" for a command's options.`
+    `Run "effect-lambda <command> --help" for a command's options, ` +
+    `"effect-lambda --completions bash|zsh|fish" for a shell completion script.`
   ].join("\n")
 
 /** Finalizers in reverse order; each runs once, whatever the others do. */
@@ -89,6 +91,15 @@ const execute = async (args: ReadonlyArray<string>, line: Line, scope: Scope): P
   }
   if (first === "--help" || first === "-h") {
     print(topHelp(commands, line))
+    return 0
+  }
+  if (first === "--completions") {
+    const shell = shells.find((shell) => shell === rest[0])
+    if (shell === undefined || rest.length > 1) {
+      printError(`effect-lambda: --completions expects one of ${shells.join(", ")}\n\n${usage(commands, undefined)}`)
+      return 2
+    }
+    print(completionScript(shell, commands))
     return 0
   }
   const command = commands.find((command) => command.name === first)
