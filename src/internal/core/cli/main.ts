@@ -18,7 +18,7 @@ import * as emulator from "./emulator.js"
 import * as event from "./event.js"
 import * as run from "./run.js"
 import * as serve from "./serve.js"
-import { bold, print, printError } from "./terminal.js"
+import { bold, print, printError, silence } from "./terminal.js"
 
 /**
  * What the line whose `bin` runs the CLI tells it.
@@ -144,6 +144,7 @@ export const main = (line: Line): void => {
   const interrupt = () => {
     if (interrupted) return
     interrupted = true
+    silence()
     void close().then(() => exit(130))
   }
   process.on("SIGINT", interrupt)

@@ -12,19 +12,36 @@ const styled = (stream: NodeJS.WriteStream): boolean => stream.isTTY === true &&
 const sgr = (stream: NodeJS.WriteStream, open: string, text: string) =>
   styled(stream) ? `\x1b[${open}m${text}\x1b[0m` : text
 
+/** Set once the CLI is interrupted: see {@link silence}. */
+let silenced = false
+
+/**
+ * Ends the command's output: after Ctrl+C the command's flow is abandoned, and what it would still
+ * print as the entry stops its processes (a runtime "exited" because it was killed) is not news.
+ *
+ * @internal
+ */
+export const silence = (): void => {
+  silenced = true
+}
+
 /**
  * Writes a line to stdout.
  *
  * @internal
  */
-export const print = (line: string): void => void process.stdout.write(`${line}\n`)
+export const print = (line: string): void => {
+  if (!silenced) process.stdout.write(`${line}\n`)
+}
 
 /**
  * Writes a line to stderr.
  *
  * @internal
  */
-export const printError = (line: string): void => void process.stderr.write(`${line}\n`)
+export const printError = (line: string): void => {
+  if (!silenced) process.stderr.write(`${line}\n`)
+}
 
 /**
  * `text` in bold on a styled stdout (headings of the help).
