@@ -39,8 +39,9 @@ const runCli = (args: ReadonlyArray<string>, stdin: string) =>
 describe("Effect 4: the effect-lambda CLI", () => {
   it.live("run: invokes an Effect 4 function with the event, prints its response, its detached line, and stops it", () =>
     Effect.gen(function*() {
+      // the module after `--`: every word after it is the argument, whatever it looks like
       const { code, stderr, stdout } = yield* runCli(
-        ["run", "examples/hello.ts", "--event", "-", "--count", "2"],
+        ["run", "--event", "-", "--count=2", "--", "examples/hello.ts"],
         `{"name":"Ada"}`
       )
       expect(code, stderr).toBe(0)
