@@ -251,12 +251,16 @@ describe("effect-lambda CLI", () => {
       const timeout = yield* spawnFunction(CLI, {}, ["run", "examples/hello.ts", "--timeout", "-1"])
       expect(yield* timeout.exited).toBe(2)
       expect(timeout.stderr()).toContain(`--timeout expects a non-negative number, got "-1"`)
+      // an option that does not repeat, given twice, is named rather than one of its values kept
+      const twice = yield* spawnFunction(CLI, {}, ["run", "examples/hello.ts", "--port", "0", "--port=1"])
+      expect(yield* twice.exited).toBe(2)
+      expect(twice.stderr()).toContain("'--port' twice")
       const command = yield* spawnFunction(CLI, {}, ["deploy", "examples/hello.ts"])
       expect(yield* command.exited).toBe(2)
       expect(command.stderr()).toContain("'run', 'emulator', 'serve', 'event', 'build'")
     }))
 
-  it.scopedLive("--help of a subcommand lists its own flags with their descriptions (plain text when piped); --version", () =>
+  it.scopedLive("--help of a subcommand lists its own flags with their descriptions (plain text when piped); --version; --completions", () =>
     Effect.gen(function*() {
       const build = yield* spawnFunction(CLI, {}, ["build", "--help"])
       expect(yield* build.exited).toBe(0)
@@ -284,6 +288,13 @@ describe("effect-lambda CLI", () => {
       const version = yield* spawnFunction(CLI, {}, ["--version"])
       expect(yield* version.exited).toBe(0)
       expect(version.stdout().trim()).toBe(packageVersion)
+      const completions = yield* spawnFunction(CLI, {}, ["--completions", "bash"])
+      expect(yield* completions.exited).toBe(0)
+      expect(completions.stdout()).toContain("complete -o filenames -F _effect_lambda_completions effect-lambda")
+      expect(completions.stdout()).toContain("--node-flag")
+      const noShell = yield* spawnFunction(CLI, {}, ["--completions", "tcsh"])
+      expect(yield* noShell.exited).toBe(2)
+      expect(noShell.stderr()).toContain("--completions expects one of sh, bash, zsh, fish")
     }))
 
   it.scopedLive(

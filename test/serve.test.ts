@@ -3,33 +3,41 @@
  * spawned under the emulator as `effect-lambda run` spawns it, and the CLI as a child process.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Logger } from "effect"
+import { Effect } from "effect"
 import * as http from "node:http"
-import * as Serve from "../src/internal/tools/serve/server.js"
+import type { EventShape } from "../src/internal/core/serve/frontDoor.js"
+import * as Serve from "../src/internal/core/serve/server.js"
 import { projectFile, spawnFunction } from "./process.js"
 
 const ECHO = projectFile("test/fixtures/serve/echo.ts")
 const STREAM = projectFile("test/fixtures/serve/stream.ts")
 const PLATFORM_TEXT = projectFile("test/fixtures/serve/platform-text.ts")
 
-/** Starts the server with a capturing logger; `logs()` is what it logged so far. */
+/** Starts the server (the CLI's `serve`) with a capturing log for the scope; `logs()` is what it logged so far. */
 const serve = (
   file: string,
-  shape: Serve.EventShape,
+  shape: EventShape,
   options: { readonly timeoutMs?: number; readonly albMultiValueHeaders?: boolean } = {}
 ) =>
   Effect.gen(function*() {
     const lines: Array<string> = []
-    const capture = Logger.make(({ message }) => {
-      lines.push(Array.isArray(message) ? message.map(String).join(" ") : String(message))
-    })
-    const server = yield* Serve.make({
-      file,
-      shape,
-      port: 0,
-      functionTimeoutMs: options.timeoutMs ?? 5000,
-      ...(options.albMultiValueHeaders !== undefined ? { albMultiValueHeaders: options.albMultiValueHeaders } : {})
-    }).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, capture)))
+    const capture = (message: string) => void lines.push(message)
+    const server = yield* Effect.acquireRelease(
+      Effect.promise(() =>
+        Serve.start(
+          {
+            file,
+            shape,
+            port: 0,
+            functionTimeoutMs: options.timeoutMs ?? 5000,
+            albMultiValueHeaders: options.albMultiValueHeaders
+          },
+          { info: capture, warn: capture, error: capture },
+          (line) => process.stderr.write(`${line}\n`)
+        )
+      ),
+      (server) => Effect.promise(server.close)
+    )
     return { ...server, logs: () => lines.join("\n") }
   })
 
@@ -386,14 +394,13 @@ describe("effect-lambda serve: failures", () => {
       const pending = fetch(`${server.url}/hang`, { signal: controller.signal }).catch((error: unknown) => error)
       // wait until the function has the event (it then hangs until its own timeout)
       const delivered = yield* waitFor(
-        Effect.map(server.emulator.invocations, (all) => all.find((record) => record.nextAnsweredAt !== undefined))
+        Effect.sync(() => server.emulator.invocations().find((record) => record.nextAnsweredAt !== undefined))
       )
       controller.abort()
       expect(yield* Effect.promise(() => pending)).toBeInstanceOf(Error)
       const record = yield* waitFor(
-        Effect.map(
-          server.emulator.invocations,
-          (all) => all.find((r) => r.requestId === delivered.requestId && r.outcome !== undefined)
+        Effect.sync(() =>
+          server.emulator.invocations().find((r) => r.requestId === delivered.requestId && r.outcome !== undefined)
         )
       )
       expect(record.outcome?._tag).toBe("Error")

@@ -13,28 +13,24 @@
  * effect-lambda --version
  * ```
  *
- * Each subcommand is a module of `internal/tools/cli/` (its options, its documentation, its handler);
- * this entry only runs the command line. Exit codes: 0 success, 1 a failed invocation or build,
- * 2 a usage error (the message and the usage on stderr), 130 interrupted (Ctrl+C).
+ * The CLI is the shared core's (`internal/core/cli/`, no Effect: it ships with both lines and
+ * must not nest either Effect major into an app); this entry only names this package's version
+ * and its drop-in. Exit codes: 0 success, 1 a failed invocation or build, 2 a usage error (the
+ * message and the usage on stderr), 130 interrupted (Ctrl+C).
  *
  * @since 0.1.0
  */
-import * as Command from "@effect/cli/Command"
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Effect } from "effect"
 import { readFileSync } from "node:fs"
-import * as Cli from "../internal/tools/cli/main.js"
+import { moduleBeside } from "../internal/core/build/engine.js"
+import { main } from "../internal/core/cli/main.js"
 
 // src/bin and dist/bin are both two levels below the package root
 const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
   readonly version: string
 }
 
-const cli = Command.run(Cli.command, { name: "effect-lambda", version: packageJson.version })
-
-const args = Cli.normalizeArgs(process.argv)
-
-NodeRuntime.runMain(cli(args).pipe(Cli.plainWhenPiped, Cli.exitCode(args), Effect.provide(Cli.layer)), {
-  disableErrorReporting: true,
-  teardown: Cli.teardown
+main({
+  version: packageJson.version,
+  // this line's drop-in (`.ts` under src/, `.js` under dist/), which `build --drop-in` bundles
+  dropInMain: moduleBeside(import.meta.url, "../internal/node/main")
 })

@@ -27,20 +27,6 @@ const lift: Lift<EffectOf> = {
     Effect.async((resume) => Effect.sync(register((a) => resume(Effect.succeed(a)), (e) => resume(Effect.die(e)))))
 }
 
-/** The engine under each service this module made (for the runtime supervision, which works on the engine). */
-const engines = new WeakMap<Api.EmulatorService, Engine.EmulatorEngine>()
-
-/**
- * The engine under a service made by {@link make}.
- *
- * @internal
- */
-export const engineOf = (service: Api.EmulatorService): Engine.EmulatorEngine => {
-  const engine = engines.get(service)
-  if (engine === undefined) throw new Error("Emulator: this service was not made by Emulator.make")
-  return engine
-}
-
 /** @internal */
 export const make = (options: Api.EmulatorOptions = {}): Effect.Effect<Api.EmulatorService, never, Scope.Scope> =>
   Effect.gen(function*() {
@@ -54,7 +40,6 @@ export const make = (options: Api.EmulatorOptions = {}): Effect.Effect<Api.Emula
     const service = Object.assign(serviceOf(engine, lift), {
       initError: Effect.sync(() => Option.fromNullable(engine.initError()))
     })
-    engines.set(service, engine)
     return service
   })
 
