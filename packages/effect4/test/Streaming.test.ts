@@ -89,7 +89,13 @@ describe("Effect 4: streaming", () => {
               Stream.make("first;"),
               // The rest only comes once the test has seen the first byte arrive.
               Stream.fromEffect(Effect.as(Deferred.await(gate), "second"))
-            ).pipe(Stream.ensuring(Effect.suspend(() => Deferred.succeed(producerDone, Date.now()))))
+            ).pipe(
+              // The emulator's clock (sub-millisecond): with Date.now() a stream that ends within
+              // the first byte's millisecond would read as ending before it.
+              Stream.ensuring(
+                Effect.suspend(() => Deferred.succeed(producerDone, performance.timeOrigin + performance.now()))
+              )
+            )
           ),
           inProcess
         )
