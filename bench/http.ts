@@ -15,8 +15,7 @@
 import * as Effect from "effect/Effect"
 import { mkdirSync } from "node:fs"
 import * as Build from "../src/Build.js"
-import { eventMix } from "./functions/http/events.js"
-import type { Expected } from "./functions/http/events.js"
+import { answerMismatch as mismatch, eventMix } from "./functions/http/events.js"
 import { findRic, ricClient, ricClientNote, ricSpec } from "./ric.js"
 import type { ProcessSpec, Sample } from "./server.js"
 import { measure } from "./server.js"
@@ -83,28 +82,6 @@ const runtimes = async (notes: Array<string>): Promise<Array<Runtime>> => {
     }
   )
   return list
-}
-
-/** Why a runtime's answer to one event is wrong, or undefined when it is right. */
-const mismatch = (text: string, expected: Expected): string | undefined => {
-  try {
-    const answer = JSON.parse(text) as { statusCode?: number; body?: string; isBase64Encoded?: boolean }
-    if (answer.statusCode !== expected.status) {
-      return `status ${answer.statusCode} instead of ${expected.status}: ${text.slice(0, 200)}`
-    }
-    const raw = answer.isBase64Encoded === true
-      ? Buffer.from(answer.body ?? "", "base64").toString()
-      : answer.body ?? ""
-    const body = JSON.parse(raw) as Record<string, unknown>
-    for (const [key, value] of Object.entries(expected.body)) {
-      if (JSON.stringify(body[key]) !== JSON.stringify(value)) {
-        return `body.${key} is ${JSON.stringify(body[key])}: ${raw.slice(0, 200)}`
-      }
-    }
-    return undefined
-  } catch (error) {
-    return `unreadable answer (${String(error)}): ${text.slice(0, 200)}`
-  }
 }
 
 /** Runs the HTTP suite: `invocations` per round, `rounds` interleaved rounds, `coldStarts` spawns per runtime. */

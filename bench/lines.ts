@@ -16,6 +16,7 @@ import { spawnSync } from "node:child_process"
 import { existsSync } from "node:fs"
 import * as Build from "../src/Build.js"
 import { BATCH_SIZE, sqsEvent } from "./functions/batch/orders.js"
+import { answerMismatch, eventMix } from "./functions/http/events.js"
 import type { Sample } from "./server.js"
 import { measure } from "./server.js"
 import {
@@ -64,13 +65,20 @@ interface Workload {
   /** Relative to bench/. */
   readonly effect3: string
   readonly effect4: string
-  readonly event: string
+  /** The events served in turn (invocation i gets `events[i % length]`). */
+  readonly events: ReadonlyArray<string>
   /** Invocations per round, as a share of BENCH_LINES_INVOCATIONS. */
   readonly share: number
   /** Extra environment of the function. */
   readonly env?: Readonly<Record<string, string>>
-  readonly check: (body: string) => boolean
+  /** Why the answer to `events[index]` is wrong, or undefined when it is right. */
+  readonly check: (index: number, body: string) => string | undefined
 }
+
+const exactly = (expected: string) => (_: number, body: string) =>
+  body === expected ? undefined : `${body.slice(0, 200)} instead of ${expected}`
+
+const httpMix = eventMix()
 
 const workloads: ReadonlyArray<Workload> = [
   {
@@ -78,19 +86,28 @@ const workloads: ReadonlyArray<Workload> = [
     title: "trivial JSON handler",
     effect3: "./functions/trivial.ts",
     effect4: "../packages/effect4/bench/functions/trivial.ts",
-    event: `{"n":7}`,
+    events: [`{"n":7}`],
     share: 1,
-    check: (body) => body === `{"ok":true,"echo":7}`
+    check: exactly(`{"ok":true,"echo":7}`)
+  },
+  {
+    id: "httpApi",
+    title: "HttpApi (fromHttpApi), API Gateway v2 GETs and POSTs",
+    effect3: "./functions/http/ours.ts",
+    effect4: "../packages/effect4/bench/functions/http/ours.ts",
+    events: httpMix.map((m) => m.event),
+    share: 1,
+    check: (index, body) => answerMismatch(body, httpMix[index % httpMix.length]!.expected)
   },
   ...[1, 10].map((concurrency): Workload => ({
     id: `batch${concurrency}`,
     title: `SQS batch of ${BATCH_SIZE} (each record decoded, then 20 ms of I/O), concurrency ${concurrency}`,
     effect3: "./functions/batch/ours.ts",
     effect4: "../packages/effect4/bench/functions/batch/ours.ts",
-    event: JSON.stringify(sqsEvent()),
+    events: [JSON.stringify(sqsEvent())],
     share: 0.01,
     env: { BENCH_BATCH_CONCURRENCY: String(concurrency) },
-    check: (body) => body === `{"batchItemFailures":[]}`
+    check: exactly(`{"batchItemFailures":[]}`)
   }))
 ]
 
@@ -147,12 +164,13 @@ export const linesSuite = async (
   // Every build must answer its workload's event as expected before it is measured.
   const wrong = new Set<string>()
   for (const b of builds) {
-    await measure(spec(b), 1, {
-      event: b.workload.event,
-      onResult: (_, body) => {
-        if (!b.workload.check(body)) {
+    await measure(spec(b), b.workload.events.length, {
+      events: b.workload.events,
+      onResult: (index, body) => {
+        const problem = b.workload.check(index, body)
+        if (problem !== undefined) {
           wrong.add(key(b))
-          notes.push(`${b.workload.title}, ${lineLabel[b.line]} answered ${body.slice(0, 200)}`)
+          notes.push(`${b.workload.title}, ${lineLabel[b.line]}, event ${index + 1}: ${problem}`)
         }
       }
     })
@@ -163,13 +181,13 @@ export const linesSuite = async (
     for (const b of builds) {
       const count = Math.max(1, Math.round(invocations * b.workload.share))
       log(`lines round ${round + 1}/${rounds}: ${b.workload.title}, ${lineLabel[b.line]} (${count} invocations)`)
-      warm.get(key(b))!.push(await measure(spec(b), count, { event: b.workload.event }))
+      warm.get(key(b))!.push(await measure(spec(b), count, { events: b.workload.events }))
     }
   }
   const cold = new Map<string, Array<Sample>>(builds.map((b) => [key(b), []]))
   for (let i = 0; i < coldStarts; i++) {
     log(`lines cold start ${i + 1}/${coldStarts}`)
-    for (const b of builds) cold.get(key(b))!.push(await measure(spec(b), 1, { event: b.workload.event }))
+    for (const b of builds) cold.get(key(b))!.push(await measure(spec(b), 1, { events: b.workload.events }))
   }
 
   const rows = builds.map((b) => {

@@ -80,3 +80,25 @@ export const eventMix = (): ReadonlyArray<{ readonly event: string; readonly exp
     expected: { status: 201, body: { name: "filter papers", price: 4.2, tags: ["coffee"] } }
   }
 ]
+
+/** Why a runtime's answer to one event is wrong, or undefined when it is right. */
+export const answerMismatch = (text: string, expected: Expected): string | undefined => {
+  try {
+    const answer = JSON.parse(text) as { statusCode?: number; body?: string; isBase64Encoded?: boolean }
+    if (answer.statusCode !== expected.status) {
+      return `status ${answer.statusCode} instead of ${expected.status}: ${text.slice(0, 200)}`
+    }
+    const raw = answer.isBase64Encoded === true
+      ? Buffer.from(answer.body ?? "", "base64").toString()
+      : answer.body ?? ""
+    const body = JSON.parse(raw) as Record<string, unknown>
+    for (const [key, value] of Object.entries(expected.body)) {
+      if (JSON.stringify(body[key]) !== JSON.stringify(value)) {
+        return `body.${key} is ${JSON.stringify(body[key])}: ${raw.slice(0, 200)}`
+      }
+    }
+    return undefined
+  } catch (error) {
+    return `unreadable answer (${String(error)}): ${text.slice(0, 200)}`
+  }
+}
