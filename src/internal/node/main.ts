@@ -12,9 +12,9 @@ import { fromInit } from "../runtime/handler.js"
 import { run, serve } from "../runtime/init.js"
 import * as WarmUp from "../runtime/warmUp.js"
 import { fromFunction } from "./handler.js"
-import { currentMajor } from "./nodeLine.js"
+import { currentMajor } from "../core/nodeLine.js"
 import { loadHandler } from "./resolve.js"
-import { installGlobal } from "./streamifyResponse.js"
+import { installGlobal } from "../core/streamifyResponse.js"
 
 /** The handler the official runtime assumes when `_HANDLER` is not set. */
 const DEFAULT_HANDLER = "index.handler"
