@@ -15,6 +15,7 @@ import * as Effect from "effect/Effect"
 import { spawnSync } from "node:child_process"
 import { existsSync } from "node:fs"
 import * as Build from "../src/Build.js"
+import { BATCH_SIZE, sqsEvent } from "./functions/batch/orders.js"
 import type { Sample } from "./server.js"
 import { measure } from "./server.js"
 import {
@@ -66,6 +67,8 @@ interface Workload {
   readonly event: string
   /** Invocations per round, as a share of BENCH_LINES_INVOCATIONS. */
   readonly share: number
+  /** Extra environment of the function. */
+  readonly env?: Readonly<Record<string, string>>
   readonly check: (body: string) => boolean
 }
 
@@ -78,7 +81,17 @@ const workloads: ReadonlyArray<Workload> = [
     event: `{"n":7}`,
     share: 1,
     check: (body) => body === `{"ok":true,"echo":7}`
-  }
+  },
+  ...[1, 10].map((concurrency): Workload => ({
+    id: `batch${concurrency}`,
+    title: `SQS batch of ${BATCH_SIZE} (each record decoded, then 20 ms of I/O), concurrency ${concurrency}`,
+    effect3: "./functions/batch/ours.ts",
+    effect4: "../packages/effect4/bench/functions/batch/ours.ts",
+    event: JSON.stringify(sqsEvent()),
+    share: 0.01,
+    env: { BENCH_BATCH_CONCURRENCY: String(concurrency) },
+    check: (body) => body === `{"batchItemFailures":[]}`
+  }))
 ]
 
 const lines = ["effect3", "effect4"] as const
@@ -128,7 +141,7 @@ export const linesSuite = async (
   const spec = (b: Built) => ({
     command: b.bootstrap,
     args: [],
-    env: { ...lambdaEnv, EFFECT_LAMBDA_NODE: node }
+    env: { ...lambdaEnv, ...b.workload.env, EFFECT_LAMBDA_NODE: node }
   })
 
   // Every build must answer its workload's event as expected before it is measured.

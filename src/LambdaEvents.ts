@@ -17,6 +17,7 @@
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import type * as Schema from "effect/Schema"
+import type * as Batch from "./internal/core/batch.js"
 import type * as batch from "./internal/events/batch.js"
 import * as handlers from "./internal/events/handlers.js"
 import * as schemas from "./internal/events/schemas.js"
@@ -307,15 +308,7 @@ export const sqs: <A, I, E, R>(
  * @since 0.1.0
  * @category models
  */
-export interface DynamoDbChange<A> {
-  readonly eventName: "INSERT" | "MODIFY" | "REMOVE"
-  readonly keys: { readonly [x: string]: unknown }
-  /** The item after the change (absent for `REMOVE` and for `KEYS_ONLY`/`OLD_IMAGE` streams). */
-  readonly newImage: A | undefined
-  /** The item before the change (absent for `INSERT` and for `KEYS_ONLY`/`NEW_IMAGE` streams). */
-  readonly oldImage: A | undefined
-  readonly sequenceNumber: string
-}
+export type DynamoDbChange<A> = Batch.DynamoDbChange<A>
 
 /**
  * The Kinesis batch handler. Each record's `data` is base64-decoded, parsed as JSON and

@@ -92,9 +92,10 @@ const isInside = (dir: string, path: string) => path === dir || path.startsWith(
 /** Why `found` is not allowed in core, or `undefined` when it is. */
 /**
  * Packages core may import: they depend on no Effect, and both lines of the runtime need them
- * (the official per-invocation store that Powertools and the AWS SDK read).
+ * (the official per-invocation store that Powertools and the AWS SDK read; esbuild and fflate
+ * for the build engine both lines' `Build` wrap, esbuild loaded only when a build runs).
  */
-const coreDependencies: ReadonlyArray<string> = ["@aws/lambda-invoke-store"]
+const coreDependencies: ReadonlyArray<string> = ["@aws/lambda-invoke-store", "esbuild", "fflate"]
 
 const coreViolation = (file: string, found: Import): string | undefined => {
   const { specifier } = found
@@ -147,7 +148,7 @@ describe("layout (issue 17)", () => {
       `import { type B } from "@effect/platform"`,
       `import * as C from "../runtime/loop.js"`,
       `export type { D } from "../../LambdaError.js"`,
-      `export * from "fflate"`,
+      `export * from "undici"`,
       `const e = await import("effect")`,
       `const f = require("node:fs")`,
       `type G = typeof import("effect/Layer")`,
@@ -162,7 +163,7 @@ describe("layout (issue 17)", () => {
       "2 @effect/platform false",
       "3 ../runtime/loop.js false",
       "4 ../../LambdaError.js true",
-      "5 fflate false",
+      "5 undici false",
       "6 effect false",
       "7 node:fs false",
       "8 effect/Layer true",

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Exit } from "effect"
 import { spawn } from "node:child_process"
-import { at } from "../src/internal/runtime/timers.js"
+import { at } from "../src/internal/core/timers.js"
 import { projectFile } from "./process.js"
 
 describe("at (shared timer)", () => {

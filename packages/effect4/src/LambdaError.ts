@@ -125,7 +125,8 @@ export class RuntimeApiError extends Data.TaggedError("RuntimeApiError")<Runtime
 
 /**
  * The runtime cannot go on and exits the process with a non-zero code: the Runtime API is
- * unreachable or answered 5xx.
+ * unreachable or answered 5xx, or work would not stop by its deadline (the line logged at fatal
+ * level says which).
  *
  * @since 0.0.0
  * @category errors

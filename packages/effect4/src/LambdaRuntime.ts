@@ -3,7 +3,9 @@
  * the user's `Layer` once (its failure is the init error, posted to `/init/error`), then serve
  * invocations until shutdown, releasing the layer on SIGTERM.
  *
- * The first piece of the line (issue 19): JSON handlers, one invocation at a time.
+ * JSON handlers, one invocation at a time per lane: one lane in the classic mode, N on Lambda
+ * Managed Instances (`AWS_LAMBDA_MAX_CONCURRENCY`). SIGTERM, errors outside Effect and work that
+ * would not stop by its deadline follow the Effect 3 line's rules (docs/reliability.md).
  *
  * @example
  * ```ts no-check
@@ -24,13 +26,24 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
 import type { LambdaContext } from "./LambdaContext.js"
-import type { FatalRuntimeError } from "./LambdaError.js"
+import { FatalRuntimeError } from "./LambdaError.js"
 import * as LambdaHandler from "./LambdaHandler.js"
 import { fromCause } from "./internal/causeDocument.js"
 import * as References from "effect/References"
 import * as LogLevel from "effect/LogLevel"
-import { CodeCache, Console, InvokeStore, LogLine, Protocol, WarmUp } from "./internal/core.js"
+import {
+  CodeCache,
+  Console,
+  InvokeStore,
+  Lifecycle as Rules,
+  LogLine,
+  ProcessHandlers,
+  Protocol,
+  WarmUp
+} from "./internal/core.js"
+import { Lifecycle } from "./internal/lifecycle.js"
 import * as Logger from "./internal/logger.js"
 import * as Loop from "./internal/loop.js"
 import * as RuntimeApiClient from "./internal/runtimeApiClient.js"
@@ -63,6 +76,18 @@ export interface RuntimeOptions<ROut = never, LE = never> {
   readonly logFormat?: Logger.LogFormat | undefined
   /** Overrides `AWS_LAMBDA_LOG_LEVEL` (default `Info`). */
   readonly logLevel?: LogLevel.LogLevel | undefined
+  /**
+   * How long a shutdown (SIGTERM, SIGINT) may take: the invocations in flight and their detached
+   * work get it to finish before they are interrupted, then the layer is released with what is
+   * left; past it the process exits 1, naming what was still running. Default 400 ms (Lambda
+   * gives 300 to 500 ms before SIGKILL).
+   */
+  readonly shutdownBudget?: Duration.Input | undefined
+  /**
+   * On Lambda Managed Instances, how many invocations are served at once: at most
+   * `AWS_LAMBDA_MAX_CONCURRENCY` (a higher number is ignored; the option can only lower it).
+   */
+  readonly concurrency?: number | undefined
 }
 
 /** Effect's level of each console level. */
@@ -90,13 +115,13 @@ export type Handler<Event, A, E, R> = LambdaHandler.Handler<Event, A, E, R>
 
 /**
  * What {@link serve} fails with: the configuration is invalid, the layer (or the handler's init)
- * failed (after posting `/init/error`), the Runtime API failed, or a post failed for good.
+ * failed (after posting `/init/error`), or the runtime cannot go on (a Runtime API call that
+ * cannot be retried, work that would not stop by its deadline).
  *
  * @since 0.0.0
  * @category models
  */
 export type ServeError<LE> =
-  | RuntimeApiClient.RuntimeApiError
   | FatalRuntimeError
   | Config.ConfigError
   | InvalidConfiguration
@@ -122,14 +147,37 @@ export const serve: {
   handler: LambdaHandler.LambdaHandler<unknown, R> | Handler<unknown, unknown, unknown, R>,
   options: RuntimeOptions<ROut, LE> & LambdaHandler.JsonOptions<unknown, unknown, unknown, unknown> = {}
 ): Effect.Effect<never, ServeError<LE>, Exclude<R, LambdaContext | ROut>> =>
+  serveWith(LambdaHandler.isLambdaHandler(handler) ? handler : LambdaHandler.json(handler, options), options, new Lifecycle())
+
+/** {@link serve} with the process-level state that `run` shares with its signal and error handlers. */
+const serveWith = <R, ROut, LE>(
+  handler: LambdaHandler.LambdaHandler<unknown, R>,
+  options: RuntimeOptions<ROut, LE>,
+  life: Lifecycle
+): Effect.Effect<never, ServeError<LE>, Exclude<R, LambdaContext | ROut>> =>
   Effect.scoped(Effect.gen(function*() {
     const endpoint = yield* Config.String(Protocol.env.runtimeApi)
-    const logFormat = options.logFormat ??
-      ((yield* Config.String(Protocol.env.logFormat).pipe(Config.withDefault("Text"))).toUpperCase() === "JSON"
-        ? "JSON"
-        : "Text")
+    // Unparsable means the classic single loop, never an init error: the variable is the platform's.
+    const maxConcurrency = Math.max(
+      1,
+      yield* Config.Int(Protocol.env.maxConcurrency).pipe(Config.orElse(() => Config.succeed(1)))
+    )
+    const managed = maxConcurrency > 1
+    // Managed Instances take JSON logs only (every line must say which invocation wrote it).
+    const logFormat = options.logFormat ?? (managed ? "JSON" : (yield* Config.String(Protocol.env.logFormat).pipe(
+        Config.withDefault("Text")
+      )).toUpperCase() === "JSON"
+      ? "JSON"
+      : "Text")
     const levelSet = options.logLevel ?? (yield* configuredLevel(endpoint))
     const logLevel = levelSet ?? "Info"
+    life.logFormat = logFormat
+    life.logLevel = logLevel
+    life.shutdownBudgetMs = Rules.budgetMs(
+      options.shutdownBudget === undefined
+        ? undefined
+        : Duration.toMillis(Duration.fromInputUnsafe(options.shutdownBudget))
+    )
     if (options.console === true) {
       // Installed before the layer is built, so that its `console` lines are Lambda's too; the
       // original console is put back when the runtime stops.
@@ -146,8 +194,8 @@ export const serve: {
         (restore) => Effect.sync(restore)
       )
     }
-    const lambdaHandler = LambdaHandler.isLambdaHandler(handler) ? handler : LambdaHandler.json(handler, options)
-    return yield* program(endpoint, lambdaHandler, options).pipe(
+    const lanes = Rules.concurrencyOf(maxConcurrency, options.concurrency)
+    return yield* program(endpoint, handler, options, { life, lanes, managed }).pipe(
       Effect.provideService(References.CurrentLoggers, new Set([Logger.make(logFormat)])),
       Effect.provideService(References.MinimumLogLevel, logLevel)
     )
@@ -189,13 +237,48 @@ const configuredLevel = (endpoint: string) =>
     return yield* error
   })
 
-/** The runtime once its configuration is read: the client, the layer, the loop. */
+/** What `serve` worked out besides the user's options. */
+interface ProgramSettings {
+  readonly life: Lifecycle
+  /** How many lanes serve at once. */
+  readonly lanes: number
+  /** Lambda Managed Instances (`AWS_LAMBDA_MAX_CONCURRENCY` above 1). */
+  readonly managed: boolean
+}
+
+/**
+ * Posts `document` as `/init/error` (or `/invocation/{id}/error`) on a client of its own, so
+ * that it never shares a connection with a call of a lane; never fails, gives up after
+ * `REPORT_TIMEOUT_MS` (the process exits once it is done).
+ */
+const reportWith =
+  (endpoint: string) =>
+  (target: { readonly requestId: string } | "init", document: Protocol.ErrorDocument): Effect.Effect<void> =>
+    Effect.scoped(
+      Effect.flatMap(
+        RuntimeApiClient.make(endpoint),
+        (api) => target === "init" ? api.initError(document) : api.fail(target.requestId, document)
+      )
+    ).pipe(
+      Effect.timeout(Duration.millis(Rules.REPORT_TIMEOUT_MS)),
+      Effect.catch((error) =>
+        Effect.logError(`Could not report ${document.errorType} to the Runtime API: ${error.message}`)
+      )
+    )
+
+/** The runtime once its configuration is read: the clients, the layer, the lanes. */
 const program = <R, ROut, LE>(
   endpoint: string,
   handler: LambdaHandler.LambdaHandler<unknown, R>,
-  options: RuntimeOptions<ROut, LE>
+  options: RuntimeOptions<ROut, LE>,
+  settings: ProgramSettings
 ) =>
   Effect.gen(function*() {
+    const { life, managed } = settings
+    const loggers = yield* Effect.context<never>()
+    const report = reportWith(endpoint)
+    // An error outside Effect during init or an invocation is posted through here (processHandlers.ts).
+    life.report = (target, document) => Effect.runPromise(Effect.provideContext(report(target, document), loggers))
     const api = yield* RuntimeApiClient.make(endpoint)
     if (options.registerExtension !== false) {
       // So that Lambda sends SIGTERM before it shuts the environment down, and the layer is released.
@@ -211,21 +294,44 @@ const program = <R, ROut, LE>(
         )
       )
     }
+    // The layer has a scope of its own, released on shutdown within what the budget has left.
+    const layerScope = yield* Scope.make()
     const initFailed = (cause: Cause.Cause<unknown>) =>
       Effect.andThen(Effect.logFatal("Init Error", cause), Effect.ignore(api.initError(fromCause(cause))))
-    const services = options.layer === undefined
-      ? Context.empty() as Context.Context<ROut>
-      : yield* Layer.build(options.layer).pipe(Effect.tapCause(initFailed))
-    // A handler with an init step (LambdaHandler.fromInit) is built once, here, with the layer's
-    // services; its failure is the init error, as the layer's is.
-    const ready = handler.init === undefined
-      ? handler
-      : yield* handler.init.pipe(Effect.provideContext(services), Effect.tapCause(initFailed))
-    const timeoutMarginMs = Duration.toMillis(Duration.fromInputUnsafe(options.timeoutMargin ?? Duration.millis(200)))
-    const invokeStore = yield* Effect.promise(InvokeStore.make)
-    const asyncInvokeStore = InvokeStore.isAsyncContext(invokeStore)
-    return yield* Loop.loop(api, ready, { timeoutMarginMs, invokeStore, asyncInvokeStore }).pipe(
-      Effect.provideContext(services)
+    const serving = Effect.gen(function*() {
+      const services = options.layer === undefined
+        ? Context.empty() as Context.Context<ROut>
+        : yield* Layer.buildWithScope(options.layer, layerScope).pipe(Effect.tapCause(initFailed))
+      // A handler with an init step (LambdaHandler.fromInit) is built once, here, with the layer's
+      // services; its failure is the init error, as the layer's is.
+      const ready = handler.init === undefined
+        ? handler
+        : yield* handler.init.pipe(Effect.provideContext(services), Effect.tapCause(initFailed))
+      const timeoutMarginMs = Duration.toMillis(Duration.fromInputUnsafe(options.timeoutMargin ?? Duration.millis(200)))
+      const invokeStore = yield* Effect.promise(InvokeStore.make)
+      const asyncInvokeStore = InvokeStore.isAsyncContext(invokeStore)
+      // Managed Instances: one client (one connection for its long poll and results) per lane.
+      const lanes = yield* Effect.forEach(Array.from({ length: settings.lanes - 1 }), () =>
+        RuntimeApiClient.make(endpoint))
+      life.initDone = true
+      return yield* Loop.loop(api, ready as Loop.Handler<R>, {
+        timeoutMarginMs,
+        invokeStore,
+        asyncInvokeStore,
+        life,
+        lanes,
+        managed
+      }).pipe(Effect.provideContext(services))
+    })
+    return yield* serving.pipe(
+      Effect.onExit((exit) =>
+        Effect.andThen(
+          life.within("the layer's release", Scope.close(layerScope, exit)),
+          Effect.suspend(() =>
+            life.abandoned.length === 0 ? Effect.void : Effect.logError(life.budgetExhausted())
+          )
+        )
+      )
     )
   })
 
@@ -262,20 +368,34 @@ export const run: {
       ).addObserver(stopped)
     })
   }
+  const life = new Lifecycle()
   const fiber = Effect.runFork(
-    serve(handler as LambdaHandler.LambdaHandler<unknown, LambdaContext | ROut>, {
-      console: true,
-      ...options
-    }) as Effect.Effect<never, unknown>
+    serveWith(
+      LambdaHandler.isLambdaHandler(handler) ? handler : LambdaHandler.json(handler, options),
+      { console: true, ...options },
+      life
+    ) as Effect.Effect<never, unknown>
   )
-  const stop = () => fiber.interruptUnsafe()
-  process.once("SIGTERM", stop)
-  process.once("SIGINT", stop)
+  ProcessHandlers.install(life, {
+    interrupt: () => fiber.interruptUnsafe(),
+    logError: (message, defect, requestId) =>
+      Effect.runSync(
+        Effect.logError(message, defect === undefined ? Cause.empty : Cause.die(defect.value)).pipe(
+          requestId === undefined ? (log) => log : Effect.annotateLogs(LogLine.REQUEST_ID, requestId),
+          Effect.provideService(References.CurrentLoggers, new Set([Logger.make(life.logFormat)])),
+          Effect.provideService(References.MinimumLogLevel, life.logLevel)
+        )
+      )
+  })
   fiber.addObserver((exit) => {
     if (Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause)) {
-      process.stderr.write(`effect-lambda-runtime: ${Cause.pretty(exit.cause)}\n`)
+      // A fatal error was logged where it happened; configuration errors and defects were not.
+      if (!(Cause.squash(exit.cause) instanceof FatalRuntimeError)) {
+        process.stderr.write(`effect-lambda-runtime: ${Cause.pretty(exit.cause)}\n`)
+      }
       process.exit(1)
     }
-    process.exit(0)
+    // Interrupted by a signal or the platform's shutdown: clean, unless the budget cut something off.
+    process.exit(life.abandoned.length === 0 ? 0 : 1)
   })
 }

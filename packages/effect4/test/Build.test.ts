@@ -10,7 +10,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { buildFunction, startEmulator } from "../../../test/toolBridge.js"
+import * as Build from "../src/Build.js"
+import * as Emulator from "../src/Emulator.js"
 
 const example = fileURLToPath(new URL("../examples/hello.ts", import.meta.url))
 
@@ -21,17 +22,14 @@ describe("Effect 4: effect-lambda build", () => {
         Effect.sync(() => mkdtempSync(join(tmpdir(), "effect4-build-"))),
         (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
       )
-      const build = yield* Effect.promise(() => buildFunction(example, outdir, process.execPath))
+      const build = yield* Build.build({ entry: example, outdir, nodeBinary: process.execPath })
       expect(build.warnings).toEqual([])
       // Trained: this line's runtime served the warm-up's invocations before the cache was written.
       expect(build.codeCache).toMatchObject({ trained: true })
       expect(build.codeCache?.bytes).toBeGreaterThan(0)
       // Effect 4's values carry this key; Effect 3's a symbol named "effect/Effect".
       expect(readFileSync(build.bundle, "utf8")).toContain("~effect/Effect")
-      const emulator = yield* Effect.acquireRelease(
-        Effect.promise(() => startEmulator()),
-        (emulator) => Effect.promise(() => emulator.close())
-      )
+      const emulator = yield* Emulator.make()
       const child = yield* Effect.acquireRelease(
         Effect.sync(() =>
           spawn(build.bootstrap, [], {
@@ -45,7 +43,7 @@ describe("Effect 4: effect-lambda build", () => {
       let stderr = ""
       child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
       const exited = new Promise<number | null>((resolve) => child.on("exit", resolve))
-      const record = yield* Effect.promise(() => emulator.invoke({ name: "Grace" }))
+      const record = yield* emulator.invoke({ name: "Grace" })
       expect(record.outcome?._tag === "Response" ? JSON.parse(record.outcome.text) : record.outcome).toEqual({
         greeting: "hello, Grace",
         requestId: record.requestId
@@ -54,5 +52,12 @@ describe("Effect 4: effect-lambda build", () => {
       expect(yield* Effect.promise(() => exited)).toBe(0)
       // The cache was accepted: the loader says nothing when it is.
       expect(stderr).toBe("")
+    }))
+  it.effect("dropIn: true is a BuildError on this line (it has no drop-in yet), before anything is bundled", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(Build.build({ dropIn: true, outdir: join(tmpdir(), "effect4-no-drop-in") }))
+      expect(error).toBeInstanceOf(Build.BuildError)
+      expect(error).toMatchObject({ _tag: "BuildError", stage: "bundle" })
+      expect(error.message).toBe("effect-lambda build (bundle): this line of effect-lambda-runtime has no drop-in yet")
     }))
 })

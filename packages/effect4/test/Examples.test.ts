@@ -6,8 +6,9 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
+import { sqsRecord } from "../../../test/eventRecords.js"
 import { startSqsEndpoint } from "../../../test/sqsEndpoint.js"
-import { startEmulator } from "../../../test/toolBridge.js"
+import * as Emulator from "../src/Emulator.js"
 
 const packageDir = fileURLToPath(new URL("..", import.meta.url))
 
@@ -51,17 +52,14 @@ const loggedAt = (stdout: string, text: string): number => {
 const responseJson = (record: { readonly outcome?: { readonly _tag: string; readonly text?: string } | undefined }) =>
   record.outcome?._tag === "Response" ? JSON.parse(record.outcome.text!) : record.outcome
 
-const emulatorInScope = Effect.acquireRelease(
-  Effect.promise(() => startEmulator()),
-  (emulator) => Effect.promise(emulator.close)
-)
+const emulatorInScope = Emulator.make()
 
 describe("Effect 4: examples", () => {
   it.live("hello.ts registers for SIGTERM, greets, audits after the response, and releases its layer on SIGTERM", () =>
     Effect.gen(function*() {
       const emulator = yield* emulatorInScope
       const fn = yield* spawnExample("hello", emulator.environment)
-      const record = yield* Effect.promise(() => emulator.invoke({ name: "Ada" }))
+      const record = yield* emulator.invoke({ name: "Ada" })
       expect(responseJson(record)).toEqual({
         greeting: "hello, Ada",
         requestId: record.requestId
@@ -71,7 +69,7 @@ describe("Effect 4: examples", () => {
       // Lambda's text format, the detached fiber's line under its invocation's request id.
       expect(fn.stdout()).toMatch(new RegExp(`^\\S+Z\\t${record.requestId}\\tINFO\\taudit: greeted Ada$`, "m"))
       // Registered during init, so that Lambda sends the SIGTERM below before it shuts down.
-      expect((yield* Effect.promise(() => emulator.extensions())).map((extension) => extension.name)).toEqual([
+      expect((yield* emulator.extensions).map((extension) => extension.name)).toEqual([
         "effect-lambda-runtime"
       ])
       fn.child.kill("SIGTERM")
@@ -83,7 +81,7 @@ describe("Effect 4: examples", () => {
     Effect.gen(function*() {
       const emulator = yield* emulatorInScope
       const fn = yield* spawnExample("hello", { ...emulator.environment, AWS_LAMBDA_LOG_FORMAT: "JSON" })
-      const record = yield* Effect.promise(() => emulator.invoke({ name: "Lin" }, { tenantId: "tenant-7" }))
+      const record = yield* emulator.invoke({ name: "Lin" }, { tenantId: "tenant-7" })
       yield* fn.awaitOutput("audit: greeted Lin")
       const line = fn.stdout().split("\n").find((line) => line.includes("audit: greeted Lin"))
       expect(JSON.parse(line!)).toMatchObject({
@@ -104,7 +102,7 @@ describe("Effect 4: examples", () => {
           "test/fixtures/console.ts"
         )
         for (const tag of ["a", "b"]) {
-          const record = yield* Effect.promise(() => emulator.invoke({ tag }))
+          const record = yield* emulator.invoke({ tag })
           // globalThis.awslambda.InvokeStore (Powertools, the AWS SDK) names it too.
           expect(responseJson(record)).toEqual({
             requestId: record.requestId,
@@ -136,9 +134,9 @@ describe("Effect 4: examples", () => {
     Effect.gen(function*() {
       const emulator = yield* emulatorInScope
       const fn = yield* spawnExample("detached", emulator.environment)
-      const record = yield* Effect.promise(() => emulator.invoke({ orderId: "o-1" }))
+      const record = yield* emulator.invoke({ orderId: "o-1" })
       expect(responseJson(record)).toEqual({ statusCode: 200, body: `{"accepted":"o-1"}` })
-      const nextAt = yield* Effect.promise(() => emulator.awaitNextRequest(2))
+      const nextAt = yield* emulator.awaitNextRequest(2)
       // The line was written before /next was asked, but the pipe may deliver it after.
       yield* fn.awaitOutput(`metrics flushed for ${record.requestId}`)
       const flushedAt = loggedAt(fn.stdout(), `metrics flushed for ${record.requestId}`)
@@ -164,17 +162,60 @@ describe("Effect 4: examples", () => {
         AWS_SECRET_ACCESS_KEY: "test"
       })
       for (const orderId of ["o-1", "o-2"]) {
-        expect(responseJson(yield* Effect.promise(() => emulator.invoke({ orderId })))).toEqual({ accepted: orderId })
+        expect(responseJson(yield* emulator.invoke({ orderId }))).toEqual({ accepted: orderId })
         const message = yield* Effect.promise(sqs.take)
         expect(message.target).toBe("AmazonSQS.SendMessage")
         expect(message.queueUrl).toBe("http://sqs.local/123456789012/orders")
         expect(message.messageBody).toBe(JSON.stringify({ orderId }))
       }
-      yield* Effect.promise(() => emulator.awaitNextRequest(3))
+      yield* emulator.awaitNextRequest(3)
       yield* fn.awaitOutput("order o-2 enqueued as m-17")
       fn.child.kill("SIGTERM")
       expect(yield* Effect.promise(() => fn.exited)).toBe(0)
       expect(fn.stdout().split("SQS client ready")).toHaveLength(2)
       expect(fn.stdout()).toContain("SQS client released")
+    }))
+
+  it.live("sqs-batch.ts answers with the refused and the undecodable message only, each record's lines under its ids", () =>
+    Effect.gen(function*() {
+      const emulator = yield* emulatorInScope
+      const fn = yield* spawnExample("sqs-batch", { ...emulator.environment, AWS_LAMBDA_LOG_FORMAT: "JSON" })
+      const record = yield* emulator.invoke({
+        Records: [
+          sqsRecord("m-1", JSON.stringify({ orderId: "o-1", quantity: 2 })),
+          sqsRecord("m-2", JSON.stringify({ orderId: "o-2", quantity: 0 })),
+          sqsRecord("m-3", "not an order"),
+          sqsRecord("m-4", JSON.stringify({ orderId: "o-4", quantity: 1 }))
+        ]
+      })
+      expect(responseJson(record)).toEqual({
+        batchItemFailures: [{ itemIdentifier: "m-2" }, { itemIdentifier: "m-3" }]
+      })
+      yield* fn.awaitOutput("SQS batch of 4")
+      const lines = fn.stdout().split("\n").filter((line) => line.startsWith("{")).map(
+        (line) => JSON.parse(line) as Record<string, unknown>
+      )
+      const ids = { requestId: record.requestId }
+      expect(lines.find((line) => line["message"] === "saved order o-1 (2)")).toMatchObject({
+        ...ids,
+        level: "INFO",
+        recordId: "m-1"
+      })
+      expect(lines.find((line) => line["recordId"] === "m-2" && line["level"] === "ERROR")).toMatchObject({
+        ...ids,
+        message: "record failed",
+        errorType: "OrderRejected"
+      })
+      expect(lines.find((line) => line["recordId"] === "m-3" && line["level"] === "ERROR")?.["message"]).toMatch(
+        /^record does not decode: at \["body"\]: /
+      )
+      expect(lines.find((line) => String(line["message"]).startsWith("SQS batch of 4"))).toMatchObject({
+        ...ids,
+        level: "WARN",
+        message: "SQS batch of 4: 2 succeeded, 2 failed, 0 interrupted, 0 skipped",
+        eventSource: "SQS"
+      })
+      fn.child.kill("SIGTERM")
+      expect(yield* Effect.promise(() => fn.exited)).toBe(0)
     }))
 })

@@ -4,16 +4,13 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Context, Data, Effect, Exit, Fiber, Layer } from "effect"
-import { startEmulator } from "../../../test/toolBridge.js"
+import * as Emulator from "../src/Emulator.js"
 import * as LambdaRuntime from "../src/LambdaRuntime.js"
 
 class DatabaseDown extends Data.TaggedError("DatabaseDown")<{ readonly host: string }> {}
 class Database extends Context.Service<Database, { readonly query: (sql: string) => string }>()("test/Database") {}
 
-const emulatorScoped = Effect.acquireRelease(
-  Effect.promise(() => startEmulator()),
-  (emulator) => Effect.promise(() => emulator.close())
-)
+const emulatorScoped = Emulator.make()
 
 describe("Effect 4: LambdaRuntime.serve", () => {
   it.live("builds the layer once and serves with its services", () =>
@@ -39,7 +36,7 @@ describe("Effect 4: LambdaRuntime.serve", () => {
         Effect.forkScoped
       )
       for (const sql of ["select 1", "select 2"]) {
-        const record = yield* Effect.promise(() => emulator.invoke({ sql }))
+        const record = yield* emulator.invoke({ sql })
         expect(record.outcome?._tag === "Response" ? JSON.parse(record.outcome.text) : record.outcome).toBe(
           `result of ${sql}`
         )
@@ -56,7 +53,7 @@ describe("Effect 4: LambdaRuntime.serve", () => {
         Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnvRecord(emulator.environment)),
         Effect.forkScoped
       )
-      const initError = yield* Effect.promise(() => emulator.awaitInitError())
+      const initError = yield* emulator.awaitInitError
       expect(initError.document).toMatchObject({ errorType: "DatabaseDown" })
       const exit = yield* Fiber.await(fiber)
       expect(Exit.isFailure(exit) && String(exit.cause)).toContain("DatabaseDown")
@@ -72,7 +69,7 @@ describe("Effect 4: LambdaRuntime.serve", () => {
         ),
         Effect.forkScoped
       )
-      const initError = yield* Effect.promise(() => emulator.awaitInitError())
+      const initError = yield* emulator.awaitInitError
       expect(initError.document).toMatchObject({
         errorType: "Runtime.InvalidConfiguration",
         errorMessage: expect.stringContaining(

@@ -1,12 +1,10 @@
 /**
- * The Effect 4 line's loop through the real protocol: the project's emulator (Effect 3, behind
- * Promises: test/toolBridge.ts) on loopback, the shared core's HTTP/1.1 client, an Effect 4
- * handler. The response is posted before the detached work ends, and the next `/next` waits for it.
+ * The Effect 4 line's loop through the real protocol: the project's emulator (this line's
+ * `Emulator`) on loopback, the shared core's HTTP/1.1 client, an Effect 4 handler. The response is posted before the detached work ends, and the next `/next` waits for it.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Data, Deferred, Effect } from "effect"
-import { startEmulator } from "../../../test/toolBridge.js"
-import type { EmulatorBridge } from "../../../test/toolBridge.js"
+import * as Emulator from "../src/Emulator.js"
 import { LambdaContext } from "../src/LambdaContext.js"
 import * as LambdaHandler from "../src/LambdaHandler.js"
 import * as Loop from "../src/internal/loop.js"
@@ -20,10 +18,7 @@ const serving = <E, R>(
   functionTimeoutMs = 10_000
 ) =>
   Effect.gen(function*() {
-    const emulator: EmulatorBridge = yield* Effect.acquireRelease(
-      Effect.promise(() => startEmulator({ functionTimeoutMs })),
-      (emulator) => Effect.promise(emulator.close)
-    )
+    const emulator = yield* Emulator.make({ functionTimeoutMs })
     const api = yield* RuntimeApiClient.make(emulator.environment.AWS_LAMBDA_RUNTIME_API!)
     yield* Effect.forkScoped(Loop.loop(api, LambdaHandler.json(handler), { timeoutMarginMs: 200 }))
     return emulator
@@ -44,14 +39,14 @@ describe("Effect 4: the loop", () => {
           return { echo: event, requestId: context.requestId }
         })
       )
-      const record = yield* Effect.promise(() => emulator.invoke({ orderId: "o-1" }))
+      const record = yield* emulator.invoke({ orderId: "o-1" })
       expect(record.outcome).toMatchObject({ _tag: "Response" })
       const body = record.outcome?._tag === "Response" ? JSON.parse(record.outcome.text) : undefined
       expect(body).toEqual({ echo: { orderId: "o-1" }, requestId: record.requestId })
       // The caller has its answer while the detached fiber still waits.
       expect(detachedDoneAt).toBe(0)
       yield* Deferred.succeed(release, undefined)
-      const secondNext = yield* Effect.promise(() => emulator.awaitNextRequest(2))
+      const secondNext = yield* emulator.awaitNextRequest(2)
       expect(detachedDoneAt).toBeGreaterThan(0)
       expect(secondNext).toBeGreaterThanOrEqual(detachedDoneAt)
     }))
@@ -59,9 +54,9 @@ describe("Effect 4: the loop", () => {
   it.live("a typed failure is posted as /error under its _tag; a bad event as Runtime.UnmarshalError", () =>
     Effect.gen(function*() {
       const emulator = yield* serving(() => Effect.fail(new OrderRejected({ reason: "out of stock" })))
-      const record = yield* Effect.promise(() => emulator.invoke({}))
+      const record = yield* emulator.invoke({})
       expect(record.outcome).toMatchObject({ _tag: "Error", document: { errorType: "OrderRejected" } })
-      const bad = yield* Effect.promise(() => emulator.invoke(Buffer.from("{not json")))
+      const bad = yield* emulator.invoke(Buffer.from("{not json"))
       expect(bad.outcome).toMatchObject({ _tag: "Error", document: { errorType: "Runtime.UnmarshalError" } })
     }))
 
@@ -72,7 +67,7 @@ describe("Effect 4: the loop", () => {
         () => Effect.never.pipe(Effect.onInterrupt(() => Deferred.succeed(interrupted, undefined))),
         1000
       )
-      const record = yield* Effect.promise(() => emulator.invoke({}))
+      const record = yield* emulator.invoke({})
       expect(record.outcome).toMatchObject({ _tag: "Error", document: { errorType: "Runtime.HandlerTimeout" } })
       yield* Deferred.await(interrupted)
     }))

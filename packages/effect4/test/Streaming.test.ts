@@ -98,7 +98,7 @@ describe("Effect 4: streaming", () => {
       const firstByteAt = yield* Effect.promise(() => emulator.awaitFirstByte(pending.requestId))
       expect(yield* Deferred.isDone(producerDone)).toBe(false)
       yield* Deferred.succeed(gate, undefined)
-      const record = yield* Effect.promise(() => pending.result)
+      const record = yield* Effect.promise(pending.result)
       expect(asResponse(record).text).toBe("first;second")
       expect(firstByteAt).toBeLessThan(yield* Deferred.await(producerDone))
     }))

@@ -4,7 +4,7 @@
  * was not specified"), so the build's loader (`start.cjs`, compiled by Node itself) defines a
  * function that runs it, at {@link IMPORT_HOOK}; without the loader (the package's own
  * `dist/node.js`) the call is made here. A build with the code cache replaces this module by one
- * that only calls the loader's function (tools/build/build.ts), so that no `import()` is left in
+ * that only calls the loader's function (core/build/engine.ts), so that no `import()` is left in
  * the bundle.
  *
  * @internal

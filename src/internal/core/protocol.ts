@@ -105,6 +105,21 @@ export const contentTypes = {
 } as const
 
 /**
+ * Media types sent as text; every other body is base64-encoded, which API Gateway, Function
+ * URLs and ALB decode back to the exact bytes.
+ */
+const TEXT_TYPE =
+  /^(?:text\/|application\/(?:json|xml|javascript|ecmascript|x-javascript|x-www-form-urlencoded|graphql|x-ndjson|yaml|x-yaml)\b|[^;]*\+(?:json|xml)\b)/i
+
+/**
+ * Whether a body with this content type goes back as text rather than base64.
+ *
+ * @internal
+ */
+export const isTextType = (contentType: string | undefined): boolean =>
+  contentType !== undefined && TEXT_TYPE.test(contentType.trimStart())
+
+/**
  * Environment variables the runtime reads or writes.
  *
  * @internal

@@ -9,6 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as ParseResult from "effect/ParseResult"
 import type * as LambdaHandler from "../../LambdaHandler.js"
+import * as core from "../core/batch.js"
 import { messageOf } from "../core/inspect.js"
 import { contentTypes } from "../core/protocol.js"
 import { UnmarshalError } from "../runtime/errors.js"
@@ -20,40 +21,7 @@ import { LambdaContext } from "../runtime/lambdaContext.js"
  *
  * @internal
  */
-export interface BatchResponse {
-  readonly batchItemFailures: ReadonlyArray<{ readonly itemIdentifier: string }>
-}
-
-/**
- * - `Independent`: any record may fail alone (SQS standard): every record not succeeded is
- *   reported.
- * - `OrderedRest`: in order, and the first failure and everything after it is reported (SQS
- *   FIFO: the rest of the batch is retried after it, keeping the group's order).
- * - `Checkpoint`: in order, and only the first failure is reported (streams: Lambda resumes
- *   the shard from that sequence number).
- *
- * @internal
- */
-export type Mode = "Independent" | "OrderedRest" | "Checkpoint"
-
-type Status = "pending" | "running" | "succeeded" | "failed"
-
-/**
- * One record of the batch, before its own decoding.
- *
- * @internal
- */
-export interface Item {
-  readonly id: string
-  readonly raw: unknown
-}
-
-/** @internal */
-export interface Plan {
-  readonly items: ReadonlyArray<Item>
-  readonly mode: Mode
-  readonly concurrency: number
-}
+export type BatchResponse = core.BatchResponse
 
 /** @internal */
 export interface EngineOptions {
@@ -61,37 +29,11 @@ export interface EngineOptions {
   readonly timeoutMarginMs: number
 }
 
-/** @internal */
-export const defaultTimeoutMarginMs = 700
-
-/**
- * One entry per failing path, `at ["body"]["quantity"]: Expected number, actual "one"`: the
- * tree form repeats whole types. A union's alternatives at one path are merged into one
- * `Expected a | b, actual x`.
- */
-const formatParseError = (error: ParseResult.ParseError): string => {
-  const byPath = new Map<string, Array<string>>()
-  for (const issue of ParseResult.ArrayFormatter.formatErrorSync(error)) {
-    const path = issue.path.map((key) => `[${JSON.stringify(key)}]`).join("") || "the record"
-    const messages = byPath.get(path) ?? []
-    messages.push(issue.message)
-    byPath.set(path, messages)
-  }
-  return [...byPath].map(([path, messages]) => `at ${path}: ${mergeExpected(messages)}`).join("; ")
-}
-
-const expectedPattern = /^Expected (.*), actual (.*)$/s
-
-const mergeExpected = (messages: ReadonlyArray<string>): string => {
-  const parts = messages.map((message) => expectedPattern.exec(message))
-  const actual = parts[0]?.[2]
-  return messages.length > 1 && parts.every((part) => part !== null && part[2] === actual)
-    ? `Expected ${parts.map((part) => part![1]).join(" | ")}, actual ${actual}`
-    : messages.join("; ")
-}
+const formatParseError = (error: ParseResult.ParseError): string =>
+  core.formatIssues(ParseResult.ArrayFormatter.formatErrorSync(error))
 
 const runBatch = <D, E, R>(
-  plan: Plan,
+  plan: core.Plan,
   decode: (raw: unknown) => Effect.Effect<D, ParseResult.ParseError>,
   handle: (decoded: D) => Effect.Effect<unknown, E, R>,
   options: EngineOptions
@@ -99,15 +41,15 @@ const runBatch = <D, E, R>(
   Effect.gen(function*() {
     const context = yield* LambdaContext
     const { items } = plan
-    const status: Array<Status> = items.map(() => "pending")
+    const run = new core.BatchRun(plan, options.source)
 
     const runOne = (index: number): Effect.Effect<void, never, R> => {
       const item = items[index]!
       return Effect.suspend(() => {
-        status[index] = "running"
+        run.start(index)
         return Effect.matchEffect(decode(item.raw), {
           onFailure: (error) => {
-            status[index] = "failed"
+            run.fail(index)
             return Effect.logError(`record does not decode: ${formatParseError(error)}`)
           },
           // The handler's own interruption by the cut-off is not caught here: the fiber
@@ -115,10 +57,10 @@ const runBatch = <D, E, R>(
           onSuccess: (decoded) =>
             Effect.flatMap(Effect.exit(Effect.suspend(() => handle(decoded))), (exit) => {
               if (Exit.isSuccess(exit)) {
-                status[index] = "succeeded"
+                run.succeed(index)
                 return Effect.void
               }
-              status[index] = "failed"
+              run.fail(index)
               return Effect.logError("record failed", exit.cause)
             })
         })
@@ -126,11 +68,11 @@ const runBatch = <D, E, R>(
     }
 
     const ordered = (index: number): Effect.Effect<void, never, R> =>
-      index >= items.length
-        ? Effect.void
-        : Effect.flatMap(runOne(index), () => status[index] === "succeeded" ? ordered(index + 1) : Effect.void)
+      Effect.flatMap(runOne(index), () => run.continuesAfter(index) ? ordered(index + 1) : Effect.void)
 
-    const work = plan.mode === "Independent"
+    const work = items.length === 0
+      ? Effect.void
+      : plan.mode === "Independent"
       ? Effect.forEach(items, (_, index) => runOne(index), { concurrency: plan.concurrency, discard: true })
       : ordered(0)
 
@@ -140,35 +82,13 @@ const runBatch = <D, E, R>(
     // their effects are over before the response says they will be retried.
     const finished = yield* Effect.timeoutOption(work, budget)
 
-    return yield* summarize(plan, status, options.source, finished._tag === "None")
+    const settled = run.settle(finished._tag === "None")
+    const log = settled.reportsFailures ? Effect.logWarning(settled.line) : Effect.log(settled.line)
+    return yield* log.pipe(
+      Effect.annotateLogs({ ...settled.counts, batchSize: items.length, eventSource: options.source }),
+      Effect.as(settled.response)
+    )
   })
-
-const summarize = (plan: Plan, status: ReadonlyArray<Status>, source: string, cutOff: boolean) => {
-  const counts = { succeeded: 0, failed: 0, interrupted: 0, skipped: 0 }
-  for (const s of status) {
-    if (s === "succeeded") counts.succeeded++
-    else if (s === "failed") counts.failed++
-    // A pending record was cut off before it started, or (ordered modes) not attempted after
-    // an earlier failure.
-    else if (s === "running" || cutOff) counts.interrupted++
-    else counts.skipped++
-  }
-  const firstNotSucceeded = status.findIndex((s) => s !== "succeeded")
-  const reported: Array<string> = []
-  if (plan.mode === "Independent") {
-    status.forEach((s, i) => s !== "succeeded" && reported.push(plan.items[i]!.id))
-  } else if (firstNotSucceeded >= 0) {
-    const end = plan.mode === "OrderedRest" ? plan.items.length : firstNotSucceeded + 1
-    for (let i = firstNotSucceeded; i < end; i++) reported.push(plan.items[i]!.id)
-  }
-  const line = `${source} batch of ${plan.items.length}: ${counts.succeeded} succeeded, ${counts.failed} failed, ` +
-    `${counts.interrupted} interrupted, ${counts.skipped} skipped`
-  const log = reported.length === 0 ? Effect.log(line) : Effect.logWarning(line)
-  return log.pipe(
-    Effect.annotateLogs({ ...counts, batchSize: plan.items.length, eventSource: source }),
-    Effect.as<BatchResponse>({ batchItemFailures: reported.map((itemIdentifier) => ({ itemIdentifier })) })
-  )
-}
 
 const textDecoder = new TextDecoder()
 
@@ -180,7 +100,7 @@ const textDecoder = new TextDecoder()
  * @internal
  */
 export const batchHandler = <D, E, R>(
-  plan: (event: unknown) => Plan | string,
+  plan: (event: unknown) => core.Plan | string,
   decode: (raw: unknown) => Effect.Effect<D, ParseResult.ParseError>,
   handle: (decoded: D) => Effect.Effect<unknown, E, R>,
   options: EngineOptions
@@ -201,25 +121,3 @@ export const batchHandler = <D, E, R>(
       )
     })
   )
-
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
-
-/**
- * The `Records` of an event with the id found by `idOf` in each, or why they cannot be read.
- *
- * @internal
- */
-export const itemsOf = (
-  event: unknown,
-  idName: string,
-  idOf: (record: Record<string, unknown>) => unknown
-): ReadonlyArray<Item> | string => {
-  if (!isRecord(event) || !Array.isArray(event["Records"])) return "the event has no Records array"
-  const items: Array<Item> = []
-  for (const [index, raw] of (event["Records"] as Array<unknown>).entries()) {
-    const id = isRecord(raw) ? idOf(raw) : undefined
-    if (typeof id !== "string" || id === "") return `Records[${index}] has no ${idName}`
-    items.push({ id, raw })
-  }
-  return items
-}

@@ -16,6 +16,7 @@ import type {
   SqsRecord
 } from "../../LambdaEvents.js"
 import type { UnmarshalError } from "../runtime/errors.js"
+import * as Batch from "../core/batch.js"
 import { batchHandler } from "./batch.js"
 import * as plans from "./plans.js"
 import * as schemas from "./schemas.js"
@@ -69,14 +70,7 @@ export const dynamodb = <A, I, E, R>(
   return batchHandler(
     plans.dynamodb,
     decode,
-    (record) =>
-      handle({
-        eventName: record.eventName,
-        keys: record.dynamodb.Keys ?? {},
-        newImage: record.dynamodb.NewImage,
-        oldImage: record.dynamodb.OldImage,
-        sequenceNumber: record.dynamodb.SequenceNumber
-      }, record),
+    (record) => handle(Batch.dynamodbChange(record), record),
     { source: "DynamoDB", timeoutMarginMs: plans.marginMs(options.timeoutMargin) }
   )
 }

@@ -1,56 +1,22 @@
 /**
- * How each batch source is read: where a record's id is, and which retry semantics apply.
+ * How each batch source is read: the plans are the shared core's (core/batch.ts); only the
+ * margin, a `Duration`, is read with this line's Effect.
  */
 import * as Duration from "effect/Duration"
-import * as batch from "./batch.js"
+import * as core from "../core/batch.js"
 
 /** @internal */
 export const marginMs = (timeoutMargin: Duration.DurationInput | undefined): number =>
-  timeoutMargin === undefined ? batch.defaultTimeoutMarginMs : Duration.toMillis(Duration.decode(timeoutMargin))
+  timeoutMargin === undefined ? core.defaultTimeoutMarginMs : Duration.toMillis(Duration.decode(timeoutMargin))
 
 /** @internal */
-export const positiveInteger = (n: number | undefined, name: string): number => {
-  if (n === undefined) return 1
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`${name} must be a positive integer, got ${n}`)
-  return n
-}
+export const positiveInteger = core.positiveInteger
 
-const field = (value: unknown, name: string): unknown =>
-  typeof value === "object" && value !== null ? (value as Record<string, unknown>)[name] : undefined
+/** @internal */
+export const sqs = core.sqsPlan
 
-const isFifoArn = (record: unknown): boolean => {
-  const arn = field(record, "eventSourceARN")
-  return typeof arn === "string" && arn.endsWith(".fifo")
-}
+/** @internal */
+export const kinesis = core.kinesisPlan
 
-/**
- * SQS: by `messageId`; FIFO (forced, or the queue ARN ends in `.fifo`) in order.
- *
- * @internal
- */
-export const sqs = (concurrency: number, fifo: boolean | undefined) => (event: unknown): batch.Plan | string => {
-  const items = batch.itemsOf(event, "messageId", (record) => record["messageId"])
-  if (typeof items === "string") return items
-  const ordered = fifo ?? isFifoArn(items[0]?.raw)
-  return { items, mode: ordered ? "OrderedRest" : "Independent", concurrency }
-}
-
-/**
- * Kinesis: by `kinesis.sequenceNumber`, checkpointed.
- *
- * @internal
- */
-export const kinesis = (event: unknown): batch.Plan | string => {
-  const items = batch.itemsOf(event, "kinesis.sequenceNumber", (record) => field(record["kinesis"], "sequenceNumber"))
-  return typeof items === "string" ? items : { items, mode: "Checkpoint", concurrency: 1 }
-}
-
-/**
- * DynamoDB Streams: by `dynamodb.SequenceNumber`, checkpointed.
- *
- * @internal
- */
-export const dynamodb = (event: unknown): batch.Plan | string => {
-  const items = batch.itemsOf(event, "dynamodb.SequenceNumber", (record) => field(record["dynamodb"], "SequenceNumber"))
-  return typeof items === "string" ? items : { items, mode: "Checkpoint", concurrency: 1 }
-}
+/** @internal */
+export const dynamodb = core.dynamodbPlan

@@ -5,6 +5,7 @@
  * are parsed and decoded with the user's Schema when one is given, and stay strings otherwise.
  */
 import * as Schema from "effect/Schema"
+import * as EventFields from "../core/eventFields.js"
 
 /**
  * The payload as JSON text decoded with `schema`, or the text itself without one.
@@ -21,45 +22,61 @@ export const jsonText = <A, I>(schema: Schema.Schema<A, I, never> | undefined): 
  */
 export const optional = <S extends Schema.Schema.All>(schema: S) => Schema.optionalWith(schema, { exact: true })
 
+type FieldsOf<F extends EventFields.Envelope> =
+  & { readonly [K in F["text"][number]]: typeof Schema.String }
+  & { readonly [K in F["optionalText"][number]]: Schema.optionalWith<typeof Schema.String, { exact: true }> }
+  & { readonly [K in F["numbers"][number]]: typeof Schema.Number }
+  & { readonly [K in F["optionalNumbers"][number]]: Schema.optionalWith<typeof Schema.Number, { exact: true }> }
+  & { readonly [K in keyof F["objects"]]: StructOf<F["objects"][K]> }
+  & {
+    readonly [K in keyof F["optionalObjects"]]: Schema.optionalWith<StructOf<F["optionalObjects"][K]>, { exact: true }>
+  }
+
+type StructOf<E> = E extends EventFields.Envelope ? Schema.Struct<FieldsOf<E>> : never
+
+type Field = Schema.Schema.All | Schema.PropertySignature.All
+
+const fieldSchemas: EventFields.FieldSchemas<Field> = {
+  text: Schema.String,
+  optionalText: optional(Schema.String),
+  number: Schema.Number,
+  optionalNumber: optional(Schema.Number),
+  struct: (fields) => Schema.Struct(fields),
+  optional: (schema) => optional(schema as Schema.Schema.All)
+}
+
+/**
+ * The Struct fields of an envelope's plain fields, as the shared core describes them
+ * (core/eventFields.ts).
+ *
+ * @internal
+ */
+export const fields = <F extends EventFields.Envelope>(spec: F): FieldsOf<F> =>
+  EventFields.structFields(spec, fieldSchemas) as FieldsOf<F>
+
+const nullableText = optional(Schema.NullOr(Schema.String))
+
 // --- SQS ---------------------------------------------------------------------------------
 
 /** @internal */
 export const SqsMessageAttribute = Schema.Struct({
-  stringValue: optional(Schema.String),
-  binaryValue: optional(Schema.String),
+  ...fields(EventFields.sqsMessageAttribute),
   stringListValues: optional(Schema.Array(Schema.String)),
-  binaryListValues: optional(Schema.Array(Schema.String)),
-  dataType: Schema.String
+  binaryListValues: optional(Schema.Array(Schema.String))
 })
 
 /** @internal */
-export const SqsRecordAttributes = Schema.Struct({
-  ApproximateReceiveCount: Schema.String,
-  SentTimestamp: Schema.String,
-  SenderId: Schema.String,
-  ApproximateFirstReceiveTimestamp: Schema.String,
-  AWSTraceHeader: optional(Schema.String),
-  SequenceNumber: optional(Schema.String),
-  MessageGroupId: optional(Schema.String),
-  MessageDeduplicationId: optional(Schema.String),
-  DeadLetterQueueSourceArn: optional(Schema.String)
-})
-
-const sqsRecordFields = {
-  messageId: Schema.String,
-  receiptHandle: Schema.String,
-  attributes: SqsRecordAttributes,
-  messageAttributes: Schema.Record({ key: Schema.String, value: SqsMessageAttribute }),
-  md5OfBody: Schema.String,
-  md5OfMessageAttributes: optional(Schema.NullOr(Schema.String)),
-  eventSource: Schema.String,
-  eventSourceARN: Schema.String,
-  awsRegion: Schema.String
-}
+export const SqsRecordAttributes = Schema.Struct(fields(EventFields.sqsRecordAttributes))
 
 /** @internal */
 export const SqsRecord = <A = string, I = string>(body?: Schema.Schema<A, I, never>) =>
-  Schema.Struct({ ...sqsRecordFields, body: jsonText(body) })
+  Schema.Struct({
+    ...fields(EventFields.sqsRecord),
+    body: jsonText(body),
+    attributes: SqsRecordAttributes,
+    messageAttributes: Schema.Record({ key: Schema.String, value: SqsMessageAttribute }),
+    md5OfMessageAttributes: nullableText
+  })
 
 /** @internal */
 export const SqsEvent = <A = string, I = string>(body?: Schema.Schema<A, I, never>) =>
@@ -68,34 +85,22 @@ export const SqsEvent = <A = string, I = string>(body?: Schema.Schema<A, I, neve
 // --- SNS ---------------------------------------------------------------------------------
 
 /** @internal */
-export const SnsMessageAttribute = Schema.Struct({ Type: Schema.String, Value: Schema.String })
+export const SnsMessageAttribute = Schema.Struct(fields(EventFields.snsMessageAttribute))
 
-const snsAttributes = optional(Schema.Record({ key: Schema.String, value: SnsMessageAttribute }))
+/** What the SNS message and the notification in an SQS body carry besides their text fields. */
+const snsPayload = <A, I>(message: Schema.Schema<A, I, never> | undefined) => ({
+  Message: jsonText(message),
+  MessageAttributes: optional(Schema.Record({ key: Schema.String, value: SnsMessageAttribute })),
+  Subject: nullableText
+})
 
 /** @internal */
 export const SnsMessage = <A = string, I = string>(message?: Schema.Schema<A, I, never>) =>
-  Schema.Struct({
-    SignatureVersion: Schema.String,
-    Timestamp: Schema.String,
-    Signature: Schema.String,
-    SigningCertUrl: Schema.String,
-    MessageId: Schema.String,
-    Message: jsonText(message),
-    MessageAttributes: snsAttributes,
-    Type: Schema.String,
-    UnsubscribeUrl: Schema.String,
-    TopicArn: Schema.String,
-    Subject: optional(Schema.NullOr(Schema.String))
-  })
+  Schema.Struct({ ...fields(EventFields.snsMessage), ...snsPayload(message) })
 
 /** @internal */
 export const SnsRecord = <A = string, I = string>(message?: Schema.Schema<A, I, never>) =>
-  Schema.Struct({
-    EventVersion: Schema.String,
-    EventSubscriptionArn: Schema.String,
-    EventSource: Schema.String,
-    Sns: SnsMessage(message)
-  })
+  Schema.Struct({ ...fields(EventFields.snsRecord), Sns: SnsMessage(message) })
 
 /** @internal */
 export const SnsEvent = <A = string, I = string>(message?: Schema.Schema<A, I, never>) =>
@@ -103,63 +108,17 @@ export const SnsEvent = <A = string, I = string>(message?: Schema.Schema<A, I, n
 
 /**
  * The SNS notification as an SQS subscription delivers it in the body (raw message delivery
- * off). AWS spells the URLs `SigningCertURL` and `UnsubscribeURL` here, unlike in the Lambda
- * event (`SigningCertUrl`).
+ * off).
  *
  * @internal
  */
 export const SnsNotification = <A = string, I = string>(message?: Schema.Schema<A, I, never>) =>
-  Schema.Struct({
-    Type: Schema.String,
-    MessageId: Schema.String,
-    TopicArn: Schema.String,
-    Subject: optional(Schema.NullOr(Schema.String)),
-    Message: jsonText(message),
-    Timestamp: Schema.String,
-    SignatureVersion: Schema.String,
-    Signature: Schema.String,
-    SigningCertURL: Schema.String,
-    UnsubscribeURL: Schema.String,
-    MessageAttributes: snsAttributes
-  })
+  Schema.Struct({ ...fields(EventFields.snsNotification), ...snsPayload(message) })
 
 // --- S3 ----------------------------------------------------------------------------------
 
 /** @internal */
-export const S3EventRecord = Schema.Struct({
-  eventVersion: Schema.String,
-  eventSource: Schema.String,
-  awsRegion: Schema.String,
-  eventTime: Schema.String,
-  eventName: Schema.String,
-  userIdentity: Schema.Struct({ principalId: Schema.String }),
-  requestParameters: Schema.Struct({ sourceIPAddress: Schema.String }),
-  responseElements: Schema.Struct({ "x-amz-request-id": Schema.String, "x-amz-id-2": Schema.String }),
-  s3: Schema.Struct({
-    s3SchemaVersion: Schema.String,
-    configurationId: Schema.String,
-    bucket: Schema.Struct({
-      name: Schema.String,
-      ownerIdentity: Schema.Struct({ principalId: Schema.String }),
-      arn: Schema.String
-    }),
-    // Deletions carry neither size nor eTag; versionId only comes from versioned buckets. The
-    // key is URL-encoded (spaces as `+`), exactly as S3 sends it.
-    object: Schema.Struct({
-      key: Schema.String,
-      size: optional(Schema.Number),
-      eTag: optional(Schema.String),
-      versionId: optional(Schema.String),
-      sequencer: Schema.String
-    })
-  }),
-  glacierEventData: optional(Schema.Struct({
-    restoreEventData: Schema.Struct({
-      lifecycleRestorationExpiryTime: Schema.String,
-      lifecycleRestoreStorageClass: Schema.String
-    })
-  }))
-})
+export const S3EventRecord = Schema.Struct(fields(EventFields.s3EventRecord))
 
 /** @internal */
 export const S3Event = Schema.Struct({ Records: Schema.Array(S3EventRecord) })
@@ -170,36 +129,25 @@ export const S3Event = Schema.Struct({ Records: Schema.Array(S3EventRecord) })
  * @internal
  */
 export const S3TestEvent = Schema.Struct({
+  ...fields(EventFields.s3TestEvent),
   Service: Schema.Literal("Amazon S3"),
-  Event: Schema.Literal("s3:TestEvent"),
-  Time: Schema.String,
-  Bucket: Schema.String,
-  RequestId: Schema.String,
-  HostId: Schema.String
+  Event: Schema.Literal("s3:TestEvent")
 })
 
 // --- EventBridge -------------------------------------------------------------------------
 
 const UnknownDetail = Schema.Record({ key: Schema.String, value: Schema.Unknown })
 
+const eventBridgeFields = { ...fields(EventFields.eventBridgeEvent), resources: Schema.Array(Schema.String) }
+
 /** @internal */
 export const EventBridgeEvent = <A = { readonly [x: string]: unknown }, I = A>(detail?: Schema.Schema<A, I, never>) =>
-  Schema.Struct({
-    version: Schema.String,
-    id: Schema.String,
-    "detail-type": Schema.String,
-    source: Schema.String,
-    account: Schema.String,
-    time: Schema.String,
-    region: Schema.String,
-    resources: Schema.Array(Schema.String),
-    detail: (detail ?? UnknownDetail) as Schema.Schema<A, I, never>,
-    "replay-name": optional(Schema.String)
-  })
+  Schema.Struct({ ...eventBridgeFields, detail: (detail ?? UnknownDetail) as Schema.Schema<A, I, never> })
 
 /** @internal */
 export const ScheduledEvent = Schema.Struct({
-  ...EventBridgeEvent().fields,
+  ...eventBridgeFields,
+  detail: UnknownDetail,
   "detail-type": Schema.Literal("Scheduled Event"),
   source: Schema.Literal("aws.events")
 })

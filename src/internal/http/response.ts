@@ -14,22 +14,7 @@ import * as Stream from "effect/Stream"
 import { buffered, httpIntegrationBody, streamed } from "../runtime/handler.js"
 import type { HttpEventSource } from "../../LambdaHttp.js"
 import type { Response } from "../../RuntimeApi.js"
-import { contentTypes } from "../core/protocol.js"
-
-/**
- * Media types sent as text; every other body is base64-encoded, which API Gateway, Function
- * URLs and ALB decode back to the exact bytes.
- */
-const TEXT_TYPE =
-  /^(?:text\/|application\/(?:json|xml|javascript|ecmascript|x-javascript|x-www-form-urlencoded|graphql|x-ndjson|yaml|x-yaml)\b|[^;]*\+(?:json|xml)\b)/i
-
-/**
- * Whether a body with this content type goes back as text rather than base64.
- *
- * @internal
- */
-export const isTextType = (contentType: string | undefined): boolean =>
-  contentType !== undefined && TEXT_TYPE.test(contentType.trimStart())
+import { contentTypes, isTextType } from "../core/protocol.js"
 
 /**
  * The response's headers and cookies, flattened the way every shape needs them.

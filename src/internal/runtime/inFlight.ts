@@ -21,6 +21,14 @@ import type { ErrorDocument } from "../core/protocol.js"
 import type { Poster } from "./answer.js"
 import { fatal, postResult, reportStreamed, sendError } from "./answer.js"
 import * as InvokeStore from "../core/invokeStore.js"
+import {
+  classicStuckExit,
+  FINALIZER_CUTOFF_MS,
+  heldSlotLines,
+  malformedInvocationDocument,
+  shutdownAnswerLine,
+  stuckLines
+} from "../core/lifecycle.js"
 import * as RequestContext from "./requestContext.js"
 import * as Detached from "./detached.js"
 import { HandlerTimeout } from "./errors.js"
@@ -30,16 +38,11 @@ import type { InvocationInFlight, Lifecycle } from "./lifecycle.js"
 import { logCause } from "./logger.js"
 import { makeNodeContext, parseJsonText } from "../core/nodeContext.js"
 import type { RuntimeSettings } from "./settings.js"
-import { ShutdownError, shutdownDocument, SHUTDOWN_ERROR_TYPE } from "./shutdown.js"
+import { ShutdownError, shutdownDocument } from "./shutdown.js"
 import * as Streaming from "./streaming.js"
 import { awaitUntil, until } from "./timers.js"
 
-/**
- * Finalizers get until `deadline - FINALIZER_CUTOFF_MS`; past it a live fiber ends the process.
- *
- * @internal
- */
-export const FINALIZER_CUTOFF_MS = 50
+export { FINALIZER_CUTOFF_MS } from "../core/lifecycle.js"
 
 /**
  * What every invocation of one loop shares, made once when the loop starts: the Runtime API,
@@ -145,11 +148,7 @@ export class InFlight<E, R> implements InvocationInFlight {
     const requestId = this.requestId
     return Effect.gen(this, function*() {
       if (!Number.isFinite(invocation.deadlineMs)) {
-        yield* this.answerWith({
-          errorType: "Runtime.MalformedInvocation",
-          errorMessage: "The invocation has no valid Lambda-Runtime-Deadline-Ms header",
-          stackTrace: []
-        })
+        yield* this.answerWith(malformedInvocationDocument)
         this.release()
         return
       }
@@ -207,12 +206,8 @@ export class InFlight<E, R> implements InvocationInFlight {
       }
       yield* this.answer(exit, abandoned)
       if (abandoned) {
-        const stuck =
-          `The handler (fiber #${fiber.id().id}) was still running its finalizers ${FINALIZER_CUTOFF_MS} ms ` +
-          `before the deadline`
-        if (!settings.managed) {
-          return yield* fatal(`${stuck}; exiting so that it is not carried into a frozen environment`)
-        }
+        const stuck = stuckLines.handler(fiber.id().id)
+        if (!settings.managed) return yield* fatal(`${stuck}${classicStuckExit.handler}`)
         yield* this.holdSlot(stuck, Fiber.await(fiber))
       }
 
@@ -224,19 +219,15 @@ export class InFlight<E, R> implements InvocationInFlight {
       if (!detached.isIdle()) yield* detached.awaitIdleUntil(this.softDeadline, timer)
       if (detached.isEmpty()) yield* detached.close
       else if (Option.isNone(yield* until(detached.close, this.hardDeadline, timer))) {
-        const stuck = `Detached fibers ${detached.liveFiberIds().join(", ")} refused interruption and were still ` +
-          `running ${FINALIZER_CUTOFF_MS} ms before the deadline`
-        if (!settings.managed) {
-          return yield* fatal(`${stuck}; exiting so that they are not carried into a frozen environment`)
-        }
+        const stuck = stuckLines.detached(detached.liveFiberIds())
+        if (!settings.managed) return yield* fatal(`${stuck}${classicStuckExit.detached}`)
         yield* this.holdSlot(stuck, detached.close)
       }
       const closeScope = Scope.close(scope, exit)
       if (!Detached.hasFinalizers(scope)) yield* closeScope
       else if (Option.isNone(yield* until(closeScope, this.hardDeadline, timer))) {
-        const stuck =
-          `The invocation scope's finalizers were still running ${FINALIZER_CUTOFF_MS} ms before the deadline`
-        if (!settings.managed) return yield* fatal(`${stuck}; exiting`)
+        const stuck = stuckLines.scope
+        if (!settings.managed) return yield* fatal(`${stuck}${classicStuckExit.scope}`)
         yield* this.holdSlot(stuck, closeScope)
       }
       this.release()
@@ -268,15 +259,11 @@ export class InFlight<E, R> implements InvocationInFlight {
     const slots = this.loop.settings.concurrency
     return Effect.suspend(() => {
       life.heldSlots++
-      if (life.heldSlots >= slots) {
-        return fatal(`${stuck}; all ${slots} slots are held by work that does not stop, exiting`)
-      }
-      return Effect.logError(
-        `${stuck}; it holds its slot until it ends (${life.heldSlots} of ${slots} slots held), the others go on serving`
-      ).pipe(
+      if (life.heldSlots >= slots) return fatal(heldSlotLines.allHeld(stuck, slots))
+      return Effect.logError(heldSlotLines.held(stuck, life.heldSlots, slots)).pipe(
         Effect.zipRight(wait),
         Effect.ensuring(Effect.sync(() => life.heldSlots--)),
-        Effect.zipRight(Effect.logWarning(`The work that held invocation ${this.requestId}'s slot has ended`))
+        Effect.zipRight(Effect.logWarning(heldSlotLines.released(this.requestId)))
       )
     })
   }
@@ -355,11 +342,7 @@ export class InFlight<E, R> implements InvocationInFlight {
             done !== undefined && done !== null && !(Exit.isFailure(done) && Exit.isInterrupted(done))
               ? postResult(this.loop, this.requestId, done)
               : Effect.zipRight(
-                Effect.logError(
-                  `Shutting down (${
-                    signal ?? "interrupted"
-                  }) during the invocation; answering it with ${SHUTDOWN_ERROR_TYPE}`
-                ),
+                Effect.logError(shutdownAnswerLine(signal)),
                 this.loop.api.fail(this.requestId, shutdownDocument(signal))
               )
           yield* life.within(

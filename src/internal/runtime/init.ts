@@ -26,7 +26,8 @@ import { fromCause } from "./causeDocument.js"
 import * as Logger from "./logger.js"
 import { trainingHook } from "../core/codeCache.js"
 import * as WarmUp from "./warmUp.js"
-import { DEFAULT_SHUTDOWN_BUDGET_MS, Lifecycle } from "./lifecycle.js"
+import { budgetMs, concurrencyOf, REPORT_TIMEOUT_MS } from "../core/lifecycle.js"
+import { Lifecycle } from "./lifecycle.js"
 import { defaultRetrySchedule, loop } from "./loop.js"
 import type { RuntimeSettings } from "./settings.js"
 import { runMain } from "./main.js"
@@ -57,9 +58,6 @@ export const REGISTRATION_TIMEOUT = Duration.seconds(1)
  * @internal
  */
 export const INVALID_CONFIGURATION = errorTypes.invalidConfiguration
-
-/** How long an error report to the Runtime API may take before the process exits anyway. */
-const REPORT_TIMEOUT_MS = 1000
 
 const logLevelConfig = (name: string): Config.Config<LogLevel.LogLevel> =>
   Config.string(name).pipe(
@@ -152,11 +150,8 @@ const reportInvalidConfiguration = (error: ConfigError.ConfigError, makeApi: Mak
     return yield* Effect.fail(error)
   })
 
-const budgetMs = (budget: Duration.DurationInput | undefined): number => {
-  if (budget === undefined) return DEFAULT_SHUTDOWN_BUDGET_MS
-  const millis = Duration.toMillis(Duration.decode(budget))
-  return Number.isNaN(millis) ? DEFAULT_SHUTDOWN_BUDGET_MS : Math.max(0, millis)
-}
+const budgetOf = (budget: Duration.DurationInput | undefined): number =>
+  budgetMs(budget === undefined ? undefined : Duration.toMillis(Duration.decode(budget)))
 
 /**
  * How `run` (and tests) set up `serve` beyond the user's options.
@@ -171,13 +166,6 @@ export interface ServeInternals {
   /** Whether the Lambda-formatted console is installed when `options.console` is not set. */
   readonly consoleByDefault?: boolean | undefined
 }
-
-/**
- * How many loops to run: the platform's number, or the option's when it is lower (an option
- * that is not a positive number is ignored).
- */
-const concurrencyOf = (platform: number, option: number | undefined): number =>
-  option !== undefined && Number.isFinite(option) && option >= 1 ? Math.min(platform, Math.floor(option)) : platform
 
 /** @internal */
 export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
@@ -214,7 +202,7 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
         ? config.logLevel
         : LogLevel.All)
     life.settings = settings
-    life.shutdownBudgetMs = budgetMs(options.shutdownBudget)
+    life.shutdownBudgetMs = budgetOf(options.shutdownBudget)
     const report = reportWith(makeApi, config.runtimeApi)
     life.report = (target, document) =>
       Effect.runPromise(report(target, document).pipe(Logger.provide(logFormat, logLevel)))

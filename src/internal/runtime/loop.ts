@@ -25,7 +25,7 @@ import * as Logger from "./logger.js"
 import { RuntimeApi } from "./runtimeApi.js"
 import type { RuntimeApiService } from "../../RuntimeApi.js"
 import { until } from "./timers.js"
-import { env } from "../core/protocol.js"
+import { nextFailureLine, platformShutdownLine, setTraceId } from "../core/lifecycle.js"
 import type { RuntimeSettings } from "./settings.js"
 
 /**
@@ -36,18 +36,6 @@ import type { RuntimeSettings } from "./settings.js"
 export const defaultRetrySchedule: Schedule.Schedule<unknown, RuntimeApiError> = Schedule.exponential(
   Duration.millis(100)
 ).pipe(Schedule.intersect(Schedule.recurs(3)))
-
-// process.env reads and writes cross into C++; skip the common "still absent" case. `null`
-// means not known yet (read once, at the first invocation).
-let lastTraceId: string | undefined | null = null
-const setTraceId = (traceId: string | undefined) => {
-  if (traceId === undefined) {
-    if (lastTraceId === null ? process.env[env.traceId] !== undefined : lastTraceId !== undefined) {
-      delete process.env[env.traceId]
-    }
-  } else process.env[env.traceId] = traceId
-  lastTraceId = traceId
-}
 
 /**
  * What a loop needs besides its handler, the settings and the Runtime API service.
@@ -131,10 +119,7 @@ const platformShutdown = (life: Lifecycle): Effect.Effect<never> =>
     if (life.draining) return Effect.interrupt
     life.draining = true
     return Effect.zipRight(
-      Effect.logInfo(
-        `The platform answered /next with 500: the environment is shutting down; finishing the ${life.inFlight.size} ` +
-          `invocation(s) in flight`
-      ),
+      Effect.logInfo(platformShutdownLine(life.inFlight.size)),
       Effect.interrupt
     )
   })
@@ -179,14 +164,7 @@ const lane = <E, R>(
             Effect.catchAll((error) =>
               managed && error.status === 500
                 ? platformShutdown(life)
-                : fatal(
-                  error.reason === "MalformedInvocation"
-                    ? `${error.message}; the invocation cannot be answered, exiting`
-                    : error.reason === "Transport"
-                    ? `${error.message}; giving up on the Runtime API, exiting`
-                    : `${error.message}; the platform reported a non-recoverable state, exiting`,
-                  error
-                )
+                : fatal(nextFailureLine(error), error)
             ),
             Effect.locally(FiberRef.currentLogAnnotations, annotations)
           )

@@ -7,15 +7,9 @@
  * timer ends the process past it).
  */
 import * as Data from "effect/Data"
-import { fromFailure } from "../core/errorDocument.js"
-import type { ErrorDocument } from "../core/protocol.js"
+import { SHUTDOWN_ERROR_TYPE, shutdownMessage } from "../core/lifecycle.js"
 
-/**
- * The error type of an invocation cut short by SIGTERM or SIGINT.
- *
- * @internal
- */
-export const SHUTDOWN_ERROR_TYPE = "Runtime.Shutdown"
+export { SHUTDOWN_ERROR_TYPE, shutdownDocument } from "../core/lifecycle.js"
 
 /**
  * How an invocation cut short by a shutdown is reported (its stack is the runtime's: not kept).
@@ -25,18 +19,6 @@ export const SHUTDOWN_ERROR_TYPE = "Runtime.Shutdown"
 export class ShutdownError extends Data.TaggedError("Shutdown")<{ readonly signal: string | undefined }> {
   readonly errorType = SHUTDOWN_ERROR_TYPE
   override get message(): string {
-    return `The runtime was shut down${
-      this.signal === undefined ? "" : ` (${this.signal})`
-    } before the invocation completed`
+    return shutdownMessage(this.signal)
   }
 }
-
-/**
- * The `/error` document of an invocation cut short by a shutdown.
- *
- * @internal
- */
-export const shutdownDocument = (signal: string | undefined): ErrorDocument => ({
-  ...fromFailure(new ShutdownError({ signal })),
-  stackTrace: []
-})

@@ -14,10 +14,11 @@ import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import type { Response } from "../LambdaHandler.js"
-import { FatalRuntimeError, responseTooLarge } from "../LambdaError.js"
-import type { RuntimeApiError } from "../LambdaError.js"
+import { responseTooLarge } from "../LambdaError.js"
+import type { FatalRuntimeError, RuntimeApiError } from "../LambdaError.js"
 import { fromCause } from "./causeDocument.js"
 import { ErrorDocument, Inspect, LogLine, Protocol, ResponseStream, RuntimeErrors } from "./core.js"
+import { fatal } from "./lifecycle.js"
 import type { RuntimeApiClient } from "./runtimeApiClient.js"
 import * as Streaming from "./streaming.js"
 
@@ -45,19 +46,22 @@ export interface Poster {
 const transport = (error: RuntimeApiError) => error.reason === "Transport"
 
 /**
- * A post, retried while it cannot reach the platform: the first failure goes through the same
- * schedule as the retries (so the delays and the count are the schedule's), and the retries are
- * set up only after a failure.
+ * A Runtime API call (a post, or `/next`), retried while it cannot reach the platform: the first
+ * failure goes through the same schedule as the retries (so the delays and the count are the
+ * schedule's), and the retries are set up only after a failure. A status is never retried: a 5xx
+ * means the platform is in a non-recoverable state.
+ *
+ * @internal
  */
-const retried = (
-  post: Effect.Effect<void, RuntimeApiError>,
-  schedule: Schedule.Schedule<unknown, RuntimeApiError>
-): Effect.Effect<void, RuntimeApiError> =>
-  Effect.catch(post, (first) => {
+export const retryTransport = <A>(
+  call: Effect.Effect<A, RuntimeApiError>,
+  schedule: Schedule.Schedule<unknown, RuntimeApiError> = defaultRetrySchedule
+): Effect.Effect<A, RuntimeApiError> =>
+  Effect.catch(call, (first) => {
     if (!transport(first)) return Effect.fail(first)
     let replayFirst = true
     const again = Effect.suspend(() => {
-      if (!replayFirst) return post
+      if (!replayFirst) return call
       replayFirst = false
       return Effect.fail(first)
     })
@@ -71,7 +75,7 @@ const afterFailure = (error: RuntimeApiError): Effect.Effect<void, FatalRuntimeE
   const { level, message } = RuntimeErrors.afterFailedPost(error)
   if (level === "Warn") return Effect.logWarning(message)
   if (level === "Error") return Effect.logError(message)
-  return Effect.andThen(Effect.logFatal(message), Effect.fail(new FatalRuntimeError({ detail: message, cause: error })))
+  return fatal(message, error)
 }
 
 /** Logging that cannot fail: a value no logger can render must not keep the invocation from its answer. */
@@ -85,7 +89,7 @@ const settle = (
   post: Effect.Effect<void, RuntimeApiError>,
   onDefect: (defect: unknown) => Effect.Effect<void, FatalRuntimeError>
 ): Effect.Effect<void, FatalRuntimeError> =>
-  retried(Effect.suspend(() => post), poster.retrySchedule).pipe(
+  retryTransport(Effect.suspend(() => post), poster.retrySchedule).pipe(
     Effect.catch(afterFailure),
     Effect.catchDefect(onDefect)
   )
@@ -191,6 +195,8 @@ export interface Answer {
   readonly consume: <E, R>(response: Effect.Effect<Response, E, R>) => Effect.Effect<Response, unknown, R>
   /** Called before the loop interrupts the handler from outside: a stream on the wire ends with `error`. */
   readonly interruptedBy: (error: unknown) => void
+  /** Whether the stream's POST was opened: then it is the invocation's answer. */
+  readonly started: () => boolean
   /** Posts the invocation's one answer for the handler's `exit`. */
   readonly post: (exit: Exit.Exit<Response, unknown>) => Effect.Effect<void, FatalRuntimeError>
 }
@@ -205,6 +211,7 @@ export const make = (poster: Poster, requestId: string): Answer => {
   return {
     consume: streamed.consume,
     interruptedBy: streamed.interruptedBy,
+    started: streamed.started,
     // Posted from the loop's fiber: its lines carry the invocation's request id as the handler's do.
     post: (exit) =>
       Effect.uninterruptible(

@@ -13,25 +13,23 @@
  * the prelude and forwards streamed responses live, so a streamed answer arrives here as an
  * ordinary chunked response (marked by its `Trailer` header) and a buffered one as the payload.
  *
+ * The front door itself is the shared core's (`core/serve/frontDoor.ts`, no Effect); this module
+ * is the Effect 3 side: the emulator, the runtime process under it, the logger, the scope.
+ *
  * @internal
  */
 import { Effect, Runtime } from "effect"
 import type { Scope } from "effect"
-import * as http from "node:http"
-import type { AddressInfo } from "node:net"
 import type * as Api from "../../../Emulator.js"
+import * as FrontDoor from "../../core/serve/frontDoor.js"
+import type { EventShape } from "../../core/serve/frontDoor.js"
 import * as Emulator from "../emulator/server.js"
-import * as P from "../../core/protocol.js"
 import { superviseRuntime } from "../functionProcess.js"
-import type { EventShape, IncomingRequest } from "./eventFromRequest.js"
-import { buildEvent } from "./eventFromRequest.js"
-import type { HttpAnswer } from "./responseFromAnswer.js"
-import { badGateway, decodeResponse, passesThrough } from "./responseFromAnswer.js"
 
 /** @internal */
-export type { EventShape } from "./eventFromRequest.js"
+export type { EventShape } from "../../core/serve/frontDoor.js"
 /** @internal */
-export { eventShapes } from "./eventFromRequest.js"
+export { eventShapes } from "../../core/serve/frontDoor.js"
 
 /**
  * Options of {@link make}.
@@ -62,19 +60,6 @@ export interface Server {
   readonly emulator: Api.EmulatorService
 }
 
-const headerText = (value: string | Array<string> | undefined) => (Array.isArray(value) ? value.join(", ") : value)
-
-/** An error document as text for the console: JSON when it is JSON. */
-const describeDocument = (text: string) => {
-  try {
-    return JSON.stringify(JSON.parse(text))
-  } catch {
-    return text
-  }
-}
-
-const sourceIpOf = (req: http.IncomingMessage) => (req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, "")
-
 /**
  * Starts the emulator, keeps a runtime process of `file` running under it (a fresh one after a
  * timeout or an exit), and serves HTTP on `127.0.0.1` for the lifetime of the scope.
@@ -88,209 +73,21 @@ export const make = (options: ServeOptions): Effect.Effect<Server, never, Scope.
       ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {})
     })
     yield* Effect.forkScoped(superviseRuntime(options.file, emulator))
-    const agent = yield* Effect.acquireRelease(
-      Effect.sync(() => new http.Agent({ keepAlive: true })),
-      (agent) => Effect.sync(() => agent.destroy())
-    )
     const runtime = yield* Effect.runtime<never>()
-    const log = (effect: Effect.Effect<void>) => Runtime.runSync(runtime)(effect)
-    const invokeUrl = `http://${emulator.host}${P.paths.invoke}`
-
-    const handle = (req: http.IncomingMessage, res: http.ServerResponse, port: number) => {
-      const startedAt = performance.now()
-      const target = `${req.method ?? "GET"} ${req.url ?? "/"}`
-      const done = (status: number, requestId: string) =>
-        log(
-          Effect.logInfo(
-            `${target} -> ${status} (${(performance.now() - startedAt).toFixed(1)} ms, RequestId: ${requestId})`
-          )
-        )
-      const fail = (requestId: string, problem: string, detail?: string) => {
-        log(
-          Effect.logError(
-            `${target} -> 502: ${problem} (RequestId: ${requestId})${detail !== undefined ? `\n${detail}` : ""}`
-          )
-        )
-        write(res, badGateway(options.shape))
-      }
-      const chunks: Array<Buffer> = []
-      let size = 0
-      req.on("data", (chunk: Buffer) => {
-        size += chunk.length
-        if (size <= P.MAX_BUFFERED_RESPONSE_BYTES) chunks.push(chunk)
-      })
-      req.on("end", () => {
-        // Lambda's synchronous invocation limit (6 MB) applies to the event: the front door answers 413.
-        if (size > P.MAX_BUFFERED_RESPONSE_BYTES) {
-          log(
-            Effect.logError(
-              `${target} -> 413: the request body (${size} bytes) exceeds Lambda's 6 MB invocation payload`
-            )
-          )
-          return write(res, tooLarge)
-        }
-        const incoming: IncomingRequest = {
-          method: req.method ?? "GET",
-          url: req.url ?? "/",
-          rawHeaders: req.rawHeaders,
-          body: Buffer.concat(chunks),
-          sourceIp: sourceIpOf(req),
-          port,
-          httpVersion: req.httpVersion
-        }
-        const built = buildEvent(options.shape, incoming, {
-          albMultiValueHeaders: options.albMultiValueHeaders === true
-        })
-        const upstream = http.request(invokeUrl, {
-          method: "POST",
-          agent,
-          headers: { "content-type": P.contentTypes.json, [P.invokeHeaders.traceId]: built.traceId }
-        }, (answer) => {
-          const requestId = headerText(answer.headers[P.invokeHeaders.requestId]) ?? "-"
-          // An error while answering fails this request (a 502, or a cut body once it started), never the server.
-          const guarded = (step: () => void) => {
-            try {
-              step()
-            } catch (error) {
-              answer.destroy()
-              if (res.headersSent) return void res.destroy()
-              fail(requestId, `cannot answer: ${error instanceof Error ? error.message : String(error)}`)
-            }
-          }
-          guarded(() => onAnswer(answer, requestId, guarded))
-        })
-        const onAnswer = (
-          answer: http.IncomingMessage,
-          requestId: string,
-          guarded: (step: () => void) => void
-        ) => {
-          // Only a live stream announces trailers (where an error after the first byte travels).
-          if (answer.headers.trailer !== undefined) {
-            return passThrough(answer, res, requestId, target, log, () => done(answer.statusCode ?? 200, requestId))
-          }
-          const body: Array<Buffer> = []
-          answer.on("data", (chunk: Buffer) => body.push(chunk))
-          answer.on("end", () =>
-            guarded(() => {
-              const payload = Buffer.concat(body)
-              const functionError = headerText(answer.headers[P.invokeHeaders.functionError])
-              if (answer.statusCode === 413) {
-                // The event (the body base64-encoded, with the request's metadata) is over the limit.
-                log(Effect.logError(`${target} -> 413: the event exceeds Lambda's 6 MB invocation payload`))
-                return write(res, tooLarge)
-              }
-              if (answer.statusCode !== 200 || functionError !== undefined) {
-                const problem = `the function failed${functionError !== undefined ? ` (${functionError})` : ""}`
-                return fail(requestId, problem, describeDocument(payload.toString("utf8")))
-              }
-              if (headerText(answer.headers[P.headers.contentType]) === P.contentTypes.httpIntegration) {
-                return fail(requestId, "the streamed response has no valid HTTP integration prelude")
-              }
-              const decoded = decodeResponse(options.shape, payload)
-              if (decoded._tag === "Malformed") {
-                return fail(requestId, `malformed response: ${decoded.reason}`, payload.toString("utf8"))
-              }
-              write(res, decoded.answer, options.shape === "alb" ? undefined : requestId)
-              done(decoded.answer.statusCode, requestId)
-            }))
-        }
-        let clientGone = false
-        upstream.on("error", (error) => {
-          if (!clientGone) fail("-", `cannot invoke the function: ${error.message}`)
-        })
-        // A client that goes away stops the forwarding; the invocation itself runs to its end, as on Lambda.
-        res.on("close", () => {
-          if (res.writableFinished) return
-          clientGone = true
-          log(Effect.logInfo(`${target}: the client went away; the invocation goes on`))
-          upstream.destroy()
-        })
-        upstream.end(JSON.stringify(built.event))
-      })
+    const log: FrontDoor.FrontDoorLog = {
+      info: (message) => Runtime.runSync(runtime)(Effect.logInfo(message)),
+      error: (message) => Runtime.runSync(runtime)(Effect.logError(message))
     }
-
-    const server = yield* Effect.acquireRelease(
-      Effect.async<http.Server>((resume) => {
-        const server = http.createServer((req, res) => handle(req, res, (server.address() as AddressInfo).port))
-        server.once(
-          "error",
-          (error) =>
-            resume(
-              Effect.die(new Error(`effect-lambda serve: cannot listen on 127.0.0.1:${options.port}: ${error.message}`))
-            )
-        )
-        server.listen(options.port, "127.0.0.1", () => resume(Effect.succeed(server)))
-      }),
-      (server) =>
-        Effect.async<void>((resume) => {
-          server.close(() => resume(Effect.void))
-          server.closeAllConnections()
-        })
+    const frontDoor = yield* Effect.acquireRelease(
+      Effect.promise(() =>
+        FrontDoor.start({
+          shape: options.shape,
+          port: options.port,
+          invokeHost: emulator.host,
+          albMultiValueHeaders: options.albMultiValueHeaders
+        }, log)
+      ),
+      (frontDoor) => Effect.promise(frontDoor.close)
     )
-    const port = (server.address() as AddressInfo).port
-    return { url: `http://127.0.0.1:${port}`, port, emulator }
+    return { url: frontDoor.url, port: frontDoor.port, emulator }
   })
-
-const tooLarge: HttpAnswer = {
-  statusCode: 413,
-  headers: { "content-type": "application/json" },
-  body: Buffer.from(JSON.stringify({ message: "Request Entity Too Large" }))
-}
-
-/** Writes a complete answer (no-op when the client is gone or the answer started). */
-const write = (res: http.ServerResponse, answer: HttpAnswer, requestId?: string) => {
-  if (res.destroyed || res.headersSent) return
-  const bodyless = answer.statusCode === 204 || answer.statusCode === 304
-  res.writeHead(answer.statusCode, answer.statusMessage ?? http.STATUS_CODES[answer.statusCode] ?? "", {
-    ...answer.headers,
-    ...(requestId !== undefined ? { [P.invokeHeaders.requestId]: requestId } : {}),
-    ...(bodyless ? {} : { "content-length": String(answer.body.byteLength) })
-  })
-  res.end(bodyless ? undefined : answer.body)
-}
-
-/**
- * A streamed answer: status and headers from the prelude (decoded by the invoke endpoint), then
- * the body chunk by chunk at the client's pace. An error after the first byte can only arrive in
- * the trailers: the body is then cut (the client sees a truncated response, not a clean end).
- */
-const passThrough = (
-  answer: http.IncomingMessage,
-  res: http.ServerResponse,
-  requestId: string,
-  target: string,
-  log: (effect: Effect.Effect<void>) => void,
-  done: () => void
-) => {
-  const headers: http.OutgoingHttpHeaders = {}
-  for (const [name, value] of Object.entries(answer.headers)) {
-    if (value !== undefined && passesThrough(name)) headers[name] = value
-  }
-  res.writeHead(answer.statusCode ?? 200, headers)
-  res.flushHeaders()
-  answer.on("data", (chunk: Buffer) => {
-    if (!res.write(chunk)) {
-      answer.pause()
-      res.once("drain", () => answer.resume())
-    }
-  })
-  answer.on("end", () => {
-    const errorType = headerText(answer.trailers[P.headers.functionErrorType])
-    if (headerText(answer.trailers[P.invokeHeaders.functionError]) === undefined) {
-      res.end()
-      return done()
-    }
-    const body = headerText(answer.trailers[P.headers.functionErrorBody])
-    log(Effect.logError(
-      `${target}: the function failed mid-stream (${
-        errorType ?? "Unhandled"
-      }); the body is cut (RequestId: ${requestId})` +
-        (body !== undefined ? `\n${describeDocument(Buffer.from(body, "base64").toString("utf8"))}` : "")
-    ))
-    // Ending the socket (after what was written is flushed) without the chunked terminator: the
-    // client gets the bytes sent so far and then an incomplete response, as from a cut stream.
-    const socket = res.socket
-    if (socket === null) return void res.destroy()
-    socket.end()
-  })
-}

@@ -6,8 +6,8 @@
  * @internal
  */
 import type * as http from "node:http"
-import type * as Api from "../../../Emulator.js"
-import * as P from "../../core/protocol.js"
+import type * as Api from "./types.js"
+import * as P from "../protocol.js"
 import type { Caller, EmulatorInstance, InvocationState } from "./state.js"
 import { enqueue, isConcurrent, snapshot } from "./state.js"
 import type { Mutable } from "./wire.js"

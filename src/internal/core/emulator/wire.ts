@@ -6,8 +6,8 @@
  */
 import { randomBytes } from "node:crypto"
 import type * as http from "node:http"
-import type * as Api from "../../../Emulator.js"
-import * as P from "../../core/protocol.js"
+import type * as Api from "./types.js"
+import * as P from "../protocol.js"
 
 /**
  * Epoch milliseconds with sub-millisecond precision, for the recorded timeline.

@@ -8,17 +8,17 @@
  * `Config.maxConcurrency > 1`: up to that many parked `/next`, each delivered invocation in
  * `inFlight` until its result, a timeout fails that invocation only).
  *
- * State is one plain object, mutated only by `node:http` callbacks and `Effect.sync` blocks on the
- * single JavaScript thread (never across an `await`); waiting is done with Deferreds and
- * `Effect.async`.
+ * State is one plain object, mutated only by `node:http` callbacks and the engine's synchronous
+ * methods on the single JavaScript thread (never across an `await`); waiting is done with
+ * callbacks (each line's façade turns them into its own Effect), so that no Effect major is
+ * imported here.
  *
  * @internal
  */
-import { Deferred, Exit, FiberId } from "effect"
 import { randomUUID } from "node:crypto"
 import type * as http from "node:http"
-import type * as Api from "../../../Emulator.js"
-import * as P from "../../core/protocol.js"
+import type * as Api from "./types.js"
+import * as P from "../protocol.js"
 import { apiError, encodeEvent, generateTraceId, now, send } from "./wire.js"
 import type { Mutable } from "./wire.js"
 
@@ -31,8 +31,10 @@ import type { Mutable } from "./wire.js"
 export interface InvocationState {
   readonly record: Mutable<Api.InvocationRecord> & { readonly posts: Array<Api.RecordedPost> }
   readonly options: Api.InvokeOptions
-  readonly done: Deferred.Deferred<Api.InvocationRecord>
-  readonly listeners: Array<(record: Api.InvocationRecord) => void>
+  /** The snapshot taken when the outcome was set (what waiters get, whenever they ask). */
+  done: Api.InvocationRecord | undefined
+  /** Called once with that snapshot (the invoke endpoint's caller, `EmulatorService.invoke`). */
+  listeners: Array<(record: Api.InvocationRecord) => void>
   /** `receiving`: a result POST was accepted and its body is being read. */
   result: "none" | "receiving" | "done"
   timer: ReturnType<typeof setTimeout> | undefined
@@ -86,6 +88,50 @@ export interface Config {
 export const isConcurrent = (config: Config): boolean => config.maxConcurrency > 1
 
 /**
+ * A list that only grows (the `/next` arrivals, the resets), and who waits for its n-th entry.
+ *
+ * @internal
+ */
+export interface Timeline<A> {
+  readonly entries: Array<A>
+  waiters: Array<{ readonly n: number; readonly resume: (entry: A) => void }>
+}
+
+const timeline = <A>(): Timeline<A> => ({ entries: [], waiters: [] })
+
+/**
+ * Appends an entry and wakes the waiters whose entry now exists.
+ *
+ * @internal
+ */
+export const append = <A>(line: Timeline<A>, entry: A) => {
+  line.entries.push(entry)
+  const count = line.entries.length
+  line.waiters = line.waiters.filter((waiter) => {
+    if (waiter.n > count) return true
+    waiter.resume(line.entries[waiter.n - 1]!)
+    return false
+  })
+}
+
+/**
+ * Calls `done` with the n-th (1-based) entry, at once when it exists; returns the cancellation.
+ *
+ * @internal
+ */
+export const awaitEntry = <A>(line: Timeline<A>, n: number, done: (entry: A) => void): () => void => {
+  if (line.entries.length >= n) {
+    done(line.entries[n - 1]!)
+    return () => {}
+  }
+  const waiter = { n, resume: done }
+  line.waiters = [...line.waiters, waiter]
+  return () => {
+    line.waiters = line.waiters.filter((other) => other !== waiter)
+  }
+}
+
+/**
  * Everything the emulator knows; see the module comment for how it is mutated.
  *
  * @internal
@@ -106,11 +152,13 @@ export interface State {
   initDone: boolean
   initFailed: Api.RecordedError | undefined
   initError: Api.RecordedError | undefined
-  readonly initErrorDone: Deferred.Deferred<Api.RecordedError>
+  /** The first `/init/error` (what `awaitInitError` returns), and who waits for it. */
+  firstInitError: Api.RecordedError | undefined
+  initErrorWaiters: Array<(error: Api.RecordedError) => void>
   readonly all: Array<InvocationState>
   readonly byId: Map<string, InvocationState>
-  readonly nextRequests: Array<number>
-  nextWaiters: Array<{ readonly n: number; readonly resume: (at: number) => void }>
+  /** When each `GET /next` arrived. */
+  readonly nextRequests: Timeline<number>
   readonly extensions: Array<Api.RegisteredExtension>
   /** Extensions registered during the current init (the limit applies per environment). */
   extensionsThisInit: number
@@ -123,8 +171,7 @@ export interface State {
   generation: number
   /** A reset discarded the runtime and its exit has not been reported yet. */
   discardedRuntime: boolean
-  readonly resets: Array<Api.EnvironmentReset>
-  resetWaiters: Array<{ readonly n: number; readonly resume: (reset: Api.EnvironmentReset) => void }>
+  readonly resets: Timeline<Api.EnvironmentReset>
 }
 
 /**
@@ -159,18 +206,17 @@ export const makeState = (): State => ({
   initDone: false,
   initFailed: undefined,
   initError: undefined,
-  initErrorDone: Deferred.unsafeMake<Api.RecordedError>(FiberId.none),
+  firstInitError: undefined,
+  initErrorWaiters: [],
   all: [],
   byId: new Map(),
-  nextRequests: [],
-  nextWaiters: [],
+  nextRequests: timeline(),
   extensions: [],
   extensionsThisInit: 0,
   extensionPolls: new Set(),
   generation: 0,
   discardedRuntime: false,
-  resets: [],
-  resetWaiters: []
+  resets: timeline()
 })
 
 /**
@@ -190,13 +236,7 @@ export const snapshot = (invocation: InvocationState): Api.InvocationRecord => (
  */
 export const recordNextRequest = (state: State): number => {
   const at = now()
-  state.nextRequests.push(at)
-  const count = state.nextRequests.length
-  state.nextWaiters = state.nextWaiters.filter((waiter) => {
-    if (waiter.n > count) return true
-    waiter.resume(state.nextRequests[waiter.n - 1]!)
-    return false
-  })
+  append(state.nextRequests, at)
   return at
 }
 
@@ -257,7 +297,7 @@ export const finish = (
     }
   }
   const record = snapshot(invocation)
-  Deferred.unsafeDone(invocation.done, Exit.succeed(record))
+  invocation.done = record
   for (const listener of invocation.listeners.splice(0)) listener(record)
 }
 
@@ -361,7 +401,7 @@ export const enqueue = (
       posts: []
     },
     options: invokeOptions,
-    done: Deferred.unsafeMake<Api.InvocationRecord>(FiberId.none),
+    done: undefined,
     listeners: [],
     result: "none",
     timer: undefined,
@@ -402,11 +442,5 @@ export const reset = (emulator: EmulatorInstance, event: Api.EnvironmentReset) =
   // A /next parked on the old listener belongs to the discarded runtime.
   for (const res of state.parked.splice(0)) res.destroy()
   emulator.openRuntimeApi()
-  state.resets.push(event)
-  const count = state.resets.length
-  state.resetWaiters = state.resetWaiters.filter((waiter) => {
-    if (waiter.n > count) return true
-    waiter.resume(state.resets[waiter.n - 1]!)
-    return false
-  })
+  append(state.resets, event)
 }

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto"
 import type * as http from "node:http"
-import * as P from "../../core/protocol.js"
+import * as P from "../protocol.js"
 import type { EmulatorInstance } from "./state.js"
 import { apiError, header, now, readBody, send, UUID } from "./wire.js"
 

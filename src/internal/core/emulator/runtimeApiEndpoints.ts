@@ -4,10 +4,9 @@
  *
  * @internal
  */
-import { Deferred, Exit } from "effect"
 import type * as http from "node:http"
-import type * as Api from "../../../Emulator.js"
-import * as P from "../../core/protocol.js"
+import type * as Api from "./types.js"
+import * as P from "../protocol.js"
 import { forward } from "./invokeEndpoint.js"
 import type { EmulatorInstance } from "./state.js"
 import { refuseShuttingDown } from "./environment.js"
@@ -262,7 +261,10 @@ export const onInitError = (emulator: EmulatorInstance, req: http.IncomingMessag
     }
     state.initError = error
     state.initFailed = error
-    Deferred.unsafeDone(state.initErrorDone, Exit.succeed(error))
+    if (state.firstInitError === undefined) {
+      state.firstInitError = error
+      for (const wake of state.initErrorWaiters.splice(0)) wake(error)
+    }
     for (const invocation of state.queue.splice(0)) finish(emulator, invocation, { _tag: "InitError", error }, at)
     send(res, 202, P.ACCEPTED_BODY)
   })

@@ -5,7 +5,7 @@
  * @internal
  */
 import type * as http from "node:http"
-import type * as Api from "../../../Emulator.js"
+import type * as Api from "./types.js"
 import type { EmulatorInstance } from "./state.js"
 import { finish, isConcurrent, release } from "./state.js"
 import { apiError, exitMessage, now } from "./wire.js"
@@ -59,7 +59,7 @@ export const isDiscarded = (emulator: EmulatorInstance, listenerGeneration: numb
  * @internal
  */
 export const describeLastReset = (emulator: EmulatorInstance): string => {
-  const last = emulator.state.resets.at(-1)
+  const last = emulator.state.resets.entries.at(-1)
   if (last === undefined) return "the environment was reset"
   return last.reason === "Timeout"
     ? `RequestId ${last.requestId} timed out and the environment was reset`

@@ -6,7 +6,7 @@
  * @internal
  */
 import { randomBytes, randomUUID } from "node:crypto"
-import { isTextType } from "../../http/response.js"
+import { isTextType } from "../protocol.js"
 
 /**
  * The integration whose event the server builds.
