@@ -10,6 +10,7 @@ import { callbacksRemoved, currentMajor } from "../src/internal/core/nodeLine.js
 import { streamifyResponse } from "../src/internal/core/streamifyResponse.js"
 import { fromInit } from "../src/internal/runtime/handler.js"
 import * as DropInTesting from "../src/internal/testing/dropInContext.js"
+import { failureCases, legacyMembers, legacyOf } from "./nodeHandlerCases.js"
 import { projectFile, spawnFunction } from "./process.js"
 import { inProcess, serveOn } from "./support.js"
 
@@ -158,40 +159,7 @@ describe("plain Node handlers (effect-lambda-runtime/node)", () => {
 
     it.scopedLive("a thrown or rejected non-Error is posted under typeof value with String(value), as the official client does", () =>
       Effect.gen(function*() {
-        const plain = { reason: "nope" }
-        const cases: ReadonlyArray<
-          readonly [(event: unknown, context: unknown, callback?: unknown) => unknown, string, string]
-        > = [
-          [() => Promise.reject("a plain string"), "string", "a plain string"],
-          [
-            async () => {
-              throw 42
-            },
-            "number",
-            "42"
-          ],
-          [
-            () => {
-              throw plain
-            },
-            "object",
-            "[object Object]"
-          ],
-          [() => Promise.reject(null), "object", "null"],
-          [() => Promise.reject(false), "boolean", "false"],
-          [
-            (_event: unknown, _context: unknown, callback: unknown) =>
-              (callback as (error: unknown) => void)("by callback"),
-            "string",
-            "by callback"
-          ],
-          [
-            () => Promise.reject(Object.create(null)),
-            "handled",
-            "callback called with Error argument, but there was a problem while retrieving one or more of its message, name, and stack"
-          ]
-        ]
-        for (const [handler, errorType, errorMessage] of cases) {
+        for (const [handler, errorType, errorMessage] of failureCases) {
           const emulator = yield* Emulator.make()
           yield* serveOn(emulator, LambdaRuntime.serve(LambdaTest.fromNodeHandler(handler), inProcess))
           const record = yield* emulator.invoke({})
@@ -335,9 +303,7 @@ describe("plain Node handlers (effect-lambda-runtime/node)", () => {
   })
 
   describe("the Node line: nodejs24.x removed callback handlers, nodejs22.x keeps them", () => {
-    const legacy = ["callbackWaitsForEmptyEventLoop", "succeed", "fail", "done"]
-    /** Which legacy members a context has. */
-    const legacyOf = (context: object) => legacy.filter((name) => name in context)
+    const legacy = legacyMembers
     /** Invokes `fn` as the drop-in of Node `major` runs it (its init included). */
     const invokeOn = (major: number, fn: (...args: Array<never>) => unknown, event: unknown = {}) =>
       LambdaTest.invoke(fromInit(fromFunction(fn as never, major)), event)
