@@ -46,32 +46,14 @@ export const fromEnvironment = (
   )
 
 /**
- * The stand-in function of the build's training run: an ESM module, as most handlers now are,
- * so that the warm-up loads it as the drop-in loads the user's (the loader's `import()`), and
- * calls Node's context and a detached promise. It differs from the Effect 3 line's in what it
- * answers only: each line trains its own adapter.
- */
-const STAND_IN = `export const handler = async (event, context) => {
-  context.detach(async (signal) => signal.aborted)
-  return { warmed: event, left: context.getRemainingTimeInMillis() > 0, id: context.awsRequestId }
-}
-`
-
-/**
- * The build's code-cache training run (core/codeCache.ts): the warm-up goes through the drop-in's
- * own init and adapter, with a stand-in function written to a fresh temporary directory. The
- * user's module is never loaded at build time.
+ * The build's code-cache training run (core/codeCache.ts): the warm-up goes through this line's
+ * drop-in, its init included, with the core's stand-in function (core/warmUp.ts).
  */
 const train = (hook: (done: Promise<unknown>) => void): void => {
-  const fs = process.getBuiltinModule("node:fs")
-  const path = process.getBuiltinModule("node:path")
-  const root = fs.mkdtempSync(path.join(process.getBuiltinModule("node:os").tmpdir(), "effect-lambda-drop-in-"))
-  fs.writeFileSync(path.join(root, "warm-up.mjs"), STAND_IN)
-  const cleanUp = () => fs.rmSync(root, { recursive: true, force: true })
-  WarmUp.train((done) => hook(done.finally(cleanUp)), (stopped) => {
-    const handler = fromEnvironment({ [Protocol.env.taskRoot]: root, [Protocol.env.handler]: "warm-up.handler" })
+  const standIn = WarmUp.standInFunction(hook)
+  WarmUp.train(standIn.hook, (stopped) => {
     Effect.runFork(
-      LambdaRuntime.serve(handler).pipe(Effect.provideService(References.MinimumLogLevel, "None"))
+      LambdaRuntime.serve(fromEnvironment(standIn.env)).pipe(Effect.provideService(References.MinimumLogLevel, "None"))
     ).addObserver(stopped)
   })
 }
