@@ -36,3 +36,6 @@ export * as HandlerResolution from "../../../../src/internal/core/handlerResolut
 export * as NodeContext from "../../../../src/internal/core/nodeContext.js"
 export * as NodeLine from "../../../../src/internal/core/nodeLine.js"
 export * as StreamifyResponse from "../../../../src/internal/core/streamifyResponse.js"
+export * as HttpEvents from "../../../../src/internal/core/httpEvents.js"
+export * as HttpRequest from "../../../../src/internal/core/httpRequest.js"
+export * as HttpResults from "../../../../src/internal/core/httpResults.js"
