@@ -18,7 +18,7 @@
  *
  * @since 0.1.0
  */
-import type { NodeContext } from "./LambdaContext.js"
+import type { NodeHandlerContext } from "./internal/core/nodeContext.js"
 
 /**
  * The `context` a plain Node handler receives on the drop-in: Node's Lambda `Context` (the fields
@@ -31,6 +31,12 @@ import type { NodeContext } from "./LambdaContext.js"
  * On Node 24 and later, as on Lambda's `nodejs24.x`, the object has no
  * `callbackWaitsForEmptyEventLoop`, `succeed`, `fail` or `done`, which the type still declares (as
  * `Context` does); on Node 20 and 22 it has them.
+ *
+ * `context.detach(work)` runs `work` as detached work of this invocation: it starts now, may go
+ * on after the response is posted, and the runtime waits for it before asking for the next
+ * invocation. At `deadline - timeoutMargin` its `signal` aborts and the runtime stops waiting (a
+ * promise cannot be stopped: it is abandoned). A rejection is logged with the request id and never
+ * changes the response.
  *
  * @example
  * ```ts
@@ -46,13 +52,4 @@ import type { NodeContext } from "./LambdaContext.js"
  * @since 0.1.0
  * @category models
  */
-export interface DropInContext extends NodeContext {
-  /**
-   * Runs `work` as detached work of this invocation: it starts now, may go on after the response
-   * is posted, and the runtime waits for it before asking for the next invocation. At
-   * `deadline - timeoutMargin` its `signal` aborts and the runtime stops waiting (a promise cannot
-   * be stopped: it is abandoned). A rejection is logged with the request id and never changes the
-   * response.
-   */
-  readonly detach: (work: (signal: AbortSignal) => PromiseLike<unknown>) => void
-}
+export type DropInContext = NodeHandlerContext

@@ -13,6 +13,7 @@ import type * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import type * as Scope from "effect/Scope"
 import * as internal from "./internal/runtime/lambdaContext.js"
+import type * as NodeContextCore from "./internal/core/nodeContext.js"
 
 /**
  * What the runtime knows about the current invocation.
@@ -69,10 +70,7 @@ export interface LambdaContext {
  * @since 0.1.0
  * @category models
  */
-export interface NodeCognitoIdentity {
-  readonly cognitoIdentityId: string
-  readonly cognitoIdentityPoolId: string
-}
+export type NodeCognitoIdentity = NodeContextCore.NodeCognitoIdentity
 
 /**
  * The mobile client context of Node's Lambda context.
@@ -80,56 +78,21 @@ export interface NodeCognitoIdentity {
  * @since 0.1.0
  * @category models
  */
-export interface NodeClientContext {
-  readonly client: {
-    readonly installationId: string
-    readonly appTitle: string
-    readonly appVersionName: string
-    readonly appVersionCode: string
-    readonly appPackageName: string
-  }
-  readonly custom?: unknown
-  readonly env: {
-    readonly platformVersion: string
-    readonly platform: string
-    readonly make: string
-    readonly model: string
-    readonly locale: string
-  }
-}
+export type NodeClientContext = NodeContextCore.NodeClientContext
 
 /**
  * Node's Lambda `context`, field for field as the official Node.js runtime passes it (and as
- * `@types/aws-lambda` declares `Context`), so that libraries typed against it accept it.
- * Declared here so that this package's types do not depend on `@types/aws-lambda`.
+ * `@types/aws-lambda` declares `Context`), so that libraries typed against it accept it: its
+ * `callbackWaitsForEmptyEventLoop`, `functionName`, `functionVersion`, `invokedFunctionArn`,
+ * `memoryLimitInMB` (a string, `"128"`), `awsRequestId`, `logGroupName`, `logStreamName`,
+ * `identity`, `clientContext`, `tenantId` (only when the invocation has one),
+ * `getRemainingTimeInMillis()` and the deprecated `done`, `fail` and `succeed` (which throw for
+ * Effect handlers). Declared in this package so that its types do not depend on `@types/aws-lambda`.
  *
  * @since 0.1.0
  * @category models
  */
-export interface NodeContext {
-  /** Kept for compatibility; this runtime never waits for Node's event loop to empty. */
-  callbackWaitsForEmptyEventLoop: boolean
-  readonly functionName: string
-  readonly functionVersion: string
-  readonly invokedFunctionArn: string
-  /** The memory size, as a string (`"128"`), as in Node's runtime. */
-  readonly memoryLimitInMB: string
-  readonly awsRequestId: string
-  readonly logGroupName: string
-  readonly logStreamName: string
-  readonly identity?: NodeCognitoIdentity | undefined
-  readonly clientContext?: NodeClientContext | undefined
-  /** Present only when the invocation was made for a tenant. */
-  readonly tenantId?: string | undefined
-  /** Milliseconds left until the deadline (never negative). */
-  getRemainingTimeInMillis(): number
-  /** @deprecated Node's pre-promise API: return the result instead. Throws for Effect handlers. */
-  done(error?: Error, result?: unknown): void
-  /** @deprecated Node's pre-promise API: fail instead. Throws for Effect handlers. */
-  fail(error: Error | string): void
-  /** @deprecated Node's pre-promise API: return the result instead. Throws for Effect handlers. */
-  succeed(messageOrObject: unknown, object?: unknown): void
-}
+export type NodeContext = NodeContextCore.NodeContext
 
 /**
  * Runs `effect` after the response: equivalent to

@@ -8,7 +8,7 @@ import type { Context as AwsContext } from "aws-lambda"
 import { readFileSync } from "node:fs"
 import ts from "typescript"
 import type { DropInContext } from "../src/DropIn.js"
-import type { NodeHandlerContext } from "../src/internal/node/dropInContext.js"
+import type { NodeHandlerContext } from "../src/internal/core/nodeContext.js"
 import { projectFile } from "./process.js"
 
 // Type-level (checked by `tsc --noEmit`): the public type and the context the drop-in builds

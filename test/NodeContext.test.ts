@@ -4,7 +4,7 @@ import { Effect } from "effect"
 import * as Emulator from "../src/Emulator.js"
 import { LambdaRuntime } from "../src/index.js"
 import type { LambdaContext, NodeContext } from "../src/index.js"
-import { LegacyCallbackError } from "../src/internal/runtime/nodeContext.js"
+import { LegacyCallbackError } from "../src/internal/core/nodeContext.js"
 import { spawnFunction } from "./process.js"
 import { inProcess, serveOn } from "./support.js"
 

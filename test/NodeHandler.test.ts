@@ -3,13 +3,23 @@ import type { Context } from "aws-lambda"
 import { Effect, Fiber } from "effect"
 import * as Emulator from "../src/Emulator.js"
 import { LambdaRuntime, LambdaTest } from "../src/index.js"
-import type { NodeHandlerContext } from "../src/internal/node/dropInContext.js"
+import type { NodeHandlerContext } from "../src/internal/core/nodeContext.js"
 import { fromFunction } from "../src/internal/node/handler.js"
 import { fromEnvironment } from "../src/internal/node/main.js"
-import { callbacksRemoved, currentMajor } from "../src/internal/node/nodeLine.js"
-import { streamifyResponse } from "../src/internal/node/streamifyResponse.js"
+import { callbacksRemoved, currentMajor } from "../src/internal/core/nodeLine.js"
+import { streamifyResponse } from "../src/internal/core/streamifyResponse.js"
 import { fromInit } from "../src/internal/runtime/handler.js"
 import * as DropInTesting from "../src/internal/testing/dropInContext.js"
+import {
+  arities,
+  deprecatedDocument,
+  failureCases,
+  initErrorCases,
+  legacyMembers,
+  legacyOf,
+  resolutionCases,
+  streamingCases
+} from "./nodeHandlerCases.js"
 import { projectFile, spawnFunction } from "./process.js"
 import { inProcess, serveOn } from "./support.js"
 
@@ -64,78 +74,21 @@ describe("plain Node handlers (effect-lambda-runtime/node)", () => {
         })
       }))
 
-    it.scopedLive("loads an ESM .mjs module", () =>
-      Effect.gen(function*() {
-        expect((yield* invokeJson("esm.handler", 2)).value).toEqual({ esm: 2 })
-      }))
-
-    it.scopedLive("loads a .cjs module", () =>
-      Effect.gen(function*() {
-        expect((yield* invokeJson("other.handler", 3)).value).toEqual({ cjs: 3 })
-      }))
-
-    it.scopedLive("loads an ESM .js module under a package.json with type module", () =>
-      Effect.gen(function*() {
-        expect((yield* invokeJson("esm-pkg/index.handler", 4)).value).toEqual({ esmJs: 4 })
-      }))
-
-    it.scopedLive("loads a module in a nested directory (dir/sub/file.fn)", () =>
-      Effect.gen(function*() {
-        expect((yield* invokeJson("dir/sub/file.run", 5)).value).toEqual({ nestedDir: 5 })
-      }))
-
-    it.scopedLive("follows a nested handler name (file.a.b.c)", () =>
-      Effect.gen(function*() {
-        expect((yield* invokeJson("cjs.nested.deeper.handler", 6)).value).toEqual({ nested: 6 })
-      }))
+    for (const [handler, event, expected] of resolutionCases) {
+      it.scopedLive(`loads ${handler} (.mjs, .cjs, ESM .js under type module, nested directory, nested name)`, () =>
+        Effect.gen(function*() {
+          expect((yield* invokeJson(handler, event)).value).toEqual(expected)
+        }))
+    }
   })
 
   describe("init errors", () => {
-    it.scopedLive("a missing module is Runtime.ImportModuleError", () =>
-      Effect.gen(function*() {
-        const document = yield* initError("missing.handler")
-        expect(document.errorType).toBe("Runtime.ImportModuleError")
-        expect(document.errorMessage).toContain("missing")
-      }))
-
-    it.scopedLive("a missing export is Runtime.HandlerNotFound", () =>
-      Effect.gen(function*() {
-        const document = yield* initError("cjs.nope")
-        expect(document).toMatchObject({
-          errorType: "Runtime.HandlerNotFound",
-          errorMessage: "cjs.nope is undefined or not exported"
-        })
-      }))
-
-    it.scopedLive("an export that is not a function is Runtime.HandlerNotFound", () =>
-      Effect.gen(function*() {
-        const document = yield* initError("cjs.notAFunction")
-        expect(document).toMatchObject({
-          errorType: "Runtime.HandlerNotFound",
-          errorMessage: "cjs.notAFunction is not a function"
-        })
-      }))
-
-    it.scopedLive("a handler name without a dot is Runtime.MalformedHandlerName", () =>
-      Effect.gen(function*() {
-        expect((yield* initError("index")).errorType).toBe("Runtime.MalformedHandlerName")
-      }))
-
-    it.scopedLive("a handler name climbing out of the task root is Runtime.MalformedHandlerName", () =>
-      Effect.gen(function*() {
-        expect((yield* initError("../outside.handler")).errorType).toBe("Runtime.MalformedHandlerName")
-      }))
-
-    it.scopedLive("a module that does not parse is Runtime.UserCodeSyntaxError", () =>
-      Effect.gen(function*() {
-        expect((yield* initError("broken.handler")).errorType).toBe("Runtime.UserCodeSyntaxError")
-      }))
-
-    it.scopedLive("an error thrown by the module's top level is an init error under its own name", () =>
-      Effect.gen(function*() {
-        const document = yield* initError("throwsAtLoad.handler")
-        expect(document).toMatchObject({ errorType: "RangeError", errorMessage: "TABLE_NAME is not set" })
-      }))
+    for (const [handler, expected] of initErrorCases) {
+      it.scopedLive(`${handler}: ${String(expected.errorType)}`, () =>
+        Effect.gen(function*() {
+          expect(yield* initError(handler)).toMatchObject(expected)
+        }))
+    }
   })
 
   describe("invocations", () => {
@@ -158,40 +111,7 @@ describe("plain Node handlers (effect-lambda-runtime/node)", () => {
 
     it.scopedLive("a thrown or rejected non-Error is posted under typeof value with String(value), as the official client does", () =>
       Effect.gen(function*() {
-        const plain = { reason: "nope" }
-        const cases: ReadonlyArray<
-          readonly [(event: unknown, context: unknown, callback?: unknown) => unknown, string, string]
-        > = [
-          [() => Promise.reject("a plain string"), "string", "a plain string"],
-          [
-            async () => {
-              throw 42
-            },
-            "number",
-            "42"
-          ],
-          [
-            () => {
-              throw plain
-            },
-            "object",
-            "[object Object]"
-          ],
-          [() => Promise.reject(null), "object", "null"],
-          [() => Promise.reject(false), "boolean", "false"],
-          [
-            (_event: unknown, _context: unknown, callback: unknown) =>
-              (callback as (error: unknown) => void)("by callback"),
-            "string",
-            "by callback"
-          ],
-          [
-            () => Promise.reject(Object.create(null)),
-            "handled",
-            "callback called with Error argument, but there was a problem while retrieving one or more of its message, name, and stack"
-          ]
-        ]
-        for (const [handler, errorType, errorMessage] of cases) {
+        for (const [handler, errorType, errorMessage] of failureCases) {
           const emulator = yield* Emulator.make()
           yield* serveOn(emulator, LambdaRuntime.serve(LambdaTest.fromNodeHandler(handler), inProcess))
           const record = yield* emulator.invoke({})
@@ -247,38 +167,13 @@ describe("plain Node handlers (effect-lambda-runtime/node)", () => {
   })
 
   describe("awslambda.streamifyResponse", () => {
-    it.scopedLive("streams what the handler writes, with its content type", () =>
-      Effect.gen(function*() {
-        const { emulator } = yield* start("streaming.handler")
-        const record = yield* emulator.invoke({ a: 1, b: 2 })
-        expect(record.outcome).toMatchObject({
-          _tag: "Response",
-          streaming: true,
-          contentType: "text/csv",
-          text: "a,b\n1,2\n"
-        })
-      }))
-
-    it.scopedLive("HttpResponseStream.from sends the status and headers as an HTTP integration response", () =>
-      Effect.gen(function*() {
-        const { emulator } = yield* start("streaming.http")
-        const record = yield* emulator.invoke({})
-        expect(record.outcome).toMatchObject({
-          _tag: "Response",
-          contentType: "application/vnd.awslambda.http-integration-response",
-          http: { statusCode: 201, headers: { "x-id": "7" } }
-        })
-      }))
-
-    it.scopedLive("a rejection before the first byte is posted as /error", () =>
-      Effect.gen(function*() {
-        const { emulator } = yield* start("streaming.failsEarly")
-        const record = yield* emulator.invoke({})
-        expect(record.outcome).toMatchObject({
-          _tag: "Error",
-          document: { errorType: "TypeError", errorMessage: "no body" }
-        })
-      }))
+    for (const [title, handler, event, expected] of streamingCases) {
+      it.scopedLive(title, () =>
+        Effect.gen(function*() {
+          const { emulator } = yield* start(handler)
+          expect((yield* emulator.invoke(event)).outcome).toMatchObject(expected)
+        }))
+    }
 
     it.scopedLive("a rejection after the first byte ends the stream with error trailers", () =>
       Effect.gen(function*() {
@@ -335,9 +230,7 @@ describe("plain Node handlers (effect-lambda-runtime/node)", () => {
   })
 
   describe("the Node line: nodejs24.x removed callback handlers, nodejs22.x keeps them", () => {
-    const legacy = ["callbackWaitsForEmptyEventLoop", "succeed", "fail", "done"]
-    /** Which legacy members a context has. */
-    const legacyOf = (context: object) => legacy.filter((name) => name in context)
+    const legacy = legacyMembers
     /** Invokes `fn` as the drop-in of Node `major` runs it (its init included). */
     const invokeOn = (major: number, fn: (...args: Array<never>) => unknown, event: unknown = {}) =>
       LambdaTest.invoke(fromInit(fromFunction(fn as never, major)), event)
@@ -357,11 +250,7 @@ describe("plain Node handlers (effect-lambda-runtime/node)", () => {
           LambdaRuntime.serve(fromEnvironment({ LAMBDA_TASK_ROOT: taskRoot, _HANDLER: "cjs.callback" }, 24), inProcess)
         )
         const error = yield* emulator.awaitInitError
-        expect(error.document).toMatchObject({
-          errorType: "Runtime.CallbackHandlerDeprecated",
-          errorMessage: expect.stringContaining("3 parameters")
-        })
-        expect((error.document as { errorMessage: string }).errorMessage).toContain("Node.js 24")
+        expect(error.document).toMatchObject(deprecatedDocument(3))
         // The runtime stops, as after any init error (`run` exits 1).
         expect((yield* Fiber.await(fiber))._tag).toBe("Failure")
         expect(yield* emulator.nextRequests).toHaveLength(0)
@@ -384,16 +273,13 @@ describe("plain Node handlers (effect-lambda-runtime/node)", () => {
 
     it.live("Node 24: any non-streaming handler declaring three or more parameters is refused; fewer, or a streaming handler's three, are served", () =>
       Effect.gen(function*() {
-        const three = (_event: unknown, _context: unknown, callback: (e: null, r: unknown) => void) => callback(null, 3)
-        const four = async (_event: unknown, _context: unknown, _callback: unknown, _extra: unknown) => 4
+        const { defaulted, four, three } = arities
         for (const fn of [three, four]) {
-          expect(LambdaTest.error(yield* invokeOn(24, fn)), `${fn.length} parameters`).toMatchObject({
-            errorType: "Runtime.CallbackHandlerDeprecated",
-            errorMessage: expect.stringContaining(`${fn.length} parameters`)
-          })
+          expect(LambdaTest.error(yield* invokeOn(24, fn)), `${fn.length} parameters`).toMatchObject(
+            deprecatedDocument(fn.length)
+          )
         }
         // A default parameter is not declared (`length` counts those before it): served.
-        const defaulted = async (event: unknown, _context: unknown, _callback: unknown = undefined) => event
         expect(LambdaTest.json(yield* invokeOn(24, defaulted, { d: 1 }))).toEqual({ d: 1 })
         const streaming = streamifyResponse(
           async (event: unknown, stream: NodeJS.WritableStream, context: object) => {

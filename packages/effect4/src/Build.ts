@@ -6,8 +6,9 @@
  *
  * The training run loads the bundle once in a child process with an empty environment, where
  * `LambdaRuntime.run` serves two warm-up invocations against a stand-in Runtime API; your handler
- * is not called. The drop-in (`dropIn: true`) is not on this line yet: such a build fails with a
- * `BuildError`.
+ * is not called. With `dropIn: true` the build bundles this line's drop-in bootstrap for plain
+ * Node handlers (`@effect-lambda-runtime/effect4/node`) instead, trained with a stand-in function
+ * through the drop-in's own init.
  *
  * @example
  * ```ts no-check
@@ -42,7 +43,7 @@ export type BuildSettings = BuildTypes.BuildSettings
 export type FunctionBuildOptions = BuildTypes.FunctionBuildOptions
 
 /**
- * The drop-in bootstrap for plain Node handlers; not on this line yet.
+ * Builds this line's drop-in bootstrap for plain Node handlers (`_HANDLER`), with no entry.
  *
  * @since 0.0.0
  * @category models
@@ -95,8 +96,8 @@ export class BuildError extends Data.TaggedError("BuildError")<BuildEngine.Build
  */
 export const build = (options: BuildOptions): Effect.Effect<BuildResult, BuildError> =>
   Effect.tryPromise({
-    // No drop-in module on this line yet: the engine refuses `dropIn: true` with a BuildFailure.
-    try: () => BuildEngine.build(options, undefined),
+    // The drop-in is bundled from its unbundled main module, beside this one (src or dist).
+    try: () => BuildEngine.build(options, BuildEngine.moduleBeside(import.meta.url, "./internal/node/main")),
     catch: (cause) => cause
   }).pipe(
     Effect.catch((cause) =>

@@ -53,11 +53,13 @@ describe("Effect 4: effect-lambda build", () => {
       // The cache was accepted: the loader says nothing when it is.
       expect(stderr).toBe("")
     }))
-  it.effect("dropIn: true is a BuildError on this line (it has no drop-in yet), before anything is bundled", () =>
+  it.effect("an entry with dropIn: true is a BuildError, before anything is bundled (the drop-in build: DropIn.test.ts)", () =>
     Effect.gen(function*() {
-      const error = yield* Effect.flip(Build.build({ dropIn: true, outdir: join(tmpdir(), "effect4-no-drop-in") }))
+      const error = yield* Effect.flip(
+        Build.build({ entry: example, dropIn: true, outdir: join(tmpdir(), "effect4-no-drop-in") } as never)
+      )
       expect(error).toBeInstanceOf(Build.BuildError)
       expect(error).toMatchObject({ _tag: "BuildError", stage: "bundle" })
-      expect(error.message).toBe("effect-lambda build (bundle): this line of effect-lambda-runtime has no drop-in yet")
+      expect(error.message).toBe("effect-lambda build (bundle): an entry and dropIn: true exclude each other")
     }))
 })

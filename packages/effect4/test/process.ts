@@ -26,26 +26,37 @@ export interface FunctionProcess {
   readonly awaitOutput: (text: string) => Effect.Effect<void>
 }
 
+/**
+ * How a function's process is started: `loader` is the `--import` hook (default `tsx`; `tsx/esm`
+ * leaves CommonJS to Node's own `require`, as the drop-in's user modules are loaded in
+ * production), `stdin` gives the test the child's stdin.
+ */
+export interface SpawnOptions {
+  readonly loader?: string | undefined
+  readonly stdin?: boolean | undefined
+}
+
 /** Starts `path` (relative to packages/effect4) with `environment`; killed with the scope. */
 export const spawnFunction = (
   path: string,
-  environment: Readonly<Record<string, string>>
+  environment: Readonly<Record<string, string>>,
+  options: SpawnOptions = {}
 ): Effect.Effect<FunctionProcess, never, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.sync(() => {
-      const child = spawn(process.execPath, ["--import", "tsx", path], {
+      const child = spawn(process.execPath, ["--import", options.loader ?? "tsx", path], {
         cwd: packageDir,
         env: { ...process.env, ...environment },
-        stdio: ["ignore", "pipe", "pipe"]
+        stdio: [options.stdin === true ? "pipe" : "ignore", "pipe", "pipe"]
       })
       let stdout = ""
       let stderr = ""
       const waiters: Array<{ readonly text: string; readonly done: () => void }> = []
-      child.stdout.on("data", (chunk: Buffer) => {
+      child.stdout!.on("data", (chunk: Buffer) => {
         stdout += chunk.toString()
         for (const waiter of waiters.filter((waiter) => stdout.includes(waiter.text))) waiter.done()
       })
-      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
+      child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
       const exited = new Promise<number>((resolve) =>
         child.on("exit", (code, signal) => resolve(code ?? (signal === "SIGKILL" ? 137 : 143)))
       )

@@ -68,3 +68,35 @@ export const train = (hook: (done: Promise<unknown>) => void, start: (stopped: (
     })
   )
 }
+
+/**
+ * The stand-in function of a drop-in's training run: an ESM module, as most handlers now are, so
+ * that the warm-up loads it as the drop-in loads the user's (the loader's `import()`), and uses
+ * Node's context and a detached promise.
+ */
+const STAND_IN = `export const handler = async (event, context) => {
+  context.detach(async (signal) => signal.aborted)
+  return { echo: event, remaining: context.getRemainingTimeInMillis() > 0 }
+}
+`
+
+/**
+ * A drop-in's training run: the stand-in function written to a fresh temporary directory (the
+ * user's module is never loaded at build time), the environment (`LAMBDA_TASK_ROOT`, `_HANDLER`)
+ * that names it, and `hook` wrapped to remove the directory once the warm-up is over.
+ *
+ * @internal
+ */
+export const standInFunction = (
+  hook: (done: Promise<unknown>) => void
+): { readonly env: Record<string, string>; readonly hook: (done: Promise<unknown>) => void } => {
+  const fs = process.getBuiltinModule("node:fs")
+  const path = process.getBuiltinModule("node:path")
+  const root = fs.mkdtempSync(path.join(process.getBuiltinModule("node:os").tmpdir(), "effect-lambda-drop-in-"))
+  fs.writeFileSync(path.join(root, "warm-up.mjs"), STAND_IN)
+  const cleanUp = () => fs.rmSync(root, { recursive: true, force: true })
+  return {
+    env: { [env.taskRoot]: root, [env.handler]: "warm-up.handler" },
+    hook: (done) => hook(done.finally(cleanUp))
+  }
+}

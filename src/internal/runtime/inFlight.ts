@@ -36,7 +36,7 @@ import type { FatalRuntimeError, RuntimeApiError } from "./errors.js"
 import { LambdaContext } from "./lambdaContext.js"
 import type { InvocationInFlight, Lifecycle } from "./lifecycle.js"
 import { logCause } from "./logger.js"
-import { makeNodeContext } from "./nodeContext.js"
+import { makeNodeContext, parseJsonText } from "../core/nodeContext.js"
 import type { RuntimeSettings } from "./settings.js"
 import { ShutdownError, shutdownDocument } from "./shutdown.js"
 import * as Streaming from "./streaming.js"
@@ -65,15 +65,6 @@ export interface Loop<E, R> extends Poster {
   readonly onAnswered?: ((requestId: string) => void) | undefined
   /** Called once per invocation when its detached work is over (LambdaTest awaits it). */
   readonly onFinished?: ((requestId: string, summary: Detached.DetachedSummary) => void) | undefined
-}
-
-const parseJsonText = (text: string | undefined): unknown => {
-  if (text === undefined) return undefined
-  try {
-    return JSON.parse(text) as unknown
-  } catch {
-    return text
-  }
 }
 
 /**

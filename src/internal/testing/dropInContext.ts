@@ -2,7 +2,7 @@
  * A drop-in context for calling a plain Node handler directly in a unit test, without the
  * runtime: Node's context fields from the test's options, and `detach` that starts the work at
  * once and remembers it until the test settles it. As the drop-in's, it follows the Node line
- * (node/nodeLine.ts): from Node 24 on it has no `callbackWaitsForEmptyEventLoop`, `done`, `fail`
+ * (core/nodeLine.ts): from Node 24 on it has no `callbackWaitsForEmptyEventLoop`, `done`, `fail`
  * or `succeed`.
  *
  * @internal
@@ -10,9 +10,8 @@
 import * as Duration from "effect/Duration"
 import { randomUUID } from "node:crypto"
 import type { DropInContext } from "../../DropIn.js"
-import { ignored, withoutLegacy } from "../node/dropInContext.js"
-import { callbacksRemoved, currentMajor } from "../node/nodeLine.js"
-import { makeNodeContext } from "../runtime/nodeContext.js"
+import { ignored, makeNodeContext, withoutLegacy } from "../core/nodeContext.js"
+import { callbacksRemoved, currentMajor } from "../core/nodeLine.js"
 import type { InvokeOptions } from "../../LambdaTest.js"
 
 /** @internal */
@@ -35,10 +34,8 @@ export const make = (options: InvokeOptions = {}, major: number = currentMajor()
   const work: Array<Promise<unknown>> = []
   const made = makeNodeContext({
     requestId: options.requestId ?? randomUUID(),
-    deadlineMs,
     getRemainingTimeInMillis: () => Math.max(0, deadlineMs - Date.now()),
     invokedFunctionArn: options.functionArn ?? `arn:aws:lambda:${region}:123456789012:function:${functionName}`,
-    traceId: options.traceId,
     clientContext: options.clientContext,
     identity: options.identity,
     tenantId: options.tenantId,
@@ -46,8 +43,7 @@ export const make = (options: InvokeOptions = {}, major: number = currentMajor()
     functionVersion: options.functionVersion ?? "$LATEST",
     memoryLimitInMB: options.memoryLimitInMB ?? 128,
     logGroupName: options.logGroupName ?? `/aws/lambda/${functionName}`,
-    logStreamName: options.logStreamName ?? "test",
-    region
+    logStreamName: options.logStreamName ?? "test"
   }, ignored)
   const node = callbacksRemoved(major) ? withoutLegacy(made) : made
   return Object.assign(node, {

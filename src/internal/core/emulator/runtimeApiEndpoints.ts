@@ -22,11 +22,13 @@ import { apiError, decodeBase64, decodeHttpIntegration, header, now, parseDocume
  */
 export const onNext = (emulator: EmulatorInstance, res: http.ServerResponse) => {
   const { config, state } = emulator
-  const at = recordNextRequest(state)
+  const at = now()
   if (state.releasing !== undefined) {
     state.releasing.record.nextAfterResultAt = at
     release(state)
   }
+  // After the answered invocation's record is complete: a waiter woken here may read it at once.
+  recordNextRequest(state, at)
   if (state.initFailed !== undefined) {
     return apiError(res, 403, P.apiErrorTypes.invalidStateTransition, "Init already failed")
   }

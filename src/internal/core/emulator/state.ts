@@ -234,8 +234,7 @@ export const snapshot = (invocation: InvocationState): Api.InvocationRecord => (
  *
  * @internal
  */
-export const recordNextRequest = (state: State): number => {
-  const at = now()
+export const recordNextRequest = (state: State, at: number = now()): number => {
   append(state.nextRequests, at)
   return at
 }
