@@ -25,9 +25,3 @@ export * as LambdaRuntime from "./LambdaRuntime.js"
 
 /** @since 0.0.0 */
 export * as LambdaEvents from "./LambdaEvents.js"
-
-/** @since 0.0.0 */
-export * as Emulator from "./Emulator.js"
-
-/** @since 0.0.0 */
-export * as Build from "./Build.js"
