@@ -25,7 +25,7 @@
  * @since 0.1.0
  */
 import type * as Effect from "effect/Effect"
-import type { BuildOptions, BuildResult } from "./internal/core/build/types.js"
+import type * as Types from "./internal/core/build/types.js"
 import * as internal from "./internal/tools/build/build.js"
 
 /**
@@ -42,13 +42,45 @@ export const BuildError: typeof internal.BuildError = internal.BuildError
  */
 export type BuildError = internal.BuildError
 
-export type {
-  BuildSettings,
-  FunctionBuildOptions,
-  DropInBuildOptions,
-  BuildOptions,
-  BuildResult
-} from "./internal/core/build/types.js"
+/**
+ * What every build takes: the output directory, the code cache, minification, source maps, externals, the Node binary of the training run.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type BuildSettings = Types.BuildSettings
+
+/**
+ * Options of a build of an Effect function (`entry`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type FunctionBuildOptions = Types.FunctionBuildOptions
+
+/**
+ * Options of a build of the drop-in bootstrap for plain Node handlers (`dropIn: true`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type DropInBuildOptions = Types.DropInBuildOptions
+
+/**
+ * Options of `build`: an Effect function's `entry`, or `dropIn: true`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type BuildOptions = Types.BuildOptions
+
+/**
+ * What a build wrote: the bootstrap, the bundle, its size, the metafile, the code cache and the zip.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type BuildResult = Types.BuildResult
 
 /**
  * The default V8 flags of a build: none. Any V8 flag makes Node compile its own built-in modules

@@ -61,22 +61,96 @@
  */
 import type { Effect, Layer, Option, Scope } from "effect"
 import type { EmulatorServiceOf } from "./internal/core/emulator/service.js"
-import type { EmulatorOptions, InvocationRecord, RecordedError } from "./internal/core/emulator/types.js"
+import type * as Types from "./internal/core/emulator/types.js"
 import * as internal from "./internal/tools/emulator/server.js"
 
-export type {
-  EmulatorOptions,
-  InvokeOptions,
-  RecordedPost,
-  RecordedError,
-  HttpIntegrationResponse,
-  StreamProgress,
-  InvocationOutcome,
-  InvocationRecord,
-  RegisteredExtension,
-  RuntimeExit,
-  EnvironmentReset
-} from "./internal/core/emulator/types.js"
+/**
+ * Options of `make` and `layer`: port, function timeout, the environment's names, handler, concurrency.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type EmulatorOptions = Types.EmulatorOptions
+
+/**
+ * Per-invocation options: request id, timeout, trace header, client context, Cognito identity, tenant id.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type InvokeOptions = Types.InvokeOptions
+
+/**
+ * A result POST received for an invocation (`/response` or `/error`), with the status the emulator answered.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RecordedPost = Types.RecordedPost
+
+/**
+ * An error document a runtime posted (`/error` or `/init/error`), with its error type header.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RecordedError = Types.RecordedError
+
+/**
+ * A body in the HTTP integration format, decoded as a Function URL decodes it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type HttpIntegrationResponse = Types.HttpIntegrationResponse
+
+/**
+ * How far a streamed response has come (bytes and chunks so far).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type StreamProgress = Types.StreamProgress
+
+/**
+ * How an invocation ended: a response, an error, or no answer.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type InvocationOutcome = Types.InvocationOutcome
+
+/**
+ * One invocation as the emulator saw it: its request id, event, timeline and outcome.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type InvocationRecord = Types.InvocationRecord
+
+/**
+ * An extension registered through the Extensions API.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RegisteredExtension = Types.RegisteredExtension
+
+/**
+ * What a runtime process reported about its exit, for `EmulatorService.runtimeExited`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RuntimeExit = Types.RuntimeExit
+
+/**
+ * A reset of the execution environment after the runtime process exited or was stopped.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type EnvironmentReset = Types.EnvironmentReset
 
 /**
  * An invocation that has been queued: its request id and an effect that waits for its outcome

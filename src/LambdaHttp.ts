@@ -17,15 +17,12 @@ import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import type * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
+import type * as HttpEvents from "./internal/core/httpEvents.js"
 import * as api from "./internal/http/api.js"
 import * as internal from "./internal/http/handler.js"
 import type { LambdaContext } from "./LambdaContext.js"
 import type { UnmarshalError } from "./LambdaError.js"
 import type * as LambdaHandler from "./LambdaHandler.js"
-
-/** Header maps as the integrations send them: values may be missing in ALB's single mode. */
-type HeaderMap = Readonly<Record<string, string | undefined>> | null | undefined
-type MultiHeaderMap = Readonly<Record<string, ReadonlyArray<string> | undefined>> | null | undefined
 
 /**
  * An API Gateway REST API proxy event (payload format 1.0).
@@ -33,27 +30,7 @@ type MultiHeaderMap = Readonly<Record<string, ReadonlyArray<string> | undefined>
  * @since 0.1.0
  * @category models
  */
-export interface ApiGatewayV1Event {
-  readonly resource?: string
-  readonly path: string
-  readonly httpMethod: string
-  readonly headers?: HeaderMap
-  readonly multiValueHeaders?: MultiHeaderMap
-  readonly queryStringParameters?: HeaderMap
-  readonly multiValueQueryStringParameters?: MultiHeaderMap
-  readonly pathParameters?: HeaderMap
-  readonly stageVariables?: HeaderMap
-  readonly requestContext: {
-    readonly requestId?: string
-    readonly stage?: string
-    readonly path?: string
-    readonly domainName?: string
-    readonly identity?: { readonly sourceIp?: string; readonly [key: string]: unknown }
-    readonly [key: string]: unknown
-  }
-  readonly body?: string | null
-  readonly isBase64Encoded?: boolean
-}
+export interface ApiGatewayV1Event extends HttpEvents.ApiGatewayV1Event {}
 
 /**
  * An API Gateway HTTP API event (payload format 2.0); Function URLs send the same shape.
@@ -61,32 +38,7 @@ export interface ApiGatewayV1Event {
  * @since 0.1.0
  * @category models
  */
-export interface ApiGatewayV2Event {
-  readonly version: "2.0"
-  readonly routeKey?: string
-  readonly rawPath: string
-  readonly rawQueryString?: string
-  readonly cookies?: ReadonlyArray<string>
-  readonly headers?: HeaderMap
-  readonly queryStringParameters?: HeaderMap
-  readonly pathParameters?: HeaderMap
-  readonly stageVariables?: HeaderMap
-  readonly requestContext: {
-    readonly requestId?: string
-    readonly stage?: string
-    readonly domainName?: string
-    readonly http: {
-      readonly method: string
-      readonly path?: string
-      readonly protocol?: string
-      readonly sourceIp?: string
-      readonly userAgent?: string
-    }
-    readonly [key: string]: unknown
-  }
-  readonly body?: string | null
-  readonly isBase64Encoded?: boolean
-}
+export interface ApiGatewayV2Event extends HttpEvents.ApiGatewayV2Event {}
 
 /**
  * An Application Load Balancer event (single- or multi-value header mode).
@@ -94,17 +46,7 @@ export interface ApiGatewayV2Event {
  * @since 0.1.0
  * @category models
  */
-export interface AlbEvent {
-  readonly httpMethod: string
-  readonly path: string
-  readonly headers?: HeaderMap
-  readonly multiValueHeaders?: MultiHeaderMap
-  readonly queryStringParameters?: HeaderMap
-  readonly multiValueQueryStringParameters?: MultiHeaderMap
-  readonly requestContext: { readonly elb: { readonly targetGroupArn: string } }
-  readonly body?: string | null
-  readonly isBase64Encoded?: boolean
-}
+export interface AlbEvent extends HttpEvents.AlbEvent {}
 
 /**
  * `ApiGatewayV1`, `ApiGatewayV2`, `FunctionUrl`, `Alb` (single-value headers) or
@@ -113,7 +55,7 @@ export interface AlbEvent {
  * @since 0.1.0
  * @category models
  */
-export type HttpEventSource = "ApiGatewayV1" | "ApiGatewayV2" | "FunctionUrl" | "Alb" | "AlbMultiValue"
+export type HttpEventSource = HttpEvents.HttpEventSource
 
 /**
  * The event with the integration it came from (`source`), for narrowing.
@@ -121,10 +63,7 @@ export type HttpEventSource = "ApiGatewayV1" | "ApiGatewayV2" | "FunctionUrl" | 
  * @since 0.1.0
  * @category models
  */
-export type HttpEvent =
-  | { readonly source: "ApiGatewayV1"; readonly event: ApiGatewayV1Event }
-  | { readonly source: "ApiGatewayV2" | "FunctionUrl"; readonly event: ApiGatewayV2Event }
-  | { readonly source: "Alb" | "AlbMultiValue"; readonly event: AlbEvent }
+export type HttpEvent = HttpEvents.HttpEvent
 
 /**
  * Options of {@link toHandler} and {@link fromHttpApi}.

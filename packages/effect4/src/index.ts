@@ -15,6 +15,9 @@ export * as LambdaError from "./LambdaError.js"
 export * as LambdaHandler from "./LambdaHandler.js"
 
 /** @since 0.0.0 */
+export * as LambdaHttp from "./LambdaHttp.js"
+
+/** @since 0.0.0 */
 export * as LambdaRuntime from "./LambdaRuntime.js"
 
 /** @since 0.0.0 */

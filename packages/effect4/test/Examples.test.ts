@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url"
 import { sqsRecord } from "../../../test/eventRecords.js"
 import { startSqsEndpoint } from "../../../test/sqsEndpoint.js"
 import * as Emulator from "../src/Emulator.js"
+import { Samples } from "../src/internal/core.js"
 
 const packageDir = fileURLToPath(new URL("..", import.meta.url))
 
@@ -217,5 +218,32 @@ describe("Effect 4: examples", () => {
       })
       fn.child.kill("SIGTERM")
       expect(yield* Effect.promise(() => fn.exited)).toBe(0)
+    }))
+
+  it.live("http-api.ts serves its HttpApi in every event shape (created, found, a typed 404, a bad payload), its layer built once and released on SIGTERM", () =>
+    Effect.gen(function*() {
+      const emulator = yield* emulatorInScope
+      const fn = yield* spawnExample("http-api", emulator.environment)
+      const invoke = (event: unknown) =>
+        Effect.map(emulator.invoke(event), (record) => ({ requestId: record.requestId, answer: responseJson(record) }))
+      // The core's samples (`effect-lambda event`): an HTTP API POST /orders, then GETs of that order.
+      const { samples } = Samples
+      const created = yield* invoke(samples["apigw-v2"])
+      expect(created.answer).toMatchObject({ statusCode: 201, isBase64Encoded: false })
+      expect(JSON.parse(created.answer.body)).toEqual({ orderId: "o-42", quantity: 2, requestId: created.requestId })
+      yield* fn.awaitOutput("audit: order o-42 x2")
+      const found = yield* invoke(samples["apigw-v1"])
+      expect(found.answer).toMatchObject({ statusCode: 200, headers: { "content-type": "application/json" } })
+      expect(JSON.parse(found.answer.body)).toMatchObject({ orderId: "o-42", requestId: created.requestId })
+      expect((yield* invoke(samples.alb)).answer).toMatchObject({ statusCode: 200, statusDescription: "200 OK" })
+      const missing = yield* invoke({ ...(samples["apigw-v1"] as object), path: "/orders/o-9" })
+      expect(missing.answer.statusCode).toBe(404)
+      expect(JSON.parse(missing.answer.body)).toEqual({ _tag: "OrderNotFound", orderId: "o-9" })
+      const invalid = yield* invoke({ ...(samples["function-url"] as object), body: `{"orderId":"o-1"}` })
+      expect(invalid.answer.statusCode).toBe(400)
+      expect(fn.stdout().split("orders ready").length).toBe(2)
+      fn.child.kill("SIGTERM")
+      expect(yield* Effect.promise(() => fn.exited)).toBe(0)
+      expect(fn.stdout()).toContain("orders released")
     }))
 })

@@ -26,7 +26,7 @@ import type { Response } from "../../RuntimeApi.js"
 import { messageOf } from "../core/inspect.js"
 import { UnmarshalError } from "../runtime/errors.js"
 import { raw } from "../runtime/handler.js"
-import { classify, requestParts } from "./events.js"
+import { classify } from "../core/httpEvents.js"
 import { LambdaRequest, toServerRequest } from "./request.js"
 import { bufferedNow, toBuffered, toStreamed } from "./response.js"
 
@@ -201,7 +201,7 @@ export const toHandler = <E, R>(
       }
       let request: HttpServerRequest.HttpServerRequest
       try {
-        request = toServerRequest(requestParts(http), new LambdaRequest(http, context))
+        request = toServerRequest(http, new LambdaRequest(http, context))
       } catch (cause) {
         // Headers, a method or a URL the web platform refuses: the caller's request is at fault.
         return Effect.zipRight(

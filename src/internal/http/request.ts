@@ -9,7 +9,7 @@
  * refuse is still a 400), WHATWG URL normalisation, header names lower-cased with repeated
  * values joined by `, `, and UTF-8 decoding that drops a leading byte-order mark.
  */
-import type * as Headers from "@effect/platform/Headers"
+import * as Headers from "@effect/platform/Headers"
 import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type { HttpMethod } from "@effect/platform/HttpMethod"
@@ -26,9 +26,8 @@ import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { LambdaContext } from "../../LambdaContext.js"
-import type { HttpEvent } from "../../LambdaHttp.js"
-import type { RequestParts } from "./events.js"
-import { InvalidRequest, PLACEHOLDER_HOST } from "./events.js"
+import type { HttpEvent } from "../core/httpEvents.js"
+import { bodyBytes, bodyText, requestParts, resolveRequest } from "../core/httpRequest.js"
 
 /**
  * What LambdaHttp knows about one request: the `source` of its `HttpServerRequest`, which
@@ -39,45 +38,6 @@ import { InvalidRequest, PLACEHOLDER_HOST } from "./events.js"
 export class LambdaRequest {
   constructor(readonly http: HttpEvent, readonly context: LambdaContext) {}
 }
-
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
-const FORBIDDEN_METHODS = new Set(["CONNECT", "TRACE", "TRACK"])
-
-const toMethod = (method: string): HttpMethod => {
-  if (!TOKEN.test(method)) throw new InvalidRequest(`invalid method ${JSON.stringify(method)}`)
-  const upper = method.toUpperCase()
-  if (FORBIDDEN_METHODS.has(upper)) throw new InvalidRequest(`forbidden method ${upper}`)
-  return upper as HttpMethod
-}
-
-/** `href` with its authority (between `//` and the path's `/`, which events.ts always writes) replaced by the placeholder host. */
-const withPlaceholderHost = (href: string): string => {
-  const start = href.indexOf("//") + 2
-  const end = href.indexOf("/", start)
-  return `${href.slice(0, start)}${PLACEHOLDER_HOST}${end === -1 ? "/" : href.slice(end)}`
-}
-
-const removeHost = (href: string): string => {
-  const index = href.indexOf("/", href.indexOf("//") + 2)
-  return index === -1 ? "/" : href.slice(index)
-}
-
-const decoder = new TextDecoder()
-
-/** The body's text as `Request.text()` reads it: UTF-8, a leading byte-order mark dropped. */
-const bodyText = (body: string | Uint8Array): string => {
-  if (typeof body === "string") {
-    const wellFormed = (body as { isWellFormed?: () => boolean }).isWellFormed
-    // The string the event carried, unless encoding and decoding it would change it.
-    if (body.charCodeAt(0) !== 0xfeff && wellFormed !== undefined && wellFormed.call(body)) return body
-    return decoder.decode(Buffer.from(body, "utf8"))
-  }
-  return decoder.decode(body)
-}
-
-const bodyBytes = (
-  body: string | Uint8Array
-): Uint8Array => (typeof body === "string" ? Buffer.from(body, "utf8") : body)
 
 /** The request's own data, shared by the copies `modify` makes. */
 interface Shared {
@@ -205,28 +165,22 @@ class ServerRequest extends Inspectable.Class implements HttpServerRequest.HttpS
   }
 }
 
+/** `@effect/platform`'s `Headers` prototype: the event's header record is made with it, not copied. */
+const HeadersProto = Object.getPrototypeOf(Headers.empty) as object
+
 /**
- * The `HttpServerRequest` for an event's parts; throws `InvalidRequest` where `new Request(...)`
- * would throw (a method or URL the web platform refuses). GET and HEAD carry no body.
+ * The `HttpServerRequest` an HTTP event describes; throws `InvalidRequest` (core/httpRequest.ts)
+ * where `new Request(...)` would throw (a header, method or URL the web platform refuses).
  *
  * @internal
  */
-export const toServerRequest = (parts: RequestParts, source: LambdaRequest): HttpServerRequest.HttpServerRequest => {
-  const method = toMethod(parts.method)
-  let url: URL
-  try {
-    url = new URL(parts.url)
-  } catch (cause) {
-    // A host `new URL` refuses though it holds no forbidden character (a port out of range, an
-    // invalid IPv4 address): routing needs no host, so the placeholder's (events.ts) is used.
-    try {
-      url = new URL(withPlaceholderHost(parts.url))
-    } catch {
-      throw new InvalidRequest(`invalid URL ${JSON.stringify(parts.url)}`, { cause })
-    }
-  }
-  if (url.username !== "" || url.password !== "") throw new InvalidRequest("a URL with credentials")
-  const href = url.href
-  const body = parts.body !== undefined && method !== "GET" && method !== "HEAD" ? parts.body : undefined
-  return new ServerRequest({ source, method, originalUrl: href, body }, removeHost(href), parts.headers, parts.sourceIp)
+export const toServerRequest = (http: HttpEvent, source: LambdaRequest): HttpServerRequest.HttpServerRequest => {
+  const parts = requestParts<Headers.Headers>(http, HeadersProto)
+  const { body, method, originalUrl, url } = resolveRequest(parts)
+  return new ServerRequest(
+    { source, method: method as HttpMethod, originalUrl, body },
+    url,
+    parts.headers,
+    parts.sourceIp
+  )
 }

@@ -14,18 +14,9 @@ import * as Stream from "effect/Stream"
 import { buffered, httpIntegrationBody, streamed } from "../runtime/handler.js"
 import type { HttpEventSource } from "../../LambdaHttp.js"
 import type { Response } from "../../RuntimeApi.js"
-import { contentTypes, isTextType } from "../core/protocol.js"
-
-/**
- * The response's headers and cookies, flattened the way every shape needs them.
- *
- * @internal
- */
-export interface Head {
-  readonly status: number
-  readonly headers: Record<string, string>
-  readonly cookies: ReadonlyArray<string>
-}
+import { document, headOf, rawInMemory } from "../core/httpResults.js"
+import type { Head } from "../core/httpResults.js"
+import { contentTypes } from "../core/protocol.js"
 
 const bodyContentType = (body: HttpServerResponse.HttpServerResponse["body"]): string | undefined =>
   body._tag === "Empty" ? undefined : body.contentType
@@ -35,21 +26,13 @@ const bodyContentType = (body: HttpServerResponse.HttpServerResponse["body"]): s
  *
  * @internal
  */
-export const head = (response: HttpServerResponse.HttpServerResponse, contentType?: string): Head => {
-  const headers: Record<string, string> = {}
-  let setCookie: string | undefined
-  for (const key of Object.keys(response.headers)) {
-    const value = response.headers[key]!
-    if (key === "set-cookie") setCookie = value
-    else headers[key] = value
-  }
-  const type = contentType ?? bodyContentType(response.body)
-  if (headers["content-type"] === undefined && type !== undefined) headers["content-type"] = type
-  const cookies = Cookies.isEmpty(response.cookies) ? [] : Cookies.toSetCookieHeaders(response.cookies)
-  // A `set-cookie` header set by hand is one more cookie, not a replacement of the others.
-  if (setCookie !== undefined) cookies.unshift(setCookie)
-  return { status: response.status, headers, cookies }
-}
+export const head = (response: HttpServerResponse.HttpServerResponse, contentType?: string): Head =>
+  headOf(
+    response.status,
+    response.headers,
+    Cookies.isEmpty(response.cookies) ? [] : Cookies.toSetCookieHeaders(response.cookies),
+    contentType ?? bodyContentType(response.body)
+  )
 
 const concat = (chunks: Chunk.Chunk<Uint8Array>): Uint8Array => Buffer.concat(Chunk.toReadonlyArray(chunks))
 
@@ -67,11 +50,8 @@ const bodyNow = (body: HttpServerResponse.HttpServerResponse["body"]): Uint8Arra
       return ""
     case "Uint8Array":
       return body.body
-    case "Raw": {
-      const raw = body.body
-      if (typeof raw === "string" || raw instanceof Uint8Array) return raw
-      return raw instanceof ArrayBuffer ? new Uint8Array(raw) : undefined
-    }
+    case "Raw":
+      return rawInMemory(body.body)
     default:
       return undefined
   }
@@ -87,128 +67,14 @@ const readBody = (
     case "Uint8Array":
       return Effect.succeed({ bytes: body.body })
     case "Raw": {
-      const raw = body.body
-      if (typeof raw === "string" || raw instanceof Uint8Array) return Effect.succeed({ bytes: raw })
-      if (raw instanceof ArrayBuffer) return Effect.succeed({ bytes: new Uint8Array(raw) })
-      return webBytes(raw)
+      const bytes = rawInMemory(body.body)
+      return bytes === undefined ? webBytes(body.body) : Effect.succeed({ bytes })
     }
     case "FormData":
       return webBytes(body.formData)
     case "Stream":
       return Effect.map(Stream.runCollect(body.stream), (chunks) => ({ bytes: concat(chunks) }))
   }
-}
-
-const REASONS: Record<number, string> = {
-  200: "OK",
-  201: "Created",
-  202: "Accepted",
-  204: "No Content",
-  301: "Moved Permanently",
-  302: "Found",
-  303: "See Other",
-  304: "Not Modified",
-  307: "Temporary Redirect",
-  308: "Permanent Redirect",
-  400: "Bad Request",
-  401: "Unauthorized",
-  403: "Forbidden",
-  404: "Not Found",
-  405: "Method Not Allowed",
-  409: "Conflict",
-  413: "Payload Too Large",
-  415: "Unsupported Media Type",
-  422: "Unprocessable Entity",
-  429: "Too Many Requests",
-  500: "Internal Server Error",
-  502: "Bad Gateway",
-  503: "Service Unavailable",
-  504: "Gateway Timeout"
-}
-
-/**
- * ALB in single-value mode keeps one value per header name, but compares names exactly, so
- * each further cookie goes under another capitalisation of `set-cookie` (clients treat header
- * names case-insensitively and see them all).
- */
-const cookieNameVariant = (n: number): string => {
-  const name = "set-cookie"
-  let out = ""
-  let bits = n
-  for (const char of name) {
-    if (char === "-") {
-      out += char
-      continue
-    }
-    out += bits & 1 ? char.toUpperCase() : char
-    bits >>= 1
-  }
-  return out
-}
-
-/**
- * The JSON document an integration expects, for a body already read.
- *
- * @internal
- */
-export const document = (
-  source: HttpEventSource,
-  h: Head,
-  bytes: Uint8Array | string
-): Record<string, unknown> => {
-  const text = isTextType(h.headers["content-type"])
-  const body = text
-    ? (typeof bytes === "string"
-      ? bytes
-      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"))
-    : (typeof bytes === "string"
-      ? Buffer.from(bytes, "utf8")
-      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
-      .toString("base64")
-  const isBase64Encoded = !text && body.length > 0
-  switch (source) {
-    case "ApiGatewayV2":
-    case "FunctionUrl": {
-      const out: Record<string, unknown> = { statusCode: h.status, headers: h.headers }
-      if (h.cookies.length > 0) out.cookies = h.cookies
-      out.body = body
-      out.isBase64Encoded = isBase64Encoded
-      return out
-    }
-    case "ApiGatewayV1": {
-      // API Gateway merges `headers` and `multiValueHeaders`; only cookies need several values.
-      const out: Record<string, unknown> = { statusCode: h.status, headers: h.headers }
-      if (h.cookies.length > 0) out.multiValueHeaders = { "set-cookie": h.cookies }
-      out.body = body
-      out.isBase64Encoded = isBase64Encoded
-      return out
-    }
-    case "AlbMultiValue": {
-      // With multi-value headers on, ALB reads `multiValueHeaders` only.
-      const multi: Record<string, Array<string>> = {}
-      for (const key of Object.keys(h.headers)) multi[key] = [h.headers[key]!]
-      if (h.cookies.length > 0) multi["set-cookie"] = [...h.cookies]
-      return {
-        statusCode: h.status,
-        statusDescription: statusLine(h.status),
-        multiValueHeaders: multi,
-        body,
-        isBase64Encoded
-      }
-    }
-    case "Alb": {
-      const headers: Record<string, string> = { ...h.headers }
-      h.cookies.forEach((cookie, i) => {
-        headers[cookieNameVariant(i)] = cookie
-      })
-      return { statusCode: h.status, statusDescription: statusLine(h.status), headers, body, isBase64Encoded }
-    }
-  }
-}
-
-const statusLine = (status: number) => {
-  const reason = REASONS[status]
-  return reason === undefined ? String(status) : `${status} ${reason}`
 }
 
 /**

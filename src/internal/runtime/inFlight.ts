@@ -42,6 +42,7 @@ import { ShutdownError, shutdownDocument } from "./shutdown.js"
 import * as Streaming from "./streaming.js"
 import { awaitUntil, until } from "./timers.js"
 
+/** @internal */
 export { FINALIZER_CUTOFF_MS } from "../core/lifecycle.js"
 
 /**

@@ -12,6 +12,7 @@ import type { InFlightEntry } from "../core/lifecycle.js"
 import type { RuntimeSettings } from "./settings.js"
 import { until } from "./timers.js"
 
+/** @internal */
 export { DEFAULT_SHUTDOWN_BUDGET_MS } from "../core/lifecycle.js"
 
 /**

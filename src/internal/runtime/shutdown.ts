@@ -9,6 +9,7 @@
 import * as Data from "effect/Data"
 import { SHUTDOWN_ERROR_TYPE, shutdownMessage } from "../core/lifecycle.js"
 
+/** @internal */
 export { SHUTDOWN_ERROR_TYPE, shutdownDocument } from "../core/lifecycle.js"
 
 /**

@@ -9,7 +9,9 @@ import * as Option from "effect/Option"
 import { nodeTimer } from "../core/timers.js"
 import type { Timer } from "../core/timers.js"
 
+/** @internal */
 export { at, delayUntil, MAX_TIMER_DELAY_MS, nodeTimer } from "../core/timers.js"
+/** @internal */
 export type { Timer } from "../core/timers.js"
 
 /**

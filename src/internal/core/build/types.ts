@@ -9,6 +9,8 @@
  *
  * @since 0.1.0
  * @category models
+ *
+ * @internal
  */
 export interface BuildSettings {
   /** Where `bootstrap`, `start.cjs`, `main.cjs`, `main.cjs.cache`, `meta.json` (esbuild's metafile) and `function.zip` go. */
@@ -35,6 +37,8 @@ export interface BuildSettings {
  *
  * @since 0.1.0
  * @category models
+ *
+ * @internal
  */
 export interface FunctionBuildOptions extends BuildSettings {
   /** The function's module (TypeScript or JavaScript) that calls `LambdaRuntime.run`. */
@@ -56,6 +60,8 @@ export interface FunctionBuildOptions extends BuildSettings {
  *
  * @since 0.1.0
  * @category models
+ *
+ * @internal
  */
 export interface DropInBuildOptions extends BuildSettings {
   readonly dropIn: true
@@ -68,6 +74,8 @@ export interface DropInBuildOptions extends BuildSettings {
  *
  * @since 0.1.0
  * @category models
+ *
+ * @internal
  */
 export type BuildOptions = FunctionBuildOptions | DropInBuildOptions
 
@@ -76,6 +84,8 @@ export type BuildOptions = FunctionBuildOptions | DropInBuildOptions
  *
  * @since 0.1.0
  * @category models
+ *
+ * @internal
  */
 export interface BuildResult {
   readonly outdir: string

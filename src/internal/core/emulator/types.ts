@@ -19,6 +19,8 @@
  *
  * @since 0.1.0
  * @category models
+ *
+ * @internal
  */
 export interface EmulatorOptions {
   readonly port?: number
@@ -41,6 +43,8 @@ export interface EmulatorOptions {
  *
  * @since 0.1.0
  * @category models
+ *
+ * @internal
  */
 export interface InvokeOptions {
   readonly requestId?: string
@@ -58,6 +62,8 @@ export interface InvokeOptions {
  *
  * @since 0.1.0
  * @category models
+ *
+ * @internal
  */
 export interface RecordedPost {
   readonly kind: "response" | "error"
@@ -72,6 +78,8 @@ export interface RecordedPost {
  *
  * @since 0.1.0
  * @category models
+ *
+ * @internal
  */
 export interface RecordedError {
   readonly errorTypeHeader?: string
@@ -89,6 +97,8 @@ export interface RecordedError {
  *
  * @since 0.1.0
  * @category models
+ *
+ * @internal
  */
 export type HttpIntegrationResponse =
   | {
@@ -106,6 +116,8 @@ export type HttpIntegrationResponse =
  *
  * @since 0.1.0
  * @category models
+ *
+ * @internal
  */
 export interface StreamProgress {
   readonly bytes: number
@@ -131,6 +143,8 @@ export interface StreamProgress {
  *
  * @since 0.1.0
  * @category models
+ *
+ * @internal
  */
 export type InvocationOutcome =
   | {
@@ -174,6 +188,8 @@ export type InvocationOutcome =
  *
  * @since 0.1.0
  * @category models
+ *
+ * @internal
  */
 export interface InvocationRecord {
   readonly requestId: string
@@ -195,6 +211,8 @@ export interface InvocationRecord {
  *
  * @since 0.1.0
  * @category models
+ *
+ * @internal
  */
 export interface RegisteredExtension {
   readonly name: string
@@ -208,6 +226,8 @@ export interface RegisteredExtension {
  *
  * @since 0.1.0
  * @category models
+ *
+ * @internal
  */
 export interface RuntimeExit {
   readonly code: number | null
@@ -222,6 +242,8 @@ export interface RuntimeExit {
  *
  * @since 0.1.0
  * @category models
+ *
+ * @internal
  */
 export interface EnvironmentReset {
   readonly requestId: string

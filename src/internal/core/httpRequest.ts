@@ -1,42 +1,14 @@
 /**
- * Which of the HTTP event shapes Lambda delivers an event has (the shapes are public types of
- * `LambdaHttp`), and what each says of the request it carries.
- *
- * The shapes are told apart per invocation because one function can sit behind several
- * integrations at once (a Function URL next to an API Gateway route is common), and the
- * answer must go back in the shape the caller's integration parses.
- */
-import * as Headers from "@effect/platform/Headers"
-import type { AlbEvent, ApiGatewayV1Event, ApiGatewayV2Event, HttpEvent } from "../../LambdaHttp.js"
-
-/** Header maps as the integrations send them: values may be missing in ALB's single mode. */
-type HeaderMap = ApiGatewayV1Event["headers"]
-type MultiHeaderMap = ApiGatewayV1Event["multiValueHeaders"]
-
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
-
-/**
- * The event's shape, or `undefined` when it is not an HTTP event this module knows.
+ * The request an HTTP event describes, as the web platform's `Request` would see it: method,
+ * absolute URL (WHATWG-normalised), headers (validated, lower-cased, repeated values joined),
+ * body (base64 decoded) and source IP. Effect-free, shared by both lines' `LambdaHttp`: each
+ * wraps what is here in its own `HttpServerRequest`, without building a web `Request` (which
+ * cost more than the app itself on a small API: an `AbortSignal`, a `ReadableStream`, a
+ * promise to read the body back).
  *
  * @internal
  */
-export const classify = (u: unknown): HttpEvent | undefined => {
-  if (!isRecord(u) || !isRecord(u.requestContext)) return undefined
-  const requestContext = u.requestContext
-  if (u.version === "2.0" && isRecord(requestContext.http) && typeof u.rawPath === "string") {
-    const event = u as unknown as ApiGatewayV2Event
-    const domain = event.requestContext.domainName
-    // Function URLs are the only v2 source on a `*.lambda-url.<region>.on.aws` domain.
-    const source = typeof domain === "string" && domain.includes(".lambda-url.") ? "FunctionUrl" : "ApiGatewayV2"
-    return { source, event }
-  }
-  if (typeof u.httpMethod !== "string" || typeof u.path !== "string") return undefined
-  if (isRecord(requestContext.elb)) {
-    const event = u as unknown as AlbEvent
-    return { source: isRecord(u.multiValueHeaders) ? "AlbMultiValue" : "Alb", event }
-  }
-  return { source: "ApiGatewayV1", event: u as unknown as ApiGatewayV1Event }
-}
+import type { HeaderMap, HttpEvent, MultiHeaderMap } from "./httpEvents.js"
 
 /**
  * An event the web platform's `Request` would refuse (the caller's request is at fault).
@@ -47,7 +19,6 @@ export class InvalidRequest extends Error {}
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 const INVALID_VALUE = /[\0\r\n]/
-const HeadersProto = Object.getPrototypeOf(Headers.empty) as object
 
 const isHttpWhitespace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d
 
@@ -67,10 +38,13 @@ const trimHttp = (value: string): string => {
  * from is kept as the event carried it.
  */
 class HeaderList {
-  readonly record = Object.create(HeadersProto) as Record<string, string>
+  readonly record: Record<string, string>
   host: string | undefined = undefined
   proto: string | undefined = undefined
   forwardedFor: string | undefined = undefined
+  constructor(proto: object | null) {
+    this.record = Object.create(proto) as Record<string, string>
+  }
   add(name: string, raw: string): void {
     if (!TOKEN.test(name)) throw new InvalidRequest(`invalid header name ${JSON.stringify(name)}`)
     const value = trimHttp(raw)
@@ -93,10 +67,11 @@ class HeaderList {
  *
  * @internal
  */
-export interface RequestParts {
+export interface RequestParts<Headers> {
   readonly method: string
   readonly url: string
-  readonly headers: Headers.Headers
+  /** A record with the prototype the caller passed (its line's `Headers`). */
+  readonly headers: Headers
   /** Text as the event carried it, or the bytes of a base64 body. */
   readonly body: string | Uint8Array | undefined
   readonly sourceIp: string | undefined
@@ -188,7 +163,7 @@ export const PLACEHOLDER_HOST = "localhost"
 /**
  * Characters no URL host may hold (WHATWG's forbidden host code points, `:`, `[` and `]` aside,
  * which a port or an IPv6 address use); `/`, `?`, `#`, `\` and `@` would even move the path
- * or make the host credentials. `request.ts` also falls back to {@link PLACEHOLDER_HOST} for a
+ * or make the host credentials. `resolveRequest` also falls back to {@link PLACEHOLDER_HOST} for a
  * host that passes this check but that `new URL` refuses (a bad port, an invalid IPv4 address).
  */
 // eslint-disable-next-line no-control-regex -- control characters are what a host may not hold
@@ -210,12 +185,13 @@ const absolute = (headers: HeaderList, domain: string | undefined, pathAndQuery:
 
 /**
  * The parts of the request an HTTP event describes; throws `InvalidRequest` for a header the
- * web platform refuses.
+ * web platform refuses. The header record is made with `headersProto` (the prototype of the
+ * caller's `Headers.empty`), so that it is that line's `Headers` without a copy.
  *
  * @internal
  */
-export const requestParts = (http: HttpEvent): RequestParts => {
-  const headers = new HeaderList()
+export const requestParts = <Headers>(http: HttpEvent, headersProto: object): RequestParts<Headers> => {
+  const headers = new HeaderList(headersProto)
   switch (http.source) {
     case "ApiGatewayV2":
     case "FunctionUrl": {
@@ -230,7 +206,7 @@ export const requestParts = (http: HttpEvent): RequestParts => {
       return {
         method: event.requestContext.http.method,
         url: absolute(headers, event.requestContext.domainName, path + query),
-        headers: headers.record as unknown as Headers.Headers,
+        headers: headers.record as Headers,
         body: decodeBody(event.body, event.isBase64Encoded),
         sourceIp: event.requestContext.http.sourceIp
       }
@@ -247,7 +223,7 @@ export const requestParts = (http: HttpEvent): RequestParts => {
           event.requestContext.domainName,
           event.path + encodedQuery(event.multiValueQueryStringParameters, event.queryStringParameters)
         ),
-        headers: headers.record as unknown as Headers.Headers,
+        headers: headers.record as Headers,
         body: decodeBody(event.body, event.isBase64Encoded),
         sourceIp: event.requestContext.identity?.sourceIp
       }
@@ -264,10 +240,97 @@ export const requestParts = (http: HttpEvent): RequestParts => {
           undefined,
           event.path + rawQuery(event.multiValueQueryStringParameters, event.queryStringParameters)
         ),
-        headers: headers.record as unknown as Headers.Headers,
+        headers: headers.record as Headers,
         body: decodeBody(event.body, event.isBase64Encoded),
         sourceIp: firstForwardedFor(headers)
       }
     }
   }
+}
+
+const FORBIDDEN_METHODS = new Set(["CONNECT", "TRACE", "TRACK"])
+
+const toMethod = (method: string): string => {
+  if (!TOKEN.test(method)) throw new InvalidRequest(`invalid method ${JSON.stringify(method)}`)
+  const upper = method.toUpperCase()
+  if (FORBIDDEN_METHODS.has(upper)) throw new InvalidRequest(`forbidden method ${upper}`)
+  return upper
+}
+
+/** `href` with its authority (between `//` and the path's `/`, which `absolute` always writes) replaced by the placeholder host. */
+const withPlaceholderHost = (href: string): string => {
+  const start = href.indexOf("//") + 2
+  const end = href.indexOf("/", start)
+  return `${href.slice(0, start)}${PLACEHOLDER_HOST}${end === -1 ? "/" : href.slice(end)}`
+}
+
+const removeHost = (href: string): string => {
+  const index = href.indexOf("/", href.indexOf("//") + 2)
+  return index === -1 ? "/" : href.slice(index)
+}
+
+const decoder = new TextDecoder()
+
+/**
+ * The body's text as `Request.text()` reads it: UTF-8, a leading byte-order mark dropped.
+ *
+ * @internal
+ */
+export const bodyText = (body: string | Uint8Array): string => {
+  if (typeof body === "string") {
+    const wellFormed = (body as { isWellFormed?: () => boolean }).isWellFormed
+    // The string the event carried, unless encoding and decoding it would change it.
+    if (body.charCodeAt(0) !== 0xfeff && wellFormed !== undefined && wellFormed.call(body)) return body
+    return decoder.decode(Buffer.from(body, "utf8"))
+  }
+  return decoder.decode(body)
+}
+
+/**
+ * The body's bytes (UTF-8 for text the event carried).
+ *
+ * @internal
+ */
+export const bodyBytes = (body: string | Uint8Array): Uint8Array =>
+  typeof body === "string" ? Buffer.from(body, "utf8") : body
+
+/**
+ * A request as the web platform would accept it: the method upper-cased, the URL normalised.
+ *
+ * @internal
+ */
+export interface ResolvedRequest {
+  readonly method: string
+  /** The absolute URL (normalised by `new URL`). */
+  readonly originalUrl: string
+  /** The path and query of `originalUrl`, what routers match. */
+  readonly url: string
+  /** `undefined` for none, and always for GET and HEAD. */
+  readonly body: string | Uint8Array | undefined
+}
+
+/**
+ * Resolves an event's parts as `new Request(...)` would; throws `InvalidRequest` where it would
+ * throw (a method or URL the web platform refuses). GET and HEAD carry no body.
+ *
+ * @internal
+ */
+export const resolveRequest = (parts: RequestParts<unknown>): ResolvedRequest => {
+  const method = toMethod(parts.method)
+  let url: URL
+  try {
+    url = new URL(parts.url)
+  } catch (cause) {
+    // A host `new URL` refuses though it holds no forbidden character (a port out of range, an
+    // invalid IPv4 address): routing needs no host, so the placeholder is used.
+    try {
+      url = new URL(withPlaceholderHost(parts.url))
+    } catch {
+      throw new InvalidRequest(`invalid URL ${JSON.stringify(parts.url)}`, { cause })
+    }
+  }
+  if (url.username !== "" || url.password !== "") throw new InvalidRequest("a URL with credentials")
+  const href = url.href
+  const body = parts.body !== undefined && method !== "GET" && method !== "HEAD" ? parts.body : undefined
+  return { method, originalUrl: href, url: removeHost(href), body }
 }
