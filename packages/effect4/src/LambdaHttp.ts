@@ -8,8 +8,9 @@
  * handler's own fiber, so `LambdaContext`, detached work, the request-id log annotation and
  * the deadline apply to routes as to any handler.
  *
- * Responses are buffered. Streamed responses (Function URLs in `RESPONSE_STREAM` mode) come to
- * this line with response streaming.
+ * Responses are buffered, or, with `{ stream: true }`, streamed as the HTTP integration stream
+ * of Function URLs in `RESPONSE_STREAM` mode (API Gateway streaming integrations too): the
+ * status, headers and cookies first, then the body as the app produces it.
  *
  * @example
  * ```ts no-check
@@ -28,9 +29,12 @@ import type * as HttpServerResponse from "effect/http/HttpServerResponse"
 import type * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import type { LambdaContextShape } from "./LambdaContext.js"
+import type * as LambdaError from "./LambdaError.js"
+import type * as LambdaHandler from "./LambdaHandler.js"
 import type { HttpEvents } from "./internal/core.js"
 import * as api from "./internal/http/api.js"
 import * as internal from "./internal/http/handler.js"
+import * as streaming from "./internal/http/stream.js"
 
 /**
  * An API Gateway REST API proxy event (payload format 1.0).
@@ -81,9 +85,34 @@ export type HttpEvent = HttpEvents.HttpEvent
  */
 export interface Options {
   /**
-   * Streamed responses (the HTTP integration stream of Function URLs in `RESPONSE_STREAM`
-   * mode) are not on the Effect 4 line yet: only buffered answers, `false`.
+   * Write every response as an HTTP integration stream (JSON prelude with the status, headers
+   * and cookies, eight NUL bytes, then the body as it is produced) instead of a buffered JSON
+   * answer. Turn it on for functions behind a Function URL in `RESPONSE_STREAM` invoke mode or
+   * an API Gateway streaming integration: the Runtime API does not say whether an invocation
+   * streams, the function's configuration does. `HttpServerResponse.stream` bodies (server-sent
+   * events...) then reach the caller chunk by chunk; a body that fails after its first byte ends
+   * the response with the error in the stream's trailers. Default `false`.
    */
+  readonly stream?: boolean | undefined
+}
+
+/**
+ * {@link Options} that stream: the handler is a {@link StreamHandler}.
+ *
+ * @since 0.0.0
+ * @category models
+ */
+export interface StreamOptions extends Options {
+  readonly stream: true
+}
+
+/**
+ * {@link Options} that buffer (the default): the handler is an {@link HttpHandler}.
+ *
+ * @since 0.0.0
+ * @category models
+ */
+export interface BufferedOptions extends Options {
   readonly stream?: false | undefined
 }
 
@@ -106,6 +135,16 @@ export type HttpHandler<R> = (
   event: unknown,
   context: LambdaContextShape
 ) => Effect.Effect<Record<string, unknown>, UnmarshalError, R>
+
+/**
+ * A streaming handler for `LambdaRuntime.run` (`{ stream: true }`): the HTTP integration stream
+ * for each HTTP event. It fails with `UnmarshalError` for an event that is not HTTP, and with
+ * `LambdaError.UnmarshalError` for one that is not JSON.
+ *
+ * @since 0.0.0
+ * @category models
+ */
+export type StreamHandler<R> = LambdaHandler.LambdaHandler<UnmarshalError | LambdaError.UnmarshalError, R>
 
 /**
  * Serves an HTTP app as a Lambda handler for `LambdaRuntime.run`. Requests from API Gateway
@@ -143,10 +182,23 @@ export type HttpHandler<R> = (
  * @since 0.0.0
  * @category constructors
  */
-export const toHandler = <E, R>(
+export function toHandler<E, R>(
   app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>,
-  _options?: Options
-): HttpHandler<Exclude<R, HttpServerRequest.HttpServerRequest | Scope.Scope>> => internal.toHandler(app)
+  options: StreamOptions
+): StreamHandler<Exclude<R, HttpServerRequest.HttpServerRequest | Scope.Scope>>
+export function toHandler<E, R>(
+  app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>,
+  options?: BufferedOptions
+): HttpHandler<Exclude<R, HttpServerRequest.HttpServerRequest | Scope.Scope>>
+export function toHandler<E, R>(
+  app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>,
+  options?: Options
+):
+  | HttpHandler<Exclude<R, HttpServerRequest.HttpServerRequest | Scope.Scope>>
+  | StreamHandler<Exclude<R, HttpServerRequest.HttpServerRequest | Scope.Scope>>
+export function toHandler<E, R>(app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>, options?: Options) {
+  return options?.stream === true ? streaming.toStreamHandler(app) : internal.toHandler(app)
+}
 
 /**
  * What {@link fromHttpApi} gives: the handler, and the layer that builds the API once.
@@ -154,9 +206,12 @@ export const toHandler = <E, R>(
  * @since 0.0.0
  * @category models
  */
-export interface HttpApiHandler<E, R> {
-  /** The handler for `LambdaRuntime.run`; it needs the app `layer` builds. */
-  readonly handler: HttpHandler<api.HttpApiApp>
+export interface HttpApiHandler<E, R, H = HttpHandler<api.HttpApiApp>> {
+  /**
+   * The handler for `LambdaRuntime.run`; it needs the app `layer` builds. A
+   * {@link StreamHandler} with `{ stream: true }`.
+   */
+  readonly handler: H
   /**
    * Builds the API (its groups' layers, once) before the first invocation and releases it on
    * shutdown: part of `LambdaRuntime.run`'s `layer`, where a failure to build is the
@@ -189,10 +244,24 @@ export interface HttpApiHandler<E, R> {
  * @since 0.0.0
  * @category constructors
  */
-export const fromHttpApi = <A, E, R>(
+export function fromHttpApi<A, E, R>(
   apiLayer: Layer.Layer<A, E, R>,
-  _options?: Options
-): HttpApiHandler<E, Exclude<R, api.ProvidedServices>> => ({ handler: api.handler, layer: api.layer(apiLayer) })
+  options: StreamOptions
+): HttpApiHandler<E, Exclude<R, api.ProvidedServices>, StreamHandler<api.HttpApiApp>>
+export function fromHttpApi<A, E, R>(
+  apiLayer: Layer.Layer<A, E, R>,
+  options?: BufferedOptions
+): HttpApiHandler<E, Exclude<R, api.ProvidedServices>>
+export function fromHttpApi<A, E, R>(
+  apiLayer: Layer.Layer<A, E, R>,
+  options?: Options
+): HttpApiHandler<E, Exclude<R, api.ProvidedServices>, HttpHandler<api.HttpApiApp> | StreamHandler<api.HttpApiApp>>
+export function fromHttpApi<A, E, R>(apiLayer: Layer.Layer<A, E, R>, options?: Options) {
+  return {
+    handler: options?.stream === true ? streaming.toStreamHandler(api.HttpApiApp.use((app) => app)) : api.handler,
+    layer: api.layer(apiLayer)
+  }
+}
 
 /**
  * The raw Lambda event of the current request, with the integration it came from. Needs only
