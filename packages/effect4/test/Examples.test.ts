@@ -5,6 +5,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { spawn } from "node:child_process"
+import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { sqsRecord } from "../../../test/eventRecords.js"
 import { startSqsEndpoint } from "../../../test/sqsEndpoint.js"
@@ -245,5 +246,26 @@ describe("Effect 4: examples", () => {
       fn.child.kill("SIGTERM")
       expect(yield* Effect.promise(() => fn.exited)).toBe(0)
       expect(fn.stdout()).toContain("orders released")
+    }))
+
+  it.live("http-stream.ts streams server-sent events, the first before the last is produced", () =>
+    Effect.gen(function*() {
+      const emulator = yield* emulatorInScope
+      yield* spawnExample("http-stream", emulator.environment)
+      const event = JSON.parse(
+        readFileSync(new URL("../../../examples/events/http-stream.json", import.meta.url), "utf8")
+      )
+      const record = yield* emulator.invoke(event)
+      expect(record.outcome?._tag).toBe("Response")
+      const outcome = record.outcome as Extract<Emulator.InvocationOutcome, { _tag: "Response" }>
+      expect(outcome.streaming).toBe(true)
+      const http = outcome.http as Extract<Emulator.HttpIntegrationResponse, { _tag: "Decoded" }>
+      expect(http.statusCode).toBe(200)
+      expect(http.headers["content-type"]).toBe("text/event-stream")
+      const events = Buffer.from(http.body).toString().split("\n\n").filter((e) => e.length > 0)
+      expect(events).toHaveLength(3)
+      expect(events[0]).toMatch(/^event: tick\ndata: \{"n":1,/)
+      // Ticks are 100 ms apart: the first byte left long before the last.
+      expect(record.lastByteAt! - record.firstByteAt!).toBeGreaterThan(100)
     }))
 })
