@@ -14,7 +14,7 @@ import type * as Emulator from "../src/Emulator.js"
 import * as LambdaHttp from "../src/LambdaHttp.js"
 import * as LambdaRuntime from "../src/LambdaRuntime.js"
 import { Protocol } from "../src/internal/core.js"
-import { emulatorScoped, router, start } from "./httpSupport.js"
+import { emulatorScoped, responses, router, start } from "./httpSupport.js"
 import { asError, asResponse, inProcess, serveOn, text } from "./support.js"
 
 type Decoded = Extract<Emulator.HttpIntegrationResponse, { _tag: "Decoded" }>
@@ -66,23 +66,7 @@ describe("Effect 4: LambdaHttp streaming", () => {
 
   it.live("buffered bodies, empty bodies and HEAD are framed too; an HttpApi streams with the same option", () =>
     Effect.gen(function*() {
-      const app = yield* router(Layer.mergeAll(
-        HttpRouter.add(
-          "GET",
-          "/png",
-          HttpServerResponse.uint8Array(new Uint8Array([137, 80, 78, 71, 0, 255]), { contentType: "image/png" })
-        ),
-        HttpRouter.add("POST", "/my/path", HttpServerResponse.empty({ status: 204 })),
-        HttpRouter.add(
-          "GET",
-          "/lambda",
-          HttpServerResponse.html("<p>hi</p>").pipe(
-            HttpServerResponse.setCookieUnsafe("a", "1"),
-            HttpServerResponse.setCookieUnsafe("b", "2")
-          )
-        )
-      ))
-      const { invoke } = yield* start(LambdaHttp.toHandler(app, { stream: true }))
+      const { invoke } = yield* start(LambdaHttp.toHandler(yield* responses, { stream: true }))
       const png = decoded(yield* invoke(withPath(fixture("function-url"), "/png")))
       expect(png.headers["content-type"]).toBe("image/png")
       expect([...png.body]).toEqual([137, 80, 78, 71, 0, 255])
