@@ -161,6 +161,10 @@ export type StreamHandler<R> = LambdaHandler.LambdaHandler<UnmarshalError | Lamb
  *   cause and the request id, and the body never shows the cause. An event that is not an
  *   HTTP event fails the invocation with `Runtime.UnmarshalError`.
  *
+ * - With `{ stream: true }` every answer is an HTTP integration stream instead (a Function URL in
+ *   `RESPONSE_STREAM` mode): the head first, then the body; an `HttpServerResponse.stream` body
+ *   is written as it is produced, and the request's `Scope` stays open until it has ended.
+ *
  * The app may use `LambdaContext`, the request's `Scope` and the services of the runtime's
  * layer; it runs interruptibly, so that the deadline stops it.
  *
