@@ -82,6 +82,7 @@ const OrdersApi = HttpApiBuilder.group(Api, "orders", (handlers) =>
         }))
   }))
 
-const http = LambdaHttp.fromHttpApi(HttpApiBuilder.layer(Api).pipe(Layer.provide(OrdersApi)))
-
-LambdaRuntime.run(http.handler, { layer: http.layer.pipe(Layer.provide(OrdersLive)) })
+// The API's layer is built at init, with the services of the runtime's layer (the orders store).
+LambdaRuntime.run(LambdaHttp.fromHttpApi(HttpApiBuilder.layer(Api).pipe(Layer.provide(OrdersApi))), {
+  layer: OrdersLive
+})

@@ -20,6 +20,7 @@
  */
 import * as Effect from "effect/Effect"
 import type * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { LambdaContext, LambdaContextShape } from "./LambdaContext.js"
 import type { MarshalError, UnmarshalError } from "./LambdaError.js"
@@ -102,11 +103,11 @@ export interface LambdaHandler<E = never, R = never> {
   readonly [TypeId]: TypeId
   readonly handle: (invocation: Invocation, context: LambdaContextShape) => Effect.Effect<Response, E, R>
   /**
-   * Run once at init, after the layer was built and with its services (no `LambdaContext`): the
-   * handler it returns serves the invocations instead of this one; a failure is an init error.
-   * See {@link fromInit}.
+   * Run once at init, after the layer was built and with its services (no `LambdaContext`) and
+   * a `Scope` released with the layer (on shutdown): the handler it returns serves the
+   * invocations instead of this one; a failure is an init error. See {@link fromInit}.
    */
-  readonly init?: Effect.Effect<LambdaHandler<E, R>, unknown, R> | undefined
+  readonly init?: Effect.Effect<LambdaHandler<E, R>, unknown, R | Scope.Scope> | undefined
 }
 
 /**
@@ -140,15 +141,19 @@ export const raw = <E, R>(
 /**
  * A handler that needs work done once, at init, before it can serve: `init` runs after the
  * layer was built, with its services, and returns the handler that serves every invocation. Its
- * failure is the function's init error, as a layer's is.
+ * failure is the function's init error, as a layer's is. What it acquires in its `Scope` (a
+ * layer it builds itself, say) lives until shutdown and is released with the runtime's layer.
  *
  * @since 0.0.0
  * @category constructors
  */
-export const fromInit = <E, R>(init: Effect.Effect<LambdaHandler<E, R>, unknown, R>): LambdaHandler<E, R> => ({
-  ...raw(notInitialised),
-  init
-})
+export const fromInit = <E, R, RInit = R>(
+  init: Effect.Effect<LambdaHandler<E, R>, unknown, RInit>
+): LambdaHandler<E, R | Exclude<RInit, Scope.Scope>> => {
+  // The init's Scope is the runtime's to provide; its other requirements are the handler's.
+  const handler = { ...raw(notInitialised), init }
+  return handler as LambdaHandler<E, R | Exclude<RInit, Scope.Scope>>
+}
 
 /** What a `fromInit` handler does if something serves it without running its init (only a bug can). */
 const notInitialised = () =>

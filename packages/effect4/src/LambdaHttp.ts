@@ -29,7 +29,7 @@ import type * as HttpServerResponse from "effect/http/HttpServerResponse"
 import type * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import type { LambdaContextShape } from "./LambdaContext.js"
-import type * as LambdaError from "./LambdaError.js"
+import type { UnmarshalError } from "./LambdaError.js"
 import type * as LambdaHandler from "./LambdaHandler.js"
 import type { HttpEvents } from "./internal/core.js"
 import * as api from "./internal/http/api.js"
@@ -97,56 +97,6 @@ export interface Options {
 }
 
 /**
- * {@link Options} that stream: the handler is a {@link StreamHandler}.
- *
- * @since 0.0.0
- * @category models
- */
-export interface StreamOptions extends Options {
-  readonly stream: true
-}
-
-/**
- * {@link Options} that buffer (the default): the handler is an {@link HttpHandler}.
- *
- * @since 0.0.0
- * @category models
- */
-export interface BufferedOptions extends Options {
-  readonly stream?: false | undefined
-}
-
-/**
- * The `UnmarshalError` an event that is not an HTTP event fails with (posted as
- * `Runtime.UnmarshalError`).
- *
- * @since 0.0.0
- * @category errors
- */
-export type UnmarshalError = internal.UnmarshalError
-
-/**
- * A handler for `LambdaRuntime.run`: the integration's answer document for each HTTP event.
- *
- * @since 0.0.0
- * @category models
- */
-export type HttpHandler<R> = (
-  event: unknown,
-  context: LambdaContextShape
-) => Effect.Effect<Record<string, unknown>, UnmarshalError, R>
-
-/**
- * A streaming handler for `LambdaRuntime.run` (`{ stream: true }`): the HTTP integration stream
- * for each HTTP event. It fails with `UnmarshalError` for an event that is not HTTP, and with
- * `LambdaError.UnmarshalError` for one that is not JSON.
- *
- * @since 0.0.0
- * @category models
- */
-export type StreamHandler<R> = LambdaHandler.LambdaHandler<UnmarshalError | LambdaError.UnmarshalError, R>
-
-/**
  * Serves an HTTP app as a Lambda handler for `LambdaRuntime.run`. Requests from API Gateway
  * REST (1.0) and HTTP APIs (2.0), Function URLs and ALB (single- and multi-value headers) all
  * work, each answered in its own shape.
@@ -186,47 +136,17 @@ export type StreamHandler<R> = LambdaHandler.LambdaHandler<UnmarshalError | Lamb
  * @since 0.0.0
  * @category constructors
  */
-export function toHandler<E, R>(
-  app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>,
-  options: StreamOptions
-): StreamHandler<Exclude<R, HttpServerRequest.HttpServerRequest | Scope.Scope>>
-export function toHandler<E, R>(
-  app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>,
-  options?: BufferedOptions
-): HttpHandler<Exclude<R, HttpServerRequest.HttpServerRequest | Scope.Scope>>
-export function toHandler<E, R>(
+export const toHandler = <E, R>(
   app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>,
   options?: Options
-):
-  | HttpHandler<Exclude<R, HttpServerRequest.HttpServerRequest | Scope.Scope>>
-  | StreamHandler<Exclude<R, HttpServerRequest.HttpServerRequest | Scope.Scope>>
-export function toHandler<E, R>(app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>, options?: Options) {
-  return options?.stream === true ? streaming.toStreamHandler(app) : internal.toHandler(app)
-}
+): LambdaHandler.LambdaHandler<UnmarshalError, Exclude<R, HttpServerRequest.HttpServerRequest | Scope.Scope>> =>
+  options?.stream === true ? streaming.toStreamHandler(app) : internal.toHandler(app)
 
 /**
- * What {@link fromHttpApi} gives: the handler, and the layer that builds the API once.
- *
- * @since 0.0.0
- * @category models
- */
-export interface HttpApiHandler<E, R, H = HttpHandler<api.HttpApiApp>> {
-  /**
-   * The handler for `LambdaRuntime.run`; it needs the app `layer` builds. A
-   * {@link StreamHandler} with `{ stream: true }`.
-   */
-  readonly handler: H
-  /**
-   * Builds the API (its groups' layers, once) before the first invocation and releases it on
-   * shutdown: part of `LambdaRuntime.run`'s `layer`, where a failure to build is the
-   * function's init error. Provide it what the groups need (`Layer.provide`).
-   */
-  readonly layer: Layer.Layer<api.HttpApiApp, E, R>
-}
-
-/**
- * Serves an `HttpApi`: give `HttpApiBuilder.layer(Api)` with its groups provided. The platform
- * services HttpApi needs (`HttpPlatform`, `Etag`, `Path`, a no-op `FileSystem`) come from
+ * Serves an `HttpApi`: give `HttpApiBuilder.layer(Api)` with its groups provided. The layer is
+ * built once, at init, after the runtime's own `layer` (whose services it may use), and
+ * released with it on shutdown; a layer that fails to build is the function's init error. The
+ * platform services HttpApi needs (`HttpPlatform`, `Etag`, `Path`, a no-op `FileSystem`) come from
  * `HttpServer.layerServices` unless the layer provides them. Typed errors declared on the API
  * keep their status and schema.
  *
@@ -240,32 +160,18 @@ export interface HttpApiHandler<E, R, H = HttpHandler<api.HttpApiApp>> {
  *   HttpApiGroup.make("greet").add(HttpApiEndpoint.get("hello", "/hello", { success: Schema.String }))
  * )
  * const GreetLive = HttpApiBuilder.group(Api, "greet", (handlers) => handlers.handle("hello", () => Effect.succeed("hi")))
- * const http = LambdaHttp.fromHttpApi(HttpApiBuilder.layer(Api).pipe(Layer.provide(GreetLive)))
  *
- * LambdaRuntime.run(http.handler, { layer: http.layer })
+ * LambdaRuntime.run(LambdaHttp.fromHttpApi(HttpApiBuilder.layer(Api).pipe(Layer.provide(GreetLive))))
  * ```
  *
  * @since 0.0.0
  * @category constructors
  */
-export function fromHttpApi<A, E, R>(
-  apiLayer: Layer.Layer<A, E, R>,
-  options: StreamOptions
-): HttpApiHandler<E, Exclude<R, api.ProvidedServices>, StreamHandler<api.HttpApiApp>>
-export function fromHttpApi<A, E, R>(
-  apiLayer: Layer.Layer<A, E, R>,
-  options?: BufferedOptions
-): HttpApiHandler<E, Exclude<R, api.ProvidedServices>>
-export function fromHttpApi<A, E, R>(
+export const fromHttpApi = <A, E, R>(
   apiLayer: Layer.Layer<A, E, R>,
   options?: Options
-): HttpApiHandler<E, Exclude<R, api.ProvidedServices>, HttpHandler<api.HttpApiApp> | StreamHandler<api.HttpApiApp>>
-export function fromHttpApi<A, E, R>(apiLayer: Layer.Layer<A, E, R>, options?: Options) {
-  return {
-    handler: options?.stream === true ? streaming.toStreamHandler(api.HttpApiApp.use((app) => app)) : api.handler,
-    layer: api.layer(apiLayer)
-  }
-}
+): LambdaHandler.LambdaHandler<UnmarshalError, Exclude<R, api.ProvidedServices>> =>
+  api.fromHttpApi(apiLayer, options?.stream === true)
 
 /**
  * The raw Lambda event of the current request, with the integration it came from. Needs only

@@ -147,7 +147,11 @@ export const serve: {
   handler: LambdaHandler.LambdaHandler<unknown, R> | Handler<unknown, unknown, unknown, R>,
   options: RuntimeOptions<ROut, LE> & LambdaHandler.JsonOptions<unknown, unknown, unknown, unknown> = {}
 ): Effect.Effect<never, ServeError<LE>, Exclude<R, LambdaContext | ROut>> =>
-  serveWith(LambdaHandler.isLambdaHandler(handler) ? handler : LambdaHandler.json(handler, options), options, new Lifecycle())
+  serveWith(
+    LambdaHandler.isLambdaHandler(handler) ? handler : LambdaHandler.json(handler, options),
+    options,
+    new Lifecycle()
+  )
 
 /** {@link serve} with the process-level state that `run` shares with its signal and error handlers. */
 const serveWith = <R, ROut, LE>(
@@ -303,10 +307,15 @@ const program = <R, ROut, LE>(
         ? Context.empty() as Context.Context<ROut>
         : yield* Layer.buildWithScope(options.layer, layerScope).pipe(Effect.tapCause(initFailed))
       // A handler with an init step (LambdaHandler.fromInit) is built once, here, with the layer's
-      // services; its failure is the init error, as the layer's is.
+      // services and scope (what it acquires is released with the layer); its failure is the
+      // init error, as the layer's is.
       const ready = handler.init === undefined
         ? handler
-        : yield* handler.init.pipe(Effect.provideContext(services), Effect.tapCause(initFailed))
+        : yield* handler.init.pipe(
+          Effect.provideContext(services),
+          Effect.provideService(Scope.Scope, layerScope),
+          Effect.tapCause(initFailed)
+        )
       const timeoutMarginMs = Duration.toMillis(Duration.fromInputUnsafe(options.timeoutMargin ?? Duration.millis(200)))
       const invokeStore = yield* Effect.promise(InvokeStore.make)
       const asyncInvokeStore = InvokeStore.isAsyncContext(invokeStore)

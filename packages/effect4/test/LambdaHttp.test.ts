@@ -188,8 +188,7 @@ const ApiLive = HttpApiBuilder.layer(Api).pipe(Layer.provide(ItemsLive))
 const serveApi = <E>(layer: Layer.Layer<Audit, E>) =>
   Effect.gen(function*() {
     const emulator = yield* emulatorScoped()
-    const http = LambdaHttp.fromHttpApi(ApiLive)
-    yield* LambdaRuntime.serve(http.handler, { layer: Layer.provide(http.layer, layer), registerExtension: false })
+    yield* LambdaRuntime.serve(LambdaHttp.fromHttpApi(ApiLive), { layer, registerExtension: false })
       .pipe(
         Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnvRecord(emulator.environment)),
         Effect.forkScoped

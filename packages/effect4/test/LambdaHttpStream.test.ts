@@ -92,9 +92,9 @@ describe("Effect 4: LambdaHttp streaming", () => {
         "things",
         (handlers) => handlers.handle("get", ({ params: { id } }) => Effect.fail(new Missing({ id })))
       )
-      const http = LambdaHttp.fromHttpApi(HttpApiBuilder.layer(Api).pipe(Layer.provide(ThingsLive)), { stream: true })
       const served = yield* emulatorScoped()
-      yield* serveOn(served, LambdaRuntime.serve(http.handler, { ...inProcess, layer: http.layer }))
+      const http = LambdaHttp.fromHttpApi(HttpApiBuilder.layer(Api).pipe(Layer.provide(ThingsLive)), { stream: true })
+      yield* serveOn(served, LambdaRuntime.serve(http, inProcess))
       const missing = decoded(
         yield* Effect.promise(() => served.invoke(withPath(fixture("function-url"), "/things/t-1")))
       )

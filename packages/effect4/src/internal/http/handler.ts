@@ -1,6 +1,6 @@
 /**
  * Serving an Effect 4 HTTP app (an `Effect` of an `HttpServerResponse`: a router's
- * `HttpRouter.toHttpEffect`, an `HttpApi`, a hand-written app) as a JSON handler of the loop.
+ * `HttpRouter.toHttpEffect`, an `HttpApi`, a hand-written app) as a `LambdaHandler` (JSON form).
  *
  * The app runs in the handler's own fiber, so `LambdaContext`, the request-id log annotation,
  * the deadline and the detached scope apply to routes as to any handler. `HttpEffect.toHandled`
@@ -15,7 +15,6 @@
  * @internal
  */
 import * as Cause from "effect/Cause"
-import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as HttpEffect from "effect/http/HttpEffect"
 import * as HttpServerError from "effect/http/HttpServerError"
@@ -23,30 +22,19 @@ import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import type * as Scope from "effect/Scope"
 import type { LambdaContextShape } from "../../LambdaContext.js"
-import { HttpEvents, Inspect, Protocol } from "../core.js"
+import { UnmarshalError } from "../../LambdaError.js"
+import * as LambdaHandler from "../../LambdaHandler.js"
+import { HttpEvents, Inspect } from "../core.js"
 import { LambdaRequest, toServerRequest } from "./request.js"
 import { toAnswer } from "./response.js"
-import type { Answer } from "./response.js"
 
 /**
- * The event is not an HTTP event: posted as `Runtime.UnmarshalError`, as on the Effect 3 line.
+ * A handler of HTTP events in the form the loop runs: the JSON form (`LambdaHandler.json`) of
+ * a function that answers each event with its integration's document.
  *
  * @internal
  */
-export class UnmarshalError extends Data.TaggedError("UnmarshalError")<{ readonly detail: string }> {
-  /** The error document's type (the core reads an `errorType` field before `_tag`). */
-  readonly errorType = Protocol.errorTypes.unmarshal
-  override get message(): string {
-    return `Could not decode the event: ${this.detail}`
-  }
-}
-
-/**
- * A handler of the loop (`LambdaRuntime.run`) that answers HTTP events.
- *
- * @internal
- */
-export type HttpHandler<R> = (event: unknown, context: LambdaContextShape) => Effect.Effect<Answer, UnmarshalError, R>
+export type HttpHandler<R> = LambdaHandler.LambdaHandler<UnmarshalError, R>
 
 /** The Lambda data of a request, or a defect naming the mistake when LambdaHttp did not serve it. */
 const lambdaRequest: Effect.Effect<LambdaRequest, never, HttpServerRequest.HttpServerRequest> = HttpServerRequest
@@ -127,7 +115,10 @@ const respondWith =
  */
 export const toHandler = <E, R>(
   app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
-): HttpHandler<Exclude<R, HttpServerRequest.HttpServerRequest | Scope.Scope>> => serve(app, toAnswer)
+): HttpHandler<Exclude<R, HttpServerRequest.HttpServerRequest | Scope.Scope>> =>
+  // The answer document is text, numbers and booleans: serialising it cannot fail, so the JSON
+  // form's `MarshalError` is left out of the type (as on the Effect 3 line).
+  LambdaHandler.json(serve(app, toAnswer)) as HttpHandler<Exclude<R, HttpServerRequest.HttpServerRequest | Scope.Scope>>
 
 /**
  * Serves `app` for every HTTP event shape, its response made into the answer by `convert`.

@@ -13,22 +13,21 @@ import * as Effect from "effect/Effect"
 import type * as HttpServerRequest from "effect/http/HttpServerRequest"
 import type * as HttpServerResponse from "effect/http/HttpServerResponse"
 import type * as Scope from "effect/Scope"
-import type { UnmarshalError as EventNotJson } from "../../LambdaError.js"
 import { raw } from "../../LambdaHandler.js"
-import type { LambdaHandler } from "../../LambdaHandler.js"
 import { eventJson } from "../handler.js"
 import { serve } from "./handler.js"
-import type { UnmarshalError } from "./handler.js"
+import type { HttpHandler } from "./handler.js"
 import { toStreamed } from "./response.js"
 
 /**
- * A handler whose every answer is streamed; the event must be JSON, as the JSON form's is.
+ * A handler whose every answer is streamed; the event must be JSON, as the JSON form's is (a
+ * raw handler: the JSON form would serialise the answer, and a stream is not a document).
  *
  * @internal
  */
 export const toStreamHandler = <E, R>(
   app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
-): LambdaHandler<UnmarshalError | EventNotJson, Exclude<R, HttpServerRequest.HttpServerRequest | Scope.Scope>> => {
+): HttpHandler<Exclude<R, HttpServerRequest.HttpServerRequest | Scope.Scope>> => {
   const served = serve(app, toStreamed)
   return raw((invocation, context) => Effect.flatMap(eventJson(invocation.body), (event) => served(event, context)))
 }
