@@ -156,6 +156,22 @@ describe("Effect 4: LambdaHttp streaming", () => {
       expect(events).toEqual(["opened", "row a", "row b", "released"])
     }))
 
+  it.live("a body that stalls after its first byte is cut at the deadline: a Runtime.HandlerTimeout trailer, the request's resource released", () =>
+    Effect.gen(function*() {
+      const released = yield* Deferred.make<void>()
+      const app = Effect.gen(function*() {
+        yield* Effect.acquireRelease(Effect.void, () => Deferred.succeed(released, undefined))
+        return HttpServerResponse.stream(Stream.concat(Stream.make(encoder.encode("first")), Stream.never))
+      })
+      const { invoke } = yield* start(LambdaHttp.toHandler(app, { stream: true }), 1000)
+      const record = yield* invoke(withPath(fixture("function-url"), "/stalls"))
+      const trailers = asError(record)
+      expect(trailers.errorTypeHeader).toBe("Runtime.HandlerTimeout")
+      expect(text(trailers.streamedBody).endsWith("\0".repeat(8) + "first")).toBe(true)
+      expect(record.resultAt!).toBeLessThan(record.deadlineMs)
+      yield* Deferred.await(released)
+    }))
+
   it.live("an event that is not HTTP fails with Runtime.UnmarshalError, one that is not JSON too", () =>
     Effect.gen(function*() {
       const { emulator, invoke } = yield* start(
