@@ -66,8 +66,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
     awaitInitError: () => new Promise((resolve) => emulator.onInitError(resolve)),
     extensions: async () => emulator.extensions(),
     host: emulator.host,
-    awaitFirstByte: (requestId) =>
-      new Promise((resolve, reject) => emulator.onFirstByte(requestId, resolve, reject)),
+    awaitFirstByte: (requestId) => new Promise((resolve, reject) => emulator.onFirstByte(requestId, resolve, reject)),
     streamProgress: async (requestId) => emulator.streamProgress(requestId),
     close: emulator.close
   }
