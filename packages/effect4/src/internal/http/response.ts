@@ -106,7 +106,8 @@ const framed = (
  * fail: the caller answers 500, nothing being on the wire yet). The prelude goes out with the
  * body's first byte, so a body that fails before it is still a plain `/error`.
  *
- * Runs in `HttpEffect.toHandled`'s response hook, where the request's `Scope` is the fiber's.
+ * A `Stream` body only comes through `HttpEffect.toHandled`'s response hook, where the request's
+ * `Scope` is the fiber's (the 400 and 500 answered outside it have bodies in memory).
  *
  * @internal
  */
