@@ -8,8 +8,9 @@
  * handler's own fiber, so `LambdaContext`, detached work, the request-id log annotation and
  * the deadline apply to routes as to any handler.
  *
- * Responses are buffered. Streamed responses (Function URLs in `RESPONSE_STREAM` mode) come to
- * this line with response streaming.
+ * Responses are buffered, or, with `{ stream: true }`, streamed as the HTTP integration stream
+ * of Function URLs in `RESPONSE_STREAM` mode (API Gateway streaming integrations too): the
+ * status, headers and cookies first, then the body as the app produces it.
  *
  * @example
  * ```ts no-check
@@ -33,6 +34,7 @@ import type * as LambdaHandler from "./LambdaHandler.js"
 import type { HttpEvents } from "./internal/core.js"
 import * as api from "./internal/http/api.js"
 import * as internal from "./internal/http/handler.js"
+import * as streaming from "./internal/http/stream.js"
 
 /**
  * An API Gateway REST API proxy event (payload format 1.0).
@@ -83,10 +85,15 @@ export type HttpEvent = HttpEvents.HttpEvent
  */
 export interface Options {
   /**
-   * Streamed responses (the HTTP integration stream of Function URLs in `RESPONSE_STREAM`
-   * mode) are not on the Effect 4 line yet: only buffered answers, `false`.
+   * Write every response as an HTTP integration stream (JSON prelude with the status, headers
+   * and cookies, eight NUL bytes, then the body as it is produced) instead of a buffered JSON
+   * answer. Turn it on for functions behind a Function URL in `RESPONSE_STREAM` invoke mode or
+   * an API Gateway streaming integration: the Runtime API does not say whether an invocation
+   * streams, the function's configuration does. `HttpServerResponse.stream` bodies (server-sent
+   * events...) then reach the caller chunk by chunk; a body that fails after its first byte ends
+   * the response with the error in the stream's trailers. Default `false`.
    */
-  readonly stream?: false | undefined
+  readonly stream?: boolean | undefined
 }
 
 /**
@@ -103,6 +110,10 @@ export interface Options {
  *   for an unmatched route, an empty 500 for a defect); 5xx failures are logged with their
  *   cause and the request id, and the body never shows the cause. An event that is not an
  *   HTTP event fails the invocation with `Runtime.UnmarshalError`.
+ *
+ * - With `{ stream: true }` every answer is an HTTP integration stream instead (a Function URL in
+ *   `RESPONSE_STREAM` mode): the head first, then the body; an `HttpServerResponse.stream` body
+ *   is written as it is produced, and the request's `Scope` stays open until it has ended.
  *
  * The app may use `LambdaContext`, the request's `Scope` and the services of the runtime's
  * layer; it runs interruptibly, so that the deadline stops it.
@@ -127,9 +138,9 @@ export interface Options {
  */
 export const toHandler = <E, R>(
   app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>,
-  _options?: Options
+  options?: Options
 ): LambdaHandler.LambdaHandler<UnmarshalError, Exclude<R, HttpServerRequest.HttpServerRequest | Scope.Scope>> =>
-  internal.toHandler(app)
+  options?.stream === true ? streaming.toStreamHandler(app) : internal.toHandler(app)
 
 /**
  * Serves an `HttpApi`: give `HttpApiBuilder.layer(Api)` with its groups provided. The layer is
@@ -158,8 +169,9 @@ export const toHandler = <E, R>(
  */
 export const fromHttpApi = <A, E, R>(
   apiLayer: Layer.Layer<A, E, R>,
-  _options?: Options
-): LambdaHandler.LambdaHandler<UnmarshalError, Exclude<R, api.ProvidedServices>> => api.fromHttpApi(apiLayer)
+  options?: Options
+): LambdaHandler.LambdaHandler<UnmarshalError, Exclude<R, api.ProvidedServices>> =>
+  api.fromHttpApi(apiLayer, options?.stream === true)
 
 /**
  * The raw Lambda event of the current request, with the integration it came from. Needs only

@@ -7,6 +7,7 @@ import { Effect } from "effect"
 import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { sqsRecord } from "../../../test/eventRecords.js"
+import { ticksEvent, ticksExpected, ticksSeen } from "../../../test/httpStreamExample.js"
 import { startSqsEndpoint } from "../../../test/sqsEndpoint.js"
 import * as Emulator from "../src/Emulator.js"
 import { Samples } from "../src/internal/core.js"
@@ -245,5 +246,15 @@ describe("Effect 4: examples", () => {
       fn.child.kill("SIGTERM")
       expect(yield* Effect.promise(() => fn.exited)).toBe(0)
       expect(fn.stdout()).toContain("orders released")
+    }))
+
+  it.live("http-stream.ts streams server-sent events, the first before the last is produced", () =>
+    Effect.gen(function*() {
+      const emulator = yield* emulatorInScope
+      yield* spawnExample("http-stream", emulator.environment)
+      // The Effect 3 line's checks of its own http-stream.ts (test/examples.test.ts).
+      const seen = ticksSeen(yield* emulator.invoke(ticksEvent()))
+      expect(seen).toMatchObject(ticksExpected)
+      expect(seen.spreadMs).toBeGreaterThan(100)
     }))
 })

@@ -16,7 +16,7 @@ import type { Json } from "../../../test/httpFixtures.js"
 import { LambdaContext } from "../src/LambdaContext.js"
 import * as LambdaHttp from "../src/LambdaHttp.js"
 import * as LambdaRuntime from "../src/LambdaRuntime.js"
-import { answer, echo, emulatorScoped, router, start } from "./httpSupport.js"
+import { answer, echo, emulatorScoped, responses, router, start } from "./httpSupport.js"
 
 describe("Effect 4: LambdaHttp requests", () => {
   for (const c of Cases.echoCases) {
@@ -72,34 +72,6 @@ describe("Effect 4: LambdaHttp requests", () => {
       expect(record.outcome).toMatchObject({ _tag: "Error", errorTypeHeader: "Runtime.UnmarshalError" })
     }))
 })
-
-const responses = router(Layer.mergeAll(
-  HttpRouter.add(
-    "GET",
-    "/my/path",
-    HttpServerResponse.text("created", { status: 201, headers: { "x-multi": "a, b" } }).pipe(
-      HttpServerResponse.setCookieUnsafe("session", "abc", { path: "/", httpOnly: true }),
-      HttpServerResponse.setCookieUnsafe("theme", "dark")
-    )
-  ),
-  HttpRouter.add("POST", "/my/path", HttpServerResponse.empty({ status: 204 })),
-  HttpRouter.add("PUT", "/my/path", HttpServerResponse.jsonUnsafe({ ok: true })),
-  HttpRouter.add(
-    "GET",
-    "/lambda",
-    HttpServerResponse.html("<p>hi</p>").pipe(
-      HttpServerResponse.setCookieUnsafe("a", "1"),
-      HttpServerResponse.setCookieUnsafe("b", "2")
-    )
-  ),
-  HttpRouter.add("GET", "/svg", HttpServerResponse.text("<svg/>", { contentType: "image/svg+xml" })),
-  HttpRouter.add(
-    "GET",
-    "/png",
-    HttpServerResponse.uint8Array(new Uint8Array([137, 80, 78, 71, 0, 255]), { contentType: "image/png" })
-  ),
-  HttpRouter.add("GET", "/boom", Effect.die(new Error("secret detail of the failure")))
-))
 
 describe("Effect 4: LambdaHttp responses", () => {
   it.live("status, headers, Set-Cookie and bodies go where each shape expects them; text or base64; HEAD without a body", () =>

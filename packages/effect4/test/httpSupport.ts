@@ -4,8 +4,8 @@
  * and an app that echoes the request. The events are the shared fixtures (test/httpFixtures.ts).
  */
 import { expect } from "@effect/vitest"
-import { Cause, Effect, Logger, Option, References } from "effect"
-import type { Layer, LogLevel } from "effect"
+import { Cause, Effect, Layer, Logger, Option, References } from "effect"
+import type { LogLevel } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import type { Json } from "../../../test/httpFixtures.js"
 import { startEmulator } from "../../../test/toolBridge.js"
@@ -82,3 +82,32 @@ export const echo = Effect.gen(function*() {
     body
   })
 })
+
+/** Routes answering each kind of response (text with cookies, empty, JSON, HTML, SVG, PNG, a defect). */
+export const responses = router(Layer.mergeAll(
+  HttpRouter.add(
+    "GET",
+    "/my/path",
+    HttpServerResponse.text("created", { status: 201, headers: { "x-multi": "a, b" } }).pipe(
+      HttpServerResponse.setCookieUnsafe("session", "abc", { path: "/", httpOnly: true }),
+      HttpServerResponse.setCookieUnsafe("theme", "dark")
+    )
+  ),
+  HttpRouter.add("POST", "/my/path", HttpServerResponse.empty({ status: 204 })),
+  HttpRouter.add("PUT", "/my/path", HttpServerResponse.jsonUnsafe({ ok: true })),
+  HttpRouter.add(
+    "GET",
+    "/lambda",
+    HttpServerResponse.html("<p>hi</p>").pipe(
+      HttpServerResponse.setCookieUnsafe("a", "1"),
+      HttpServerResponse.setCookieUnsafe("b", "2")
+    )
+  ),
+  HttpRouter.add("GET", "/svg", HttpServerResponse.text("<svg/>", { contentType: "image/svg+xml" })),
+  HttpRouter.add(
+    "GET",
+    "/png",
+    HttpServerResponse.uint8Array(new Uint8Array([137, 80, 78, 71, 0, 255]), { contentType: "image/png" })
+  ),
+  HttpRouter.add("GET", "/boom", Effect.die(new Error("secret detail of the failure")))
+))

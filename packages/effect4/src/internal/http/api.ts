@@ -16,6 +16,7 @@ import type * as Scope from "effect/Scope"
 import * as LambdaHandler from "../../LambdaHandler.js"
 import { toHandler } from "./handler.js"
 import type { HttpHandler } from "./handler.js"
+import { toStreamHandler } from "./stream.js"
 
 /**
  * What {@link fromHttpApi} provides to the API's layer itself.
@@ -26,11 +27,15 @@ export type ProvidedServices = HttpRouter.HttpRouter | Layer.Success<typeof Http
 
 /**
  * The API's layer with the platform services `HttpApiBuilder.layer` needs (`HttpPlatform`,
- * `Etag`, `Path`, a no-op `FileSystem`), unless it provides them itself, built at init.
+ * `Etag`, `Path`, a no-op `FileSystem`), unless it provides them itself, built at init; its app
+ * answers buffered, or `stream`ed (`LambdaHttp.Options`).
  *
  * @internal
  */
-export const fromHttpApi = <A, E, R>(apiLayer: Layer.Layer<A, E, R>): HttpHandler<Exclude<R, ProvidedServices>> =>
+export const fromHttpApi = <A, E, R>(
+  apiLayer: Layer.Layer<A, E, R>,
+  stream: boolean
+): HttpHandler<Exclude<R, ProvidedServices>> =>
   LambdaHandler.fromInit(
     Effect.map(
       // Typed for what an `HttpApiBuilder.layer` gives (no request-level requirements left):
@@ -44,6 +49,6 @@ export const fromHttpApi = <A, E, R>(apiLayer: Layer.Layer<A, E, R>): HttpHandle
         E,
         Exclude<R, ProvidedServices> | Scope.Scope
       >,
-      toHandler
+      stream ? toStreamHandler : toHandler
     )
   )

@@ -74,25 +74,39 @@ const internalError = HttpServerResponse.empty({ status: 500 })
 const badRequest = HttpServerResponse.text("Bad Request", { status: 400 })
 
 /**
+ * How the app's response becomes the invocation's answer: the buffered document (response.ts
+ * `toAnswer`) or the HTTP integration stream (`toStreamed`). It may fail reading the body.
+ *
+ * @internal
+ */
+export type Convert<A> = (
+  source: HttpEvents.HttpEventSource,
+  response: HttpServerResponse.HttpServerResponse,
+  withoutBody: boolean
+) => Effect.Effect<A, unknown>
+
+/**
  * The answer for `response`, left on the request's `LambdaRequest`. Reading a body can fail
  * (a failing body stream): nothing is on the wire yet, so the caller still gets a proper 500.
  */
-const respond = (request: HttpServerRequest.HttpServerRequest, response: HttpServerResponse.HttpServerResponse) => {
-  const source = request.source
-  if (!(source instanceof LambdaRequest)) return Effect.void
-  const withoutBody = request.method === "HEAD"
-  return toAnswer(source.http.source, response, withoutBody).pipe(
-    Effect.catchCause((cause) =>
-      Effect.andThen(
-        Effect.logError("HTTP 500: the response body failed", cause),
-        Effect.orDie(toAnswer(source.http.source, internalError, withoutBody))
-      )
-    ),
-    Effect.map((answer) => {
-      source.answer = answer
-    })
-  )
-}
+const respondWith =
+  <A>(convert: Convert<A>) =>
+  (request: HttpServerRequest.HttpServerRequest, response: HttpServerResponse.HttpServerResponse) => {
+    const source = request.source
+    if (!(source instanceof LambdaRequest)) return Effect.void
+    const withoutBody = request.method === "HEAD"
+    return convert(source.http.source, response, withoutBody).pipe(
+      Effect.catchCause((cause) =>
+        Effect.andThen(
+          Effect.logError("HTTP 500: the response body failed", cause),
+          Effect.orDie(convert(source.http.source, internalError, withoutBody))
+        )
+      ),
+      Effect.map((answer) => {
+        source.answer = answer
+      })
+    )
+  }
 
 /**
  * Serves `app` for every HTTP event shape, answering in the shape the event came in.
@@ -101,14 +115,28 @@ const respond = (request: HttpServerRequest.HttpServerRequest, response: HttpSer
  */
 export const toHandler = <E, R>(
   app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
-): HttpHandler<Exclude<R, HttpServerRequest.HttpServerRequest | Scope.Scope>> => {
+): HttpHandler<Exclude<R, HttpServerRequest.HttpServerRequest | Scope.Scope>> =>
+  // The answer document is text, numbers and booleans: serialising it cannot fail, so the JSON
+  // form's `MarshalError` is left out of the type (as on the Effect 3 line).
+  LambdaHandler.json(serve(app, toAnswer)) as HttpHandler<Exclude<R, HttpServerRequest.HttpServerRequest | Scope.Scope>>
+
+/**
+ * Serves `app` for every HTTP event shape, its response made into the answer by `convert`.
+ *
+ * @internal
+ */
+export const serve = <A, E, R>(
+  app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>,
+  convert: Convert<A>
+): (
+  event: unknown,
+  context: LambdaContextShape
+) => Effect.Effect<A, UnmarshalError, Exclude<R, HttpServerRequest.HttpServerRequest | Scope.Scope>> => {
   // `toHandled` runs the app uninterruptibly (a server must finish writing a response it has
   // begun); routers make their routes interruptible again, but a plain app would then outlive
   // the invocation's deadline, so it runs interruptibly here.
-  const handled = HttpEffect.toHandled(Effect.interruptible(recover(app)), respond)
-  // The answer document is text, numbers and booleans: serialising it cannot fail, so the JSON
-  // form's `MarshalError` is left out of the type (as on the Effect 3 line).
-  return LambdaHandler.json((event: unknown, context: LambdaContextShape) =>
+  const handled = HttpEffect.toHandled(Effect.interruptible(recover(app)), respondWith(convert))
+  return (event, context) =>
     Effect.suspend(() => {
       const http = HttpEvents.classify(event)
       if (http === undefined) {
@@ -126,7 +154,7 @@ export const toHandler = <E, R>(
         // Headers, a method or a URL the web platform refuses: the caller's request is at fault.
         return Effect.andThen(
           Effect.logWarning(`HTTP 400: the event does not make a valid request (${Inspect.messageOf(cause)})`),
-          Effect.orDie(toAnswer(http.source, badRequest, false))
+          Effect.orDie(convert(http.source, badRequest, false))
         )
       }
       // `toHandled` provides the request's Scope; the request is this invocation's.
@@ -146,10 +174,9 @@ export const toHandler = <E, R>(
         ),
         Effect.flatMap(() =>
           source.answer === undefined
-            ? Effect.orDie(toAnswer(http.source, internalError, false))
-            : Effect.succeed(source.answer)
+            ? Effect.orDie(convert(http.source, internalError, false))
+            : Effect.succeed(source.answer as A)
         )
       )
     })
-  ) as HttpHandler<Exclude<R, HttpServerRequest.HttpServerRequest | Scope.Scope>>
 }

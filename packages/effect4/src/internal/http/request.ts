@@ -34,8 +34,8 @@ import { HttpEvents, HttpRequest } from "../core.js"
  * @internal
  */
 export class LambdaRequest {
-  /** The integration's answer document, once the app has answered. */
-  answer: Record<string, unknown> | undefined = undefined
+  /** The integration's answer (its document, or its stream), once the app has answered. */
+  answer: unknown = undefined
   constructor(readonly http: HttpEvents.HttpEvent, readonly context: LambdaContextShape) {}
 }
 

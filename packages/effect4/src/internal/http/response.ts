@@ -1,7 +1,8 @@
 /**
- * An Effect 4 `HttpServerResponse` as the buffered answer an HTTP integration expects. The
- * document (its shape per event source, text or base64 bodies) is the shared core's
- * (`core/httpResults.ts`); this module reads the response's head and body.
+ * An Effect 4 `HttpServerResponse` as the answer an HTTP integration expects: the buffered JSON
+ * document (its shape per event source, text or base64 bodies: the shared core's
+ * `core/httpResults.ts`), or the HTTP integration stream (the core's prelude from the same head,
+ * then the body as the app produces it). This module reads the response's head and body.
  *
  * The body is read from the response directly rather than through `HttpServerResponse.toWeb`:
  * a web `Response` would put a `ReadableStream` between the app's `Stream` and the answer.
@@ -10,9 +11,12 @@
  */
 import * as Effect from "effect/Effect"
 import * as Cookies from "effect/http/Cookies"
-import type * as HttpServerResponse from "effect/http/HttpServerResponse"
+import * as HttpEffect from "effect/http/HttpEffect"
+import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import * as Stream from "effect/Stream"
-import { HttpResults } from "../core.js"
+import { httpIntegrationBody, streamed } from "../../LambdaHandler.js"
+import type { Response } from "../../LambdaHandler.js"
+import { HttpResults, Protocol } from "../core.js"
 import type { HttpEvents } from "../core.js"
 
 type Body = HttpServerResponse.HttpServerResponse["body"]
@@ -81,5 +85,51 @@ export const toAnswer = (
   return Effect.map(
     readBody(response.body),
     ({ bytes, contentType }) => HttpResults.document(source, head(response, contentType), bytes)
+  )
+}
+
+/** The streamed answer of a head and a body: the core's prelude, then the body. */
+const framed = (
+  h: HttpResults.Head,
+  body: Stream.Stream<Uint8Array | string, unknown> | undefined
+): Response =>
+  streamed(
+    httpIntegrationBody({ statusCode: h.status, headers: h.headers, cookies: h.cookies, body }),
+    Protocol.contentTypes.httpIntegration
+  )
+
+/**
+ * The streamed answer (Function URLs in `RESPONSE_STREAM` mode): the prelude with status,
+ * headers and cookies, then the body. A `Stream` body is written element by element as the app
+ * produces it (the loop consumes it in the handler's fiber), its request `Scope` kept open until
+ * it ends, as effect/http's own servers keep it; other bodies are read whole first (that read can
+ * fail: the caller answers 500, nothing being on the wire yet). The prelude goes out with the
+ * body's first byte, so a body that fails before it is still a plain `/error`.
+ *
+ * A `Stream` body only comes through `HttpEffect.toHandled`'s response hook, where the request's
+ * `Scope` is the fiber's (the 400 and 500 answered outside it have bodies in memory).
+ *
+ * @internal
+ */
+export const toStreamed = (
+  _source: HttpEvents.HttpEventSource,
+  response: HttpServerResponse.HttpServerResponse,
+  withoutBody: boolean
+): Effect.Effect<Response, unknown> => {
+  if (HttpServerResponse.omitsBody(response, withoutBody)) {
+    return Effect.sync(() => framed(head(response, undefined), undefined))
+  }
+  if (response.body._tag === "Stream") {
+    // The request's scope closes with the body's end rather than when the hook returns, so
+    // that a body reading a resource of the request still has it (in the fiber, lazily: the
+    // transfer takes the scope from the running fiber's context).
+    return Effect.sync(() => {
+      const { body } = HttpEffect.scopeTransferToStream(response)
+      return framed(head(response, undefined), body._tag === "Stream" ? body.stream : undefined)
+    })
+  }
+  return Effect.map(
+    readBody(response.body),
+    ({ bytes, contentType }) => framed(head(response, contentType), Stream.succeed(bytes))
   )
 }
