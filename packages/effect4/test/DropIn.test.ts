@@ -101,6 +101,13 @@ const serveFunction = (fn: (...args: Array<never>) => unknown, major = 22) =>
 const invokeOn = (major: number, fn: (...args: Array<never>) => unknown, event: unknown = {}) =>
   Effect.scoped(Effect.flatMap(serveFunction(fn, major), ({ emulator }) => emulator.invoke(event)))
 
+/**
+ * Node 24 and later (nodejs24.x) refuse callback handlers and give no callbackWaitsForEmptyEventLoop:
+ * the child-process tests below follow the rules of the Node they run on (the Node 24 rules
+ * themselves are pinned in "the Node line" below, on any Node).
+ */
+const callbacksRemoved = NodeLine.callbacksRemoved(NodeLine.currentMajor())
+
 describe("Effect 4: plain Node handlers (the drop-in)", () => {
   describe("_HANDLER resolution", () => {
     it.live("loads a CommonJS .js module and passes Node's context", () =>
@@ -112,7 +119,7 @@ describe("Effect 4: plain Node handlers (the drop-in)", () => {
           memoryLimitInMB: expect.any(String),
           functionName: expect.any(String),
           remainingIsNumber: true,
-          waits: true
+          ...(callbacksRemoved ? {} : { waits: true })
         })
       })))
 
@@ -161,23 +168,29 @@ describe("Effect 4: plain Node handlers (the drop-in)", () => {
         }
       }))
 
-    it.live("a callback-style handler answers with the callback's result", () =>
-      Effect.scoped(Effect.gen(function*() {
-        const { record, value } = yield* invokeJson("cjs.callback", { x: 1 })
-        expect(value).toEqual({ callback: { x: 1 }, requestId: record.requestId })
-      })))
+    it.live.skipIf(callbacksRemoved)(
+      "a callback-style handler answers with the callback's result",
+      () =>
+        Effect.scoped(Effect.gen(function*() {
+          const { record, value } = yield* invokeJson("cjs.callback", { x: 1 })
+          expect(value).toEqual({ callback: { x: 1 }, requestId: record.requestId })
+        }))
+    )
 
-    it.live("an error passed to the callback, a rejected promise: posted under the error's name", () =>
-      Effect.scoped(Effect.gen(function*() {
-        expect((yield* invokeJson("cjs.callbackError", {})).record.outcome).toMatchObject({
-          _tag: "Error",
-          document: { errorType: "TypeError", errorMessage: "bad input" }
-        })
-        expect((yield* invokeJson("cjs.throws", {})).record.outcome).toMatchObject({
-          _tag: "Error",
-          document: { errorType: "OrderRejected", errorMessage: "boom" }
-        })
-      })))
+    it.live.skipIf(callbacksRemoved)(
+      "an error passed to the callback, a rejected promise: posted under the error's name",
+      () =>
+        Effect.scoped(Effect.gen(function*() {
+          expect((yield* invokeJson("cjs.callbackError", {})).record.outcome).toMatchObject({
+            _tag: "Error",
+            document: { errorType: "TypeError", errorMessage: "bad input" }
+          })
+          expect((yield* invokeJson("cjs.throws", {})).record.outcome).toMatchObject({
+            _tag: "Error",
+            document: { errorType: "OrderRejected", errorMessage: "boom" }
+          })
+        }))
+    )
 
     it.live("a synchronous throw is posted too, and the runtime serves the next invocation", () =>
       Effect.scoped(Effect.gen(function*() {
