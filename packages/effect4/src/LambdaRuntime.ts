@@ -138,15 +138,15 @@ export const serve: {
   <E, R, ROut = never, LE = never>(
     handler: LambdaHandler.LambdaHandler<E, R>,
     options?: RuntimeOptions<ROut, LE>
-  ): Effect.Effect<never, ServeError<LE>, Exclude<R, LambdaContext | ROut>>
+  ): Effect.Effect<never, ServeError<LE>, Exclude<R, LambdaHandler.Provided | ROut>>
   <Event, A, E, R, ROut = never, LE = never, EI = Event, OI = A>(
     handler: Handler<Event, A, E, R>,
     options?: RuntimeOptions<ROut, LE> & LambdaHandler.JsonOptions<Event, EI, A, OI>
-  ): Effect.Effect<never, ServeError<LE>, Exclude<R, LambdaContext | ROut>>
+  ): Effect.Effect<never, ServeError<LE>, Exclude<R, LambdaHandler.Provided | ROut>>
 } = <R, ROut, LE>(
   handler: LambdaHandler.LambdaHandler<unknown, R> | Handler<unknown, unknown, unknown, R>,
   options: RuntimeOptions<ROut, LE> & LambdaHandler.JsonOptions<unknown, unknown, unknown, unknown> = {}
-): Effect.Effect<never, ServeError<LE>, Exclude<R, LambdaContext | ROut>> =>
+): Effect.Effect<never, ServeError<LE>, Exclude<R, LambdaHandler.Provided | ROut>> =>
   serveWith(
     LambdaHandler.isLambdaHandler(handler) ? handler : LambdaHandler.json(handler, options),
     options,
@@ -158,7 +158,7 @@ const serveWith = <R, ROut, LE>(
   handler: LambdaHandler.LambdaHandler<unknown, R>,
   options: RuntimeOptions<ROut, LE>,
   life: Lifecycle
-): Effect.Effect<never, ServeError<LE>, Exclude<R, LambdaContext | ROut>> =>
+): Effect.Effect<never, ServeError<LE>, Exclude<R, LambdaHandler.Provided | ROut>> =>
   Effect.scoped(Effect.gen(function*() {
     const endpoint = yield* Config.String(Protocol.env.runtimeApi)
     // Unparsable means the classic single loop, never an init error: the variable is the platform's.
@@ -203,7 +203,7 @@ const serveWith = <R, ROut, LE>(
       Effect.provideService(References.CurrentLoggers, new Set([Logger.make(logFormat)])),
       Effect.provideService(References.MinimumLogLevel, logLevel)
     )
-  })) as Effect.Effect<never, ServeError<LE>, Exclude<R, LambdaContext | ROut>>
+  })) as Effect.Effect<never, ServeError<LE>, Exclude<R, LambdaHandler.Provided | ROut>>
 
 /**
  * An invalid configuration (an `AWS_LAMBDA_LOG_LEVEL` that names no level): reported as the
@@ -356,16 +356,18 @@ const standIn: Handler<unknown, unknown, never, LambdaContext> = (event, context
  * @category running
  */
 export const run: {
-  <E, R extends LambdaContext | ROut, ROut = never, LE = never>(
+  <E, R extends LambdaHandler.Provided | ROut, ROut = never, LE = never>(
     handler: LambdaHandler.LambdaHandler<E, R>,
     options?: RuntimeOptions<ROut, LE>
   ): void
-  <Event, A, E, R extends LambdaContext | ROut, ROut = never, LE = never, EI = Event, OI = A>(
+  <Event, A, E, R extends LambdaHandler.Provided | ROut, ROut = never, LE = never, EI = Event, OI = A>(
     handler: Handler<Event, A, E, R>,
     options?: RuntimeOptions<ROut, LE> & LambdaHandler.JsonOptions<Event, EI, A, OI>
   ): void
 } = <ROut, LE>(
-  handler: LambdaHandler.LambdaHandler<unknown, LambdaContext | ROut> | Handler<unknown, unknown, unknown, ROut>,
+  handler:
+    | LambdaHandler.LambdaHandler<unknown, LambdaHandler.Provided | ROut>
+    | Handler<unknown, unknown, unknown, ROut>,
   options?: RuntimeOptions<ROut, LE> & LambdaHandler.JsonOptions<unknown, unknown, unknown, unknown>
 ): void => {
   // In the build's code-cache training run the runtime only warms its loop up, with a stand-in.

@@ -9,9 +9,8 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
-import type { LambdaContext } from "../LambdaContext.js"
 import type { FatalRuntimeError } from "../LambdaError.js"
-import type { LambdaHandler } from "../LambdaHandler.js"
+import type { LambdaHandler, Provided } from "../LambdaHandler.js"
 import * as Answer from "./answer.js"
 import type { InvokeStore } from "./core.js"
 import type { Lane } from "./inFlight.js"
@@ -54,18 +53,18 @@ export interface LoopOptions {
  */
 export const loop = <R>(
   api: RuntimeApiClient,
-  handler: Handler<R | LambdaContext>,
+  handler: Handler<R | Provided>,
   options: LoopOptions
-): Effect.Effect<never, FatalRuntimeError, Exclude<R, LambdaContext>> =>
-  Effect.flatMap(Effect.context<Exclude<R, LambdaContext>>(), (services) => {
+): Effect.Effect<never, FatalRuntimeError, Exclude<R, Provided>> =>
+  Effect.flatMap(Effect.context<Exclude<R, Provided>>(), (services) => {
     const life = options.life ?? new Lifecycle()
     const clients = [api, ...(options.lanes ?? [])]
     const retrySchedule = options.retrySchedule ?? Answer.defaultRetrySchedule
-    const lanes = clients.map((api): Lane<Exclude<R, LambdaContext>> => ({
+    const lanes = clients.map((api): Lane<Exclude<R, Provided>> => ({
       api,
       life,
       services,
-      handler: handler as Lane<Exclude<R, LambdaContext>>["handler"],
+      handler: handler as Lane<Exclude<R, Provided>>["handler"],
       poster: { api, retrySchedule },
       retry: (call) => Answer.retryTransport(call, retrySchedule),
       timeoutMarginMs: options.timeoutMarginMs,
