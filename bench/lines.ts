@@ -1,14 +1,17 @@
 /**
  * The Effect 3 line against the Effect 4 line (issue 19): the same functions written once per
- * line (bench/functions/* and packages/effect4/bench/functions/*), each built with the
- * project's build as a user deploys it (bundle + trained code cache), run on the same Node 22
- * (Effect 4 needs 22.19+; the project installs it from npm as `npm run test:effect4` does),
- * interleaved round by round and spawn by spawn, every answer checked before it is measured.
+ * line (bench/functions/* and packages/effect4/bench/functions/*; the table is
+ * bench/linesWorkloads.ts: trivial, realistic, the drop-in with a plain handler, HttpApi, SQS
+ * batch), each built with its line's build as a user deploys it (bundle + trained code cache),
+ * run on the same Node 22 (Effect 4 needs 22.19+; the project installs it from npm as
+ * `npm run test:effect4` does), interleaved round by round and spawn by spawn, every answer
+ * checked before it is measured.
  *
  *   npx tsx bench/lines.ts        (also run by `npm run bench`)
  *
- * Knobs: BENCH_LINES_INVOCATIONS (5000 per round for the fast functions; the batch function
- * takes a tenth), BENCH_LINES_ROUNDS (3), BENCH_LINES_COLD_STARTS (15 spawns per build).
+ * Knobs: BENCH_LINES_INVOCATIONS (5000 per round for the fast functions; the realistic function
+ * takes a fifth, the batch function a hundredth), BENCH_LINES_ROUNDS (3),
+ * BENCH_LINES_COLD_STARTS (15 spawns per build).
  * Writes bench/results/lines.{json,md} and prints the Markdown.
  */
 import * as Effect from "effect/Effect"
