@@ -8,7 +8,7 @@
  * @internal
  */
 import { randomUUID } from "node:crypto"
-import type { NodeHandlerContext } from "./nodeContext.js"
+import type { FunctionFacts as NodeFunctionFacts, NodeHandlerContext } from "./nodeContext.js"
 import { ignored, makeHandlerContext } from "./nodeContext.js"
 import { callbacksRemoved, currentMajor } from "./nodeLine.js"
 import { env } from "./protocol.js"
@@ -58,12 +58,7 @@ export const DEFAULT_TIMEOUT_MS = 3000
  *
  * @internal
  */
-export interface FunctionFacts {
-  readonly functionName: string
-  readonly functionVersion: string
-  readonly memoryLimitInMB: number
-  readonly logGroupName: string
-  readonly logStreamName: string
+export interface FunctionFacts extends NodeFunctionFacts {
   readonly region: string
   readonly functionArn: string
 }
