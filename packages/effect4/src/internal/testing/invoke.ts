@@ -28,7 +28,9 @@ import type { RuntimeApiClient } from "../runtimeApiClient.js"
  * @internal
  */
 export interface Options extends TestKit.InvocationOptions {
+  /** The function's timeout: the deadline is this long after the invocation starts. Default 3 seconds (Lambda's). */
   readonly timeout?: Duration.Input | undefined
+  /** As `LambdaRuntime`'s `timeoutMargin`. Default 200 ms. */
   readonly timeoutMargin?: Duration.Input | undefined
 }
 
