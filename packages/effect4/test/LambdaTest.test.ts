@@ -6,10 +6,12 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Config, Context, Data, Deferred, Effect, Fiber, Layer, Ref, Schema, Stream } from "effect"
+import { HttpApi, HttpApiBuilder, HttpApiEndpoint, HttpApiGroup } from "effect/http-api"
 import { TestClock } from "effect/testing"
 import { detachingHandler, directCall } from "../../../test/lambdaTestCases.js"
 import type { DropInContext } from "../src/DropIn.js"
-import { LambdaContext, LambdaHandler, LambdaTest } from "../src/index.js"
+import { fixture, withPath } from "../../../test/httpFixtures.js"
+import { LambdaContext, LambdaHandler, LambdaHttp, LambdaTest } from "../src/index.js"
 import type { LambdaContextShape } from "../src/index.js"
 
 class OutOfStock extends Data.TaggedError("OutOfStock")<{ readonly sku: string }> {
@@ -19,6 +21,25 @@ class OutOfStock extends Data.TaggedError("OutOfStock")<{ readonly sku: string }
 }
 
 class Greeting extends Context.Service<Greeting, { readonly word: string }>()("test/Greeting") {}
+
+const Api = HttpApi.make("api").add(
+  HttpApiGroup.make("greetings").add(
+    HttpApiEndpoint.get("greet", "/greet/:name", {
+      params: { name: Schema.String },
+      success: Schema.Struct({ greeting: Schema.String })
+    })
+  )
+)
+
+const GreetingsLive = HttpApiBuilder.group(Api, "greetings", (handlers) =>
+  Greeting.use(({ word }) =>
+    Effect.succeed(
+      handlers.handle(
+        "greet",
+        ({ params: { name } }) => Effect.as(LambdaHttp.detach(Effect.void), { greeting: `${word}, ${name}` })
+      )
+    )
+  ))
 
 describe("Effect 4: LambdaTest", () => {
   it.effect("answers a JSON handler with its result, and gives the context the test's values", () =>
@@ -267,5 +288,17 @@ describe("Effect 4: LambdaTest", () => {
       )
       const result = yield* LambdaTest.invoke(handler, {}, { functionName: "orders", region: "eu-west-1" })
       expect(LambdaTest.json(result)).toBe("orders in eu-west-1")
+    }))
+
+  it.effect("serves an HttpApi built at init with the test's services, its detached work counted", () =>
+    Effect.gen(function*() {
+      const handler = LambdaHttp.fromHttpApi(HttpApiBuilder.layer(Api).pipe(Layer.provide(GreetingsLive)))
+      const result = yield* LambdaTest.invoke(handler, withPath(fixture("function-url"), "/greet/Ada")).pipe(
+        Effect.provide(Layer.succeed(Greeting, { word: "hello" }))
+      )
+      const answer = LambdaTest.json(result) as { readonly statusCode: number; readonly body: string }
+      expect(answer.statusCode).toBe(200)
+      expect(JSON.parse(answer.body)).toEqual({ greeting: "hello, Ada" })
+      expect(result.detached).toEqual({ completed: 1, failed: 0, interrupted: 0 })
     }))
 })
