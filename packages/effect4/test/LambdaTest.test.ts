@@ -10,8 +10,9 @@ import { HttpApi, HttpApiBuilder, HttpApiEndpoint, HttpApiGroup } from "effect/h
 import { TestClock } from "effect/testing"
 import { detachingHandler, directCall } from "../../../test/lambdaTestCases.js"
 import type { DropInContext } from "../src/DropIn.js"
+import { sqsRecord } from "../../../test/eventRecords.js"
 import { fixture, withPath } from "../../../test/httpFixtures.js"
-import { LambdaContext, LambdaHandler, LambdaHttp, LambdaTest } from "../src/index.js"
+import { LambdaContext, LambdaEvents, LambdaHandler, LambdaHttp, LambdaTest } from "../src/index.js"
 import type { LambdaContextShape } from "../src/index.js"
 
 class OutOfStock extends Data.TaggedError("OutOfStock")<{ readonly sku: string }> {
@@ -300,5 +301,19 @@ describe("Effect 4: LambdaTest", () => {
       expect(answer.statusCode).toBe(200)
       expect(JSON.parse(answer.body)).toEqual({ greeting: "hello, Ada" })
       expect(result.detached).toEqual({ completed: 1, failed: 0, interrupted: 0 })
+    }))
+
+  it.effect("serves an SQS batch handler on the test's Clock: a failing record is in batchItemFailures", () =>
+    Effect.gen(function*() {
+      const Order = Schema.Struct({ id: Schema.String })
+      const handler = LambdaEvents.sqs(
+        Order,
+        // A record that takes a second of the TestClock: the batch's budget is counted on it too.
+        (order) => order.id === "bad" ? Effect.fail(new OutOfStock({ sku: order.id })) : Effect.sleep("1 second")
+      )
+      const event = { Records: [sqsRecord("m-1", `{"id":"slow"}`), sqsRecord("m-2", `{"id":"bad"}`)] }
+      const invocation = yield* LambdaTest.start(handler, event, { timeout: "10 seconds" })
+      yield* TestClock.adjust("1 second")
+      expect(LambdaTest.json(yield* invocation.result)).toEqual({ batchItemFailures: [{ itemIdentifier: "m-2" }] })
     }))
 })
