@@ -49,6 +49,10 @@ export interface Lane<R> {
   readonly managed: boolean
   /** How many lanes serve at once (the slots). */
   readonly concurrency: number
+  /** The clock and timers of the deadlines: the process's, or the test's `Clock` (`LambdaTest`). */
+  readonly timer: Timers.Timer
+  /** Told when an invocation is over (its lane may ask for the next one), with its detached work's fate. */
+  readonly onFinished?: ((requestId: string, detached: Detached.DetachedSummary) => void) | undefined
 }
 
 /**
@@ -60,7 +64,7 @@ export class InFlight<R> implements InvocationInFlight {
   readonly requestId: string
   /** Whether its answer was posted (or is being posted): then nothing else answers it. */
   answered = false
-  private readonly receivedAt = Date.now()
+  private readonly receivedAt: number
   private readonly softDeadline: number
   private readonly hardDeadline: number
   private fiber: Fiber.Fiber<Response, unknown> | undefined = undefined
@@ -70,6 +74,7 @@ export class InFlight<R> implements InvocationInFlight {
 
   constructor(readonly lane: Lane<R>, readonly invocation: Requests.Invocation) {
     this.requestId = invocation.requestId
+    this.receivedAt = lane.timer.now()
     this.softDeadline = invocation.deadlineMs - lane.timeoutMarginMs
     this.hardDeadline = invocation.deadlineMs - Rules.FINALIZER_CUTOFF_MS
     this.reply = Answer.make(lane.poster, invocation.requestId)
@@ -85,7 +90,7 @@ export class InFlight<R> implements InvocationInFlight {
       traceId: invocation.traceId,
       tenantId: invocation.tenantId,
       detachedScope: detached.scope,
-      getRemainingTimeInMillis: () => Math.max(0, invocation.deadlineMs - Date.now())
+      getRemainingTimeInMillis: () => Math.max(0, invocation.deadlineMs - lane.timer.now())
     }
     // Every line it logs, and its detached fibers log, carries the invocation's ids.
     const annotations = Context.get(lane.services, References.CurrentLogAnnotations)
@@ -132,26 +137,27 @@ export class InFlight<R> implements InvocationInFlight {
       this.detached = detached
       const fiber = this.start(detached)
       this.fiber = fiber
-      const completed = yield* awaitUntil(fiber, this.softDeadline)
+      const { at, now } = this.lane.timer
+      const completed = yield* awaitUntil(fiber, this.softDeadline, at)
       let abandoned = false
       if (Option.isSome(completed)) yield* this.answer(this.reply.post(completed.value))
       else {
         const timeout = new HandlerTimeout({
-          elapsedMs: Date.now() - this.receivedAt,
+          elapsedMs: now() - this.receivedAt,
           marginMs: this.lane.timeoutMarginMs
         })
         // A stream already on the wire ends with this error in its trailers.
         this.reply.interruptedBy(timeout)
-        abandoned = Option.isNone(yield* until(Fiber.interrupt(fiber), this.hardDeadline))
+        abandoned = Option.isNone(yield* until(Fiber.interrupt(fiber), this.hardDeadline, at))
         yield* this.answer(this.reply.post(Exit.fail(timeout)))
       }
       if (abandoned) yield* this.stuck("handler", Rules.stuckLines.handler(fiber.id), Fiber.await(fiber))
       // The detached window: its fibers end, or are interrupted at `deadline - margin`; what
       // refuses to stop by `deadline - cut-off` ends the process (or holds the slot).
-      if (!detached.isIdle()) yield* detached.awaitIdleUntil(this.softDeadline, Timers.at)
+      if (!detached.isIdle()) yield* detached.awaitIdleUntil(this.softDeadline, at)
       // A scope with nothing left in it (the common case) closes at once: no wait is set up.
       if (detached.scope.state._tag === "Empty") yield* detached.close
-      else if (Option.isNone(yield* until(detached.close, this.hardDeadline))) {
+      else if (Option.isNone(yield* until(detached.close, this.hardDeadline, at))) {
         // No fiber left: what does not end is a finalizer added to the scope itself.
         const fibers = detached.liveFiberIds().map((id) => `#${id}`)
         yield* fibers.length === 0
@@ -165,6 +171,7 @@ export class InFlight<R> implements InvocationInFlight {
         // Logged and nothing else: a detached failure never changes the posted answer.
         yield* Effect.logError(`Detached fiber #${failure.fiber.id} failed`, failure.cause)
       }
+      this.lane.onFinished?.(this.requestId, detached.summary())
     }).pipe(Effect.annotateLogs(this.annotations()))
   }
 

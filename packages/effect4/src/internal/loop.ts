@@ -13,6 +13,7 @@ import type { LambdaContext } from "../LambdaContext.js"
 import type { FatalRuntimeError } from "../LambdaError.js"
 import type { LambdaHandler } from "../LambdaHandler.js"
 import * as Answer from "./answer.js"
+import { Timers } from "./core.js"
 import type { InvokeStore } from "./core.js"
 import type { Lane } from "./inFlight.js"
 import * as Lanes from "./lanes.js"
@@ -43,6 +44,10 @@ export interface LoopOptions {
   readonly lanes?: ReadonlyArray<RuntimeApiClient> | undefined
   /** Lambda Managed Instances (`AWS_LAMBDA_MAX_CONCURRENCY` above 1), whatever the number of lanes. */
   readonly managed?: boolean | undefined
+  /** The clock and timers of the deadlines (default: the process's; `LambdaTest`: the test's `Clock`). */
+  readonly timer?: Timers.Timer | undefined
+  /** Told when each invocation is over, with its detached work's fate (`LambdaTest`). */
+  readonly onFinished?: Lane<unknown>["onFinished"]
 }
 
 /**
@@ -72,7 +77,9 @@ export const loop = <R>(
       invokeStore: options.invokeStore,
       asyncInvokeStore: options.asyncInvokeStore === true,
       managed: options.managed ?? clients.length > 1,
-      concurrency: clients.length
+      concurrency: clients.length,
+      timer: options.timer ?? Timers.nodeTimer,
+      onFinished: options.onFinished
     }))
     return Lanes.serve(lanes, life)
   })
