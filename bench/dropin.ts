@@ -70,7 +70,7 @@ const run = (args: ReadonlyArray<string>) => {
 const installed = (outdir: string) => {
   rmSync(outdir, { recursive: true, force: true })
   run([join(root, "node_modules/typescript/bin/tsc"), "-p", join(root, "tsconfig.build.json"), "--outDir", outdir])
-  run([join(root, "scripts/bundle-drop-in.mjs"), outdir])
+  run([join(root, "scripts/bundle-drop-in.mjs"), "effect3", outdir])
   return join(outdir, "node.js")
 }
 

@@ -1,5 +1,6 @@
 // Part of `npm test`: type-checks every ```ts / ```typescript block of README.md and docs/*.md
-// against the project's src, so the documentation cannot drift from the API it shows.
+// against the project's src (```ts effect4 blocks against the Effect 4 line's, with effect 4), so
+// the documentation cannot drift from the API it shows.
 // A block that is deliberately a fragment opts out with `no-check` in its fence's info string
 // (```ts no-check); prefer a complete snippet, imports included.
 //
@@ -41,6 +42,7 @@ for (const markdown of markdownFiles) {
       firstLine,
       indent: indent.length,
       file: `${markdown.replace(/[/.]/g, "_")}_${firstLine}.ts`,
+      info,
       text: body.join("\n") + "\n"
     })
   }
@@ -49,13 +51,28 @@ for (const markdown of markdownFiles) {
 // A folder outside the project, so nothing of it can be picked up by tsc, vitest or git. It is
 // a "type": "module" package (NodeNext then reads the blocks as ESM, as a user's code would be)
 // whose node_modules is the project's: the blocks' imports resolve as they would in a project
-// that installed this package, except the package itself, which `paths` sends to src.
+// that installed this package, except the package itself, which `paths` sends to src. Blocks
+// marked `effect4` (```ts effect4) are the Effect 4 line's: they sit one folder deeper, whose
+// node_modules is packages/effect4's (effect 4 first; the rest falls through to the project's),
+// and the package is packages/effect4/src.
+const lines = {
+  effect3: { folder: "src", modules: join(root, "node_modules"), source: join(root, "src") },
+  effect4: {
+    folder: "effect4/src",
+    modules: join(root, "packages/effect4/node_modules"),
+    source: join(root, "packages/effect4/src")
+  }
+}
+const lineOf = (snippet) => /\beffect4\b/.test(snippet.info) ? lines.effect4 : lines.effect3
 const dir = mkdtempSync(join(tmpdir(), "snippets-"))
 try {
   writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module" }))
-  symlinkSync(join(root, "node_modules"), join(dir, "node_modules"), "dir")
-  mkdirSync(join(dir, "src"))
-  for (const snippet of snippets) writeFileSync(join(dir, "src", snippet.file), snippet.text)
+  for (const line of Object.values(lines)) {
+    mkdirSync(join(dir, line.folder), { recursive: true })
+    symlinkSync(line.modules, join(dir, line.folder, "..", "node_modules"), "dir")
+  }
+  const fileOf = (snippet) => join(dir, lineOf(snippet).folder, snippet.file)
+  for (const snippet of snippets) writeFileSync(fileOf(snippet), snippet.text)
 
   const base = ts.getParsedCommandLineOfConfigFile(join(root, "tsconfig.json"), {}, {
     ...ts.sys,
@@ -63,17 +80,20 @@ try {
       throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n"))
     }
   })
-  const options = {
-    ...base.options,
-    paths: {
-      "effect-lambda-runtime": [join(root, "src/index.ts")],
-      "effect-lambda-runtime/*": [join(root, "src/*.ts")]
+  const diagnostics = Object.values(lines).flatMap((line) => {
+    const files = snippets.filter((snippet) => lineOf(snippet) === line).map(fileOf)
+    if (files.length === 0) return []
+    const options = {
+      ...base.options,
+      paths: {
+        "effect-lambda-runtime": [join(line.source, "index.ts")],
+        "effect-lambda-runtime/*": [join(line.source, "*.ts")]
+      }
     }
-  }
-  const program = ts.createProgram(snippets.map((snippet) => join(dir, "src", snippet.file)), options)
-  const diagnostics = ts.getPreEmitDiagnostics(program)
+    return ts.getPreEmitDiagnostics(ts.createProgram(files, options))
+  })
 
-  const byFile = new Map(snippets.map((snippet) => [join(dir, "src", snippet.file), snippet]))
+  const byFile = new Map(snippets.map((snippet) => [fileOf(snippet), snippet]))
   let errors = 0
   for (const diagnostic of diagnostics) {
     const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n  ")

@@ -34,7 +34,7 @@ const handler4 = {
   handle: () => Effect4.Effect.succeed({ _tag: "Buffered", body: "{}", contentType: "application/json" })
 }
 
-const advice = "an Effect 4 value given to the Effect 3 runtime; install @effect-lambda-runtime/effect4 " +
+const advice = "an Effect 4 value given to the Effect 3 runtime; install effect-lambda-runtime@1 " +
   "(Effect 4 line) or move the handler to effect@3"
 
 const errorDocument = (record: Emulator.InvocationRecord) => {

@@ -7,13 +7,13 @@
  * The training run loads the bundle once in a child process with an empty environment, where
  * `LambdaRuntime.run` serves two warm-up invocations against a stand-in Runtime API; your handler
  * is not called. With `dropIn: true` the build bundles this line's drop-in bootstrap for plain
- * Node handlers (`@effect-lambda-runtime/effect4/node`) instead, trained with a stand-in function
+ * Node handlers (`effect-lambda-runtime/node`) instead, trained with a stand-in function
  * through the drop-in's own init.
  *
  * @example
  * ```ts no-check
  * import { Effect } from "effect"
- * import * as Build from "@effect-lambda-runtime/effect4/Build"
+ * import * as Build from "effect-lambda-runtime/Build"
  *
  * const program = Build.build({ entry: "src/handler.ts", outdir: "dist/lambda" })
  * ```

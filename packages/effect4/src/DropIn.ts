@@ -1,11 +1,11 @@
 /**
  * Types for plain Node.js handlers served by the Effect 4 line's drop-in bootstrap
- * (`@effect-lambda-runtime/effect4/node`, `Build.build({ dropIn: true })`). Types only:
+ * (`effect-lambda-runtime/node`, `Build.build({ dropIn: true })`). Types only:
  * importing this module starts and loads nothing.
  *
  * @example
  * ```ts no-check
- * import type { DropInContext } from "@effect-lambda-runtime/effect4/DropIn"
+ * import type { DropInContext } from "effect-lambda-runtime/DropIn"
  *
  * export const handler = async (event: { readonly id: string }, context: DropInContext) => {
  *   context.detach((signal) => fetch("https://audit.example.com", { method: "POST", body: event.id, signal }))

@@ -12,7 +12,7 @@
  * @example
  * ```ts no-check
  * import { Effect } from "effect"
- * import * as Emulator from "@effect-lambda-runtime/effect4/Emulator"
+ * import * as Emulator from "effect-lambda-runtime/Emulator"
  *
  * const program = Effect.gen(function*() {
  *   const emulator = yield* Emulator.make({ functionTimeoutMs: 1000 })

@@ -6,7 +6,7 @@
  * @example
  * ```ts no-check
  * import { Effect } from "effect"
- * import { LambdaContext } from "@effect-lambda-runtime/effect4/LambdaContext"
+ * import { LambdaContext } from "effect-lambda-runtime/LambdaContext"
  *
  * const handler = (event: { readonly id: string }) =>
  *   Effect.gen(function*() {

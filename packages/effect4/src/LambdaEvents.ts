@@ -15,7 +15,7 @@
  * @example
  * ```ts no-check
  * import { Effect, Schema } from "effect"
- * import { LambdaEvents, LambdaRuntime } from "@effect-lambda-runtime/effect4"
+ * import { LambdaEvents, LambdaRuntime } from "effect-lambda-runtime"
  *
  * const Order = Schema.Struct({ orderId: Schema.String, quantity: Schema.Number })
  *
@@ -264,7 +264,7 @@ export interface SqsOptions extends BatchOptions {
  * @example
  * ```ts no-check
  * import { Effect, Schema } from "effect"
- * import { LambdaEvents, LambdaRuntime } from "@effect-lambda-runtime/effect4"
+ * import { LambdaEvents, LambdaRuntime } from "effect-lambda-runtime"
  *
  * const Order = Schema.Struct({ orderId: Schema.String, quantity: Schema.Number })
  * const saveOrder = (order: typeof Order.Type) => Effect.log(`saved ${order.orderId}`)

@@ -7,7 +7,7 @@
  * @example
  * ```ts no-check
  * import { Effect, Schema } from "effect"
- * import { LambdaHandler, LambdaRuntime } from "@effect-lambda-runtime/effect4"
+ * import { LambdaHandler, LambdaRuntime } from "effect-lambda-runtime"
  *
  * const Order = Schema.Struct({ id: Schema.String, quantity: Schema.Number })
  *

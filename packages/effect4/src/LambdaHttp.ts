@@ -16,7 +16,7 @@
  * ```ts no-check
  * import { Effect } from "effect"
  * import { HttpServerResponse } from "effect/http"
- * import { LambdaHttp, LambdaRuntime } from "@effect-lambda-runtime/effect4"
+ * import { LambdaHttp, LambdaRuntime } from "effect-lambda-runtime"
  *
  * LambdaRuntime.run(LambdaHttp.toHandler(Effect.succeed(HttpServerResponse.text("hi"))))
  * ```
@@ -122,7 +122,7 @@ export interface Options {
  * ```ts no-check
  * import { Effect } from "effect"
  * import { HttpServerRequest, HttpServerResponse } from "effect/http"
- * import { LambdaContext, LambdaHttp, LambdaRuntime } from "@effect-lambda-runtime/effect4"
+ * import { LambdaContext, LambdaHttp, LambdaRuntime } from "effect-lambda-runtime"
  *
  * const app = Effect.gen(function*() {
  *   const request = yield* HttpServerRequest.HttpServerRequest
@@ -154,7 +154,7 @@ export const toHandler = <E, R>(
  * ```ts no-check
  * import { Effect, Layer, Schema } from "effect"
  * import { HttpApi, HttpApiBuilder, HttpApiEndpoint, HttpApiGroup } from "effect/http-api"
- * import { LambdaHttp, LambdaRuntime } from "@effect-lambda-runtime/effect4"
+ * import { LambdaHttp, LambdaRuntime } from "effect-lambda-runtime"
  *
  * const Api = HttpApi.make("api").add(
  *   HttpApiGroup.make("greet").add(HttpApiEndpoint.get("hello", "/hello", { success: Schema.String }))

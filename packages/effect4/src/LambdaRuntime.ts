@@ -10,7 +10,7 @@
  * @example
  * ```ts no-check
  * import { Effect } from "effect"
- * import { LambdaRuntime } from "@effect-lambda-runtime/effect4"
+ * import { LambdaRuntime } from "effect-lambda-runtime"
  *
  * LambdaRuntime.run((event: { readonly name?: string }) => Effect.succeed({ greeting: `hello, ${event.name}` }))
  * ```

@@ -13,7 +13,7 @@
  * or a `bootstrap` script runs `node` on it.
  *
  * This module has no exports: importing it is starting the runtime. A TypeScript handler types
- * its `context` with `DropInContext` from `@effect-lambda-runtime/effect4/DropIn`, a module of
+ * its `context` with `DropInContext` from `effect-lambda-runtime/DropIn`, a module of
  * types only.
  *
  * @since 0.0.0

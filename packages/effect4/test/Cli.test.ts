@@ -1,16 +1,18 @@
 /**
  * The `effect-lambda` CLI runs Effect 4 functions: one CLI, plain TypeScript in the shared core,
  * that both lines' packages ship (its own process, so it nests no Effect into an app). Run as a
- * user runs it, a child process (this Node, 22 or later) with the Effect 4 example as its runtime
- * process, as the root suite's test/cli.test.ts runs it with the Effect 3 line's.
+ * user runs it, through this package's `bin` entry (src/bin/effect-lambda.ts), a child process
+ * (this Node, 22 or later) with the Effect 4 example as its runtime process, as the root suite's
+ * test/cli.test.ts runs it with the Effect 3 line's.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { spawn } from "node:child_process"
+import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 
 const packageDir = fileURLToPath(new URL("..", import.meta.url))
-const CLI = fileURLToPath(new URL("../../../src/bin/effect-lambda.ts", import.meta.url))
+const CLI = fileURLToPath(new URL("../src/bin/effect-lambda.ts", import.meta.url))
 
 /** Runs the CLI with `args` from packages/effect4, `stdin` as its input; its exit code and output. */
 const runCli = (args: ReadonlyArray<string>, stdin: string) =>
@@ -72,5 +74,15 @@ describe("Effect 4: the effect-lambda CLI", () => {
       expect(stderr).toContain("'--cuont'")
       expect(stderr).toContain("Usage: effect-lambda run <handler-module>")
       expect(stdout).toBe("")
+    }))
+  it.live("--version names this package's version, not the Effect 3 line's", () =>
+    Effect.gen(function*() {
+      const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+        readonly version: string
+      }
+      const { code, stdout } = yield* runCli(["--version"], "")
+      expect(code).toBe(0)
+      expect(version).toMatch(/^1\./)
+      expect(stdout.trim()).toBe(version)
     }))
 })

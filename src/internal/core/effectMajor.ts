@@ -90,7 +90,7 @@ export const effectValueOf = (u: unknown): EffectValue | undefined => {
 /** What each line's users install to run a value of that major. */
 const lineOf: Record<EffectMajor, string> = {
   3: "effect-lambda-runtime@0 (Effect 3 line)",
-  4: "@effect-lambda-runtime/effect4 (Effect 4 line)"
+  4: "effect-lambda-runtime@1 (Effect 4 line)"
 }
 
 /**

@@ -39,4 +39,6 @@ export * as StreamifyResponse from "../../../../src/internal/core/streamifyRespo
 export * as HttpEvents from "../../../../src/internal/core/httpEvents.js"
 export * as HttpRequest from "../../../../src/internal/core/httpRequest.js"
 export * as HttpResults from "../../../../src/internal/core/httpResults.js"
+export * as Cli from "../../../../src/internal/core/cli/main.js"
+export * as TestKit from "../../../../src/internal/core/testKit.js"
 export * as EffectMajor from "../../../../src/internal/core/effectMajor.js"

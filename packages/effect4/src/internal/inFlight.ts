@@ -50,6 +50,10 @@ export interface Lane<R> {
   readonly managed: boolean
   /** How many lanes serve at once (the slots). */
   readonly concurrency: number
+  /** The clock and timers of the deadlines: the process's, or the test's `Clock` (`LambdaTest`). */
+  readonly timer: Timers.Timer
+  /** Told when an invocation is over (its lane may ask for the next one), with its detached work's fate. */
+  readonly onFinished?: ((requestId: string, detached: Detached.DetachedSummary) => void) | undefined
 }
 
 /**
@@ -61,7 +65,7 @@ export class InFlight<R> implements InvocationInFlight {
   readonly requestId: string
   /** Whether its answer was posted (or is being posted): then nothing else answers it. */
   answered = false
-  private readonly receivedAt = Date.now()
+  private readonly receivedAt: number
   private readonly softDeadline: number
   private readonly hardDeadline: number
   private fiber: Fiber.Fiber<Response, unknown> | undefined = undefined
@@ -76,6 +80,7 @@ export class InFlight<R> implements InvocationInFlight {
 
   constructor(readonly lane: Lane<R>, readonly invocation: Requests.Invocation) {
     this.requestId = invocation.requestId
+    this.receivedAt = lane.timer.now()
     this.softDeadline = invocation.deadlineMs - lane.timeoutMarginMs
     this.hardDeadline = invocation.deadlineMs - Rules.FINALIZER_CUTOFF_MS
     this.reply = Answer.make(lane.poster, invocation.requestId)
@@ -91,7 +96,7 @@ export class InFlight<R> implements InvocationInFlight {
       traceId: invocation.traceId,
       tenantId: invocation.tenantId,
       detachedScope: detached.scope,
-      getRemainingTimeInMillis: () => Math.max(0, invocation.deadlineMs - Date.now())
+      getRemainingTimeInMillis: () => Math.max(0, invocation.deadlineMs - lane.timer.now())
     }
     // Every line it logs, and its detached fibers log, carries the invocation's ids.
     const annotations = Context.get(lane.services, References.CurrentLogAnnotations)
@@ -140,7 +145,8 @@ export class InFlight<R> implements InvocationInFlight {
       this.scope = scope
       const fiber = this.start(detached, scope)
       this.fiber = fiber
-      const completed = yield* awaitUntil(fiber, this.softDeadline)
+      const { at, now } = this.lane.timer
+      const completed = yield* awaitUntil(fiber, this.softDeadline, at)
       let abandoned = false
       // What the invocation's scope closes with: the handler's exit, or the timeout it got.
       let exit: Exit.Exit<Response, unknown>
@@ -149,22 +155,22 @@ export class InFlight<R> implements InvocationInFlight {
         yield* this.answer(this.reply.post(completed.value))
       } else {
         const timeout = new HandlerTimeout({
-          elapsedMs: Date.now() - this.receivedAt,
+          elapsedMs: now() - this.receivedAt,
           marginMs: this.lane.timeoutMarginMs
         })
         // A stream already on the wire ends with this error in its trailers.
         this.reply.interruptedBy(timeout)
-        abandoned = Option.isNone(yield* until(Fiber.interrupt(fiber), this.hardDeadline))
+        abandoned = Option.isNone(yield* until(Fiber.interrupt(fiber), this.hardDeadline, at))
         exit = Exit.fail(timeout)
         yield* this.answer(this.reply.post(exit))
       }
       if (abandoned) yield* this.stuck("handler", Rules.stuckLines.handler(fiber.id), Fiber.await(fiber))
       // The detached window: its fibers end, or are interrupted at `deadline - margin`; what
       // refuses to stop by `deadline - cut-off` ends the process (or holds the slot).
-      if (!detached.isIdle()) yield* detached.awaitIdleUntil(this.softDeadline, Timers.at)
+      if (!detached.isIdle()) yield* detached.awaitIdleUntil(this.softDeadline, at)
       // A scope with nothing left in it (the common case) closes at once: no wait is set up.
       if (detached.scope.state._tag === "Empty") yield* detached.close
-      else if (Option.isNone(yield* until(detached.close, this.hardDeadline))) {
+      else if (Option.isNone(yield* until(detached.close, this.hardDeadline, at))) {
         // No fiber left: what does not end is a finalizer added to the scope itself.
         const fibers = detached.liveFiberIds().map((id) => `#${id}`)
         yield* fibers.length === 0
@@ -178,7 +184,7 @@ export class InFlight<R> implements InvocationInFlight {
         // Closing runs its finalizers uninterruptibly, once: a second close returns at once, so a
         // held slot waits for this fiber, not for another close.
         const closing = yield* Effect.forkDetach(Scope.close(scope, exit))
-        if (Option.isNone(yield* awaitUntil(closing, this.hardDeadline))) {
+        if (Option.isNone(yield* awaitUntil(closing, this.hardDeadline, at))) {
           yield* this.stuck("scope", Rules.stuckLines.scope, Fiber.await(closing))
         }
       }
@@ -190,6 +196,7 @@ export class InFlight<R> implements InvocationInFlight {
         // Logged and nothing else: a detached failure never changes the posted answer.
         yield* Effect.logError(`Detached fiber #${failure.fiber.id} failed`, failure.cause)
       }
+      this.lane.onFinished?.(this.requestId, detached.summary())
     }).pipe(Effect.annotateLogs(this.annotations()))
   }
 

@@ -12,6 +12,7 @@ import * as Effect from "effect/Effect"
 import type { FatalRuntimeError } from "../LambdaError.js"
 import type { LambdaHandler, Provided } from "../LambdaHandler.js"
 import * as Answer from "./answer.js"
+import { Timers } from "./core.js"
 import type { InvokeStore } from "./core.js"
 import type { Lane } from "./inFlight.js"
 import * as Lanes from "./lanes.js"
@@ -42,6 +43,10 @@ export interface LoopOptions {
   readonly lanes?: ReadonlyArray<RuntimeApiClient> | undefined
   /** Lambda Managed Instances (`AWS_LAMBDA_MAX_CONCURRENCY` above 1), whatever the number of lanes. */
   readonly managed?: boolean | undefined
+  /** The clock and timers of the deadlines (default: the process's; `LambdaTest`: the test's `Clock`). */
+  readonly timer?: Timers.Timer | undefined
+  /** Told when each invocation is over, with its detached work's fate (`LambdaTest`). */
+  readonly onFinished?: Lane<unknown>["onFinished"]
 }
 
 /**
@@ -71,7 +76,9 @@ export const loop = <R>(
       invokeStore: options.invokeStore,
       asyncInvokeStore: options.asyncInvokeStore === true,
       managed: options.managed ?? clients.length > 1,
-      concurrency: clients.length
+      concurrency: clients.length,
+      timer: options.timer ?? Timers.nodeTimer,
+      onFinished: options.onFinished
     }))
     return Lanes.serve(lanes, life)
   })
