@@ -15,7 +15,6 @@ const STUCK = "test/fixtures/stuck.ts"
 /** Beyond `setTimeout`'s 2^31-1 ms: armed unclamped, such a timer fires after 1 ms. */
 const FAR_DEADLINE_IN_MS = 2 ** 31 + 60_000
 
-
 describe("Effect 4: work past the deadline (classic mode)", () => {
   it.live("a detached fiber that refuses interruption: the answer is posted, then exit 1 instead of asking for /next", () =>
     Effect.scoped(Effect.gen(function*() {

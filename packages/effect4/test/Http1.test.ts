@@ -8,14 +8,14 @@
  * test/Http1.test.ts.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Deferred, Effect, Exit, Fiber, References, Scope } from "effect"
+import { Deferred, Effect, Exit, Fiber, Scope } from "effect"
 import * as Raw from "../../../test/rawRuntimeApi.js"
 import type { Received } from "../../../test/rawRuntimeApi.js"
 import type * as net from "node:net"
 import * as LambdaHandler from "../src/LambdaHandler.js"
-import * as Logger from "../src/internal/logger.js"
 import * as Loop from "../src/internal/loop.js"
 import * as RuntimeApiClient from "../src/internal/runtimeApiClient.js"
+import { linesAt, loopOn } from "./support.js"
 
 /** The shared raw Runtime API, closed with the test's scope. */
 const rawServer = (answer: Parameters<typeof Raw.startRawServer>[0]) =>
@@ -26,21 +26,8 @@ const echo = LambdaHandler.raw((invocation) =>
   Effect.succeed(LambdaHandler.buffered(invocation.body, "application/json"))
 )
 
-/**
- * This line's loop serving `handler` on the Runtime API at `host` for the test's scope; the lines
- * it logs (Lambda's text format, every level) are collected.
- */
-const serving = (host: string, handler: Loop.Handler<never> = echo) =>
-  Effect.gen(function*() {
-    const lines: Array<string> = []
-    const api = yield* RuntimeApiClient.make(host)
-    const fiber = yield* Loop.loop(api, handler, { timeoutMarginMs: 200 }).pipe(
-      Effect.provideService(References.CurrentLoggers, new Set([Logger.make("Text", (line) => lines.push(line))])),
-      Effect.provideService(References.MinimumLogLevel, "All"),
-      Effect.forkScoped
-    )
-    return { fiber, lines }
-  })
+/** This line's loop serving `handler` (default: the echo) on the raw Runtime API at `host`. */
+const serving = (host: string, handler: Loop.Handler<never> = echo) => loopOn(host, handler)
 
 /** The request line of a request the server read. */
 const requestLine = (request: Received) => request.head.split("\r\n")[0]!
@@ -184,7 +171,7 @@ describe("Effect 4: the Runtime API client's HTTP/1.1", () => {
       const { connections, request } = yield* Deferred.await(post)
       expect(requestLine(request)).toBe("POST /2018-06-01/runtime/invocation/cut-2/response HTTP/1.1")
       expect(connections).toBe(2)
-      const warnings = lines.filter((line) => line.split("\t")[2] === "WARN")
+      const warnings = linesAt(lines, "WARN")
       expect(warnings).toHaveLength(1)
       expect(warnings[0]).toMatch(
         /Runtime API next failed: Transport: .*closed before the answer was complete.*retrying/
@@ -207,7 +194,7 @@ describe("Effect 4: the Runtime API client's HTTP/1.1", () => {
       expect(requestLine(request)).toBe("POST /2018-06-01/runtime/invocation/after-2/response HTTP/1.1")
       // Each bad answer's connection was dropped: the third /next and the post went on a third one.
       expect(connections).toBe(3)
-      const warnings = lines.filter((line) => line.split("\t")[2] === "WARN")
+      const warnings = linesAt(lines, "WARN")
       expect(warnings).toHaveLength(2)
       expect(warnings[0]).toContain("not an HTTP/1.x answer")
       expect(warnings[1]).toContain(`bad content-length: "-4"`)

@@ -3,7 +3,7 @@
  * a layer that fails to build posted as the function's `/init/error` under its `_tag`.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Context, Data, Effect, Exit, Fiber, Layer } from "effect"
+import { ConfigProvider, Context, Data, Deferred, Effect, Exit, Fiber, Layer } from "effect"
 import * as Emulator from "../src/Emulator.js"
 import * as LambdaRuntime from "../src/LambdaRuntime.js"
 
@@ -79,4 +79,32 @@ describe("Effect 4: LambdaRuntime.serve", () => {
       const exit = yield* Fiber.await(fiber)
       expect(Exit.isFailure(exit) && String(exit.cause)).toContain("InvalidConfiguration")
     }))
+
+  describe("timeouts", () => {
+    it.live("interrupts a hanging handler at deadline - margin, runs its finalizers, posts Runtime.HandlerTimeout", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.make({ functionTimeoutMs: 1000 })
+        const finalizerRan = yield* Deferred.make<number>()
+        yield* LambdaRuntime.serve(
+          () => Effect.never.pipe(Effect.ensuring(Effect.suspend(() => Deferred.succeed(finalizerRan, Date.now())))),
+          { registerExtension: false, timeoutMargin: 200 }
+        ).pipe(
+          Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnvRecord(emulator.environment)),
+          Effect.forkScoped
+        )
+        const record = yield* emulator.invoke({})
+        expect(record.outcome).toMatchObject({
+          _tag: "Error",
+          errorTypeHeader: "Runtime.HandlerTimeout",
+          document: {
+            errorType: "Runtime.HandlerTimeout",
+            errorMessage: expect.stringMatching(/^Task timed out after 0\.\d\d seconds/)
+          }
+        })
+        expect(yield* Deferred.await(finalizerRan)).toBeLessThanOrEqual(record.resultAt!)
+        expect(record.resultAt!).toBeLessThan(record.deadlineMs)
+        // The runtime goes on serving.
+        expect(yield* emulator.awaitNextRequest(2)).toBeLessThan(record.deadlineMs)
+      }))
+  })
 })

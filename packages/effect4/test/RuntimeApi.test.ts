@@ -10,13 +10,14 @@ import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Exit } from "effect"
 import type * as net from "node:net"
 import { extension, invocationHeaders, ok, scriptedServer, spawnFunction } from "./process.js"
+import { linesAt } from "./support.js"
 
 /** A function that answers `{"stuck":"none"}` with `"done"` after 30 ms (its detached work after 30 more). */
 const FUNCTION = "test/fixtures/stuck.ts"
 const EVENT = `{"stuck":"none"}`
 
-/** The lines of `stdout` at `level` (Lambda's text format: date, request id, level, message). */
-const linesAt = (stdout: string, level: string) => stdout.split("\n").filter((line) => line.split("\t")[2] === level)
+/** The lines of a process's `stdout` at `level`. */
+const stdoutAt = (stdout: string, level: string) => linesAt(stdout.split("\n"), level)
 
 describe("Effect 4: RuntimeApi", () => {
   it.live("keeps one connection alive across invocations and never times out a pending /next", () =>
@@ -52,10 +53,10 @@ describe("Effect 4: RuntimeApi", () => {
       const closed = yield* Effect.scoped(scriptedServer(() => {}))
       const fn = yield* spawnFunction(FUNCTION, { AWS_LAMBDA_RUNTIME_API: closed.host })
       expect(yield* fn.exited).toBe(1)
-      const retries = linesAt(fn.stdout(), "WARN").filter((line) => line.includes("Runtime API next failed"))
+      const retries = stdoutAt(fn.stdout(), "WARN").filter((line) => line.includes("Runtime API next failed"))
       expect(retries).toHaveLength(4)
       for (const line of retries) expect(line).toContain("ECONNREFUSED")
-      expect(linesAt(fn.stdout(), "FATAL").join("\n")).toMatch(/Runtime API next failed: Transport/)
+      expect(stdoutAt(fn.stdout(), "FATAL").join("\n")).toMatch(/Runtime API next failed: Transport/)
     })))
 
   it.live("retries a /next whose connection drops, and serves the invocation", () =>
@@ -83,7 +84,7 @@ describe("Effect 4: RuntimeApi", () => {
         "/2018-06-01/runtime/invocation/req-2/response",
         "/2018-06-01/runtime/invocation/req-4/response"
       ])
-      const retries = linesAt(fn.stdout(), "WARN").filter((line) => line.includes("retrying"))
+      const retries = stdoutAt(fn.stdout(), "WARN").filter((line) => line.includes("retrying"))
       expect(retries).toHaveLength(2)
       // Between invocations: the warning does not carry the previous invocation's request id.
       expect(retries.map((line) => line.split("\t")[1])).toEqual(["undefined", "undefined"])
@@ -112,7 +113,7 @@ describe("Effect 4: RuntimeApi", () => {
         "POST /2018-06-01/runtime/invocation/req-1/response",
         "GET /2018-06-01/runtime/invocation/next"
       ])
-      expect(linesAt(fn.stdout(), "ERROR").join("\n")).toContain("HTTP 413 RequestEntityTooLarge")
+      expect(stdoutAt(fn.stdout(), "ERROR").join("\n")).toContain("HTTP 413 RequestEntityTooLarge")
     })))
 
   it.live("retries a result POST whose connection drops, on a new connection, and posts it once", () =>
@@ -162,7 +163,7 @@ describe("Effect 4: RuntimeApi", () => {
         "POST /2020-01-01/extension/register",
         "GET /2018-06-01/runtime/invocation/next"
       ])
-      const warning = linesAt(fn.stdout(), "WARN").find((line) => line.includes("extension"))
+      const warning = stdoutAt(fn.stdout(), "WARN").find((line) => line.includes("extension"))
       expect(warning).toContain("SIGTERM will not be delivered")
     })))
 })
