@@ -5,43 +5,17 @@
  * loop goes on. Through the emulator, as test/Faults.test.ts does for the Effect 3 line.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Effect, Stream } from "effect"
-import { hostile, hostileDocuments } from "../../../test/hostile.js"
+import { Effect, Stream } from "effect"
+import { expectedFaultLog, faultLogFindings, hostile, hostileDocuments } from "../../../test/hostile.js"
 import type { EmulatorBridge } from "../../../test/toolBridge.js"
 import type * as Emulator from "../../../src/Emulator.js"
 import * as LambdaHandler from "../src/LambdaHandler.js"
 import * as LambdaRuntime from "../src/LambdaRuntime.js"
 import { ErrorDocument } from "../src/internal/core.js"
+import { handler } from "./fixtures/faultsHandler.js"
+import type { FaultEvent } from "./fixtures/faultsHandler.js"
+import { emulator, spawnFunction } from "./process.js"
 import { asError, asResponse, emulatorScoped, inProcess, serveOn, text } from "./support.js"
-
-interface FaultEvent {
-  readonly mode: "ok" | "fail" | "die" | "stream-fail" | "stream-die"
-  readonly value?: string
-}
-
-/**
- * The cause the handler ends with, the value handed over as it is (`failCause`): building the
- * failure must not be what trips over a hostile value.
- */
-const causeOf = (event: FaultEvent, kind: "fail" | "die"): Effect.Effect<never, unknown> => {
-  const value = hostile[event.value ?? "nullPrototype"]!()
-  return Effect.failCause(kind === "fail" ? Cause.fail(value) : Cause.die(value))
-}
-
-/** One handler for every fault: the event says what to fail or die with, and where. */
-const handler = LambdaHandler.stream((event: FaultEvent) => {
-  switch (event.mode) {
-    case "fail":
-    case "die":
-      return causeOf(event, event.mode)
-    case "stream-fail":
-      return Stream.concat(Stream.make("partial"), Stream.fromEffect(causeOf(event, "fail")))
-    case "stream-die":
-      return Stream.concat(Stream.make("partial"), Stream.fromEffect(causeOf(event, "die")))
-    default:
-      return Stream.make("served")
-  }
-})
 
 /**
  * Effect 4's stream machinery looks into a stream's typed failure (`in`, Pull.ts's `filterDone`),
@@ -136,4 +110,32 @@ describe("Effect 4: reporting a failure never crashes the loop", () => {
       expect(streamed.document.errorMessage).toContain("[truncated")
       yield* answeredOnceThenNext(emulator, record, 2)
     }))
+})
+
+describe("Effect 4: the runtime as a process", () => {
+  for (const format of ["Text", "JSON"] as const) {
+    it.live(`keeps serving after failures, defects, detached and stream faults with hostile values (${format} logs)`, () =>
+      Effect.scoped(Effect.gen(function*() {
+        const api = yield* emulator({ functionTimeoutMs: 3000 })
+        const fn = yield* spawnFunction("test/fixtures/faults.ts", {
+          ...api.environment,
+          AWS_LAMBDA_LOG_FORMAT: format
+        })
+        const invoke = (event: FaultEvent) => Effect.promise(() => api.invoke(event))
+        const failed = yield* invoke({ mode: "fail", value: "bigint" })
+        expect(asError(failed).document).toEqual(hostileDocuments.bigint!.fail)
+        const died = yield* invoke({ mode: "die", value: "nullPrototype" })
+        expect(asError(died).document).toEqual(hostileDocuments.nullPrototype!.die)
+        const detached = yield* invoke({ mode: "detached", value: "proxy" })
+        expect(asResponse(detached).text).toBe("served")
+        const streamed = yield* invoke({ mode: "stream-die", value: "throwingMessage" })
+        expect(asError(streamed).document).toEqual(hostileDocuments.throwingMessage!.die)
+        expect(asResponse(yield* invoke({ mode: "ok" })).text).toBe("served")
+        expect(fn.child.exitCode).toBeNull()
+        const stdout = fn.stdout()
+        for (const record of [failed, died, streamed]) expect(stdout).toContain(record.requestId)
+        expect(faultLogFindings(format, stdout, { failed: failed.requestId, detached: detached.requestId }))
+          .toMatchObject(expectedFaultLog[format])
+      })))
+  }
 })

@@ -327,6 +327,7 @@ describe("Effect 4: streaming", () => {
         expect(yield* Deferred.await(finalized)).toBeGreaterThanOrEqual(record.deadlineMs - 200)
         expect(record.resultAt!).toBeLessThan(record.deadlineMs)
         expect(record.posts.map((post) => post.kind)).toEqual(["response"])
+        expect(yield* Effect.promise(() => emulator.awaitNextRequest(2))).toBeLessThan(record.deadlineMs)
       }))
 
     it.live("a stream over the size limit ends with a Function.ResponseSizeTooLarge trailer", () =>

@@ -165,6 +165,20 @@ export const stuckLines = {
 } as const
 
 /**
+ * The debug line that sums an invocation's detached window up, after its work ended or was
+ * stopped: how many detached fibers completed, failed and were interrupted, and how long the
+ * window took.
+ *
+ * @internal
+ */
+export const detachedSummaryLine = (
+  summary: { readonly completed: number; readonly failed: number; readonly interrupted: number },
+  windowMs: number
+): string =>
+  `Detached work: ${summary.completed} completed, ${summary.failed} failed, ` +
+  `${summary.interrupted} interrupted in ${windowMs} ms`
+
+/**
  * What follows a stuck line in the classic mode, where the environment is frozen after the answer.
  *
  * @internal

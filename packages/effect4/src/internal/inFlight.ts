@@ -11,6 +11,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as References from "effect/References"
 import * as Scope from "effect/Scope"
@@ -165,6 +166,7 @@ export class InFlight<R> implements InvocationInFlight {
         yield* this.answer(this.reply.post(exit))
       }
       if (abandoned) yield* this.stuck("handler", Rules.stuckLines.handler(fiber.id), Fiber.await(fiber))
+      const windowStart = now()
       // The detached window: its fibers end, or are interrupted at `deadline - margin`; what
       // refuses to stop by `deadline - cut-off` ends the process (or holds the slot).
       if (!detached.isIdle()) yield* detached.awaitIdleUntil(this.softDeadline, at)
@@ -195,6 +197,10 @@ export class InFlight<R> implements InvocationInFlight {
       for (const failure of detached.summary().failures) {
         // Logged and nothing else: a detached failure never changes the posted answer.
         yield* Effect.logError(`Detached fiber #${failure.fiber.id} failed`, failure.cause)
+      }
+      // Built only when debug lines are kept, as on the Effect 3 line: this runs after every invocation.
+      if (!LogLevel.isLessThan("Debug", yield* References.MinimumLogLevel)) {
+        yield* Effect.logDebug(Rules.detachedSummaryLine(detached.summary(), now() - windowStart))
       }
       this.lane.onFinished?.(this.requestId, detached.summary())
     }).pipe(Effect.annotateLogs(this.annotations()))
