@@ -163,7 +163,8 @@ describe("Effect 4: plain Node handlers (the drop-in)", () => {
           expect(record.outcome, errorMessage).toMatchObject({
             _tag: "Error",
             errorTypeHeader: errorType,
-            document: { errorType, errorMessage }
+            // A non-Error has no stack, as the official client posts it; an Error keeps its frames.
+            document: { errorType, errorMessage, stackTrace: errorType === "TypeError" ? expect.any(Array) : [] }
           })
         }
       }))
