@@ -3,6 +3,7 @@ import { Effect, Fiber, LogLevel } from "effect"
 import { installConsole } from "../src/internal/runtime/console.js"
 import * as Emulator from "../src/Emulator.js"
 import { LambdaRuntime } from "../src/index.js"
+import { BadInput, expectJsonValues, logJsonValues, messagesOf, parseText } from "./consoleCases.js"
 import { spawnFunction } from "./process.js"
 import { inProcess, serveOn } from "./support.js"
 
@@ -21,27 +22,6 @@ const runConsoleFixture = (env: Record<string, string>) =>
     }
     return { lines: fn.stdout().split("\n").filter((line) => line.length > 0), ids, stderr: fn.stderr() }
   })
-
-const textLine = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)\t([^\t]+)\t([A-Z]+)\t(.*)$/s
-
-const parseText = (lines: ReadonlyArray<string>) =>
-  lines.flatMap((line) => {
-    const match = textLine.exec(line)
-    return match === null ? [] : [{ requestId: match[2]!, level: match[3]!, message: match[4]! }]
-  })
-
-const messagesOf = (tag: string) => [
-  `handler ${tag} 1`,
-  `info ${tag}`,
-  `warn ${tag}`,
-  `after await ${tag}`,
-  `after timer ${tag}`,
-  `resumed from callback ${tag}`,
-  `after foreign callback ${tag}`,
-  `promise after foreign callback ${tag}`,
-  `detached ${tag}`,
-  `detached promise ${tag}`
-]
 
 /** The JSON lines `installConsole("JSON", ...)` writes while `body` calls `console.*`. */
 const jsonConsoleLines = (body: () => void): Array<Record<string, unknown>> => {
@@ -62,47 +42,8 @@ const jsonConsoleLines = (body: () => void): Array<Record<string, unknown>> => {
 
 describe("Lambda-formatted console", () => {
   it("JSON: a single non-string argument is the message's JSON value, a single Error is serialised in it", () => {
-    class BadInput extends Error {
-      code = "E_BAD"
-    }
     const error = new BadInput("bad input")
-    const cycle: Record<string, unknown> = {}
-    cycle.self = cycle
-    const [object, array, number, thrown, text, several, big, circular] = jsonConsoleLines(() => {
-      console.log({ a: 1, nested: { b: [true, null] } })
-      console.info([1, "two"])
-      console.warn(42)
-      console.error(error)
-      console.log("plain %s text")
-      console.log("several", { a: 1 }, error)
-      console.log(10n)
-      console.log(cycle)
-    })
-    expect(object).toMatchObject({
-      level: "INFO",
-      requestId: "request-1",
-      message: { a: 1, nested: { b: [true, null] } }
-    })
-    expect(typeof object!.timestamp).toBe("string")
-    expect(array!.message).toEqual([1, "two"])
-    expect(number).toMatchObject({ level: "WARN", message: 42 })
-    // As the official client: errorType is the constructor's name, the stack's lines, then the own fields.
-    expect(thrown).toMatchObject({ level: "ERROR" })
-    expect(thrown!.message).toEqual({
-      errorType: "BadInput",
-      errorMessage: "bad input",
-      stackTrace: error.stack!.split("\n"),
-      code: "E_BAD"
-    })
-    expect(thrown!.errorType).toBeUndefined()
-    expect(text!.message).toBe("plain %s text")
-    // Several arguments stay util.format'ed text, the first Error's fields beside the message.
-    expect(typeof several!.message).toBe("string")
-    expect(several!.message).toMatch(/^several \{ a: 1 \} BadInput \[Error\]: bad input\n/)
-    expect(several).toMatchObject({ errorMessage: "bad input" })
-    // What JSON refuses is util.format'ed, as there.
-    expect(big!.message).toBe("10n")
-    expect(circular!.message).toBe("<ref *1> { self: [Circular *1] }")
+    expectJsonValues(jsonConsoleLines(() => logJsonValues(error)), "request-1", error.stack)
   })
 
   it.scopedLive("text: every console line carries its invocation's request id, from handler, promise and detached code", () =>
