@@ -1,12 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Exit } from "effect"
-import { unzipSync } from "fflate"
 import { spawn } from "node:child_process"
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import * as Build from "../src/Build.js"
 import * as Emulator from "../src/Emulator.js"
+import { cachedZipModes, dropInHandlers, dropInTaskRoot, unpackZip, zipModes } from "./builtFunctions.js"
 import { projectFile } from "./process.js"
 
 const tempDir = (prefix: string) =>
@@ -60,21 +60,6 @@ const answer = (record: Emulator.InvocationRecord) => {
     readonly flags: ReadonlyArray<string>
     readonly frame: string
   }
-}
-
-/** Name and Unix mode of every entry of a zip archive, from its central directory. */
-const zipModes = (archive: Buffer): Record<string, number> => {
-  const end = archive.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]))
-  const entries = archive.readUInt16LE(end + 10)
-  let at = archive.readUInt32LE(end + 16)
-  const modes: Record<string, number> = {}
-  for (let i = 0; i < entries; i++) {
-    const nameLength = archive.readUInt16LE(at + 28)
-    const rest = nameLength + archive.readUInt16LE(at + 30) + archive.readUInt16LE(at + 32)
-    modes[archive.toString("utf8", at + 46, at + 46 + nameLength)] = (archive.readUInt32LE(at + 38) >>> 16) & 0o777
-    at += 46 + rest
-  }
-  return modes
 }
 
 const buildable = projectFile("test/fixtures/buildable.ts")
@@ -163,19 +148,10 @@ describe("the build command", () => {
         const dir = yield* outdir()
         const result = yield* Build.build({ entry: buildable, outdir: dir })
         const archive = readFileSync(result.zip)
-        expect(zipModes(archive)).toEqual({
-          "bootstrap": 0o755,
-          "main.cjs": 0o644,
-          "start.cjs": 0o644,
-          "main.cjs.cache": 0o644
-        })
+        expect(zipModes(archive)).toEqual(cachedZipModes)
         // Unpacked elsewhere, as Lambda unpacks it into /var/task, with the archive's modes.
         const task = yield* tempDir("effect-lambda-task-")
-        const modes = zipModes(archive)
-        for (const [name, data] of Object.entries(unzipSync(new Uint8Array(archive)))) {
-          writeFileSync(join(task, name), data)
-          chmodSync(join(task, name), modes[name]!)
-        }
+        unpackZip(archive, task)
         expect(answer(yield* invokeBuilt(join(task, "bootstrap")))).toMatchObject({
           message: "hi, build",
           codeCache: "accepted"
@@ -299,7 +275,7 @@ describe("the build command", () => {
 })
 
 describe("the drop-in build (dropIn: true)", () => {
-  const taskRoot = projectFile("test/fixtures/drop-in")
+  const taskRoot = dropInTaskRoot
   const served = (record: Emulator.InvocationRecord) => {
     expect(record.outcome).toMatchObject({ _tag: "Response" })
     return JSON.parse(record.outcome?._tag === "Response" ? record.outcome.text : "null") as unknown
@@ -314,24 +290,11 @@ describe("the drop-in build (dropIn: true)", () => {
         // Trained without any handler: the build's empty environment has no _HANDLER.
         expect(result.warnings).toEqual([])
         expect(result.codeCache?.trained).toBe(true)
+        for (const [handler, event, expected] of dropInHandlers) {
+          const env = { LAMBDA_TASK_ROOT: dropInTaskRoot, _HANDLER: handler }
+          expect(served(yield* invokeBuilt(result.bootstrap, env, event)), handler).toMatchObject(expected)
+        }
         const env = { LAMBDA_TASK_ROOT: taskRoot }
-        expect(served(yield* invokeBuilt(result.bootstrap, { ...env, _HANDLER: "esm.handler" }, { n: 1 })))
-          .toMatchObject({
-            kind: "mjs",
-            echo: { n: 1 },
-            requestId: expect.any(String),
-            codeCache: "accepted"
-          })
-        expect(served(yield* invokeBuilt(result.bootstrap, { ...env, _HANDLER: "pkg/index.handler" }, 2))).toEqual({
-          kind: "esm-js",
-          echo: 2,
-          codeCache: "accepted"
-        })
-        expect(served(yield* invokeBuilt(result.bootstrap, { ...env, _HANDLER: "cjs.handler" }, 3))).toEqual({
-          kind: "cjs",
-          echo: 3,
-          codeCache: "accepted"
-        })
         // As AWS_LAMBDA_EXEC_WRAPPER on a managed runtime: Lambda passes its own command line.
         const wrapped = yield* invokeBuilt(result.bootstrap, { ...env, _HANDLER: "esm.handler" }, 4, [
           process.execPath,
@@ -349,13 +312,9 @@ describe("the drop-in build (dropIn: true)", () => {
         const dir = yield* outdir()
         const result = yield* Build.build({ dropIn: true, outdir: dir })
         const archive = readFileSync(result.zip)
-        const modes = zipModes(archive)
-        expect(modes).toEqual({ "bootstrap": 0o755, "main.cjs": 0o644, "start.cjs": 0o644, "main.cjs.cache": 0o644 })
+        expect(zipModes(archive)).toEqual(cachedZipModes)
         const opt = yield* tempDir("effect-lambda-opt-")
-        for (const [name, data] of Object.entries(unzipSync(new Uint8Array(archive)))) {
-          writeFileSync(join(opt, name), data)
-          chmodSync(join(opt, name), modes[name]!)
-        }
+        unpackZip(archive, opt)
         const record = yield* invokeBuilt(join(opt, "bootstrap"), {
           LAMBDA_TASK_ROOT: taskRoot,
           _HANDLER: "esm.handler"

@@ -9,7 +9,10 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
+import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { dropInHandlers, dropInTaskRoot } from "../../../test/builtFunctions.js"
+import { started, tempDir } from "./built.js"
 
 const packageDir = fileURLToPath(new URL("..", import.meta.url))
 const CLI = fileURLToPath(new URL("../src/bin/effect-lambda.ts", import.meta.url))
@@ -84,5 +87,23 @@ describe("Effect 4: the effect-lambda CLI", () => {
       expect(code).toBe(0)
       expect(version).toMatch(/^1\./)
       expect(stdout.trim()).toBe(version)
+    }))
+
+  it.live("build --drop-in: a bootstrap that serves the plain handler _HANDLER names, with the code cache; a module and --drop-in exclude each other", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir("effect4-cli-drop-in-")
+      const built = yield* runCli(["build", "--drop-in", "--outdir", dir], "")
+      expect(built.code, built.stderr).toBe(0)
+      expect(built.stderr).not.toContain("warning")
+      // Effect 4's values carry this key: the drop-in this package's CLI builds is this line's.
+      expect(readFileSync(join(dir, "main.cjs"), "utf8")).toContain("~effect/Effect")
+      const [handler, event, expected] = dropInHandlers[0]!
+      expect(yield* started(join(dir, "bootstrap"), { LAMBDA_TASK_ROOT: dropInTaskRoot, _HANDLER: handler }, event))
+        .toMatchObject(expected)
+      for (const args of [["build", "--drop-in", "test/fixtures/buildable.ts"], ["build"]]) {
+        const usage = yield* runCli([...args, "--outdir", dir], "")
+        expect(usage.code).toBe(2)
+        expect(usage.stderr).toContain("--drop-in")
+      }
     }))
 })
