@@ -22,10 +22,11 @@ import { createSocket } from "node:dgram"
 import type { Socket } from "node:dgram"
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { dirname, join } from "node:path"
+import { join } from "node:path"
 import * as Build from "../src/Build.js"
 import * as Emulator from "../src/Emulator.js"
 import type { EmulatorService, InvocationRecord } from "../src/Emulator.js"
+import { idleRounds, lambdaEnvironment, loggedAt, parseJson } from "./builtFunctions.js"
 import { fakeSqs, messageIdOf } from "./fakeSqs.js"
 import { projectFile } from "./process.js"
 
@@ -66,29 +67,6 @@ const withEnv = <A, E, R>(name: string, value: string, effect: Effect.Effect<A, 
         else process.env[name] = saved
       })
   )
-
-/**
- * What Lambda gives a function's process on `provided.al2023`, and nothing else: the Node binary
- * comes first on `PATH` (a layer's `/opt/bin` in production), fake credentials as the execution
- * role's, `TZ=:UTC`, the task root as working directory.
- */
-const lambdaEnvironment = (
-  emulator: EmulatorService,
-  taskRoot: string,
-  extra: Record<string, string>
-): Record<string, string> => ({
-  ...emulator.environment,
-  PATH: `${dirname(process.execPath)}:/usr/local/bin:/usr/bin/:/bin:/opt/bin`,
-  LANG: "en_US.UTF-8",
-  TZ: ":UTC",
-  LAMBDA_TASK_ROOT: taskRoot,
-  LAMBDA_RUNTIME_DIR: "/var/runtime",
-  AWS_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE",
-  AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-  AWS_SESSION_TOKEN: "fake-session-token",
-  AWS_XRAY_CONTEXT_MISSING: "LOG_ERROR",
-  ...extra
-})
 
 /**
  * Waits for `effect`, but dies after 10 s saying what it was waiting for: a function that never
@@ -134,7 +112,7 @@ const startFunction = (
       const exited = Deferred.unsafeMake<number | null>(undefined as never)
       const child = spawn(build.bootstrap, [], {
         cwd: build.outdir,
-        env: lambdaEnvironment(emulator, build.outdir, extra),
+        env: lambdaEnvironment(emulator.environment, build.outdir, extra),
         stdio: ["ignore", "pipe", "pipe"]
       })
       let stdout = ""
@@ -206,18 +184,6 @@ interface ErrorDocument {
 const errorDocument = (record: InvocationRecord): ErrorDocument => {
   expect(record.outcome, JSON.stringify(record.outcome)).toMatchObject({ _tag: "Error" })
   return (record.outcome?._tag === "Error" ? record.outcome.document : undefined) as ErrorDocument
-}
-
-/** The epoch milliseconds a Lambda text-format log line starts with. */
-const loggedAt = (line: string): number => Date.parse(line.split("\t")[0]!)
-
-const parseJson = (line: string): Record<string, unknown> | undefined => {
-  try {
-    const value: unknown = JSON.parse(line)
-    return typeof value === "object" && value !== null ? value as Record<string, unknown> : undefined
-  } catch {
-    return undefined
-  }
 }
 
 /**
@@ -365,13 +331,7 @@ describe("real functions: timers, environment and stack traces", () => {
         const emulator = yield* Emulator.make({ functionTimeoutMs: 1000, handler: "bootstrap" })
         const fn = yield* startFunction(build, emulator)
         yield* awaitNext(emulator, 1)
-        const rounds = [
-          { idleMs: 2000, job: { id: "first", sleepMs: 5, detachedMs: 300 } },
-          { idleMs: 1500, job: { id: "second", sleepMs: 5, detachedMs: 300 } },
-          { idleMs: 1500, job: { id: "too-slow", sleepMs: 5000, detachedMs: 0 } },
-          { idleMs: 1500, job: { id: "after-timeout", sleepMs: 50, detachedMs: 300 } }
-        ]
-        for (const [i, { idleMs, job }] of rounds.entries()) {
+        for (const [i, { idleMs, job }] of idleRounds.entries()) {
           // Real idle time: what dead timers need to show up.
           yield* Effect.sleep(Duration.millis(idleMs))
           const record = yield* emulator.invoke(job)

@@ -6,7 +6,7 @@
  */
 import { unzipSync } from "fflate"
 import { chmodSync, writeFileSync } from "node:fs"
-import { join } from "node:path"
+import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 
 /** Name and Unix mode of every entry of a zip archive, from its central directory. */
@@ -47,4 +47,51 @@ export const dropInHandlers: ReadonlyArray<readonly [string, unknown, Record<str
   ["esm.handler", { n: 1 }, { kind: "mjs", echo: { n: 1 }, codeCache: "accepted" }],
   ["pkg/index.handler", 2, { kind: "esm-js", echo: 2, codeCache: "accepted" }],
   ["cjs.handler", 3, { kind: "cjs", echo: 3, codeCache: "accepted" }]
+]
+
+/**
+ * What Lambda gives a function's process on `provided.al2023`, and nothing else: the Runtime
+ * API's `environment` (the emulator's), the Node binary first on `PATH` (a layer's `/opt/bin` in
+ * production), fake credentials as the execution role's, `TZ=:UTC`, the task root.
+ */
+export const lambdaEnvironment = (
+  environment: Readonly<Record<string, string>>,
+  taskRoot: string,
+  extra: Record<string, string>
+): Record<string, string> => ({
+  ...environment,
+  PATH: `${dirname(process.execPath)}:/usr/local/bin:/usr/bin/:/bin:/opt/bin`,
+  LANG: "en_US.UTF-8",
+  TZ: ":UTC",
+  LAMBDA_TASK_ROOT: taskRoot,
+  LAMBDA_RUNTIME_DIR: "/var/runtime",
+  AWS_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE",
+  AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+  AWS_SESSION_TOKEN: "fake-session-token",
+  AWS_XRAY_CONTEXT_MISSING: "LOG_ERROR",
+  ...extra
+})
+
+/** The epoch milliseconds a Lambda text-format log line starts with. */
+export const loggedAt = (line: string): number => Date.parse(line.split("\t")[0]!)
+
+/** A stdout line as a JSON object, if it is one. */
+export const parseJson = (line: string): Record<string, unknown> | undefined => {
+  try {
+    const value: unknown = JSON.parse(line)
+    return typeof value === "object" && value !== null ? value as Record<string, unknown> : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The idle function's rounds (test/fixtures/real/idle.ts and its Effect 4 twin): the real idle
+ * time before each invocation, and the job it is given (the third sleeps past its 1 s deadline).
+ */
+export const idleRounds = [
+  { idleMs: 2000, job: { id: "first", sleepMs: 5, detachedMs: 300 } },
+  { idleMs: 1500, job: { id: "second", sleepMs: 5, detachedMs: 300 } },
+  { idleMs: 1500, job: { id: "too-slow", sleepMs: 5000, detachedMs: 0 } },
+  { idleMs: 1500, job: { id: "after-timeout", sleepMs: 50, detachedMs: 300 } }
 ]
