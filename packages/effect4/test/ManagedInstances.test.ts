@@ -8,6 +8,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Exit } from "effect"
+import { fileURLToPath } from "node:url"
 import type * as Emulator from "../../../src/Emulator.js"
 import type { EmulatorBridge } from "../../../test/toolBridge.js"
 import type { FunctionProcess } from "./process.js"
@@ -47,10 +48,15 @@ const jsonLines = (fn: FunctionProcess) =>
     JSON.parse(line) as Record<string, unknown>
   )
 
-const expectOwnIds = (records: ReadonlyArray<Emulator.InvocationRecord>, places: ReadonlyArray<string>) => {
+/** Each record's places saw their own invocation's ids (`traced`: the trace id too, which a plain handler does not report). */
+const expectOwnIds = (
+  records: ReadonlyArray<Emulator.InvocationRecord>,
+  places: ReadonlyArray<string>,
+  traced = true
+) => {
   records.forEach((record, i) => {
     const seen = body(record)
-    const own = { requestId: record.requestId, tenantId: `tenant-${i}`, traceId: traceIdOf(i) }
+    const own = { requestId: record.requestId, tenantId: `tenant-${i}`, ...(traced ? { traceId: traceIdOf(i) } : {}) }
     for (const place of places) expect({ place, ...seen[place] }).toEqual({ place, ...own })
   })
 }
@@ -261,4 +267,25 @@ describe("Effect 4: Lambda Managed Instances", () => {
       yield* Effect.promise(() => api.awaitNextRequest(4))
       expect(yield* Effect.promise(api.nextRequests)).toHaveLength(4)
     })))
+
+  it.live("the drop-in serves a plain async handler with the same concurrency, InvokeStore and logs", () =>
+    Effect.gen(function*() {
+      const api = yield* emulator({ concurrency: 8, functionTimeoutMs: 30_000 })
+      // The Effect 3 line's fixture: a plain handler is the same for both lines' drop-ins.
+      const taskRoot = fileURLToPath(new URL("../../../test/fixtures/managed/plain", import.meta.url))
+      const fn = yield* spawnFunction(
+        "src/node.ts",
+        { ...api.environment, LAMBDA_TASK_ROOT: taskRoot, _HANDLER: "index.handler" },
+        { loader: "tsx/esm" }
+      )
+      yield* Effect.promise(() => api.awaitNextRequest(8))
+      const records = yield* burst(api, 64, { waitMs: 20 })
+      expectOwnIds(records, ["context", "inHandler", "afterAwait", "inCallback"], false)
+      // Each console line names its own invocation and tenant.
+      const lines = jsonLines(fn)
+      const tenants = records.map((record) => lines.find((line) => line.message === `console ${record.requestId}`))
+      expect(tenants.map((line) => [line?.requestId, line?.tenantId])).toEqual(
+        records.map((record, i) => [record.requestId, `tenant-${i}`])
+      )
+    }))
 })

@@ -5,10 +5,13 @@
  */
 import { expect } from "@effect/vitest"
 import { Effect } from "effect"
+import type { Scope } from "effect"
 import { spawn } from "node:child_process"
+import type { ChildProcess } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
+import { lambdaEnvironment } from "../../../test/builtFunctions.js"
 import * as Build from "../src/Build.js"
 import * as Emulator from "../src/Emulator.js"
 
@@ -81,3 +84,70 @@ export const started = (
   event?: unknown,
   args?: ReadonlyArray<string>
 ) => Effect.map(invokeBuilt(bootstrap, environment, event, args), answerOf)
+
+/** A built function's process, started by {@link startFunction}. */
+export interface StartedFunction {
+  readonly child: ChildProcess
+  readonly stdout: () => string
+  readonly stderr: () => string
+  /** Waits for a complete stdout line that satisfies `predicate`, and returns it. */
+  readonly awaitLine: (predicate: (line: string) => boolean) => Effect.Effect<string>
+  /** The exit code, once the process has exited and all its output has been read. */
+  readonly exited: Effect.Effect<number | null>
+}
+
+/**
+ * Starts a build's `bootstrap` as Lambda does: a fresh process in the task root with only
+ * Lambda's environment (`lambdaEnvironment`). Its exit is reported to the emulator, so an
+ * invocation of a crashed function ends with `Runtime.ExitError` instead of waiting for its
+ * deadline. Killed with the scope.
+ */
+export const startFunction = (
+  build: Build.BuildResult,
+  emulator: Emulator.EmulatorService,
+  extra: Record<string, string> = {}
+): Effect.Effect<StartedFunction, never, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.sync((): StartedFunction => {
+      const env = lambdaEnvironment(emulator.environment, build.outdir, extra)
+      const child = spawn(build.bootstrap, [], { cwd: build.outdir, env, stdio: ["ignore", "pipe", "pipe"] })
+      let [stdout, stderr] = ["", ""]
+      const waiters = new Set<(lines: ReadonlyArray<string>) => boolean>()
+      const completeLines = () => stdout.slice(0, stdout.lastIndexOf("\n") + 1).split("\n")
+      child.stdout.on("data", (chunk: Buffer) => {
+        stdout += chunk.toString()
+        for (const waiter of waiters) if (waiter(completeLines())) waiters.delete(waiter)
+      })
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
+      child.on("exit", (code, signal) => Effect.runFork(emulator.runtimeExited({ code, signal })))
+      const closed = new Promise<number | null>((resolve) => child.on("close", resolve))
+      return {
+        child,
+        stdout: () => stdout,
+        stderr: () => stderr,
+        awaitLine: (predicate) =>
+          Effect.callback<string>((resume) => {
+            const waiter = (lines: ReadonlyArray<string>) => {
+              const line = lines.find(predicate)
+              if (line !== undefined) resume(Effect.succeed(line))
+              return line !== undefined
+            }
+            if (waiter(completeLines())) return
+            waiters.add(waiter)
+            return Effect.sync(() => waiters.delete(waiter))
+          }),
+        exited: Effect.promise(() => closed)
+      }
+    }),
+    ({ child, exited }) =>
+      child.exitCode !== null || child.signalCode !== null
+        ? Effect.void
+        : Effect.andThen(Effect.sync(() => child.kill("SIGKILL")), exited)
+  )
+
+/** Stops the function as Lambda does at shutdown, and expects a clean exit. */
+export const shutDown = (fn: StartedFunction) =>
+  Effect.gen(function*() {
+    fn.child.kill("SIGTERM")
+    expect(yield* fn.exited, `stderr: ${fn.stderr()}`).toBe(0)
+  })
