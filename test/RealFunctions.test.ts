@@ -18,15 +18,22 @@ import type { Scope } from "effect"
 import { spawn } from "node:child_process"
 import type { ChildProcess } from "node:child_process"
 import { randomUUID } from "node:crypto"
-import { createSocket } from "node:dgram"
-import type { Socket } from "node:dgram"
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as Build from "../src/Build.js"
 import * as Emulator from "../src/Emulator.js"
 import type { EmulatorService, InvocationRecord } from "../src/Emulator.js"
-import { idleRounds, lambdaEnvironment, loggedAt, parseJson } from "./builtFunctions.js"
+import {
+  handlerSubsegment,
+  idleRounds,
+  lambdaEnvironment,
+  loggedAt,
+  parseJson,
+  startXRayDaemon,
+  traceHeader,
+  traceRoots
+} from "./builtFunctions.js"
 import { fakeSqs, messageIdOf } from "./fakeSqs.js"
 import { projectFile } from "./process.js"
 
@@ -186,24 +193,14 @@ const errorDocument = (record: InvocationRecord): ErrorDocument => {
   return (record.outcome?._tag === "Error" ? record.outcome.document : undefined) as ErrorDocument
 }
 
-/**
- * An X-Ray daemon on loopback: the documents (segments, subsegments) the X-Ray SDK sends it over
- * UDP, each datagram a header line then one JSON document.
- */
+/** The X-Ray daemon of `startXRayDaemon` for the scope, its documents in a queue. */
 const fakeXRayDaemon = Effect.gen(function*() {
   const documents = yield* Queue.unbounded<Record<string, unknown>>()
-  const socket = yield* Effect.acquireRelease(
-    Effect.async<Socket>((resume) => {
-      const socket = createSocket("udp4")
-      socket.on("message", (datagram) => {
-        const document = parseJson(datagram.toString().split("\n").slice(1).join("\n"))
-        if (document !== undefined) Queue.unsafeOffer(documents, document)
-      })
-      socket.bind(0, "127.0.0.1", () => resume(Effect.succeed(socket)))
-    }),
-    (socket) => Effect.sync(() => socket.close())
+  const daemon = yield* Effect.acquireRelease(
+    Effect.promise(() => startXRayDaemon((document) => Queue.unsafeOffer(documents, document))),
+    (daemon) => Effect.sync(daemon.close)
   )
-  return { port: socket.address().port, documents }
+  return { port: daemon.port, documents }
 })
 
 describe("real functions: AWS SDK and Powertools", () => {
@@ -298,24 +295,15 @@ describe("real functions: AWS SDK and Powertools", () => {
       const emulator = yield* Emulator.make({ handler: "bootstrap" })
       // As on provided.al2023: no AWS_EXECUTION_ENV (Powertools Tracer disables itself without one).
       const fn = yield* startFunction(build, emulator, { AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${daemon.port}` })
-      const traces = ["1-5759e988-bd862e3fe1be46a994272793", "1-5759e988-bd862e3fe1be46a994272794"]
-      for (const [i, root] of traces.entries()) {
-        const record = yield* emulator.invoke({ orderId: `o-${i}` }, {
-          traceId: `Root=${root};Parent=53995c3f42cd8ad8;Sampled=1`
-        })
+      for (const [i, root] of traceRoots.entries()) {
+        const record = yield* emulator.invoke({ orderId: `o-${i}` }, { traceId: traceHeader(root) })
         expect(responseJson(record)).toEqual({ accepted: `o-${i}` })
         const subsegment = yield* guard(
           `the subsegment of invocation ${i + 1}`,
           Queue.take(daemon.documents),
           () => `; stdout:\n${fn.stdout()}`
         )
-        expect(subsegment).toMatchObject({
-          type: "subsegment",
-          name: "## handler",
-          trace_id: root,
-          parent_id: "53995c3f42cd8ad8",
-          annotations: { ColdStart: i === 0, orderId: `o-${i}` }
-        })
+        expect(subsegment).toMatchObject(handlerSubsegment(i, root))
       }
       yield* shutDown(fn)
     }))

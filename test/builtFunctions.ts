@@ -5,6 +5,7 @@
  * must answer. Effect-free, so that either line's suite can use it.
  */
 import { unzipSync } from "fflate"
+import { createSocket } from "node:dgram"
 import { chmodSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -95,3 +96,34 @@ export const idleRounds = [
   { idleMs: 1500, job: { id: "too-slow", sleepMs: 5000, detachedMs: 0 } },
   { idleMs: 1500, job: { id: "after-timeout", sleepMs: 50, detachedMs: 300 } }
 ]
+
+/**
+ * An X-Ray daemon on loopback: `onDocument` receives each document (segment, subsegment) the
+ * X-Ray SDK sends it over UDP, each datagram a header line then one JSON document.
+ */
+export const startXRayDaemon = (
+  onDocument: (document: Record<string, unknown>) => void
+): Promise<{ readonly port: number; readonly close: () => void }> =>
+  new Promise((resolve) => {
+    const socket = createSocket("udp4")
+    socket.on("message", (datagram) => {
+      const document = parseJson(datagram.toString().split("\n").slice(1).join("\n"))
+      if (document !== undefined) onDocument(document)
+    })
+    socket.bind(0, "127.0.0.1", () => resolve({ port: socket.address().port, close: () => socket.close() }))
+  })
+
+/** The X-Ray trace roots of the Tracer case's two invocations. */
+export const traceRoots = ["1-5759e988-bd862e3fe1be46a994272793", "1-5759e988-bd862e3fe1be46a994272794"]
+
+/** The `Lambda-Runtime-Trace-Id` of an invocation under `root`. */
+export const traceHeader = (root: string) => `Root=${root};Parent=53995c3f42cd8ad8;Sampled=1`
+
+/** The `## handler` subsegment the i-th invocation (under `root`) must send the daemon. */
+export const handlerSubsegment = (i: number, root: string) => ({
+  type: "subsegment",
+  name: "## handler",
+  trace_id: root,
+  parent_id: "53995c3f42cd8ad8",
+  annotations: { ColdStart: i === 0, orderId: `o-${i}` }
+})

@@ -6,13 +6,22 @@
  * the emulator. The functions run on the Node that runs the suite (22 or later).
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect } from "effect"
+import { Duration, Effect, Queue } from "effect"
 import { randomUUID } from "node:crypto"
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { idleRounds, loggedAt, parseJson } from "../../../test/builtFunctions.js"
+import {
+  handlerSubsegment,
+  idleRounds,
+  loggedAt,
+  parseJson,
+  startXRayDaemon,
+  traceHeader,
+  traceRoots
+} from "../../../test/builtFunctions.js"
 import type * as Build from "../src/Build.js"
+import { messageIdOf, startSqsEndpoint } from "../../../test/sqsEndpoint.js"
 import * as Emulator from "../src/Emulator.js"
 import { answerOf, buildInto, shutDown, startFunction } from "./built.js"
 import { errorDocument } from "./support.js"
@@ -36,7 +45,47 @@ const served = (build: Build.BuildResult, emulatorOptions: Emulator.EmulatorOpti
     return { emulator, fn: yield* startFunction(build, emulator, extra) }
   })
 
-describe("Effect 4: real functions: Powertools", () => {
+describe("Effect 4: real functions: AWS SDK and Powertools", () => {
+  it.live("an AWS SDK client at module level and a client a scoped layer builds send to SQS from detached work, after the response", () =>
+    Effect.gen(function*() {
+      const build = yield* buildReal("sqs")
+      // Held: the fake answers only when the test says so, so the function's calls are still in
+      // flight when the response must already have been posted.
+      const sqs = yield* Effect.acquireRelease(
+        Effect.promise(() => startSqsEndpoint({ hold: true })),
+        (sqs) => Effect.promise(sqs.close)
+      )
+      const QUEUE_URL = `${sqs.endpoint}/123456789012/orders`
+      const { emulator, fn } = yield* served(build, {}, { QUEUE_URL })
+      for (const [i, orderId] of ["o-1", "o-2"].entries()) {
+        const record = yield* emulator.invoke({ orderId })
+        expect(answerOf(record)).toEqual({ accepted: orderId })
+        const calls = yield* Effect.promise(() => Promise.all([sqs.take(), sqs.take()]))
+        expect(calls.map((call) => [call.target, call.queueUrl, JSON.parse(call.messageBody)])).toEqual(
+          expect.arrayContaining(
+            ["aws-sdk", "layer"].map((via) => ["AmazonSQS.SendMessage", QUEUE_URL, { orderId, via }])
+          )
+        )
+        // Both calls in flight: the runtime has not asked for the next invocation.
+        expect(yield* emulator.nextRequests).toHaveLength(i + 1)
+        const answeredAt = Math.max(...calls.map((call) => call.answer()))
+        const nextAt = yield* emulator.awaitNextRequest(i + 2)
+        // The response was posted while both SQS calls were held, and `/next` waited for them.
+        expect(record.resultAt!).toBeLessThan(answeredAt)
+        expect(nextAt).toBeGreaterThanOrEqual(answeredAt)
+        for (const [via, client] of [["aws-sdk", "the AWS SDK"], ["layer", "the layer's client"]] as const) {
+          const messageId = messageIdOf(JSON.stringify({ orderId, via }))
+          const line = yield* fn.awaitLine((l) => l.includes(`order ${orderId} enqueued by ${client} as ${messageId}`))
+          expect(loggedAt(line)).toBeLessThanOrEqual(nextAt)
+        }
+      }
+      yield* shutDown(fn)
+      // Node's process warnings (the SDK's Node-version notice) go through console.error, which
+      // the runtime formats as ERROR lines, as the official runtime does: not runtime errors.
+      expect(fn.stdout().split("\n").filter((line) => line.includes("ERROR") && !/\(node:\d+\) Warning:/.test(line)))
+        .toEqual([])
+    }))
+
   it.live("Powertools Logger and Metrics created at module level write their JSON log lines and EMF metrics", () =>
     Effect.gen(function*() {
       const { emulator, fn } = yield* served(yield* buildReal("powertools"))
@@ -70,6 +119,30 @@ describe("Effect 4: real functions: Powertools", () => {
         const found = lines.find((json) => "_aws" in line ? "_aws" in json : json.message === line.message)
         expect(found, fn.stdout()).toMatchObject(line)
       }
+    }))
+})
+
+/** The X-Ray daemon of `startXRayDaemon` for the scope, its documents in a queue. */
+const fakeXRayDaemon = Effect.flatMap(Queue.unbounded<Record<string, unknown>>(), (documents) =>
+  Effect.acquireRelease(
+    Effect.promise(() => startXRayDaemon((document) => Queue.offerUnsafe(documents, document))),
+    (daemon) => Effect.sync(daemon.close)
+  ).pipe(Effect.map(({ port }) => ({ port, documents }))))
+
+describe("Effect 4: real functions: AWS SDK and Powertools", () => {
+  it.live("Powertools Tracer sends the handler's subsegment to the X-Ray daemon, under the invocation's trace", () =>
+    Effect.gen(function*() {
+      const daemon = yield* fakeXRayDaemon
+      // As on provided.al2023: no AWS_EXECUTION_ENV (Powertools Tracer disables itself without one).
+      const { emulator, fn } = yield* served(yield* buildReal("tracer"), {}, {
+        AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${daemon.port}`
+      })
+      for (const [i, root] of traceRoots.entries()) {
+        const record = yield* emulator.invoke({ orderId: `o-${i}` }, { traceId: traceHeader(root) })
+        expect(answerOf(record)).toEqual({ accepted: `o-${i}` })
+        expect(yield* Queue.take(daemon.documents)).toMatchObject(handlerSubsegment(i, root))
+      }
+      yield* shutDown(fn)
     }))
 })
 
