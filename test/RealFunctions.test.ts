@@ -25,6 +25,8 @@ import * as Build from "../src/Build.js"
 import * as Emulator from "../src/Emulator.js"
 import type { EmulatorService, InvocationRecord } from "../src/Emulator.js"
 import {
+  enqueuedBy,
+  errorLines,
   handlerSubsegment,
   idleRounds,
   lambdaEnvironment,
@@ -34,7 +36,7 @@ import {
   traceHeader,
   traceRoots
 } from "./builtFunctions.js"
-import { fakeSqs, messageIdOf } from "./fakeSqs.js"
+import { fakeSqs } from "./fakeSqs.js"
 import { projectFile } from "./process.js"
 
 /** Builds a module of the project into a temporary directory removed with the scope. */
@@ -235,16 +237,12 @@ describe("real functions: AWS SDK and Powertools", () => {
         expect(record.resultAt!).toBeLessThan(answeredAt)
         expect(nextAt).toBeGreaterThanOrEqual(answeredAt)
         for (const [via, client] of [["aws-sdk", "the AWS SDK"], ["effect-aws", "effect-aws"]] as const) {
-          const messageId = messageIdOf(JSON.stringify({ orderId, via }))
-          const line = yield* fn.awaitLine((l) => l.includes(`order ${orderId} enqueued by ${client} as ${messageId}`))
+          const line = yield* fn.awaitLine(enqueuedBy(orderId, via, client))
           expect(loggedAt(line)).toBeLessThanOrEqual(nextAt)
         }
       }
       yield* shutDown(fn)
-      // Node's process warnings (the SDK's Node-version notice) go through console.error, which
-      // the runtime formats as ERROR lines, as the official runtime does: not runtime errors.
-      expect(fn.stdout().split("\n").filter((line) => line.includes("ERROR") && !/\(node:\d+\) Warning:/.test(line)))
-        .toEqual([])
+      expect(errorLines(fn.stdout())).toEqual([])
     }))
 
   it.scopedLive("Powertools Logger and Metrics created at module level write their JSON log lines and EMF metrics", () =>

@@ -9,6 +9,7 @@ import { createSocket } from "node:dgram"
 import { chmodSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { messageIdOf } from "./sqsEndpoint.js"
 
 /** Name and Unix mode of every entry of a zip archive, from its central directory. */
 export const zipModes = (archive: Buffer): Record<string, number> => {
@@ -127,3 +128,15 @@ export const handlerSubsegment = (i: number, root: string) => ({
   parent_id: "53995c3f42cd8ad8",
   annotations: { ColdStart: i === 0, orderId: `o-${i}` }
 })
+
+/** Whether `line` is the one the function logs when `client` has enqueued `orderId` (sent `via`). */
+export const enqueuedBy = (orderId: string, via: string, client: string) => (line: string): boolean =>
+  line.includes(`order ${orderId} enqueued by ${client} as ${messageIdOf(JSON.stringify({ orderId, via }))}`)
+
+/**
+ * The ERROR lines of a function's stdout, but Node's process warnings (the SDK's Node-version
+ * notice): they go through console.error, which the runtime formats as ERROR lines, as the
+ * official runtime does; they are not runtime errors.
+ */
+export const errorLines = (stdout: string): ReadonlyArray<string> =>
+  stdout.split("\n").filter((line) => line.includes("ERROR") && !/\(node:\d+\) Warning:/.test(line))
