@@ -86,6 +86,13 @@ describe("Effect 4: Lambda Managed Instances", () => {
               tenantId: `tenant-${i}`
             })
           }
+          // Powertools Logger's lines, from the handler and detached work, under its own field names.
+          const root = traceIdOf(i).split(";")[0]!.slice("Root=".length)
+          const powertools = ["powertools", "powertools-detached"].map((message) =>
+            lines.find((line) => line.message === `${message} ${id}`)
+          )
+          const own = [id, root]
+          expect(powertools.map((line) => [line?.function_request_id, line?.xray_trace_id])).toEqual([own, own])
         })
         expect(fn.child.exitCode).toBeNull()
       })))
