@@ -9,13 +9,14 @@ import { Cause, Effect, Stream } from "effect"
 import { hostile, hostileDocuments } from "../../../test/hostile.js"
 import type { EmulatorBridge } from "../../../test/toolBridge.js"
 import type * as Emulator from "../../../src/Emulator.js"
+import { LambdaContext } from "../src/LambdaContext.js"
 import * as LambdaHandler from "../src/LambdaHandler.js"
 import * as LambdaRuntime from "../src/LambdaRuntime.js"
 import { ErrorDocument } from "../src/internal/core.js"
 import { asError, asResponse, emulatorScoped, inProcess, serveOn, text } from "./support.js"
 
 interface FaultEvent {
-  readonly mode: "ok" | "fail" | "die" | "stream-fail" | "stream-die"
+  readonly mode: "ok" | "fail" | "die" | "detached" | "stream-fail" | "stream-die"
   readonly value?: string
 }
 
@@ -34,6 +35,8 @@ const handler = LambdaHandler.stream((event: FaultEvent) => {
     case "fail":
     case "die":
       return causeOf(event, event.mode)
+    case "detached":
+      return Effect.as(LambdaContext.detach(causeOf(event, "die")), Stream.make("served"))
     case "stream-fail":
       return Stream.concat(Stream.make("partial"), Stream.fromEffect(causeOf(event, "fail")))
     case "stream-die":
@@ -76,6 +79,20 @@ describe("Effect 4: reporting a failure never crashes the loop", () => {
             })
             yield* answeredOnceThenNext(emulator, record, invocations)
           }
+        }
+        expect(asResponse(yield* Effect.promise(() => emulator.invoke({ mode: "ok" }))).text).toBe("served")
+      }))
+
+    it.live(`a detached fiber dying with any value is logged; the response stands and the loop goes on (${logFormat} logs)`, () =>
+      Effect.gen(function*() {
+        const emulator = yield* emulatorScoped({ functionTimeoutMs: 2000 })
+        yield* serveOn(emulator, LambdaRuntime.serve(handler, { ...inProcess, logFormat }))
+        let invocations = 0
+        for (const value of Object.keys(hostile)) {
+          const record = yield* Effect.promise(() => emulator.invoke({ mode: "detached", value }))
+          invocations++
+          expect({ value, text: asResponse(record).text }).toEqual({ value, text: "served" })
+          yield* answeredOnceThenNext(emulator, record, invocations)
         }
         expect(asResponse(yield* Effect.promise(() => emulator.invoke({ mode: "ok" }))).text).toBe("served")
       }))

@@ -176,6 +176,18 @@ export const classicStuckExit = {
 } as const
 
 /**
+ * The debug line that sums up an invocation's detached work once its window is over.
+ *
+ * @internal
+ */
+export const detachedSummaryLine = (
+  summary: { readonly completed: number; readonly failed: number; readonly interrupted: number },
+  windowMs: number
+): string =>
+  `Detached work: ${summary.completed} completed, ${summary.failed} failed, ${summary.interrupted} interrupted ` +
+  `in ${windowMs} ms`
+
+/**
  * The lines of a slot held on Managed Instances by work that does not stop (see {@link LifecycleState.heldSlots}).
  *
  * @internal

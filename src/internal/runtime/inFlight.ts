@@ -23,6 +23,7 @@ import { fatal, postResult, reportStreamed, sendError } from "./answer.js"
 import * as InvokeStore from "../core/invokeStore.js"
 import {
   classicStuckExit,
+  detachedSummaryLine,
   FINALIZER_CUTOFF_MS,
   heldSlotLines,
   malformedInvocationDocument,
@@ -241,10 +242,7 @@ export class InFlight<E, R> implements InvocationInFlight {
       }
       // Built only when debug lines are kept: this runs after every invocation.
       if (loop.debug) {
-        yield* Effect.logDebug(
-          `Detached work: ${summary.completed} completed, ${summary.failed} failed, ` +
-            `${summary.interrupted} interrupted in ${timer.now() - windowStart} ms`
-        )
+        yield* Effect.logDebug(detachedSummaryLine(summary, timer.now() - windowStart))
       }
     })
   }

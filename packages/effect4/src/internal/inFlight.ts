@@ -11,6 +11,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as References from "effect/References"
 import { LambdaContext } from "../LambdaContext.js"
@@ -148,6 +149,7 @@ export class InFlight<R> implements InvocationInFlight {
       if (abandoned) yield* this.stuck("handler", Rules.stuckLines.handler(fiber.id), Fiber.await(fiber))
       // The detached window: its fibers end, or are interrupted at `deadline - margin`; what
       // refuses to stop by `deadline - cut-off` ends the process (or holds the slot).
+      const windowStart = Date.now()
       if (!detached.isIdle()) yield* detached.awaitIdleUntil(this.softDeadline, Timers.at)
       // A scope with nothing left in it (the common case) closes at once: no wait is set up.
       if (detached.scope.state._tag === "Empty") yield* detached.close
@@ -161,9 +163,14 @@ export class InFlight<R> implements InvocationInFlight {
       this.lane.life.remove(this)
       this.fiber = undefined
       this.detached = undefined
-      for (const failure of detached.summary().failures) {
+      const summary = detached.summary()
+      for (const failure of summary.failures) {
         // Logged and nothing else: a detached failure never changes the posted answer.
         yield* Effect.logError(`Detached fiber #${failure.fiber.id} failed`, failure.cause)
+      }
+      // Built only when debug lines are kept: this runs after every invocation.
+      if (yield* LogLevel.isEnabled("Debug")) {
+        yield* Effect.logDebug(Rules.detachedSummaryLine(summary, Date.now() - windowStart))
       }
     }).pipe(Effect.annotateLogs(this.annotations()))
   }
