@@ -5,7 +5,7 @@
  * loop goes on. Through the emulator, as test/Faults.test.ts does for the Effect 3 line.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Effect, Stream } from "effect"
+import { Cause, Effect, Logger, Stream } from "effect"
 import { hostile, hostileDocuments } from "../../../test/hostile.js"
 import type { EmulatorBridge } from "../../../test/toolBridge.js"
 import type * as Emulator from "../../../src/Emulator.js"
@@ -13,6 +13,8 @@ import { LambdaContext } from "../src/LambdaContext.js"
 import * as LambdaHandler from "../src/LambdaHandler.js"
 import * as LambdaRuntime from "../src/LambdaRuntime.js"
 import { ErrorDocument } from "../src/internal/core.js"
+import * as Loop from "../src/internal/loop.js"
+import * as RuntimeApiClient from "../src/internal/runtimeApiClient.js"
 import { asError, asResponse, emulatorScoped, inProcess, serveOn, text } from "./support.js"
 
 interface FaultEvent {
@@ -152,5 +154,178 @@ describe("Effect 4: reporting a failure never crashes the loop", () => {
       expect(streamed.errorTypeHeader).toBe("Error")
       expect(streamed.document.errorMessage).toContain("[truncated")
       yield* answeredOnceThenNext(emulator, record, 2)
+    }))
+
+  it.live("a logger that throws on every cause does not keep the invocation from its /error", () =>
+    Effect.gen(function*() {
+      const emulator = yield* emulatorScoped({ functionTimeoutMs: 2000 })
+      const throwing = Logger.make(({ cause }) => {
+        if (cause.reasons.length > 0) throw new Error("this logger cannot render causes")
+      })
+      // The user's logger, beside the runtime's, for every line of the function.
+      const layer = Logger.layer([throwing], { mergeWithExisting: true })
+      yield* serveOn(emulator, LambdaRuntime.serve(handler, { ...inProcess, layer }))
+      const failed = yield* Effect.promise(() => emulator.invoke({ mode: "fail", value: "bigint" }))
+      expect(asError(failed).document).toEqual(hostileDocuments.bigint!.fail)
+      const detached = yield* Effect.promise(() => emulator.invoke({ mode: "detached", value: "bigint" }))
+      expect(asResponse(detached).text).toBe("served")
+      const streamed = yield* Effect.promise(() => emulator.invoke({ mode: "stream-die", value: "bigint" }))
+      expect(asError(streamed).document).toEqual(hostileDocuments.bigint!.die)
+      yield* answeredOnceThenNext(emulator, streamed, 3)
+      expect(asResponse(yield* Effect.promise(() => emulator.invoke({ mode: "ok" }))).text).toBe("served")
+    }))
+
+  it.live("a raw handler's response that is not one is reported as the handler's defect", () =>
+    Effect.gen(function*() {
+      // By the event's size in bytes: a number, an object that only looks like bytes, no content type.
+      const invalid: Record<number, LambdaHandler.Response> = {
+        1: { _tag: "Buffered", body: 42, contentType: "text/plain" } as unknown as LambdaHandler.Response,
+        2: {
+          _tag: "Buffered",
+          body: { byteLength: 3 },
+          contentType: "text/plain"
+        } as unknown as LambdaHandler.Response,
+        3: { _tag: "Buffered", body: "ok", contentType: undefined } as unknown as LambdaHandler.Response
+      }
+      const emulator = yield* emulatorScoped({ functionTimeoutMs: 2000 })
+      yield* serveOn(
+        emulator,
+        LambdaRuntime.serve(
+          LambdaHandler.raw((invocation) =>
+            // What an untyped caller can hand back: a body that is neither bytes nor a string.
+            Effect.succeed(invalid[invocation.body.byteLength] ?? LambdaHandler.buffered("fine"))
+          ),
+          inProcess
+        )
+      )
+      let invocations = 0
+      for (const length of Object.keys(invalid)) {
+        const record = yield* Effect.promise(() => emulator.invoke("x".repeat(Number(length))))
+        invocations++
+        expect({ length, outcome: record.outcome?._tag }).toEqual({ length, outcome: "Error" })
+        expect(asError(record).document).toMatchObject({ errorType: "TypeError" })
+        yield* answeredOnceThenNext(emulator, record, invocations)
+      }
+      expect(asResponse(yield* Effect.promise(() => emulator.invoke("valid"))).text).toBe("fine")
+    }))
+
+  it.live("a result whose toJSON throws anything (null, undefined, a string, an Error) is Runtime.MarshalError", () =>
+    Effect.gen(function*() {
+      const emulator = yield* emulatorScoped({ functionTimeoutMs: 2000 })
+      const thrown: ReadonlyArray<unknown> = [null, undefined, "nope", new RangeError("too deep")]
+      yield* serveOn(
+        emulator,
+        LambdaRuntime.serve(
+          (event: { readonly index: number }) =>
+            Effect.succeed({
+              toJSON() {
+                throw thrown[event.index]
+              }
+            }),
+          { ...inProcess, logFormat: "JSON" }
+        )
+      )
+      const messages: Array<string> = []
+      for (let index = 0; index < thrown.length; index++) {
+        const document = asError(yield* Effect.promise(() => emulator.invoke({ index }))).document
+        expect(document.errorType).toBe("Runtime.MarshalError")
+        messages.push(document.errorMessage)
+      }
+      expect(messages).toEqual([
+        "Could not encode the handler's result: JSON.stringify failed (null)",
+        "Could not encode the handler's result: JSON.stringify failed (undefined)",
+        "Could not encode the handler's result: JSON.stringify failed (nope)",
+        "Could not encode the handler's result: JSON.stringify failed (too deep)"
+      ])
+    }))
+})
+
+/**
+ * The loop on the real client with a bug injected into one of its calls (the first only): the
+ * invocation is still answered, and the loop goes on.
+ */
+const servingBuggy = <E, R>(
+  emulator: EmulatorBridge,
+  inject: (api: RuntimeApiClient.RuntimeApiClient) => Partial<RuntimeApiClient.RuntimeApiClient>,
+  handled: LambdaHandler.LambdaHandler<E, R>
+) =>
+  Effect.gen(function*() {
+    const api = yield* RuntimeApiClient.make(emulator.environment.AWS_LAMBDA_RUNTIME_API!)
+    yield* Effect.forkScoped(Loop.loop({ ...api, ...inject(api) }, handled, { timeoutMarginMs: 200 }))
+  })
+
+describe("Effect 4: a bug of ours while answering still answers the invocation", () => {
+  it.live("a defect while posting the response (a bug of ours) still answers the invocation with /error", () =>
+    Effect.gen(function*() {
+      const emulator = yield* emulatorScoped({ functionTimeoutMs: 2000 })
+      let posts = 0
+      yield* servingBuggy(
+        emulator,
+        (api) => ({
+          respond: (requestId, body, contentType) =>
+            posts++ === 0 ? Effect.die(new Error("bug in respond")) : api.respond(requestId, body, contentType)
+        }),
+        LambdaHandler.json(() => Effect.succeed("fine"))
+      )
+      const record = yield* Effect.promise(() => emulator.invoke({}))
+      expect(asError(record).document).toMatchObject({ errorType: "Error", errorMessage: "bug in respond" })
+      yield* answeredOnceThenNext(emulator, record, 1)
+      expect(asResponse(yield* Effect.promise(() => emulator.invoke({}))).text).toBe(`"fine"`)
+    }))
+
+  it.live("a defect while posting /error (a bug of ours) posts Runtime.Unhandled instead", () =>
+    Effect.gen(function*() {
+      const emulator = yield* emulatorScoped({ functionTimeoutMs: 2000 })
+      let posts = 0
+      yield* servingBuggy(
+        emulator,
+        (api) => ({
+          fail: (requestId, document) =>
+            posts++ === 0 ? Effect.die(new Error("bug in fail")) : api.fail(requestId, document)
+        }),
+        LambdaHandler.json(() => Effect.fail(new Error("handler failed")))
+      )
+      const record = yield* Effect.promise(() => emulator.invoke({}))
+      expect(asError(record).document).toEqual({
+        errorType: "Runtime.Unhandled",
+        errorMessage: "The error could not be posted: bug in fail",
+        stackTrace: []
+      })
+      yield* answeredOnceThenNext(emulator, record, 1)
+      expect(asError(yield* Effect.promise(() => emulator.invoke({}))).document).toMatchObject({
+        errorMessage: "handler failed"
+      })
+    }))
+
+  it.live("a defect while ending a streamed POST (a bug of ours) still ends it with error trailers before /next", () =>
+    Effect.gen(function*() {
+      const emulator = yield* emulatorScoped({ functionTimeoutMs: 2000 })
+      let ends = 0
+      yield* servingBuggy(
+        emulator,
+        (api) => ({
+          openStream: (requestId, contentType) => {
+            const writer = api.openStream(requestId, contentType)
+            return {
+              ...writer,
+              end: (error, done) => {
+                if (ends++ === 0) throw new Error("bug in end")
+                return writer.end(error, done)
+              }
+            }
+          }
+        }),
+        handler
+      )
+      const record = yield* Effect.promise(() => emulator.invoke({ mode: "ok" }))
+      expect(asError(record)).toMatchObject({
+        errorTypeHeader: "Runtime.Unhandled",
+        document: {
+          errorType: "Runtime.Unhandled",
+          errorMessage: "The streamed response could not be ended: bug in end"
+        }
+      })
+      yield* answeredOnceThenNext(emulator, record, 1)
+      expect(asResponse(yield* Effect.promise(() => emulator.invoke({ mode: "ok" }))).text).toBe("served")
     }))
 })

@@ -57,3 +57,20 @@ export const responseJson = (record: Emulator.InvocationRecord): unknown => JSON
 
 /** Bytes as text. */
 export const text = (bytes: Uint8Array | undefined) => Buffer.from(bytes ?? new Uint8Array()).toString()
+
+/**
+ * What the process writes to stdout while the test's scope is open (the runtime's log lines go
+ * there, as on Lambda), still passed through to the real stdout.
+ */
+export const stdoutScoped = Effect.acquireRelease(
+  Effect.sync(() => {
+    const chunks: Array<string> = []
+    const write = process.stdout.write
+    process.stdout.write = function(this: typeof process.stdout, ...args: Parameters<typeof write>) {
+      chunks.push(typeof args[0] === "string" ? args[0] : Buffer.from(args[0]).toString())
+      return write.apply(this, args)
+    } as typeof write
+    return { text: () => chunks.join(""), restore: () => void (process.stdout.write = write) }
+  }),
+  (captured) => Effect.sync(captured.restore)
+)

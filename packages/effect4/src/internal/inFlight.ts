@@ -165,8 +165,12 @@ export class InFlight<R> implements InvocationInFlight {
       this.detached = undefined
       const summary = detached.summary()
       for (const failure of summary.failures) {
-        // Logged and nothing else: a detached failure never changes the posted answer.
-        yield* Effect.logError(`Detached fiber #${failure.fiber.id} failed`, failure.cause)
+        // Logged and nothing else: a detached failure never changes the posted answer, and a
+        // value no logger can render (a user logger that throws) must not end the loop.
+        yield* Effect.catchCause(
+          Effect.logError(`Detached fiber #${failure.fiber.id} failed`, failure.cause),
+          () => Effect.void
+        )
       }
       // Built only when debug lines are kept: this runs after every invocation.
       if (yield* LogLevel.isEnabled("Debug")) {
