@@ -149,6 +149,29 @@ describe("Effect 4: examples", () => {
       expect(fn.stdout()).toContain("audit: order o-1 accepted")
     }))
 
+  it.live("errors.ts reports typed failures, defects and bad events with their errorType", () =>
+    Effect.gen(function*() {
+      const emulator = yield* emulatorInScope
+      yield* spawnExample("errors", emulator.environment)
+      expect(responseJson(yield* emulator.invoke({ action: "pay" }))).toEqual({ paid: true })
+      const declined = yield* emulator.invoke({ action: "decline" })
+      expect(declined.outcome).toMatchObject({
+        _tag: "Error",
+        errorTypeHeader: "PaymentDeclined",
+        document: { errorType: "PaymentDeclined", errorMessage: "card declined: insufficient funds" }
+      })
+      expect((yield* emulator.invoke({ action: "crash" })).outcome).toMatchObject({
+        _tag: "Error",
+        document: { errorType: "TypeError" }
+      })
+      // The same process goes on: a bad event is answered, then the next good one.
+      const bad = yield* emulator.invoke({ action: "refund" })
+      expect(bad.outcome).toMatchObject({ _tag: "Error", document: { errorType: "Runtime.UnmarshalError" } })
+      expect((bad.outcome as { readonly document: { readonly errorMessage: string } }).document.errorMessage)
+        .toContain(`["action"]`)
+      expect(responseJson(yield* emulator.invoke({ action: "pay" }))).toEqual({ paid: true })
+    }))
+
   it.live("layers.ts builds the SQS client once, sends each order after the response, and releases it on SIGTERM", () =>
     Effect.gen(function*() {
       const sqs = yield* Effect.acquireRelease(
