@@ -329,3 +329,49 @@ describe("Effect 4: a bug of ours while answering still answers the invocation",
       expect(asResponse(yield* Effect.promise(() => emulator.invoke({ mode: "ok" }))).text).toBe("served")
     }))
 })
+
+/** Every value of the Effect 3 line's error-document case: the hostile ones, a 1 MB string, a BigInt, a Symbol, a function. */
+const documentValues: ReadonlyArray<() => unknown> = [
+  ...Object.values(hostile),
+  () => "x".repeat(1_000_000),
+  () => 10n,
+  () => Symbol("s"),
+  () => () => 1
+]
+
+/** The cause a value is failed with: alone as a failure or a defect, or a defect beside an interruption. */
+const documentCauses: ReadonlyArray<(value: unknown) => Cause.Cause<unknown>> = [
+  Cause.fail,
+  Cause.die,
+  // Made from its reasons: `Cause.combine` hashes them, and a Proxy throws there first.
+  (value) => Cause.fromReasons([...Cause.interrupt().reasons, ...Cause.die(value).reasons])
+]
+
+describe("Effect 4: error documents", () => {
+  it.live("are plain, bounded strings for any failure or defect, alone or combined", () =>
+    Effect.gen(function*() {
+      const emulator = yield* emulatorScoped({ functionTimeoutMs: 5000 })
+      yield* serveOn(
+        emulator,
+        LambdaRuntime.serve(
+          (event: { readonly value: number; readonly cause: number } | { readonly longTag: true }) =>
+            "longTag" in event
+              ? Effect.fail({ _tag: "T".repeat(10_000) })
+              : Effect.failCause(documentCauses[event.cause]!(documentValues[event.value]!())),
+          // A 1 MB line per failure is not what this test is about.
+          { ...inProcess, logLevel: "None" }
+        )
+      )
+      for (let value = 0; value < documentValues.length; value++) {
+        for (let cause = 0; cause < documentCauses.length; cause++) {
+          const document = asError(yield* Effect.promise(() => emulator.invoke({ value, cause }))).document
+          expect({ value, cause, document: JSON.parse(JSON.stringify(document)) }).toEqual({ value, cause, document })
+          expect(document.errorMessage.length).toBeLessThan(ErrorDocument.MAX_ERROR_MESSAGE_LENGTH + 100)
+        }
+      }
+      // `errorType` also travels in a header: a tag the size of a message is cut short.
+      const long = asError(yield* Effect.promise(() => emulator.invoke({ longTag: true })))
+      expect(long.document.errorType.length).toBeLessThan(ErrorDocument.MAX_ERROR_TYPE_LENGTH + 100)
+      expect(long.errorTypeHeader).toBe(long.document.errorType)
+    }))
+})
