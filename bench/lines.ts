@@ -1,22 +1,26 @@
 /**
  * The Effect 3 line against the Effect 4 line (issue 19): the same functions written once per
- * line (bench/functions/* and packages/effect4/bench/functions/*), each built with the
- * project's build as a user deploys it (bundle + trained code cache), run on the same Node 22
- * (Effect 4 needs 22.19+; the project installs it from npm as `npm run test:effect4` does),
- * interleaved round by round and spawn by spawn, every answer checked before it is measured.
+ * line (bench/functions/* and packages/effect4/bench/functions/*; the table is
+ * bench/linesWorkloads.ts: trivial, realistic, the drop-in with a plain handler, HttpApi, SQS
+ * batch), each built with its line's build as a user deploys it (bundle + trained code cache),
+ * run on the same Node 22 (Effect 4 needs 22.19+; the project installs it from npm as
+ * `npm run test:effect4` does), interleaved round by round and spawn by spawn, every answer
+ * checked before it is measured.
  *
  *   npx tsx bench/lines.ts        (also run by `npm run bench`)
  *
- * Knobs: BENCH_LINES_INVOCATIONS (5000 per round for the fast functions; the batch function
- * takes a tenth), BENCH_LINES_ROUNDS (3), BENCH_LINES_COLD_STARTS (15 spawns per build).
+ * Knobs: BENCH_LINES_INVOCATIONS (5000 per round for the fast functions; the realistic function
+ * takes a fifth, the batch function a hundredth), BENCH_LINES_ROUNDS (3),
+ * BENCH_LINES_COLD_STARTS (15 spawns per build).
  * Writes bench/results/lines.{json,md} and prints the Markdown.
  */
 import * as Effect from "effect/Effect"
 import { spawnSync } from "node:child_process"
 import { existsSync } from "node:fs"
 import * as Build from "../src/Build.js"
-import { BATCH_SIZE, sqsEvent } from "./functions/batch/orders.js"
-import { answerMismatch, eventMix } from "./functions/http/events.js"
+import { build as build4 } from "../packages/effect4/bench/build.js"
+import { startSqsEndpoint } from "../test/sqsEndpoint.js"
+import { type Line, lineLabel, lines, type Workload, workloads as workloadsFor } from "./linesWorkloads.js"
 import type { Sample } from "./server.js"
 import { measure } from "./server.js"
 import {
@@ -58,62 +62,11 @@ const node22 = (): string => {
   return NODE22
 }
 
-/** One function, written once per line, and what every invocation of it must answer. */
-interface Workload {
-  readonly id: string
-  readonly title: string
-  /** Relative to bench/. */
-  readonly effect3: string
-  readonly effect4: string
-  /** The events served in turn (invocation i gets `events[i % length]`). */
-  readonly events: ReadonlyArray<string>
-  /** Invocations per round, as a share of BENCH_LINES_INVOCATIONS. */
-  readonly share: number
-  /** Extra environment of the function. */
-  readonly env?: Readonly<Record<string, string>>
-  /** Why the answer to `events[index]` is wrong, or undefined when it is right. */
-  readonly check: (index: number, body: string) => string | undefined
+/** Each line's own `Build.build`, run by that line's Effect (the engine is shared; the drop-in is not). */
+const builders: Record<Line, (options: Build.BuildOptions) => Promise<Build.BuildResult>> = {
+  effect3: (options) => Effect.runPromise(Build.build(options)),
+  effect4: build4
 }
-
-const exactly = (expected: string) => (_: number, body: string) =>
-  body === expected ? undefined : `${body.slice(0, 200)} instead of ${expected}`
-
-const httpMix = eventMix()
-
-const workloads: ReadonlyArray<Workload> = [
-  {
-    id: "trivial",
-    title: "trivial JSON handler",
-    effect3: "./functions/trivial.ts",
-    effect4: "../packages/effect4/bench/functions/trivial.ts",
-    events: [`{"n":7}`],
-    share: 1,
-    check: exactly(`{"ok":true,"echo":7}`)
-  },
-  {
-    id: "httpApi",
-    title: "HttpApi (fromHttpApi), API Gateway v2 GETs and POSTs",
-    effect3: "./functions/http/ours.ts",
-    effect4: "../packages/effect4/bench/functions/http/ours.ts",
-    events: httpMix.map((m) => m.event),
-    share: 1,
-    check: (index, body) => answerMismatch(body, httpMix[index % httpMix.length]!.expected)
-  },
-  ...[1, 10].map((concurrency): Workload => ({
-    id: `batch${concurrency}`,
-    title: `SQS batch of ${BATCH_SIZE} (each record decoded, then 20 ms of I/O), concurrency ${concurrency}`,
-    effect3: "./functions/batch/ours.ts",
-    effect4: "../packages/effect4/bench/functions/batch/ours.ts",
-    events: [JSON.stringify(sqsEvent())],
-    share: 0.01,
-    env: { BENCH_BATCH_CONCURRENCY: String(concurrency) },
-    check: exactly(`{"batchItemFailures":[]}`)
-  }))
-]
-
-const lines = ["effect3", "effect4"] as const
-type Line = typeof lines[number]
-const lineLabel: Record<Line, string> = { effect3: "Effect 3 line", effect4: "Effect 4 line" }
 
 interface Built {
   readonly workload: Workload
@@ -124,10 +77,14 @@ interface Built {
 }
 
 const build = async (workload: Workload, line: Line, node: string): Promise<Built | string> => {
-  const entry = here(workload[line])
-  if (!existsSync(entry)) return `${workload.title}, ${lineLabel[line]}: ${workload[line]} does not exist yet`
   const outdir = here(`./.build/lines/${workload.id}-${line}`)
-  const result = await Effect.runPromise(Build.build({ entry, outdir, nodeBinary: node }))
+  let options: Build.BuildOptions = { dropIn: true, outdir, nodeBinary: node }
+  if (workload.source !== "dropIn") {
+    const entry = here(workload.source[line])
+    if (!existsSync(entry)) return `${workload.title}, ${lineLabel[line]}: ${workload.source[line]} does not exist yet`
+    options = { entry, outdir, nodeBinary: node }
+  }
+  const result = await builders[line](options)
   for (const warning of result.warnings) log(`lines build ${workload.id}-${line}: ${warning}`)
   return {
     workload,
@@ -144,6 +101,30 @@ export const linesSuite = async (
   rounds = knob("BENCH_LINES_ROUNDS", 3),
   coldStarts = knob("BENCH_LINES_COLD_STARTS", 15)
 ): Promise<SuiteReport> => {
+  // The realistic function's SendMessage calls go to the tests' fake SQS endpoint on loopback,
+  // which this drain takes off as they come (so that they do not pile up) and counts.
+  const sqs = await startSqsEndpoint()
+  let sent = 0
+  const drain = (): void =>
+    void sqs.take().then(() => {
+      sent++
+      drain()
+    })
+  drain()
+  try {
+    return await runLines(workloadsFor(sqs.endpoint), () => sent, invocations, rounds, coldStarts)
+  } finally {
+    await sqs.close()
+  }
+}
+
+const runLines = async (
+  workloads: ReadonlyArray<Workload>,
+  sent: () => number,
+  invocations: number,
+  rounds: number,
+  coldStarts: number
+): Promise<SuiteReport> => {
   const node = node22()
   const notes: Array<string> = []
   const builds: Array<Built> = []
@@ -158,12 +139,15 @@ export const linesSuite = async (
   const spec = (b: Built) => ({
     command: b.bootstrap,
     args: [],
+    cwd: b.workload.cwd,
     env: { ...lambdaEnv, ...b.workload.env, EFFECT_LAMBDA_NODE: node }
   })
 
-  // Every build must answer its workload's event as expected before it is measured.
+  // Every build must answer its workload's event as expected (and send what it must: detached
+  // work is finished before the next `/next`, where `measure` stops) before it is measured.
   const wrong = new Set<string>()
   for (const b of builds) {
+    const before = sent()
     await measure(spec(b), b.workload.events.length, {
       events: b.workload.events,
       onResult: (index, body) => {
@@ -174,6 +158,11 @@ export const linesSuite = async (
         }
       }
     })
+    const expected = (b.workload.sends ?? 0) * b.workload.events.length
+    if (sent() - before !== expected) {
+      wrong.add(key(b))
+      notes.push(`${b.workload.title}, ${lineLabel[b.line]}: ${sent() - before} SQS messages instead of ${expected}`)
+    }
   }
 
   const warm = new Map<string, Array<Sample>>(builds.map((b) => [key(b), []]))
@@ -253,8 +242,10 @@ export const linesSuite = async (
       }`
     }),
     "",
-    "Both lines built with `Build.build` (the bundle and a code cache trained on this Node), started through their " +
-    "`bootstrap` with `EFFECT_LAMBDA_NODE` set to Node 22. Cold start: spawn → first `GET /next`.",
+    "Each line built with its own `Build.build` (the bundle and a code cache trained on this Node), started through its " +
+    "`bootstrap` with `EFFECT_LAMBDA_NODE` set to Node 22; the drop-in rows are each line's `Build.build({ dropIn: true })` " +
+    "running the plain handler of the drop-in suite. The realistic function sends each order to a fake SQS endpoint on " +
+    "loopback (in the bench process) from detached work, after its result. Cold start: spawn → first `GET /next`.",
     ...notes.map((note) => `Note: ${note}.`),
     `${rounds} interleaved rounds of ${invocations} invocations (scaled per function); ${coldStarts} cold starts per build, interleaved. ` +
     machineNote().replace(

@@ -42,6 +42,7 @@ import type { DropInContext } from "./DropIn.js"
 import type { DetachedSummary } from "./internal/runtime/detached.js"
 import * as DropInTesting from "./internal/testing/dropInContext.js"
 import * as internal from "./internal/testing/invoke.js"
+import type * as TestKit from "./internal/core/testKit.js"
 import type { FatalRuntimeError } from "./LambdaError.js"
 import type { ErrorDocument } from "./RuntimeApi.js"
 import type { Handler, LambdaHandler, Provided } from "./LambdaHandler.js"
@@ -55,32 +56,11 @@ import { fromInit } from "./internal/runtime/handler.js"
  * @since 0.1.0
  * @category models
  */
-export interface InvokeOptions {
-  /** Default: a random UUID. */
-  readonly requestId?: string | undefined
+export interface InvokeOptions extends TestKit.InvocationOptions {
   /** The function's timeout: the deadline is this long after the invocation starts. Default 3 seconds (Lambda's). */
   readonly timeout?: Duration.DurationInput | undefined
   /** As `LambdaRuntime`'s `timeoutMargin`. Default 200 ms. */
   readonly timeoutMargin?: Duration.DurationInput | undefined
-  /** Default: an ARN made of the region and the function's name. */
-  readonly functionArn?: string | undefined
-  /** The X-Ray trace header (`Root=...;Parent=...;Sampled=...`). */
-  readonly traceId?: string | undefined
-  readonly tenantId?: string | undefined
-  /** The client context, as a value (it travels as JSON, as on Lambda). */
-  readonly clientContext?: unknown
-  /** The Cognito identity, as a value (it travels as JSON, as on Lambda). */
-  readonly identity?: unknown
-  /** Default `"function"`. */
-  readonly functionName?: string | undefined
-  /** Default `"$LATEST"`. */
-  readonly functionVersion?: string | undefined
-  /** Default 128. */
-  readonly memoryLimitInMB?: number | undefined
-  /** Default `"us-east-1"`. */
-  readonly region?: string | undefined
-  readonly logGroupName?: string | undefined
-  readonly logStreamName?: string | undefined
 }
 
 /**

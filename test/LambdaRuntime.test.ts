@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Data, Deferred, Effect, Exit, Fiber, Layer, Option, Ref, Schema, Supervisor } from "effect"
+import { Cause, Context, Data, Deferred, Effect, Exit, Fiber, Layer, Option, Ref, Schema, Supervisor } from "effect"
 import * as Emulator from "../src/Emulator.js"
 import { LambdaContext, LambdaHandler, LambdaRuntime } from "../src/index.js"
 import { inProcess, now, serveOn } from "./support.js"
@@ -251,6 +251,73 @@ describe("LambdaRuntime", () => {
         const exit = yield* Deferred.await(lateExit)
         expect(Exit.isInterrupted(exit)).toBe(true)
         expect(yield* Ref.get(ran)).toBe(false)
+      }))
+  })
+
+  describe("the invocation's Scope", () => {
+    /** A resource of the invocation's scope that records its use and the exit it is released with. */
+    const resource = (log: Array<string>, releasedWith: Deferred.Deferred<Exit.Exit<unknown, unknown>>) =>
+      Effect.acquireRelease(
+        Effect.sync(() => log.push("opened")).pipe(
+          Effect.as({ use: (what: string) => Effect.sync(() => log.push(`used by ${what}`)) })
+        ),
+        (_, exit) => Effect.sync(() => log.push("closed")).pipe(Effect.zipRight(Deferred.succeed(releasedWith, exit)))
+      )
+
+    it.scopedLive("releases what the handler acquired after the response and the detached work, before /next", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.make()
+        const log: Array<string> = []
+        const gate = yield* Deferred.make<void>()
+        const releasedWith = yield* Deferred.make<Exit.Exit<unknown, unknown>>()
+        yield* serveOn(
+          emulator,
+          LambdaRuntime.serve((_: unknown, context: LambdaContext) =>
+            Effect.gen(function*() {
+              const db = yield* resource(log, releasedWith)
+              yield* db.use("handler")
+              yield* Effect.forkIn(Effect.zipRight(Deferred.await(gate), db.use("detached")), context.detachedScope)
+              return "answered"
+            }), inProcess)
+        )
+        expect(responseJson(yield* emulator.invoke({}))).toBe("answered")
+        // The response is out; the detached fiber still needs the resource.
+        expect(log).toEqual(["opened", "used by handler"])
+        yield* Deferred.succeed(gate, undefined)
+        expect(Exit.isSuccess(yield* Deferred.await(releasedWith))).toBe(true)
+        expect(log).toEqual(["opened", "used by handler", "used by detached", "closed"])
+        yield* emulator.awaitNextRequest(2)
+        // The next invocation acquires its own.
+        expect(responseJson(yield* emulator.invoke({}))).toBe("answered")
+        expect(log.filter((line) => line === "opened")).toHaveLength(2)
+      }))
+
+    it.scopedLive("closes with the handler's failure, or with Runtime.HandlerTimeout when it was cut off", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.make({ functionTimeoutMs: 1000 })
+        const log: Array<string> = []
+        const exits: Array<Deferred.Deferred<Exit.Exit<unknown, unknown>>> = []
+        class Declined extends Data.TaggedError("Declined") {}
+        yield* serveOn(
+          emulator,
+          LambdaRuntime.serve((event: { readonly hang: boolean }) =>
+            Effect.gen(function*() {
+              const releasedWith = yield* Deferred.make<Exit.Exit<unknown, unknown>>()
+              exits.push(releasedWith)
+              yield* resource(log, releasedWith)
+              return yield* event.hang ? Effect.never : new Declined()
+            }), { ...inProcess, timeoutMargin: 200 })
+        )
+        expect(errorDocument(yield* emulator.invoke({ hang: false })).errorType).toBe("Declined")
+        const failed = yield* Deferred.await(exits[0]!)
+        expect(Exit.isFailure(failed) ? Cause.squash(failed.cause) : undefined).toBeInstanceOf(Declined)
+        expect(errorDocument(yield* emulator.invoke({ hang: true })).errorType).toBe("Runtime.HandlerTimeout")
+        const timedOut = yield* Deferred.await(exits[1]!)
+        expect(Exit.isFailure(timedOut) ? Cause.squash(timedOut.cause) : undefined).toMatchObject({
+          _tag: "HandlerTimeout"
+        })
+        yield* emulator.awaitNextRequest(3)
+        expect(log).toEqual(["opened", "closed", "opened", "closed"])
       }))
   })
 

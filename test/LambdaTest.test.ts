@@ -4,7 +4,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Data, Deferred, Effect, Fiber, Layer, Ref, Schema, TestClock } from "effect"
 import { LambdaContext, LambdaHandler, LambdaTest } from "../src/index.js"
-import type { DropInContext } from "../src/DropIn.js"
+import { detachingHandler, directCall } from "./lambdaTestCases.js"
 
 class OutOfStock extends Data.TaggedError("OutOfStock")<{ readonly sku: string }> {
   override get message() {
@@ -170,13 +170,7 @@ describe("LambdaTest", () => {
   it.live("runs a plain Node handler through the drop-in's adapter, with its detached promise", () =>
     Effect.gen(function*() {
       const flushed: Array<string> = []
-      const handler = async (event: { readonly id: string }, context: DropInContext) => {
-        context.detach(async () => {
-          await new Promise((resolve) => setTimeout(resolve, 20))
-          flushed.push(`${event.id} for ${context.awsRequestId}`)
-        })
-        return { id: event.id, remaining: context.getRemainingTimeInMillis() > 0 }
-      }
+      const handler = detachingHandler(flushed)
       const result = yield* LambdaTest.invoke(LambdaTest.fromNodeHandler(handler), { id: "n-1" }, { requestId: "r-9" })
       expect(LambdaTest.json(result)).toEqual({ id: "n-1", remaining: true })
       expect(result.detached).toEqual({ completed: 1, failed: 0, interrupted: 0 })
@@ -193,32 +187,7 @@ describe("LambdaTest", () => {
     }))
 
   it.live("gives plain Node handlers a drop-in context to call them directly", () =>
-    Effect.promise(async () => {
-      const audited: Array<string> = []
-      const handler = async (event: { readonly id: string }, context: DropInContext) => {
-        context.detach(async (signal) => {
-          await new Promise((resolve) => setTimeout(resolve, 10))
-          // Work detached by detached work is waited for too.
-          context.detach(async () => audited.push(`late ${event.id} aborted=${signal.aborted}`))
-          audited.push(`${event.id} by ${context.awsRequestId} in ${context.functionName}`)
-        })
-        return { id: event.id, tenant: context.tenantId, remaining: context.getRemainingTimeInMillis() }
-      }
-      const context = LambdaTest.dropInContext({
-        requestId: "r-7",
-        tenantId: "t-1",
-        functionName: "audit",
-        timeout: 5000
-      })
-      const result = await handler({ id: "a" }, context)
-      expect(result).toMatchObject({ id: "a", tenant: "t-1" })
-      expect(result.remaining).toBeGreaterThan(4000)
-      expect(result.remaining).toBeLessThanOrEqual(5000)
-      expect(audited).toEqual([])
-      const outcomes = await context.settled()
-      expect(outcomes.map((outcome) => outcome.status)).toEqual(["fulfilled", "fulfilled"])
-      expect(audited).toEqual(["a by r-7 in audit", "late a aborted=false"])
-    }))
+    Effect.promise(() => directCall(LambdaTest.dropInContext)))
 
   it.effect("runs a handler's init step once before the invocation, as the runtime does; its failure is the answer", () =>
     Effect.gen(function*() {

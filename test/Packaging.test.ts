@@ -115,6 +115,9 @@ describe("Packaging", () => {
         /^The handler returned undefined, not an Effect of /
       )
       expect(Compatibility.handlerResultProblem({ "~effect/Effect": {} })).toMatch(
+        /^The handler returned an Effect 4 Effect: an Effect 4 value given to the Effect 3 runtime; install /
+      )
+      expect(Compatibility.handlerResultProblem({ then: 1 })).toMatch(
         /^The handler returned an object, not an Effect of the effect .* another copy of effect made it, one of another major version/
       )
     })

@@ -56,6 +56,22 @@ describe("the runtime as a process", () => {
       expect(yield* emulator.nextRequests).toHaveLength(1)
     }))
 
+  it.scopedLive("exits 1 instead of asking for /next when a finalizer of the invocation's scope does not end", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make({ functionTimeoutMs: 800 })
+      const fn = yield* spawnFunction("test/fixtures/stuck.ts", emulator.environment)
+      const record = yield* emulator.invoke({ stuck: "invocation-scope" })
+      expect(record.outcome).toMatchObject({ _tag: "Response", text: `"posted"` })
+      expect(yield* fn.exited).toBe(1)
+      expect(fn.stdout()).toMatch(
+        new RegExp(
+          `${record.requestId}\\tFATAL\\tThe invocation scope's finalizers were still running 50 ms before the ` +
+            `deadline; exiting`
+        )
+      )
+      expect(yield* emulator.nextRequests).toHaveLength(1)
+    }))
+
   it.scopedLive("exits 1 with a clear message when AWS_LAMBDA_RUNTIME_API is not set", () =>
     Effect.gen(function*() {
       const fn = yield* spawnFunction("test/fixtures/shutdown.ts", { AWS_LAMBDA_RUNTIME_API: "" })

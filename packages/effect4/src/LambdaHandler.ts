@@ -111,12 +111,15 @@ export interface LambdaHandler<E = never, R = never> {
 }
 
 /**
- * The services the runtime provides to every handler itself.
+ * The services the runtime provides to every handler itself: `LambdaContext`, and the
+ * invocation's `Scope` (what the handler acquires with `Effect.acquireRelease` is released when
+ * the invocation ends: after the answer was posted and the detached work ended, before the next
+ * `/next`; on shutdown after the detached work was stopped), as on the Effect 3 line.
  *
  * @since 0.0.0
  * @category models
  */
-export type Provided = LambdaContext
+export type Provided = LambdaContext | Scope.Scope
 
 /**
  * Whether a value is a {@link LambdaHandler} of this line.

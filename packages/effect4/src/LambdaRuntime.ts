@@ -31,11 +31,13 @@ import type { LambdaContext } from "./LambdaContext.js"
 import { FatalRuntimeError } from "./LambdaError.js"
 import * as LambdaHandler from "./LambdaHandler.js"
 import { fromCause } from "./internal/causeDocument.js"
+import * as Compatibility from "./internal/compatibility.js"
 import * as References from "effect/References"
 import * as LogLevel from "effect/LogLevel"
 import {
   CodeCache,
   Console,
+  EffectMajor,
   InvokeStore,
   Lifecycle as Rules,
   LogLine,
@@ -138,28 +140,25 @@ export const serve: {
   <E, R, ROut = never, LE = never>(
     handler: LambdaHandler.LambdaHandler<E, R>,
     options?: RuntimeOptions<ROut, LE>
-  ): Effect.Effect<never, ServeError<LE>, Exclude<R, LambdaContext | ROut>>
+  ): Effect.Effect<never, ServeError<LE>, Exclude<R, LambdaHandler.Provided | ROut>>
   <Event, A, E, R, ROut = never, LE = never, EI = Event, OI = A>(
     handler: Handler<Event, A, E, R>,
     options?: RuntimeOptions<ROut, LE> & LambdaHandler.JsonOptions<Event, EI, A, OI>
-  ): Effect.Effect<never, ServeError<LE>, Exclude<R, LambdaContext | ROut>>
+  ): Effect.Effect<never, ServeError<LE>, Exclude<R, LambdaHandler.Provided | ROut>>
 } = <R, ROut, LE>(
   handler: LambdaHandler.LambdaHandler<unknown, R> | Handler<unknown, unknown, unknown, R>,
   options: RuntimeOptions<ROut, LE> & LambdaHandler.JsonOptions<unknown, unknown, unknown, unknown> = {}
-): Effect.Effect<never, ServeError<LE>, Exclude<R, LambdaContext | ROut>> =>
-  serveWith(
-    LambdaHandler.isLambdaHandler(handler) ? handler : LambdaHandler.json(handler, options),
-    options,
-    new Lifecycle()
-  )
+): Effect.Effect<never, ServeError<LE>, Exclude<R, LambdaHandler.Provided | ROut>> =>
+  serveWith(handler, options, new Lifecycle())
 
 /** {@link serve} with the process-level state that `run` shares with its signal and error handlers. */
 const serveWith = <R, ROut, LE>(
-  handler: LambdaHandler.LambdaHandler<unknown, R>,
-  options: RuntimeOptions<ROut, LE>,
+  given: LambdaHandler.LambdaHandler<unknown, R> | Handler<unknown, unknown, unknown, R>,
+  options: RuntimeOptions<ROut, LE> & LambdaHandler.JsonOptions<unknown, unknown, unknown, unknown>,
   life: Lifecycle
-): Effect.Effect<never, ServeError<LE>, Exclude<R, LambdaContext | ROut>> =>
+): Effect.Effect<never, ServeError<LE>, Exclude<R, LambdaHandler.Provided | ROut>> =>
   Effect.scoped(Effect.gen(function*() {
+    const handler = Compatibility.toLambdaHandler(given, options)
     const endpoint = yield* Config.String(Protocol.env.runtimeApi)
     // Unparsable means the classic single loop, never an init error: the variable is the platform's.
     const maxConcurrency = Math.max(
@@ -199,11 +198,13 @@ const serveWith = <R, ROut, LE>(
       )
     }
     const lanes = Rules.concurrencyOf(maxConcurrency, options.concurrency)
-    return yield* program(endpoint, handler, options, { life, lanes, managed }).pipe(
+    // An Effect 3 handler, init or layer (a mixed install) is the init error, before anything runs.
+    const wrongMajor = Compatibility.initProblem(given, options.layer)
+    return yield* program(endpoint, handler, options, { life, lanes, managed, wrongMajor }).pipe(
       Effect.provideService(References.CurrentLoggers, new Set([Logger.make(logFormat)])),
       Effect.provideService(References.MinimumLogLevel, logLevel)
     )
-  })) as Effect.Effect<never, ServeError<LE>, Exclude<R, LambdaContext | ROut>>
+  })) as Effect.Effect<never, ServeError<LE>, Exclude<R, LambdaHandler.Provided | ROut>>
 
 /**
  * An invalid configuration (an `AWS_LAMBDA_LOG_LEVEL` that names no level): reported as the
@@ -248,6 +249,8 @@ interface ProgramSettings {
   readonly lanes: number
   /** Lambda Managed Instances (`AWS_LAMBDA_MAX_CONCURRENCY` above 1). */
   readonly managed: boolean
+  /** What is wrong with a handler, init or layer of the other major (compatibility.ts). */
+  readonly wrongMajor: string | undefined
 }
 
 /**
@@ -284,6 +287,14 @@ const program = <R, ROut, LE>(
     // An error outside Effect during init or an invocation is posted through here (processHandlers.ts).
     life.report = (target, document) => Effect.runPromise(Effect.provideContext(report(target, document), loggers))
     const api = yield* RuntimeApiClient.make(endpoint)
+    if (settings.wrongMajor !== undefined) {
+      const errorMessage = settings.wrongMajor
+      yield* Effect.logFatal(errorMessage)
+      yield* Effect.ignore(
+        api.initError({ errorType: EffectMajor.WRONG_MAJOR_ERROR_TYPE, errorMessage, stackTrace: [] })
+      )
+      return yield* new FatalRuntimeError({ detail: errorMessage })
+    }
     if (options.registerExtension !== false) {
       // So that Lambda sends SIGTERM before it shuts the environment down, and the layer is released.
       yield* api.registerExtension(EXTENSION_NAME).pipe(
@@ -320,8 +331,10 @@ const program = <R, ROut, LE>(
       const invokeStore = yield* Effect.promise(InvokeStore.make)
       const asyncInvokeStore = InvokeStore.isAsyncContext(invokeStore)
       // Managed Instances: one client (one connection for its long poll and results) per lane.
-      const lanes = yield* Effect.forEach(Array.from({ length: settings.lanes - 1 }), () =>
-        RuntimeApiClient.make(endpoint))
+      const lanes = yield* Effect.forEach(
+        Array.from({ length: settings.lanes - 1 }),
+        () => RuntimeApiClient.make(endpoint)
+      )
       life.initDone = true
       return yield* Loop.loop(api, ready as Loop.Handler<R>, {
         timeoutMarginMs,
@@ -336,9 +349,7 @@ const program = <R, ROut, LE>(
       Effect.onExit((exit) =>
         Effect.andThen(
           life.within("the layer's release", Scope.close(layerScope, exit)),
-          Effect.suspend(() =>
-            life.abandoned.length === 0 ? Effect.void : Effect.logError(life.budgetExhausted())
-          )
+          Effect.suspend(() => life.abandoned.length === 0 ? Effect.void : Effect.logError(life.budgetExhausted()))
         )
       )
     )
@@ -356,16 +367,18 @@ const standIn: Handler<unknown, unknown, never, LambdaContext> = (event, context
  * @category running
  */
 export const run: {
-  <E, R extends LambdaContext | ROut, ROut = never, LE = never>(
+  <E, R extends LambdaHandler.Provided | ROut, ROut = never, LE = never>(
     handler: LambdaHandler.LambdaHandler<E, R>,
     options?: RuntimeOptions<ROut, LE>
   ): void
-  <Event, A, E, R extends LambdaContext | ROut, ROut = never, LE = never, EI = Event, OI = A>(
+  <Event, A, E, R extends LambdaHandler.Provided | ROut, ROut = never, LE = never, EI = Event, OI = A>(
     handler: Handler<Event, A, E, R>,
     options?: RuntimeOptions<ROut, LE> & LambdaHandler.JsonOptions<Event, EI, A, OI>
   ): void
 } = <ROut, LE>(
-  handler: LambdaHandler.LambdaHandler<unknown, LambdaContext | ROut> | Handler<unknown, unknown, unknown, ROut>,
+  handler:
+    | LambdaHandler.LambdaHandler<unknown, LambdaHandler.Provided | ROut>
+    | Handler<unknown, unknown, unknown, ROut>,
   options?: RuntimeOptions<ROut, LE> & LambdaHandler.JsonOptions<unknown, unknown, unknown, unknown>
 ): void => {
   // In the build's code-cache training run the runtime only warms its loop up, with a stand-in.
@@ -379,11 +392,7 @@ export const run: {
   }
   const life = new Lifecycle()
   const fiber = Effect.runFork(
-    serveWith(
-      LambdaHandler.isLambdaHandler(handler) ? handler : LambdaHandler.json(handler, options),
-      { console: true, ...options },
-      life
-    ) as Effect.Effect<never, unknown>
+    serveWith(handler, { console: true, ...options }, life) as Effect.Effect<never, unknown>
   )
   ProcessHandlers.install(life, {
     interrupt: () => fiber.interruptUnsafe(),

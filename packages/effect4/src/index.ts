@@ -25,3 +25,6 @@ export * as LambdaRuntime from "./LambdaRuntime.js"
 
 /** @since 0.0.0 */
 export * as LambdaEvents from "./LambdaEvents.js"
+
+/** @since 0.0.0 */
+export * as LambdaTest from "./LambdaTest.js"

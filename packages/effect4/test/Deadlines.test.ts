@@ -61,20 +61,25 @@ describe("Effect 4: work past the deadline (classic mode)", () => {
       expect(yield* Effect.promise(api.nextRequests)).toHaveLength(1)
     })))
 
-  it.live("a finalizer of the detached scope that does not end: the answer is posted, then exit 1", () =>
-    Effect.scoped(Effect.gen(function*() {
-      const api = yield* emulator({ functionTimeoutMs: 800 })
-      const fn = yield* spawnFunction(STUCK, api.environment)
-      const record = yield* Effect.promise(() => api.invoke({ stuck: "scope" }))
-      expect(responseOf(record)).toBe("posted")
-      expect(yield* fn.exited).toBe(1)
-      expect(fn.stdout()).toMatch(
-        new RegExp(
-          `${record.requestId}\\tFATAL\\tThe invocation scope's finalizers were still running 50 ms before the ` +
-            `deadline; exiting`
+  for (
+    const [stuck, whose] of [["scope", "the detached scope"], ["invocation-scope", "the invocation's scope"]] as const
+  ) {
+    it.live(`a finalizer of ${whose} that does not end: the answer is posted, then exit 1`, () =>
+      Effect.scoped(Effect.gen(function*() {
+        const api = yield* emulator({ functionTimeoutMs: 800 })
+        const fn = yield* spawnFunction(STUCK, api.environment)
+        const record = yield* Effect.promise(() => api.invoke({ stuck }))
+        expect(responseOf(record)).toBe("posted")
+        expect(yield* fn.exited).toBe(1)
+        expect(fn.stdout()).toMatch(
+          new RegExp(
+            `${record.requestId}\\tFATAL\\tThe invocation scope's finalizers were still running 50 ms before the ` +
+              `deadline; exiting`
+          )
         )
-      )
-    })))
+        expect(yield* Effect.promise(api.nextRequests)).toHaveLength(1)
+      })))
+  }
 
   it.live("a deadline more than 2^31-1 ms away times out neither the handler nor its detached work", () =>
     Effect.scoped(Effect.gen(function*() {

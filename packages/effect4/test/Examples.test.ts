@@ -6,9 +6,11 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
+import { errorsCases, errorsSeen } from "../../../test/errorsExample.js"
 import { sqsRecord } from "../../../test/eventRecords.js"
 import { ticksEvent, ticksExpected, ticksSeen } from "../../../test/httpStreamExample.js"
 import { startSqsEndpoint } from "../../../test/sqsEndpoint.js"
+import { csvAuditLine, csvEvent, csvExpected, csvSeen } from "../../../test/streamingExample.js"
 import * as Emulator from "../src/Emulator.js"
 import { Samples } from "../src/internal/core.js"
 
@@ -153,23 +155,30 @@ describe("Effect 4: examples", () => {
     Effect.gen(function*() {
       const emulator = yield* emulatorInScope
       yield* spawnExample("errors", emulator.environment)
-      expect(responseJson(yield* emulator.invoke({ action: "pay" }))).toEqual({ paid: true })
-      const declined = yield* emulator.invoke({ action: "decline" })
-      expect(declined.outcome).toMatchObject({
-        _tag: "Error",
-        errorTypeHeader: "PaymentDeclined",
-        document: { errorType: "PaymentDeclined", errorMessage: "card declined: insufficient funds" }
-      })
-      expect((yield* emulator.invoke({ action: "crash" })).outcome).toMatchObject({
-        _tag: "Error",
-        document: { errorType: "TypeError" }
-      })
-      // The same process goes on: a bad event is answered, then the next good one.
-      const bad = yield* emulator.invoke({ action: "refund" })
-      expect(bad.outcome).toMatchObject({ _tag: "Error", document: { errorType: "Runtime.UnmarshalError" } })
-      expect((bad.outcome as { readonly document: { readonly errorMessage: string } }).document.errorMessage)
-        .toContain(`["action"]`)
-      expect(responseJson(yield* emulator.invoke({ action: "pay" }))).toEqual({ paid: true })
+      // The Effect 3 line's checks of its own errors.ts (test/examples.test.ts).
+      for (const { event, expected } of errorsCases) {
+        expect(errorsSeen(yield* emulator.invoke(event))).toMatchObject(expected)
+      }
+    }))
+
+  it.live("streaming.ts streams a CSV export with its prelude, then audits it before the next /next", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make({ functionTimeoutMs: 30_000 })
+      const fn = yield* spawnExample("streaming", emulator.environment)
+      const record = yield* emulator.invoke(csvEvent)
+      const outcome = record.outcome
+      expect(outcome).toMatchObject({ _tag: "Response", streaming: true, http: { _tag: "Decoded" } })
+      const http = outcome?._tag === "Response" && outcome.http?._tag === "Decoded" ? outcome.http : undefined
+      // The Effect 3 line's checks of its own streaming.ts (test/Streaming.test.ts).
+      expect(csvSeen({
+        statusCode: http?.statusCode ?? 0,
+        contentType: http?.headers["content-type"],
+        cookies: http?.cookies,
+        body: Buffer.from(http?.body ?? new Uint8Array()).toString()
+      })).toEqual(csvExpected(record.requestId))
+      yield* fn.awaitOutput(csvAuditLine)
+      yield* emulator.awaitNextRequest(2)
+      expect(record.posts).toEqual([expect.objectContaining({ kind: "response", status: 202 })])
     }))
 
   it.live("layers.ts builds the SQS client once, sends each order after the response, and releases it on SIGTERM", () =>

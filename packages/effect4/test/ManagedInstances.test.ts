@@ -125,6 +125,20 @@ describe("Effect 4: Lambda Managed Instances", () => {
       expect(fn.child.exitCode).toBeNull()
     })))
 
+  it.live("a finalizer of the invocation's scope that runs past the deadline holds its slot until it ends; the others keep serving", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const api = yield* emulator({ concurrency: 8, functionTimeoutMs: 30_000 })
+      const fn = yield* spawnFunction(MANAGED, api.environment)
+      yield* Effect.promise(() => api.awaitNextRequest(8))
+      const slow = yield* Effect.promise(() => api.invoke({ mode: "scopeFinalizer", ms: 2500 }, { timeoutMs: 1000 }))
+      expect(slow.outcome).toMatchObject({ _tag: "Response", text: JSON.stringify({ id: slow.requestId }) })
+      yield* fn.awaitOutput("it holds its slot until it ends (1 of 8 slots held)")
+      expectOwnIds(yield* burst(api, 16, { mode: "echo", waitMs: 1 }), ["context", "inHandler"])
+      yield* fn.awaitOutput(`The work that held invocation ${slow.requestId}'s slot has ended`)
+      expect(fn.stdout()).toContain("The invocation scope's finalizers were still running 50 ms before the deadline")
+      expect(fn.child.exitCode).toBeNull()
+    })))
+
   it.live("SIGTERM with 8 invocations in flight answers each exactly once with Runtime.Shutdown and exits cleanly", () =>
     Effect.scoped(Effect.gen(function*() {
       const api = yield* emulator({ concurrency: 8, functionTimeoutMs: 60_000 })

@@ -36,6 +36,10 @@ describe("Effect 4: shutdown", () => {
         )
         expect(out.indexOf("detached finalizer ran")).toBeLessThan(out.indexOf("layer released"))
         expect(out.indexOf("handler finalizer ran")).toBeLessThan(out.indexOf("layer released"))
+        // The invocation's scope closes after the detached work was stopped, before the layer.
+        expect(out).toMatch(new RegExp(`${record.requestId}\\tINFO\\tinvocation scope released`))
+        expect(out.indexOf("detached finalizer ran")).toBeLessThan(out.indexOf("invocation scope released"))
+        expect(out.indexOf("invocation scope released")).toBeLessThan(out.indexOf("layer released"))
         expect(code).toBe(0)
         expect(fn.stderr()).toBe("")
       })))

@@ -72,22 +72,30 @@ export interface NodeContext {
 }
 
 /**
- * What a Node context is made of: the invocation's facts and the function's configuration (its
- * `getRemainingTimeInMillis` reads the runtime's clock, which a test may simulate).
+ * What Node's context says about the function itself (Lambda's environment describes it).
  *
  * @internal
  */
-export interface NodeContextSource {
-  readonly requestId: string
-  readonly invokedFunctionArn: string
-  readonly clientContext: unknown
-  readonly identity: unknown
-  readonly tenantId: string | undefined
+export interface FunctionFacts {
   readonly functionName: string
   readonly functionVersion: string
   readonly memoryLimitInMB: number
   readonly logGroupName: string
   readonly logStreamName: string
+}
+
+/**
+ * What a Node context is made of: the invocation's facts and the function's configuration (its
+ * `getRemainingTimeInMillis` reads the runtime's clock, which a test may simulate).
+ *
+ * @internal
+ */
+export interface NodeContextSource extends FunctionFacts {
+  readonly requestId: string
+  readonly invokedFunctionArn: string
+  readonly clientContext: unknown
+  readonly identity: unknown
+  readonly tenantId: string | undefined
   readonly getRemainingTimeInMillis: () => number
 }
 

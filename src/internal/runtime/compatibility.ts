@@ -5,6 +5,7 @@
  * invocation's error.
  */
 import * as Effect from "effect/Effect"
+import { wrongMajorProblem } from "../core/effectMajor.js"
 import { SUPPORTED_EFFECT, VERSION } from "../core/version.js"
 
 /**
@@ -113,6 +114,9 @@ export const handlerResultProblem = (
         `effect ${String(runtimeEffect)}: two copies of effect are installed. Install one copy ` +
         "(`npm ls effect` lists them; `npm dedupe` may merge them)"
   }
+  // An Effect 4 value says so (core/effectMajor.ts): the message names the line to install.
+  const otherMajor = wrongMajorProblem(result, 3, subject)
+  if (otherMajor !== undefined) return otherMajor
   const kind = kindOf(result)
   return kind === "a Promise"
     ? `${subject} a Promise, not an Effect: an Effect handler wraps promises with Effect.promise ` +

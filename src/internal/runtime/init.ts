@@ -19,6 +19,7 @@ import { FatalRuntimeError, RuntimeApiError } from "./errors.js"
 import { isLambdaHandler, json } from "./handler.js"
 import { RuntimeApi } from "./runtimeApi.js"
 import * as Compatibility from "./compatibility.js"
+import * as EffectMajor from "../core/effectMajor.js"
 import * as Console from "./console.js"
 import * as InvokeStore from "../core/invokeStore.js"
 import * as Detached from "./detached.js"
@@ -243,6 +244,9 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
           Effect.zipRight(postInitError({ errorType, errorMessage: detail, stackTrace: [] })),
           Effect.zipRight(new FatalRuntimeError({ detail }))
         )
+      // An Effect 4 handler, init or layer (a mixed install) would not run on this line at all.
+      const wrongMajor = EffectMajor.initProblem(3, { handler, layer: options.layer })
+      if (wrongMajor !== undefined) return yield* incompatible(EffectMajor.WRONG_MAJOR_ERROR_TYPE, wrongMajor)
       const versionProblem = Compatibility.effectVersionProblem(getCurrentVersion())
       if (versionProblem !== undefined) return yield* incompatible(Compatibility.UNSUPPORTED_EFFECT, versionProblem)
       const initProblem = lambdaHandler.init === undefined

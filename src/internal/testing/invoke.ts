@@ -15,14 +15,13 @@ import * as FiberId from "effect/FiberId"
 import * as LogLevel from "effect/LogLevel"
 import * as Runtime from "effect/Runtime"
 import type * as Scope from "effect/Scope"
-import { randomUUID } from "node:crypto"
 import type { FatalRuntimeError } from "../../LambdaError.js"
 import type * as LambdaHandler from "../../LambdaHandler.js"
 import type { InvokeOptions } from "../../LambdaTest.js"
 import type { JsonOptions } from "../../LambdaHandler.js"
 import { RuntimeApi } from "../runtime/runtimeApi.js"
 import type { Invocation, ResponseWriter, RuntimeApiService } from "../../RuntimeApi.js"
-import type { ErrorDocument } from "../core/protocol.js"
+import * as TestKit from "../core/testKit.js"
 import type { DetachedSummary } from "../runtime/detached.js"
 import { fromCause } from "../runtime/causeDocument.js"
 import * as InvokeStore from "../core/invokeStore.js"
@@ -33,16 +32,7 @@ import type { RuntimeSettings } from "../runtime/settings.js"
 import type { Timer } from "../runtime/timers.js"
 
 /** @internal */
-export type Result =
-  | {
-    readonly _tag: "Success"
-    readonly body: Uint8Array
-    readonly text: string
-    readonly contentType: string
-    /** The error a streamed response ended with (its trailers), if any. */
-    readonly streamError: ErrorDocument | undefined
-  }
-  | { readonly _tag: "Failure"; readonly error: ErrorDocument }
+export type Result = TestKit.Result
 
 /** @internal */
 export interface Started {
@@ -66,18 +56,6 @@ const clockTimer = (clock: Clock.Clock, runtime: Runtime.Runtime<never>): Timer 
   }
 })
 
-const bytes = (body: Uint8Array | string): Uint8Array => typeof body === "string" ? Buffer.from(body) : body
-
-const success = (body: Uint8Array, contentType: string, streamError: ErrorDocument | undefined): Result => ({
-  _tag: "Success",
-  body,
-  text: Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8"),
-  contentType,
-  streamError
-})
-
-const jsonText = (value: unknown): string | undefined => value === undefined ? undefined : JSON.stringify(value)
-
 /** @internal */
 export const start = <E, R, EA = unknown, OA = unknown, EI = EA, OI = OA>(
   handler: LambdaHandler.LambdaHandler<E, R> | LambdaHandler.Handler<EA, OA, E, R>,
@@ -88,32 +66,22 @@ export const start = <E, R, EA = unknown, OA = unknown, EI = EA, OI = OA>(
     const clock = yield* Effect.clock
     const runtime = yield* Effect.runtime<never>()
     const timer = clockTimer(clock, runtime)
-    const requestId = options.requestId ?? randomUUID()
-    const functionName = options.functionName ?? "function"
-    const region = options.region ?? "us-east-1"
-    const deadlineMs = timer.now() + Duration.toMillis(Duration.decode(options.timeout ?? Duration.seconds(3)))
-    const body = event instanceof Uint8Array ? event : Buffer.from(JSON.stringify(event) ?? "null")
-    const invocation: Invocation = {
-      requestId,
-      deadlineMs,
-      functionArn: options.functionArn ?? `arn:aws:lambda:${region}:123456789012:function:${functionName}`,
-      traceId: options.traceId,
-      clientContext: jsonText(options.clientContext),
-      cognitoIdentity: jsonText(options.identity),
-      tenantId: options.tenantId,
-      contentType: "application/json",
-      body
-    }
+    const facts = TestKit.factsOf(options)
+    const timeoutMs = options.timeout === undefined
+      ? TestKit.DEFAULT_TIMEOUT_MS
+      : Duration.toMillis(Duration.decode(options.timeout))
+    const invocation: Invocation = TestKit.invocationOf(options, timer.now() + timeoutMs, event)
+    const { requestId, deadlineMs } = invocation
     const invokeStore = yield* Effect.promise(InvokeStore.make)
     const settings: RuntimeSettings = {
       config: {
         runtimeApi: "in-memory",
-        functionName,
-        functionVersion: options.functionVersion ?? "$LATEST",
-        memoryLimitInMB: options.memoryLimitInMB ?? 128,
-        logGroupName: options.logGroupName ?? `/aws/lambda/${functionName}`,
-        logStreamName: options.logStreamName ?? "test",
-        region,
+        functionName: facts.functionName,
+        functionVersion: facts.functionVersion,
+        memoryLimitInMB: facts.memoryLimitInMB,
+        logGroupName: facts.logGroupName,
+        logStreamName: facts.logStreamName,
+        region: facts.region,
         logFormat: "Text",
         logLevel: LogLevel.Info,
         maxConcurrency: 1
@@ -133,7 +101,7 @@ export const start = <E, R, EA = unknown, OA = unknown, EI = EA, OI = OA>(
     const result = yield* Deferred.make<Result, FatalRuntimeError>()
     const done = yield* Deferred.make<DetachedSummary, FatalRuntimeError>()
     let served = false
-    const answer = (outcome: Result) => Effect.sync(() => Deferred.unsafeDone(result, Exit.succeed(outcome)))
+    const answers = TestKit.memoryAnswers((outcome) => Deferred.unsafeDone(result, Exit.succeed(outcome)))
     const api: RuntimeApiService = {
       // The second `/next` is the loop saying the invocation is over: it waits there for good.
       next: Effect.suspend(() => {
@@ -141,18 +109,15 @@ export const start = <E, R, EA = unknown, OA = unknown, EI = EA, OI = OA>(
         served = true
         return Effect.succeed(invocation)
       }),
-      respond: (_, response) => answer(success(bytes(response.body), response.contentType, undefined)),
-      fail: (_, error) => answer({ _tag: "Failure", error }),
+      respond: (_, response) => Effect.sync(() => answers.respond(response.body, response.contentType)),
+      fail: (_, error) => Effect.sync(() => answers.fail(error)),
       streamResponse: (_, contentType) =>
         Effect.sync((): ResponseWriter => {
-          const chunks: Array<Uint8Array> = []
+          const stream = answers.openStream(contentType)
           return {
-            write: (chunk) => {
-              chunks.push(bytes(chunk))
-              return true
-            },
+            write: stream.write,
             drained: Effect.void,
-            end: (error) => answer(success(Buffer.concat(chunks), contentType, error))
+            end: (error) => Effect.sync(() => stream.end(error, () => {}))
           }
         }),
       initError: () => Effect.void,
@@ -199,12 +164,7 @@ export const invoke = (
   ) as Effect.Effect<Result & { readonly detached: DetachedSummary }, FatalRuntimeError, never>
 
 /** @internal */
-export const json = (result: Result): unknown => {
-  if (result._tag === "Failure") {
-    throw new Error(`The invocation failed: ${result.error.errorType}: ${result.error.errorMessage}`)
-  }
-  return JSON.parse(result.text) as unknown
-}
+export const json = TestKit.json
 
 /** @internal */
-export const error = (result: Result): ErrorDocument | undefined => result._tag === "Failure" ? result.error : undefined
+export const error = TestKit.error

@@ -14,11 +14,12 @@ import * as Fiber from "effect/Fiber"
 import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as References from "effect/References"
+import * as Scope from "effect/Scope"
 import { LambdaContext } from "../LambdaContext.js"
 import type { LambdaContextShape } from "../LambdaContext.js"
 import { HandlerTimeout } from "../LambdaError.js"
 import type { FatalRuntimeError } from "../LambdaError.js"
-import type { LambdaHandler, Response } from "../LambdaHandler.js"
+import type { LambdaHandler, Provided, Response } from "../LambdaHandler.js"
 import * as Answer from "./answer.js"
 import { Console, InvokeStore, Lifecycle as Rules, LogLine, Timers } from "./core.js"
 import type { Protocol, Requests } from "./core.js"
@@ -38,7 +39,7 @@ export interface Lane<R> {
   /** The user's services (the layer's) and the loop's references (loggers, levels). */
   readonly services: Context.Context<R>
   /** The handler: the raw invocation in, a buffered or streamed response out. */
-  readonly handler: LambdaHandler<unknown, R | LambdaContext>
+  readonly handler: LambdaHandler<unknown, R | Provided>
   /** Who answers (answer.ts: the one place that calls `/response` or `/error`). */
   readonly poster: Answer.Poster
   /** Retries `/next` while it cannot reach the platform. */
@@ -50,6 +51,10 @@ export interface Lane<R> {
   readonly managed: boolean
   /** How many lanes serve at once (the slots). */
   readonly concurrency: number
+  /** The clock and timers of the deadlines: the process's, or the test's `Clock` (`LambdaTest`). */
+  readonly timer: Timers.Timer
+  /** Told when an invocation is over (its lane may ask for the next one), with its detached work's fate. */
+  readonly onFinished?: ((requestId: string, detached: Detached.DetachedSummary) => void) | undefined
 }
 
 /**
@@ -61,23 +66,29 @@ export class InFlight<R> implements InvocationInFlight {
   readonly requestId: string
   /** Whether its answer was posted (or is being posted): then nothing else answers it. */
   answered = false
-  private readonly receivedAt = Date.now()
+  private readonly receivedAt: number
   private readonly softDeadline: number
   private readonly hardDeadline: number
   private fiber: Fiber.Fiber<Response, unknown> | undefined = undefined
   private detached: Detached.DetachedWork | undefined = undefined
+  /**
+   * The invocation's `Scope`, in the handler's services: what the handler acquires in it stays
+   * open for its detached work, and is released after that work ended (or was stopped).
+   */
+  private scope: Scope.Closeable | undefined = undefined
   /** Its one answer: the stream the handler's fiber writes, the post (answer.ts). */
   private readonly reply: Answer.Answer
 
   constructor(readonly lane: Lane<R>, readonly invocation: Requests.Invocation) {
     this.requestId = invocation.requestId
+    this.receivedAt = lane.timer.now()
     this.softDeadline = invocation.deadlineMs - lane.timeoutMarginMs
     this.hardDeadline = invocation.deadlineMs - Rules.FINALIZER_CUTOFF_MS
     this.reply = Answer.make(lane.poster, invocation.requestId)
   }
 
   /** The handler's own root fiber, started at once inside the invocation's async context. */
-  private start(detached: Detached.DetachedWork): Fiber.Fiber<Response, unknown> {
+  private start(detached: Detached.DetachedWork, scope: Scope.Scope): Fiber.Fiber<Response, unknown> {
     const { invocation, lane } = this
     const context: LambdaContextShape = {
       requestId: invocation.requestId,
@@ -86,12 +97,12 @@ export class InFlight<R> implements InvocationInFlight {
       traceId: invocation.traceId,
       tenantId: invocation.tenantId,
       detachedScope: detached.scope,
-      getRemainingTimeInMillis: () => Math.max(0, invocation.deadlineMs - Date.now())
+      getRemainingTimeInMillis: () => Math.max(0, invocation.deadlineMs - lane.timer.now())
     }
     // Every line it logs, and its detached fibers log, carries the invocation's ids.
     const annotations = Context.get(lane.services, References.CurrentLogAnnotations)
     const services = Context.add(
-      Context.add(lane.services, LambdaContext, context),
+      Context.add(Context.add(lane.services, LambdaContext, context), Scope.Scope, scope),
       References.CurrentLogAnnotations,
       invocation.tenantId === undefined
         ? { ...annotations, [LogLine.REQUEST_ID]: invocation.requestId }
@@ -105,7 +116,7 @@ export class InFlight<R> implements InvocationInFlight {
         { requestId: invocation.requestId, tenantId: invocation.tenantId },
         () =>
           // A streamed body is written by this fiber, under the deadline (streaming.ts).
-          Effect.runForkWith(services as Context.Context<R | LambdaContext>)(
+          Effect.runForkWith(services as Context.Context<R | Provided>)(
             this.reply.consume(Effect.suspend(() => lane.handler.handle(invocation, context)))
           )
       )
@@ -131,38 +142,58 @@ export class InFlight<R> implements InvocationInFlight {
       }
       const detached = Detached.make()
       this.detached = detached
-      const fiber = this.start(detached)
+      const scope = Scope.makeUnsafe()
+      this.scope = scope
+      const fiber = this.start(detached, scope)
       this.fiber = fiber
-      const completed = yield* awaitUntil(fiber, this.softDeadline)
+      const { at, now } = this.lane.timer
+      const completed = yield* awaitUntil(fiber, this.softDeadline, at)
       let abandoned = false
-      if (Option.isSome(completed)) yield* this.answer(this.reply.post(completed.value))
-      else {
+      // What the invocation's scope closes with: the handler's exit, or the timeout it got.
+      let exit: Exit.Exit<Response, unknown>
+      if (Option.isSome(completed)) {
+        exit = completed.value
+        yield* this.answer(this.reply.post(completed.value))
+      } else {
         const timeout = new HandlerTimeout({
-          elapsedMs: Date.now() - this.receivedAt,
+          elapsedMs: now() - this.receivedAt,
           marginMs: this.lane.timeoutMarginMs
         })
         // A stream already on the wire ends with this error in its trailers.
         this.reply.interruptedBy(timeout)
-        abandoned = Option.isNone(yield* until(Fiber.interrupt(fiber), this.hardDeadline))
-        yield* this.answer(this.reply.post(Exit.fail(timeout)))
+        abandoned = Option.isNone(yield* until(Fiber.interrupt(fiber), this.hardDeadline, at))
+        exit = Exit.fail(timeout)
+        yield* this.answer(this.reply.post(exit))
       }
       if (abandoned) yield* this.stuck("handler", Rules.stuckLines.handler(fiber.id), Fiber.await(fiber))
       // The detached window: its fibers end, or are interrupted at `deadline - margin`; what
       // refuses to stop by `deadline - cut-off` ends the process (or holds the slot).
-      const windowStart = Date.now()
-      if (!detached.isIdle()) yield* detached.awaitIdleUntil(this.softDeadline, Timers.at)
+      const windowStart = now()
+      if (!detached.isIdle()) yield* detached.awaitIdleUntil(this.softDeadline, at)
       // A scope with nothing left in it (the common case) closes at once: no wait is set up.
       if (detached.scope.state._tag === "Empty") yield* detached.close
-      else if (Option.isNone(yield* until(detached.close, this.hardDeadline))) {
+      else if (Option.isNone(yield* until(detached.close, this.hardDeadline, at))) {
         // No fiber left: what does not end is a finalizer added to the scope itself.
         const fibers = detached.liveFiberIds().map((id) => `#${id}`)
         yield* fibers.length === 0
           ? this.stuck("scope", Rules.stuckLines.scope, detached.close)
           : this.stuck("detached", Rules.stuckLines.detached(fibers), detached.close)
       }
+      // Then the invocation's scope, as on the Effect 3 line: its resources outlive the detached
+      // work that may use them. Without finalizers (the common case) it closes at once.
+      if (scope.state._tag !== "Open") yield* Scope.close(scope, exit)
+      else {
+        // Closing runs its finalizers uninterruptibly, once: a second close returns at once, so a
+        // held slot waits for this fiber, not for another close.
+        const closing = yield* Effect.forkDetach(Scope.close(scope, exit))
+        if (Option.isNone(yield* awaitUntil(closing, this.hardDeadline, at))) {
+          yield* this.stuck("scope", Rules.stuckLines.scope, Fiber.await(closing))
+        }
+      }
       this.lane.life.remove(this)
       this.fiber = undefined
       this.detached = undefined
+      this.scope = undefined
       const summary = detached.summary()
       for (const failure of summary.failures) {
         // Logged and nothing else: a detached failure never changes the posted answer, and a
@@ -174,8 +205,9 @@ export class InFlight<R> implements InvocationInFlight {
       }
       // Built only when debug lines are kept: this runs after every invocation.
       if (yield* LogLevel.isEnabled("Debug")) {
-        yield* Effect.logDebug(Rules.detachedSummaryLine(summary, Date.now() - windowStart))
+        yield* Effect.logDebug(Rules.detachedSummaryLine(summary, now() - windowStart))
       }
+      this.lane.onFinished?.(this.requestId, summary)
     }).pipe(Effect.annotateLogs(this.annotations()))
   }
 
@@ -272,6 +304,11 @@ export class InFlight<R> implements InvocationInFlight {
           `detached fibers ${detached.liveFiberIds().map((id) => `#${id}`).join(", ") || "(finalizers)"}`,
           detached.close
         )
+      }
+      // The invocation's scope last, as after an invocation that ends on its own.
+      const scope = this.scope
+      if (scope !== undefined && scope.state._tag === "Open") {
+        yield* life.within("the invocation scope's finalizers", Scope.close(scope, Exit.interrupt()))
       }
       life.remove(this)
     }).pipe(Effect.annotateLogs(this.annotations()))

@@ -42,6 +42,14 @@ export const fatal = (detail: string, cause?: unknown): Effect.Effect<never, Fat
   )
 
 /**
+ * Calls `onTime` at the absolute time `atMs`; returns the canceller. The runtime's is the core's
+ * shared Node timer; `LambdaTest`'s runs on Effect's `Clock` (core `Timers.Timer`).
+ *
+ * @internal
+ */
+export type At = Timers.Timer["at"]
+
+/**
  * Waits for `fiber` to end, at most until the absolute time `atMs` (epoch ms); `None` if it was
  * still running then. One observer and one shared timer, no extra fiber.
  *
@@ -49,14 +57,15 @@ export const fatal = (detail: string, cause?: unknown): Effect.Effect<never, Fat
  */
 export const awaitUntil = <A, E>(
   fiber: Fiber.Fiber<A, E>,
-  atMs: number
+  atMs: number,
+  at: At = Timers.at
 ): Effect.Effect<Option.Option<Exit.Exit<A, E>>> =>
   Effect.suspend(() => {
     const done = fiber.pollUnsafe()
     if (done !== undefined) return Effect.succeed(Option.some(done))
     return Effect.callback<Option.Option<Exit.Exit<A, E>>>((resume) => {
       let removeObserver = () => {}
-      const cancel = Timers.at(atMs, () => {
+      const cancel = at(atMs, () => {
         removeObserver()
         resume(Effect.succeed(Option.none()))
       })
@@ -78,9 +87,13 @@ export const awaitUntil = <A, E>(
  *
  * @internal
  */
-export const until = <A, E, R>(effect: Effect.Effect<A, E, R>, atMs: number): Effect.Effect<Option.Option<A>, E, R> =>
+export const until = <A, E, R>(
+  effect: Effect.Effect<A, E, R>,
+  atMs: number,
+  at: At = Timers.at
+): Effect.Effect<Option.Option<A>, E, R> =>
   Effect.flatMap(Effect.forkDetach(effect), (fiber) =>
-    Effect.flatMap(awaitUntil(fiber, atMs), (exit) => {
+    Effect.flatMap(awaitUntil(fiber, atMs, at), (exit) => {
       if (Option.isSome(exit)) return Effect.map(exit.value, Option.some)
       fiber.interruptUnsafe()
       return Effect.succeed(Option.none())

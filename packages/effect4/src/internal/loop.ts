@@ -9,10 +9,10 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
-import type { LambdaContext } from "../LambdaContext.js"
 import type { FatalRuntimeError } from "../LambdaError.js"
-import type { LambdaHandler } from "../LambdaHandler.js"
+import type { LambdaHandler, Provided } from "../LambdaHandler.js"
 import * as Answer from "./answer.js"
+import { Timers } from "./core.js"
 import type { InvokeStore } from "./core.js"
 import type { Lane } from "./inFlight.js"
 import * as Lanes from "./lanes.js"
@@ -43,6 +43,10 @@ export interface LoopOptions {
   readonly lanes?: ReadonlyArray<RuntimeApiClient> | undefined
   /** Lambda Managed Instances (`AWS_LAMBDA_MAX_CONCURRENCY` above 1), whatever the number of lanes. */
   readonly managed?: boolean | undefined
+  /** The clock and timers of the deadlines (default: the process's; `LambdaTest`: the test's `Clock`). */
+  readonly timer?: Timers.Timer | undefined
+  /** Told when each invocation is over, with its detached work's fate (`LambdaTest`). */
+  readonly onFinished?: Lane<unknown>["onFinished"]
 }
 
 /**
@@ -54,25 +58,27 @@ export interface LoopOptions {
  */
 export const loop = <R>(
   api: RuntimeApiClient,
-  handler: Handler<R | LambdaContext>,
+  handler: Handler<R | Provided>,
   options: LoopOptions
-): Effect.Effect<never, FatalRuntimeError, Exclude<R, LambdaContext>> =>
-  Effect.flatMap(Effect.context<Exclude<R, LambdaContext>>(), (services) => {
+): Effect.Effect<never, FatalRuntimeError, Exclude<R, Provided>> =>
+  Effect.flatMap(Effect.context<Exclude<R, Provided>>(), (services) => {
     const life = options.life ?? new Lifecycle()
     const clients = [api, ...(options.lanes ?? [])]
     const retrySchedule = options.retrySchedule ?? Answer.defaultRetrySchedule
-    const lanes = clients.map((api): Lane<Exclude<R, LambdaContext>> => ({
+    const lanes = clients.map((api): Lane<Exclude<R, Provided>> => ({
       api,
       life,
       services,
-      handler: handler as Lane<Exclude<R, LambdaContext>>["handler"],
+      handler: handler as Lane<Exclude<R, Provided>>["handler"],
       poster: { api, retrySchedule },
       retry: (call) => Answer.retryTransport(call, retrySchedule),
       timeoutMarginMs: options.timeoutMarginMs,
       invokeStore: options.invokeStore,
       asyncInvokeStore: options.asyncInvokeStore === true,
       managed: options.managed ?? clients.length > 1,
-      concurrency: clients.length
+      concurrency: clients.length,
+      timer: options.timer ?? Timers.nodeTimer,
+      onFinished: options.onFinished
     }))
     return Lanes.serve(lanes, life)
   })

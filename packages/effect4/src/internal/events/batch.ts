@@ -7,6 +7,7 @@
  *
  * @internal
  */
+import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -88,7 +89,8 @@ const runBatch = <D, E, R>(
       ? Effect.forEach(items, (_, index) => runOne(index), { concurrency: plan.concurrency, discard: true })
       : inOrder(0)
 
-    const budget = Math.max(0, deadlineMs - options.timeoutMarginMs - Date.now())
+    // The Clock's time, as the deadline's: under LambdaTest's TestClock the budget is the test's too.
+    const budget = Math.max(0, deadlineMs - options.timeoutMarginMs - (yield* Clock.currentTimeMillis))
     // `timeoutOption` interrupts the records still running and waits for their finalizers, so
     // their effects are over before the response says they will be retried.
     const finished = yield* Effect.timeoutOption(work, Duration.millis(budget))

@@ -26,13 +26,7 @@ import { eventJson, resultJson } from "../handler.js"
  *
  * @internal
  */
-export interface FunctionFacts {
-  readonly functionName: string
-  readonly functionVersion: string
-  readonly memoryLimitInMB: number
-  readonly logGroupName: string
-  readonly logStreamName: string
-}
+export type FunctionFacts = NodeContext.FunctionFacts
 
 /**
  * The function's facts from `AWS_LAMBDA_FUNCTION_NAME`, `..._VERSION`, `..._MEMORY_SIZE`,
