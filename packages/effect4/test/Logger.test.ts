@@ -1,16 +1,15 @@
 /**
  * The Effect 4 line's Lambda logger (src/internal/logger.ts) never throws and writes one line per
- * entry, whatever it is given: the hostile values of test/hostile.ts (which both lines share) and
- * a 5 MB string as message, annotation, request id, failure and defect, in the text and the JSON
- * format. The cases are the Effect 3 line's (test/Logger.test.ts "never throws, whatever it is
- * given"); the logger is called as Effect calls it, from a fiber whose annotations it reads.
+ * entry, whatever it is given: the entries and checks of test/loggerCases.ts (the hostile values
+ * and a 5 MB string as message, annotation, request id, failure and defect), which the Effect 3
+ * line's test/Logger.test.ts uses too, in the text and the JSON format. The logger is called as
+ * Effect calls it, from a fiber whose annotations it reads.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect } from "effect"
 import { hostile } from "../../../test/hostile.js"
+import { linesExpected, linesSeen, loggerEntries } from "../../../test/loggerCases.js"
 import * as LambdaLogger from "../src/internal/logger.js"
-
-const values: Record<string, () => unknown> = { ...hostile, hugeString: () => "h".repeat(5 * 1024 * 1024) }
 
 /**
  * One entry written by `logger` from the current fiber, with `annotations`: called directly,
@@ -33,29 +32,15 @@ describe("Effect 4: the Lambda logger never throws, whatever it is given", () =>
       Effect.gen(function*() {
         const lines: Array<string> = []
         const logger = LambdaLogger.make(format, (line) => lines.push(line))
-        const names = Object.keys(values)
-        for (const name of names) {
-          const value = values[name]!
-          yield* logWith(logger, ["as message", value()], Cause.empty, { requestId: "req-h", odd: value() })
-          yield* logWith(logger, value(), Cause.empty, { requestId: "req-h" })
-          yield* logWith(logger, "as request id", Cause.empty, { requestId: value() })
-          yield* logWith(logger, "as failure", Cause.fail(value()), { requestId: "req-h" })
-          yield* logWith(logger, "as defect", Cause.die(value()), { requestId: "req-h" })
+        for (const { annotations, cause, message } of loggerEntries()) {
+          const made = cause._tag === "Empty"
+            ? Cause.empty
+            : cause._tag === "Fail"
+            ? Cause.fail(cause.value)
+            : Cause.die(cause.value)
+          yield* logWith(logger, message, made, annotations)
         }
-        expect(lines).toHaveLength(names.length * 5)
-        if (format === "JSON") {
-          const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>)
-          expect(records.filter((record) => record.requestId === "req-h")).toHaveLength(names.length * 4)
-          const failures = records.filter((record) => record.message === "as failure")
-          expect(failures.map((record) => typeof record.errorType)).toEqual(names.map(() => "string"))
-          expect(failures.every((record) => Array.isArray(record.stackTrace))).toBe(true)
-          expect(records.find((record) => record.message === "as failure" && record.errorType === "X")).toMatchObject({
-            errorMessage: `{"amount":"10"}`
-          })
-        } else {
-          expect(lines.filter((line) => line.includes("\treq-h\tERROR\t"))).toHaveLength(names.length * 4)
-          expect(lines.filter((line) => line.includes("\tERROR\tas defect\n"))).toHaveLength(names.length)
-        }
+        expect(linesSeen(format, lines)).toEqual(linesExpected(format))
       }))
   }
 
