@@ -31,6 +31,7 @@ import type { LambdaContext } from "./LambdaContext.js"
 import { FatalRuntimeError } from "./LambdaError.js"
 import * as LambdaHandler from "./LambdaHandler.js"
 import { fromCause } from "./internal/causeDocument.js"
+import * as Detached from "./internal/detached.js"
 import * as Compatibility from "./internal/compatibility.js"
 import * as References from "effect/References"
 import * as LogLevel from "effect/LogLevel"
@@ -327,6 +328,15 @@ const program = <R, ROut, LE>(
           Effect.provideService(Scope.Scope, layerScope),
           Effect.tapCause(initFailed)
         )
+      // Detached work relies on how Effect records forked fibers in a scope: checked once, its
+      // failure the init error (as on the Effect 3 line).
+      yield* Detached.verifyTracking().pipe(
+        Effect.tapError((error) =>
+          Effect.ignore(
+            api.initError({ errorType: Protocol.errorTypes.initError, errorMessage: error.detail, stackTrace: [] })
+          )
+        )
+      )
       const timeoutMarginMs = Duration.toMillis(Duration.fromInputUnsafe(options.timeoutMargin ?? Duration.millis(200)))
       const invokeStore = yield* Effect.promise(InvokeStore.make)
       const asyncInvokeStore = InvokeStore.isAsyncContext(invokeStore)
