@@ -18,7 +18,7 @@
  * const program = Build.build({ entry: "src/handler.ts", outdir: "dist/lambda" })
  * ```
  *
- * @since 0.0.0
+ * @since 1.0.0
  */
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
@@ -29,7 +29,7 @@ import type { BuildTypes } from "./internal/core.js"
  * What every build shares: `outdir`, `codeCache`, `minify`, `sourcemap`, `external`,
  * `nodeBinary`, `nodeFlags` (see the Effect 3 line's `BuildSettings`).
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export type BuildSettings = BuildTypes.BuildSettings
@@ -37,7 +37,7 @@ export type BuildSettings = BuildTypes.BuildSettings
 /**
  * Builds an Effect function: `entry` is bundled with everything it imports.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export type FunctionBuildOptions = BuildTypes.FunctionBuildOptions
@@ -45,7 +45,7 @@ export type FunctionBuildOptions = BuildTypes.FunctionBuildOptions
 /**
  * Builds this line's drop-in bootstrap for plain Node handlers (`_HANDLER`), with no entry.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export type DropInBuildOptions = BuildTypes.DropInBuildOptions
@@ -53,7 +53,7 @@ export type DropInBuildOptions = BuildTypes.DropInBuildOptions
 /**
  * Options of {@link build}.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export type BuildOptions = BuildTypes.BuildOptions
@@ -62,7 +62,7 @@ export type BuildOptions = BuildTypes.BuildOptions
  * What {@link build} produced: `bootstrap`, the bundle and its size, the metafile, the code cache
  * (and whether its training run warmed the runtime up), `function.zip` and the warnings.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export type BuildResult = BuildTypes.BuildResult
@@ -70,7 +70,7 @@ export type BuildResult = BuildTypes.BuildResult
 /**
  * The default V8 flags of a build: none (any V8 flag costs Node its built-ins' code cache).
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category constants
  */
 export const DEFAULT_NODE_FLAGS: ReadonlyArray<string> = BuildEngine.DEFAULT_NODE_FLAGS
@@ -78,7 +78,7 @@ export const DEFAULT_NODE_FLAGS: ReadonlyArray<string> = BuildEngine.DEFAULT_NOD
 /**
  * Why a build failed (`stage`: `bundle` or `write`).
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category errors
  */
 export class BuildError extends Data.TaggedError("BuildError")<BuildEngine.BuildFailureFields> {
@@ -91,7 +91,7 @@ export class BuildError extends Data.TaggedError("BuildError")<BuildEngine.Build
  * Builds a function for deployment (see the module documentation). Only the build's own failures
  * are typed; anything else is a defect.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category building
  */
 export const build = (options: BuildOptions): Effect.Effect<BuildResult, BuildError> =>

@@ -13,7 +13,7 @@
  * }
  * ```
  *
- * @since 0.0.0
+ * @since 1.0.0
  */
 import type { NodeContext } from "./internal/core.js"
 
@@ -26,7 +26,7 @@ import type { NodeContext } from "./internal/core.js"
  * response. From Node 24 on, as on Lambda's `nodejs24.x`, the object has no
  * `callbackWaitsForEmptyEventLoop`, `succeed`, `fail` or `done`.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export type DropInContext = NodeContext.NodeHandlerContext

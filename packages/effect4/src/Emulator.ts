@@ -22,7 +22,7 @@
  * })
  * ```
  *
- * @since 0.0.0
+ * @since 1.0.0
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -36,7 +36,7 @@ import type { EmulatorTypes } from "./internal/core.js"
  * Options of {@link make} and {@link layer}: port, function timeout, the environment's names,
  * handler, concurrency (see the Effect 3 line's `EmulatorOptions`).
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export type EmulatorOptions = EmulatorTypes.EmulatorOptions
@@ -44,7 +44,7 @@ export type EmulatorOptions = EmulatorTypes.EmulatorOptions
 /**
  * Per-invocation options: request id, timeout, trace header, client context, Cognito identity, tenant id.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export type InvokeOptions = EmulatorTypes.InvokeOptions
@@ -52,7 +52,7 @@ export type InvokeOptions = EmulatorTypes.InvokeOptions
 /**
  * A result POST received for an invocation, with the status the emulator answered.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export type RecordedPost = EmulatorTypes.RecordedPost
@@ -60,7 +60,7 @@ export type RecordedPost = EmulatorTypes.RecordedPost
 /**
  * A document posted to `/init/error` (or built by the platform for an invocation).
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export type RecordedError = EmulatorTypes.RecordedError
@@ -68,7 +68,7 @@ export type RecordedError = EmulatorTypes.RecordedError
 /**
  * A body in the HTTP integration format, decoded as a Function URL does.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export type HttpIntegrationResponse = EmulatorTypes.HttpIntegrationResponse
@@ -76,7 +76,7 @@ export type HttpIntegrationResponse = EmulatorTypes.HttpIntegrationResponse
 /**
  * How far a streamed `/response` has got.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export type StreamProgress = EmulatorTypes.StreamProgress
@@ -84,7 +84,7 @@ export type StreamProgress = EmulatorTypes.StreamProgress
 /**
  * How an invocation ended: `Response`, `Error`, `Timeout`, `TooLarge`, `InitError` or `ExitError`.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export type InvocationOutcome = EmulatorTypes.InvocationOutcome
@@ -92,7 +92,7 @@ export type InvocationOutcome = EmulatorTypes.InvocationOutcome
 /**
  * The recorded timeline of one invocation (epoch milliseconds, sub-millisecond precision).
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export type InvocationRecord = EmulatorTypes.InvocationRecord
@@ -100,7 +100,7 @@ export type InvocationRecord = EmulatorTypes.InvocationRecord
 /**
  * An extension registered through `POST /2020-01-01/extension/register`.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export type RegisteredExtension = EmulatorTypes.RegisteredExtension
@@ -108,7 +108,7 @@ export type RegisteredExtension = EmulatorTypes.RegisteredExtension
 /**
  * What a runtime process reported about its exit, for {@link EmulatorService.runtimeExited}.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export type RuntimeExit = EmulatorTypes.RuntimeExit
@@ -116,7 +116,7 @@ export type RuntimeExit = EmulatorTypes.RuntimeExit
 /**
  * A reset of the execution environment decided by the platform (`Timeout` or `BusyAfterDeadline`).
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export type EnvironmentReset = EmulatorTypes.EnvironmentReset
@@ -125,7 +125,7 @@ export type EnvironmentReset = EmulatorTypes.EnvironmentReset
  * Effect 4's `Effect<A>` as a type constructor: the service is written once in the shared core,
  * over whichever Effect major the line passes.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export interface EffectOf extends Shared.TypeLambda {
@@ -135,7 +135,7 @@ export interface EffectOf extends Shared.TypeLambda {
 /**
  * An invocation that has been queued: its request id and an effect that waits for its outcome.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export interface PendingInvocation extends Shared.PendingInvocationOf<EffectOf> {}
@@ -147,7 +147,7 @@ export interface PendingInvocation extends Shared.PendingInvocationOf<EffectOf> 
  * `extensions`, `awaitFirstByte`/`streamProgress`, `resets`/`awaitReset`, `runtimeExited` and
  * `shutdown`, each as the Effect 3 line's `EmulatorService` describes it.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export interface EmulatorService extends Shared.EmulatorServiceOf<EffectOf> {
@@ -167,7 +167,7 @@ const lift: Shared.Lift<EffectOf> = {
  * when the options are invalid or the port cannot be bound. Its warnings go to the logger of the
  * fiber that made it.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category constructors
  */
 export const make = (options: EmulatorOptions = {}): Effect.Effect<EmulatorService, never, Scope.Scope> =>
@@ -187,7 +187,7 @@ export const make = (options: EmulatorOptions = {}): Effect.Effect<EmulatorServi
 /**
  * The emulator as a service, for programs that receive it from a layer.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category services
  */
 export class Emulator extends Context.Service<Emulator, EmulatorService>()("effect-lambda-runtime/Emulator") {}
@@ -195,7 +195,7 @@ export class Emulator extends Context.Service<Emulator, EmulatorService>()("effe
 /**
  * A layer providing {@link Emulator}; the server is closed when the layer is released.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category layers
  */
 export const layer = (options?: EmulatorOptions): Layer.Layer<Emulator> => Layer.effect(Emulator, make(options))

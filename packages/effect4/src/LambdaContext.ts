@@ -17,7 +17,7 @@
  *   })
  * ```
  *
- * @since 0.0.0
+ * @since 1.0.0
  */
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
@@ -28,7 +28,7 @@ import type * as Scope from "effect/Scope"
 /**
  * What the handler knows about its invocation.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export interface LambdaContextShape {
@@ -53,7 +53,7 @@ export interface LambdaContextShape {
  * The current invocation's context, with the `detach` and `remainingTime` shorthands the Effect 3
  * line's `LambdaContext` has, so that `LambdaContext.detach(effect)` reads the same on both lines.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category services
  */
 export class LambdaContext extends Context.Service<LambdaContext, LambdaContextShape>()(

@@ -7,7 +7,7 @@
  * that tag as `errorType`, an `Error` with its `name`, and a value with a string `errorType`
  * field chooses its own.
  *
- * @since 0.0.0
+ * @since 1.0.0
  */
 import * as Data from "effect/Data"
 import { RuntimeErrors } from "./internal/core.js"
@@ -20,7 +20,7 @@ const spec = RuntimeErrors.runtimeErrors
  * The handler did not finish before `deadline - timeoutMargin`: it was interrupted (its
  * finalizers ran) and the invocation failed with `Runtime.HandlerTimeout`.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category errors
  */
 export class HandlerTimeout extends Data.TaggedError("HandlerTimeout")<RuntimeErrors.HandlerTimeoutFields> {
@@ -36,7 +36,7 @@ export class HandlerTimeout extends Data.TaggedError("HandlerTimeout")<RuntimeEr
  * A buffered response larger than the platform accepts (6,291,556 bytes). It is never posted:
  * the runtime posts `/error` with `Function.ResponseSizeTooLarge` instead.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category errors
  */
 export class ResponseTooLarge extends Data.TaggedError("ResponseTooLarge")<RuntimeErrors.SizeFields> {
@@ -51,7 +51,7 @@ export class ResponseTooLarge extends Data.TaggedError("ResponseTooLarge")<Runti
 /**
  * The {@link ResponseTooLarge} error for a buffered body of `size` bytes.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category constructors
  */
 export const responseTooLarge = (size: number): ResponseTooLarge =>
@@ -63,7 +63,7 @@ export const responseTooLarge = (size: number): ResponseTooLarge =>
  * body ends with error trailers of type `Function.ResponseSizeTooLarge`, or, when not a byte had
  * been written yet, `/error` is posted instead.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category errors
  */
 export class StreamedResponseTooLarge extends Data.TaggedError("StreamedResponseTooLarge")<RuntimeErrors.SizeFields> {
@@ -79,7 +79,7 @@ export class StreamedResponseTooLarge extends Data.TaggedError("StreamedResponse
  * The event could not be read: its body is not JSON, or it does not match the handler's event
  * Schema (the message names the path that failed). Reported as `Runtime.UnmarshalError`.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category errors
  */
 export class UnmarshalError extends Data.TaggedError("UnmarshalError")<RuntimeErrors.DetailFields> {
@@ -96,7 +96,7 @@ export class UnmarshalError extends Data.TaggedError("UnmarshalError")<RuntimeEr
  * `BigInt`, a circular structure) or the output Schema refused it. Reported as
  * `Runtime.MarshalError`.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category errors
  */
 export class MarshalError extends Data.TaggedError("MarshalError")<RuntimeErrors.DetailFields> {
@@ -113,7 +113,7 @@ export class MarshalError extends Data.TaggedError("MarshalError")<RuntimeErrors
  * (`reason: "Transport"`), the platform answered with an unexpected status (`reason: "Status"`),
  * or `/next` delivered an invocation without a request id (`reason: "MalformedInvocation"`).
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category errors
  */
 export class RuntimeApiError extends Data.TaggedError("RuntimeApiError")<RuntimeErrors.RuntimeApiFields> {
@@ -128,7 +128,7 @@ export class RuntimeApiError extends Data.TaggedError("RuntimeApiError")<Runtime
  * unreachable or answered 5xx, or work would not stop by its deadline (the line logged at fatal
  * level says which).
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category errors
  */
 export class FatalRuntimeError extends Data.TaggedError("FatalRuntimeError")<RuntimeErrors.DetailFields> {

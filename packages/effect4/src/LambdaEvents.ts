@@ -22,7 +22,7 @@
  * LambdaRuntime.run(LambdaEvents.sqs(Order, (order) => Effect.log(`saved ${order.orderId}`)))
  * ```
  *
- * @since 0.0.0
+ * @since 1.0.0
  */
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
@@ -43,7 +43,7 @@ type PlainObject = { readonly [x: string]: unknown }
  * is the body's text. FIFO queues add `SequenceNumber`, `MessageGroupId` and
  * `MessageDeduplicationId` to `attributes`.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category schemas
  */
 export const SqsRecord = schemas.SqsRecord
@@ -51,7 +51,7 @@ export const SqsRecord = schemas.SqsRecord
 /**
  * A decoded SQS record whose body is `A`.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export type SqsRecord<A = string> = ReturnType<typeof schemas.SqsRecord<A, A>>["Type"]
@@ -60,7 +60,7 @@ export type SqsRecord<A = string> = ReturnType<typeof schemas.SqsRecord<A, A>>["
  * The SQS event: `{ Records: [SqsRecord] }`. `SqsEvent(Order)` decodes every body as an
  * `Order` (and fails the whole event if one does not: use {@link sqs} to fail records alone).
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category schemas
  */
 export const SqsEvent = schemas.SqsEvent
@@ -69,7 +69,7 @@ export const SqsEvent = schemas.SqsEvent
  * An SNS message as Lambda receives it (`Records[].Sns`); `Message` is parsed as JSON and
  * decoded with the Schema when one is given.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category schemas
  */
 export const SnsMessage = schemas.SnsMessage
@@ -77,7 +77,7 @@ export const SnsMessage = schemas.SnsMessage
 /**
  * A record of the SNS event.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category schemas
  */
 export const SnsRecord = schemas.SnsRecord
@@ -85,7 +85,7 @@ export const SnsRecord = schemas.SnsRecord
 /**
  * The SNS event: `{ Records: [{ Sns }] }`.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category schemas
  */
 export const SnsEvent = schemas.SnsEvent
@@ -94,7 +94,7 @@ export const SnsEvent = schemas.SnsEvent
  * The SNS notification an SQS subscription puts in the message body (raw message delivery
  * off), for SNS inside SQS: `SqsEvent(SnsNotification(Order))`, or `sqs(SnsNotification(Order), ...)`.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category schemas
  */
 export const SnsNotification = schemas.SnsNotification
@@ -103,7 +103,7 @@ export const SnsNotification = schemas.SnsNotification
  * A record of an S3 event notification. `s3.object.key` is URL-encoded as S3 sends it (spaces
  * as `+`); `size` and `eTag` are absent for deletions.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category schemas
  */
 export const S3EventRecord = schemas.S3EventRecord
@@ -112,7 +112,7 @@ export const S3EventRecord = schemas.S3EventRecord
  * The S3 event notification, as Lambda receives it or inside an SQS body
  * (`SqsEvent(S3Event)`).
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category schemas
  */
 export const S3Event = schemas.S3Event
@@ -121,7 +121,7 @@ export const S3Event = schemas.S3Event
  * The `s3:TestEvent` S3 sends to a queue when a notification is configured. Accept it with
  * `Schema.Union([S3Event, S3TestEvent])` so that it is not retried as a failing record.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category schemas
  */
 export const S3TestEvent = schemas.S3TestEvent
@@ -130,7 +130,7 @@ export const S3TestEvent = schemas.S3TestEvent
  * An EventBridge event with `detail` decoded by the given Schema (any object without one);
  * also the body of an SQS target: `SqsEvent(EventBridgeEvent(OrderPlaced))`.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category schemas
  */
 export const EventBridgeEvent = schemas.EventBridgeEvent
@@ -139,7 +139,7 @@ export const EventBridgeEvent = schemas.EventBridgeEvent
  * A scheduled event (an EventBridge or CloudWatch Events rule with a schedule expression):
  * `detail-type` is `Scheduled Event` and `source` is `aws.events`.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category schemas
  */
 export const ScheduledEvent = schemas.ScheduledEvent
@@ -149,7 +149,7 @@ export const ScheduledEvent = schemas.ScheduledEvent
  * (`{ Id: 101 }`): `S` strings, `N` numbers (bigints beyond 2^53), `B` bytes, `BOOL`, `NULL`
  * as `null`, `L` arrays, `M` objects, and the sets `SS`, `NS`, `BS` as arrays.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category schemas
  */
 export const AttributeMap = streams.AttributeMap
@@ -157,7 +157,7 @@ export const AttributeMap = streams.AttributeMap
 /**
  * A DynamoDB image decoded from its AttributeValue map and then with `schema`.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category schemas
  */
 export const DynamoDbImage = streams.DynamoDbImage
@@ -166,7 +166,7 @@ export const DynamoDbImage = streams.DynamoDbImage
  * A DynamoDB Streams record: `Keys` as plain values, `NewImage` and `OldImage` (present
  * according to `StreamViewType` and the event) decoded with the given Schema.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category schemas
  */
 export const DynamoDbStreamRecord = streams.DynamoDbStreamRecord
@@ -174,7 +174,7 @@ export const DynamoDbStreamRecord = streams.DynamoDbStreamRecord
 /**
  * A decoded DynamoDB Streams record whose images are `A`.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export type DynamoDbStreamRecord<A = PlainObject> = ReturnType<typeof streams.DynamoDbStreamRecord<A, A>>["Type"]
@@ -182,7 +182,7 @@ export type DynamoDbStreamRecord<A = PlainObject> = ReturnType<typeof streams.Dy
 /**
  * The DynamoDB Streams event: `{ Records: [DynamoDbStreamRecord] }`.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category schemas
  */
 export const DynamoDbStreamEvent = streams.DynamoDbStreamEvent
@@ -191,7 +191,7 @@ export const DynamoDbStreamEvent = streams.DynamoDbStreamEvent
  * A Kinesis record: `kinesis.data` is base64-decoded to text, then parsed as JSON and
  * decoded with the given Schema (the text itself without one).
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category schemas
  */
 export const KinesisRecord = streams.KinesisRecord
@@ -199,7 +199,7 @@ export const KinesisRecord = streams.KinesisRecord
 /**
  * A decoded Kinesis record whose data is `A`.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export type KinesisRecord<A = string> = ReturnType<typeof streams.KinesisRecord<A, A>>["Type"]
@@ -207,7 +207,7 @@ export type KinesisRecord<A = string> = ReturnType<typeof streams.KinesisRecord<
 /**
  * The Kinesis event: `{ Records: [KinesisRecord] }`.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category schemas
  */
 export const KinesisEvent = streams.KinesisEvent
@@ -217,7 +217,7 @@ export const KinesisEvent = streams.KinesisEvent
 /**
  * The partial-failure response the batch handlers return.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export type BatchResponse = Batch.BatchResponse
@@ -225,7 +225,7 @@ export type BatchResponse = Batch.BatchResponse
 /**
  * Options of every batch handler.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export interface BatchOptions {
@@ -241,7 +241,7 @@ export interface BatchOptions {
 /**
  * Options of {@link sqs}.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export interface SqsOptions extends BatchOptions {
@@ -272,7 +272,7 @@ export interface SqsOptions extends BatchOptions {
  * LambdaRuntime.run(LambdaEvents.sqs(Order, (order) => saveOrder(order), { concurrency: 10 }))
  * ```
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category batch handlers
  * @function
  */
@@ -285,7 +285,7 @@ export const sqs: <A, I, E, R>(
 /**
  * What {@link dynamodb} gives the record handler: the change with its images decoded.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export type DynamoDbChange<A> = Batch.DynamoDbChange<A>
@@ -298,7 +298,7 @@ export type DynamoDbChange<A> = Batch.DynamoDbChange<A>
  * the shard from it (checkpoint semantics): the records before it are done, the ones after
  * it are retried.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category batch handlers
  * @function
  */
@@ -315,7 +315,7 @@ export const kinesis: <A, I, E, R>(
  * with the same checkpoint semantics as {@link kinesis}: at the first failure its
  * `SequenceNumber` is reported and the batch stops.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category batch handlers
  * @function
  */

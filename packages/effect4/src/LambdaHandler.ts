@@ -16,7 +16,7 @@
  * )
  * ```
  *
- * @since 0.0.0
+ * @since 1.0.0
  */
 import * as Effect from "effect/Effect"
 import type * as Schema from "effect/Schema"
@@ -32,13 +32,13 @@ import * as internal from "./internal/handler.js"
  * The key that marks a {@link LambdaHandler} of this line. Not the Effect 3 line's key: a handler
  * carries Effects of its own major, so a handler written for the other line must not pass for one.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category type ids
  */
 export const TypeId: unique symbol = Symbol.for("effect-lambda-runtime/effect4/LambdaHandler")
 
 /**
- * @since 0.0.0
+ * @since 1.0.0
  * @category type ids
  */
 export type TypeId = typeof TypeId
@@ -46,7 +46,7 @@ export type TypeId = typeof TypeId
 /**
  * One invocation as `/next` delivered it: the raw event bytes and the headers that describe it.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export interface Invocation extends Requests.Invocation {}
@@ -54,7 +54,7 @@ export interface Invocation extends Requests.Invocation {}
 /**
  * A complete response body with its content type (buffered response mode).
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export interface BufferedResponse extends Requests.BufferedResponse {}
@@ -65,7 +65,7 @@ export interface BufferedResponse extends Requests.BufferedResponse {}
  * fiber, under the deadline; its requirements must be provided already. A failure before the
  * first byte posts `/error`, after it the body ends with the error trailers.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export interface StreamedResponse {
@@ -77,7 +77,7 @@ export interface StreamedResponse {
 /**
  * What a handler hands back to the loop: a complete body, or a stream.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export type Response = BufferedResponse | StreamedResponse
@@ -85,7 +85,7 @@ export type Response = BufferedResponse | StreamedResponse
 /**
  * The user's function: the event and the invocation's context in, an Effect out.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export type Handler<Event, Output, E = never, R = never> = (
@@ -96,7 +96,7 @@ export type Handler<Event, Output, E = never, R = never> = (
 /**
  * A handler in the form the loop runs: the raw invocation in, a {@link Response} out.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export interface LambdaHandler<E = never, R = never> {
@@ -116,7 +116,7 @@ export interface LambdaHandler<E = never, R = never> {
  * the invocation ends: after the answer was posted and the detached work ended, before the next
  * `/next`; on shutdown after the detached work was stopped), as on the Effect 3 line.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export type Provided = LambdaContext | Scope.Scope
@@ -124,7 +124,7 @@ export type Provided = LambdaContext | Scope.Scope
 /**
  * Whether a value is a {@link LambdaHandler} of this line.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category guards
  */
 export const isLambdaHandler = (u: unknown): u is LambdaHandler<unknown, unknown> =>
@@ -134,7 +134,7 @@ export const isLambdaHandler = (u: unknown): u is LambdaHandler<unknown, unknown
  * The low-level form: the handler sees the event bytes and headers and returns the exact
  * response (body and content type). For payloads that are not JSON.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category constructors
  */
 export const raw = <E, R>(
@@ -147,7 +147,7 @@ export const raw = <E, R>(
  * failure is the function's init error, as a layer's is. What it acquires in its `Scope` (a
  * layer it builds itself, say) lives until shutdown and is released with the runtime's layer.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category constructors
  */
 export const fromInit = <E, R, RInit = R>(
@@ -165,7 +165,7 @@ const notInitialised = () =>
 /**
  * A buffered response with an explicit content type (default `application/octet-stream`).
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category constructors
  */
 export const buffered = (
@@ -176,7 +176,7 @@ export const buffered = (
 /**
  * Options of the JSON form: {@link json}, and `LambdaRuntime.run` / `serve` given a plain function.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export interface JsonOptions<EA, EI, OA, OI> {
@@ -190,7 +190,7 @@ export interface JsonOptions<EA, EI, OA, OI> {
  * The JSON form: the event is parsed as JSON (and decoded with `event` when given), the result
  * encoded with `output` (when given) and sent as `application/json`.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category constructors
  */
 export const json = <EA, OA, E, R, EI = EA, OI = OA>(
@@ -214,7 +214,7 @@ export const json = <EA, OA, E, R, EI = EA, OI = OA>(
  * A streamed response with an explicit content type, for the {@link raw} form; the stream's
  * requirements must be provided already ({@link stream} does that).
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category constructors
  */
 export const streamed = <E>(
@@ -226,7 +226,7 @@ export const streamed = <E>(
  * What a streaming handler returns: the body as a Stream, or an Effect that makes it (to do some
  * work, or fail with `/error`, before anything is streamed).
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export type StreamResult<A, E, R, E2, R2> =
@@ -236,7 +236,7 @@ export type StreamResult<A, E, R, E2, R2> =
 /**
  * Options of the streaming forms.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export interface StreamOptions<EA, EI> {
@@ -253,7 +253,7 @@ export interface StreamOptions<EA, EI> {
  * A failure before the first byte posts `/error`; after it, the body ends with the error
  * trailers. Streams are capped at 200 MB (`StreamedResponseTooLarge`).
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category constructors
  */
 export const stream = <EA, E = never, R = never, E2 = never, R2 = never, EI = EA>(
@@ -279,7 +279,7 @@ export const stream = <EA, E = never, R = never, E2 = never, R2 = never, EI = EA
  * An HTTP response for a Function URL or an API Gateway streaming integration: status, headers
  * and cookies (`Set-Cookie` values) go into the JSON prelude, the body is streamed.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export interface HttpStreamResponse<E = never, R = never> extends HttpIntegration.PreludeFields {
@@ -291,7 +291,7 @@ export interface HttpStreamResponse<E = never, R = never> extends HttpIntegratio
  * The prelude of an HTTP integration response: the JSON object with `statusCode`, `headers` and
  * `cookies`, followed by the eight NUL bytes that separate it from the body.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category encoding
  */
 export const httpPrelude = (response: Omit<HttpStreamResponse<unknown, unknown>, "body">): Uint8Array =>
@@ -302,7 +302,7 @@ export const httpPrelude = (response: Omit<HttpStreamResponse<unknown, unknown>,
  * prelude goes out with the body's first non-empty element (or alone when the body is empty).
  * Send it as `application/vnd.awslambda.http-integration-response`; {@link httpStream} does both.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category encoding
  */
 export const httpIntegrationBody = <E, R>(
@@ -314,7 +314,7 @@ export const httpIntegrationBody = <E, R>(
  * integrations): the handler returns status, headers, cookies and a body Stream, sent in the
  * HTTP integration format. The prelude is sent even when the body is empty.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category constructors
  */
 export const httpStream = <EA, E = never, R = never, E2 = never, R2 = never, EI = EA>(
@@ -330,7 +330,7 @@ export const httpStream = <EA, E = never, R = never, E2 = never, R2 = never, EI 
 /**
  * What an {@link httpStream} handler returns: the response, or an Effect that makes it.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export type HttpResult<E, R, E2, R2> = HttpStreamResponse<E, R> | Effect.Effect<HttpStreamResponse<E, R>, E2, R2>

@@ -21,7 +21,7 @@
  * LambdaRuntime.run(LambdaHttp.toHandler(Effect.succeed(HttpServerResponse.text("hi"))))
  * ```
  *
- * @since 0.0.0
+ * @since 1.0.0
  */
 import type * as Effect from "effect/Effect"
 import type * as HttpServerRequest from "effect/http/HttpServerRequest"
@@ -39,7 +39,7 @@ import * as streaming from "./internal/http/stream.js"
 /**
  * An API Gateway REST API proxy event (payload format 1.0).
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export type ApiGatewayV1Event = HttpEvents.ApiGatewayV1Event
@@ -47,7 +47,7 @@ export type ApiGatewayV1Event = HttpEvents.ApiGatewayV1Event
 /**
  * An API Gateway HTTP API event (payload format 2.0), the shape Function URLs send too.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export type ApiGatewayV2Event = HttpEvents.ApiGatewayV2Event
@@ -55,7 +55,7 @@ export type ApiGatewayV2Event = HttpEvents.ApiGatewayV2Event
 /**
  * An Application Load Balancer event, with single- or multi-value headers.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export type AlbEvent = HttpEvents.AlbEvent
@@ -64,7 +64,7 @@ export type AlbEvent = HttpEvents.AlbEvent
  * Which integration sent the event (`ApiGatewayV1`, `ApiGatewayV2`, `FunctionUrl`, `Alb`,
  * `AlbMultiValue`), hence the shape of the answer. `HttpEvent` pairs it with the event.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export type HttpEventSource = HttpEvents.HttpEventSource
@@ -72,7 +72,7 @@ export type HttpEventSource = HttpEvents.HttpEventSource
 /**
  * The raw event with its `source`, for narrowing.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export type HttpEvent = HttpEvents.HttpEvent
@@ -80,7 +80,7 @@ export type HttpEvent = HttpEvents.HttpEvent
 /**
  * Options of {@link toHandler} and {@link fromHttpApi}.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export interface Options {
@@ -133,7 +133,7 @@ export interface Options {
  * LambdaRuntime.run(LambdaHttp.toHandler(app))
  * ```
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category constructors
  */
 export const toHandler = <E, R>(
@@ -164,7 +164,7 @@ export const toHandler = <E, R>(
  * LambdaRuntime.run(LambdaHttp.fromHttpApi(HttpApiBuilder.layer(Api).pipe(Layer.provide(GreetLive))))
  * ```
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category constructors
  */
 export const fromHttpApi = <A, E, R>(
@@ -177,7 +177,7 @@ export const fromHttpApi = <A, E, R>(
  * The raw Lambda event of the current request, with the integration it came from. Needs only
  * the `HttpServerRequest`, so it works in any route, middleware or `HttpApi` handler.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category accessors
  */
 export const event: Effect.Effect<HttpEvent, never, HttpServerRequest.HttpServerRequest> = internal.event
@@ -187,7 +187,7 @@ export const event: Effect.Effect<HttpEvent, never, HttpServerRequest.HttpServer
  * `HttpServerRequest`, so it works in `HttpApi` handlers, whose own requirements go to a layer
  * built at init, where no invocation exists.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category accessors
  */
 export const context: Effect.Effect<LambdaContextShape, never, HttpServerRequest.HttpServerRequest> = internal.context
@@ -196,7 +196,7 @@ export const context: Effect.Effect<LambdaContextShape, never, HttpServerRequest
  * Runs `effect` after the response, in the invocation's detached scope, needing only the
  * `HttpServerRequest` (for `HttpApi` handlers).
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category combinators
  */
 export const detach: <A, E, R>(

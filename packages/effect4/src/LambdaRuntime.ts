@@ -15,46 +15,32 @@
  * LambdaRuntime.run((event: { readonly name?: string }) => Effect.succeed({ greeting: `hello, ${event.name}` }))
  * ```
  *
- * @since 0.0.0
+ * @since 1.0.0
  */
 import * as Cause from "effect/Cause"
 import * as Config from "effect/Config"
-import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Scope from "effect/Scope"
 import type { LambdaContext } from "./LambdaContext.js"
 import { FatalRuntimeError } from "./LambdaError.js"
 import * as LambdaHandler from "./LambdaHandler.js"
-import { fromCause } from "./internal/causeDocument.js"
-import * as Detached from "./internal/detached.js"
 import * as Compatibility from "./internal/compatibility.js"
 import * as References from "effect/References"
 import * as LogLevel from "effect/LogLevel"
-import {
-  CodeCache,
-  Console,
-  EffectMajor,
-  InvokeStore,
-  Lifecycle as Rules,
-  LogLine,
-  ProcessHandlers,
-  Protocol,
-  WarmUp
-} from "./internal/core.js"
+import { CodeCache, Console, Lifecycle as Rules, LogLine, ProcessHandlers, Protocol, WarmUp } from "./internal/core.js"
 import { Lifecycle } from "./internal/lifecycle.js"
 import * as Logger from "./internal/logger.js"
-import * as Loop from "./internal/loop.js"
+import * as Program from "./internal/program.js"
 import * as RuntimeApiClient from "./internal/runtimeApiClient.js"
 
 /**
  * Options of {@link run} and {@link serve}.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export interface RuntimeOptions<ROut = never, LE = never> {
@@ -102,16 +88,10 @@ const consoleLevels: Record<Console.ConsoleLevel, LogLevel.LogLevel> = {
   ERROR: "Error"
 }
 
-/** The name under which the runtime registers its internal (SIGTERM) extension, as the Effect 3 line does. */
-const EXTENSION_NAME = "effect-lambda-runtime"
-
-/** How long init waits for the extension registration (init has 10 s on Lambda). */
-const REGISTRATION_TIMEOUT = Duration.seconds(1)
-
 /**
  * A handler of JSON events: its success is posted as the JSON response, its failure as `/error`.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export type Handler<Event, A, E, R> = LambdaHandler.Handler<Event, A, E, R>
@@ -121,7 +101,7 @@ export type Handler<Event, A, E, R> = LambdaHandler.Handler<Event, A, E, R>
  * failed (after posting `/init/error`), or the runtime cannot go on (a Runtime API call that
  * cannot be retried, work that would not stop by its deadline).
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export type ServeError<LE> =
@@ -134,7 +114,7 @@ export type ServeError<LE> =
  * The runtime as an Effect: serves a `LambdaHandler` (any form), or a plain function as
  * `LambdaHandler.json(fn, options)` (with the `event` / `output` Schemas of the options).
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category running
  */
 export const serve: {
@@ -201,7 +181,7 @@ const serveWith = <R, ROut, LE>(
     const lanes = Rules.concurrencyOf(maxConcurrency, options.concurrency)
     // An Effect 3 handler, init or layer (a mixed install) is the init error, before anything runs.
     const wrongMajor = Compatibility.initProblem(given, options.layer)
-    return yield* program(endpoint, handler, options, { life, lanes, managed, wrongMajor }).pipe(
+    return yield* Program.program(endpoint, handler, options, { life, lanes, managed, wrongMajor }).pipe(
       Effect.provideService(References.CurrentLoggers, new Set([Logger.make(logFormat)])),
       Effect.provideService(References.MinimumLogLevel, logLevel)
     )
@@ -211,7 +191,7 @@ const serveWith = <R, ROut, LE>(
  * An invalid configuration (an `AWS_LAMBDA_LOG_LEVEL` that names no level): reported as the
  * function's init error, `Runtime.InvalidConfiguration`.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category errors
  */
 export class InvalidConfiguration extends Data.TaggedError("InvalidConfiguration")<{ readonly detail: string }> {
@@ -243,128 +223,6 @@ const configuredLevel = (endpoint: string) =>
     return yield* error
   })
 
-/** What `serve` worked out besides the user's options. */
-interface ProgramSettings {
-  readonly life: Lifecycle
-  /** How many lanes serve at once. */
-  readonly lanes: number
-  /** Lambda Managed Instances (`AWS_LAMBDA_MAX_CONCURRENCY` above 1). */
-  readonly managed: boolean
-  /** What is wrong with a handler, init or layer of the other major (compatibility.ts). */
-  readonly wrongMajor: string | undefined
-}
-
-/**
- * Posts `document` as `/init/error` (or `/invocation/{id}/error`) on a client of its own, so
- * that it never shares a connection with a call of a lane; never fails, gives up after
- * `REPORT_TIMEOUT_MS` (the process exits once it is done).
- */
-const reportWith =
-  (endpoint: string) =>
-  (target: { readonly requestId: string } | "init", document: Protocol.ErrorDocument): Effect.Effect<void> =>
-    Effect.scoped(
-      Effect.flatMap(
-        RuntimeApiClient.make(endpoint),
-        (api) => target === "init" ? api.initError(document) : api.fail(target.requestId, document)
-      )
-    ).pipe(
-      Effect.timeout(Duration.millis(Rules.REPORT_TIMEOUT_MS)),
-      Effect.catch((error) =>
-        Effect.logError(`Could not report ${document.errorType} to the Runtime API: ${error.message}`)
-      )
-    )
-
-/** The runtime once its configuration is read: the clients, the layer, the lanes. */
-const program = <R, ROut, LE>(
-  endpoint: string,
-  handler: LambdaHandler.LambdaHandler<unknown, R>,
-  options: RuntimeOptions<ROut, LE>,
-  settings: ProgramSettings
-) =>
-  Effect.gen(function*() {
-    const { life, managed } = settings
-    const loggers = yield* Effect.context<never>()
-    const report = reportWith(endpoint)
-    // An error outside Effect during init or an invocation is posted through here (processHandlers.ts).
-    life.report = (target, document) => Effect.runPromise(Effect.provideContext(report(target, document), loggers))
-    const api = yield* RuntimeApiClient.make(endpoint)
-    if (settings.wrongMajor !== undefined) {
-      const errorMessage = settings.wrongMajor
-      yield* Effect.logFatal(errorMessage)
-      yield* Effect.ignore(
-        api.initError({ errorType: EffectMajor.WRONG_MAJOR_ERROR_TYPE, errorMessage, stackTrace: [] })
-      )
-      return yield* new FatalRuntimeError({ detail: errorMessage })
-    }
-    if (options.registerExtension !== false) {
-      // So that Lambda sends SIGTERM before it shuts the environment down, and the layer is released.
-      yield* api.registerExtension(EXTENSION_NAME).pipe(
-        Effect.map((): string | undefined => undefined),
-        Effect.timeoutOrElse({
-          duration: REGISTRATION_TIMEOUT,
-          orElse: () => Effect.succeed("the extension registration was not answered within 1 second")
-        }),
-        Effect.catch((error) => Effect.succeed(error.message)),
-        Effect.flatMap((problem) =>
-          problem === undefined ? Effect.void : Effect.logWarning(`${problem}; SIGTERM will not be delivered`)
-        )
-      )
-    }
-    // The layer has a scope of its own, released on shutdown within what the budget has left.
-    const layerScope = yield* Scope.make()
-    const initFailed = (cause: Cause.Cause<unknown>) =>
-      Effect.andThen(Effect.logFatal("Init Error", cause), Effect.ignore(api.initError(fromCause(cause))))
-    const serving = Effect.gen(function*() {
-      const services = options.layer === undefined
-        ? Context.empty() as Context.Context<ROut>
-        : yield* Layer.buildWithScope(options.layer, layerScope).pipe(Effect.tapCause(initFailed))
-      // A handler with an init step (LambdaHandler.fromInit) is built once, here, with the layer's
-      // services and scope (what it acquires is released with the layer); its failure is the
-      // init error, as the layer's is.
-      const ready = handler.init === undefined
-        ? handler
-        : yield* handler.init.pipe(
-          Effect.provideContext(services),
-          Effect.provideService(Scope.Scope, layerScope),
-          Effect.tapCause(initFailed)
-        )
-      // Detached work relies on how Effect records forked fibers in a scope: checked once, its
-      // failure the init error (as on the Effect 3 line).
-      yield* Detached.verifyTracking().pipe(
-        Effect.tapError((error) =>
-          Effect.ignore(
-            api.initError({ errorType: Protocol.errorTypes.initError, errorMessage: error.detail, stackTrace: [] })
-          )
-        )
-      )
-      const timeoutMarginMs = Duration.toMillis(Duration.fromInputUnsafe(options.timeoutMargin ?? Duration.millis(200)))
-      const invokeStore = yield* Effect.promise(InvokeStore.make)
-      const asyncInvokeStore = InvokeStore.isAsyncContext(invokeStore)
-      // Managed Instances: one client (one connection for its long poll and results) per lane.
-      const lanes = yield* Effect.forEach(
-        Array.from({ length: settings.lanes - 1 }),
-        () => RuntimeApiClient.make(endpoint)
-      )
-      life.initDone = true
-      return yield* Loop.loop(api, ready as Loop.Handler<R>, {
-        timeoutMarginMs,
-        invokeStore,
-        asyncInvokeStore,
-        life,
-        lanes,
-        managed
-      }).pipe(Effect.provideContext(services))
-    })
-    return yield* serving.pipe(
-      Effect.onExit((exit) =>
-        Effect.andThen(
-          life.within("the layer's release", Scope.close(layerScope, exit)),
-          Effect.suspend(() => life.abandoned.length === 0 ? Effect.void : Effect.logError(life.budgetExhausted()))
-        )
-      )
-    )
-  })
-
 /** The training run's handler (never the user's): it forks detached work, as handlers may. */
 const standIn: Handler<unknown, unknown, never, LambdaContext> = (event, context) =>
   Effect.as(Effect.forkIn(Effect.void, context.detachedScope), { echo: event })
@@ -373,7 +231,7 @@ const standIn: Handler<unknown, unknown, never, LambdaContext> = (event, context
  * Runs the runtime as the process's main program: SIGTERM and SIGINT interrupt it (the layer is
  * released), a failure exits 1.
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category running
  */
 export const run: {

@@ -35,7 +35,7 @@
  *   }))
  * ```
  *
- * @since 0.0.0
+ * @since 1.0.0
  */
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
@@ -57,7 +57,7 @@ import * as internal from "./internal/testing/invoke.js"
  * const options: LambdaTest.InvokeOptions = { requestId: "r-1", tenantId: "t-1", timeout: "10 seconds" }
  * ```
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export interface InvokeOptions extends internal.Options {}
@@ -73,7 +73,7 @@ export interface InvokeOptions extends internal.Options {}
  * if (result._tag === "Success") console.log(result.contentType, result.text)
  * ```
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export type Result = Kit.Result
@@ -87,7 +87,7 @@ export type Result = Kit.Result
  * expect(detached).toEqual({ completed: 1, failed: 0, interrupted: 0 })
  * ```
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export interface DetachedSummary extends internal.DetachedSummary {}
@@ -106,7 +106,7 @@ export interface DetachedSummary extends internal.DetachedSummary {}
  * const detached = yield* invocation.done
  * ```
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category models
  */
 export interface Started extends internal.Started {}
@@ -127,7 +127,7 @@ export interface Started extends internal.Started {}
  *   }))
  * ```
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category testing
  */
 export const start: {
@@ -159,7 +159,7 @@ export const start: {
  * expect(LambdaTest.json(result)).toBe(4)
  * ```
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category testing
  */
 export const invoke: {
@@ -201,7 +201,7 @@ export const invoke: {
  * const result = yield* LambdaTest.invoke(LambdaTest.fromNodeHandler(handler), { id: "n-1" })
  * ```
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category constructors
  */
 export const fromNodeHandler = (
@@ -239,7 +239,7 @@ export const fromNodeHandler = (
  * await context.settled()
  * ```
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category constructors
  */
 export const dropInContext = (
@@ -257,7 +257,7 @@ export const dropInContext = (
  * expect(LambdaTest.json(yield* LambdaTest.invoke(handler, { name: "Ada" }))).toEqual({ greeting: "hello Ada" })
  * ```
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category getters
  */
 export const json: (result: Result) => unknown = Kit.json
@@ -271,7 +271,7 @@ export const json: (result: Result) => unknown = Kit.json
  * expect(LambdaTest.error(result)).toMatchObject({ errorType: "TypeError", errorMessage: "boom" })
  * ```
  *
- * @since 0.0.0
+ * @since 1.0.0
  * @category getters
  */
 export const error: (result: Result) => Protocol.ErrorDocument | undefined = Kit.error

@@ -16,7 +16,7 @@
  * its `context` with `DropInContext` from `effect-lambda-runtime/DropIn`, a module of
  * types only.
  *
- * @since 0.0.0
+ * @since 1.0.0
  */
 import { main } from "./internal/node/main.js"
 
