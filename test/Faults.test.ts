@@ -15,7 +15,14 @@ import * as Runtime from "../src/internal/runtime/init.js"
 import * as RuntimeApiClient from "../src/internal/runtime/runtimeApiClient.js"
 import { LambdaContext, LambdaHandler, LambdaRuntime } from "../src/index.js"
 import type { Response } from "../src/RuntimeApi.js"
-import { documentValues, hostile, hostileDocuments as expected, toJsonThrown } from "./hostile.js"
+import {
+  documentValues,
+  expectedFaultLog,
+  faultLogFindings,
+  hostile,
+  hostileDocuments as expected,
+  toJsonThrown
+} from "./hostile.js"
 import type { HostileDocument as Document } from "./hostile.js"
 import { spawnFunction } from "./process.js"
 import { lambdaEnv } from "./support.js"
@@ -357,21 +364,8 @@ describe("Faults: the runtime as a process", () => {
         for (const record of [failed, died, streamed]) {
           expect(stdout).toContain(record.requestId)
         }
-        if (format === "JSON") {
-          const lines = stdout.trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>)
-          expect(lines.find((line) => line.requestId === failed.requestId && line.level === "ERROR")).toMatchObject({
-            message: "Invoke Error",
-            errorType: "X",
-            errorMessage: `{"amount":"10"}`
-          })
-          expect(lines.find((line) => line.requestId === detached.requestId && line.level === "ERROR")).toMatchObject({
-            errorType: "Runtime.Unhandled",
-            errorMessage: "[object]"
-          })
-        } else {
-          expect(stdout).toMatch(new RegExp(`\\t${failed.requestId}\\tERROR\\tInvoke Error\\n`))
-          expect(stdout).toMatch(new RegExp(`\\t${detached.requestId}\\tERROR\\tDetached fiber #\\d+ failed\\n`))
-        }
+        expect(faultLogFindings(format, stdout, { failed: failed.requestId, detached: detached.requestId }))
+          .toMatchObject(expectedFaultLog[format])
       }))
   }
 })

@@ -4,120 +4,49 @@
  * can produce, delivered in awkward pieces.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Deferred, Effect, Exit, Fiber, Queue } from "effect"
-import * as net from "node:net"
-import type { AddressInfo } from "node:net"
+import { Effect, Exit, Fiber, Queue } from "effect"
 import * as RuntimeApi from "../src/RuntimeApi.js"
+import {
+  accepted,
+  afterInterrupt,
+  chunkedBody,
+  chunkedParts,
+  invocationHead,
+  keptAlivePosts,
+  parkedFirstPoll,
+  postSummary,
+  splitAnywhere,
+  splitBody,
+  startRawServer,
+  writeApart
+} from "./rawRuntimeApi.js"
+import type { Received } from "./rawRuntimeApi.js"
 
-interface Received {
-  readonly head: string
-  readonly body: Buffer
-}
-
-/**
- * A TCP server that parses each request (head, and a body by content-length) and answers it
- * with `answer(request, socket, index)`, where `index` counts requests across connections.
- */
-const rawServer = (answer: (request: Received, socket: net.Socket, index: number) => void) =>
-  Effect.acquireRelease(
-    Effect.async<{ readonly host: string; readonly server: net.Server; readonly connections: () => number }>(
-      (resume) => {
-        let index = 0
-        let connections = 0
-        const sockets = new Set<net.Socket>()
-        const server = net.createServer((socket) => {
-          connections++
-          sockets.add(socket)
-          socket.on("close", () => sockets.delete(socket))
-          let buffer = Buffer.alloc(0)
-          socket.on("data", (data) => {
-            buffer = Buffer.concat([buffer, data])
-            for (;;) {
-              const end = buffer.indexOf("\r\n\r\n")
-              if (end === -1) return
-              const head = buffer.toString("latin1", 0, end)
-              const length = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? 0)
-              if (buffer.length < end + 4 + length) return
-              const body = buffer.subarray(end + 4, end + 4 + length)
-              buffer = buffer.subarray(end + 4 + length)
-              answer({ head, body }, socket, index++)
-            }
-          })
-          socket.on("error", () => {})
-        })
-        server.on("close", () => sockets.forEach((s) => s.destroy()))
-        server.listen(0, "127.0.0.1", () =>
-          resume(Effect.succeed({
-            host: `127.0.0.1:${(server.address() as AddressInfo).port}`,
-            server,
-            connections: () => connections
-          })))
-      }
-    ),
-    ({ server }) =>
-      Effect.sync(() => {
-        server.close()
-        server.emit("close")
-      })
-  )
-
-const invocationHead = (requestId: string, extra = "") =>
-  `HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: ${requestId}\r\n` +
-  `Lambda-Runtime-Deadline-Ms: ${Date.now() + 3000}\r\n` +
-  `Lambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:us-east-1:1:function:f\r\n` +
-  `Content-Type: application/json\r\n${extra}`
-
-/** Writes `parts` one by one, each in its own TCP segment as far as Node allows. */
-const writeApart = (socket: net.Socket, parts: ReadonlyArray<string | Buffer>) => {
-  socket.setNoDelay(true)
-  let i = 0
-  const step = () => {
-    if (i === parts.length) return
-    socket.write(parts[i++]!)
-    setImmediate(step)
-  }
-  step()
-}
-
-const accepted =
-  "HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n{\"status\":\"OK\"}"
+/** The shared raw Runtime API (test/rawRuntimeApi.ts), closed with the test's scope. */
+const rawServer = (answer: Parameters<typeof startRawServer>[0]) =>
+  Effect.acquireRelease(Effect.promise(() => startRawServer(answer)), (server) => Effect.sync(server.close))
 
 describe("the Runtime API client's HTTP/1.1", () => {
   it.scopedLive("reads answers split anywhere: inside the head, the headers' end and the body", () =>
     Effect.gen(function*() {
-      const body = JSON.stringify({ hello: "wörld" })
-      const bytes = Buffer.from(body)
+      const bytes = Buffer.from(splitBody)
       const server = yield* rawServer((_request, socket) => {
-        const head = invocationHead("split-1", `Content-Length: ${bytes.length}\r\n\r\n`)
-        writeApart(socket, [
-          head.slice(0, 7),
-          head.slice(7, 40),
-          head.slice(40, -3),
-          head.slice(-3),
-          bytes.subarray(0, 9),
-          bytes.subarray(9)
-        ])
+        writeApart(socket, splitAnywhere(invocationHead("split-1", `Content-Length: ${bytes.length}\r\n\r\n`), bytes))
       })
       const api = yield* RuntimeApi.make(server.host)
       const invocation = yield* api.next
       expect(invocation.requestId).toBe("split-1")
-      expect(Buffer.from(invocation.body).toString()).toBe(body)
+      expect(Buffer.from(invocation.body).toString()).toBe(splitBody)
     }))
 
   it.scopedLive("reads chunked answers, with chunk sizes in hex, extensions and trailers", () =>
     Effect.gen(function*() {
       const server = yield* rawServer((_request, socket) => {
-        writeApart(socket, [
-          invocationHead("chunked-1", "Transfer-Encoding: chunked\r\n\r\n"),
-          "3\r\n{\"a\r\n",
-          "1",
-          "0;ext=1\r\n\":\"0123456789a\"}\r\n",
-          "0\r\nX-Trailer: yes\r\n\r\n"
-        ])
+        writeApart(socket, chunkedParts("chunked-1"))
       })
       const api = yield* RuntimeApi.make(server.host)
       const invocation = yield* api.next
-      expect(Buffer.from(invocation.body).toString()).toBe(`{"a":"0123456789a"}`)
+      expect(Buffer.from(invocation.body).toString()).toBe(chunkedBody)
     }))
 
   it.scopedLive("reads a body that ends with the connection, then opens a new connection", () =>
@@ -155,16 +84,7 @@ describe("the Runtime API client's HTTP/1.1", () => {
       expect(server.connections()).toBe(1)
       const all = yield* Queue.takeAll(requests)
       const posts = [...all].filter((r) => r.head.startsWith("POST"))
-      expect(posts.map((r) => r.head.split("\r\n")[0])).toEqual([
-        "POST /2018-06-01/runtime/invocation/keep-0/response HTTP/1.1",
-        "POST /2018-06-01/runtime/invocation/keep-2/response HTTP/1.1",
-        "POST /2018-06-01/runtime/invocation/keep-4/response HTTP/1.1"
-      ])
-      for (const post of posts) {
-        expect(post.head).toMatch(/\r\ncontent-length: 2(\r\n|$)/)
-        expect(post.head).toMatch(/\r\ncontent-type: text\/plain; charset=utf-8(\r\n|$)/)
-        expect(post.body.toString()).toBe("é")
-      }
+      expect(posts.map(postSummary)).toEqual(keptAlivePosts)
     }))
 
   it.scopedLive("reads a 6 MB event arriving in many pieces", () =>
@@ -212,34 +132,24 @@ describe("the Runtime API client's HTTP/1.1", () => {
 
   it.scopedLive("an interrupted /next is abandoned: the next call drops its connection and opens a new one", () =>
     Effect.gen(function*() {
-      const received = yield* Deferred.make<void>()
-      const closed = yield* Deferred.make<void>()
-      const server = yield* rawServer((_request, socket, index) => {
-        if (index === 0) {
-          socket.on("close", () => Deferred.unsafeDone(closed, Exit.void))
-          Deferred.unsafeDone(received, Exit.void) // and never answered: a long poll
-        } else socket.write(invocationHead("after-interrupt", "Content-Length: 2\r\n\r\n{}"))
-      })
+      const poll = parkedFirstPoll(afterInterrupt)
+      const server = yield* rawServer(poll.answer)
       const api = yield* RuntimeApi.make(server.host)
       const pending = yield* Effect.fork(api.next)
-      yield* Deferred.await(received)
+      yield* Effect.promise(() => poll.received)
       expect(Exit.isInterrupted(yield* Fiber.interrupt(pending))).toBe(true)
       expect((yield* api.next).requestId).toBe("after-interrupt")
-      yield* Deferred.await(closed)
+      yield* Effect.promise(() => poll.closed)
       expect(server.connections()).toBe(2)
     }))
 
   it.scopedLive("closing the client's scope closes a pending long poll's connection", () =>
     Effect.gen(function*() {
-      const received = yield* Deferred.make<void>()
-      const closed = yield* Deferred.make<void>()
-      const server = yield* rawServer((_request, socket) => {
-        socket.on("close", () => Deferred.unsafeDone(closed, Exit.void))
-        Deferred.unsafeDone(received, Exit.void)
-      })
+      const poll = parkedFirstPoll()
+      const server = yield* rawServer(poll.answer)
       const pending = yield* Effect.fork(Effect.scoped(Effect.flatMap(RuntimeApi.make(server.host), (api) => api.next)))
-      yield* Deferred.await(received)
+      yield* Effect.promise(() => poll.received)
       yield* Fiber.interrupt(pending)
-      yield* Deferred.await(closed)
+      yield* Effect.promise(() => poll.closed)
     }))
 })

@@ -110,6 +110,37 @@ export const hostileDocuments: Record<string, { readonly fail: HostileDocument; 
 }
 
 /**
+ * What the process-level fault tests of both lines read in a function's log, in Lambda's JSON or
+ * text format: the ERROR line of the invocation that failed with a BigInt field (`failed`) and of
+ * the one whose detached fiber died with a Proxy (`detached`). Reading the JSON form parses every
+ * line, so a line that is not JSON fails the test.
+ */
+export const faultLogFindings = (
+  format: "Text" | "JSON",
+  stdout: string,
+  ids: { readonly failed: string; readonly detached: string }
+): Record<"failed" | "detached", unknown> => {
+  if (format === "Text") {
+    return {
+      failed: new RegExp(`\\t${ids.failed}\\tERROR\\tInvoke Error\\n`).test(stdout),
+      detached: new RegExp(`\\t${ids.detached}\\tERROR\\tDetached fiber #\\d+ failed\\n`).test(stdout)
+    }
+  }
+  const lines = stdout.trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>)
+  const errorOf = (requestId: string) => lines.find((line) => line.requestId === requestId && line.level === "ERROR")
+  return { failed: errorOf(ids.failed), detached: errorOf(ids.detached) }
+}
+
+/** What {@link faultLogFindings} must find, by format. */
+export const expectedFaultLog = {
+  Text: { failed: true, detached: true },
+  JSON: {
+    failed: { message: "Invoke Error", errorType: "X", errorMessage: `{"amount":"10"}` },
+    detached: { errorType: "Runtime.Unhandled", errorMessage: "[object]" }
+  }
+} as const
+
+/**
  * The values the error-document cases fail and die with: every hostile value, a 1 MB string, a
  * BigInt, a Symbol and a function (both lines' `Faults` tests).
  */

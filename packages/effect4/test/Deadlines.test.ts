@@ -8,24 +8,12 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Exit } from "effect"
-import type * as http from "node:http"
-import { emulator, invocationHeaders, responseOf, scriptedServer, spawnFunction } from "./process.js"
+import { emulator, extension, invocationHeaders, ok, responseOf, scriptedServer, spawnFunction } from "./process.js"
 
 const STUCK = "test/fixtures/stuck.ts"
 
 /** Beyond `setTimeout`'s 2^31-1 ms: armed unclamped, such a timer fires after 1 ms. */
 const FAR_DEADLINE_IN_MS = 2 ** 31 + 60_000
-
-const ok = (response: http.ServerResponse) => response.writeHead(202).end(`{"status":"OK"}`)
-
-/** Answers the internal extension's calls (registered, its poll parked); `true` when it did. */
-const extension = (request: http.IncomingMessage, response: http.ServerResponse): boolean => {
-  if (!request.url!.includes("/extension/")) return false
-  if (request.url!.endsWith("/register")) {
-    response.writeHead(200, { "lambda-extension-identifier": "ext-1" }).end("{}")
-  }
-  return true
-}
 
 describe("Effect 4: work past the deadline (classic mode)", () => {
   it.live("a detached fiber that refuses interruption: the answer is posted, then exit 1 instead of asking for /next", () =>

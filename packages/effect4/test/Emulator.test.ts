@@ -1,13 +1,18 @@
 /**
  * The Effect 4 line's `Emulator`: the shared engine behind Effect 4 effects (`make` scoped,
  * waits as `Effect.callback`, `initError` an Effect 4 `Option`, `layer` a `Context.Service`). A
- * runtime is played over real HTTP (`fetch` on loopback); the cases are the Effect 3 line's
+ * runtime is played over real HTTP (`fetch` on loopback), or is an Effect 4 function process (the
+ * environment reset after a platform timeout); the cases are the Effect 3 line's
  * (test/Emulator.test.ts) of the same rules, so both lines pin them.
  */
 import { describe, expect, it, layer } from "@effect/vitest"
 import { Effect, Exit, Fiber, Option } from "effect"
 import * as Emulator from "../src/Emulator.js"
 import { Protocol as P } from "../src/internal/core.js"
+import { spawnFunction } from "./process.js"
+
+/** An Effect 4 function that blocks its event loop for the event's `blockMs`, then answers its pid. */
+const OVERRUN = "test/fixtures/overrun.ts"
 
 interface Reply {
   readonly status: number
@@ -139,6 +144,32 @@ describe("Effect 4: Emulator", () => {
       const exit = yield* Effect.exit(Effect.scoped(Emulator.make({ concurrency: 0 })))
       expect(Exit.isFailure(exit) && String(exit.cause)).toContain("concurrency must be a positive integer, got 0")
     }))
+
+  describe("environment reset", () => {
+    it.live("after a platform timeout, refuses the overrunning runtime's /next; the next invocation goes to a fresh runtime", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.make({ functionTimeoutMs: 1000 })
+        const recordOf = (requestId: string) =>
+          Effect.map(emulator.invocations, (all) => all.find((record) => record.requestId === requestId)!)
+        // An Effect 4 function whose handler blocks the event loop past the deadline.
+        const old = yield* spawnFunction(OVERRUN, emulator.environment)
+        const first = yield* emulator.invoke({ blockMs: 2500 })
+        expect(first.outcome).toEqual({ _tag: "Timeout", message: "Task timed out after 1.00 seconds" })
+        const second = yield* emulator.enqueue({})
+        // The overrunning runtime posts its late result, then asks for /next: refused, it must exit.
+        yield* emulator.awaitNextRequest(2)
+        expect((yield* recordOf(second.requestId)).nextAnsweredAt).toBeUndefined()
+        expect(yield* old.exited).not.toBe(0)
+        expect((yield* recordOf(first.requestId)).posts).toEqual([
+          expect.objectContaining({ kind: "response", status: 400 })
+        ])
+        const fresh = yield* spawnFunction(OVERRUN, emulator.environment)
+        expect((yield* second.result).outcome).toMatchObject({ _tag: "Response", text: `{"pid":${fresh.child.pid}}` })
+        expect(yield* emulator.resets).toEqual([
+          expect.objectContaining({ requestId: first.requestId, reason: "Timeout" })
+        ])
+      }))
+  })
 })
 
 layer(Emulator.layer({ functionName: "from-layer" }))("Effect 4: Emulator.layer", (it) => {

@@ -6,47 +6,25 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Logger, Stream } from "effect"
-import { documentValues, hostile, hostileDocuments, toJsonThrown } from "../../../test/hostile.js"
+import {
+  documentValues,
+  expectedFaultLog,
+  faultLogFindings,
+  hostile,
+  hostileDocuments,
+  toJsonThrown
+} from "../../../test/hostile.js"
 import type { EmulatorBridge } from "../../../test/toolBridge.js"
 import type * as Emulator from "../../../src/Emulator.js"
-import { LambdaContext } from "../src/LambdaContext.js"
 import * as LambdaHandler from "../src/LambdaHandler.js"
 import * as LambdaRuntime from "../src/LambdaRuntime.js"
 import { ErrorDocument } from "../src/internal/core.js"
 import * as Loop from "../src/internal/loop.js"
 import * as RuntimeApiClient from "../src/internal/runtimeApiClient.js"
+import { handler } from "./fixtures/faultsHandler.js"
+import type { FaultEvent } from "./fixtures/faultsHandler.js"
+import { emulator, spawnFunction } from "./process.js"
 import { asError, asResponse, emulatorScoped, inProcess, serveOn, text } from "./support.js"
-
-interface FaultEvent {
-  readonly mode: "ok" | "fail" | "die" | "detached" | "stream-fail" | "stream-die"
-  readonly value?: string
-}
-
-/**
- * The cause the handler ends with, the value handed over as it is (`failCause`): building the
- * failure must not be what trips over a hostile value.
- */
-const causeOf = (event: FaultEvent, kind: "fail" | "die"): Effect.Effect<never, unknown> => {
-  const value = hostile[event.value ?? "nullPrototype"]!()
-  return Effect.failCause(kind === "fail" ? Cause.fail(value) : Cause.die(value))
-}
-
-/** One handler for every fault: the event says what to fail or die with, and where. */
-const handler = LambdaHandler.stream((event: FaultEvent) => {
-  switch (event.mode) {
-    case "fail":
-    case "die":
-      return causeOf(event, event.mode)
-    case "detached":
-      return Effect.as(LambdaContext.detach(causeOf(event, "die")), Stream.make("served"))
-    case "stream-fail":
-      return Stream.concat(Stream.make("partial"), Stream.fromEffect(causeOf(event, "fail")))
-    case "stream-die":
-      return Stream.concat(Stream.make("partial"), Stream.fromEffect(causeOf(event, "die")))
-    default:
-      return Stream.make("served")
-  }
-})
 
 /**
  * Effect 4's stream machinery looks into a stream's typed failure (`in`, Pull.ts's `filterDone`),
@@ -360,4 +338,32 @@ describe("Effect 4: error documents", () => {
       expect(long.document.errorType.length).toBeLessThan(ErrorDocument.MAX_ERROR_TYPE_LENGTH + 100)
       expect(long.errorTypeHeader).toBe(long.document.errorType)
     }))
+})
+
+describe("Effect 4: the runtime as a process", () => {
+  for (const format of ["Text", "JSON"] as const) {
+    it.live(`keeps serving after failures, defects, detached and stream faults with hostile values (${format} logs)`, () =>
+      Effect.scoped(Effect.gen(function*() {
+        const api = yield* emulator({ functionTimeoutMs: 3000 })
+        const fn = yield* spawnFunction("test/fixtures/faults.ts", {
+          ...api.environment,
+          AWS_LAMBDA_LOG_FORMAT: format
+        })
+        const invoke = (event: FaultEvent) => Effect.promise(() => api.invoke(event))
+        const failed = yield* invoke({ mode: "fail", value: "bigint" })
+        expect(asError(failed).document).toEqual(hostileDocuments.bigint!.fail)
+        const died = yield* invoke({ mode: "die", value: "nullPrototype" })
+        expect(asError(died).document).toEqual(hostileDocuments.nullPrototype!.die)
+        const detached = yield* invoke({ mode: "detached", value: "proxy" })
+        expect(asResponse(detached).text).toBe("served")
+        const streamed = yield* invoke({ mode: "stream-die", value: "throwingMessage" })
+        expect(asError(streamed).document).toEqual(hostileDocuments.throwingMessage!.die)
+        expect(asResponse(yield* invoke({ mode: "ok" })).text).toBe("served")
+        expect(fn.child.exitCode).toBeNull()
+        const stdout = fn.stdout()
+        for (const record of [failed, died, streamed]) expect(stdout).toContain(record.requestId)
+        expect(faultLogFindings(format, stdout, { failed: failed.requestId, detached: detached.requestId }))
+          .toMatchObject(expectedFaultLog[format])
+      })))
+  }
 })

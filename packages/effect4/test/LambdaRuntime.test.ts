@@ -3,11 +3,12 @@
  * a layer that fails to build posted as the function's `/init/error` under its `_tag`.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Context, Data, Effect, Exit, Fiber, Layer } from "effect"
+import { ConfigProvider, Context, Data, Deferred, Effect, Exit, Fiber, Layer } from "effect"
 import * as Emulator from "../src/Emulator.js"
 import * as LambdaRuntime from "../src/LambdaRuntime.js"
 
-class DatabaseDown extends Data.TaggedError("DatabaseDown")<{ readonly host: string }> {}
+class DatabaseDown extends Data.TaggedError("DatabaseDown")<{ readonly message: string }> {}
+class Counter extends Context.Service<Counter, { readonly next: Effect.Effect<number> }>()("test/Counter") {}
 class Database extends Context.Service<Database, { readonly query: (sql: string) => string }>()("test/Database") {}
 
 const emulatorScoped = Emulator.make()
@@ -44,19 +45,55 @@ describe("Effect 4: LambdaRuntime.serve", () => {
       expect(builds).toBe(1)
     }))
 
+  it.live("builds the layer once and releases it on shutdown, not per invocation", () =>
+    Effect.gen(function*() {
+      const emulator = yield* emulatorScoped
+      const events: Array<string> = []
+      // Its acquisition and its release (a finalizer of the layer's scope) are counted.
+      const counted = Layer.effect(
+        Counter,
+        Effect.gen(function*() {
+          events.push("acquire")
+          yield* Effect.addFinalizer(() => Effect.sync(() => events.push("release")))
+          let n = 0
+          return Counter.of({ next: Effect.sync(() => ++n) })
+        })
+      )
+      const fiber = yield* LambdaRuntime.serve(() => Effect.flatMap(Counter, (counter) => counter.next), {
+        registerExtension: false,
+        layer: counted
+      }).pipe(
+        Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnvRecord(emulator.environment)),
+        Effect.forkScoped
+      )
+      const results: Array<unknown> = []
+      for (let i = 0; i < 3; i++) {
+        const record = yield* emulator.invoke({})
+        results.push(record.outcome?._tag === "Response" ? JSON.parse(record.outcome.text) : record.outcome)
+      }
+      expect(results).toEqual([1, 2, 3])
+      expect(events).toEqual(["acquire"])
+      yield* Fiber.interrupt(fiber)
+      expect(events).toEqual(["acquire", "release"])
+    }))
+
   it.live("a layer that fails to build is the init error, under its _tag, and the runtime stops", () =>
     Effect.gen(function*() {
       const emulator = yield* emulatorScoped
       const fiber = yield* LambdaRuntime.serve(() => Effect.succeed("never served"), {
-        layer: Layer.effect(Database, Effect.fail(new DatabaseDown({ host: "db.internal" })))
+        layer: Layer.effect(Database, Effect.fail(new DatabaseDown({ message: "db.internal is unreachable" })))
       }).pipe(
         Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnvRecord(emulator.environment)),
         Effect.forkScoped
       )
       const initError = yield* emulator.awaitInitError
-      expect(initError.document).toMatchObject({ errorType: "DatabaseDown" })
+      expect(initError.document).toMatchObject({
+        errorType: "DatabaseDown",
+        errorMessage: "db.internal is unreachable"
+      })
       const exit = yield* Fiber.await(fiber)
       expect(Exit.isFailure(exit) && String(exit.cause)).toContain("DatabaseDown")
+      expect(yield* emulator.nextRequests).toHaveLength(0)
     }))
 
   it.live("an AWS_LAMBDA_LOG_LEVEL that names no level is the init error Runtime.InvalidConfiguration", () =>
@@ -79,4 +116,32 @@ describe("Effect 4: LambdaRuntime.serve", () => {
       const exit = yield* Fiber.await(fiber)
       expect(Exit.isFailure(exit) && String(exit.cause)).toContain("InvalidConfiguration")
     }))
+
+  describe("timeouts", () => {
+    it.live("interrupts a hanging handler at deadline - margin, runs its finalizers, posts Runtime.HandlerTimeout", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.make({ functionTimeoutMs: 1000 })
+        const finalizerRan = yield* Deferred.make<number>()
+        yield* LambdaRuntime.serve(
+          () => Effect.never.pipe(Effect.ensuring(Effect.suspend(() => Deferred.succeed(finalizerRan, Date.now())))),
+          { registerExtension: false, timeoutMargin: 200 }
+        ).pipe(
+          Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnvRecord(emulator.environment)),
+          Effect.forkScoped
+        )
+        const record = yield* emulator.invoke({})
+        expect(record.outcome).toMatchObject({
+          _tag: "Error",
+          errorTypeHeader: "Runtime.HandlerTimeout",
+          document: {
+            errorType: "Runtime.HandlerTimeout",
+            errorMessage: expect.stringMatching(/^Task timed out after 0\.\d\d seconds/)
+          }
+        })
+        expect(yield* Deferred.await(finalizerRan)).toBeLessThanOrEqual(record.resultAt!)
+        expect(record.resultAt!).toBeLessThan(record.deadlineMs)
+        // The runtime goes on serving.
+        expect(yield* emulator.awaitNextRequest(2)).toBeLessThan(record.deadlineMs)
+      }))
+  })
 })

@@ -15,6 +15,7 @@ import { LambdaContext } from "../src/LambdaContext.js"
 import * as LambdaHandler from "../src/LambdaHandler.js"
 import * as Loop from "../src/internal/loop.js"
 import * as RuntimeApiClient from "../src/internal/runtimeApiClient.js"
+import { linesAt, loopOn } from "./support.js"
 
 class OrderRejected extends Data.TaggedError("OrderRejected")<{ readonly reason: string }> {}
 
@@ -98,6 +99,35 @@ describe("Effect 4: the loop", () => {
       const record = yield* emulator.invoke({})
       expect(record.outcome).toMatchObject({ _tag: "Error", document: { errorType: "Runtime.HandlerTimeout" } })
       yield* Deferred.await(interrupted)
+    }))
+
+  it.live("interrupts detached fibers at deadline - margin and runs their finalizers before /next", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make({ functionTimeoutMs: 1000 })
+      const finalized = yield* Deferred.make<number>()
+      const { lines } = yield* loopOn(
+        emulator.environment.AWS_LAMBDA_RUNTIME_API!,
+        LambdaHandler.json(() =>
+          Effect.gen(function*() {
+            const context = yield* LambdaContext
+            yield* Effect.forkIn(
+              Effect.never.pipe(
+                Effect.onInterrupt(() => Effect.suspend(() => Deferred.succeed(finalized, Date.now())))
+              ),
+              context.detachedScope
+            )
+            return "ok"
+          })
+        )
+      )
+      const record = yield* emulator.invoke({})
+      expect(record.outcome).toMatchObject({ _tag: "Response", text: `"ok"` })
+      const finalizedAt = yield* Deferred.await(finalized)
+      const nextAt = yield* emulator.awaitNextRequest(2)
+      expect(finalizedAt).toBeGreaterThanOrEqual(record.deadlineMs - 200)
+      expect(nextAt).toBeGreaterThanOrEqual(finalizedAt)
+      expect(nextAt).toBeLessThan(record.deadlineMs)
+      expect(linesAt(lines, "DEBUG").some((line) => line.includes("1 interrupted"))).toBe(true)
     }))
 })
 

@@ -124,3 +124,25 @@ describe("Effect 4: errors outside Effect", () => {
       expect(record.posts).toHaveLength(1)
     })))
 })
+
+describe("Effect 4: invalid configuration", () => {
+  it.live("AWS_LAMBDA_LOG_LEVEL=bogus is posted as /init/error (Runtime.InvalidConfiguration), then exit 1", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const api = yield* emulator()
+      const fn = yield* spawnFunction("test/fixtures/signals.ts", { ...api.environment, AWS_LAMBDA_LOG_LEVEL: "bogus" })
+      expect(yield* Effect.promise(api.awaitInitError)).toMatchObject({
+        errorTypeHeader: "Runtime.InvalidConfiguration",
+        document: {
+          errorType: "Runtime.InvalidConfiguration",
+          errorMessage: expect.stringContaining("AWS_LAMBDA_LOG_LEVEL")
+        }
+      })
+      // Also on stderr, and no invocation was asked for.
+      const code = yield* fn.exited
+      expect({ code, stderr: fn.stderr(), nexts: (yield* Effect.promise(api.nextRequests)).length }).toMatchObject({
+        code: 1,
+        stderr: expect.stringContaining("AWS_LAMBDA_LOG_LEVEL"),
+        nexts: 0
+      })
+    })))
+})

@@ -116,3 +116,18 @@ export const responseOf = (record: { readonly outcome?: unknown }): unknown => {
   const outcome = record.outcome as { readonly _tag?: string; readonly text?: string } | undefined
   return outcome?._tag === "Response" ? JSON.parse(outcome.text!) : outcome
 }
+
+/** Accepts a result as the Runtime API does: 202 and its status document. */
+export const ok = (response: http.ServerResponse): void => void response.writeHead(202).end(`{"status":"OK"}`)
+
+/**
+ * Answers the internal extension's calls of a function started with `run` (registered, its long
+ * poll parked); `true` when the request was one of them.
+ */
+export const extension = (request: http.IncomingMessage, response: http.ServerResponse): boolean => {
+  if (!request.url!.includes("/extension/")) return false
+  if (request.url!.endsWith("/register")) {
+    response.writeHead(200, { "lambda-extension-identifier": "ext-1" }).end("{}")
+  }
+  return true
+}

@@ -3,11 +3,15 @@
  * runtime served on it, and the records' outcomes read as the Effect 3 line's tests read them.
  */
 import { expect } from "@effect/vitest"
-import { ConfigProvider, Effect, Fiber } from "effect"
+import { ConfigProvider, Effect, Fiber, References } from "effect"
 import type { Scope } from "effect"
 import { startEmulator } from "../../../test/toolBridge.js"
 import type { EmulatorBridge } from "../../../test/toolBridge.js"
+import type { LambdaContext } from "../src/LambdaContext.js"
 import type * as Emulator from "../../../src/Emulator.js"
+import * as Logger from "../src/internal/logger.js"
+import * as Loop from "../src/internal/loop.js"
+import * as RuntimeApiClient from "../src/internal/runtimeApiClient.js"
 
 /** The emulator, closed with the test's scope. */
 export const emulatorScoped = (options?: Emulator.EmulatorOptions) =>
@@ -59,18 +63,22 @@ export const responseJson = (record: Emulator.InvocationRecord): unknown => JSON
 export const text = (bytes: Uint8Array | undefined) => Buffer.from(bytes ?? new Uint8Array()).toString()
 
 /**
- * What the process writes to stdout while the test's scope is open (the runtime's log lines go
- * there, as on Lambda), still passed through to the real stdout.
+ * This line's loop (`internal/loop.ts`, under `serve`) serving `handler` on the Runtime API at
+ * `host` for the test's scope, with the lines it logs (Lambda's text format, every level): the
+ * loop's own warnings and summaries, which `serve` writes to stdout.
  */
-export const stdoutScoped = Effect.acquireRelease(
-  Effect.sync(() => {
-    const chunks: Array<string> = []
-    const write = process.stdout.write
-    process.stdout.write = function(this: typeof process.stdout, ...args: Parameters<typeof write>) {
-      chunks.push(typeof args[0] === "string" ? args[0] : Buffer.from(args[0]).toString())
-      return write.apply(this, args)
-    } as typeof write
-    return { text: () => chunks.join(""), restore: () => void (process.stdout.write = write) }
-  }),
-  (captured) => Effect.sync(captured.restore)
-)
+export const loopOn = (host: string, handler: Loop.Handler<LambdaContext>, timeoutMarginMs = 200) =>
+  Effect.gen(function*() {
+    const lines: Array<string> = []
+    const api = yield* RuntimeApiClient.make(host)
+    const fiber = yield* Loop.loop(api, handler, { timeoutMarginMs }).pipe(
+      Effect.provideService(References.CurrentLoggers, new Set([Logger.make("Text", (line) => lines.push(line))])),
+      Effect.provideService(References.MinimumLogLevel, "All"),
+      Effect.forkScoped
+    )
+    return { fiber, lines }
+  })
+
+/** The lines of `lines` at `level` (Lambda's text format: date, request id, level, message). */
+export const linesAt = (lines: ReadonlyArray<string>, level: string) =>
+  lines.filter((line) => line.split("\t")[2] === level)

@@ -165,6 +165,20 @@ export const stuckLines = {
 } as const
 
 /**
+ * The debug line that sums an invocation's detached window up, after its work ended or was
+ * stopped: how many detached fibers completed, failed and were interrupted, and how long the
+ * window took.
+ *
+ * @internal
+ */
+export const detachedSummaryLine = (
+  summary: { readonly completed: number; readonly failed: number; readonly interrupted: number },
+  windowMs: number
+): string =>
+  `Detached work: ${summary.completed} completed, ${summary.failed} failed, ` +
+  `${summary.interrupted} interrupted in ${windowMs} ms`
+
+/**
  * What follows a stuck line in the classic mode, where the environment is frozen after the answer.
  *
  * @internal
@@ -185,18 +199,6 @@ export const classicStuckExit = {
 export const trackingProblemLine = (effectVersion: string, problem: string, major: 3 | 4): string =>
   `effect-lambda-runtime cannot track detached work with effect ${effectVersion}: ${problem}. ` +
   `Install an effect ${major}.x release this version of effect-lambda-runtime supports`
-
-/**
- * The debug line that sums up an invocation's detached work once its window is over.
- *
- * @internal
- */
-export const detachedSummaryLine = (
-  summary: { readonly completed: number; readonly failed: number; readonly interrupted: number },
-  windowMs: number
-): string =>
-  `Detached work: ${summary.completed} completed, ${summary.failed} failed, ${summary.interrupted} interrupted ` +
-  `in ${windowMs} ms`
 
 /**
  * The lines of a slot held on Managed Instances by work that does not stop (see {@link LifecycleState.heldSlots}).

@@ -166,9 +166,9 @@ export class InFlight<R> implements InvocationInFlight {
         yield* this.answer(this.reply.post(exit))
       }
       if (abandoned) yield* this.stuck("handler", Rules.stuckLines.handler(fiber.id), Fiber.await(fiber))
+      const windowStart = now()
       // The detached window: its fibers end, or are interrupted at `deadline - margin`; what
       // refuses to stop by `deadline - cut-off` ends the process (or holds the slot).
-      const windowStart = now()
       if (!detached.isIdle()) yield* detached.awaitIdleUntil(this.softDeadline, at)
       // A scope with nothing left in it (the common case) closes at once: no wait is set up.
       if (detached.scope.state._tag === "Empty") yield* detached.close
@@ -203,8 +203,8 @@ export class InFlight<R> implements InvocationInFlight {
           () => Effect.void
         )
       }
-      // Built only when debug lines are kept: this runs after every invocation.
-      if (yield* LogLevel.isEnabled("Debug")) {
+      // Built only when debug lines are kept, as on the Effect 3 line: this runs after every invocation.
+      if (!LogLevel.isLessThan("Debug", yield* References.MinimumLogLevel)) {
         yield* Effect.logDebug(Rules.detachedSummaryLine(summary, now() - windowStart))
       }
       this.lane.onFinished?.(this.requestId, summary)
