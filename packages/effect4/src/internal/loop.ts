@@ -15,6 +15,7 @@ import * as Answer from "./answer.js"
 import { Timers } from "./core.js"
 import type { InvokeStore } from "./core.js"
 import type { Lane } from "./inFlight.js"
+import { defaultSettings, type FunctionSettings } from "./invocationContext.js"
 import * as Lanes from "./lanes.js"
 import { Lifecycle } from "./lifecycle.js"
 import type { RuntimeApiClient } from "./runtimeApiClient.js"
@@ -47,6 +48,8 @@ export interface LoopOptions {
   readonly timer?: Timers.Timer | undefined
   /** Told when each invocation is over, with its detached work's fate (`LambdaTest`). */
   readonly onFinished?: Lane<unknown>["onFinished"]
+  /** The function's settings in each invocation's context (default: those of a function outside Lambda). */
+  readonly settings?: FunctionSettings | undefined
 }
 
 /**
@@ -78,6 +81,7 @@ export const loop = <R>(
       managed: options.managed ?? clients.length > 1,
       concurrency: clients.length,
       timer: options.timer ?? Timers.nodeTimer,
+      settings: options.settings ?? defaultSettings,
       onFinished: options.onFinished
     }))
     return Lanes.serve(lanes, life)

@@ -18,6 +18,7 @@ import { fromCause } from "./causeDocument.js"
 import { EffectMajor, InvokeStore, Lifecycle as Rules, Protocol } from "./core.js"
 import * as Detached from "./detached.js"
 import type { Lifecycle } from "./lifecycle.js"
+import { functionSettings } from "./invocationContext.js"
 import * as Loop from "./loop.js"
 import * as RuntimeApiClient from "./runtimeApiClient.js"
 
@@ -129,6 +130,8 @@ export const program = <R, ROut, LE>(
         Array.from({ length: settings.lanes - 1 }),
         () => RuntimeApiClient.make(endpoint)
       )
+      // What each invocation's context says about the function: read once.
+      const facts = yield* functionSettings
       life.initDone = true
       return yield* Loop.loop(api, ready as Loop.Handler<R>, {
         timeoutMarginMs,
@@ -136,7 +139,8 @@ export const program = <R, ROut, LE>(
         asyncInvokeStore,
         life,
         lanes,
-        managed
+        managed,
+        settings: facts
       }).pipe(Effect.provideContext(services))
     })
     return yield* serving.pipe(
