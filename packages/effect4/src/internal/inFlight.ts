@@ -21,11 +21,11 @@ import type { FatalRuntimeError } from "../LambdaError.js"
 import type { LambdaHandler, Provided, Response } from "../LambdaHandler.js"
 import * as Answer from "./answer.js"
 import { Console, InvokeStore, Lifecycle as Rules, LogLine, Timers } from "./core.js"
-import type { Protocol, Requests } from "./core.js"
+import type { InvocationContext as InvocationContextCore, Protocol, Requests } from "./core.js"
 import * as Detached from "./detached.js"
 import { awaitUntil, fatal, ShutdownError, until } from "./lifecycle.js"
 import type { InvocationInFlight, Lifecycle } from "./lifecycle.js"
-import { type FunctionSettings, InvocationContext } from "./invocationContext.js"
+import { InvocationContext } from "./invocationContext.js"
 import type { RuntimeApiClient, RuntimeApiError } from "./runtimeApiClient.js"
 
 /**
@@ -54,7 +54,7 @@ export interface Lane<R> {
   /** The clock and timers of the deadlines: the process's, or the test's `Clock` (`LambdaTest`). */
   readonly timer: Timers.Timer
   /** What each invocation's context says about the function. */
-  readonly settings: FunctionSettings
+  readonly settings: InvocationContextCore.FunctionSettings
   /** Told when an invocation is over (its lane may ask for the next one), with its detached work's fate. */
   readonly onFinished?: ((requestId: string, detached: Detached.DetachedSummary) => void) | undefined
 }

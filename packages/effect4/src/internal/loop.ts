@@ -12,10 +12,9 @@ import * as Effect from "effect/Effect"
 import type { FatalRuntimeError } from "../LambdaError.js"
 import type { LambdaHandler, Provided } from "../LambdaHandler.js"
 import * as Answer from "./answer.js"
-import { Timers } from "./core.js"
+import { InvocationContext as InvocationContextCore, Timers } from "./core.js"
 import type { InvokeStore } from "./core.js"
 import type { Lane } from "./inFlight.js"
-import { defaultSettings, type FunctionSettings } from "./invocationContext.js"
 import * as Lanes from "./lanes.js"
 import { Lifecycle } from "./lifecycle.js"
 import type { RuntimeApiClient } from "./runtimeApiClient.js"
@@ -49,7 +48,7 @@ export interface LoopOptions {
   /** Told when each invocation is over, with its detached work's fate (`LambdaTest`). */
   readonly onFinished?: Lane<unknown>["onFinished"]
   /** The function's settings in each invocation's context (default: those of a function outside Lambda). */
-  readonly settings?: FunctionSettings | undefined
+  readonly settings?: InvocationContextCore.FunctionSettings | undefined
 }
 
 /**
@@ -81,7 +80,7 @@ export const loop = <R>(
       managed: options.managed ?? clients.length > 1,
       concurrency: clients.length,
       timer: options.timer ?? Timers.nodeTimer,
-      settings: options.settings ?? defaultSettings,
+      settings: options.settings ?? InvocationContextCore.defaultSettings,
       onFinished: options.onFinished
     }))
     return Lanes.serve(lanes, life)
