@@ -139,3 +139,26 @@ export const expectedFaultLog = {
     detached: { errorType: "Runtime.Unhandled", errorMessage: "[object]" }
   }
 } as const
+
+/**
+ * The values the error-document cases fail and die with: every hostile value, a 1 MB string, a
+ * BigInt, a Symbol and a function (both lines' `Faults` tests).
+ */
+export const documentValues: ReadonlyArray<() => unknown> = [
+  ...Object.values(hostile),
+  () => "x".repeat(1_000_000),
+  () => 10n,
+  () => Symbol("s"),
+  () => () => 1
+]
+
+/** What a result's `toJSON` throws, and the `Runtime.MarshalError` message each one gets, in order. */
+export const toJsonThrown: ReadonlyArray<{ readonly thrown: () => unknown; readonly message: string }> = [
+  { thrown: () => null, message: "Could not encode the handler's result: JSON.stringify failed (null)" },
+  { thrown: () => undefined, message: "Could not encode the handler's result: JSON.stringify failed (undefined)" },
+  { thrown: () => "nope", message: "Could not encode the handler's result: JSON.stringify failed (nope)" },
+  {
+    thrown: () => new RangeError("too deep"),
+    message: "Could not encode the handler's result: JSON.stringify failed (too deep)"
+  }
+]

@@ -44,7 +44,8 @@ import type { FatalRuntimeError } from "./LambdaError.js"
 import * as LambdaHandler from "./LambdaHandler.js"
 import { NodeLine, TestKit as Kit } from "./internal/core.js"
 import type { HandlerResolution, Protocol } from "./internal/core.js"
-import { fromFunction, functionFacts } from "./internal/node/handler.js"
+import { functionSettings } from "./internal/invocationContext.js"
+import { fromFunction } from "./internal/node/handler.js"
 import * as internal from "./internal/testing/invoke.js"
 
 /**
@@ -210,7 +211,7 @@ export const fromNodeHandler = (
   LambdaHandler.fromInit(
     // Read as the drop-in reads them; `start` gives the init the test's values.
     Effect.flatMap(
-      functionFacts,
+      functionSettings,
       (facts) => fromFunction(handler as HandlerResolution.UserFunction, facts, NodeLine.currentMajor())
     )
   )

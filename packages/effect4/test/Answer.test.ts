@@ -9,6 +9,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Context, Data, Deferred, Effect, Exit, Fiber, Layer, Schema } from "effect"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
+import type * as Emulator from "../src/Emulator.js"
 import * as LambdaHandler from "../src/LambdaHandler.js"
 import * as LambdaRuntime from "../src/LambdaRuntime.js"
 import { spawnFunction } from "./process.js"
@@ -57,13 +58,20 @@ describe("Effect 4: answers", () => {
           }
         }, inProcess)
       )
-      const invoke = (kind: string) => Effect.promise(() => emulator.invoke({ kind }))
+      const records: Array<Emulator.InvocationRecord> = []
+      const invoke = (kind: string) =>
+        Effect.promise(() => emulator.invoke({ kind })).pipe(
+          Effect.tap((record) => Effect.sync(() => records.push(record)))
+        )
 
       const tagged = errorDocument(yield* invoke("tagged"))
       expect(tagged.errorType).toBe("PaymentDeclined")
+      expect(tagged.errorMessage).toBe(`{"amount":42}`)
+      expect(Array.isArray(tagged.stackTrace)).toBe(true)
       expect(tagged.stackTrace.every((line) => typeof line === "string")).toBe(true)
       const typeError = errorDocument(yield* invoke("typeError"))
       expect(typeError).toMatchObject({ errorType: "TypeError", errorMessage: "x is not a function" })
+      expect(typeError.stackTrace[0]).toContain("TypeError: x is not a function")
       expect(errorDocument(yield* invoke("string"))).toMatchObject({
         errorType: "Runtime.Unhandled",
         errorMessage: "just a string"
@@ -80,9 +88,50 @@ describe("Effect 4: answers", () => {
       expect(responseJson(yield* invoke("undefined"))).toBeNull()
       expect(responseJson(yield* invoke("fine"))).toEqual({ kind: "fine" })
       // Exactly one post per invocation, whatever went wrong.
-      for (const kind of ["tagged", "bigint", "fine"]) {
-        expect((yield* invoke(kind)).posts).toHaveLength(1)
+      expect(records).toHaveLength(10)
+      for (const record of records) {
+        expect(record.posts).toHaveLength(1)
+        expect(record.posts.filter((post) => post.status === 202)).toHaveLength(1)
       }
+    }))
+
+  it.live("sends the X-Ray error cause with each error: type, message, frames with file and line, bounded", () =>
+    Effect.gen(function*() {
+      const emulator = yield* emulatorScoped()
+      yield* serveOn(
+        emulator,
+        LambdaRuntime.serve((event: { readonly size: number }) =>
+          Effect.sync(() => {
+            throw new TypeError(`broken ${"é".repeat(event.size)}`)
+          }), inProcess)
+      )
+      const cause = (record: Emulator.InvocationRecord) => {
+        expect(record.outcome?._tag).toBe("Error")
+        return (record.outcome as { readonly xrayErrorCause?: unknown }).xrayErrorCause as {
+          readonly working_directory: string
+          readonly exceptions: ReadonlyArray<
+            {
+              readonly type: string
+              readonly message: string
+              readonly stack: ReadonlyArray<{ readonly path: string; readonly line: number }>
+            }
+          >
+          readonly paths: ReadonlyArray<string>
+        }
+      }
+      const small = cause(yield* Effect.promise(() => emulator.invoke({ size: 1 })))
+      expect(small.working_directory).toBe(process.cwd())
+      expect(small.exceptions).toHaveLength(1)
+      expect(small.exceptions[0]).toMatchObject({ type: "TypeError", message: "broken é" })
+      // The first frame is the line that threw, in this file.
+      expect(small.exceptions[0]!.stack[0]).toMatchObject({ path: expect.stringContaining("Answer.test.ts") })
+      expect(small.exceptions[0]!.stack[0]!.line).toBeGreaterThan(0)
+      expect(small.paths).toContain(small.exceptions[0]!.stack[0]!.path)
+      // A 16 KiB message does not fit a header: the cause is shortened, and still JSON.
+      const big = cause(yield* Effect.promise(() => emulator.invoke({ size: 20_000 })))
+      expect(big.exceptions[0]!.type).toBe("TypeError")
+      expect(big.exceptions[0]!.message.startsWith("broken éé")).toBe(true)
+      expect(JSON.stringify(big).length).toBeLessThanOrEqual(8 * 1024)
     }))
 
   it.live("never posts a response over 6,291,556 bytes: Function.ResponseSizeTooLarge instead", () =>

@@ -7,6 +7,8 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Fiber, Scope } from "effect"
+import * as Version from "effect/Version"
+import { FatalRuntimeError } from "../src/LambdaError.js"
 import * as Detached from "../src/internal/detached.js"
 
 /** A timer the test fires by hand: `fire()` runs what `at` scheduled. */
@@ -101,5 +103,16 @@ describe("Effect 4: detached work", () => {
       expect(work.isIdle()).toBe(true)
     }))
 
-  it.effect("verify: the installed effect records forked fibers as the tracking expects", () => Detached.verify)
+  it.effect("verify: the installed effect records forked fibers as the tracking expects", () => Detached.verify())
+
+  it.effect("fails with a FatalRuntimeError naming the effect version when forkIn no longer records the fiber in the scope", () =>
+    Effect.gen(function*() {
+      // What a release of Effect that recorded forked fibers another way would hand the tracking:
+      // a scope whose entries it never sees.
+      const untracked = () => ({ ...Detached.make(), scope: Scope.makeUnsafe() })
+      const error = yield* Effect.flip(Detached.verifyTracking(untracked))
+      expect(error).toBeInstanceOf(FatalRuntimeError)
+      expect(error.detail).toContain(`cannot track detached work with effect ${Version.getCurrentVersion()}`)
+      expect(error.detail).toContain("was not recorded in the scope")
+    }))
 })

@@ -3,8 +3,9 @@
  * a layer that fails to build posted as the function's `/init/error` under its `_tag`.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Context, Data, Deferred, Effect, Exit, Fiber, Layer } from "effect"
+import { ConfigProvider, Context, Data, Deferred, Duration, Effect, Exit, Fiber, Layer } from "effect"
 import * as Emulator from "../src/Emulator.js"
+import { LambdaContext } from "../src/LambdaContext.js"
 import * as LambdaRuntime from "../src/LambdaRuntime.js"
 
 class DatabaseDown extends Data.TaggedError("DatabaseDown")<{ readonly message: string }> {}
@@ -144,4 +145,77 @@ describe("Effect 4: LambdaRuntime.serve", () => {
         expect(yield* emulator.awaitNextRequest(2)).toBeLessThan(record.deadlineMs)
       }))
   })
+
+  it.live("gives the handler the invocation's headers, the function's settings and Node's context, and sets _X_AMZN_TRACE_ID", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make({ functionName: "orders", region: "eu-west-1" })
+      yield* LambdaRuntime.serve((_: unknown) =>
+        Effect.gen(function*() {
+          const context = yield* LambdaContext
+          const remaining = yield* context.remainingTime
+          return {
+            requestId: context.requestId,
+            arn: context.invokedFunctionArn,
+            traceId: context.traceId ?? null,
+            envTraceId: process.env._X_AMZN_TRACE_ID ?? null,
+            clientContext: context.clientContext ?? null,
+            identity: context.identity ?? null,
+            tenantId: context.tenantId ?? null,
+            functionName: context.functionName,
+            functionVersion: context.functionVersion,
+            memory: context.memoryLimitInMB,
+            logGroupName: context.logGroupName,
+            region: context.region,
+            remainingOk: Duration.toMillis(remaining) > 0 && context.getRemainingTimeInMillis() > 0,
+            node: {
+              awsRequestId: context.node.awsRequestId,
+              functionName: context.node.functionName,
+              memoryLimitInMB: context.node.memoryLimitInMB,
+              clientContext: context.node.clientContext ?? null
+            },
+            sameNode: context.node === context.node
+          }
+        })
+      ).pipe(
+        Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnvRecord(emulator.environment)),
+        Effect.forkScoped
+      )
+      const traced = yield* emulator.invoke({}, {
+        traceId: "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1",
+        clientContext: JSON.stringify({ custom: { k: "v" } }),
+        cognitoIdentity: JSON.stringify({ cognitoIdentityId: "id-1", cognitoIdentityPoolId: "pool-1" }),
+        tenantId: "tenant-42"
+      })
+      const answer = traced.outcome?._tag === "Response" ? JSON.parse(traced.outcome.text) : traced.outcome
+      const memory = Number(emulator.environment.AWS_LAMBDA_FUNCTION_MEMORY_SIZE)
+      expect(answer).toEqual({
+        requestId: traced.requestId,
+        arn: expect.stringContaining(":function:orders"),
+        traceId: "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1",
+        envTraceId: "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1",
+        clientContext: { custom: { k: "v" } },
+        identity: { cognitoIdentityId: "id-1", cognitoIdentityPoolId: "pool-1" },
+        tenantId: "tenant-42",
+        functionName: "orders",
+        functionVersion: emulator.environment.AWS_LAMBDA_FUNCTION_VERSION,
+        memory,
+        logGroupName: emulator.environment.AWS_LAMBDA_LOG_GROUP_NAME,
+        region: "eu-west-1",
+        remainingOk: true,
+        // Node's context as the official runtime gives it (its memory a string), built once per invocation
+        node: {
+          awsRequestId: traced.requestId,
+          functionName: "orders",
+          memoryLimitInMB: String(memory),
+          clientContext: { custom: { k: "v" } }
+        },
+        sameNode: true
+      })
+      // Without them, nothing of the previous invocation's: the trace id is the one the platform made.
+      const plain = yield* emulator.invoke({})
+      const untraced = plain.outcome?._tag === "Response" ? JSON.parse(plain.outcome.text) : plain.outcome
+      expect(untraced).toMatchObject({ clientContext: null, identity: null, tenantId: null })
+      expect(untraced.traceId).not.toBe("Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1")
+      expect(untraced.envTraceId).toBe(untraced.traceId)
+    }))
 })

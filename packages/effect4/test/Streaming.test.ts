@@ -14,7 +14,7 @@ import * as LambdaHandler from "../src/LambdaHandler.js"
 import * as LambdaRuntime from "../src/LambdaRuntime.js"
 import { Protocol } from "../src/internal/core.js"
 import { maxStreamedBytes } from "../src/internal/streaming.js"
-import { asError, asResponse, emulatorScoped, inProcess, serveOn, text } from "./support.js"
+import { asError, asResponse, emulatorScoped, inProcess, linesAt, loopOn, serveOn, text } from "./support.js"
 
 class CsvBroken extends Data.TaggedError("CsvBroken")<{ readonly line: number }> {
   override get message() {
@@ -26,10 +26,24 @@ class Rows extends Context.Service<Rows, { readonly page: (n: number) => Effect.
 
 const prelude = (json: string) => Buffer.concat([Buffer.from(json), Buffer.alloc(8)])
 
-/** A POST to the emulator's invoke endpoint, as curl would send it; the reply's head is reported as it arrives. */
-const invokeEndpoint = (host: string, body: string, onHead: (res: http.IncomingMessage) => void = () => {}) =>
+/**
+ * A POST to the emulator's invoke endpoint, as curl would send it; the reply's head is reported
+ * as it arrives, and each chunk of its body to `onData` (a reader that can pause the reply).
+ */
+const invokeEndpoint = (
+  host: string,
+  body: string,
+  onHead: (res: http.IncomingMessage) => void = () => {},
+  onData: (chunk: Buffer, res: http.IncomingMessage) => void = () => {}
+) =>
   Effect.callback<
-    { readonly text: string; readonly headers: http.IncomingHttpHeaders; readonly trailers: NodeJS.Dict<string> }
+    {
+      readonly status: number | undefined
+      readonly body: Buffer
+      readonly text: string
+      readonly headers: http.IncomingHttpHeaders
+      readonly trailers: NodeJS.Dict<string>
+    }
   >(
     (resume) => {
       const [hostname, port] = host.split(":")
@@ -38,14 +52,20 @@ const invokeEndpoint = (host: string, body: string, onHead: (res: http.IncomingM
         (res) => {
           onHead(res)
           const chunks: Array<Buffer> = []
-          res.on("data", (chunk: Buffer) => chunks.push(chunk))
-          res.on(
-            "end",
-            () =>
-              resume(
-                Effect.succeed({ text: Buffer.concat(chunks).toString(), headers: res.headers, trailers: res.trailers })
-              )
-          )
+          res.on("data", (chunk: Buffer) => {
+            chunks.push(chunk)
+            onData(chunk, res)
+          })
+          res.on("end", () => {
+            const body = Buffer.concat(chunks)
+            resume(Effect.succeed({
+              status: res.statusCode,
+              body,
+              text: body.toString(),
+              headers: res.headers,
+              trailers: res.trailers
+            }))
+          })
         }
       )
       req.on("error", (error) => resume(Effect.die(error)))
@@ -142,6 +162,42 @@ describe("Effect 4: streaming", () => {
       expect(maxAhead).toBeLessThan(24 * 1024 * 1024)
     }), { timeout: 60_000 })
 
+  it.live("a slow invoke caller slows the producer (backpressure through the emulator)", () =>
+    Effect.gen(function*() {
+      const emulator = yield* emulatorScoped({ functionTimeoutMs: 60_000 })
+      const chunk = new Uint8Array(64 * 1024).fill(121)
+      const total = 48 * 1024 * 1024
+      let produced = 0
+      let received = 0
+      let maxAhead = 0
+      yield* serveOn(
+        emulator,
+        LambdaRuntime.serve(
+          LambdaHandler.stream(() =>
+            Stream.range(1, total / chunk.byteLength).pipe(
+              Stream.mapEffect(() =>
+                Effect.sync(() => {
+                  maxAhead = Math.max(maxAhead, produced - received)
+                  produced += chunk.byteLength
+                  return chunk
+                })
+              )
+            )
+          ),
+          inProcess
+        )
+      )
+      yield* Effect.promise(() => emulator.awaitNextRequest(1))
+      // A reader that takes a macrotask break after every chunk it reads.
+      const reply = yield* invokeEndpoint(emulator.host, "{}", undefined, (data, res) => {
+        received += data.byteLength
+        res.pause()
+        setImmediate(() => res.resume())
+      })
+      expect(reply.body.byteLength).toBe(total)
+      expect(maxAhead).toBeLessThan(32 * 1024 * 1024)
+    }), { timeout: 60_000 })
+
   it.live("a failure after the first byte ends the stream with trailers that decode to the error", () =>
     Effect.gen(function*() {
       const emulator = yield* emulatorScoped()
@@ -161,6 +217,7 @@ describe("Effect 4: streaming", () => {
       const outcome = asError(record)
       expect(outcome.errorTypeHeader).toBe("CsvBroken")
       expect(outcome.document).toMatchObject({ errorType: "CsvBroken", errorMessage: "line 3 has no closing quote" })
+      expect(Array.isArray(outcome.document.stackTrace)).toBe(true)
       expect(text(outcome.streamedBody)).toBe("id,name\n1,ok\n")
       expect(record.posts.map((post) => [post.kind, post.status])).toEqual([["response", 202]])
       expect(yield* Deferred.isDone(released)).toBe(true)
@@ -180,7 +237,9 @@ describe("Effect 4: streaming", () => {
       )
       yield* Effect.promise(() => emulator.awaitNextRequest(1))
       const reply = yield* invokeEndpoint(emulator.host, "{}")
+      expect(reply.status).toBe(200)
       expect(reply.text).toBe("partial")
+      expect(reply.trailers["x-amz-function-error"]).toBe("Unhandled")
       expect(reply.trailers["lambda-runtime-function-error-type"]).toBe("TypeError")
       const document = JSON.parse(
         Buffer.from(reply.trailers["lambda-runtime-function-error-body"]!, "base64").toString()
@@ -414,7 +473,7 @@ describe("Effect 4: streaming", () => {
       expect(asResponse(record).text).toBe(`page 1;page 2;page 3;${record.requestId}`)
     }))
 
-  it.live("a stream the platform answers early (400) stops, and the connection serves the next invocation", () =>
+  it.live("a stream the platform answers early (400) stops, is logged, and the connection serves the next invocation", () =>
     Effect.gen(function*() {
       const stopped = yield* Deferred.make<void>()
       // This platform answers while the body is still coming.
@@ -422,23 +481,57 @@ describe("Effect 4: streaming", () => {
         Effect.promise(startEarlyAnswerApi),
         (api) => Effect.promise(api.close)
       )
-      const host = api.host
-      yield* serveOn(
-        { environment: { AWS_LAMBDA_RUNTIME_API: host } },
-        LambdaRuntime.serve(
-          LambdaHandler.stream((event: { readonly n: number }) =>
-            event.n === 1
-              ? Stream.ensuring(
-                Stream.forever(Stream.succeed(new Uint8Array(64 * 1024))),
-                Deferred.succeed(stopped, undefined)
-              )
-              : Stream.make("second")
-          ),
-          inProcess
+      // The loop `serve` runs, with the lines it logs.
+      const { lines } = yield* loopOn(
+        api.host,
+        LambdaHandler.stream((event: { readonly n: number }) =>
+          event.n === 1
+            ? Stream.ensuring(
+              Stream.forever(Stream.succeed(new Uint8Array(64 * 1024))),
+              Deferred.succeed(stopped, undefined)
+            )
+            : Stream.make("second")
         )
       )
       expect(yield* Effect.promise(() => api.secondBody)).toBe("second")
       yield* Effect.promise(() => api.thirdNext)
       expect(yield* Deferred.isDone(stopped)).toBe(true)
+      expect(linesAt(lines, "WARN").join("\n")).toMatch(/\treq-1\tWARN\t.*HTTP 400 InvalidRequestID/)
+    }))
+
+  it.live("detached work forked from inside the stream runs after the stream ends and before /next", () =>
+    Effect.gen(function*() {
+      const emulator = yield* emulatorScoped()
+      const gate = yield* Deferred.make<void>()
+      const detachedDone = yield* Deferred.make<number>()
+      yield* serveOn(
+        emulator,
+        LambdaRuntime.serve(
+          LambdaHandler.stream(() =>
+            Stream.make("a", "b").pipe(
+              Stream.tap((item) =>
+                item === "b"
+                  ? LambdaContext.detach(
+                    Deferred.await(gate).pipe(
+                      Effect.andThen(
+                        Effect.suspend(() => Deferred.succeed(detachedDone, performance.timeOrigin + performance.now()))
+                      )
+                    )
+                  )
+                  : Effect.void
+              )
+            )
+          ),
+          inProcess
+        )
+      )
+      const record = yield* Effect.promise(() => emulator.invoke({}))
+      expect(asResponse(record).text).toBe("ab")
+      expect(yield* Deferred.isDone(detachedDone)).toBe(false)
+      yield* Deferred.succeed(gate, undefined)
+      const finishedAt = yield* Deferred.await(detachedDone)
+      const nextAt = yield* Effect.promise(() => emulator.awaitNextRequest(2))
+      expect(nextAt).toBeGreaterThanOrEqual(finishedAt)
+      expect(record.resultAt!).toBeLessThan(finishedAt)
     }))
 })

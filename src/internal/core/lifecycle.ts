@@ -190,6 +190,17 @@ export const classicStuckExit = {
 } as const
 
 /**
+ * Why the runtime refuses to start when its detached-work tracking does not work with the
+ * installed `effect` (a release changed what the tracking relies on): `problem` says what the
+ * start-up check saw, `major` the Effect major the line runs on.
+ *
+ * @internal
+ */
+export const trackingProblemLine = (effectVersion: string, problem: string, major: 3 | 4): string =>
+  `effect-lambda-runtime cannot track detached work with effect ${effectVersion}: ${problem}. ` +
+  `Install an effect ${major}.x release this version of effect-lambda-runtime supports`
+
+/**
  * The lines of a slot held on Managed Instances by work that does not stop (see {@link LifecycleState.heldSlots}).
  *
  * @internal

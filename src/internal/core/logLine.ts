@@ -50,6 +50,17 @@ export const writeStdout = (line: string): void => {
   process.stdout.write(line + "\n")
 }
 
+/**
+ * A cause as text when Effect's own rendering throws (a value no renderer can read): one
+ * `Error: …` line per failure, then per defect, each described so that it cannot throw.
+ *
+ * @internal
+ */
+export const fallbackCauseText = (failuresThenDefects: ReadonlyArray<unknown>): string =>
+  failuresThenDefects.length > 0
+    ? failuresThenDefects.map((value) => `Error: ${describe(value)}`).join("\n")
+    : "Error: (the cause could not be rendered)"
+
 const fallbackLine = (date: Date, requestId: string, level: string, error: unknown) =>
   `${date.toISOString()}\t${requestId}\t${level}\t(this log line could not be written: ${describe(error)})`
 

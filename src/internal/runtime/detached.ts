@@ -26,6 +26,7 @@ import { getCurrentVersion } from "effect/ModuleVersion"
 import type * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import * as Supervisor from "effect/Supervisor"
+import { trackingProblemLine } from "../core/lifecycle.js"
 import { FatalRuntimeError } from "./errors.js"
 import { nodeTimer } from "./timers.js"
 import type { Timer } from "./timers.js"
@@ -323,7 +324,6 @@ export const verifyTracking = (
 ): Effect.Effect<void, FatalRuntimeError> =>
   Effect.flatMap(Effect.flatMap(makeScope, probe), (problem) => {
     if (problem === undefined) return Effect.void
-    const detail = `effect-lambda-runtime cannot track detached work with effect ${getCurrentVersion()}: ${problem}. ` +
-      `Install an effect 3.x release this version of effect-lambda-runtime supports`
+    const detail = trackingProblemLine(getCurrentVersion(), problem, 3)
     return Effect.zipRight(Effect.logFatal(detail), Effect.fail(new FatalRuntimeError({ detail })))
   })

@@ -14,7 +14,6 @@ import * as FiberId from "effect/FiberId"
 import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import * as Scope from "effect/Scope"
-import type { NodeContext } from "../../LambdaContext.js"
 import type { LambdaHandler } from "../../LambdaHandler.js"
 import type { Invocation, Response, RuntimeApiService } from "../../RuntimeApi.js"
 import type { ErrorDocument } from "../core/protocol.js"
@@ -37,7 +36,7 @@ import type { FatalRuntimeError, RuntimeApiError } from "./errors.js"
 import { LambdaContext } from "./lambdaContext.js"
 import type { InvocationInFlight, Lifecycle } from "./lifecycle.js"
 import { logCause } from "./logger.js"
-import { makeNodeContext, parseJsonText } from "../core/nodeContext.js"
+import { InvocationFacts } from "../core/invocationContext.js"
 import type { RuntimeSettings } from "./settings.js"
 import { ShutdownError, shutdownDocument } from "./shutdown.js"
 import * as Streaming from "./streaming.js"
@@ -69,49 +68,16 @@ export interface Loop<E, R> extends Poster {
 }
 
 /**
- * The handler's context. A class, so that `node` is a getter on the prototype: Node's context
- * object costs nothing until a handler asks for it. The function's settings are own fields (read
- * from the one settings object), so that a context spread or logged shows them.
+ * The handler's context: the core's facts (Node's context among them, built on first access),
+ * with Effect's `remainingTime` and the invocation's detached scope.
  */
-class InvocationContext implements LambdaContext {
-  readonly requestId: string
-  readonly deadlineMs: number
+class InvocationContext extends InvocationFacts implements LambdaContext {
   readonly remainingTime: Effect.Effect<Duration.Duration>
-  readonly getRemainingTimeInMillis: () => number
-  readonly invokedFunctionArn: string
-  readonly traceId: string | undefined
-  readonly clientContext: unknown
-  readonly identity: unknown
-  readonly tenantId: string | undefined
-  readonly functionName: string
-  readonly functionVersion: string
-  readonly memoryLimitInMB: number
-  readonly logGroupName: string
-  readonly logStreamName: string
-  readonly region: string
-  private nodeContext: NodeContext | undefined = undefined
   constructor(invocation: Invocation, settings: RuntimeSettings, readonly detachedScope: Scope.Scope) {
-    const deadlineMs = invocation.deadlineMs
-    const config = settings.config
     const timer = settings.timer
-    this.requestId = invocation.requestId
-    this.deadlineMs = deadlineMs
+    super(invocation, settings.config, () => timer.now())
+    const deadlineMs = invocation.deadlineMs
     this.remainingTime = Effect.map(Clock.currentTimeMillis, (now) => Duration.millis(Math.max(0, deadlineMs - now)))
-    this.getRemainingTimeInMillis = () => Math.max(0, deadlineMs - timer.now())
-    this.invokedFunctionArn = invocation.functionArn
-    this.traceId = invocation.traceId
-    this.clientContext = parseJsonText(invocation.clientContext)
-    this.identity = parseJsonText(invocation.cognitoIdentity)
-    this.tenantId = invocation.tenantId
-    this.functionName = config.functionName
-    this.functionVersion = config.functionVersion
-    this.memoryLimitInMB = config.memoryLimitInMB
-    this.logGroupName = config.logGroupName
-    this.logStreamName = config.logStreamName
-    this.region = config.region
-  }
-  get node(): NodeContext {
-    return this.nodeContext ??= makeNodeContext(this)
   }
 }
 

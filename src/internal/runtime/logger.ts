@@ -97,14 +97,12 @@ export const prettyCause = (cause: Cause.Cause<unknown>): string => {
   try {
     return Cause.pretty(cause, { renderErrorCause: true })
   } catch {
-    const lines: Array<string> = []
     try {
-      for (const failure of Cause.failures(cause)) lines.push(`Error: ${describe(failure)}`)
-      for (const defect of Cause.defects(cause)) lines.push(`Error: ${describe(defect)}`)
+      return LogLine.fallbackCauseText([...Cause.failures(cause), ...Cause.defects(cause)])
     } catch {
       // `Cause` traversal touches no user value; kept total all the same.
+      return LogLine.fallbackCauseText([])
     }
-    return lines.length > 0 ? lines.join("\n") : "Error: (the cause could not be rendered)"
   }
 }
 

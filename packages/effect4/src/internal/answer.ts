@@ -17,7 +17,7 @@ import type { Response } from "../LambdaHandler.js"
 import { responseTooLarge } from "../LambdaError.js"
 import type { FatalRuntimeError, RuntimeApiError } from "../LambdaError.js"
 import { fromCause } from "./causeDocument.js"
-import { ErrorDocument, Inspect, LogLine, Protocol, ResponseStream, RuntimeErrors } from "./core.js"
+import { ErrorDocument, LogLine, Protocol, ResponseStream, RuntimeErrors } from "./core.js"
 import { fatal } from "./lifecycle.js"
 import type { RuntimeApiClient } from "./runtimeApiClient.js"
 import * as Streaming from "./streaming.js"
@@ -78,6 +78,9 @@ const afterFailure = (error: RuntimeApiError): Effect.Effect<void, FatalRuntimeE
   return fatal(message, error)
 }
 
+/** A defect's message as its error document gives it (an Error's message, not its `name: message`). */
+const messageOf = (defect: unknown): string => fromCause(Cause.die(defect)).errorMessage
+
 /** Logging that cannot fail: a value no logger can render must not keep the invocation from its answer. */
 const logSafely = (log: Effect.Effect<void>) => Effect.catchCause(log, () => Effect.void)
 
@@ -107,8 +110,8 @@ export const sendError = (
   settle(poster, poster.api.fail(requestId, document), (defect) =>
     settle(
       poster,
-      poster.api.fail(requestId, ErrorDocument.unhandled(`The error could not be posted: ${Inspect.describe(defect)}`)),
-      (last) => logSafely(Effect.logError(`The invocation's error could not be posted: ${Inspect.describe(last)}`))
+      poster.api.fail(requestId, ErrorDocument.unhandled(`The error could not be posted: ${messageOf(defect)}`)),
+      (last) => logSafely(Effect.logError(`The invocation's error could not be posted: ${messageOf(last)}`))
     ))
 
 /** Logs a failed invocation and posts its `/error`; a document that cannot be made is `Runtime.Unhandled`. */
@@ -177,7 +180,18 @@ export const reportStreamed = (
     if (Exit.isSuccess(result)) return Effect.void
     const error = Cause.findErrorOption(result.cause)
     if (Option.isSome(error)) return afterFailure(error.value)
-    return logSafely(Effect.logError("The streamed response could not be ended", result.cause))
+    // Ending it died (a bug of ours): it is ended again, with that in its trailers, so that
+    // `/next` never comes while the invocation is unanswered.
+    const message = fromCause(result.cause).errorMessage
+    return Effect.andThen(
+      logSafely(Effect.logError("The streamed response could not be ended", result.cause)),
+      streamed.abort(ErrorDocument.unhandled(`The streamed response could not be ended: ${message}`)).pipe(
+        Effect.catch(afterFailure),
+        Effect.catchDefect((defect) =>
+          logSafely(Effect.logError(`The streamed response could not be ended: ${messageOf(defect)}`))
+        )
+      )
+    )
   }
   const document = Exit.isFailure(exit)
     ? fromCause(exit.cause)

@@ -23,6 +23,10 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Scope from "effect/Scope"
+import * as Version from "effect/Version"
+import type { FatalRuntimeError } from "../LambdaError.js"
+import { Lifecycle as Rules } from "./core.js"
+import { fatal } from "./lifecycle.js"
 
 type AnyFiber = Fiber.Fiber<unknown, unknown>
 type Finalizer = (exit: Exit.Exit<unknown, unknown>) => Effect.Effect<unknown>
@@ -206,15 +210,27 @@ export const make = (): DetachedWork => {
  *
  * @internal
  */
-export const verify: Effect.Effect<void, string> = Effect.gen(function*() {
-  const work = make()
-  const fiber = yield* Effect.forkIn(Effect.yieldNow, work.scope)
-  const seen = !work.isIdle()
-  yield* Fiber.await(fiber)
-  const idle = work.isIdle()
-  yield* work.close
-  if (!seen) return yield* Effect.fail("a fiber forked with `Effect.forkIn` was not recorded in the scope")
-  if (!idle || work.summary().completed !== 1) {
-    return yield* Effect.fail("the end of a fiber forked with `Effect.forkIn` was not observed")
-  }
-})
+export const verify = (makeWork: () => DetachedWork = make): Effect.Effect<void, string> =>
+  Effect.gen(function*() {
+    const work = makeWork()
+    const fiber = yield* Effect.forkIn(Effect.yieldNow, work.scope)
+    const seen = !work.isIdle()
+    yield* Fiber.await(fiber)
+    const idle = work.isIdle()
+    yield* work.close
+    if (!seen) return yield* Effect.fail("a fiber forked with `Effect.forkIn` was not recorded in the scope")
+    if (!idle || work.summary().completed !== 1) {
+      return yield* Effect.fail("the end of a fiber forked with `Effect.forkIn` was not observed")
+    }
+  })
+
+/**
+ * {@link verify} as the runtime runs it at start-up (once, microseconds): what it finds is fatal,
+ * the FATAL line naming the installed `effect`; the caller posts it as the init error. Without it
+ * a release of Effect that stopped keying `forkIn` entries by the fiber would let every
+ * invocation ask for `/next` while its detached work still runs.
+ *
+ * @internal
+ */
+export const verifyTracking = (makeWork: () => DetachedWork = make): Effect.Effect<void, FatalRuntimeError> =>
+  Effect.catch(verify(makeWork), (problem) => fatal(Rules.trackingProblemLine(Version.getCurrentVersion(), problem, 4)))

@@ -16,16 +16,16 @@ import * as Option from "effect/Option"
 import * as References from "effect/References"
 import * as Scope from "effect/Scope"
 import { LambdaContext } from "../LambdaContext.js"
-import type { LambdaContextShape } from "../LambdaContext.js"
 import { HandlerTimeout } from "../LambdaError.js"
 import type { FatalRuntimeError } from "../LambdaError.js"
 import type { LambdaHandler, Provided, Response } from "../LambdaHandler.js"
 import * as Answer from "./answer.js"
 import { Console, InvokeStore, Lifecycle as Rules, LogLine, Timers } from "./core.js"
-import type { Protocol, Requests } from "./core.js"
+import type { InvocationContext as InvocationContextCore, Protocol, Requests } from "./core.js"
 import * as Detached from "./detached.js"
 import { awaitUntil, fatal, ShutdownError, until } from "./lifecycle.js"
 import type { InvocationInFlight, Lifecycle } from "./lifecycle.js"
+import { InvocationContext } from "./invocationContext.js"
 import type { RuntimeApiClient, RuntimeApiError } from "./runtimeApiClient.js"
 
 /**
@@ -53,6 +53,8 @@ export interface Lane<R> {
   readonly concurrency: number
   /** The clock and timers of the deadlines: the process's, or the test's `Clock` (`LambdaTest`). */
   readonly timer: Timers.Timer
+  /** What each invocation's context says about the function. */
+  readonly settings: InvocationContextCore.FunctionSettings
   /** Told when an invocation is over (its lane may ask for the next one), with its detached work's fate. */
   readonly onFinished?: ((requestId: string, detached: Detached.DetachedSummary) => void) | undefined
 }
@@ -90,15 +92,7 @@ export class InFlight<R> implements InvocationInFlight {
   /** The handler's own root fiber, started at once inside the invocation's async context. */
   private start(detached: Detached.DetachedWork, scope: Scope.Scope): Fiber.Fiber<Response, unknown> {
     const { invocation, lane } = this
-    const context: LambdaContextShape = {
-      requestId: invocation.requestId,
-      deadlineMs: invocation.deadlineMs,
-      invokedFunctionArn: invocation.functionArn,
-      traceId: invocation.traceId,
-      tenantId: invocation.tenantId,
-      detachedScope: detached.scope,
-      getRemainingTimeInMillis: () => Math.max(0, invocation.deadlineMs - lane.timer.now())
-    }
+    const context = new InvocationContext(invocation, lane.settings, lane.timer.now, detached.scope)
     // Every line it logs, and its detached fibers log, carries the invocation's ids.
     const annotations = Context.get(lane.services, References.CurrentLogAnnotations)
     const services = Context.add(
@@ -194,15 +188,20 @@ export class InFlight<R> implements InvocationInFlight {
       this.fiber = undefined
       this.detached = undefined
       this.scope = undefined
-      for (const failure of detached.summary().failures) {
-        // Logged and nothing else: a detached failure never changes the posted answer.
-        yield* Effect.logError(`Detached fiber #${failure.fiber.id} failed`, failure.cause)
+      const summary = detached.summary()
+      for (const failure of summary.failures) {
+        // Logged and nothing else: a detached failure never changes the posted answer, and a
+        // value no logger can render (a user logger that throws) must not end the loop.
+        yield* Effect.catchCause(
+          Effect.logError(`Detached fiber #${failure.fiber.id} failed`, failure.cause),
+          () => Effect.void
+        )
       }
       // Built only when debug lines are kept, as on the Effect 3 line: this runs after every invocation.
       if (!LogLevel.isLessThan("Debug", yield* References.MinimumLogLevel)) {
-        yield* Effect.logDebug(Rules.detachedSummaryLine(detached.summary(), now() - windowStart))
+        yield* Effect.logDebug(Rules.detachedSummaryLine(summary, now() - windowStart))
       }
-      this.lane.onFinished?.(this.requestId, detached.summary())
+      this.lane.onFinished?.(this.requestId, summary)
     }).pipe(Effect.annotateLogs(this.annotations()))
   }
 

@@ -42,7 +42,10 @@ const prettyCause = (cause: Cause.Cause<unknown>): string => {
   try {
     return Cause.pretty(cause)
   } catch {
-    return `Error: ${Inspect.describe(Cause.squash(cause))}`
+    // One line per failure and defect, as the Effect 3 line writes them (core/logLine.ts).
+    const failures = cause.reasons.filter(Cause.isFailReason).map((reason) => reason.error)
+    const defects = cause.reasons.filter(Cause.isDieReason).map((reason) => reason.defect)
+    return LogLine.fallbackCauseText([...failures, ...defects])
   }
 }
 

@@ -12,7 +12,7 @@ import * as Effect from "effect/Effect"
 import type { FatalRuntimeError } from "../LambdaError.js"
 import type { LambdaHandler, Provided } from "../LambdaHandler.js"
 import * as Answer from "./answer.js"
-import { Timers } from "./core.js"
+import { InvocationContext as InvocationContextCore, Timers } from "./core.js"
 import type { InvokeStore } from "./core.js"
 import type { Lane } from "./inFlight.js"
 import * as Lanes from "./lanes.js"
@@ -47,6 +47,8 @@ export interface LoopOptions {
   readonly timer?: Timers.Timer | undefined
   /** Told when each invocation is over, with its detached work's fate (`LambdaTest`). */
   readonly onFinished?: Lane<unknown>["onFinished"]
+  /** The function's settings in each invocation's context (default: those of a function outside Lambda). */
+  readonly settings?: InvocationContextCore.FunctionSettings | undefined
 }
 
 /**
@@ -78,6 +80,7 @@ export const loop = <R>(
       managed: options.managed ?? clients.length > 1,
       concurrency: clients.length,
       timer: options.timer ?? Timers.nodeTimer,
+      settings: options.settings ?? InvocationContextCore.defaultSettings,
       onFinished: options.onFinished
     }))
     return Lanes.serve(lanes, life)

@@ -15,8 +15,10 @@ import { FatalRuntimeError } from "../LambdaError.js"
 import type * as LambdaHandler from "../LambdaHandler.js"
 import type { RuntimeOptions } from "../LambdaRuntime.js"
 import { fromCause } from "./causeDocument.js"
-import { EffectMajor, InvokeStore, Lifecycle as Rules, type Protocol } from "./core.js"
+import { EffectMajor, InvokeStore, Lifecycle as Rules, Protocol } from "./core.js"
+import * as Detached from "./detached.js"
 import type { Lifecycle } from "./lifecycle.js"
+import { functionSettings } from "./invocationContext.js"
 import * as Loop from "./loop.js"
 import * as RuntimeApiClient from "./runtimeApiClient.js"
 
@@ -111,6 +113,15 @@ export const program = <R, ROut, LE>(
           Effect.provideService(Scope.Scope, layerScope),
           Effect.tapCause(initFailed)
         )
+      // Detached work relies on how Effect records forked fibers in a scope: checked once, its
+      // failure the init error (as on the Effect 3 line).
+      yield* Detached.verifyTracking().pipe(
+        Effect.tapError((error) =>
+          Effect.ignore(
+            api.initError({ errorType: Protocol.errorTypes.initError, errorMessage: error.detail, stackTrace: [] })
+          )
+        )
+      )
       const timeoutMarginMs = Duration.toMillis(Duration.fromInputUnsafe(options.timeoutMargin ?? Duration.millis(200)))
       const invokeStore = yield* Effect.promise(InvokeStore.make)
       const asyncInvokeStore = InvokeStore.isAsyncContext(invokeStore)
@@ -119,6 +130,8 @@ export const program = <R, ROut, LE>(
         Array.from({ length: settings.lanes - 1 }),
         () => RuntimeApiClient.make(endpoint)
       )
+      // What each invocation's context says about the function: read once.
+      const facts = yield* functionSettings
       life.initDone = true
       return yield* Loop.loop(api, ready as Loop.Handler<R>, {
         timeoutMarginMs,
@@ -126,7 +139,8 @@ export const program = <R, ROut, LE>(
         asyncInvokeStore,
         life,
         lanes,
-        managed
+        managed,
+        settings: facts
       }).pipe(Effect.provideContext(services))
     })
     return yield* serving.pipe(

@@ -127,7 +127,9 @@ export const make = (api: RuntimeApiClient, requestId: string): StreamedAnswer =
       // A broken or refused POST is the loop's to report; anything else is the function's error.
       const fromPlatform = Option.exists(Cause.findErrorOption(failed), isRuntimeApiError)
       if (fromPlatform) return end(document)
-      return Effect.andThen(Effect.ignore(Effect.logError("Invoke Error", cause)), end(document))
+      // A logger that throws (a user's) must not keep the trailers from saying the stream's error.
+      const logged = Effect.catchCause(Effect.logError("Invoke Error", cause), () => Effect.void)
+      return Effect.andThen(logged, end(document))
     })
 
   const write = (response: StreamedResponse) =>

@@ -10,7 +10,6 @@
  * @internal
  */
 import * as Cause from "effect/Cause"
-import * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Queue from "effect/Queue"
@@ -27,20 +26,6 @@ import { eventJson, resultJson } from "../handler.js"
  * @internal
  */
 export type FunctionFacts = NodeContext.FunctionFacts
-
-/**
- * The function's facts from `AWS_LAMBDA_FUNCTION_NAME`, `..._VERSION`, `..._MEMORY_SIZE`,
- * `AWS_LAMBDA_LOG_GROUP_NAME` and `AWS_LAMBDA_LOG_STREAM_NAME`.
- *
- * @internal
- */
-export const functionFacts: Config.Config<FunctionFacts> = Config.all({
-  functionName: Config.String(Protocol.env.functionName).pipe(Config.withDefault("function")),
-  functionVersion: Config.String(Protocol.env.functionVersion).pipe(Config.withDefault("$LATEST")),
-  memoryLimitInMB: Config.Int(Protocol.env.functionMemorySize).pipe(Config.withDefault(128)),
-  logGroupName: Config.String(Protocol.env.logGroupName).pipe(Config.withDefault("")),
-  logStreamName: Config.String(Protocol.env.logStreamName).pipe(Config.withDefault(""))
-})
 
 /**
  * The promise of `work` as an Effect: interruption (the deadline's cut-off) aborts its signal

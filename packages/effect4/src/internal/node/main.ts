@@ -10,7 +10,8 @@ import * as References from "effect/References"
 import * as LambdaHandler from "../../LambdaHandler.js"
 import * as LambdaRuntime from "../../LambdaRuntime.js"
 import { CodeCache, HandlerResolution, NodeLine, Protocol, StreamifyResponse, WarmUp } from "../core.js"
-import { fromFunction, functionFacts } from "./handler.js"
+import { functionSettings } from "../invocationContext.js"
+import { fromFunction } from "./handler.js"
 
 /** The handler the official runtime assumes when `_HANDLER` is not set. */
 const DEFAULT_HANDLER = "index.handler"
@@ -29,7 +30,7 @@ export const fromEnvironment = (
 ): LambdaHandler.LambdaHandler<unknown> =>
   LambdaHandler.fromInit(
     Effect.gen(function*() {
-      const facts = yield* functionFacts
+      const facts = yield* functionSettings
       // Modules call `awslambda.streamifyResponse` at their top level: the global comes first.
       StreamifyResponse.installGlobal()
       const fn = yield* Effect.tryPromise({

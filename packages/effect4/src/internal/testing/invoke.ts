@@ -164,6 +164,7 @@ export const start = (
       invokeStore,
       asyncInvokeStore: InvokeStore.isAsyncContext(invokeStore),
       timer,
+      settings: facts,
       onFinished: (_, { completed, failed, interrupted }) =>
         Deferred.doneUnsafe(done, Exit.succeed({ completed, failed, interrupted }))
     }).pipe(
