@@ -116,4 +116,29 @@ describe("Effect 4: values of Effect 3", () => {
       expect(document.errorMessage).toContain(advice)
       expect(responseJson(yield* Effect.promise(() => emulator.invoke({ major: 4 })))).toBe("four")
     }))
+  it.live("a handler that returns a Promise or a plain value fails that invocation with Runtime.InvalidHandlerResult, saying what to do; the loop goes on", () =>
+    Effect.gen(function*() {
+      const emulator = yield* emulatorScoped()
+      yield* serveOn(
+        emulator,
+        LambdaRuntime.serve(
+          (event: { readonly returns: string }) =>
+            (event.returns === "promise"
+              ? Promise.resolve("later")
+              : event.returns === "value"
+              ? { not: "an Effect" }
+              : Effect.succeed("an Effect")) as Effect.Effect<string>,
+          inProcess
+        )
+      )
+      const promise = errorDocument(yield* Effect.promise(() => emulator.invoke({ returns: "promise" })))
+      expect(promise.errorType).toBe("Runtime.InvalidHandlerResult")
+      expect(promise.errorMessage).toMatch(/^The handler returned a Promise, not an Effect: .*Effect\.tryPromise/)
+      const value = errorDocument(yield* Effect.promise(() => emulator.invoke({ returns: "value" })))
+      expect(value.errorType).toBe("Runtime.InvalidHandlerResult")
+      expect(value.errorMessage).toMatch(
+        /^The handler returned an object, not an Effect of the effect that effect-lambda-runtime runs on \(effect 4\./
+      )
+      expect(responseJson(yield* Effect.promise(() => emulator.invoke({ returns: "effect" })))).toBe("an Effect")
+    }))
 })

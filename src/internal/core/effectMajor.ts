@@ -141,3 +141,30 @@ export const initProblem = (
     wrongMajorProblem(init, runtime, "LambdaHandler.fromInit was given") ??
     wrongMajorProblem(given.layer, runtime, "The layer option is")
 }
+
+const kindOf = (u: unknown): string => {
+  if (u === null || u === undefined) return String(u)
+  try {
+    if (typeof (u as { then?: unknown }).then === "function") return "a Promise"
+  } catch {
+    // a getter that throws: an object all the same
+  }
+  return typeof u === "object" ? "an object" : `a ${typeof u}`
+}
+
+/**
+ * The message for a handler result that is no Effect of either major (a Promise, a plain value,
+ * or an Effect of a copy of `effect` neither line knows), as `subject` says ("The handler
+ * returned"); `runtimeEffect` is the version of the `effect` the line runs on.
+ *
+ * @internal
+ */
+export const notAnEffectMessage = (u: unknown, subject: string, runtimeEffect: string): string => {
+  const kind = kindOf(u)
+  return kind === "a Promise"
+    ? `${subject} a Promise, not an Effect: an Effect handler wraps promises with Effect.promise ` +
+      "or Effect.tryPromise (plain async handlers run with the drop-in, effect-lambda-runtime/node)"
+    : `${subject} ${kind}, not an Effect of the effect that effect-lambda-runtime runs on ` +
+      `(effect ${runtimeEffect}). If it is an Effect, another copy of effect made it, one of ` +
+      "another major version: install one copy (`npm ls effect` lists them)"
+}

@@ -5,7 +5,7 @@
  * invocation's error.
  */
 import * as Effect from "effect/Effect"
-import { wrongMajorProblem } from "../core/effectMajor.js"
+import { notAnEffectMessage, wrongMajorProblem } from "../core/effectMajor.js"
 import { SUPPORTED_EFFECT, VERSION } from "../core/version.js"
 
 /**
@@ -82,16 +82,6 @@ type Stamped = Record<symbol, { readonly _V?: unknown } | undefined>
 const ownVariance = (Effect.void as unknown as Stamped)[Effect.EffectTypeId]
 const ownVersion = ownVariance?._V
 
-const kindOf = (u: unknown): string => {
-  if (u === null || u === undefined) return String(u)
-  try {
-    if (typeof (u as { then?: unknown }).then === "function") return "a Promise"
-  } catch {
-    // a getter that throws: an object all the same
-  }
-  return typeof u === "object" ? "an object" : `a ${typeof u}`
-}
-
 /**
  * The check of a handler's result: `undefined` for an Effect of the runtime's own `effect`,
  * else what is wrong with it, in a message that starts with `subject`. An Effect of another
@@ -117,13 +107,7 @@ export const handlerResultProblem = (
   // An Effect 4 value says so (core/effectMajor.ts): the message names the line to install.
   const otherMajor = wrongMajorProblem(result, 3, subject)
   if (otherMajor !== undefined) return otherMajor
-  const kind = kindOf(result)
-  return kind === "a Promise"
-    ? `${subject} a Promise, not an Effect: an Effect handler wraps promises with Effect.promise ` +
-      "or Effect.tryPromise (plain async handlers run with the drop-in, effect-lambda-runtime/node)"
-    : `${subject} ${kind}, not an Effect of the effect that effect-lambda-runtime runs on ` +
-      `(effect ${String(runtimeEffect)}). If it is an Effect, another copy of effect made it, one of ` +
-      "another major version: install one copy (`npm ls effect` lists them)"
+  return notAnEffectMessage(result, subject, String(runtimeEffect))
 }
 
 /**

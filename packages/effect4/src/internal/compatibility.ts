@@ -7,6 +7,7 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
+import * as Version from "effect/Version"
 import * as LambdaHandler from "../LambdaHandler.js"
 import { EffectMajor } from "./core.js"
 
@@ -28,19 +29,18 @@ export const initProblem = (handler: unknown, layer: unknown): string | undefine
   EffectMajor.initProblem(4, { handler, layer })
 
 /**
- * `handler` with its result checked: an Effect 3 value is a defect named
- * `Runtime.InvalidHandlerResult` whose message says what to install. Anything else is returned
- * as it is: an Effect 4 value costs one property read.
+ * `handler` with its result checked: anything but an Effect 4 value (an Effect 3 one, a Promise,
+ * a plain value) is a defect named `Runtime.InvalidHandlerResult` whose message says what to do,
+ * as on the Effect 3 line. An Effect 4 value costs one check.
  */
 const checked =
   <Event, A, E, R>(handler: LambdaHandler.Handler<Event, A, E, R>): LambdaHandler.Handler<Event, A, E, R> =>
   (event, context) => {
     const result: unknown = handler(event, context)
     if (Effect.isEffect(result)) return result as Effect.Effect<A, E, R>
-    const problem = EffectMajor.wrongMajorProblem(result, 4, "The handler returned")
-    return problem === undefined
-      ? result as Effect.Effect<A, E, R>
-      : Effect.die(Object.assign(new Error(problem), { name: INVALID_HANDLER_RESULT }))
+    const problem = EffectMajor.wrongMajorProblem(result, 4, "The handler returned") ??
+      EffectMajor.notAnEffectMessage(result, "The handler returned", Version.getCurrentVersion())
+    return Effect.die(Object.assign(new Error(problem), { name: INVALID_HANDLER_RESULT }))
   }
 
 /**
