@@ -4,10 +4,17 @@
  * `bin` pointing into the layout `tsconfig.build.json` compiles (this line's src beside the
  * shared core's), and no dependency that could nest an Effect into a user's app.
  * `npm run check:package` packs both lines and checks the tarballs (publint, Are the Types Wrong).
+ * This file also pins the core's version constants of this line and its start-up check of the
+ * installed effect.
  */
 import { describe, expect, it } from "@effect/vitest"
+import { Effect, Exit, Fiber } from "effect"
+import * as Version from "effect/Version"
 import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { createRequire } from "node:module"
+import * as LambdaRuntime from "../src/LambdaRuntime.js"
+import { EffectVersion, PackageVersion } from "../src/internal/core.js"
+import { emulatorScoped, inProcess, serveOn } from "./support.js"
 
 interface PackageJson {
   readonly name: string
@@ -74,4 +81,35 @@ describe("Effect 4: the published package", () => {
       expect({ name, ...dependency.dependencies, ...dependency.peerDependencies }).not.toHaveProperty("effect")
     }
   })
+
+  it("src/internal/core/version.ts has this package's version and effect range (npm version rewrites it: scripts/version.mjs)", () => {
+    expect(PackageVersion.EFFECT4_VERSION).toBe(pkg.version)
+    expect(PackageVersion.EFFECT4_SUPPORTED_EFFECT).toBe(pkg.peerDependencies.effect)
+    expect(EffectVersion.satisfies(Version.getCurrentVersion(), pkg.peerDependencies.effect)).toBe(true)
+  })
+
+  it.live("an installed effect outside the supported range fails init with Runtime.UnsupportedEffectVersion", () =>
+    Effect.gen(function*() {
+      // The runtime's effect reports 4.0.2 for the rest of the test (Version is effect's own switch).
+      yield* Effect.acquireRelease(
+        Effect.sync(() => {
+          const before = Version.getCurrentVersion()
+          Version.setCurrentVersion("4.0.2")
+          return before
+        }),
+        (before) => Effect.sync(() => Version.setCurrentVersion(before))
+      )
+      const emulator = yield* emulatorScoped()
+      const fiber = yield* serveOn(emulator, LambdaRuntime.serve(() => Effect.succeed("never"), inProcess))
+      const error = (yield* Effect.promise(() => emulator.awaitInitError())).document as {
+        readonly errorType: string
+        readonly errorMessage: string
+      }
+      expect(error.errorType).toBe("Runtime.UnsupportedEffectVersion")
+      expect(error.errorMessage).toContain(
+        `effect-lambda-runtime ${pkg.version} supports effect ${pkg.peerDependencies.effect}; effect 4.0.2 is installed`
+      )
+      expect(Exit.isFailure(yield* Fiber.await(fiber))).toBe(true)
+      expect(yield* Effect.promise(() => emulator.nextRequests())).toHaveLength(0)
+    }).pipe(Effect.scoped))
 })

@@ -11,11 +11,12 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
+import * as Version from "effect/Version"
 import { FatalRuntimeError } from "../LambdaError.js"
 import type * as LambdaHandler from "../LambdaHandler.js"
 import type { RuntimeOptions } from "../LambdaRuntime.js"
 import { fromCause } from "./causeDocument.js"
-import { EffectMajor, InvokeStore, Lifecycle as Rules, Protocol } from "./core.js"
+import { EffectMajor, EffectVersion, InvokeStore, Lifecycle as Rules, PackageVersion, Protocol } from "./core.js"
 import * as Detached from "./detached.js"
 import type { Lifecycle } from "./lifecycle.js"
 import { functionSettings } from "./invocationContext.js"
@@ -73,14 +74,22 @@ export const program = <R, ROut, LE>(
     // An error outside Effect during init or an invocation is posted through here (processHandlers.ts).
     life.report = (target, document) => Effect.runPromise(Effect.provideContext(report(target, document), loggers))
     const api = yield* RuntimeApiClient.make(endpoint)
-    if (settings.wrongMajor !== undefined) {
-      const errorMessage = settings.wrongMajor
-      yield* Effect.logFatal(errorMessage)
-      yield* Effect.ignore(
-        api.initError({ errorType: EffectMajor.WRONG_MAJOR_ERROR_TYPE, errorMessage, stackTrace: [] })
+    // An Effect 3 handler, init or layer (a mixed install), or an effect outside the package's
+    // peer range: the init error, before anything runs.
+    const incompatible = (errorType: string, errorMessage: string) =>
+      Effect.logFatal(errorMessage).pipe(
+        Effect.andThen(Effect.ignore(api.initError({ errorType, errorMessage, stackTrace: [] }))),
+        Effect.andThen(Effect.fail(new FatalRuntimeError({ detail: errorMessage })))
       )
-      return yield* new FatalRuntimeError({ detail: errorMessage })
+    if (settings.wrongMajor !== undefined) {
+      return yield* incompatible(EffectMajor.WRONG_MAJOR_ERROR_TYPE, settings.wrongMajor)
     }
+    const versionProblem = EffectVersion.effectVersionProblem(
+      Version.getCurrentVersion(),
+      PackageVersion.EFFECT4_SUPPORTED_EFFECT,
+      PackageVersion.EFFECT4_VERSION
+    )
+    if (versionProblem !== undefined) return yield* incompatible(EffectVersion.UNSUPPORTED_EFFECT, versionProblem)
     if (options.registerExtension !== false) {
       // So that Lambda sends SIGTERM before it shuts the environment down, and the layer is released.
       yield* api.registerExtension(EXTENSION_NAME).pipe(
