@@ -159,6 +159,9 @@ describe("Effect 4: detached work through the loop, as a process", () => {
       const second = yield* Effect.promise(() => api.invoke({ mode: "ok" }))
       expect(responseOf(second)).toEqual({ served: true })
       expect(failed.posts.filter((post) => post.status === 202)).toHaveLength(1)
+      // written before the second /next; the pipe from the child may deliver them after that request
+      yield* fn.awaitOutput("span flush crashed")
+      yield* fn.awaitOutput("\tDEBUG\tDetached work: 0 completed, 2 failed")
       const stdout = fn.stdout()
       const errors = linesOf(stdout, failed.requestId, "\tERROR\tDetached fiber #")
       expect(errors).toHaveLength(2)
@@ -175,6 +178,8 @@ describe("Effect 4: detached work through the loop, as a process", () => {
       expect(responseOf(record)).toEqual({ served: true })
       yield* Effect.promise(() => api.awaitNextRequest(2))
       for (const message of ["in handler", "in detached", "in nested detached", "in detached child"]) {
+        // written before the second /next; the pipe from the child may deliver it after that request
+        yield* fn.awaitOutput(`\tINFO\t${message}`)
         const lines = linesOf(fn.stdout(), record.requestId, `\tINFO\t${message}`)
         expect({ message, lines: lines.filter((line) => line.endsWith(`\t${message}`)) }).toEqual({
           message,
