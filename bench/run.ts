@@ -5,7 +5,8 @@
  *
  *   npm run bench
  *   npm run bench -- concurrent http     (only the named suites: coldstart, http, batch, dropin,
- *                                          concurrent, lines; each writes bench/results/<name>.{json,md})
+ *                                          concurrent, lines, telemetry; each writes
+ *                                          bench/results/<name>.{json,md})
  *
  * Knobs (environment): BENCH_INVOCATIONS (5000 per round for the fast runtimes), BENCH_ROUNDS
  * (3), BENCH_SLOW_INVOCATIONS (20 per round for the 200 ms runtimes), BENCH_COLD_STARTS (10
@@ -30,6 +31,7 @@ import { concurrentSuite } from "./concurrent.js"
 import { dropInSuite } from "./dropin.js"
 import { httpSuite } from "./http.js"
 import { linesSuite } from "./lines.js"
+import { telemetrySuite } from "./telemetry.js"
 import { findRic } from "./ric.js"
 import type { ProcessSpec, Sample } from "./server.js"
 import { measure } from "./server.js"
@@ -178,7 +180,8 @@ const suites: Record<string, () => Promise<SuiteReport>> = {
   batch: () => batchSuite(),
   dropin: () => dropInSuite(),
   concurrent: () => concurrentSuite(),
-  lines: () => linesSuite()
+  lines: () => linesSuite(),
+  telemetry: () => telemetrySuite()
 }
 
 const only = async (names: ReadonlyArray<string>) => {
@@ -229,6 +232,8 @@ const main = async () => {
   const concurrent = process.env.BENCH_CONCURRENT === "0" ? undefined : await concurrentSuite()
   // The same functions on the Effect 3 line and the Effect 4 line, on Node 22 (bench/lines.ts).
   const lines = await linesSuite()
+  // What tracing, X-Ray and EMF cost, against aws-lambda-ric with the OpenTelemetry SDK (bench/telemetry.ts).
+  const telemetry = await telemetrySuite()
   const concurrentMarkdown = concurrent === undefined ? "" : `\n\n${concurrent.markdown}`
 
   interface Soak {
@@ -419,7 +424,8 @@ const main = async () => {
         batch: batch.json,
         dropIn: dropIn.json,
         concurrent: concurrent?.json,
-        lines: lines.json
+        lines: lines.json,
+        telemetry: telemetry.json
       },
       null,
       2
@@ -427,7 +433,7 @@ const main = async () => {
   )
   writeFileSync(
     here("./results/latest.md"),
-    `${table}\n\n${realisticCold.markdown}\n\n${http.markdown}\n\n${batch.markdown}\n\n${dropIn.markdown}${concurrentMarkdown}\n\n${lines.markdown}\n`
+    `${table}\n\n${realisticCold.markdown}\n\n${http.markdown}\n\n${batch.markdown}\n\n${dropIn.markdown}${concurrentMarkdown}\n\n${lines.markdown}\n\n${telemetry.markdown}\n`
   )
   mkdirSync(here("../docs"), { recursive: true })
   writeFileSync(
@@ -439,7 +445,7 @@ const main = async () => {
     })
   )
   console.log(
-    `${table}\n\n${realisticCold.markdown}\n\n${http.markdown}\n\n${batch.markdown}\n\n${dropIn.markdown}${concurrentMarkdown}\n\n${lines.markdown}`
+    `${table}\n\n${realisticCold.markdown}\n\n${http.markdown}\n\n${batch.markdown}\n\n${dropIn.markdown}${concurrentMarkdown}\n\n${lines.markdown}\n\n${telemetry.markdown}`
   )
 
   // Hook for the standalone streaming benchmark, when it is present.

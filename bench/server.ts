@@ -31,6 +31,13 @@ export interface MeasureOptions {
   readonly events?: ReadonlyArray<string> | undefined
   /** Called with each result's body (0-based invocation index), to check what a runtime answered. */
   readonly onResult?: ((index: number, body: string) => void) | undefined
+  /**
+   * Send each invocation a `Lambda-Runtime-Trace-Id` header (`Root=...;Parent=...;Sampled=1`, new
+   * ids per invocation), as Lambda does when active tracing is on.
+   */
+  readonly traceHeader?: boolean | undefined
+  /** Called with the process's stdout (then a pipe, as Lambda's is, instead of /dev/null). */
+  readonly onStdout?: ((chunk: string) => void) | undefined
 }
 
 export interface Sample {
@@ -123,13 +130,15 @@ const serverCpuMs = () => {
 export const spawnRuntime = (
   spec: ProcessSpec,
   port: number,
-  ended: (error: Error) => void
+  ended: (error: Error) => void,
+  onStdout?: (chunk: string) => void
 ): { readonly child: ReturnType<typeof spawn>; readonly stderr: () => string } => {
   const child = spawn(spec.command, [...spec.args], {
     cwd: spec.cwd,
     env: { ...spec.env, AWS_LAMBDA_RUNTIME_API: `127.0.0.1:${port}` },
-    stdio: ["ignore", "ignore", "pipe"]
+    stdio: ["ignore", onStdout === undefined ? "ignore" : "pipe", "pipe"]
   })
+  if (onStdout !== undefined) child.stdout!.on("data", (chunk: Buffer) => onStdout(chunk.toString()))
   let stderr = ""
   child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
   child.on("error", ended)
@@ -163,6 +172,15 @@ export const measure = (spec: ProcessSpec, count: number, options: MeasureOption
     const bodies = (options.events ?? [options.event ?? `{"n":0}`]).map((event) => Buffer.from(event))
     const arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
     const accepted = Buffer.from(`{"status":"OK"}`)
+    // X-Ray's ids: Root = 1-<epoch seconds, 8 hex>-<24 hex>, Parent = 16 hex; the invocation's
+    // index makes each one new without a random source on the server's hot path.
+    const traceRoot = `1-${Math.floor(Date.now() / 1000).toString(16).padStart(8, "0")}-${
+      Math.floor(Math.random() * 0xffffffff).toString(16).padStart(8, "0")
+    }`
+    const traceId = (n: number) => {
+      const hex = n.toString(16).padStart(16, "0")
+      return `Root=${traceRoot}${hex};Parent=${hex};Sampled=1`
+    }
 
     const answer = (res: http.ServerResponse) => {
       const body = bodies[(served - 1) % bodies.length]!
@@ -170,6 +188,7 @@ export const measure = (spec: ProcessSpec, count: number, options: MeasureOption
         "lambda-runtime-aws-request-id": `req-${served}`,
         "lambda-runtime-deadline-ms": String(Date.now() + 60_000),
         "lambda-runtime-invoked-function-arn": arn,
+        ...(options.traceHeader === true ? { "lambda-runtime-trace-id": traceId(served) } : {}),
         "content-type": "application/json",
         "content-length": body.length
       })
@@ -282,6 +301,6 @@ export const measure = (spec: ProcessSpec, count: number, options: MeasureOption
           server.close()
           reject(error)
         }
-      }).child
+      }, options.onStdout).child
     })
   })

@@ -1,0 +1,429 @@
+/**
+ * What telemetry costs (issue 20): the same small function (bench/functions/telemetry.ts: the
+ * event's JSON parsed, a "work" span, an "audit" span forked into the detached scope, a counter)
+ * with tracing off, OTLP to a fake collector answering at once and after 50 ms, X-Ray to a fake
+ * daemon, and EMF, on the Effect 3 line and the Effect 4 line; against the baseline users have
+ * today: the plain Node handler on aws-lambda-ric with the OpenTelemetry SDK
+ * (bench/functions/telemetry-otel.ts, `await provider.forceFlush()` before returning) to the same
+ * collectors. Every function runs on Node 22, interleaved round by round and spawn by spawn,
+ * every invocation with a `Lambda-Runtime-Trace-Id` header (`Sampled=1`); every row's answer, and
+ * the spans (or EMF lines) its sink received, are checked before it is measured, and counted
+ * again while it is. The collector and the daemon live in the bench process (bench/telemetrySinks.ts).
+ *
+ *   npm run bench -- telemetry        (also: npx tsx bench/telemetry.ts)
+ *
+ * Knobs: BENCH_TELEMETRY_INVOCATIONS (2000 per round; the rows whose collector answers after
+ * 50 ms take a fiftieth), BENCH_TELEMETRY_ROUNDS (3), BENCH_TELEMETRY_COLD_STARTS (10 spawns per
+ * row), BENCH_RIC_DIR (see bench/ric.ts; aws-lambda-ric 4 needs Node 22, as here).
+ * Writes bench/results/telemetry.{json,md} and prints the Markdown.
+ */
+import * as Effect from "effect/Effect"
+import { existsSync, mkdirSync } from "node:fs"
+import { loadavg } from "node:os"
+import { dirname } from "node:path"
+import * as Build from "../src/Build.js"
+import { build as build4 } from "../packages/effect4/bench/build.js"
+import { type Priced, price, sampleEvent } from "./functions/telemetry/order.js"
+import { node22, NODE22_VERSION } from "./lines.js"
+import { findRic, ricClient, ricClientNote, ricSpec } from "./ric.js"
+import type { ProcessSpec, Sample } from "./server.js"
+import { measure } from "./server.js"
+import { type Received, type Sink, startCollector, startDaemon } from "./telemetrySinks.js"
+import {
+  bundleForRic,
+  here,
+  knob,
+  lambdaEnv,
+  log,
+  machineNote,
+  median,
+  pairedRatio,
+  percentile,
+  runStandalone,
+  type SuiteReport
+} from "./common.js"
+
+/** Where a row's telemetry goes. */
+type Telemetry = "off" | "otlp0" | "otlp50" | "xray" | "emf"
+type Line = "effect3" | "effect4" | "ric"
+
+interface Row {
+  readonly id: string
+  readonly line: Line
+  readonly telemetry: Telemetry
+  readonly label: string
+  readonly spec: ProcessSpec
+}
+
+const lineLabel: Record<Line, string> = {
+  effect3: "this runtime, Effect 3 line",
+  effect4: "this runtime, Effect 4 line",
+  ric: "aws-lambda-ric + OpenTelemetry SDK"
+}
+const telemetryLabel: Record<Telemetry, string> = {
+  off: "tracing off",
+  otlp0: "OTLP (http/json), collector answers at once",
+  otlp50: "OTLP (http/json), collector answers after 50 ms",
+  xray: "X-Ray (UDP daemon)",
+  emf: "EMF metrics (stdout)"
+}
+/** The spans each invocation must deliver: the invocation's, "work" and "audit". */
+const SPANS_PER_INVOCATION = 3
+const expected: string = JSON.stringify(
+  price(JSON.parse((JSON.parse(sampleEvent) as { body: string }).body)) satisfies Priced
+)
+
+interface Sinks {
+  readonly otlp0: Sink
+  readonly otlp50: Sink
+  readonly xray: Sink & { readonly drain: () => Promise<void> }
+}
+
+/** The environment that turns a row's telemetry on (none for "off"). */
+const telemetryEnv = (telemetry: Telemetry, sinks: Sinks): Record<string, string> => {
+  switch (telemetry) {
+    case "off":
+      return {}
+    case "otlp0":
+    case "otlp50":
+      return { OTEL_EXPORTER_OTLP_ENDPOINT: sinks[telemetry].address, OTEL_EXPORTER_OTLP_PROTOCOL: "http/json" }
+    case "xray":
+      return { AWS_XRAY_DAEMON_ADDRESS: sinks.xray.address }
+    case "emf":
+      return { POWERTOOLS_METRICS_NAMESPACE: "bench" }
+  }
+}
+
+const rowsOf = async (node: string, sinks: Sinks, notes: Array<string>): Promise<Array<Row>> => {
+  const env = { ...lambdaEnv, PATH: `${dirname(node)}:${lambdaEnv.PATH}`, EFFECT_LAMBDA_NODE: node }
+  const rows: Array<Row> = []
+  const builders: Record<"effect3" | "effect4", (options: Build.BuildOptions) => Promise<Build.BuildResult>> = {
+    effect3: (options) => Effect.runPromise(Build.build(options)),
+    effect4: build4
+  }
+  const lineRows: Record<"effect3" | "effect4", ReadonlyArray<Telemetry>> = {
+    effect3: ["off", "otlp0", "otlp50", "xray", "emf"],
+    effect4: ["off", "otlp0", "otlp50"]
+  }
+  for (const line of ["effect3", "effect4"] as const) {
+    const entry = here(
+      line === "effect3" ? "./functions/telemetry.ts" : "../packages/effect4/bench/functions/telemetry.ts"
+    )
+    let built: Build.BuildResult
+    try {
+      built = await builders[line]({ entry, outdir: here(`./.build/telemetry-${line}`), nodeBinary: node })
+    } catch (error) {
+      notes.push(
+        `${lineLabel[line]}: the function did not build (${String(error).slice(0, 300)}); its rows are missing`
+      )
+      continue
+    }
+    for (const warning of built.warnings) log(`telemetry build ${line}: ${warning}`)
+    for (const telemetry of lineRows[line]) {
+      rows.push({
+        id: `${line}-${telemetry}`,
+        line,
+        telemetry,
+        label: `${lineLabel[line]}, ${telemetryLabel[telemetry]}`,
+        spec: { command: built.bootstrap, args: [], env: { ...env, ...telemetryEnv(telemetry, sinks) } }
+      })
+    }
+  }
+  const ric = findRic()
+  if (typeof ric === "string") {
+    notes.push(ric)
+    return rows
+  }
+  notes.push(...ricClientNote(ric))
+  const bundle = await bundleForRic("telemetry-otel", "telemetry-otel")
+  const ricRows: ReadonlyArray<readonly [Telemetry, Record<string, string>]> = [
+    ["off", { BENCH_OTEL: "0" }],
+    ["otlp0", { OTEL_EXPORTER_OTLP_ENDPOINT: sinks.otlp0.address }],
+    ["otlp50", { OTEL_EXPORTER_OTLP_ENDPOINT: sinks.otlp50.address }]
+  ]
+  for (const [telemetry, extra] of ricRows) {
+    rows.push({
+      id: `ric-${telemetry}`,
+      line: "ric",
+      telemetry,
+      label: telemetry === "off"
+        ? `${ric.label} (${ricClient(ric)}), the same handler without OpenTelemetry (reference)`
+        : `${ric.label} (${ricClient(ric)}) + OpenTelemetry SDK, forceFlush per invocation, ${
+          telemetryLabel[telemetry].replace("OTLP (http/json), ", "")
+        }`,
+      spec: { ...ricSpec(ric, bundle.dir, env, extra), command: node }
+    })
+  }
+  return rows
+}
+
+/** Invocations served to each row before it is measured, to check its answers and its telemetry. */
+const CHECKED = 3
+
+/** What is wrong with a row's delivery over `CHECKED` invocations, if anything. */
+const missingDelivery = (row: Row, delivery: Delivery): string | undefined => {
+  if (row.telemetry === "off") return undefined
+  if (row.telemetry === "emf") {
+    return delivery.emfLines >= CHECKED
+      ? undefined
+      : `${delivery.emfLines} EMF lines instead of at least one per invocation`
+  }
+  return delivery.spans === CHECKED * SPANS_PER_INVOCATION && delivery.unreadable === 0
+    ? undefined
+    : `${delivery.spans} spans delivered (${delivery.unreadable} unreadable bodies) instead of ${
+      CHECKED * SPANS_PER_INVOCATION
+    }`
+}
+
+/** What a run of a row delivered to its sink: spans (OTLP, X-Ray) or EMF lines. */
+interface Delivery {
+  readonly spans: number
+  readonly emfLines: number
+  readonly unreadable: number
+}
+
+/**
+ * Serves `count` invocations to a fresh process of `row` and counts what reached its sink; every
+ * answer is compared with the expected one (`wrong` hears of the first that differs).
+ */
+const run = async (
+  row: Row,
+  count: number,
+  sinks: Sinks,
+  wrong: (problem: string) => void
+): Promise<{ readonly sample: Sample; readonly delivery: Delivery }> => {
+  const sink = row.telemetry === "otlp0" || row.telemetry === "otlp50" || row.telemetry === "xray"
+    ? sinks[row.telemetry]
+    : undefined
+  sink?.reset()
+  let emfLines = 0
+  let partial = ""
+  const sample = await measure(row.spec, count, {
+    event: sampleEvent,
+    traceHeader: true,
+    onResult: (index, body) => {
+      if (body !== expected) wrong(`invocation ${index + 1} answered ${body.slice(0, 200)} instead of ${expected}`)
+    },
+    // EMF lines are what CloudWatch reads from stdout: a pipe here, as Lambda's is.
+    ...(row.telemetry === "emf"
+      ? {
+        onStdout: (chunk: string) => {
+          const lines = (partial + chunk).split("\n")
+          partial = lines.pop()!
+          for (const line of lines) if (line.includes("\"_aws\"")) emfLines++
+        }
+      }
+      : {})
+  })
+  if (row.telemetry === "xray") await sinks.xray.drain()
+  const received: Received = sink?.received() ?? { spans: 0, requests: 0, unreadable: 0 }
+  return { sample, delivery: { spans: received.spans, emfLines, unreadable: received.unreadable } }
+}
+
+/** Runs the telemetry suite: a check of every row, throughput rounds, then cold-start spawns, interleaved. */
+export const telemetrySuite = async (
+  invocations = knob("BENCH_TELEMETRY_INVOCATIONS", 2000),
+  rounds = knob("BENCH_TELEMETRY_ROUNDS", 3),
+  coldStarts = knob("BENCH_TELEMETRY_COLD_STARTS", 10)
+): Promise<SuiteReport> => {
+  mkdirSync(here("./.build"), { recursive: true })
+  const loadBefore = loadavg()
+  const notes: Array<string> = []
+  const sinks: Sinks = { otlp0: await startCollector(0), otlp50: await startCollector(50), xray: await startDaemon() }
+  try {
+    const node = node22()
+    if (!existsSync(node)) throw new Error(`no Node 22 at ${node}`)
+    const rows = await rowsOf(node, sinks, notes)
+    const slowCount = Math.max(1, Math.round(invocations / 50))
+    const countOf = (row: Row) => (row.telemetry === "otlp50" ? slowCount : invocations)
+
+    // Every row must answer right, and deliver its telemetry, before it is measured. A row whose
+    // process does not run (a runtime that fails at init) is dropped with a note.
+    const problems = new Map<string, Array<string>>()
+    const problem = (row: Row) => (text: string) => {
+      const list = problems.get(row.id) ?? []
+      if (list.length === 0) notes.push(`${row.label}: ${text}`)
+      problems.set(row.id, [...list, text])
+    }
+    const measured: Array<Row> = []
+    for (const row of rows) {
+      try {
+        const { delivery } = await run(row, CHECKED, sinks, problem(row))
+        measured.push(row)
+        log(
+          `telemetry check: ${row.label}: ${delivery.spans} spans, ${delivery.emfLines} EMF lines for ${CHECKED} invocations`
+        )
+        const missing = missingDelivery(row, delivery)
+        if (missing !== undefined) notes.push(`${row.label}: ${missing} for ${CHECKED} invocations`)
+      } catch (error) {
+        notes.push(`${row.label}: did not run (${String(error).slice(0, 400)}); not measured`)
+      }
+    }
+
+    const warm = new Map<string, Array<{ sample: Sample; delivery: Delivery }>>(measured.map((r) => [r.id, []]))
+    for (let round = 0; round < rounds; round++) {
+      for (const row of measured) {
+        log(`telemetry round ${round + 1}/${rounds}: ${row.label} (${countOf(row)} invocations)`)
+        warm.get(row.id)!.push(await run(row, countOf(row), sinks, problem(row)))
+      }
+    }
+    // Cold start: spawn -> first `/next`. The 50 ms collector's rows start as the 0 ms ones do.
+    const coldRows = measured.filter((row) => row.telemetry !== "otlp50")
+    const cold = new Map<string, Array<Sample>>(coldRows.map((r) => [r.id, []]))
+    for (let i = 0; i < coldStarts; i++) {
+      log(`telemetry cold start ${i + 1}/${coldStarts}`)
+      for (const row of coldRows) cold.get(row.id)!.push((await run(row, 1, sinks, problem(row))).sample)
+    }
+    const loadAfter = loadavg()
+    return report(measured, warm, cold, countOf, problems, notes, { invocations, rounds, coldStarts }, [
+      loadBefore,
+      loadAfter
+    ])
+  } finally {
+    await Promise.all([sinks.otlp0.close(), sinks.otlp50.close(), sinks.xray.close()])
+  }
+}
+
+const report = (
+  rows: ReadonlyArray<Row>,
+  warm: ReadonlyMap<string, ReadonlyArray<{ sample: Sample; delivery: Delivery }>>,
+  cold: ReadonlyMap<string, ReadonlyArray<Sample>>,
+  countOf: (row: Row) => number,
+  problems: ReadonlyMap<string, ReadonlyArray<string>>,
+  notes: ReadonlyArray<string>,
+  settings: { readonly invocations: number; readonly rounds: number; readonly coldStarts: number },
+  load: readonly [ReadonlyArray<number>, ReadonlyArray<number>]
+): SuiteReport => {
+  const table = rows.map((row) => {
+    const runs = warm.get(row.id)!
+    const samples = runs.map((r) => r.sample)
+    const latencies = samples.flatMap((s) => s.latencies)
+    const served = countOf(row) * runs.length
+    const coldSamples = cold.get(row.id) ?? []
+    return {
+      id: row.id,
+      line: row.line,
+      telemetry: row.telemetry,
+      runtime: row.label,
+      invocationsPerRound: countOf(row),
+      latencyP50Ms: percentile(latencies, 50),
+      latencyP99Ms: percentile(latencies, 99),
+      cpuMsPerInvocation: median(samples.map((s) => s.cpuPreciseMsPerInvocation)),
+      invocationsPerSecond: median(samples.map((s) => s.invocationsPerSecond)),
+      coldStartMs: coldSamples.length === 0 ? NaN : median(coldSamples.map((s) => s.coldStartMs)),
+      coldCpuMs: coldSamples.length === 0 ? NaN : median(coldSamples.map((s) => s.coldCpuPreciseMs)),
+      peakRssMb: Math.max(...samples.map((s) => s.peakRssMb)),
+      spansPerInvocation: runs.reduce((n, r) => n + r.delivery.spans, 0) / served,
+      emfLinesPerInvocation: runs.reduce((n, r) => n + r.delivery.emfLines, 0) / served,
+      unreadable: runs.reduce((n, r) => n + r.delivery.unreadable, 0),
+      errors: samples.reduce((n, s) => n + s.errors, 0),
+      problems: problems.get(row.id)?.length ?? 0
+    }
+  })
+
+  // Pair by pair inside the run: round r of a row against round r of its line's "off" row
+  // (latency p50 difference, CPU and throughput ratios), spawn i against spawn i (cold start).
+  const p50s = (id: string) => warm.get(id)?.map((r) => median(r.sample.latencies)) ?? []
+  const pairedDifference = (a: ReadonlyArray<number>, b: ReadonlyArray<number>) =>
+    median(a.map((value, i) => value - b[i]!).filter(Number.isFinite))
+  const comparisons = rows.filter((row) => row.telemetry !== "off" && warm.has(`${row.line}-off`)).map((row) => {
+    const off = `${row.line}-off`
+    return {
+      id: row.id,
+      latencyP50MinusOffMs: pairedDifference(p50s(row.id), p50s(off)),
+      cpuVsOff: pairedRatio(
+        warm.get(row.id)!.map((r) => r.sample.cpuPreciseMsPerInvocation),
+        warm.get(off)!.map((r) => r.sample.cpuPreciseMsPerInvocation)
+      ),
+      throughputVsOff: pairedRatio(
+        warm.get(row.id)!.map((r) => r.sample.invocationsPerSecond),
+        warm.get(off)!.map((r) => r.sample.invocationsPerSecond)
+      ),
+      coldStartVsOff: cold.has(row.id) && cold.has(off)
+        ? pairedRatio(cold.get(row.id)!.map((s) => s.coldStartMs), cold.get(off)!.map((s) => s.coldStartMs))
+        : NaN
+    }
+  })
+
+  const fixed = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : "-")
+  const signed = (n: number, d = 3) => (Number.isFinite(n) ? `${n >= 0 ? "+" : ""}${n.toFixed(d)}` : "-")
+  const x = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)}x` : "-")
+  const delivered = (r: typeof table[number]) => {
+    if (r.telemetry === "off") return "-"
+    if (r.telemetry === "emf") return `${fixed(r.emfLinesPerInvocation, 2)} EMF lines`
+    return `${fixed(r.spansPerInvocation, 2)}${r.unreadable > 0 ? ` (${r.unreadable} unreadable)` : ""}`
+  }
+  const comparisonOf = (id: string) => comparisons.find((c) => c.id === id)
+  const target = (id: string) => {
+    const c = comparisonOf(id)
+    if (c === undefined) return undefined
+    return `${signed(c.latencyP50MinusOffMs)} ms (${Math.abs(c.latencyP50MinusOffMs) <= 0.1 ? "met" : "NOT met"})`
+  }
+  const coldOff = (line: Line) => {
+    const c = comparisons.find((c) => c.id === `${line}-otlp0`)
+    return c === undefined ? "-" : x(c.coldStartVsOff)
+  }
+  const loadText = (l: ReadonlyArray<number>) => l.map((v) => v.toFixed(2)).join(" / ")
+  const markdown = [
+    "### What telemetry costs: the same function with tracing off and on, and the OpenTelemetry SDK baseline",
+    "",
+    "| runtime | /next→/response p50 / p99 ms | p50 vs tracing off (same line) | CPU ms/inv | inv/s | cold start ms | spans delivered per invocation | answers |",
+    "|---|---|---|---|---|---|---|---|",
+    ...table.map((r) =>
+      `| ${r.runtime} | ${fixed(r.latencyP50Ms, 3)} / ${fixed(r.latencyP99Ms, 3)} | ${
+        r.telemetry === "off" ? "-" : signed(comparisonOf(r.id)?.latencyP50MinusOffMs ?? NaN)
+      } | ${fixed(r.cpuMsPerInvocation, 3)} | ${fixed(r.invocationsPerSecond, 0)} | ${fixed(r.coldStartMs, 1)} | ${
+        delivered(r)
+      } | ${r.problems === 0 && r.errors === 0 ? "checked" : `WRONG (${r.problems + r.errors})`} |`
+    ),
+    "",
+    `Targets (reported, not asserted): response latency p50 with tracing on within 0.1 ms of tracing off, whatever the ` +
+    `collector's latency; cold start with tracing off unchanged (compare with bench/results/lines.md's trivial function).`,
+    ...(["effect3", "effect4"] as const).flatMap((line) =>
+      rows.some((r) => r.line === line && r.telemetry !== "off")
+        ? [
+          `- ${lineLabel[line]}: p50 vs off: ${
+            rows.filter((r) => r.line === line && r.telemetry !== "off").map((r) =>
+              `${telemetryLabel[r.telemetry]} ${target(r.id)}`
+            ).join("; ")
+          }; cold start with OTLP on / off ${coldOff(line)}`
+        ]
+        : []
+    ),
+    "",
+    `The function (bench/functions/telemetry.ts and its Effect 4 twin): the event's JSON body parsed, a "work" span, an "audit" ` +
+    `span forked into \`context.detachedScope\`, a \`Metric.counter\`; ${SPANS_PER_INVOCATION} spans per invocation with the ` +
+    "invocation's own. The baseline (bench/functions/telemetry-otel.ts): the same work in a plain async handler with the " +
+    "OpenTelemetry SDK (`TracerProvider` + `BatchSpanProcessor` + `OTLPTraceExporter`), `await provider.forceFlush()` " +
+    "before returning. Latency: `/next` answered → `/response` received. CPU: the process's schedstat time over the " +
+    "invocations. Spans delivered: what the fake collector (OTLP JSON) or daemon (X-Ray documents) received, over the " +
+    "invocations served. Every invocation carries `Lambda-Runtime-Trace-Id: Root=...;Parent=...;Sampled=1`.",
+    ...notes.map((note) => `Note: ${note}.`),
+    `${settings.rounds} interleaved rounds of ${settings.invocations} invocations (the 50 ms collector's rows: ` +
+    `${
+      Math.max(1, Math.round(settings.invocations / 50))
+    }); ${settings.coldStarts} cold starts per row, interleaved. ` +
+    `Load average (1 / 5 / 15 min) at the start ${loadText(load[0])}, at the end ${
+      loadText(load[1])
+    } (2-core machine ` +
+    "shared with other work). " +
+    machineNote().replace(
+      `Node ${process.version}`,
+      `bench driver on Node ${process.version}, functions on Node ${NODE22_VERSION}`
+    )
+  ].join("\n")
+  return {
+    markdown,
+    json: {
+      date: new Date().toISOString(),
+      node: NODE22_VERSION,
+      settings,
+      loadAverage: { start: load[0], end: load[1] },
+      rows: table,
+      comparisons,
+      notes
+    }
+  }
+}
+
+runStandalone(import.meta.url, "telemetry", () => telemetrySuite())
