@@ -13,7 +13,7 @@
  *   npm run bench -- telemetry        (also: npx tsx bench/telemetry.ts)
  *
  * Knobs: BENCH_TELEMETRY_INVOCATIONS (2000 per round; the rows whose collector answers after
- * 50 ms take a fiftieth), BENCH_TELEMETRY_ROUNDS (3), BENCH_TELEMETRY_COLD_STARTS (10 spawns per
+ * 50 ms take a twentieth), BENCH_TELEMETRY_ROUNDS (3), BENCH_TELEMETRY_COLD_STARTS (10 spawns per
  * row), BENCH_RIC_DIR (see bench/ric.ts; aws-lambda-ric 4 needs Node 22, as here).
  * Writes bench/results/telemetry.{json,md} and prints the Markdown.
  */
@@ -234,7 +234,7 @@ export const telemetrySuite = async (
     const node = node22()
     if (!existsSync(node)) throw new Error(`no Node 22 at ${node}`)
     const rows = await rowsOf(node, sinks, notes)
-    const slowCount = Math.max(1, Math.round(invocations / 50))
+    const slowCount = Math.max(1, Math.round(invocations / 20))
     const countOf = (row: Row) => (row.telemetry === "otlp50" ? slowCount : invocations)
 
     // Every row must answer right, and deliver its telemetry, before it is measured. A row whose
@@ -401,7 +401,7 @@ const report = (
     ...notes.map((note) => `Note: ${note}.`),
     `${settings.rounds} interleaved rounds of ${settings.invocations} invocations (the 50 ms collector's rows: ` +
     `${
-      Math.max(1, Math.round(settings.invocations / 50))
+      Math.max(1, Math.round(settings.invocations / 20))
     }); ${settings.coldStarts} cold starts per row, interleaved. ` +
     `Load average (1 / 5 / 15 min) at the start ${loadText(load[0])}, at the end ${
       loadText(load[1])
