@@ -15,6 +15,7 @@ import { contentTypes } from "../core/protocol.js"
 import { UnmarshalError } from "../runtime/errors.js"
 import { buffered, raw } from "../runtime/handler.js"
 import { LambdaContext } from "../runtime/lambdaContext.js"
+import { isRecording, recordSpanOptions } from "../runtime/telemetry.js"
 
 /**
  * The partial-failure response of SQS, Kinesis and DynamoDB Streams event source mappings.
@@ -42,10 +43,12 @@ const runBatch = <D, E, R>(
     const context = yield* LambdaContext
     const { items } = plan
     const run = new core.BatchRun(plan, options.source)
+    // Traces on: one CONSUMER span per record (linked to its trace header); off, unchanged.
+    const traced = isRecording(yield* Effect.tracer)
 
     const runOne = (index: number): Effect.Effect<void, never, R> => {
       const item = items[index]!
-      return Effect.suspend(() => {
+      const record = Effect.suspend(() => {
         run.start(index)
         return Effect.matchEffect(decode(item.raw), {
           onFailure: (error) => {
@@ -64,7 +67,10 @@ const runBatch = <D, E, R>(
               return Effect.logError("record failed", exit.cause)
             })
         })
-      }).pipe(Effect.annotateLogs("recordId", item.id))
+      })
+      return (traced
+        ? Effect.withSpan(record, `${options.source} process`, recordSpanOptions(options.source, item.id, item.raw))
+        : record).pipe(Effect.annotateLogs("recordId", item.id))
     }
 
     const ordered = (index: number): Effect.Effect<void, never, R> =>

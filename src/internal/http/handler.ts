@@ -26,6 +26,7 @@ import type { Response } from "../../RuntimeApi.js"
 import { messageOf } from "../core/inspect.js"
 import { UnmarshalError } from "../runtime/errors.js"
 import { raw } from "../runtime/handler.js"
+import { recordingSpan } from "../runtime/telemetry.js"
 import { classify } from "../core/httpEvents.js"
 import { LambdaRequest, toServerRequest } from "./request.js"
 import { bufferedNow, toBuffered, toStreamed } from "./response.js"
@@ -175,7 +176,17 @@ export const toHandler = <E, R>(
       if (services !== undefined) { for (const [key, value] of outer.unsafeMap) map.set(key, value) }
       map.set(HttpServerRequest.HttpServerRequest.key, request)
       const head = request.method === "HEAD"
-      const finish = (response: HttpServerResponse.HttpServerResponse) => answer(http, response, head)
+      // Traces on: the invocation's span says what was asked and answered (the router adds
+      // `http.route`, and the span is then named `METHOD route`).
+      const span = recordingSpan(fiber)
+      if (span !== undefined) {
+        span.attribute("http.request.method", request.method)
+        span.attribute("url.path", request.url.split("?")[0])
+      }
+      const finish = (response: HttpServerResponse.HttpServerResponse) => {
+        span?.attribute("http.response.status_code", response.status)
+        return answer(http, response, head)
+      }
       return Effect.zipRight(
         FiberRef.set(FiberRef.currentContext, Context.unsafeMake(map)),
         Effect.flatMap(recovered, (response) => {

@@ -150,7 +150,8 @@ export class InFlight<E, R> implements InvocationInFlight {
         runtimeFlags: parent.runtimeFlags
       })
       // A streamed body is written by this fiber, under the deadline (see streaming.ts).
-      const effect = Effect.flatMap(handled, streamed.consume)
+      const consumed = Effect.flatMap(handled, streamed.consume)
+      const effect = settings.telemetry === undefined ? consumed : settings.telemetry.traced(invocation, consumed)
       const enter = RequestContext.enterFor(settings, invocation)
       const fiber = enter !== undefined
         ? RequestContext.runForkIn(enter, runtime, effect)
@@ -210,6 +211,9 @@ export class InFlight<E, R> implements InvocationInFlight {
       if (loop.debug) {
         yield* Effect.logDebug(detachedSummaryLine(summary, timer.now() - windowStart))
       }
+      // Last in the window, when the invocation's spans (detached ones included) have ended:
+      // EMF lines and spans out before `/next`, within the invocation's hard deadline.
+      if (settings.telemetry !== undefined) yield* settings.telemetry.export(this.hardDeadline)
     })
   }
 

@@ -36,6 +36,7 @@ import { env, errorTypes } from "../core/protocol.js"
 import type { ErrorDocument } from "../core/protocol.js"
 import { nodeTimer } from "./timers.js"
 import * as RuntimeApiClient from "./runtimeApiClient.js"
+import * as Telemetry from "./telemetry.js"
 
 /**
  * The name under which the runtime registers its internal (SIGTERM) extension.
@@ -180,6 +181,8 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
     const config = yield* Effect.catchAll(runtimeConfig, (error) => reportInvalidConfiguration(error, makeApi))
     const invokeStore = yield* Effect.promise(InvokeStore.make)
     const managed = config.maxConcurrency > 1
+    // Read once; without a telemetry variable nothing more is loaded (telemetry.ts).
+    const { problems: telemetryProblems, telemetry } = yield* Telemetry.load(config)
     const settings: RuntimeSettings = {
       config,
       // Managed Instances take JSON logs only (every line must say which invocation wrote it).
@@ -192,7 +195,8 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
       invokeStore,
       asyncInvokeStore: InvokeStore.isAsyncContext(invokeStore),
       concurrency: concurrencyOf(config.maxConcurrency, options.concurrency),
-      managed
+      managed,
+      telemetry
     }
     const { logFormat, logLevel, requestContext } = settings
     // `console.*` is filtered only at a level that was set (`logLevel` or `AWS_LAMBDA_LOG_LEVEL`):
@@ -215,6 +219,7 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
 
     const program = Effect.gen(function*() {
       const scope = yield* Effect.scope
+      for (const problem of telemetryProblems) yield* Effect.logWarning(problem)
       const api = yield* makeApi(config.runtimeApi)
       if (options.registerExtension !== false) {
         // Not answered in time: the call is abandoned (the first `/next` drops its connection).
@@ -298,7 +303,14 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
     return yield* Scope.extend(program, scope).pipe(
       Effect.onExit((exit) =>
         Effect.zipRight(
-          life.within("the layer's release", Scope.close(scope, exit)),
+          // What ended since the last window (the spans of invocations stopped by the shutdown)
+          // is exported once more, before the layer that the handlers used is released.
+          telemetry === undefined
+            ? life.within("the layer's release", Scope.close(scope, exit))
+            : Effect.zipRight(
+              life.within("the telemetry export", Effect.suspend(() => telemetry.export(life.deadline()))),
+              life.within("the layer's release", Scope.close(scope, exit))
+            ),
           Effect.suspend(() => life.abandoned.length === 0 ? Effect.void : Effect.logError(life.budgetExhausted()))
         )
       ),

@@ -1,18 +1,23 @@
 import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as DefaultServices from "effect/DefaultServices"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
+import * as FiberRefs from "effect/FiberRefs"
 import * as HashSet from "effect/HashSet"
 import * as HashMap from "effect/HashMap"
 import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
+import * as Tracer from "effect/Tracer"
 import { fromCause } from "./causeDocument.js"
 import { describe } from "../core/inspect.js"
 import * as LogLine from "../core/logLine.js"
 import { REQUEST_ID, TENANT_ID } from "../core/logLine.js"
 import type { ErrorDocument } from "../core/protocol.js"
 import type { LogFormat } from "../../LambdaRuntime.js"
+import { isRecording } from "./telemetry.js"
 
 /**
  * Lambda's log formats (`AWS_LAMBDA_LOG_FORMAT`), declared in `LambdaRuntime`.
@@ -136,10 +141,26 @@ const textLogger = (write: (line: string) => void) =>
     write(LogLine.textLine(partsOf(annotations, cause, date, logLevel, message), partText))
   )
 
+/**
+ * The annotations with the `traceId` and `spanId` of the span the line is logged in, when traces
+ * are on and the span is the runtime's (so that CloudWatch lines join the invocation's trace);
+ * other spans (Effect's default tracer) have ids no backend knows.
+ */
+const withSpanIds = (
+  annotations: HashMap.HashMap<string, unknown>,
+  fiberRefs: FiberRefs.FiberRefs
+): HashMap.HashMap<string, unknown> => {
+  const span = Context.getOption(FiberRefs.getOrDefault(fiberRefs, FiberRef.currentContext), Tracer.ParentSpan)
+  if (span._tag === "None") return annotations
+  const services = FiberRefs.getOrDefault(fiberRefs, DefaultServices.currentServices)
+  if (!isRecording(Context.get(services, Tracer.Tracer))) return annotations
+  return HashMap.set(HashMap.set(annotations, "traceId", span.value.traceId as unknown), "spanId", span.value.spanId)
+}
+
 /** Lambda's JSON format: `timestamp`, `level`, `requestId`, `message`, then the annotations. */
 const jsonLogger = (write: (line: string) => void) =>
-  Logger.make(({ annotations, cause, date, logLevel, message }) =>
-    write(LogLine.jsonLine(partsOf(annotations, cause, date, logLevel, message)))
+  Logger.make(({ annotations, cause, context, date, logLevel, message }) =>
+    write(LogLine.jsonLine(partsOf(withSpanIds(annotations, context), cause, date, logLevel, message)))
   )
 
 /** @internal */

@@ -9,6 +9,7 @@ import type { RuntimeConfig } from "../../LambdaRuntime.js"
 import type { LogFormat } from "./logger.js"
 import type * as InvokeStore from "../core/invokeStore.js"
 import type { Timer } from "./timers.js"
+import type { Telemetry } from "./telemetry.js"
 
 /** @internal */
 export interface RuntimeSettings {
@@ -45,4 +46,6 @@ export interface RuntimeSettings {
    * deadline holds its slot instead of ending the process.
    */
   readonly managed: boolean
+  /** Traces and metrics (issue 20), when a telemetry variable turns some on; undefined: none. */
+  readonly telemetry?: Telemetry | undefined
 }

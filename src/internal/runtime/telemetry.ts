@@ -1,0 +1,144 @@
+/**
+ * Observability on the Effect 3 line (issue 20, docs/design/observability.md): the settings read
+ * once at init, and what the rest of the runtime asks of telemetry. This module is the light
+ * part, loaded by every cold start: the recording tracer and the exporters (the HTTP client,
+ * `node:dgram`) are in telemetryExport.ts, `import()`ed only when a setting turns telemetry on,
+ * so that a function without the variables loads nothing more than before.
+ */
+import * as Config from "effect/Config"
+import * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
+import * as Tracer from "effect/Tracer"
+import type { RuntimeConfig } from "../../LambdaRuntime.js"
+import type { Invocation } from "../../RuntimeApi.js"
+import type { TelemetryEnvironment, TelemetrySettings } from "../core/telemetry/settings.js"
+import { TELEMETRY_VARIABLES, telemetrySettings } from "../core/telemetry/settings.js"
+import { parseTraceHeader } from "../core/telemetry/traceHeader.js"
+
+/**
+ * Telemetry as the loop uses it, when some is on.
+ *
+ * @internal
+ */
+export interface Telemetry {
+  readonly settings: TelemetrySettings
+  /**
+   * The handler's Effect under the invocation's SERVER span, with the recording tracer
+   * installed (so its child and detached fibers record too); as is when traces are off.
+   */
+  readonly traced: <A, E>(invocation: Invocation, effect: Effect.Effect<A, E>) => Effect.Effect<A, E>
+  /**
+   * Writes the EMF lines and sends the spans that ended, within `deadlineMs` (epoch ms). Never
+   * fails and never changes an answer: a collector that fails costs one warning per streak.
+   */
+  readonly export: (deadlineMs: number) => Effect.Effect<void>
+}
+
+/**
+ * The runtime's recording tracers: a span of one of them is the runtime's own (its ids are the
+ * invocation's trace), which is what the log lines and the HTTP and batch hooks check. A
+ * `WeakSet` rather than a flag so that runtimes of one process (tests, LambdaTest) stay apart.
+ *
+ * @internal
+ */
+export const recordingTracers = new WeakSet<Tracer.Tracer>()
+
+/**
+ * Whether `tracer` records for the runtime, i.e. traces are on.
+ *
+ * @internal
+ */
+export const isRecording = (tracer: Tracer.Tracer): boolean => recordingTracers.has(tracer)
+
+/**
+ * The span `fiber` runs in, when traces are on and it is one the runtime records (LambdaHttp
+ * sets its attributes on it).
+ *
+ * @internal
+ */
+export const recordingSpan = (fiber: Fiber.RuntimeFiber<unknown, unknown>): Tracer.Span | undefined => {
+  const span = fiber.currentSpan
+  return span !== undefined && span._tag === "Span" && isRecording(fiber.currentTracer) ? span : undefined
+}
+
+/**
+ * The span options of a batch record's CONSUMER span: linked to the record's
+ * `attributes.AWSTraceHeader` (SQS) when it carries a valid one.
+ *
+ * @internal
+ */
+export const recordSpanOptions = (
+  source: string,
+  recordId: string,
+  raw: unknown
+): Tracer.SpanOptions => {
+  const header = traceHeaderOf(raw)
+  const context = header === undefined ? undefined : parseTraceHeader(header)
+  const links: Array<Tracer.SpanLink> = context?.parentSpanId === undefined ? [] : [{
+    _tag: "SpanLink",
+    span: Tracer.externalSpan({
+      traceId: context.traceId,
+      spanId: context.parentSpanId,
+      sampled: context.sampled ?? false
+    }),
+    attributes: {}
+  }]
+  return {
+    kind: "consumer",
+    links,
+    attributes: {
+      "messaging.system": source === "SQS" ? "aws_sqs" : source === "Kinesis" ? "aws_kinesis" : source.toLowerCase(),
+      "messaging.operation.type": "process",
+      "messaging.message.id": recordId
+    }
+  }
+}
+
+const traceHeaderOf = (raw: unknown): string | undefined => {
+  if (typeof raw !== "object" || raw === null) return undefined
+  const attributes = (raw as { readonly attributes?: unknown }).attributes
+  if (typeof attributes !== "object" || attributes === null) return undefined
+  const header = (attributes as { readonly AWSTraceHeader?: unknown }).AWSTraceHeader
+  return typeof header === "string" ? header : undefined
+}
+
+/**
+ * The telemetry variables, each optional: one `Config` read at init.
+ *
+ * @internal
+ */
+export const telemetryEnvironment: Config.Config<TelemetryEnvironment> = Config.map(
+  Config.all(TELEMETRY_VARIABLES.map((name) => Config.option(Config.string(name)))),
+  (values) => {
+    const env: Partial<Record<(typeof TELEMETRY_VARIABLES)[number], string>> = {}
+    values.forEach((value, i) => {
+      if (Option.isSome(value)) env[TELEMETRY_VARIABLES[i]!] = value.value
+    })
+    return env
+  }
+)
+
+/**
+ * The telemetry of this runtime, or undefined when no variable turns any on (then nothing else
+ * is loaded). Never fails: telemetry is never a reason not to serve. The settings' problems are
+ * returned to be logged once the runtime's logger is in place.
+ *
+ * @internal
+ */
+export const load = (config: RuntimeConfig): Effect.Effect<
+  { readonly telemetry: Telemetry | undefined; readonly problems: ReadonlyArray<string> }
+> =>
+  Effect.gen(function*() {
+    const env = yield* Effect.orElseSucceed(telemetryEnvironment, (): TelemetryEnvironment => ({}))
+    const settings = telemetrySettings(env)
+    if (settings === undefined) return { telemetry: undefined, problems: [] }
+    const { make, protobufProblem } = yield* Effect.promise(() => import("./telemetryExport.js"))
+    const protobuf = protobufProblem(settings)
+    return {
+      telemetry: make(settings, config),
+      problems: protobuf === undefined ? settings.problems : [...settings.problems, protobuf]
+    }
+  }).pipe(Effect.catchAllDefect((defect) =>
+    Effect.succeed({ telemetry: undefined, problems: [`Telemetry is off: ${String(defect)}`] })
+  ))

@@ -1,0 +1,215 @@
+/**
+ * Telemetry once a setting turns it on (telemetry.ts `import()`s this module only then): the
+ * invocation's SERVER span, the recording tracer, and the export of the detached window (EMF
+ * lines, then spans to the X-Ray daemon and to the OTLP collector).
+ *
+ * OTLP on this line is always `http/json`: `http/protobuf` would need `@effect/opentelemetry`'s
+ * serializer, which is not a dependency, and an `import()` of a missing optional package breaks
+ * the users' esbuild bundles; the settings' protocol falls back to JSON with one init warning.
+ */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Metric from "effect/Metric"
+import * as MetricState from "effect/MetricState"
+import * as Option from "effect/Option"
+import * as Tracer from "effect/Tracer"
+import type { RuntimeConfig } from "../../LambdaRuntime.js"
+import type { Invocation } from "../../RuntimeApi.js"
+import type { MetricSample } from "../core/telemetry/emf.js"
+import { coldStartLine, MetricDeltas } from "../core/telemetry/emf.js"
+import { invocationAttributes, triggerOf } from "../core/telemetry/faas.js"
+import { FailureStreak, toTraceData } from "../core/telemetry/otlp.js"
+import type { OtlpSettings, TelemetrySettings } from "../core/telemetry/settings.js"
+import { SpanBuffer } from "../core/telemetry/spans.js"
+import type { FinishedSpan } from "../core/telemetry/spans.js"
+import { parseTraceHeader } from "../core/telemetry/traceHeader.js"
+import type { DaemonSender } from "../core/telemetry/xray.js"
+import { makeDaemonSender } from "../core/telemetry/xray.js"
+import { VERSION } from "../core/version.js"
+import { writeStdout } from "../core/logLine.js"
+import type { Telemetry } from "./telemetry.js"
+import { makeTracer, RecordingSpan } from "./telemetryTracer.js"
+
+/** The spans waiting for an export at most (beyond it they are dropped and counted). */
+const BUFFER_CAPACITY = 2048
+
+/** `OTEL_EXPORTER_OTLP_TIMEOUT`'s default, when the settings carry no timeout of their own. */
+const DEFAULT_OTLP_TIMEOUT_MS = 10_000
+
+const otlpTimeoutMs = (otlp: OtlpSettings): number => {
+  const timeout = (otlp as { readonly timeoutMs?: unknown }).timeoutMs
+  return typeof timeout === "number" && timeout > 0 ? timeout : DEFAULT_OTLP_TIMEOUT_MS
+}
+
+/**
+ * The warning that `http/protobuf` is sent as `http/json` on this line (see the module's
+ * comment), or undefined.
+ *
+ * @internal
+ */
+export const protobufProblem = (settings: TelemetrySettings): string | undefined =>
+  settings.otlp?.protocol === "http/protobuf"
+    ? "OTLP http/protobuf is not available on the Effect 3 line (it needs @effect/opentelemetry): traces are sent as http/json to the same endpoint"
+    : undefined
+
+/**
+ * Effect's metrics registry as the EMF module's samples: counters, gauges and histograms.
+ * Frequencies and summaries have no EMF form the deltas could carry (a frequency is a count per
+ * string, a summary's quantiles do not add up) and are left out.
+ */
+const metricSamples = (): Array<MetricSample> => {
+  const samples: Array<MetricSample> = []
+  for (const pair of Metric.unsafeSnapshot()) {
+    const name = pair.metricKey.name
+    const tags = pair.metricKey.tags.map((label) => [label.key, label.value] as const)
+    const state: unknown = pair.metricState
+    if (MetricState.isCounterState(state)) {
+      samples.push({ kind: "counter", name, tags, count: Number(state.count) })
+    } else if (MetricState.isGaugeState(state)) {
+      samples.push({ kind: "gauge", name, tags, value: Number(state.value) })
+    } else if (MetricState.isHistogramState(state)) {
+      samples.push({ kind: "histogram", name, tags, buckets: state.buckets, count: state.count, sum: state.sum })
+    }
+  }
+  return samples
+}
+
+const decoder = new TextDecoder()
+
+/** The `Error` of a failed POST, as the warning says it. */
+const reasonOf = (error: unknown): string =>
+  error instanceof Error ? error.message : typeof error === "string" ? error : String(error)
+
+/**
+ * Telemetry with `settings` on: the state every invocation of the process shares.
+ *
+ * @internal
+ */
+export const make = (settings: TelemetrySettings, config: RuntimeConfig): Telemetry => {
+  const tracesOn = settings.otlp !== undefined || settings.xray !== undefined
+  const buffer = new SpanBuffer(BUFFER_CAPACITY)
+  const tracer = tracesOn ? makeTracer(buffer) : undefined
+  const deltas = new MetricDeltas()
+  const streak = new FailureStreak("OTLP traces export")
+  let sender: DaemonSender | undefined = undefined
+  let invocations = 0
+  let coldStartWritten = false
+  // A client of its own (fetch), never the Runtime API's connection; its own spans are not
+  // recorded (the export runs with the tracer disabled).
+  const client = settings.otlp === undefined
+    ? undefined
+    : Effect.runSync(Effect.provide(HttpClient.HttpClient, FetchHttpClient.layer)).pipe(HttpClient.filterStatusOk)
+
+  const traced = <A, E>(invocation: Invocation, effect: Effect.Effect<A, E>): Effect.Effect<A, E> => {
+    const coldStart = invocations === 0
+    invocations++
+    if (tracer === undefined) return effect
+    return Effect.flatMap(Clock.currentTimeNanos, (startTime) => {
+      const header = parseTraceHeader(invocation.traceId)
+      const parent = header?.parentSpanId === undefined ? Option.none() : Option.some(Tracer.externalSpan({
+        traceId: header.traceId,
+        spanId: header.parentSpanId,
+        sampled: header.sampled ?? false
+      }))
+      const span = new RecordingSpan(
+        buffer,
+        config.functionName,
+        parent,
+        Context.empty(),
+        [],
+        startTime,
+        "server",
+        header === undefined ? undefined : { traceId: header.traceId, sampled: header.sampled ?? false }
+      )
+      let event: unknown = undefined
+      try {
+        event = JSON.parse(decoder.decode(invocation.body))
+      } catch {
+        // Not JSON: the trigger is `other`.
+      }
+      const attributes = invocationAttributes({
+        requestId: invocation.requestId,
+        invokedFunctionArn: invocation.functionArn,
+        coldStart,
+        trigger: triggerOf(event),
+        region: config.region
+      })
+      for (const [key, value] of Object.entries(attributes)) span.attribute(key, value)
+      return effect.pipe(
+        Effect.withParentSpan(span),
+        Effect.onExit((exit) => Effect.map(Clock.currentTimeNanos, (endTime) => span.end(endTime, exit))),
+        Effect.withTracer(tracer)
+      )
+    })
+  }
+
+  const writeEmf = (): void => {
+    const emf = settings.emf
+    if (emf === undefined) return
+    const now = Date.now()
+    if (!coldStartWritten && invocations > 0) {
+      coldStartWritten = true
+      writeStdout(coldStartLine(emf, config.functionName, now))
+    }
+    for (const line of deltas.lines(metricSamples(), emf, now).lines) writeStdout(line)
+  }
+
+  const sendXRay = (spans: ReadonlyArray<FinishedSpan>): Effect.Effect<void> => {
+    const xray = settings.xray
+    if (xray === undefined || !spans.some((span) => span.sampled)) return Effect.void
+    return Effect.promise(() => {
+      sender ??= makeDaemonSender(xray)
+      return sender.send(spans, settings.serviceName)
+    })
+  }
+
+  const sendOtlp = (spans: ReadonlyArray<FinishedSpan>, deadlineMs: number): Effect.Effect<void> => {
+    const otlp = settings.otlp
+    if (otlp === undefined || client === undefined) return Effect.void
+    return Effect.suspend(() => {
+      if (streak.paused(Date.now())) return Effect.void
+      const budgetMs = Math.max(0, Math.min(deadlineMs - Date.now(), otlpTimeoutMs(otlp)))
+      const body = JSON.stringify(toTraceData(spans, settings.resource, VERSION))
+      const request = HttpClientRequest.post(otlp.url).pipe(
+        HttpClientRequest.setHeaders(otlp.headers),
+        HttpClientRequest.bodyText(body, "application/json")
+      )
+      return client.execute(request).pipe(
+        // The answer is read to its end so that the connection is free again.
+        Effect.flatMap((response) => response.text),
+        Effect.scoped,
+        Effect.timeoutFail({
+          duration: Duration.millis(budgetMs),
+          onTimeout: () => new Error(`no answer within ${budgetMs} ms`)
+        }),
+        Effect.matchCauseEffect({
+          onSuccess: () => Effect.sync(() => streak.succeeded()),
+          onFailure: (cause) => {
+            const failure = cause._tag === "Fail" ? reasonOf(cause.error) : "the export was interrupted or died"
+            const line = streak.failed(Date.now(), failure)
+            return line === undefined ? Effect.void : Effect.logWarning(line)
+          }
+        })
+      )
+    })
+  }
+
+  const exportNow = (deadlineMs: number): Effect.Effect<void> =>
+    Effect.suspend(() => {
+      writeEmf()
+      if (buffer.isEmpty()) return Effect.void
+      const spans = buffer.take()
+      return Effect.zipRight(sendXRay(spans), sendOtlp(spans, deadlineMs))
+    }).pipe(
+      // Telemetry never fails the loop: a defect of an exporter is one warning line.
+      Effect.catchAllDefect((defect) => Effect.logWarning(`Telemetry export failed: ${reasonOf(defect)}`)),
+      Effect.withTracerEnabled(false)
+    )
+
+  return { settings, traced, export: exportNow }
+}
