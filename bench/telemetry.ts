@@ -14,7 +14,8 @@
  *
  * Knobs: BENCH_TELEMETRY_INVOCATIONS (2000 per round; the rows whose collector answers after
  * 50 ms take a twentieth), BENCH_TELEMETRY_ROUNDS (3), BENCH_TELEMETRY_COLD_STARTS (10 spawns per
- * row), BENCH_RIC_DIR (see bench/ric.ts; aws-lambda-ric 4 needs Node 22, as here).
+ * row), BENCH_TELEMETRY_ROWS (a comma-separated list of row ids, e.g. effect3-off,effect3-otlp0: only
+ * those), BENCH_RIC_DIR (see bench/ric.ts; aws-lambda-ric 4 needs Node 22, as here).
  * Writes bench/results/telemetry.{json,md} and prints the Markdown.
  */
 import * as Effect from "effect/Effect"
@@ -44,7 +45,7 @@ import {
 } from "./common.js"
 
 /** Where a row's telemetry goes. */
-type Telemetry = "off" | "otlp0" | "otlp50" | "xray" | "emf"
+type Telemetry = "off" | "off50" | "otlp0" | "otlp50" | "xray" | "emf"
 type Line = "effect3" | "effect4" | "ric"
 
 interface Row {
@@ -64,6 +65,7 @@ const telemetryLabel: Record<Telemetry, string> = {
   off: "tracing off",
   otlp0: "OTLP (http/json), collector answers at once",
   otlp50: "OTLP (http/json), collector answers after 50 ms",
+  off50: "tracing off, invoked every 50 ms (the reference of the 50 ms collector's row)",
   xray: "X-Ray (UDP daemon)",
   emf: "EMF metrics (stdout)"
 }
@@ -83,6 +85,7 @@ interface Sinks {
 const telemetryEnv = (telemetry: Telemetry, sinks: Sinks): Record<string, string> => {
   switch (telemetry) {
     case "off":
+    case "off50":
       return {}
     case "otlp0":
     case "otlp50":
@@ -102,8 +105,8 @@ const rowsOf = async (node: string, sinks: Sinks, notes: Array<string>): Promise
     effect4: build4
   }
   const lineRows: Record<"effect3" | "effect4", ReadonlyArray<Telemetry>> = {
-    effect3: ["off", "otlp0", "otlp50", "xray", "emf"],
-    effect4: ["off", "otlp0", "otlp50"]
+    effect3: ["off", "otlp0", "off50", "otlp50", "xray", "emf"],
+    effect4: ["off", "otlp0", "off50", "otlp50"]
   }
   for (const line of ["effect3", "effect4"] as const) {
     const entry = here(
@@ -162,7 +165,7 @@ const CHECKED = 3
 
 /** What is wrong with a row's delivery over `CHECKED` invocations, if anything. */
 const missingDelivery = (row: Row, delivery: Delivery): string | undefined => {
-  if (row.telemetry === "off") return undefined
+  if (row.telemetry === "off" || row.telemetry === "off50") return undefined
   if (row.telemetry === "emf") {
     return delivery.emfLines >= CHECKED
       ? undefined
@@ -201,6 +204,9 @@ const run = async (
   const sample = await measure(row.spec, count, {
     event: sampleEvent,
     traceHeader: true,
+    // After an idle gap a process answers more slowly (caches, CPU frequency, the scheduler):
+    // the 50 ms collector's rows are compared with the same gap without telemetry.
+    ...(row.telemetry === "off50" ? { paceMs: 50 } : {}),
     onResult: (index, body) => {
       if (body !== expected) wrong(`invocation ${index + 1} answered ${body.slice(0, 200)} instead of ${expected}`)
     },
@@ -233,9 +239,11 @@ export const telemetrySuite = async (
   try {
     const node = node22()
     if (!existsSync(node)) throw new Error(`no Node 22 at ${node}`)
-    const rows = await rowsOf(node, sinks, notes)
+    // BENCH_TELEMETRY_ROWS=effect3-off,effect3-otlp50: only those rows (ids as in the JSON).
+    const only = (process.env.BENCH_TELEMETRY_ROWS ?? "").split(",").filter((id) => id !== "")
+    const rows = (await rowsOf(node, sinks, notes)).filter((row) => only.length === 0 || only.includes(row.id))
     const slowCount = Math.max(1, Math.round(invocations / 20))
-    const countOf = (row: Row) => (row.telemetry === "otlp50" ? slowCount : invocations)
+    const countOf = (row: Row) => (row.telemetry === "otlp50" || row.telemetry === "off50" ? slowCount : invocations)
 
     // Every row must answer right, and deliver its telemetry, before it is measured. A row whose
     // process does not run (a runtime that fails at init) is dropped with a note.
@@ -268,7 +276,7 @@ export const telemetrySuite = async (
       }
     }
     // Cold start: spawn -> first `/next`. The 50 ms collector's rows start as the 0 ms ones do.
-    const coldRows = measured.filter((row) => row.telemetry !== "otlp50")
+    const coldRows = measured.filter((row) => row.telemetry !== "otlp50" && row.telemetry !== "off50")
     const cold = new Map<string, Array<Sample>>(coldRows.map((r) => [r.id, []]))
     for (let i = 0; i < coldStarts; i++) {
       log(`telemetry cold start ${i + 1}/${coldStarts}`)
@@ -321,13 +329,18 @@ const report = (
     }
   })
 
-  // Pair by pair inside the run: round r of a row against round r of its line's "off" row
+  // Pair by pair inside the run: round r of a row against round r of its line's "off" row (the
+  // 50 ms collector's against "off50", when the line has one)
   // (latency p50 difference, CPU and throughput ratios), spawn i against spawn i (cold start).
   const p50s = (id: string) => warm.get(id)?.map((r) => median(r.sample.latencies)) ?? []
   const pairedDifference = (a: ReadonlyArray<number>, b: ReadonlyArray<number>) =>
     median(a.map((value, i) => value - b[i]!).filter(Number.isFinite))
-  const comparisons = rows.filter((row) => row.telemetry !== "off" && warm.has(`${row.line}-off`)).map((row) => {
-    const off = `${row.line}-off`
+  const offOf = (row: Row) =>
+    row.telemetry === "otlp50" && warm.has(`${row.line}-off50`) ? `${row.line}-off50` : `${row.line}-off`
+  const isOff = (row: Row) => row.telemetry === "off" || row.telemetry === "off50"
+  const comparisons = rows.filter((row) => !isOff(row) && warm.has(offOf(row))).map((row) => {
+    const off = offOf(row)
+    const coldOff = `${row.line}-off`
     return {
       id: row.id,
       latencyP50MinusOffMs: pairedDifference(p50s(row.id), p50s(off)),
@@ -339,8 +352,8 @@ const report = (
         warm.get(row.id)!.map((r) => r.sample.invocationsPerSecond),
         warm.get(off)!.map((r) => r.sample.invocationsPerSecond)
       ),
-      coldStartVsOff: cold.has(row.id) && cold.has(off)
-        ? pairedRatio(cold.get(row.id)!.map((s) => s.coldStartMs), cold.get(off)!.map((s) => s.coldStartMs))
+      coldStartVsOff: cold.has(row.id) && cold.has(coldOff)
+        ? pairedRatio(cold.get(row.id)!.map((s) => s.coldStartMs), cold.get(coldOff)!.map((s) => s.coldStartMs))
         : NaN
     }
   })
@@ -349,7 +362,7 @@ const report = (
   const signed = (n: number, d = 3) => (Number.isFinite(n) ? `${n >= 0 ? "+" : ""}${n.toFixed(d)}` : "-")
   const x = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)}x` : "-")
   const delivered = (r: typeof table[number]) => {
-    if (r.telemetry === "off") return "-"
+    if (r.telemetry === "off" || r.telemetry === "off50") return "-"
     if (r.telemetry === "emf") return `${fixed(r.emfLinesPerInvocation, 2)} EMF lines`
     return `${fixed(r.spansPerInvocation, 2)}${r.unreadable > 0 ? ` (${r.unreadable} unreadable)` : ""}`
   }
@@ -367,11 +380,11 @@ const report = (
   const markdown = [
     "### What telemetry costs: the same function with tracing off and on, and the OpenTelemetry SDK baseline",
     "",
-    "| runtime | /next→/response p50 / p99 ms | p50 vs tracing off (same line) | CPU ms/inv | inv/s | cold start ms | spans delivered per invocation | answers |",
+    "| runtime | /next→/response p50 / p99 ms | p50 vs tracing off (same line; 50 ms rows: same pace) | CPU ms/inv | inv/s | cold start ms | spans delivered per invocation | answers |",
     "|---|---|---|---|---|---|---|---|",
     ...table.map((r) =>
       `| ${r.runtime} | ${fixed(r.latencyP50Ms, 3)} / ${fixed(r.latencyP99Ms, 3)} | ${
-        r.telemetry === "off" ? "-" : signed(comparisonOf(r.id)?.latencyP50MinusOffMs ?? NaN)
+        r.telemetry === "off" || r.telemetry === "off50" ? "-" : signed(comparisonOf(r.id)?.latencyP50MinusOffMs ?? NaN)
       } | ${fixed(r.cpuMsPerInvocation, 3)} | ${fixed(r.invocationsPerSecond, 0)} | ${fixed(r.coldStartMs, 1)} | ${
         delivered(r)
       } | ${r.problems === 0 && r.errors === 0 ? "checked" : `WRONG (${r.problems + r.errors})`} |`
@@ -380,10 +393,10 @@ const report = (
     `Targets (reported, not asserted): response latency p50 with tracing on within 0.1 ms of tracing off, whatever the ` +
     `collector's latency; cold start with tracing off unchanged (compare with bench/results/lines.md's trivial function).`,
     ...(["effect3", "effect4"] as const).flatMap((line) =>
-      rows.some((r) => r.line === line && r.telemetry !== "off")
+      rows.some((r) => r.line === line && !isOff(r))
         ? [
           `- ${lineLabel[line]}: p50 vs off: ${
-            rows.filter((r) => r.line === line && r.telemetry !== "off").map((r) =>
+            rows.filter((r) => r.line === line && !isOff(r)).map((r) =>
               `${telemetryLabel[r.telemetry]} ${target(r.id)}`
             ).join("; ")
           }; cold start with OTLP on / off ${coldOff(line)}`
