@@ -17,8 +17,8 @@ export type OtlpValue =
   | { readonly boolValue: boolean }
   | { readonly intValue: number }
   | { readonly doubleValue: number }
-  | { readonly arrayValue: { readonly values: ReadonlyArray<OtlpValue> } }
-  | { readonly kvlistValue: { readonly values: ReadonlyArray<OtlpKeyValue> } }
+  | { readonly arrayValue: { readonly values: Array<OtlpValue> } }
+  | { readonly kvlistValue: { readonly values: Array<OtlpKeyValue> } }
 
 /**
  * An OTLP attribute (`KeyValue`).
@@ -69,7 +69,7 @@ export interface OtlpSpanData {
     readonly droppedAttributesCount: number
   }>
   readonly droppedEventsCount: number
-  readonly status: { readonly code: number; readonly message?: string }
+  readonly status: { readonly code: 0 | 1 | 2; readonly message?: string }
   readonly links: Array<{
     readonly traceId: string
     readonly spanId: string
