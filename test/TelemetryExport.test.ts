@@ -9,6 +9,7 @@ import type { MetricSample } from "../src/internal/core/telemetry/emf.js"
 import { coldStartLine, EMF_LIMITS, MetricDeltas } from "../src/internal/core/telemetry/emf.js"
 import type { EmfSettings } from "../src/internal/core/telemetry/settings.js"
 import type { FinishedSpan } from "../src/internal/core/telemetry/spans.js"
+import { failureOf } from "../src/internal/core/telemetry/spans.js"
 import {
   DAEMON_HEADER,
   makeDaemonSender,
@@ -102,6 +103,15 @@ describe("X-Ray subsegment documents", () => {
       line: expect.any(Number),
       label: expect.any(String)
     })
+
+    // As the tracers record them: the type of a tagged failure is its tag.
+    class OrderNotFound extends Error {
+      readonly _tag = "OrderNotFound"
+    }
+    const recorded = doc(span({ failures: [failureOf(new OrderNotFound("no order 8"), false)] }))
+    expect(recorded.cause.exceptions[0]).toMatchObject({ type: "OrderNotFound", message: "no order 8" })
+    expect(recorded.cause.exceptions[0].stack.length).toBeGreaterThan(0)
+    expect(recorded.error).toBe(true)
 
     const typedOnly = doc(span({ failures: [{ type: "Invalid", message: "", stack: undefined, defect: false }] }))
     expect(typedOnly.error).toBe(true)
