@@ -5,7 +5,8 @@
  *
  * @internal
  */
-import type { FinishedSpan } from "./spans.js"
+import { describe, isObject } from "../inspect.js"
+import type { FinishedSpan, SpanKind } from "./spans.js"
 
 /**
  * An OTLP attribute value (`AnyValue`).
@@ -15,7 +16,8 @@ import type { FinishedSpan } from "./spans.js"
 export type OtlpValue =
   | { readonly stringValue: string }
   | { readonly boolValue: boolean }
-  | { readonly intValue: number }
+  /** A decimal string for a 64-bit integer beyond `Number.MAX_SAFE_INTEGER` (JSON would round it). */
+  | { readonly intValue: number | string }
   | { readonly doubleValue: number }
   | { readonly arrayValue: { readonly values: Array<OtlpValue> } }
   | { readonly kvlistValue: { readonly values: Array<OtlpKeyValue> } }
@@ -69,6 +71,7 @@ export interface OtlpSpanData {
     readonly droppedAttributesCount: number
   }>
   readonly droppedEventsCount: number
+  /** UNSET 0, OK 1, ERROR 2. */
   readonly status: { readonly code: 0 | 1 | 2; readonly message?: string }
   readonly links: Array<{
     readonly traceId: string
@@ -79,15 +82,138 @@ export interface OtlpSpanData {
   readonly droppedLinksCount: number
 }
 
+// OTLP's `intValue` is a signed 64-bit integer.
+const INT64_MIN = -(2n ** 63n)
+const INT64_MAX = 2n ** 63n - 1n
+// Nesting beyond this (or a cycle) is written as a string: an attribute is never worth a stack overflow.
+const MAX_DEPTH = 8
+
+const isPlainObject = (u: object): boolean => {
+  try {
+    const proto: unknown = Object.getPrototypeOf(u)
+    return proto === Object.prototype || proto === null
+  } catch {
+    return false
+  }
+}
+
+const anyValue = (value: unknown, depth: number): OtlpValue => {
+  switch (typeof value) {
+    case "string":
+      return { stringValue: value }
+    case "boolean":
+      return { boolValue: value }
+    case "number":
+      return Number.isSafeInteger(value) ? { intValue: value } : { doubleValue: value }
+    case "bigint":
+      if (value < INT64_MIN || value > INT64_MAX) return { stringValue: value.toString() }
+      return Number.isSafeInteger(Number(value)) ? { intValue: Number(value) } : { intValue: value.toString() }
+  }
+  if (!isObject(value) || depth >= MAX_DEPTH) return { stringValue: describe(value) }
+  try {
+    if (value instanceof Date) {
+      return { stringValue: Number.isNaN(value.getTime()) ? "Invalid Date" : value.toISOString() }
+    }
+    if (Array.isArray(value)) {
+      const values: Array<OtlpValue> = []
+      for (const item of value as ReadonlyArray<unknown>) values.push(anyValue(item, depth + 1))
+      return { arrayValue: { values } }
+    }
+    if (isPlainObject(value)) {
+      const values: Array<OtlpKeyValue> = []
+      for (const [key, item] of Object.entries(value)) values.push({ key, value: anyValue(item, depth + 1) })
+      return { kvlistValue: { values } }
+    }
+  } catch {
+    // A Proxy or a throwing getter: fall through to the value's safe description.
+  }
+  return { stringValue: describe(value) }
+}
+
 /**
  * An attribute value as OTLP's `AnyValue` (strings, booleans, integers, doubles, bigints, arrays,
- * plain objects; anything else as its string).
+ * plain objects; anything else as its string). Never throws, whatever the value.
  *
  * @internal
  */
-export const otlpValue = (value: unknown): OtlpValue => {
-  void value
-  throw new Error("not implemented")
+export const otlpValue = (value: unknown): OtlpValue => anyValue(value, 0)
+
+/**
+ * Attributes as OTLP's `KeyValue`s.
+ *
+ * @internal
+ */
+export const otlpAttributes = (entries: Iterable<readonly [string, unknown]>): Array<OtlpKeyValue> => {
+  const attributes: Array<OtlpKeyValue> = []
+  for (const [key, value] of entries) attributes.push({ key, value: otlpValue(value) })
+  return attributes
+}
+
+/**
+ * OTLP's numbers for the span kinds.
+ *
+ * @internal
+ */
+export const OTLP_SPAN_KIND: Readonly<Record<SpanKind, number>> = {
+  internal: 1,
+  server: 2,
+  client: 3,
+  producer: 4,
+  consumer: 5
+}
+
+const STATUS_UNSET = 0
+const STATUS_ERROR = 2
+
+const spanData = (span: FinishedSpan): OtlpSpanData => {
+  const attributes = otlpAttributes(span.attributes)
+  const end = String(span.endNs)
+  const events: OtlpSpanData["events"] = span.events.map((event) => ({
+    name: event.name,
+    timeUnixNano: String(event.timeNs),
+    attributes: event.attributes === undefined ? [] : otlpAttributes(Object.entries(event.attributes)),
+    droppedAttributesCount: 0
+  }))
+  for (const failure of span.failures) {
+    events.push({
+      name: "exception",
+      timeUnixNano: end,
+      attributes: otlpAttributes([
+        ["exception.type", failure.type],
+        ["exception.message", failure.message],
+        ["exception.stacktrace", failure.stack ?? "No stack trace available"]
+      ]),
+      droppedAttributesCount: 0
+    })
+  }
+  const first = span.failures[0]
+  const status: OtlpSpanData["status"] = first === undefined
+    ? { code: STATUS_UNSET }
+    : { code: STATUS_ERROR, message: first.message }
+  if (first === undefined && span.interrupted) {
+    attributes.push({ key: "effect.fiber.interrupted", value: { boolValue: true } })
+  }
+  return {
+    traceId: span.traceId,
+    spanId: span.spanId,
+    parentSpanId: span.parentSpanId,
+    name: span.name,
+    kind: OTLP_SPAN_KIND[span.kind],
+    startTimeUnixNano: String(span.startNs),
+    endTimeUnixNano: end,
+    attributes,
+    droppedAttributesCount: 0,
+    events,
+    droppedEventsCount: 0,
+    status,
+    links: span.links.map((link) => ({
+      traceId: link.traceId,
+      spanId: link.spanId,
+      attributes: otlpAttributes(Object.entries(link.attributes)),
+      droppedAttributesCount: 0
+    })),
+    droppedLinksCount: 0
+  }
 }
 
 /**
@@ -102,12 +228,12 @@ export const toTraceData = (
   spans: ReadonlyArray<FinishedSpan>,
   resource: Readonly<Record<string, string | number>>,
   version: string
-): TraceData => {
-  void spans
-  void resource
-  void version
-  throw new Error("not implemented")
-}
+): TraceData => ({
+  resourceSpans: [{
+    resource: { attributes: otlpAttributes(Object.entries(resource)), droppedAttributesCount: 0 },
+    scopeSpans: [{ scope: { name: "effect-lambda-runtime", version }, spans: spans.map(spanData) }]
+  }]
+})
 
 /**
  * A collector that fails (refused, an error status, too slow for the window): the first failure
@@ -118,19 +244,24 @@ export const toTraceData = (
  */
 export class FailureStreak {
   constructor(readonly what: string, readonly pauseMs: number = 60_000) {}
+  private inStreak = false
+  private pausedUntil = 0
   /** Whether exports are paused at `nowMs`. */
   paused(nowMs: number): boolean {
-    void nowMs
-    throw new Error("not implemented")
+    return nowMs < this.pausedUntil
   }
   /** A failed export: the warning line when it starts a streak, else undefined. */
   failed(nowMs: number, reason: string): string | undefined {
-    void nowMs
-    void reason
-    throw new Error("not implemented")
+    // Every failure pauses again: a collector still down after the pause is tried once per pause.
+    this.pausedUntil = nowMs + this.pauseMs
+    if (this.inStreak) return undefined
+    this.inStreak = true
+    return `${this.what} failed (${reason}); exports are paused for ${Math.round(this.pauseMs / 1000)} s and ` +
+      `spans are dropped meanwhile (no more warnings until an export succeeds)`
   }
   /** A successful export ends the streak. */
   succeeded(): void {
-    throw new Error("not implemented")
+    this.inStreak = false
+    this.pausedUntil = 0
   }
 }

@@ -4,6 +4,7 @@
  *
  * @internal
  */
+import { describe, isError, isObject, read, readString } from "../inspect.js"
 
 /**
  * OpenTelemetry's span kinds, as Effect names them.
@@ -82,18 +83,23 @@ export class SpanBuffer {
   constructor(readonly capacity: number) {}
   /** Spans dropped since the last `take` because the buffer was full. */
   dropped = 0
+  private spans: Array<FinishedSpan> = []
   /** Adds a finished span, or counts it as dropped. */
   push(span: FinishedSpan): void {
-    void span
-    throw new Error("not implemented")
+    if (this.spans.length < this.capacity) this.spans.push(span)
+    else this.dropped++
   }
   /** Whether nothing waits. */
   isEmpty(): boolean {
-    throw new Error("not implemented")
+    return this.spans.length === 0
   }
   /** Everything waiting, emptying the buffer (and resetting `dropped`). */
   take(): Array<FinishedSpan> {
-    throw new Error("not implemented")
+    // Swapped, not copied: the exporter owns the old array, new spans go to a fresh one.
+    const spans = this.spans
+    this.spans = []
+    this.dropped = 0
+    return spans
   }
 }
 
@@ -103,7 +109,17 @@ export class SpanBuffer {
  * @internal
  */
 export const failureOf = (error: unknown, defect: boolean): SpanFailure => {
-  void error
-  void defect
-  throw new Error("not implemented")
+  // Every read goes through `inspect`: a failure's value may be hostile (throwing getters, a
+  // Proxy), and recording a span must never fail the invocation.
+  if (!isObject(error)) return { type: "Error", message: describe(error), stack: undefined, defect }
+  const tag = readString(error, "_tag")
+  const name = isError(error) ? readString(error, "name") : undefined
+  const type = tag !== undefined && tag.length > 0 ? tag : name !== undefined && name.length > 0 ? name : "Error"
+  const message = read(error, "message")
+  return {
+    type,
+    message: typeof message === "string" ? message : describe(error),
+    stack: readString(error, "stack"),
+    defect
+  }
 }

@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import { randomFillSync } from "node:crypto"
 
 /**
  * What the header says, in OpenTelemetry's ids.
@@ -20,6 +21,10 @@ export interface TraceContext {
   readonly sampled: boolean | undefined
 }
 
+const ROOT = /^1-([0-9a-fA-F]{8})-([0-9a-fA-F]{24})$/
+const SPAN_ID = /^[0-9a-fA-F]{16}$/
+const ZERO_SPAN = "0000000000000000"
+
 /**
  * The header's fields, or undefined when it is absent or its `Root` is not a valid X-Ray trace id
  * (a malformed header never fails an invocation: it only starts a trace of its own).
@@ -27,8 +32,29 @@ export interface TraceContext {
  * @internal
  */
 export const parseTraceHeader = (header: string | undefined): TraceContext | undefined => {
-  void header
-  throw new Error("not implemented")
+  if (typeof header !== "string" || header.length === 0) return undefined
+  let traceId: string | undefined
+  let parentSpanId: string | undefined
+  let sampled: boolean | undefined
+  // Fields come in any order, with spaces around them; unknown ones (Lineage, Self) are ignored.
+  for (const field of header.split(";")) {
+    const eq = field.indexOf("=")
+    if (eq < 0) continue
+    const key = field.slice(0, eq).trim()
+    const value = field.slice(eq + 1).trim()
+    if (key === "Root") {
+      const match = ROOT.exec(value)
+      traceId = match === null ? undefined : (match[1]! + match[2]!).toLowerCase()
+    } else if (key === "Parent") {
+      // An invalid or all-zero parent is dropped rather than failing the whole header.
+      parentSpanId = SPAN_ID.test(value) && value !== ZERO_SPAN ? value.toLowerCase() : undefined
+    } else if (key === "Sampled") {
+      sampled = value === "1" ? true : value === "0" ? false : undefined
+    }
+  }
+  // An all-zero trace id is invalid in OpenTelemetry.
+  if (traceId === undefined || /^0+$/.test(traceId)) return undefined
+  return { traceId, parentSpanId, sampled }
 }
 
 /**
@@ -36,9 +62,22 @@ export const parseTraceHeader = (header: string | undefined): TraceContext | und
  *
  * @internal
  */
-export const xrayTraceId = (traceId: string): string => {
-  void traceId
-  throw new Error("not implemented")
+export const xrayTraceId = (traceId: string): string => `1-${traceId.slice(0, 8)}-${traceId.slice(8, 32)}`
+
+// Random bytes are taken from a pool: one `randomFillSync` serves 512 span ids, which keeps a
+// span's cost to a slice and a hex conversion.
+const POOL_SIZE = 4096
+const pool = Buffer.allocUnsafe(POOL_SIZE)
+let poolOffset = POOL_SIZE
+
+const randomHex = (bytes: number): string => {
+  if (poolOffset + bytes > POOL_SIZE) {
+    randomFillSync(pool)
+    poolOffset = 0
+  }
+  const hex = pool.toString("hex", poolOffset, poolOffset + bytes)
+  poolOffset += bytes
+  return hex
 }
 
 /**
@@ -48,8 +87,8 @@ export const xrayTraceId = (traceId: string): string => {
  * @internal
  */
 export const newTraceId = (nowMs: number): string => {
-  void nowMs
-  throw new Error("not implemented")
+  const seconds = Math.floor(nowMs / 1000) >>> 0
+  return seconds.toString(16).padStart(8, "0") + randomHex(12)
 }
 
 /**
@@ -58,5 +97,8 @@ export const newTraceId = (nowMs: number): string => {
  * @internal
  */
 export const newSpanId = (): string => {
-  throw new Error("not implemented")
+  for (;;) {
+    const id = randomHex(8)
+    if (id !== ZERO_SPAN) return id
+  }
 }
