@@ -8,8 +8,8 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { startCollector } from "../../../test/fakeCollector.js"
-import { startXRayDaemon } from "../../../test/fakeXRayDaemon.js"
+import * as FakeCollector from "../../../test/fakeCollector.js"
+import * as FakeXRayDaemon from "../../../test/fakeXRayDaemon.js"
 import { Samples } from "../src/internal/core.js"
 import { emulator, responseOf, spawnFunction } from "./process.js"
 
@@ -37,11 +37,16 @@ const attribute = (attributes: ReadonlyArray<KeyValue>, key: string): unknown =>
   return value === undefined ? undefined : Object.values(value)[0]
 }
 
-const collectorScoped = (options?: Parameters<typeof startCollector>[0]) =>
-  Effect.acquireRelease(Effect.promise(() => startCollector(options)), (collector) => Effect.promise(collector.close))
+const collectorScoped = (options?: Parameters<typeof FakeCollector.start>[0]) =>
+  Effect.acquireRelease(
+    Effect.promise(() => FakeCollector.start(options)),
+    (collector) => Effect.promise(collector.close)
+  )
 
 const daemonScoped = () =>
-  Effect.acquireRelease(Effect.promise(() => startXRayDaemon()), (daemon) => Effect.promise(daemon.close))
+  Effect.acquireRelease(Effect.promise(() => FakeXRayDaemon.start()), (daemon) => Effect.promise(daemon.close))
+
+const spansOf = (request: FakeCollector.CollectorRequest) => FakeCollector.spansOf(request) as unknown as Array<Span>
 
 const otlpEnvironment = (url: string) => ({
   OTEL_EXPORTER_OTLP_ENDPOINT: url,
@@ -53,7 +58,11 @@ describe("Effect 4: observability", () => {
     Effect.scoped(Effect.gen(function*() {
       const collector = yield* collectorScoped()
       const api = yield* emulator()
-      yield* spawnFunction(OBSERVED, { ...api.environment, ...otlpEnvironment(collector.url), OTEL_SERVICE_NAME: "shop" })
+      yield* spawnFunction(OBSERVED, {
+        ...api.environment,
+        ...otlpEnvironment(collector.url),
+        OTEL_SERVICE_NAME: "shop"
+      })
       const exported = collector.nextRequest()
       const record = yield* Effect.promise(() => api.invoke({ mode: "ok" }, { traceId: HEADER }))
       expect(responseOf(record)).toEqual({ ok: true })
@@ -62,14 +71,12 @@ describe("Effect 4: observability", () => {
       expect(request.at).toBeGreaterThan(record.resultAt!)
       expect(request.at).toBeLessThan(nextAt)
       expect(request.path).toBe("/v1/traces")
-      const body = request.json as {
-        resourceSpans: Array<{ resource: { attributes: Array<KeyValue> }; scopeSpans: Array<{ spans: Array<Span> }> }>
-      }
+      const body = request.json as { resourceSpans: Array<{ resource: { attributes: Array<KeyValue> } }> }
       const resource = body.resourceSpans[0]!.resource.attributes
       expect(attribute(resource, "service.name")).toBe("shop")
       expect(attribute(resource, "faas.name")).toBe("test_function")
       expect(attribute(resource, "cloud.provider")).toBe("aws")
-      const spans = body.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans))
+      const spans = spansOf(request)
       const server = spans.find((span) => span.name === "test_function")!
       expect(server.kind).toBe(2)
       expect(server.traceId).toBe(TRACE_ID)
@@ -89,12 +96,11 @@ describe("Effect 4: observability", () => {
       // The second invocation is not a cold start.
       const second = collector.nextRequest()
       yield* Effect.promise(() => api.invoke({ mode: "ok" }))
-      const secondSpans = (yield* Effect.promise(() => second)).spans
+      const secondSpans = spansOf(yield* Effect.promise(() => second))
       expect(attribute(secondSpans.find((span) => span.kind === 2)!.attributes, "faas.coldstart")).toBe(false)
     })))
 })
 
 void Samples
 void now
-void startXRayDaemon
 void daemonScoped

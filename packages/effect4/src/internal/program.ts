@@ -81,9 +81,8 @@ const makeTelemetry = (
   Effect.gen(function*() {
     const env = yield* Telemetry.environment
     const settings = TelemetrySettings.telemetrySettings(env, { metricsNamespace })
-    if (settings === undefined) return undefined
     for (const problem of settings.problems) yield* Effect.logWarning(problem)
-    return yield* Telemetry.make(settings, facts)
+    return settings.off ? undefined : yield* Telemetry.make(settings, facts)
   })
 
 /** The runtime once its configuration is read: the clients, the layer, the lanes. */
