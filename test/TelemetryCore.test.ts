@@ -403,7 +403,9 @@ describe("otlp", () => {
     expect(Otlp.otlpValue(42)).toEqual({ intValue: 42 })
     expect(Otlp.otlpValue(1.5)).toEqual({ doubleValue: 1.5 })
     expect(Otlp.otlpValue(10n)).toEqual({ intValue: 10 })
-    expect(Otlp.otlpValue(2n ** 60n)).toEqual({ intValue: "1152921504606846976" })
+    expect(Otlp.otlpValue(2n ** 60n)).toEqual({ stringValue: "1152921504606846976" })
+    expect(Otlp.otlpValue(-(2n ** 53n) + 1n)).toEqual({ intValue: -(2 ** 53) + 1 })
+    expect(Otlp.otlpValue(2 ** 60)).toEqual({ doubleValue: 2 ** 60 })
     expect(Otlp.otlpValue(2n ** 70n)).toEqual({ stringValue: "1180591620717411303424" })
     expect(Otlp.otlpValue([1, "a"])).toEqual({ arrayValue: { values: [{ intValue: 1 }, { stringValue: "a" }] } })
     expect(Otlp.otlpValue({ a: 1, b: { c: false } })).toEqual({
