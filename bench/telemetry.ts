@@ -13,7 +13,7 @@
  *   npm run bench -- telemetry        (also: npx tsx bench/telemetry.ts)
  *
  * Knobs: BENCH_TELEMETRY_INVOCATIONS (2000 per round; the rows whose collector answers after
- * 50 ms take a twentieth), BENCH_TELEMETRY_ROUNDS (3), BENCH_TELEMETRY_COLD_STARTS (10 spawns per
+ * 50 ms take a fortieth), BENCH_TELEMETRY_ROUNDS (3), BENCH_TELEMETRY_COLD_STARTS (10 spawns per
  * row), BENCH_TELEMETRY_ROWS (a comma-separated list of row ids, e.g. effect3-off,effect3-otlp0: only
  * those), BENCH_RIC_DIR (see bench/ric.ts; aws-lambda-ric 4 needs Node 22, as here).
  * Writes bench/results/telemetry.{json,md} and prints the Markdown.
@@ -106,7 +106,7 @@ const rowsOf = async (node: string, sinks: Sinks, notes: Array<string>): Promise
   }
   const lineRows: Record<"effect3" | "effect4", ReadonlyArray<Telemetry>> = {
     effect3: ["off", "otlp0", "off50", "otlp50", "xray", "emf"],
-    effect4: ["off", "otlp0", "off50", "otlp50"]
+    effect4: ["off", "otlp0", "off50", "otlp50", "xray", "emf"]
   }
   for (const line of ["effect3", "effect4"] as const) {
     const entry = here(
@@ -242,7 +242,7 @@ export const telemetrySuite = async (
     // BENCH_TELEMETRY_ROWS=effect3-off,effect3-otlp50: only those rows (ids as in the JSON).
     const only = (process.env.BENCH_TELEMETRY_ROWS ?? "").split(",").filter((id) => id !== "")
     const rows = (await rowsOf(node, sinks, notes)).filter((row) => only.length === 0 || only.includes(row.id))
-    const slowCount = Math.max(1, Math.round(invocations / 20))
+    const slowCount = Math.max(1, Math.round(invocations / 40))
     const countOf = (row: Row) => (row.telemetry === "otlp50" || row.telemetry === "off50" ? slowCount : invocations)
 
     // Every row must answer right, and deliver its telemetry, before it is measured. A row whose
@@ -414,7 +414,7 @@ const report = (
     ...notes.map((note) => `Note: ${note}.`),
     `${settings.rounds} interleaved rounds of ${settings.invocations} invocations (the 50 ms collector's rows: ` +
     `${
-      Math.max(1, Math.round(settings.invocations / 20))
+      Math.max(1, Math.round(settings.invocations / 40))
     }); ${settings.coldStarts} cold starts per row, interleaved. ` +
     `Load average (1 / 5 / 15 min) at the start ${loadText(load[0])}, at the end ${
       loadText(load[1])
