@@ -2,39 +2,36 @@
  * What telemetry costs (issue 20): the same small function (bench/functions/telemetry.ts: the
  * event's JSON parsed, a "work" span, an "audit" span forked into the detached scope, a counter)
  * with tracing off, OTLP to a fake collector answering at once and after 50 ms, X-Ray to a fake
- * daemon, and EMF, on the Effect 3 line and the Effect 4 line; against the baseline users have
- * today: the plain Node handler on aws-lambda-ric with the OpenTelemetry SDK
+ * daemon, and EMF, on the Effect 3 line and the Effect 4 line, and with tracing off on the runtime
+ * before issue 20 (so that "tracing off is unchanged" is measured in the same run); against the
+ * baseline users have today: the plain Node handler on aws-lambda-ric with the OpenTelemetry SDK
  * (bench/functions/telemetry-otel.ts, `await provider.forceFlush()` before returning) to the same
- * collectors. Every function runs on Node 22, interleaved round by round and spawn by spawn,
- * every invocation with a `Lambda-Runtime-Trace-Id` header (`Sampled=1`); every row's answer, and
- * the spans (or EMF lines) its sink received, are checked before it is measured, and counted
- * again while it is. The collector and the daemon live in the bench process (bench/telemetrySinks.ts).
+ * collectors. The rows are bench/telemetryRows.ts's; the collector and the daemon live in the
+ * bench process (bench/telemetrySinks.ts). Every function runs on Node 22, interleaved round by
+ * round and spawn by spawn, every invocation with a `Lambda-Runtime-Trace-Id` header
+ * (`Sampled=1`); every row's answer, and the spans (or EMF lines) its sink received, are checked
+ * before it is measured, and counted again while it is.
  *
  *   npm run bench -- telemetry        (also: npx tsx bench/telemetry.ts)
  *
  * Knobs: BENCH_TELEMETRY_INVOCATIONS (2000 per round; the rows whose collector answers after
  * 50 ms take a fortieth), BENCH_TELEMETRY_ROUNDS (3), BENCH_TELEMETRY_COLD_STARTS (10 spawns per
  * row), BENCH_TELEMETRY_ROWS (a comma-separated list of row ids, e.g. effect3-off,effect3-otlp0: only
- * those), BENCH_RIC_DIR (see bench/ric.ts; aws-lambda-ric 4 needs Node 22, as here).
+ * those), BENCH_TELEMETRY_BASE (the git ref of the "before" rows; empty: none), BENCH_RIC_DIR (see
+ * bench/ric.ts; aws-lambda-ric 4 needs Node 22, as here).
  * Writes bench/results/telemetry.{json,md} and prints the Markdown.
  */
-import * as Effect from "effect/Effect"
 import { existsSync, mkdirSync } from "node:fs"
 import { loadavg } from "node:os"
-import { dirname } from "node:path"
-import * as Build from "../src/Build.js"
-import { build as build4 } from "../packages/effect4/bench/build.js"
 import { type Priced, price, sampleEvent } from "./functions/telemetry/order.js"
 import { node22, NODE22_VERSION } from "./lines.js"
-import { findRic, ricClient, ricClientNote, ricSpec } from "./ric.js"
-import type { ProcessSpec, Sample } from "./server.js"
+import type { Sample } from "./server.js"
 import { measure } from "./server.js"
-import { type Received, type Sink, startCollector, startDaemon } from "./telemetrySinks.js"
+import { isReference, type Line, lineLabel, type Row, rowsOf, type Sinks, telemetryLabel } from "./telemetryRows.js"
+import { type Received, startCollector, startDaemon } from "./telemetrySinks.js"
 import {
-  bundleForRic,
   here,
   knob,
-  lambdaEnv,
   log,
   machineNote,
   median,
@@ -44,128 +41,18 @@ import {
   type SuiteReport
 } from "./common.js"
 
-/** Where a row's telemetry goes. */
-type Telemetry = "off" | "off50" | "otlp0" | "otlp50" | "xray" | "emf"
-type Line = "effect3" | "effect4" | "ric"
-
-interface Row {
-  readonly id: string
-  readonly line: Line
-  readonly telemetry: Telemetry
-  readonly label: string
-  readonly spec: ProcessSpec
-}
-
-const lineLabel: Record<Line, string> = {
-  effect3: "this runtime, Effect 3 line",
-  effect4: "this runtime, Effect 4 line",
-  ric: "aws-lambda-ric + OpenTelemetry SDK"
-}
-const telemetryLabel: Record<Telemetry, string> = {
-  off: "tracing off",
-  otlp0: "OTLP (http/json), collector answers at once",
-  otlp50: "OTLP (http/json), collector answers after 50 ms",
-  off50: "tracing off, invoked every 50 ms (the reference of the 50 ms collector's row)",
-  xray: "X-Ray (UDP daemon)",
-  emf: "EMF metrics (stdout)"
-}
 /** The spans each invocation must deliver: the invocation's, "work" and "audit". */
 const SPANS_PER_INVOCATION = 3
 const expected: string = JSON.stringify(
   price(JSON.parse((JSON.parse(sampleEvent) as { body: string }).body)) satisfies Priced
 )
 
-interface Sinks {
-  readonly otlp0: Sink
-  readonly otlp50: Sink
-  readonly xray: Sink & { readonly drain: () => Promise<void> }
-}
-
-/** The environment that turns a row's telemetry on (none for "off"). */
-const telemetryEnv = (telemetry: Telemetry, sinks: Sinks): Record<string, string> => {
-  switch (telemetry) {
-    case "off":
-    case "off50":
-      return {}
-    case "otlp0":
-    case "otlp50":
-      return { OTEL_EXPORTER_OTLP_ENDPOINT: sinks[telemetry].address, OTEL_EXPORTER_OTLP_PROTOCOL: "http/json" }
-    case "xray":
-      return { AWS_XRAY_DAEMON_ADDRESS: sinks.xray.address }
-    case "emf":
-      return { POWERTOOLS_METRICS_NAMESPACE: "bench" }
-  }
-}
-
-const rowsOf = async (node: string, sinks: Sinks, notes: Array<string>): Promise<Array<Row>> => {
-  const env = { ...lambdaEnv, PATH: `${dirname(node)}:${lambdaEnv.PATH}`, EFFECT_LAMBDA_NODE: node }
-  const rows: Array<Row> = []
-  const builders: Record<"effect3" | "effect4", (options: Build.BuildOptions) => Promise<Build.BuildResult>> = {
-    effect3: (options) => Effect.runPromise(Build.build(options)),
-    effect4: build4
-  }
-  const lineRows: Record<"effect3" | "effect4", ReadonlyArray<Telemetry>> = {
-    effect3: ["off", "otlp0", "off50", "otlp50", "xray", "emf"],
-    effect4: ["off", "otlp0", "off50", "otlp50", "xray", "emf"]
-  }
-  for (const line of ["effect3", "effect4"] as const) {
-    const entry = here(
-      line === "effect3" ? "./functions/telemetry.ts" : "../packages/effect4/bench/functions/telemetry.ts"
-    )
-    let built: Build.BuildResult
-    try {
-      built = await builders[line]({ entry, outdir: here(`./.build/telemetry-${line}`), nodeBinary: node })
-    } catch (error) {
-      notes.push(
-        `${lineLabel[line]}: the function did not build (${String(error).slice(0, 300)}); its rows are missing`
-      )
-      continue
-    }
-    for (const warning of built.warnings) log(`telemetry build ${line}: ${warning}`)
-    for (const telemetry of lineRows[line]) {
-      rows.push({
-        id: `${line}-${telemetry}`,
-        line,
-        telemetry,
-        label: `${lineLabel[line]}, ${telemetryLabel[telemetry]}`,
-        spec: { command: built.bootstrap, args: [], env: { ...env, ...telemetryEnv(telemetry, sinks) } }
-      })
-    }
-  }
-  const ric = findRic()
-  if (typeof ric === "string") {
-    notes.push(ric)
-    return rows
-  }
-  notes.push(...ricClientNote(ric))
-  const bundle = await bundleForRic("telemetry-otel", "telemetry-otel")
-  const ricRows: ReadonlyArray<readonly [Telemetry, Record<string, string>]> = [
-    ["off", { BENCH_OTEL: "0" }],
-    ["otlp0", { OTEL_EXPORTER_OTLP_ENDPOINT: sinks.otlp0.address }],
-    ["otlp50", { OTEL_EXPORTER_OTLP_ENDPOINT: sinks.otlp50.address }]
-  ]
-  for (const [telemetry, extra] of ricRows) {
-    rows.push({
-      id: `ric-${telemetry}`,
-      line: "ric",
-      telemetry,
-      label: telemetry === "off"
-        ? `${ric.label} (${ricClient(ric)}), the same handler without OpenTelemetry (reference)`
-        : `${ric.label} (${ricClient(ric)}) + OpenTelemetry SDK, forceFlush per invocation, ${
-          telemetryLabel[telemetry].replace("OTLP (http/json), ", "")
-        }`,
-      spec: { ...ricSpec(ric, bundle.dir, env, extra), command: node }
-    })
-  }
-  return rows
-}
-
 /** Invocations served to each row before it is measured, to check its answers and its telemetry. */
 const CHECKED = 3
 
 /** What is wrong with a row's delivery over `CHECKED` invocations, if anything. */
 const missingDelivery = (row: Row, delivery: Delivery): string | undefined => {
-  if (row.telemetry === "off" || row.telemetry === "off50") return undefined
+  if (isReference(row.telemetry)) return undefined
   if (row.telemetry === "emf") {
     return delivery.emfLines >= CHECKED
       ? undefined
@@ -292,6 +179,22 @@ export const telemetrySuite = async (
   }
 }
 
+/** The row a row is compared with (same line), or undefined for the references of the references. */
+const referenceOf = (row: Row, has: (id: string) => boolean): string | undefined => {
+  const id = (telemetry: string) => (has(`${row.line}-${telemetry}`) ? `${row.line}-${telemetry}` : undefined)
+  switch (row.telemetry) {
+    case "before":
+    case "off50":
+      return undefined
+    case "off":
+      return id("before")
+    case "otlp50":
+      return id("off50") ?? id("off")
+    default:
+      return id("off")
+  }
+}
+
 const report = (
   rows: ReadonlyArray<Row>,
   warm: ReadonlyMap<string, ReadonlyArray<{ sample: Sample; delivery: Delivery }>>,
@@ -329,79 +232,93 @@ const report = (
     }
   })
 
-  // Pair by pair inside the run: round r of a row against round r of its line's "off" row (the
-  // 50 ms collector's against "off50", when the line has one)
-  // (latency p50 difference, CPU and throughput ratios), spawn i against spawn i (cold start).
+  // Pair by pair inside the run: round r of a row against round r of its reference (latency p50
+  // difference, CPU and throughput ratios), spawn i against spawn i (cold start; the 50 ms rows'
+  // processes start as the others do, and are compared at their line's tracing-off spawns).
   const p50s = (id: string) => warm.get(id)?.map((r) => median(r.sample.latencies)) ?? []
   const pairedDifference = (a: ReadonlyArray<number>, b: ReadonlyArray<number>) =>
     median(a.map((value, i) => value - b[i]!).filter(Number.isFinite))
-  const offOf = (row: Row) =>
-    row.telemetry === "otlp50" && warm.has(`${row.line}-off50`) ? `${row.line}-off50` : `${row.line}-off`
-  const isOff = (row: Row) => row.telemetry === "off" || row.telemetry === "off50"
-  const comparisons = rows.filter((row) => !isOff(row) && warm.has(offOf(row))).map((row) => {
-    const off = offOf(row)
-    const coldOff = `${row.line}-off`
-    return {
+  const comparisons = rows.flatMap((row) => {
+    const reference = referenceOf(row, (id) => warm.has(id))
+    if (reference === undefined) return []
+    const coldReference = row.telemetry === "off" ? reference : `${row.line}-off`
+    return [{
       id: row.id,
-      latencyP50MinusOffMs: pairedDifference(p50s(row.id), p50s(off)),
-      cpuVsOff: pairedRatio(
+      reference,
+      latencyP50DifferenceMs: pairedDifference(p50s(row.id), p50s(reference)),
+      cpuRatio: pairedRatio(
         warm.get(row.id)!.map((r) => r.sample.cpuPreciseMsPerInvocation),
-        warm.get(off)!.map((r) => r.sample.cpuPreciseMsPerInvocation)
+        warm.get(reference)!.map((r) => r.sample.cpuPreciseMsPerInvocation)
       ),
-      throughputVsOff: pairedRatio(
+      throughputRatio: pairedRatio(
         warm.get(row.id)!.map((r) => r.sample.invocationsPerSecond),
-        warm.get(off)!.map((r) => r.sample.invocationsPerSecond)
+        warm.get(reference)!.map((r) => r.sample.invocationsPerSecond)
       ),
-      coldStartVsOff: cold.has(row.id) && cold.has(coldOff)
-        ? pairedRatio(cold.get(row.id)!.map((s) => s.coldStartMs), cold.get(coldOff)!.map((s) => s.coldStartMs))
+      coldStartRatio: cold.has(row.id) && cold.has(coldReference)
+        ? pairedRatio(cold.get(row.id)!.map((s) => s.coldStartMs), cold.get(coldReference)!.map((s) => s.coldStartMs))
         : NaN
-    }
+    }]
   })
+  const comparisonOf = (id: string) => comparisons.find((c) => c.id === id)
 
   const fixed = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : "-")
   const signed = (n: number, d = 3) => (Number.isFinite(n) ? `${n >= 0 ? "+" : ""}${n.toFixed(d)}` : "-")
   const x = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)}x` : "-")
   const delivered = (r: typeof table[number]) => {
-    if (r.telemetry === "off" || r.telemetry === "off50") return "-"
+    if (isReference(r.telemetry) || (r.line === "ric" && r.telemetry === "off")) return "-"
     if (r.telemetry === "emf") return `${fixed(r.emfLinesPerInvocation, 2)} EMF lines`
     return `${fixed(r.spansPerInvocation, 2)}${r.unreadable > 0 ? ` (${r.unreadable} unreadable)` : ""}`
   }
-  const comparisonOf = (id: string) => comparisons.find((c) => c.id === id)
-  const target = (id: string) => {
+  const versus = (id: string) => {
     const c = comparisonOf(id)
-    if (c === undefined) return undefined
-    return `${signed(c.latencyP50MinusOffMs)} ms (${Math.abs(c.latencyP50MinusOffMs) <= 0.1 ? "met" : "NOT met"})`
+    return c === undefined
+      ? "-"
+      : `${signed(c.latencyP50DifferenceMs)} ms, CPU ${x(c.cpuRatio)}, cold start ${x(c.coldStartRatio)}`
   }
-  const coldOff = (line: Line) => {
-    const c = comparisons.find((c) => c.id === `${line}-otlp0`)
-    return c === undefined ? "-" : x(c.coldStartVsOff)
+  // Targets: p50 with tracing on at most 0.1 ms over tracing off; tracing off's cold start within
+  // 5% of the runtime before issue 20 (as bench/dropin.ts reads "level"), its p50 within 0.1 ms.
+  const targets = (line: Line) => {
+    const on = rows.filter((r) => r.line === line && !isReference(r.telemetry))
+    const off = comparisonOf(`${line}-off`)
+    return [
+      ...on.map((r) => {
+        const c = comparisonOf(r.id)
+        return c === undefined ? [] : [
+          `  - ${telemetryLabel[r.telemetry]}: p50 ${signed(c.latencyP50DifferenceMs)} ms: ${
+            c.latencyP50DifferenceMs <= 0.1 ? "met" : "NOT met"
+          }`
+        ]
+      }).flat(),
+      off === undefined
+        ? "  - tracing off vs before issue 20: not measured (see the notes)"
+        : `  - tracing off vs before issue 20: cold start ${x(off.coldStartRatio)}, p50 ${
+          signed(off.latencyP50DifferenceMs)
+        } ms: ${off.coldStartRatio <= 1.05 && off.latencyP50DifferenceMs <= 0.1 ? "met" : "NOT met"}`
+    ]
   }
   const loadText = (l: ReadonlyArray<number>) => l.map((v) => v.toFixed(2)).join(" / ")
   const markdown = [
     "### What telemetry costs: the same function with tracing off and on, and the OpenTelemetry SDK baseline",
     "",
-    "| runtime | /next→/response p50 / p99 ms | p50 vs tracing off (same line; 50 ms rows: same pace) | CPU ms/inv | inv/s | cold start ms | spans delivered per invocation | answers |",
+    "| runtime | /next→/response p50 / p99 ms | vs its reference: p50, CPU, cold start | CPU ms/inv | inv/s | cold start ms | spans delivered per invocation | answers |",
     "|---|---|---|---|---|---|---|---|",
     ...table.map((r) =>
-      `| ${r.runtime} | ${fixed(r.latencyP50Ms, 3)} / ${fixed(r.latencyP99Ms, 3)} | ${
-        r.telemetry === "off" || r.telemetry === "off50" ? "-" : signed(comparisonOf(r.id)?.latencyP50MinusOffMs ?? NaN)
-      } | ${fixed(r.cpuMsPerInvocation, 3)} | ${fixed(r.invocationsPerSecond, 0)} | ${fixed(r.coldStartMs, 1)} | ${
-        delivered(r)
-      } | ${r.problems === 0 && r.errors === 0 ? "checked" : `WRONG (${r.problems + r.errors})`} |`
+      `| ${r.runtime} | ${fixed(r.latencyP50Ms, 3)} / ${fixed(r.latencyP99Ms, 3)} | ${versus(r.id)} | ${
+        fixed(r.cpuMsPerInvocation, 3)
+      } | ${fixed(r.invocationsPerSecond, 0)} | ${fixed(r.coldStartMs, 1)} | ${delivered(r)} | ${
+        r.problems === 0 && r.errors === 0 ? "checked" : `WRONG (${r.problems + r.errors})`
+      } |`
     ),
     "",
-    `Targets (reported, not asserted): response latency p50 with tracing on within 0.1 ms of tracing off, whatever the ` +
-    `collector's latency; cold start with tracing off unchanged (compare with bench/results/lines.md's trivial function).`,
+    "References (same line, same run, medians of per-round and per-spawn differences and ratios): tracing off is " +
+    "compared with the runtime before issue 20; OTLP at once, X-Ray and EMF with tracing off; OTLP after 50 ms with " +
+    "tracing off invoked every 50 ms (an idle gap alone slows the next answer), its cold start with tracing off's; " +
+    "aws-lambda-ric + OpenTelemetry with the same plain handler without it.",
+    "",
+    "Targets (reported, not asserted): response latency p50 with tracing on at most 0.1 ms over tracing off, whatever " +
+    "the collector's latency; tracing off unchanged (cold start within 5%, p50 within 0.1 ms of the runtime before issue 20):",
     ...(["effect3", "effect4"] as const).flatMap((line) =>
-      rows.some((r) => r.line === line && !isOff(r))
-        ? [
-          `- ${lineLabel[line]}: p50 vs off: ${
-            rows.filter((r) => r.line === line && !isOff(r)).map((r) =>
-              `${telemetryLabel[r.telemetry]} ${target(r.id)}`
-            ).join("; ")
-          }; cold start with OTLP on / off ${coldOff(line)}`
-        ]
-        : []
+      rows.some((r) => r.line === line) ? [`- ${lineLabel[line]}:`, ...targets(line)] : []
     ),
     "",
     `The function (bench/functions/telemetry.ts and its Effect 4 twin): the event's JSON body parsed, a "work" span, an "audit" ` +
@@ -409,17 +326,15 @@ const report = (
     "invocation's own. The baseline (bench/functions/telemetry-otel.ts): the same work in a plain async handler with the " +
     "OpenTelemetry SDK (`TracerProvider` + `BatchSpanProcessor` + `OTLPTraceExporter`), `await provider.forceFlush()` " +
     "before returning. Latency: `/next` answered → `/response` received. CPU: the process's schedstat time over the " +
-    "invocations. Spans delivered: what the fake collector (OTLP JSON) or daemon (X-Ray documents) received, over the " +
-    "invocations served. Every invocation carries `Lambda-Runtime-Trace-Id: Root=...;Parent=...;Sampled=1`.",
+    "invocations (the 50 ms rows serve fewer, so their warm-up weighs more). Spans delivered: what the fake collector " +
+    "(OTLP JSON) or daemon (X-Ray documents) received, over the invocations served; EMF: the `_aws` lines on stdout. " +
+    "Every invocation carries `Lambda-Runtime-Trace-Id: Root=...;Parent=...;Sampled=1`.",
     ...notes.map((note) => `Note: ${note}.`),
-    `${settings.rounds} interleaved rounds of ${settings.invocations} invocations (the 50 ms collector's rows: ` +
-    `${
+    `${settings.rounds} interleaved rounds of ${settings.invocations} invocations (the 50 ms rows: ${
       Math.max(1, Math.round(settings.invocations / 40))
-    }); ${settings.coldStarts} cold starts per row, interleaved. ` +
-    `Load average (1 / 5 / 15 min) at the start ${loadText(load[0])}, at the end ${
-      loadText(load[1])
-    } (2-core machine ` +
-    "shared with other work). " +
+    }); ${settings.coldStarts} cold starts per row, interleaved. Load average (1 / 5 / 15 min) at the start ${
+      loadText(load[0])
+    }, at the end ${loadText(load[1])}. ` +
     machineNote().replace(
       `Node ${process.version}`,
       `bench driver on Node ${process.version}, functions on Node ${NODE22_VERSION}`
