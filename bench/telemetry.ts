@@ -24,22 +24,12 @@
 import { existsSync, mkdirSync } from "node:fs"
 import { loadavg } from "node:os"
 import { type Priced, price, sampleEvent } from "./functions/telemetry/order.js"
-import { node22, NODE22_VERSION } from "./lines.js"
+import { node22, NODE22_VERSION, node22MachineNote } from "./lines.js"
 import type { Sample } from "./server.js"
 import { measure } from "./server.js"
 import { isReference, type Line, lineLabel, type Row, rowsOf, type Sinks, telemetryLabel } from "./telemetryRows.js"
 import { type Received, startCollector, startDaemon } from "./telemetrySinks.js"
-import {
-  here,
-  knob,
-  log,
-  machineNote,
-  median,
-  pairedRatio,
-  percentile,
-  runStandalone,
-  type SuiteReport
-} from "./common.js"
+import { here, knob, log, median, pairedRatio, percentile, runStandalone, type SuiteReport } from "./common.js"
 
 /** The spans each invocation must deliver: the invocation's, "work" and "audit". */
 const SPANS_PER_INVOCATION = 3
@@ -335,10 +325,7 @@ const report = (
     }); ${settings.coldStarts} cold starts per row, interleaved. Load average (1 / 5 / 15 min) at the start ${
       loadText(load[0])
     }, at the end ${loadText(load[1])}. ` +
-    machineNote().replace(
-      `Node ${process.version}`,
-      `bench driver on Node ${process.version}, functions on Node ${NODE22_VERSION}`
-    )
+    node22MachineNote()
   ].join("\n")
   return {
     markdown,
