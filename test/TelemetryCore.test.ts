@@ -249,6 +249,16 @@ describe("faas", () => {
       requestContext: { http: { method: "POST" } },
       body: "{\"Records\":[{\"eventSource\":\"aws:sqs\"}]}"
     }, "http"],
+    cloudTrailViaEventBridge: [{
+      version: "0",
+      id: "e-1",
+      "detail-type": "AWS API Call via CloudTrail",
+      source: "aws.apigateway",
+      detail: { eventSource: "apigateway.amazonaws.com", requestParameters: { httpMethod: "GET" } }
+    }, "pubsub"],
+    restApiWithoutContext: [{ resource: "/", path: "/", httpMethod: "GET", headers: {} }, "http"],
+    httpApiWithoutContext: [{ version: "2.0", routeKey: "$default", rawPath: "/", headers: {} }, "http"],
+    notTheShape: [{ Records: "none", requestContext: "none", httpMethod: 1, eventSource: {} }, "other"],
     plain: [{ orderId: "o-1" }, "other"],
     emptyObject: [{}, "other"],
     array: [[1, 2], "other"],
@@ -280,6 +290,22 @@ describe("faas", () => {
     const event = { Records: [{ eventID: "1", dynamodb: { NewImage: image }, eventSource: "aws:dynamodb" }] }
     expect(Faas.triggerOf(event)).toBe("datasource")
     expect(Faas.triggerOfBody(JSON.stringify(event))).toBe("datasource")
+  })
+
+  it("recognises an HTTP request whose headers push requestContext beyond the first 4 KB", () => {
+    const cookies = Array.from({ length: 200 }, (_, i) => `c${i}=${"v".repeat(20)}`).join("; ")
+    const event = {
+      resource: "/",
+      path: "/",
+      httpMethod: "GET",
+      headers: { cookie: cookies },
+      multiValueHeaders: { cookie: [cookies] },
+      requestContext: { httpMethod: "GET" },
+      body: null
+    }
+    expect(JSON.stringify(event).indexOf("requestContext")).toBeGreaterThan(4096)
+    expect(Faas.triggerOf(event)).toBe("http")
+    expect(Faas.triggerOfBody(JSON.stringify(event))).toBe("http")
   })
 
   it("never throws on hostile events", () => {
