@@ -166,7 +166,8 @@ describe("settings", () => {
       port: 2001
     })
     expect(on({ AWS_XRAY_DAEMON_ADDRESS: "udp:127.0.0.2:2001 tcp:127.0.0.1:2000" }).xray?.port).toBe(2001)
-    for (const bad of ["127.0.0.1", "127.0.0.1:99999", "tcp:127.0.0.1:2000", "localhost:port"]) {
+    expect(on({ AWS_XRAY_DAEMON_ADDRESS: "[::1]:2000" }).xray).toEqual({ host: "::1", port: 2000 })
+    for (const bad of ["127.0.0.1", "127.0.0.1:99999", ":2000", "[]:2000", "tcp:127.0.0.1:2000", "localhost:port"]) {
       const settings = Settings.telemetrySettings({ AWS_XRAY_DAEMON_ADDRESS: bad })
       expect(settings.off, bad).toBe(true)
       expect(settings.problems, bad).toEqual([expect.stringContaining("AWS_XRAY_DAEMON_ADDRESS")])
@@ -212,6 +213,8 @@ describe("settings", () => {
     expect(explicit.serviceName).toBe("explicit")
     expect(explicit.resource["service.name"]).toBe("explicit")
     expect(explicit.problems).toEqual([expect.stringContaining("novalue")])
+    expect(on({ POWERTOOLS_METRICS_NAMESPACE: "Shop", OTEL_RESOURCE_ATTRIBUTES: "service.name=" }).serviceName)
+      .toBe("orders")
     expect(Settings.telemetrySettings({ POWERTOOLS_METRICS_NAMESPACE: "Shop" })).toMatchObject({
       serviceName: "unknown_service:node"
     })
