@@ -14,7 +14,12 @@ import type { ErrorDocument } from "./protocol.js"
  */
 export const MAX_XRAY_ERROR_CAUSE_BYTES = 8 * 1024
 
-interface Frame {
+/**
+ * One stack frame as X-Ray records it (`exceptions[].stack[]`).
+ *
+ * @internal
+ */
+export interface Frame {
   readonly path: string
   readonly line: number
   readonly label: string
@@ -28,6 +33,14 @@ const frameOf = (line: string): Frame | undefined => {
   if (match === null) return undefined
   return { path: match[2]!, line: Number(match[3]), label: match[1] ?? "anonymous" }
 }
+
+/**
+ * The V8 frames of a stack's lines (`at label (path:line:column)`), other lines skipped; shared
+ * with the X-Ray subsegments of failed spans, so that both read stacks the same way.
+ *
+ * @internal
+ */
+export const stackFrames = (lines: ReadonlyArray<string>): Array<Frame> => lines.flatMap((line) => frameOf(line) ?? [])
 
 // Header values are ASCII: anything else is escaped the way JSON allows, so the value stays valid JSON.
 const ascii = (json: string) =>
@@ -47,7 +60,7 @@ const encode = (error: ErrorDocument, message: string, frames: ReadonlyArray<Fra
  * @internal
  */
 export const xrayErrorCause = (error: ErrorDocument, workingDirectory: string = process.cwd()): string => {
-  const frames = error.stackTrace.flatMap((line) => frameOf(line) ?? [])
+  const frames = stackFrames(error.stackTrace)
   let message = error.errorMessage
   let value = encode(error, message, frames, workingDirectory)
   while (value.length > MAX_XRAY_ERROR_CAUSE_BYTES && frames.length > 0) {
