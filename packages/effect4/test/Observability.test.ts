@@ -287,4 +287,22 @@ describe("Effect 4: observability", () => {
       // The rejected order: its span failed with the tag.
       expect(records[1]!.status.code).toBe(2)
     })))
+
+  it.live("flushes the exporter a user's layer brings (effect/observability's OtlpTracer) in the same window", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const collector = yield* collectorScoped()
+      const api = yield* emulator()
+      yield* spawnFunction("test/fixtures/userOtlp.ts", {
+        ...api.environment,
+        COLLECTOR_URL: `${collector.url}/v1/traces`
+      })
+      const exported = collector.nextRequest()
+      const record = yield* Effect.promise(() => api.invoke({}))
+      expect(responseOf(record)).toEqual({ ok: true })
+      const request = yield* Effect.promise(() => exported)
+      const nextAt = yield* Effect.promise(() => api.awaitNextRequest(2))
+      expect(record.resultAt!).toBeLessThan(request.at)
+      expect(request.at).toBeLessThan(nextAt)
+      expect(spansOf(request).map((span) => span.name)).toEqual(["user work"])
+    })))
 })
