@@ -305,4 +305,25 @@ describe("Effect 4: observability", () => {
       expect(request.at).toBeLessThan(nextAt)
       expect(spansOf(request).map((span) => span.name)).toEqual(["user work"])
     })))
+
+  it.live("on Managed Instances, exports every span of invocations served at once, each in its own trace", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const collector = yield* collectorScoped()
+      const api = yield* emulator({ concurrency: 4, functionTimeoutMs: 30_000 })
+      yield* spawnFunction(OBSERVED, { ...api.environment, ...otlpEnvironment(collector.url) })
+      const records = yield* Effect.forEach(
+        Array.from({ length: 8 }, (_, i) => i),
+        () => Effect.promise(() => api.invoke({ mode: "ok" })),
+        { concurrency: "unbounded" }
+      )
+      // Each invocation's window exports what has ended by then: 3 spans each, whatever the requests.
+      while (collector.spans().length < 24) yield* Effect.promise(() => collector.nextRequest())
+      const spans = collector.spans() as unknown as Array<Span>
+      expect(spans).toHaveLength(24)
+      for (const record of records) {
+        const server = spans.find((span) => attribute(span.attributes, "faas.invocation_id") === record.requestId)!
+        const children = spans.filter((span) => span.parentSpanId === server.spanId).map((span) => span.name).sort()
+        expect({ id: record.requestId, children }).toEqual({ id: record.requestId, children: ["audit", "work"] })
+      }
+    })))
 })
