@@ -326,4 +326,21 @@ describe("Effect 4: observability", () => {
         expect({ id: record.requestId, children }).toEqual({ id: record.requestId, children: ["audit", "work"] })
       }
     })))
+
+  it.live("SIGTERM while the window's export waits for the collector: the shutdown's export sends those spans again", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const collector = yield* collectorScoped({ delayMs: 60_000 })
+      const api = yield* emulator()
+      const fn = yield* spawnFunction(OBSERVED, { ...api.environment, ...otlpEnvironment(collector.url) })
+      const first = collector.nextRequest()
+      expect(responseOf(yield* Effect.promise(() => api.invoke({ mode: "ok" })))).toEqual({ ok: true })
+      const waiting = yield* Effect.promise(() => first)
+      // The window's POST waits for its answer: the shutdown interrupts it.
+      collector.setDelay(0)
+      const second = collector.nextRequest()
+      fn.child.kill("SIGTERM")
+      expect(yield* fn.exited).toBe(0)
+      const ids = (request: FakeCollector.CollectorRequest) => spansOf(request).map((span) => span.spanId).sort()
+      expect(ids(yield* Effect.promise(() => second))).toEqual(ids(waiting))
+    })))
 })

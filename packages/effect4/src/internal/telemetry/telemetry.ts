@@ -173,7 +173,14 @@ export const make = (
               const line = streak.failed(nowMs, reason)
               return line === undefined ? Effect.void : Effect.logWarning(line)
             }
-          })
+          }),
+          // A shutdown that interrupts the window's export: the spans go back to the buffer, for
+          // the shutdown's own export (program.ts), rather than being lost with the request.
+          Effect.onInterrupt(() =>
+            Effect.sync(() => {
+              for (const span of spans) buffer.push(span)
+            })
+          )
         )
         return Effect.all([toDaemon, toCollector], { concurrency: 2, discard: true })
       })
