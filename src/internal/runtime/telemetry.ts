@@ -132,7 +132,7 @@ export const load = (config: RuntimeConfig): Effect.Effect<
   Effect.gen(function*() {
     const env = yield* Effect.orElseSucceed(telemetryEnvironment, (): TelemetryEnvironment => ({}))
     const settings = telemetrySettings(env)
-    if (settings === undefined) return { telemetry: undefined, problems: [] }
+    if (settings.off) return { telemetry: undefined, problems: settings.problems }
     const { make, protobufProblem } = yield* Effect.promise(() => import("./telemetryExport.js"))
     const protobuf = protobufProblem(settings)
     return {

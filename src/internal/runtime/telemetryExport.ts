@@ -22,9 +22,9 @@ import type { RuntimeConfig } from "../../LambdaRuntime.js"
 import type { Invocation } from "../../RuntimeApi.js"
 import type { MetricSample } from "../core/telemetry/emf.js"
 import { coldStartLine, MetricDeltas } from "../core/telemetry/emf.js"
-import { invocationAttributes, triggerOf } from "../core/telemetry/faas.js"
+import { invocationAttributes, triggerOfBody } from "../core/telemetry/faas.js"
 import { FailureStreak, toTraceData } from "../core/telemetry/otlp.js"
-import type { OtlpSettings, TelemetrySettings } from "../core/telemetry/settings.js"
+import type { TelemetrySettings } from "../core/telemetry/settings.js"
 import { SpanBuffer } from "../core/telemetry/spans.js"
 import type { FinishedSpan } from "../core/telemetry/spans.js"
 import { parseTraceHeader } from "../core/telemetry/traceHeader.js"
@@ -37,14 +37,6 @@ import { makeTracer, RecordingSpan } from "./telemetryTracer.js"
 
 /** The spans waiting for an export at most (beyond it they are dropped and counted). */
 const BUFFER_CAPACITY = 2048
-
-/** `OTEL_EXPORTER_OTLP_TIMEOUT`'s default, when the settings carry no timeout of their own. */
-const DEFAULT_OTLP_TIMEOUT_MS = 10_000
-
-const otlpTimeoutMs = (otlp: OtlpSettings): number => {
-  const timeout = (otlp as { readonly timeoutMs?: unknown }).timeoutMs
-  return typeof timeout === "number" && timeout > 0 ? timeout : DEFAULT_OTLP_TIMEOUT_MS
-}
 
 /**
  * The warning that `http/protobuf` is sent as `http/json` on this line (see the module's
@@ -126,17 +118,11 @@ export const make = (settings: TelemetrySettings, config: RuntimeConfig): Teleme
         "server",
         header === undefined ? undefined : { traceId: header.traceId, sampled: header.sampled ?? false }
       )
-      let event: unknown = undefined
-      try {
-        event = JSON.parse(decoder.decode(invocation.body))
-      } catch {
-        // Not JSON: the trigger is `other`.
-      }
       const attributes = invocationAttributes({
         requestId: invocation.requestId,
         invokedFunctionArn: invocation.functionArn,
         coldStart,
-        trigger: triggerOf(event),
+        trigger: triggerOfBody(decoder.decode(invocation.body)),
         region: config.region
       })
       for (const [key, value] of Object.entries(attributes)) span.attribute(key, value)
@@ -173,7 +159,7 @@ export const make = (settings: TelemetrySettings, config: RuntimeConfig): Teleme
     if (otlp === undefined || client === undefined) return Effect.void
     return Effect.suspend(() => {
       if (streak.paused(Date.now())) return Effect.void
-      const budgetMs = Math.max(0, Math.min(deadlineMs - Date.now(), otlpTimeoutMs(otlp)))
+      const budgetMs = Math.max(0, Math.min(deadlineMs - Date.now(), otlp.timeoutMs))
       const body = JSON.stringify(toTraceData(spans, settings.resource, VERSION))
       const request = HttpClientRequest.post(otlp.url).pipe(
         HttpClientRequest.setHeaders(otlp.headers),
