@@ -150,7 +150,8 @@ describe("observability: spans to an OTLP collector", () => {
         "faas.coldstart": false
       })
 
-      // The JSON lines logged inside a span carry its ids.
+      // The JSON lines logged inside a span carry its ids (o-1's lines were written before o-2's).
+      yield* fn.awaitOutput("order o-2 received")
       const lines = jsonLines(fn)
       expect(lines.find((line) => line.message === "order o-1 received")).toMatchObject({
         traceId: TRACE_ID,
@@ -251,9 +252,12 @@ describe("observability: spans to an OTLP collector", () => {
         expect(responseJson(yield* emulator.invoke({ id }))).toMatchObject({ id })
         yield* emulator.awaitNextRequest(i + 2)
       }
+      // Written before o-3's line: the pipe may deliver stdout after the emulator saw a request.
+      yield* fn.awaitOutput("order o-3 received")
       const warnings = fn.stdout().split("\n").filter((line) => line.includes("\tWARN\t"))
-      expect(warnings, fn.stdout()).toHaveLength(2) // the protobuf fallback at init, one export failure
-      expect(warnings.filter((line) => line.includes("OTLP")).length).toBeGreaterThanOrEqual(1)
+      // The protobuf fallback at init, and one line for the failure streak (the next exports are paused).
+      expect(warnings.filter((line) => line.includes("http/protobuf")), fn.stdout()).toHaveLength(1)
+      expect(warnings.filter((line) => !line.includes("http/protobuf")), fn.stdout()).toHaveLength(1)
       expect(fn.stderr()).toBe("")
     }))
 
@@ -334,9 +338,10 @@ describe("observability: X-Ray daemon", () => {
       responseJson(yield* emulator.invoke({ id: "o-1" }, { traceId: header(unsampled, 0) }))
       const record = yield* emulator.invoke({ id: "o-2" }, { traceId: header() })
       expect(responseJson(record)).toMatchObject({ id: "o-2" })
-      yield* emulator.awaitNextRequest(3)
-      const documents = yield* Queue.takeAll(daemon.documents)
-      const all = [...documents]
+      // The documents up to the sampled invocation's last (its detached span ends last): one socket
+      // sends them in order, so any of the unsampled invocation (sent before) would be among them.
+      const all: Array<Json> = []
+      while (!all.some((document) => document.name === "archive")) all.push(yield* Queue.take(daemon.documents))
       expect(all.length).toBeGreaterThanOrEqual(3)
       for (const document of all) expect(document).toMatchObject({ type: "subsegment", trace_id: ROOT })
       expect(all.find((document) => document.parent_id === PARENT)).toMatchObject({ name: "orders" })
@@ -347,16 +352,15 @@ describe("observability: EMF", () => {
   it.scopedLive("one line per invocation with the deltas and the tags as dimensions, and the cold-start line once", () =>
     Effect.gen(function*() {
       const { emulator, fn } = yield* start({ POWERTOOLS_METRICS_NAMESPACE: "Shop", POWERTOOLS_SERVICE_NAME: "orders" })
-      for (const [i, id] of ["o-1", "o-2"].entries()) {
-        responseJson(yield* emulator.invoke({ id }))
-        yield* emulator.awaitNextRequest(i + 2)
-      }
+      for (const id of ["o-1", "o-2", "o-3"]) responseJson(yield* emulator.invoke({ id }))
+      // o-1's and o-2's EMF lines were written before o-3's first line.
+      yield* fn.awaitOutput("order o-3 received")
       const emf = jsonLines(fn).filter((line) => line._aws !== undefined)
       const coldStarts = emf.filter((line) => line.ColdStart !== undefined)
       expect(coldStarts).toHaveLength(1)
       expect(coldStarts[0]).toMatchObject({ ColdStart: 1, service: "orders", function_name: "orders" })
       const processed = emf.filter((line) => line.ordersProcessed !== undefined)
-      expect(processed).toHaveLength(2)
+      expect(processed.length).toBeGreaterThanOrEqual(2)
       for (const line of processed) {
         expect(line).toMatchObject({ ordersProcessed: 1, kind: "plain", service: "orders" })
         expect(line._aws.CloudWatchMetrics[0]).toMatchObject({ Namespace: "Shop" })
