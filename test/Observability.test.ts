@@ -278,6 +278,25 @@ describe("observability: spans to an OTLP collector", () => {
     }))
 })
 
+describe("observability: exports at shutdown", () => {
+  it.scopedLive("SIGTERM while the window's export waits for the collector: the spans are exported again by the shutdown's export", () =>
+    Effect.gen(function*() {
+      const otlp = yield* collector({ delayMs: 60_000 })
+      const { emulator, fn } = yield* start({ OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url })
+      const record = yield* emulator.invoke({ id: "o-1" })
+      expect(responseJson(record)).toMatchObject({ id: "o-1" })
+      const first = yield* Queue.take(otlp.arrivals)
+      // The window's POST is waiting for its answer: the shutdown interrupts it.
+      otlp.setDelay(0)
+      fn.child.kill("SIGTERM")
+      expect(yield* fn.exited).toBe(0)
+      const second = yield* Queue.take(otlp.arrivals)
+      const ids = (request: CollectorRequest) => spansOf(request).map((span) => span.spanId).sort()
+      expect(ids(second.request)).toEqual(ids(first.request))
+      expect(spansOf(second.request).find((span) => span.kind === 2)).toBeDefined()
+    }))
+})
+
 /** Builds the fixture as users build functions (esbuild, code cache skipped) into a directory removed with the scope. */
 const buildFixture = Effect.gen(function*() {
   const outdir = yield* Effect.acquireRelease(

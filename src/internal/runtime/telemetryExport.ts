@@ -176,11 +176,18 @@ export const make = (settings: TelemetrySettings, config: RuntimeConfig): Teleme
         Effect.matchCauseEffect({
           onSuccess: () => Effect.sync(() => streak.succeeded()),
           onFailure: (cause) => {
-            const failure = cause._tag === "Fail" ? reasonOf(cause.error) : "the export was interrupted or died"
+            const failure = cause._tag === "Fail" ? reasonOf(cause.error) : "the export died"
             const line = streak.failed(Date.now(), failure)
             return line === undefined ? Effect.void : Effect.logWarning(line)
           }
-        })
+        }),
+        // A shutdown that interrupts the window's export: the spans go back to the buffer, for
+        // the export of the shutdown itself (init.ts), rather than being lost with the POST.
+        Effect.onInterrupt(() =>
+          Effect.sync(() => {
+            for (const span of spans) buffer.push(span)
+          })
+        )
       )
     })
   }
