@@ -6,10 +6,12 @@
  * OTLP on this line is always `http/json`: `http/protobuf` would need `@effect/opentelemetry`'s
  * serializer, which is not a dependency, and an `import()` of a missing optional package breaks
  * the users' esbuild bundles; the settings' protocol falls back to JSON with one init warning.
+ *
+ * The POST is Node's own `fetch`, on connections of its own (never the Runtime API's), rather
+ * than `@effect/platform`'s `FetchHttpClient`: that client brings `Schema` (and through it
+ * fast-check) into every bundle, telemetry on or off, which measured 130 KB more bundle and
+ * about 14 ms more cold start for a plain function that never exports anything.
  */
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
@@ -73,9 +75,14 @@ const metricSamples = (): Array<MetricSample> => {
 
 const decoder = new TextDecoder()
 
-/** The `Error` of a failed POST, as the warning says it. */
-const reasonOf = (error: unknown): string =>
-  error instanceof Error ? error.message : typeof error === "string" ? error : String(error)
+/**
+ * A failed POST as the warning says it: fetch's own message is "fetch failed", the reason
+ * (`connect ECONNREFUSED 127.0.0.1:4318`) is its `cause`'s.
+ */
+const reasonOf = (error: unknown): string => {
+  if (!(error instanceof Error)) return typeof error === "string" ? error : String(error)
+  return error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message
+}
 
 /**
  * Telemetry with `settings` on: the state every invocation of the process shares.
@@ -91,11 +98,6 @@ export const make = (settings: TelemetrySettings, config: RuntimeConfig): Teleme
   let sender: DaemonSender | undefined = undefined
   let invocations = 0
   let coldStartWritten = false
-  // A client of its own (fetch), never the Runtime API's connection; its own spans are not
-  // recorded (the export runs with the tracer disabled).
-  const client = settings.otlp === undefined
-    ? undefined
-    : Effect.runSync(Effect.provide(HttpClient.HttpClient, FetchHttpClient.layer)).pipe(HttpClient.filterStatusOk)
 
   const traced = <A, E>(invocation: Invocation, effect: Effect.Effect<A, E>): Effect.Effect<A, E> => {
     const coldStart = invocations === 0
@@ -156,19 +158,27 @@ export const make = (settings: TelemetrySettings, config: RuntimeConfig): Teleme
 
   const sendOtlp = (spans: ReadonlyArray<FinishedSpan>, deadlineMs: number): Effect.Effect<void> => {
     const otlp = settings.otlp
-    if (otlp === undefined || client === undefined) return Effect.void
+    if (otlp === undefined) return Effect.void
     return Effect.suspend(() => {
       if (streak.paused(Date.now())) return Effect.void
       const budgetMs = Math.max(0, Math.min(deadlineMs - Date.now(), otlp.timeoutMs))
       const body = JSON.stringify(toTraceData(spans, settings.resource, VERSION))
-      const request = HttpClientRequest.post(otlp.url).pipe(
-        HttpClientRequest.setHeaders(otlp.headers),
-        HttpClientRequest.bodyText(body, "application/json")
-      )
-      return client.execute(request).pipe(
-        // The answer is read to its end so that the connection is free again.
-        Effect.flatMap((response) => response.text),
-        Effect.scoped,
+      // Interrupted (the timeout, a shutdown), the request is aborted through its signal.
+      const post = Effect.tryPromise({
+        try: async (signal) => {
+          const response = await fetch(otlp.url, {
+            method: "POST",
+            headers: { ...otlp.headers, "content-type": "application/json" },
+            body,
+            signal
+          })
+          // Read to its end so that the connection is free again.
+          await response.arrayBuffer()
+          if (!response.ok) throw new Error(`the collector answered ${response.status}`)
+        },
+        catch: (error) => error
+      })
+      return post.pipe(
         Effect.timeoutFail({
           duration: Duration.millis(budgetMs),
           onTimeout: () => new Error(`no answer within ${budgetMs} ms`)
