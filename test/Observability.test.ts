@@ -215,21 +215,29 @@ describe("observability: spans to an OTLP collector", () => {
       const event = {
         Records: [
           { ...linked, attributes: { ...linked.attributes, AWSTraceHeader: header() } },
-          sqsRecord("m-2", JSON.stringify("b"))
+          sqsRecord("m-2", JSON.stringify("b")),
+          sqsRecord("m-3", JSON.stringify("bad"))
         ]
       }
       const record = yield* emulator.invoke(event)
-      expect(responseJson(record), fn.stdout()).toEqual({ batchItemFailures: [] })
+      expect(responseJson(record), fn.stdout()).toEqual({ batchItemFailures: [{ itemIdentifier: "m-3" }] })
       const spans = spansOf((yield* Queue.take(otlp.arrivals)).request)
       const server = spans.find((span) => span.kind === 2)!
       expect(attrs(server.attributes)).toMatchObject({ "faas.trigger": "pubsub" })
       const consumers = spans.filter((span) => span.kind === 5)
-      expect(consumers).toHaveLength(2)
+      expect(consumers).toHaveLength(3)
       for (const consumer of consumers) expect(consumer.parentSpanId).toBe(server.spanId)
       const m1 = consumers.find((span) => attrs(span.attributes)["messaging.message.id"] === "m-1")!
       expect(m1.links).toEqual([expect.objectContaining({ traceId: TRACE_ID, spanId: PARENT })])
       const m2 = consumers.find((span) => attrs(span.attributes)["messaging.message.id"] === "m-2")!
       expect(m2.links).toEqual([])
+      expect(m2.status.code).not.toBe(2)
+      // A failed record's span is an error, the batch's answer names it as before.
+      const m3 = consumers.find((span) => attrs(span.attributes)["messaging.message.id"] === "m-3")!
+      expect(m3.status).toMatchObject({ code: 2 })
+      expect(attrs(m3.events.find((event: Json) => event.name === "exception").attributes)).toMatchObject({
+        "exception.type": "OrderRejected"
+      })
     }))
 
   it.scopedLive("a collector answering in 300 ms does not delay the response", () =>
