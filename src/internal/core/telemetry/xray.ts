@@ -6,13 +6,13 @@
  *
  * @internal
  */
-import { randomBytes } from "node:crypto"
 import type * as Dgram from "node:dgram"
 import { isIPv6 } from "node:net"
 import { describe, tryJson } from "../inspect.js"
 import { stackFrames } from "../xrayErrorCause.js"
 import type { XRaySettings } from "./settings.js"
 import type { FinishedSpan, SpanFailure } from "./spans.js"
+import { newSpanId, xrayTraceId } from "./traceHeader.js"
 
 /**
  * The daemon's header line, before each document of a datagram.
@@ -76,9 +76,6 @@ export const xrayName = (name: string, fallback: string): string => {
  */
 export const annotationKey = (key: string): string => key.replace(KEY_REJECTED, "_").slice(0, XRAY_LIMITS.annotationKey)
 
-// TODO(obs-core): use traceHeader.xrayTraceId once that branch is merged (a stub on main yet).
-const xrayTraceIdOf = (traceId: string): string => `1-${traceId.slice(0, 8)}-${traceId.slice(8)}`
-
 // Epoch seconds with microsecond precision, from nanoseconds.
 const seconds = (ns: bigint): number => Number(ns / 1000n) / 1e6
 
@@ -106,7 +103,8 @@ const exceptionOf = (failure: SpanFailure) => {
     ? []
     : stackFrames(failure.stack.split("\n")).slice(0, XRAY_LIMITS.frames)
   return {
-    id: randomBytes(8).toString("hex"),
+    // Exception ids are 16 hex digits, as span ids.
+    id: newSpanId(),
     type: failure.type,
     message: cut(failure.message, XRAY_LIMITS.message),
     ...(frames.length > 0 ? { stack: frames } : {})
@@ -161,7 +159,7 @@ const document = (span: FinishedSpan, serviceName: string): Record<string, unkno
   return {
     name: xrayName(span.name, serviceName),
     id: span.spanId,
-    trace_id: xrayTraceIdOf(span.traceId),
+    trace_id: xrayTraceId(span.traceId),
     // Without a parent (no header Parent) the span is a segment of its own; else a subsegment.
     ...(parent !== undefined ? { parent_id: parent, type: "subsegment" } : {}),
     start_time: seconds(span.startNs),
