@@ -166,7 +166,8 @@ describe("settings", () => {
       port: 2001
     })
     expect(on({ AWS_XRAY_DAEMON_ADDRESS: "udp:127.0.0.2:2001 tcp:127.0.0.1:2000" }).xray?.port).toBe(2001)
-    for (const bad of ["127.0.0.1", "127.0.0.1:99999", "tcp:127.0.0.1:2000", "localhost:port"]) {
+    expect(on({ AWS_XRAY_DAEMON_ADDRESS: "[::1]:2000" }).xray).toEqual({ host: "::1", port: 2000 })
+    for (const bad of ["127.0.0.1", "127.0.0.1:99999", ":2000", "[]:2000", "tcp:127.0.0.1:2000", "localhost:port"]) {
       const settings = Settings.telemetrySettings({ AWS_XRAY_DAEMON_ADDRESS: bad })
       expect(settings.off, bad).toBe(true)
       expect(settings.problems, bad).toEqual([expect.stringContaining("AWS_XRAY_DAEMON_ADDRESS")])
@@ -212,6 +213,8 @@ describe("settings", () => {
     expect(explicit.serviceName).toBe("explicit")
     expect(explicit.resource["service.name"]).toBe("explicit")
     expect(explicit.problems).toEqual([expect.stringContaining("novalue")])
+    expect(on({ POWERTOOLS_METRICS_NAMESPACE: "Shop", OTEL_RESOURCE_ATTRIBUTES: "service.name=" }).serviceName)
+      .toBe("orders")
     expect(Settings.telemetrySettings({ POWERTOOLS_METRICS_NAMESPACE: "Shop" })).toMatchObject({
       serviceName: "unknown_service:node"
     })
@@ -249,6 +252,16 @@ describe("faas", () => {
       requestContext: { http: { method: "POST" } },
       body: "{\"Records\":[{\"eventSource\":\"aws:sqs\"}]}"
     }, "http"],
+    cloudTrailViaEventBridge: [{
+      version: "0",
+      id: "e-1",
+      "detail-type": "AWS API Call via CloudTrail",
+      source: "aws.apigateway",
+      detail: { eventSource: "apigateway.amazonaws.com", requestParameters: { httpMethod: "GET" } }
+    }, "pubsub"],
+    restApiWithoutContext: [{ resource: "/", path: "/", httpMethod: "GET", headers: {} }, "http"],
+    httpApiWithoutContext: [{ version: "2.0", routeKey: "$default", rawPath: "/", headers: {} }, "http"],
+    notTheShape: [{ Records: "none", requestContext: "none", httpMethod: 1, eventSource: {} }, "other"],
     plain: [{ orderId: "o-1" }, "other"],
     emptyObject: [{}, "other"],
     array: [[1, 2], "other"],
@@ -280,6 +293,22 @@ describe("faas", () => {
     const event = { Records: [{ eventID: "1", dynamodb: { NewImage: image }, eventSource: "aws:dynamodb" }] }
     expect(Faas.triggerOf(event)).toBe("datasource")
     expect(Faas.triggerOfBody(JSON.stringify(event))).toBe("datasource")
+  })
+
+  it("recognises an HTTP request whose headers push requestContext beyond the first 4 KB", () => {
+    const cookies = Array.from({ length: 200 }, (_, i) => `c${i}=${"v".repeat(20)}`).join("; ")
+    const event = {
+      resource: "/",
+      path: "/",
+      httpMethod: "GET",
+      headers: { cookie: cookies },
+      multiValueHeaders: { cookie: [cookies] },
+      requestContext: { httpMethod: "GET" },
+      body: null
+    }
+    expect(JSON.stringify(event).indexOf("requestContext")).toBeGreaterThan(4096)
+    expect(Faas.triggerOf(event)).toBe("http")
+    expect(Faas.triggerOfBody(JSON.stringify(event))).toBe("http")
   })
 
   it("never throws on hostile events", () => {
@@ -403,7 +432,9 @@ describe("otlp", () => {
     expect(Otlp.otlpValue(42)).toEqual({ intValue: 42 })
     expect(Otlp.otlpValue(1.5)).toEqual({ doubleValue: 1.5 })
     expect(Otlp.otlpValue(10n)).toEqual({ intValue: 10 })
-    expect(Otlp.otlpValue(2n ** 60n)).toEqual({ intValue: "1152921504606846976" })
+    expect(Otlp.otlpValue(2n ** 60n)).toEqual({ stringValue: "1152921504606846976" })
+    expect(Otlp.otlpValue(-(2n ** 53n) + 1n)).toEqual({ intValue: -(2 ** 53) + 1 })
+    expect(Otlp.otlpValue(2 ** 60)).toEqual({ doubleValue: 2 ** 60 })
     expect(Otlp.otlpValue(2n ** 70n)).toEqual({ stringValue: "1180591620717411303424" })
     expect(Otlp.otlpValue([1, "a"])).toEqual({ arrayValue: { values: [{ intValue: 1 }, { stringValue: "a" }] } })
     expect(Otlp.otlpValue({ a: 1, b: { c: false } })).toEqual({

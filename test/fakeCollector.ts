@@ -18,6 +18,10 @@ export interface CollectorRequest {
   readonly body: Buffer
   /** The parsed body when it is JSON (undefined for protobuf or unparsable text). */
   readonly json?: unknown
+  /** When the request arrived (`performance.timeOrigin + performance.now()`, the emulator's clock). */
+  readonly at: number
+  /** When the collector answered it (undefined until then). */
+  answeredAt: number | undefined
 }
 
 /** A running collector. */
@@ -56,6 +60,14 @@ const arrayAt = (u: unknown, key: string): Array<unknown> => {
   return Array.isArray(value) ? value : []
 }
 
+/** The spans of one JSON request, across its resources and scopes. */
+export const spansOf = (request: CollectorRequest): Array<Record<string, unknown>> =>
+  arrayAt(request.json, "resourceSpans").flatMap((resourceSpan) =>
+    arrayAt(resourceSpan, "scopeSpans").flatMap((scopeSpan) =>
+      arrayAt(scopeSpan, "spans") as Array<Record<string, unknown>>
+    )
+  )
+
 /** Starts a collector on an ephemeral loopback port. */
 export const start = async (
   options: { readonly delayMs?: number; readonly status?: number } = {}
@@ -68,6 +80,7 @@ export const start = async (
   const timers = new Set<NodeJS.Timeout>()
 
   const server = Http.createServer((req, res) => {
+    const at = performance.timeOrigin + performance.now()
     const chunks: Array<Buffer> = []
     req.on("data", (chunk: Buffer) => chunks.push(chunk))
     req.on("end", () => {
@@ -80,7 +93,9 @@ export const start = async (
         headers: req.headers,
         contentType,
         body,
-        ...(json === undefined ? {} : { json })
+        ...(json === undefined ? {} : { json }),
+        at,
+        answeredAt: undefined
       }
       requests.push(request)
       const waiter = waiting.shift()
@@ -89,6 +104,7 @@ export const start = async (
         waiter(request)
       }
       const answer = () => {
+        request.answeredAt = performance.timeOrigin + performance.now()
         res.writeHead(status, { "content-type": "application/json" })
         // OTLP's success body: an empty ExportTraceServiceResponse.
         res.end(status < 300 ? "{}" : JSON.stringify({ code: status, message: "fake collector" }))
@@ -116,14 +132,7 @@ export const start = async (
       if (returned < requests.length) return Promise.resolve(requests[returned++]!)
       return new Promise((resolve) => waiting.push(resolve))
     },
-    spans: () =>
-      requests.flatMap((request) =>
-        arrayAt(request.json, "resourceSpans").flatMap((resourceSpan) =>
-          arrayAt(resourceSpan, "scopeSpans").flatMap((scopeSpan) =>
-            arrayAt(scopeSpan, "spans") as Array<Record<string, unknown>>
-          )
-        )
-      ),
+    spans: () => requests.flatMap(spansOf),
     setDelay: (ms) => {
       delayMs = ms
     },

@@ -77,6 +77,12 @@ export interface RuntimeOptions<ROut = never, LE = never> {
    * `AWS_LAMBDA_MAX_CONCURRENCY` (a higher number is ignored; the option can only lower it).
    */
   readonly concurrency?: number | undefined
+  /**
+   * Writes the function's Effect `Metric`s as CloudWatch Embedded Metric Format lines, per
+   * invocation, in this namespace (as `POWERTOOLS_METRICS_NAMESPACE` does, which it overrides).
+   * See the README's "Observability".
+   */
+  readonly metricsNamespace?: string | undefined
 }
 
 /** Effect's level of each console level. */

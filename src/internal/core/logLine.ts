@@ -39,6 +39,11 @@ export interface LogParts {
   readonly annotations: Iterable<readonly [string, unknown]>
   /** The entry's failure: its error document and its rendering (the stack). */
   readonly error?: { readonly document: ErrorDocument; readonly pretty: string } | undefined
+  /**
+   * The span the entry was logged in, when the runtime records traces: its ids go into JSON
+   * lines, so that CloudWatch Logs and the traces link to each other.
+   */
+  readonly span?: { readonly traceId: string; readonly spanId: string } | undefined
 }
 
 /**
@@ -120,6 +125,10 @@ export const jsonLine = (parts: LogParts): string => {
     else record[key] = value
   }
   record.requestId = requestId
+  if (parts.span !== undefined) {
+    record.traceId = parts.span.traceId
+    record.spanId = parts.span.spanId
+  }
   if (parts.error !== undefined) {
     record.errorType = parts.error.document.errorType
     record.errorMessage = parts.error.document.errorMessage

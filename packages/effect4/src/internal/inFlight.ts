@@ -27,6 +27,7 @@ import { awaitUntil, fatal, ShutdownError, until } from "./lifecycle.js"
 import type { InvocationInFlight, Lifecycle } from "./lifecycle.js"
 import { InvocationContext } from "./invocationContext.js"
 import type { RuntimeApiClient, RuntimeApiError } from "./runtimeApiClient.js"
+import type { Telemetry } from "./telemetry/telemetry.js"
 
 /**
  * What every invocation of one loop (lane) shares, made once when the lane starts.
@@ -57,6 +58,8 @@ export interface Lane<R> {
   readonly settings: InvocationContextCore.FunctionSettings
   /** Told when an invocation is over (its lane may ask for the next one), with its detached work's fate. */
   readonly onFinished?: ((requestId: string, detached: Detached.DetachedSummary) => void) | undefined
+  /** Traces and metrics, when the environment turns them on: the span of each invocation, the export after it. */
+  readonly telemetry?: Telemetry | undefined
 }
 
 /**
@@ -111,7 +114,7 @@ export class InFlight<R> implements InvocationInFlight {
         () =>
           // A streamed body is written by this fiber, under the deadline (streaming.ts).
           Effect.runForkWith(services as Context.Context<R | Provided>)(
-            this.reply.consume(Effect.suspend(() => lane.handler.handle(invocation, context)))
+            this.reply.consume(this.traced(Effect.suspend(() => lane.handler.handle(invocation, context))))
           )
       )
     const store = lane.invokeStore
@@ -121,6 +124,12 @@ export class InFlight<R> implements InvocationInFlight {
       return run()
     }
     return store.run(InvokeStore.contextOf(invocation), run)
+  }
+
+  /** The handler's effect inside the invocation's span, when traces are on. */
+  private traced<A, E, X>(effect: Effect.Effect<A, E, X>): Effect.Effect<A, E, X> {
+    const telemetry = this.lane.telemetry
+    return telemetry === undefined ? effect : telemetry.traced(effect, this.invocation)
   }
 
   /**
@@ -184,6 +193,10 @@ export class InFlight<R> implements InvocationInFlight {
           yield* this.stuck("scope", Rules.stuckLines.scope, Fiber.await(closing))
         }
       }
+      // What ended (its spans, its detached work's, its metrics) is exported before the lane may
+      // ask for the next invocation: the process may be frozen after that.
+      const telemetry = this.lane.telemetry
+      if (telemetry !== undefined) yield* telemetry.flush(now(), this.hardDeadline)
       this.lane.life.remove(this)
       this.fiber = undefined
       this.detached = undefined

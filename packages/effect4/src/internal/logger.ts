@@ -7,12 +7,15 @@
  * @internal
  */
 import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
 import * as Inspectable from "effect/Inspectable"
 import * as Logger from "effect/Logger"
 import type * as LogLevel from "effect/LogLevel"
 import * as References from "effect/References"
+import * as Tracer from "effect/Tracer"
 import { fromCause } from "./causeDocument.js"
 import { Inspect, LogLine } from "./core.js"
+import * as RecordingTracer from "./telemetry/tracer.js"
 
 /**
  * `AWS_LAMBDA_LOG_FORMAT`: `JSON`, or Lambda's text format.
@@ -49,6 +52,15 @@ const prettyCause = (cause: Cause.Cause<unknown>): string => {
   }
 }
 
+/**
+ * The entry's span when it is one of the runtime's (traces on): Effect's native spans, when no
+ * telemetry is on, have ids no exporter ever sees.
+ */
+const recordedSpan = (context: Context.Context<never>): LogLine.LogParts["span"] => {
+  const span = Context.getOrUndefined(context, Tracer.ParentSpan)
+  return span !== undefined && RecordingTracer.isRecorded(span) ? span : undefined
+}
+
 const partsOf = (options: Logger.Options<unknown>): LogLine.LogParts => {
   let message: string
   try {
@@ -62,7 +74,8 @@ const partsOf = (options: Logger.Options<unknown>): LogLine.LogParts => {
     level: lambdaLevel(options.logLevel),
     message,
     annotations: Object.entries(options.fiber.getRef(References.CurrentLogAnnotations)),
-    error: cause.reasons.length === 0 ? undefined : { document: fromCause(cause), pretty: prettyCause(cause) }
+    error: cause.reasons.length === 0 ? undefined : { document: fromCause(cause), pretty: prettyCause(cause) },
+    span: recordedSpan(options.fiber.context)
   }
 }
 

@@ -8,7 +8,9 @@
  *
  * @internal
  */
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Tracer from "effect/Tracer"
 import type { FatalRuntimeError } from "../LambdaError.js"
 import type { LambdaHandler, Provided } from "../LambdaHandler.js"
 import * as Answer from "./answer.js"
@@ -18,6 +20,7 @@ import type { Lane } from "./inFlight.js"
 import * as Lanes from "./lanes.js"
 import { Lifecycle } from "./lifecycle.js"
 import type { RuntimeApiClient } from "./runtimeApiClient.js"
+import type { Telemetry } from "./telemetry/telemetry.js"
 
 /**
  * The handler the loop serves: the raw invocation in, a response out (`LambdaHandler`; a plain
@@ -49,6 +52,8 @@ export interface LoopOptions {
   readonly onFinished?: Lane<unknown>["onFinished"]
   /** The function's settings in each invocation's context (default: those of a function outside Lambda). */
   readonly settings?: InvocationContextCore.FunctionSettings | undefined
+  /** Traces and metrics, when the environment turns them on (telemetry/telemetry.ts). */
+  readonly telemetry?: Telemetry | undefined
 }
 
 /**
@@ -63,7 +68,10 @@ export const loop = <R>(
   handler: Handler<R | Provided>,
   options: LoopOptions
 ): Effect.Effect<never, FatalRuntimeError, Exclude<R, Provided>> =>
-  Effect.flatMap(Effect.context<Exclude<R, Provided>>(), (services) => {
+  Effect.flatMap(Effect.context<Exclude<R, Provided>>(), (context) => {
+    // The runtime's tracer, when traces are on, is in every invocation's services.
+    const tracer = options.telemetry?.tracer
+    const services = tracer === undefined ? context : Context.add(context, Tracer.Tracer, tracer)
     const life = options.life ?? new Lifecycle()
     const clients = [api, ...(options.lanes ?? [])]
     const retrySchedule = options.retrySchedule ?? Answer.defaultRetrySchedule
@@ -81,7 +89,8 @@ export const loop = <R>(
       concurrency: clients.length,
       timer: options.timer ?? Timers.nodeTimer,
       settings: options.settings ?? InvocationContextCore.defaultSettings,
-      onFinished: options.onFinished
+      onFinished: options.onFinished,
+      telemetry: options.telemetry
     }))
     return Lanes.serve(lanes, life)
   })

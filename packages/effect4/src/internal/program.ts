@@ -6,6 +6,7 @@
  * @internal
  */
 import * as Cause from "effect/Cause"
+import type * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -16,12 +17,21 @@ import { FatalRuntimeError } from "../LambdaError.js"
 import type * as LambdaHandler from "../LambdaHandler.js"
 import type { RuntimeOptions } from "../LambdaRuntime.js"
 import { fromCause } from "./causeDocument.js"
-import { EffectMajor, EffectVersion, InvokeStore, Lifecycle as Rules, PackageVersion, Protocol } from "./core.js"
+import {
+  EffectMajor,
+  EffectVersion,
+  InvokeStore,
+  Lifecycle as Rules,
+  PackageVersion,
+  Protocol,
+  TelemetrySettings
+} from "./core.js"
 import * as Detached from "./detached.js"
 import type { Lifecycle } from "./lifecycle.js"
 import { functionSettings } from "./invocationContext.js"
 import * as Loop from "./loop.js"
 import * as RuntimeApiClient from "./runtimeApiClient.js"
+import * as Telemetry from "./telemetry/telemetry.js"
 
 /** The name under which the runtime registers its internal (SIGTERM) extension, as the Effect 3 line does. */
 const EXTENSION_NAME = "effect-lambda-runtime"
@@ -59,6 +69,21 @@ const reportWith =
         Effect.logError(`Could not report ${document.errorType} to the Runtime API: ${error.message}`)
       )
     )
+
+/**
+ * The telemetry the environment turns on (one warning per variable it cannot use), or undefined:
+ * then nothing of it is loaded.
+ */
+const makeTelemetry = (
+  facts: { readonly functionName: string; readonly region: string },
+  metricsNamespace: string | undefined
+): Effect.Effect<Telemetry.Telemetry | undefined, Config.ConfigError> =>
+  Effect.gen(function*() {
+    const env = yield* Telemetry.environment
+    const settings = TelemetrySettings.telemetrySettings(env, { metricsNamespace })
+    for (const problem of settings.problems) yield* Effect.logWarning(problem)
+    return settings.off ? undefined : yield* Telemetry.make(settings, facts)
+  })
 
 /** The runtime once its configuration is read: the clients, the layer, the lanes. */
 export const program = <R, ROut, LE>(
@@ -106,6 +131,8 @@ export const program = <R, ROut, LE>(
     }
     // The layer has a scope of its own, released on shutdown within what the budget has left.
     const layerScope = yield* Scope.make()
+    // Traces and metrics, when the environment turns them on; set once the function's settings are read.
+    let telemetry: Telemetry.Telemetry | undefined = undefined
     const initFailed = (cause: Cause.Cause<unknown>) =>
       Effect.andThen(Effect.logFatal("Init Error", cause), Effect.ignore(api.initError(fromCause(cause))))
     const serving = Effect.gen(function*() {
@@ -141,6 +168,7 @@ export const program = <R, ROut, LE>(
       )
       // What each invocation's context says about the function: read once.
       const facts = yield* functionSettings
+      telemetry = yield* makeTelemetry(facts, options.metricsNamespace)
       life.initDone = true
       return yield* Loop.loop(api, ready as Loop.Handler<R>, {
         timeoutMarginMs,
@@ -149,13 +177,21 @@ export const program = <R, ROut, LE>(
         life,
         lanes,
         managed,
-        settings: facts
+        settings: facts,
+        telemetry
       }).pipe(Effect.provideContext(services))
     })
     return yield* serving.pipe(
       Effect.onExit((exit) =>
         Effect.andThen(
-          life.within("the layer's release", Scope.close(layerScope, exit)),
+          // What ended during the shutdown (the stopped invocations' spans) is exported first,
+          // while the layer's services still exist.
+          Effect.andThen(
+            telemetry === undefined
+              ? Effect.void
+              : life.within("the telemetry export", telemetry.flush(Date.now(), life.deadline())),
+            life.within("the layer's release", Scope.close(layerScope, exit))
+          ),
           Effect.suspend(() => life.abandoned.length === 0 ? Effect.void : Effect.logError(life.budgetExhausted()))
         )
       )

@@ -59,9 +59,10 @@ const isArray = (u: unknown): u is ReadonlyArray<unknown> => {
 /**
  * The trigger, from the event's shape alone (never throws, whatever the event).
  *
- * The checks run in the order `triggerOfBody` runs them on the text, so that both agree:
- * `Records` (the first record's `eventSource`), then `requestContext` (every HTTP integration
- * has one), then a top-level `eventSource` (MSK, MQ), then EventBridge's `detail-type`.
+ * The checks are the ones `triggerOfBody` makes on the text, so that both agree: `Records` (the
+ * first record's `eventSource`), then what every HTTP integration has (`requestContext`, or
+ * `httpMethod` / `rawPath`), then a top-level `eventSource` (MSK, MQ), then EventBridge's
+ * `detail-type`.
  *
  * @internal
  */
@@ -74,7 +75,10 @@ export const triggerOf = (event: unknown): Trigger => {
     const source = stringAt(first, "eventSource") ?? stringAt(first, "EventSource")
     return source === undefined ? "other" : triggerOfEventSource(source)
   }
-  if (isObject(read(event, "requestContext"))) return "http"
+  if (
+    isObject(read(event, "requestContext")) || stringAt(event, "httpMethod") !== undefined ||
+    stringAt(event, "rawPath") !== undefined
+  ) return "http"
   const source = stringAt(event, "eventSource")
   if (source !== undefined) return triggerOfEventSource(source)
   const detailType = stringAt(event, "detail-type")
@@ -82,39 +86,53 @@ export const triggerOf = (event: unknown): Trigger => {
   return "other"
 }
 
-// How much of the text the shape checks read. AWS services write the distinguishing fields first
-// or near the start (`Records` is the first key; `requestContext` precedes a request's body).
+// How much of the text the shape checks read. AWS services write the distinguishing keys first
+// or near the start: `Records`, `eventSource` (MSK, MQ), `httpMethod` (REST API, ALB), `routeKey`
+// and `rawPath` (HTTP API, function URLs), `detail-type` (EventBridge) come before any payload.
 const HEAD = 4096
-const RECORDS_FIRST = /^\s*\{\s*"Records"\s*:\s*\[/
+// The distinguishing keys with the start of their value. Inside JSON strings (an SQS message's
+// body, a request's body) quotes are escaped, so these only match keys of the event's objects.
+const KEYS = /"(Records|requestContext|httpMethod|rawPath|eventSource|detail-type)"\s*:\s*(\[|\{|"((?:[^"\\]|\\.)*)")/g
 const EVENT_SOURCE = /"(?:eventSource|EventSource)"\s*:\s*"([^"\\]*)"/
-const TOP_EVENT_SOURCE = /"eventSource"\s*:\s*"([^"\\]*)"/
-const REQUEST_CONTEXT = /"requestContext"\s*:\s*\{/
-const DETAIL_TYPE = /"detail-type"\s*:\s*"((?:[^"\\]|\\.)*)"/
 const SCHEDULER_SOURCE = /"source"\s*:\s*"aws\.scheduler"/
 
 /**
- * The trigger, from the event's raw JSON text without parsing it: a few regular expressions on
- * its first 4 KB. Inside JSON strings (an SQS message's body, an HTTP request's body) quotes are
- * escaped, so the keys matched here are the event's own keys, never its payload's. Agrees with
- * `triggerOf(JSON.parse(body))` on the events AWS sends (their keys come in a known order).
+ * The trigger, from the event's raw JSON text without parsing it: the first distinguishing key
+ * in its first 4 KB decides (a nested object's keys come after the event's own in every event AWS
+ * sends). Agrees with `triggerOf(JSON.parse(body))` on the events AWS sends.
  *
  * @internal
  */
 export const triggerOfBody = (body: string): Trigger => {
   if (typeof body !== "string") return "other"
   const head = body.length > HEAD ? body.slice(0, HEAD) : body
-  if (RECORDS_FIRST.test(head)) {
-    // The first record's `eventSource` usually is in the head; a record with a large image
-    // (DynamoDB) may push it further, so the search goes on in the whole text then.
-    const match = EVENT_SOURCE.exec(head) ?? (body.length > HEAD ? EVENT_SOURCE.exec(body) : null)
-    return match === null ? "other" : triggerOfEventSource(match[1]!)
-  }
-  if (REQUEST_CONTEXT.test(head)) return "http"
-  const source = TOP_EVENT_SOURCE.exec(head)
-  if (source !== null) return triggerOfEventSource(source[1]!)
-  const detailType = DETAIL_TYPE.exec(head)
-  if (detailType !== null) {
-    return triggerOfEventBridge(detailType[1]!, SCHEDULER_SOURCE.test(head) ? "aws.scheduler" : undefined)
+  // A fresh regular expression per call: a shared global one keeps `lastIndex` between calls.
+  const keys = new RegExp(KEYS)
+  for (let match = keys.exec(head); match !== null; match = keys.exec(head)) {
+    const [, key, start, text] = match
+    switch (key) {
+      case "Records": {
+        if (start !== "[") continue
+        // The first record's `eventSource` usually is in the head; a record with a large image
+        // (DynamoDB) may push it further, so the search goes on in the whole text then.
+        const source = EVENT_SOURCE.exec(head) ?? (body.length > HEAD ? EVENT_SOURCE.exec(body) : null)
+        return source === null ? "other" : triggerOfEventSource(source[1]!)
+      }
+      case "requestContext":
+        if (start === "{") return "http"
+        continue
+      case "httpMethod":
+      case "rawPath":
+        if (text !== undefined) return "http"
+        continue
+      case "eventSource":
+        if (text !== undefined) return triggerOfEventSource(text)
+        continue
+      case "detail-type":
+        if (text !== undefined) {
+          return triggerOfEventBridge(text, SCHEDULER_SOURCE.test(head) ? "aws.scheduler" : undefined)
+        }
+    }
   }
   return "other"
 }

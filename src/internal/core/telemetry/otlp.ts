@@ -16,8 +16,7 @@ import type { FinishedSpan, SpanKind } from "./spans.js"
 export type OtlpValue =
   | { readonly stringValue: string }
   | { readonly boolValue: boolean }
-  /** A decimal string for a 64-bit integer beyond `Number.MAX_SAFE_INTEGER` (JSON would round it). */
-  | { readonly intValue: number | string }
+  | { readonly intValue: number }
   | { readonly doubleValue: number }
   | { readonly arrayValue: { readonly values: Array<OtlpValue> } }
   | { readonly kvlistValue: { readonly values: Array<OtlpKeyValue> } }
@@ -82,9 +81,6 @@ export interface OtlpSpanData {
   readonly droppedLinksCount: number
 }
 
-// OTLP's `intValue` is a signed 64-bit integer.
-const INT64_MIN = -(2n ** 63n)
-const INT64_MAX = 2n ** 63n - 1n
 // Nesting beyond this (or a cycle) is written as a string: an attribute is never worth a stack overflow.
 const MAX_DEPTH = 8
 
@@ -106,8 +102,9 @@ const anyValue = (value: unknown, depth: number): OtlpValue => {
     case "number":
       return Number.isSafeInteger(value) ? { intValue: value } : { doubleValue: value }
     case "bigint":
-      if (value < INT64_MIN || value > INT64_MAX) return { stringValue: value.toString() }
-      return Number.isSafeInteger(Number(value)) ? { intValue: Number(value) } : { intValue: value.toString() }
+      // Beyond the safe integers a number would round it, and `@effect/opentelemetry`'s model
+      // (Effect 3) has no string form of `intValue`: the exact digits go as a string.
+      return Number.isSafeInteger(Number(value)) ? { intValue: Number(value) } : { stringValue: value.toString() }
   }
   if (!isObject(value) || depth >= MAX_DEPTH) return { stringValue: describe(value) }
   try {

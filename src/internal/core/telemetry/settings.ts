@@ -223,7 +223,9 @@ export const parseDaemonAddress = (text: string): XRaySettings | undefined => {
   if (match === null) return undefined
   const port = Number(match[2])
   if (port < 1 || port > 65535) return undefined
-  return { host: match[1]!, port }
+  // `[::1]:2000`: the brackets only delimit the address in the variable; a socket wants it bare.
+  const host = match[1]!.replace(/^\[(.*)\]$/, "$1")
+  return host.length === 0 ? undefined : { host, port }
 }
 
 const xraySettings = (env: TelemetryEnvironment, problems: Array<string>): XRaySettings | undefined => {
@@ -269,9 +271,9 @@ export const resourceOf = (
   const memory = Number(present(env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE))
   if (Number.isInteger(memory) && memory > 0) resource["faas.max_memory"] = memory * 1024 * 1024
   Object.assign(resource, parseKeyValues("OTEL_RESOURCE_ATTRIBUTES", env.OTEL_RESOURCE_ATTRIBUTES, problems))
-  resource["service.name"] = present(env.OTEL_SERVICE_NAME) ?? (typeof resource["service.name"] === "string"
-    ? resource["service.name"]
-    : undefined) ??
+  const fromAttributes = resource["service.name"]
+  resource["service.name"] = present(env.OTEL_SERVICE_NAME) ??
+    (typeof fromAttributes === "string" ? present(fromAttributes) : undefined) ??
     present(env.AWS_LAMBDA_FUNCTION_NAME) ?? "unknown_service:node"
   return resource
 }

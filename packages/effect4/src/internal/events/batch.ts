@@ -17,6 +17,7 @@ import * as SchemaIssue from "effect/SchemaIssue"
 import { UnmarshalError } from "../../LambdaError.js"
 import * as LambdaHandler from "../../LambdaHandler.js"
 import { Batch } from "../core.js"
+import * as RecordingTracer from "../telemetry/tracer.js"
 
 /** @internal */
 export interface EngineOptions {
@@ -60,6 +61,11 @@ const runBatch = <D, E, R>(
   Effect.gen(function*() {
     const { items } = plan
     const run = new Batch.BatchRun(plan, options.source)
+    // With traces on, each record runs in a span of its own (read once per batch).
+    const tracing = yield* RecordingTracer.isTracing
+    // The record's span ends with its handler: a failure is its status (the log line follows).
+    const traced = <A, X>(index: number, effect: Effect.Effect<A, E, X>): Effect.Effect<A, E, X> =>
+      tracing ? RecordingTracer.withRecordSpan(effect, options.source, items[index]!.id, items[index]!.raw) : effect
 
     const runOne = (index: number): Effect.Effect<void, never, R> =>
       Effect.suspend(() => {
@@ -72,7 +78,7 @@ const runBatch = <D, E, R>(
           // The handler's own interruption by the cut-off is not caught here: the fiber stops,
           // the record stays `running`, and it is reported as interrupted.
           onSuccess: (decoded) =>
-            Effect.flatMap(Effect.exit(Effect.suspend(() => handle(decoded))), (exit) => {
+            Effect.flatMap(Effect.exit(traced(index, Effect.suspend(() => handle(decoded)))), (exit) => {
               if (Exit.isSuccess(exit)) return Effect.sync(() => run.succeed(index))
               run.fail(index)
               return Effect.logError("record failed", exit.cause)

@@ -27,6 +27,7 @@ import * as LambdaHandler from "../../LambdaHandler.js"
 import { HttpEvents, Inspect } from "../core.js"
 import { LambdaRequest, toServerRequest } from "./request.js"
 import { toAnswer } from "./response.js"
+import * as RecordingTracer from "../telemetry/tracer.js"
 
 /**
  * A handler of HTTP events in the form the loop runs: the JSON form (`LambdaHandler.json`) of
@@ -104,7 +105,8 @@ const respondWith =
       ),
       Effect.map((answer) => {
         source.answer = answer
-      })
+      }),
+      Effect.tap(RecordingTracer.annotateHttp(request.method, request.url, response.status))
     )
   }
 
