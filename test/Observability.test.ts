@@ -21,7 +21,6 @@ import { withPath, fixture as httpFixture } from "./httpFixtures.js"
 import { sqsRecord } from "./eventRecords.js"
 import { projectFile, spawnFunction } from "./process.js"
 import type { FunctionProcess } from "./process.js"
-import { now } from "./support.js"
 
 type Json = Record<string, any>
 
@@ -30,7 +29,7 @@ const TRACE_ID = "5759e988bd862e3fe1be46a994272793"
 const PARENT = "53995c3f42cd8ad8"
 const header = (root = ROOT, sampled = 1) => `Root=${root};Parent=${PARENT};Sampled=${sampled}`
 
-/** A collector for the scope, each request with the moment it arrived (taken in its callback). */
+/** A collector for the scope, its requests (each with the moment it arrived) in a queue. */
 const collector = (options: { readonly delayMs?: number } = {}) =>
   Effect.gen(function*() {
     const started = yield* Effect.acquireRelease(
@@ -40,7 +39,7 @@ const collector = (options: { readonly delayMs?: number } = {}) =>
     const arrivals = yield* Queue.unbounded<{ readonly request: CollectorRequest; readonly at: number }>()
     const pump = (): void => {
       void started.nextRequest().then((request) => {
-        Queue.unsafeOffer(arrivals, { request, at: now() })
+        Queue.unsafeOffer(arrivals, { request, at: request.at })
         pump()
       })
     }
@@ -82,10 +81,7 @@ const responseJson = (record: InvocationRecord): Json => {
 }
 
 /** The spans of one request. */
-const spansOf = (request: CollectorRequest): Array<Json> =>
-  ((request.json as Json).resourceSpans as Array<Json>).flatMap((r) =>
-    (r.scopeSpans as Array<Json>).flatMap((s) => s.spans as Array<Json>)
-  )
+const spansOf = (request: CollectorRequest): Array<Json> => FakeCollector.spansOf(request)
 
 /** An OTLP attribute list as a plain record. */
 const attrs = (list: Array<Json>): Json =>

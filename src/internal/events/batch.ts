@@ -73,11 +73,9 @@ const runBatch = <D, E, R>(
             })
         })
       })
-      return (traced
-        ? Effect.catchAllCause(
-          Effect.withSpan(record, `${options.source} process`, recordSpanOptions(options.source, item.id, item.raw)),
-          () => Effect.void
-        )
+      const span = traced ? recordSpanOptions(options.source, item.id, item.raw) : undefined
+      return (span !== undefined
+        ? Effect.catchAllCause(Effect.withSpan(record, span.name, span), () => Effect.void)
         : record as Effect.Effect<void, never, R>).pipe(Effect.annotateLogs("recordId", item.id))
     }
 
