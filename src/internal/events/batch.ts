@@ -4,6 +4,7 @@
  * annotation, and cut off at `deadline - timeoutMargin`; the statuses are then folded into
  * Lambda's partial-failure response according to the source's retry semantics.
  */
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -48,12 +49,16 @@ const runBatch = <D, E, R>(
 
     const runOne = (index: number): Effect.Effect<void, never, R> => {
       const item = items[index]!
-      const record = Effect.suspend(() => {
+      // Traced, a failed record fails its span too (status ERROR, the failure as its event);
+      // the failure ends there, as it does untraced.
+      const failed = <A>(logged: Effect.Effect<void>, cause: Cause.Cause<A>): Effect.Effect<void, A> =>
+        traced ? Effect.zipRight(logged, Effect.failCause(cause)) : logged
+      const record = Effect.suspend((): Effect.Effect<void, unknown, R> => {
         run.start(index)
         return Effect.matchEffect(decode(item.raw), {
           onFailure: (error) => {
             run.fail(index)
-            return Effect.logError(`record does not decode: ${formatParseError(error)}`)
+            return failed(Effect.logError(`record does not decode: ${formatParseError(error)}`), Cause.fail(error))
           },
           // The handler's own interruption by the cut-off is not caught here: the fiber
           // stops, its status stays `running`, and it is reported as interrupted.
@@ -64,13 +69,14 @@ const runBatch = <D, E, R>(
                 return Effect.void
               }
               run.fail(index)
-              return Effect.logError("record failed", exit.cause)
+              return failed(Effect.logError("record failed", exit.cause), exit.cause)
             })
         })
       })
-      return (traced
-        ? Effect.withSpan(record, `${options.source} process`, recordSpanOptions(options.source, item.id, item.raw))
-        : record).pipe(Effect.annotateLogs("recordId", item.id))
+      const span = traced ? recordSpanOptions(options.source, item.id, item.raw) : undefined
+      return (span !== undefined
+        ? Effect.catchAllCause(Effect.withSpan(record, span.name, span), () => Effect.void)
+        : record as Effect.Effect<void, never, R>).pipe(Effect.annotateLogs("recordId", item.id))
     }
 
     const ordered = (index: number): Effect.Effect<void, never, R> =>

@@ -142,25 +142,21 @@ const textLogger = (write: (line: string) => void) =>
   )
 
 /**
- * The annotations with the `traceId` and `spanId` of the span the line is logged in, when traces
- * are on and the span is the runtime's (so that CloudWatch lines join the invocation's trace);
- * other spans (Effect's default tracer) have ids no backend knows.
+ * The span the line is logged in, when traces are on and the span is the runtime's (so that
+ * CloudWatch lines join the invocation's trace); other spans (Effect's default tracer) have ids
+ * no backend knows.
  */
-const withSpanIds = (
-  annotations: HashMap.HashMap<string, unknown>,
-  fiberRefs: FiberRefs.FiberRefs
-): HashMap.HashMap<string, unknown> => {
+const spanOf = (fiberRefs: FiberRefs.FiberRefs): LogLine.LogParts["span"] => {
   const span = Context.getOption(FiberRefs.getOrDefault(fiberRefs, FiberRef.currentContext), Tracer.ParentSpan)
-  if (span._tag === "None") return annotations
+  if (span._tag === "None") return undefined
   const services = FiberRefs.getOrDefault(fiberRefs, DefaultServices.currentServices)
-  if (!isRecording(Context.get(services, Tracer.Tracer))) return annotations
-  return HashMap.set(HashMap.set(annotations, "traceId", span.value.traceId as unknown), "spanId", span.value.spanId)
+  return isRecording(Context.get(services, Tracer.Tracer)) ? span.value : undefined
 }
 
 /** Lambda's JSON format: `timestamp`, `level`, `requestId`, `message`, then the annotations. */
 const jsonLogger = (write: (line: string) => void) =>
   Logger.make(({ annotations, cause, context, date, logLevel, message }) =>
-    write(LogLine.jsonLine(partsOf(withSpanIds(annotations, context), cause, date, logLevel, message)))
+    write(LogLine.jsonLine({ ...partsOf(annotations, cause, date, logLevel, message), span: spanOf(context) }))
   )
 
 /** @internal */

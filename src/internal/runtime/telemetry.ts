@@ -14,7 +14,7 @@ import type { RuntimeConfig } from "../../LambdaRuntime.js"
 import type { Invocation } from "../../RuntimeApi.js"
 import type { TelemetryEnvironment, TelemetrySettings } from "../core/telemetry/settings.js"
 import { TELEMETRY_VARIABLES, telemetrySettings } from "../core/telemetry/settings.js"
-import { parseTraceHeader } from "../core/telemetry/traceHeader.js"
+import { recordSpan } from "../core/telemetry/records.js"
 
 /**
  * Telemetry as the loop uses it, when some is on.
@@ -63,8 +63,8 @@ export const recordingSpan = (fiber: Fiber.RuntimeFiber<unknown, unknown>): Trac
 }
 
 /**
- * The span options of a batch record's CONSUMER span: linked to the record's
- * `attributes.AWSTraceHeader` (SQS) when it carries a valid one.
+ * The span options of a batch record's CONSUMER span (the core's `recordSpan`): linked to the
+ * record's `attributes.AWSTraceHeader` (SQS) when it carries a valid one.
  *
  * @internal
  */
@@ -72,35 +72,15 @@ export const recordSpanOptions = (
   source: string,
   recordId: string,
   raw: unknown
-): Tracer.SpanOptions => {
-  const header = traceHeaderOf(raw)
-  const context = header === undefined ? undefined : parseTraceHeader(header)
-  const links: Array<Tracer.SpanLink> = context?.parentSpanId === undefined ? [] : [{
+): Tracer.SpanOptions & { readonly name: string } => {
+  const { attributes, link, name } = recordSpan(source, recordId, raw)
+  const links: Array<Tracer.SpanLink> = link === undefined ? [] : [{
     _tag: "SpanLink",
-    span: Tracer.externalSpan({
-      traceId: context.traceId,
-      spanId: context.parentSpanId,
-      sampled: context.sampled ?? false
-    }),
+    // The producer's sampling decision is not in the link: only its ids are.
+    span: Tracer.externalSpan({ traceId: link.traceId, spanId: link.spanId }),
     attributes: {}
   }]
-  return {
-    kind: "consumer",
-    links,
-    attributes: {
-      "messaging.system": source === "SQS" ? "aws_sqs" : source === "Kinesis" ? "aws_kinesis" : source.toLowerCase(),
-      "messaging.operation.type": "process",
-      "messaging.message.id": recordId
-    }
-  }
-}
-
-const traceHeaderOf = (raw: unknown): string | undefined => {
-  if (typeof raw !== "object" || raw === null) return undefined
-  const attributes = (raw as { readonly attributes?: unknown }).attributes
-  if (typeof attributes !== "object" || attributes === null) return undefined
-  const header = (attributes as { readonly AWSTraceHeader?: unknown }).AWSTraceHeader
-  return typeof header === "string" ? header : undefined
+  return { name, kind: "consumer", links, attributes }
 }
 
 /**
@@ -132,7 +112,7 @@ export const load = (config: RuntimeConfig): Effect.Effect<
   Effect.gen(function*() {
     const env = yield* Effect.orElseSucceed(telemetryEnvironment, (): TelemetryEnvironment => ({}))
     const settings = telemetrySettings(env)
-    if (settings === undefined) return { telemetry: undefined, problems: [] }
+    if (settings.off) return { telemetry: undefined, problems: settings.problems }
     const { make, protobufProblem } = yield* Effect.promise(() => import("./telemetryExport.js"))
     const protobuf = protobufProblem(settings)
     return {
