@@ -44,7 +44,66 @@ const otlpSpans = (body: string): number | undefined => {
 }
 
 /**
- * A fake OTLP/HTTP collector: every POST to `/v1/traces` is read, its spans counted, and answered
+ * The length-delimited fields of the protobuf message in `bytes[start, end)`, as
+ * `[field number, start, end]`; the other wire types are skipped. Undefined when the bytes are
+ * not a well-formed message.
+ */
+const lengthDelimited = (
+  bytes: Uint8Array,
+  start: number,
+  end: number
+): Array<readonly [number, number, number]> | undefined => {
+  const fields: Array<readonly [number, number, number]> = []
+  let pos = start
+  const varint = (): number | undefined => {
+    let value = 0
+    for (let shift = 0; pos < end && shift < 64; shift += 7) {
+      const byte = bytes[pos++]!
+      value += (byte & 0x7f) * 2 ** shift
+      if ((byte & 0x80) === 0) return value
+    }
+    return undefined
+  }
+  while (pos < end) {
+    const key = varint()
+    if (key === undefined) return undefined
+    const wire = key % 8
+    if (wire === 0 && varint() === undefined) return undefined
+    else if (wire === 1) pos += 8
+    else if (wire === 5) pos += 4
+    else if (wire === 2) {
+      const length = varint()
+      if (length === undefined || pos + length > end) return undefined
+      fields.push([Math.floor(key / 8), pos, pos + length])
+      pos += length
+    } else if (wire !== 0) return undefined
+  }
+  return pos === end ? fields : undefined
+}
+
+/**
+ * The spans of an OTLP protobuf `ExportTraceServiceRequest`: `resource_spans` (1) →
+ * `scope_spans` (2) → `spans` (2).
+ */
+const protobufSpans = (bytes: Uint8Array): number | undefined => {
+  const resources = lengthDelimited(bytes, 0, bytes.length)
+  if (resources === undefined) return undefined
+  let spans = 0
+  for (const [field, start, end] of resources) {
+    const scopes = field === 1 ? lengthDelimited(bytes, start, end) : []
+    if (scopes === undefined) return undefined
+    for (const [scopeField, scopeStart, scopeEnd] of scopes) {
+      const inner = scopeField === 2 ? lengthDelimited(bytes, scopeStart, scopeEnd) : []
+      if (inner === undefined) return undefined
+      spans += inner.filter(([spanField]) => spanField === 2).length
+    }
+  }
+  return spans
+}
+
+/**
+ * A fake OTLP/HTTP collector: every POST to `/v1/traces` is read, its spans counted (OTLP JSON
+ * or protobuf, by its content type), and answered
  * `200 {}` after `delayMs` (0: at once), as a collector far away or under load would be.
  */
 export const startCollector = async (delayMs: number): Promise<Sink> => {
@@ -57,8 +116,14 @@ export const startCollector = async (delayMs: number): Promise<Sink> => {
     req.on("data", (chunk: Buffer) => chunks.push(chunk))
     req.on("end", () => {
       requests++
-      const counted = req.url?.endsWith("/v1/traces") === true && req.headers["content-type"]?.includes("json") === true
-        ? otlpSpans(Buffer.concat(chunks).toString())
+      const type = req.headers["content-type"] ?? ""
+      const body = Buffer.concat(chunks)
+      const counted = req.url?.endsWith("/v1/traces") !== true
+        ? undefined
+        : type.includes("json")
+        ? otlpSpans(body.toString())
+        : type.includes("protobuf")
+        ? protobufSpans(body)
         : undefined
       if (counted === undefined) unreadable++
       else spans += counted
