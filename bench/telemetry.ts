@@ -17,7 +17,7 @@
  *
  * Knobs: BENCH_TELEMETRY_INVOCATIONS (1500 per round; the rows whose collector answers after
  * 50 ms take a fortieth), BENCH_TELEMETRY_ROUNDS (3), BENCH_TELEMETRY_COLD_STARTS (10 spawns per
- * row), BENCH_TELEMETRY_ROWS (a comma-separated list of row ids, e.g. effect3-off,effect3-otlp0: only
+ * row; three times as many for tracing off before and after issue 20), BENCH_TELEMETRY_ROWS (a comma-separated list of row ids, e.g. effect3-off,effect3-otlp0: only
  * those), BENCH_TELEMETRY_BASE (the git ref of the "before" rows; empty: none), BENCH_RIC_DIR (see
  * bench/ric.ts; aws-lambda-ric 4 needs Node 22, as here).
  * Writes bench/results/telemetry.{json,md} and prints the Markdown.
@@ -37,6 +37,9 @@ const SPANS_PER_INVOCATION = 3
 const expected: string = JSON.stringify(
   price(JSON.parse((JSON.parse(sampleEvent) as { body: string }).body)) satisfies Priced
 )
+
+/** How many times as many cold starts the rows of tracing off before and after issue 20 get. */
+const COLD_FACTOR = 3
 
 /** Invocations served to each row before it is measured, to check its answers and its telemetry. */
 const CHECKED = 3
@@ -148,19 +151,33 @@ export const telemetrySuite = async (
       }
     }
 
+    // Each round and each cold-start spawn starts at another row, so that no row always follows
+    // the same one (the spawn before leaves the machine in a state: caches, frequency, scheduler).
+    const rotated = <A>(list: ReadonlyArray<A>, iteration: number, iterations: number) => {
+      const by = (iteration * Math.ceil(list.length / iterations)) % Math.max(1, list.length)
+      return [...list.slice(by), ...list.slice(0, by)]
+    }
     const warm = new Map<string, Array<{ sample: Sample; delivery: Delivery }>>(measured.map((r) => [r.id, []]))
     for (let round = 0; round < rounds; round++) {
-      for (const row of measured) {
+      for (const row of rotated(measured, round, rounds)) {
         log(`telemetry round ${round + 1}/${rounds}: ${row.label} (${countOf(row)} invocations)`)
         warm.get(row.id)!.push(await run(row, countOf(row), sinks, problem(row)))
       }
     }
     // Cold start: spawn -> first `/next`. The 50 ms collector's rows start as the 0 ms ones do.
+    // "Tracing off is unchanged" is the closest call: the rows before and after issue 20 are
+    // spawned in every iteration, COLD_FACTOR times as often as the others (undefined where a row
+    // sat out, so that spawn i of a row still pairs with spawn i of its reference).
     const coldRows = measured.filter((row) => row.telemetry !== "otlp50" && row.telemetry !== "off50")
-    const cold = new Map<string, Array<Sample>>(coldRows.map((r) => [r.id, []]))
-    for (let i = 0; i < coldStarts; i++) {
-      log(`telemetry cold start ${i + 1}/${coldStarts}`)
-      for (const row of coldRows) cold.get(row.id)!.push((await run(row, 1, sinks, problem(row))).sample)
+    const everyTime = (row: Row) => row.line !== "ric" && (row.telemetry === "before" || row.telemetry === "off")
+    const iterations = coldStarts * COLD_FACTOR
+    const cold = new Map<string, Array<Sample | undefined>>(coldRows.map((r) => [r.id, []]))
+    for (let i = 0; i < iterations; i++) {
+      log(`telemetry cold start ${i + 1}/${iterations}`)
+      for (const row of rotated(coldRows, i, iterations)) {
+        const due = everyTime(row) || i % COLD_FACTOR === 0
+        cold.get(row.id)!.push(due ? (await run(row, 1, sinks, problem(row))).sample : undefined)
+      }
     }
     const loadAfter = loadavg()
     return report(measured, warm, cold, countOf, problems, notes, { invocations, rounds, coldStarts }, [
@@ -191,7 +208,7 @@ const referenceOf = (row: Row, has: (id: string) => boolean): string | undefined
 const report = (
   rows: ReadonlyArray<Row>,
   warm: ReadonlyMap<string, ReadonlyArray<{ sample: Sample; delivery: Delivery }>>,
-  cold: ReadonlyMap<string, ReadonlyArray<Sample>>,
+  cold: ReadonlyMap<string, ReadonlyArray<Sample | undefined>>,
   countOf: (row: Row) => number,
   problems: ReadonlyMap<string, ReadonlyArray<string>>,
   notes: ReadonlyArray<string>,
@@ -203,7 +220,7 @@ const report = (
     const samples = runs.map((r) => r.sample)
     const latencies = samples.flatMap((s) => s.latencies)
     const served = countOf(row) * runs.length
-    const coldSamples = cold.get(row.id) ?? []
+    const coldSamples = (cold.get(row.id) ?? []).filter((s) => s !== undefined)
     return {
       id: row.id,
       line: row.line,
@@ -214,6 +231,7 @@ const report = (
       latencyP99Ms: percentile(latencies, 99),
       cpuMsPerInvocation: median(samples.map((s) => s.cpuPreciseMsPerInvocation)),
       invocationsPerSecond: median(samples.map((s) => s.invocationsPerSecond)),
+      coldStarts: coldSamples.length,
       coldStartMs: coldSamples.length === 0 ? NaN : median(coldSamples.map((s) => s.coldStartMs)),
       coldCpuMs: coldSamples.length === 0 ? NaN : median(coldSamples.map((s) => s.coldCpuPreciseMs)),
       peakRssMb: Math.max(...samples.map((s) => s.peakRssMb)),
@@ -228,6 +246,7 @@ const report = (
   // Pair by pair inside the run: round r of a row against round r of its reference (latency p50
   // difference, CPU and throughput ratios), spawn i against spawn i (cold start; the 50 ms rows'
   // processes start as the others do, and are compared at their line's tracing-off spawns).
+  const coldMs = (id: string) => (cold.get(id) ?? []).map((s) => s?.coldStartMs ?? NaN)
   const p50s = (id: string) => warm.get(id)?.map((r) => median(r.sample.latencies)) ?? []
   const pairedDifference = (a: ReadonlyArray<number>, b: ReadonlyArray<number>) =>
     median(a.map((value, i) => value - b[i]!).filter(Number.isFinite))
@@ -248,7 +267,7 @@ const report = (
         warm.get(reference)!.map((r) => r.sample.invocationsPerSecond)
       ),
       coldStartRatio: cold.has(row.id) && cold.has(coldReference)
-        ? pairedRatio(cold.get(row.id)!.map((s) => s.coldStartMs), cold.get(coldReference)!.map((s) => s.coldStartMs))
+        ? pairedRatio(coldMs(row.id), coldMs(coldReference))
         : NaN
     }]
   })
@@ -325,7 +344,9 @@ const report = (
     ...notes.map((note) => `Note: ${note}.`),
     `${settings.rounds} interleaved rounds of ${settings.invocations} invocations (the 50 ms rows: ${
       Math.max(1, Math.round(settings.invocations / 40))
-    }); ${settings.coldStarts} cold starts per row, interleaved. Load average (1 / 5 / 15 min) at the start ${
+    }); ${settings.coldStarts} cold starts per row (${
+      settings.coldStarts * COLD_FACTOR
+    } for tracing off before and after issue 20), interleaved, each round and spawn starting at another row. Load average (1 / 5 / 15 min) at the start ${
       loadText(load[0])
     }, at the end ${loadText(load[1])}. ` +
     node22MachineNote()
