@@ -54,12 +54,15 @@ export const protobufProblem = (settings: TelemetrySettings): string | undefined
 /**
  * Effect's metrics registry as the EMF module's samples: counters, gauges and histograms.
  * Frequencies and summaries have no EMF form the deltas could carry (a frequency is a count per
- * string, a summary's quantiles do not add up) and are left out.
+ * string, a summary's quantiles do not add up) and are left out. So are Effect's own fiber
+ * metrics (`effect_fiber_*`): Effect 3's default runtime records them in every process, and as
+ * EMF they would be custom CloudWatch metrics, paid for, that the function never asked for.
  */
 const metricSamples = (): Array<MetricSample> => {
   const samples: Array<MetricSample> = []
   for (const pair of Metric.unsafeSnapshot()) {
     const name = pair.metricKey.name
+    if (name.startsWith("effect_fiber_")) continue
     const tags = pair.metricKey.tags.map((label) => [label.key, label.value] as const)
     const state: unknown = pair.metricState
     if (MetricState.isCounterState(state)) {
