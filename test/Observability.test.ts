@@ -286,6 +286,48 @@ describe("observability: spans to an OTLP collector", () => {
     }))
 })
 
+describe("observability: Lambda Managed Instances", () => {
+  it.scopedLive("8 invocations at once on 4 loops: each SERVER span in its own trace with its own children, every span exported once, cold start on one only", () =>
+    Effect.gen(function*() {
+      const otlp = yield* collector()
+      const emulator = yield* Emulator.make({ concurrency: 4, functionName: "orders" })
+      const fn = yield* spawnFunction("test/fixtures/telemetry.ts", {
+        ...emulator.environment,
+        OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: "http/json"
+      })
+      yield* emulator.awaitNextRequest(4)
+      const roots = Array.from({ length: 8 }, (_, i) => `1-5759e988-bd862e3fe1be46a9942727${10 + i}`)
+      const records = yield* Effect.forEach(
+        roots,
+        (root, i) => emulator.invoke({ id: `o-${i}` }, { traceId: header(root) }),
+        { concurrency: "unbounded" }
+      )
+      for (const [i, record] of records.entries()) expect(responseJson(record)).toMatchObject({ id: `o-${i}` })
+      // Each window exports what has ended by then: its own spans, perhaps others'.
+      const spans: Array<Json> = []
+      while (
+        spans.filter((span) => span.kind === 2).length < 8 || spans.filter((s) => s.name === "archive").length < 8
+      ) {
+        spans.push(...spansOf((yield* Queue.take(otlp.arrivals)).request))
+      }
+      expect(new Set(spans.map((span) => span.spanId)).size).toBe(spans.length)
+      const servers = spans.filter((span) => span.kind === 2)
+      expect(servers.filter((span) => attrs(span.attributes)["faas.coldstart"] === true)).toHaveLength(1)
+      for (const [i, record] of records.entries()) {
+        const traceId = roots[i]!.slice(2).replace("-", "")
+        const server = servers.find((span) => attrs(span.attributes)["faas.invocation_id"] === record.requestId)!
+        expect(server).toMatchObject({ traceId, parentSpanId: PARENT })
+        for (const name of ["validate", "archive"]) {
+          expect(spans.filter((span) => span.name === name && span.parentSpanId === server.spanId)).toEqual([
+            expect.objectContaining({ traceId })
+          ])
+        }
+      }
+      expect(fn.stderr()).toBe("")
+    }))
+})
+
 describe("observability: exports at shutdown", () => {
   it.scopedLive("SIGTERM while the window's export waits for the collector: the spans are exported again by the shutdown's export", () =>
     Effect.gen(function*() {
