@@ -8,6 +8,14 @@ import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { errorsCases, errorsSeen } from "../../../test/errorsExample.js"
 import { sqsRecord } from "../../../test/eventRecords.js"
+import * as FakeCollector from "../../../test/fakeCollector.js"
+import {
+  emfMetrics,
+  expectedEmfMetrics,
+  expectedSpanTree,
+  observabilityEvent,
+  spanTree
+} from "../../../test/observabilityExample.js"
 import { ticksEvent, ticksExpected, ticksSeen } from "../../../test/httpStreamExample.js"
 import { startSqsEndpoint } from "../../../test/sqsEndpoint.js"
 import { csvAuditLine, csvEvent, csvExpected, csvSeen } from "../../../test/streamingExample.js"
@@ -289,4 +297,25 @@ describe("Effect 4: examples", () => {
       expect(seen).toMatchObject(ticksExpected)
       expect(seen.spreadMs).toBeGreaterThan(100)
     }))
+
+  it.live("observability.ts exports its nested spans to an OTLP collector and writes its metrics as EMF", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const collector = yield* Effect.acquireRelease(
+        Effect.promise(() => FakeCollector.start()),
+        (collector) => Effect.promise(collector.close)
+      )
+      const emulator = yield* emulatorInScope
+      const fn = yield* spawnExample("observability", {
+        ...emulator.environment,
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+        POWERTOOLS_METRICS_NAMESPACE: "Shop"
+      })
+      const exported = collector.nextRequest()
+      const record = yield* emulator.invoke(observabilityEvent)
+      expect(responseJson(record)).toEqual({ orderId: "o-1", accepted: true })
+      expect(spanTree(FakeCollector.spansOf(yield* Effect.promise(() => exported)))).toEqual(expectedSpanTree)
+      yield* fn.awaitOutput("OrderSize")
+      expect(emfMetrics(fn.stdout())).toEqual(expectedEmfMetrics)
+    })))
 })

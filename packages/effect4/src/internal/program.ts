@@ -76,13 +76,16 @@ const reportWith =
  */
 const makeTelemetry = (
   facts: { readonly functionName: string; readonly region: string },
-  metricsNamespace: string | undefined
+  metricsNamespace: string | undefined,
+  services: Context.Context<never>
 ): Effect.Effect<Telemetry.Telemetry | undefined, Config.ConfigError> =>
   Effect.gen(function*() {
     const env = yield* Telemetry.environment
     const settings = TelemetrySettings.telemetrySettings(env, { metricsNamespace })
     for (const problem of settings.problems) yield* Effect.logWarning(problem)
-    return settings.off ? undefined : yield* Telemetry.make(settings, facts)
+    const userFlush = Telemetry.userFlushOf(services)
+    if (settings.off && userFlush === undefined) return undefined
+    return yield* Telemetry.make(settings.off ? undefined : settings, facts, userFlush)
   })
 
 /** The runtime once its configuration is read: the clients, the layer, the lanes. */
@@ -168,7 +171,7 @@ export const program = <R, ROut, LE>(
       )
       // What each invocation's context says about the function: read once.
       const facts = yield* functionSettings
-      telemetry = yield* makeTelemetry(facts, options.metricsNamespace)
+      telemetry = yield* makeTelemetry(facts, options.metricsNamespace, services as Context.Context<never>)
       life.initDone = true
       return yield* Loop.loop(api, ready as Loop.Handler<R>, {
         timeoutMarginMs,

@@ -4,7 +4,7 @@
  *
  * @internal
  */
-import { describe, isError, isObject, read, readString } from "../inspect.js"
+import { describe, isError, isObject, read, readString, tryJson } from "../inspect.js"
 
 /**
  * OpenTelemetry's span kinds, as Effect names them.
@@ -103,6 +103,12 @@ export class SpanBuffer {
   }
 }
 
+/** An error's own fields as JSON, when it has any that JSON can write. */
+const fieldsOf = (error: object): string | undefined => {
+  const json = tryJson(error)
+  return json === undefined || json === "{}" ? undefined : json
+}
+
 /**
  * What a failure's value says about itself: its `_tag`, else `name`, else `Error`; its message and stack.
  *
@@ -118,7 +124,9 @@ export const failureOf = (error: unknown, defect: boolean): SpanFailure => {
   const message = read(error, "message")
   return {
     type,
-    message: typeof message === "string" ? message : describe(error),
+    // A tagged error often has no message of its own (`Data.TaggedError("OrderRejected")<{ reason }>`):
+    // its fields say what happened.
+    message: typeof message === "string" && message.length > 0 ? message : fieldsOf(error) ?? describe(error),
     stack: readString(error, "stack"),
     defect
   }

@@ -8,6 +8,7 @@
  * @internal
  */
 import * as Config from "effect/Config"
+import type * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Metric from "effect/Metric"
@@ -19,6 +20,28 @@ import * as RecordingTracer from "./tracer.js"
 
 /** How many finished spans wait for an export at most (the rest are dropped and counted). */
 const BUFFER_CAPACITY = 2048
+
+/** How long the user's own exporters may take to flush in the window (OpenTelemetry's default export timeout). */
+const USER_FLUSH_TIMEOUT_MS = 10_000
+
+/**
+ * The key of `effect/observability`'s `OtlpExporter.Flusher`: a user layer with
+ * `OtlpTracer.layer` (or `Otlp.layer`) provides it. Read by key, so that the module is not
+ * loaded for functions without it.
+ */
+const FLUSHER_KEY = "effect/observability/OtlpExporter/Flusher"
+
+/**
+ * The flush of the exporters the user's layer brought, if it brought any.
+ *
+ * @internal
+ */
+export const userFlushOf = (services: Context.Context<never>): Effect.Effect<void> | undefined => {
+  const flusher: unknown = services.mapUnsafe.get(FLUSHER_KEY)
+  if (typeof flusher !== "object" || flusher === null || !("flush" in flusher)) return undefined
+  // `Flusher.flush` is `Effect<void>`: it cannot fail and needs nothing.
+  return Effect.isEffect(flusher.flush) ? Effect.asVoid(flusher.flush as Effect.Effect<unknown>) : undefined
+}
 
 /** How many bytes of the event `faas.trigger` is read from. */
 const TRIGGER_PREFIX_BYTES = 4096
@@ -85,11 +108,12 @@ const samplesOf = (snapshots: ReadonlyArray<Metric.Metric.Snapshot>): Array<Emf.
  * @internal
  */
 export const make = (
-  settings: TelemetrySettings.TelemetrySettings,
-  functionSettings: { readonly functionName: string; readonly region: string }
+  settings: TelemetrySettings.TelemetrySettings | undefined,
+  functionSettings: { readonly functionName: string; readonly region: string },
+  userFlush: Effect.Effect<void> | undefined
 ): Effect.Effect<Telemetry> =>
   Effect.gen(function*() {
-    const { emf, otlp, xray } = settings
+    const { emf, otlp, xray } = settings ?? { emf: undefined, otlp: undefined, xray: undefined }
     const tracesOn = otlp !== undefined || xray !== undefined
     const buffer = new Spans.SpanBuffer(BUFFER_CAPACITY)
     const send = otlp === undefined
@@ -135,10 +159,10 @@ export const make = (
         const spans = buffer.take()
         const toDaemon = daemon === undefined
           ? Effect.void
-          : Effect.promise(() => daemon.send(spans, settings.serviceName))
+          : Effect.promise(() => daemon.send(spans, settings!.serviceName))
         if (send === undefined || otlp === undefined || streak.paused(nowMs)) return Effect.asVoid(toDaemon)
         const budget = Math.max(0, Math.min(otlp.timeoutMs, untilMs - nowMs))
-        const toCollector = send(Otlp.toTraceData(spans, settings.resource, PackageVersion.EFFECT4_VERSION)).pipe(
+        const toCollector = send(Otlp.toTraceData(spans, settings!.resource, PackageVersion.EFFECT4_VERSION)).pipe(
           Effect.timeoutOrElse({
             duration: Duration.millis(budget),
             orElse: () => Effect.fail(`no answer within ${budget} ms`)
@@ -149,7 +173,14 @@ export const make = (
               const line = streak.failed(nowMs, reason)
               return line === undefined ? Effect.void : Effect.logWarning(line)
             }
-          })
+          }),
+          // A shutdown that interrupts the window's export: the spans go back to the buffer, for
+          // the shutdown's own export (program.ts), rather than being lost with the request.
+          Effect.onInterrupt(() =>
+            Effect.sync(() => {
+              for (const span of spans) buffer.push(span)
+            })
+          )
         )
         return Effect.all([toDaemon, toCollector], { concurrency: 2, discard: true })
       })
@@ -164,11 +195,19 @@ export const make = (
         for (const line of deltas.lines(samplesOf(snapshots), emf, nowMs).lines) LogLine.writeStdout(line)
       })
 
+    // The exporters the user's layer brought (`OtlpTracer.layer` and the like): flushed in the
+    // same window, under the same bounds.
+    const flushUser = (nowMs: number, untilMs: number): Effect.Effect<void> =>
+      userFlush === undefined ? Effect.void : Effect.asVoid(
+        Effect.timeoutOption(userFlush, Duration.millis(Math.max(0, Math.min(USER_FLUSH_TIMEOUT_MS, untilMs - nowMs))))
+      )
+
     const flush: Telemetry["flush"] = (nowMs, untilMs) =>
-      Effect.andThen(
+      Effect.all([
         emf === undefined ? Effect.void : writeMetrics(nowMs),
-        tracesOn ? exportSpans(nowMs, untilMs) : Effect.void
-      ).pipe(Effect.withTracerEnabled(false))
+        tracesOn ? exportSpans(nowMs, untilMs) : Effect.void,
+        flushUser(nowMs, untilMs)
+      ], { concurrency: "unbounded", discard: true }).pipe(Effect.withTracerEnabled(false))
 
     return {
       tracer: tracesOn ? RecordingTracer.make(buffer) : undefined,

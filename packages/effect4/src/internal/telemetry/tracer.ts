@@ -13,11 +13,14 @@ import * as Option from "effect/Option"
 import * as Tracer from "effect/Tracer"
 import { RecordSpans, Spans, TraceHeader } from "../core.js"
 
-/** An HTTP server span is named after its route once the router has matched it (`GET /users/:id`). */
-const spanName = (name: string, attributes: ReadonlyMap<string, unknown>): string => {
+/** The attributes an HTTP span passes on to the invocation's span. */
+const HTTP_ATTRIBUTES = ["http.route", "http.request.method", "url.path", "http.response.status_code"] as const
+
+/** A span the router matched a route in is named after it (`GET /users/:id`). */
+const routeName = (attributes: ReadonlyMap<string, unknown>): string | undefined => {
   const route = attributes.get("http.route")
   const method = attributes.get("http.request.method")
-  return typeof route === "string" && typeof method === "string" ? `${method} ${route}` : name
+  return typeof route === "string" && typeof method === "string" ? `${method} ${route}` : undefined
 }
 
 /** What an exit says about the span: its failures (type = `_tag`), or that it was only interrupted. */
@@ -72,11 +75,20 @@ class RecordingSpan implements Tracer.Span {
     const startTime = this.status.startTime
     this.status = { _tag: "Ended", startTime, endTime, exit }
     const { failures, interrupted } = outcome(exit)
+    const route = routeName(this.attributes)
+    // effect/http's own server span (a child of the invocation's) is where the router puts the
+    // route: the invocation's span, still open, takes its name and request attributes.
+    const parent = Option.getOrUndefined(this.parent)
+    if (route !== undefined && parent instanceof RecordingSpan && parent.kind === "server") {
+      for (const key of HTTP_ATTRIBUTES) {
+        if (this.attributes.has(key) && !parent.attributes.has(key)) parent.attribute(key, this.attributes.get(key))
+      }
+    }
     this.sink.push({
       traceId: this.traceId,
       spanId: this.spanId,
       parentSpanId: Option.isSome(this.parent) ? this.parent.value.spanId : undefined,
-      name: spanName(this.name, this.attributes),
+      name: route ?? this.name,
       kind: this.kind,
       startNs: startTime,
       endNs: endTime,
