@@ -19,6 +19,13 @@ import * as FakeCollector from "./fakeCollector.js"
 import type { CollectorRequest } from "./fakeCollector.js"
 import { withPath, fixture as httpFixture } from "./httpFixtures.js"
 import { sqsRecord } from "./eventRecords.js"
+import {
+  emfMetrics,
+  expectedEmfMetrics,
+  expectedSpanTree,
+  observabilityEvent,
+  spanTree
+} from "./observabilityExample.js"
 import { projectFile, spawnFunction } from "./process.js"
 import type { FunctionProcess } from "./process.js"
 
@@ -325,6 +332,25 @@ describe("observability: Lambda Managed Instances", () => {
         }
       }
       expect(fn.stderr()).toBe("")
+    }))
+})
+
+describe("observability: the example", () => {
+  it.scopedLive("examples/observability.ts exports its nested spans to an OTLP collector and writes its metrics as EMF", () =>
+    Effect.gen(function*() {
+      const otlp = yield* collector()
+      const emulator = yield* Emulator.make()
+      const fn = yield* spawnFunction("examples/observability.ts", {
+        ...emulator.environment,
+        OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+        POWERTOOLS_METRICS_NAMESPACE: "Shop"
+      })
+      const record = yield* emulator.invoke(observabilityEvent)
+      expect(responseJson(record)).toEqual({ orderId: "o-1", accepted: true })
+      expect(spanTree(spansOf((yield* Queue.take(otlp.arrivals)).request))).toEqual(expectedSpanTree)
+      yield* fn.awaitOutput("OrderSize")
+      expect(emfMetrics(fn.stdout())).toEqual(expectedEmfMetrics)
     }))
 })
 
