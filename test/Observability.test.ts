@@ -444,6 +444,16 @@ describe("observability: X-Ray daemon", () => {
 })
 
 describe("observability: EMF", () => {
+  it.scopedLive("the metricsNamespace run option turns EMF on without the variable", () =>
+    Effect.gen(function*() {
+      const { emulator, fn } = yield* start({ FIXTURE_METRICS_NAMESPACE: "Orders" })
+      for (const id of ["o-1", "o-2"]) responseJson(yield* emulator.invoke({ id }))
+      yield* fn.awaitOutput("order o-2 received")
+      const processed = jsonLines(fn).filter((line) => line.ordersProcessed !== undefined)
+      expect(processed).toHaveLength(1)
+      expect(processed[0]!._aws.CloudWatchMetrics[0]).toMatchObject({ Namespace: "Orders" })
+    }))
+
   it.scopedLive("one line per invocation with the deltas and the tags as dimensions, and the cold-start line once", () =>
     Effect.gen(function*() {
       const { emulator, fn } = yield* start({ POWERTOOLS_METRICS_NAMESPACE: "Shop", POWERTOOLS_SERVICE_NAME: "orders" })
