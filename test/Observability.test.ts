@@ -6,15 +6,8 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Queue } from "effect"
-import type { Scope } from "effect"
 import * as Emulator from "../src/Emulator.js"
-import type { EmulatorService, InvocationRecord } from "../src/Emulator.js"
-import { spawn } from "node:child_process"
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
-import * as Build from "../src/Build.js"
-import { lambdaEnvironment, parseJson, startXRayDaemon } from "./builtFunctions.js"
+import type { InvocationRecord } from "../src/Emulator.js"
 import * as FakeCollector from "./fakeCollector.js"
 import type { CollectorRequest } from "./fakeCollector.js"
 import { withPath, fixture as httpFixture } from "./httpFixtures.js"
@@ -26,80 +19,23 @@ import {
   observabilityEvent,
   spanTree
 } from "./observabilityExample.js"
-import { projectFile, spawnFunction } from "./process.js"
-import type { FunctionProcess } from "./process.js"
-
-type Json = Record<string, any>
-
-const ROOT = "1-5759e988-bd862e3fe1be46a994272793"
-const TRACE_ID = "5759e988bd862e3fe1be46a994272793"
-const PARENT = "53995c3f42cd8ad8"
-const header = (root = ROOT, sampled = 1) => `Root=${root};Parent=${PARENT};Sampled=${sampled}`
-
-/** A collector for the scope, its requests (each with the moment it arrived) in a queue. */
-const collector = (options: { readonly delayMs?: number } = {}) =>
-  Effect.gen(function*() {
-    const started = yield* Effect.acquireRelease(
-      Effect.promise(() => FakeCollector.start(options)),
-      (c) => Effect.promise(() => c.close())
-    )
-    const arrivals = yield* Queue.unbounded<{ readonly request: CollectorRequest; readonly at: number }>()
-    const pump = (): void => {
-      void started.nextRequest().then((request) => {
-        Queue.unsafeOffer(arrivals, { request, at: request.at })
-        pump()
-      })
-    }
-    pump()
-    return { ...started, arrivals }
-  })
-
-/** A fake X-Ray daemon for the scope, its documents in a queue. */
-const xrayDaemon = Effect.gen(function*() {
-  const documents = yield* Queue.unbounded<Json>()
-  const daemon = yield* Effect.acquireRelease(
-    Effect.promise(() => startXRayDaemon((document) => Queue.unsafeOffer(documents, document))),
-    (d) => Effect.sync(() => d.close())
-  )
-  return { port: daemon.port, documents }
-})
-
-interface Setup {
-  readonly emulator: EmulatorService
-  readonly fn: FunctionProcess
-}
-
-/** The emulator and the function with `env` (the function is named `orders`). */
-const start = (env: Record<string, string>): Effect.Effect<Setup, never, Scope.Scope> =>
-  Effect.gen(function*() {
-    const emulator = yield* Emulator.make({
-      functionName: "orders",
-      region: "eu-west-1",
-      memorySizeMb: 256,
-      functionArn: "arn:aws:lambda:eu-west-1:123456789012:function:orders"
-    })
-    const fn = yield* spawnFunction("test/fixtures/telemetry.ts", { ...emulator.environment, ...env })
-    return { emulator, fn }
-  })
-
-const responseJson = (record: InvocationRecord): Json => {
-  expect(record.outcome, JSON.stringify(record.outcome)).toMatchObject({ _tag: "Response" })
-  return JSON.parse(record.outcome?._tag === "Response" ? record.outcome.text : "null")
-}
-
-/** The spans of one request. */
-const spansOf = (request: CollectorRequest): Array<Json> => FakeCollector.spansOf(request)
-
-/** An OTLP attribute list as a plain record. */
-const attrs = (list: Array<Json>): Json =>
-  Object.fromEntries(list.map(({ key, value }) => [key, Object.values(value as Json)[0]]))
-
-/** The JSON lines of the function's stdout. */
-const jsonLines = (fn: FunctionProcess): Array<Json> =>
-  fn.stdout().split("\n").flatMap((line) => {
-    const json = parseJson(line)
-    return json === undefined ? [] : [json]
-  })
+import {
+  attrs,
+  buildFixture,
+  collector,
+  header,
+  jsonLines,
+  PARENT,
+  responseJson,
+  ROOT,
+  spansOf,
+  start,
+  startBuilt,
+  TRACE_ID,
+  xrayDaemon
+} from "./observabilitySupport.js"
+import type { Json } from "./observabilitySupport.js"
+import { spawnFunction } from "./process.js"
 
 describe("observability: spans to an OTLP collector", () => {
   it.scopedLive("the invocation span (FaaS attributes, the X-Ray header's trace and parent), a nested span, a detached span, exported after the response and before the next /next", () =>
@@ -372,28 +308,6 @@ describe("observability: exports at shutdown", () => {
       expect(spansOf(second.request).find((span) => span.kind === 2)).toBeDefined()
     }))
 })
-
-/** Builds the fixture as users build functions (esbuild, code cache skipped) into a directory removed with the scope. */
-const buildFixture = Effect.gen(function*() {
-  const outdir = yield* Effect.acquireRelease(
-    Effect.sync(() => mkdtempSync(join(tmpdir(), "effect-lambda-telemetry-"))),
-    (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
-  )
-  return yield* Effect.orDie(Build.build({ entry: projectFile("test/fixtures/telemetry.ts"), outdir }))
-})
-
-/** Starts a build's `bootstrap` with plain Node, as Lambda does; its answers are what is checked. */
-const startBuilt = (build: Build.BuildResult, emulator: EmulatorService, extra: Record<string, string>) =>
-  Effect.acquireRelease(
-    Effect.sync(() =>
-      spawn(build.bootstrap, [], {
-        cwd: build.outdir,
-        env: lambdaEnvironment(emulator.environment, build.outdir, extra),
-        stdio: ["ignore", "ignore", "inherit"]
-      })
-    ),
-    (child) => Effect.sync(() => child.kill("SIGKILL"))
-  )
 
 describe("observability: a built function", () => {
   it.scopedLive("without the variables nothing connects and the exporters' modules are never loaded; with them, they are, after the first export", () =>
