@@ -275,6 +275,7 @@ describe("faas", () => {
       expect(Faas.triggerOf(samples[name]), name).toBe(expected[name])
       expect(Faas.triggerOfBody(JSON.stringify(samples[name])), name).toBe(expected[name])
       expect(Faas.triggerOfBody(JSON.stringify(samples[name], null, 2)), `${name} indented`).toBe(expected[name])
+      expect(Faas.triggerOfBytes(Buffer.from(JSON.stringify(samples[name]))), `${name} bytes`).toBe(expected[name])
     }
   })
 
@@ -293,6 +294,10 @@ describe("faas", () => {
     const event = { Records: [{ eventID: "1", dynamodb: { NewImage: image }, eventSource: "aws:dynamodb" }] }
     expect(Faas.triggerOf(event)).toBe("datasource")
     expect(Faas.triggerOfBody(JSON.stringify(event))).toBe("datasource")
+    // From the invocation's bytes: beyond the first 4 KB only for a batch of records.
+    expect(Faas.triggerOfBytes(Buffer.from(JSON.stringify(event)))).toBe("datasource")
+    expect(Faas.triggerOfBytes(Buffer.from(JSON.stringify({ payload: "x".repeat(10_000), eventSource: "aws:sqs" }))))
+      .toBe("other")
   })
 
   it("recognises an HTTP request whose headers push requestContext beyond the first 4 KB", () => {

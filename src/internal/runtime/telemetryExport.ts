@@ -24,8 +24,9 @@ import type { RuntimeConfig } from "../../LambdaRuntime.js"
 import type { Invocation } from "../../RuntimeApi.js"
 import type { MetricSample } from "../core/telemetry/emf.js"
 import { coldStartLine, MetricDeltas } from "../core/telemetry/emf.js"
-import { invocationAttributes, triggerOfBody } from "../core/telemetry/faas.js"
+import { invocationAttributes, triggerOfBytes } from "../core/telemetry/faas.js"
 import { FailureStreak, toTraceData } from "../core/telemetry/otlp.js"
+import { postOtlp, reasonOf } from "../core/telemetry/otlpPost.js"
 import type { TelemetrySettings } from "../core/telemetry/settings.js"
 import { SpanBuffer } from "../core/telemetry/spans.js"
 import type { FinishedSpan } from "../core/telemetry/spans.js"
@@ -76,17 +77,6 @@ const metricSamples = (): Array<MetricSample> => {
   return samples
 }
 
-const decoder = new TextDecoder()
-
-/**
- * A failed POST as the warning says it: fetch's own message is "fetch failed", the reason
- * (`connect ECONNREFUSED 127.0.0.1:4318`) is its `cause`'s.
- */
-const reasonOf = (error: unknown): string => {
-  if (!(error instanceof Error)) return typeof error === "string" ? error : String(error)
-  return error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message
-}
-
 /**
  * Telemetry with `settings` on: the state every invocation of the process shares.
  *
@@ -127,7 +117,7 @@ export const make = (settings: TelemetrySettings, config: RuntimeConfig): Teleme
         requestId: invocation.requestId,
         invokedFunctionArn: invocation.functionArn,
         coldStart,
-        trigger: triggerOfBody(decoder.decode(invocation.body)),
+        trigger: triggerOfBytes(invocation.body),
         region: config.region
       })
       for (const [key, value] of Object.entries(attributes)) span.attribute(key, value)
@@ -168,17 +158,7 @@ export const make = (settings: TelemetrySettings, config: RuntimeConfig): Teleme
       const body = JSON.stringify(toTraceData(spans, settings.resource, VERSION))
       // Interrupted (the timeout, a shutdown), the request is aborted through its signal.
       const post = Effect.tryPromise({
-        try: async (signal) => {
-          const response = await fetch(otlp.url, {
-            method: "POST",
-            headers: { ...otlp.headers, "content-type": "application/json" },
-            body,
-            signal
-          })
-          // Read to its end so that the connection is free again.
-          await response.arrayBuffer()
-          if (!response.ok) throw new Error(`the collector answered ${response.status}`)
-        },
+        try: (signal) => postOtlp(otlp.url, otlp.headers, body, "application/json", signal),
         catch: (error) => error
       })
       return post.pipe(
