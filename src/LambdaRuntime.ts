@@ -78,6 +78,12 @@ export interface RuntimeOptions<ROut = never, LE = never> {
    * a time). Default: `AWS_LAMBDA_MAX_CONCURRENCY`.
    */
   readonly concurrency?: number | undefined
+  /**
+   * Writes the function's Effect `Metric`s as CloudWatch Embedded Metric Format lines, per
+   * invocation, in this namespace (as `POWERTOOLS_METRICS_NAMESPACE` does, which it overrides).
+   * See the README's "Observability".
+   */
+  readonly metricsNamespace?: string | undefined
 }
 
 /**

@@ -6,93 +6,36 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Queue } from "effect"
-import type { Scope } from "effect"
 import * as Emulator from "../src/Emulator.js"
-import type { EmulatorService, InvocationRecord } from "../src/Emulator.js"
-import { spawn } from "node:child_process"
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
-import * as Build from "../src/Build.js"
-import { lambdaEnvironment, parseJson, startXRayDaemon } from "./builtFunctions.js"
+import type { InvocationRecord } from "../src/Emulator.js"
 import * as FakeCollector from "./fakeCollector.js"
 import type { CollectorRequest } from "./fakeCollector.js"
 import { withPath, fixture as httpFixture } from "./httpFixtures.js"
 import { sqsRecord } from "./eventRecords.js"
-import { projectFile, spawnFunction } from "./process.js"
-import type { FunctionProcess } from "./process.js"
-
-type Json = Record<string, any>
-
-const ROOT = "1-5759e988-bd862e3fe1be46a994272793"
-const TRACE_ID = "5759e988bd862e3fe1be46a994272793"
-const PARENT = "53995c3f42cd8ad8"
-const header = (root = ROOT, sampled = 1) => `Root=${root};Parent=${PARENT};Sampled=${sampled}`
-
-/** A collector for the scope, its requests (each with the moment it arrived) in a queue. */
-const collector = (options: { readonly delayMs?: number } = {}) =>
-  Effect.gen(function*() {
-    const started = yield* Effect.acquireRelease(
-      Effect.promise(() => FakeCollector.start(options)),
-      (c) => Effect.promise(() => c.close())
-    )
-    const arrivals = yield* Queue.unbounded<{ readonly request: CollectorRequest; readonly at: number }>()
-    const pump = (): void => {
-      void started.nextRequest().then((request) => {
-        Queue.unsafeOffer(arrivals, { request, at: request.at })
-        pump()
-      })
-    }
-    pump()
-    return { ...started, arrivals }
-  })
-
-/** A fake X-Ray daemon for the scope, its documents in a queue. */
-const xrayDaemon = Effect.gen(function*() {
-  const documents = yield* Queue.unbounded<Json>()
-  const daemon = yield* Effect.acquireRelease(
-    Effect.promise(() => startXRayDaemon((document) => Queue.unsafeOffer(documents, document))),
-    (d) => Effect.sync(() => d.close())
-  )
-  return { port: daemon.port, documents }
-})
-
-interface Setup {
-  readonly emulator: EmulatorService
-  readonly fn: FunctionProcess
-}
-
-/** The emulator and the function with `env` (the function is named `orders`). */
-const start = (env: Record<string, string>): Effect.Effect<Setup, never, Scope.Scope> =>
-  Effect.gen(function*() {
-    const emulator = yield* Emulator.make({
-      functionName: "orders",
-      region: "eu-west-1",
-      memorySizeMb: 256,
-      functionArn: "arn:aws:lambda:eu-west-1:123456789012:function:orders"
-    })
-    const fn = yield* spawnFunction("test/fixtures/telemetry.ts", { ...emulator.environment, ...env })
-    return { emulator, fn }
-  })
-
-const responseJson = (record: InvocationRecord): Json => {
-  expect(record.outcome, JSON.stringify(record.outcome)).toMatchObject({ _tag: "Response" })
-  return JSON.parse(record.outcome?._tag === "Response" ? record.outcome.text : "null")
-}
-
-/** The spans of one request. */
-const spansOf = (request: CollectorRequest): Array<Json> => FakeCollector.spansOf(request)
-
-/** An OTLP attribute list as a plain record. */
-const attrs = (list: Array<Json>): Json =>
-  Object.fromEntries(list.map(({ key, value }) => [key, Object.values(value as Json)[0]]))
-
-/** The JSON lines of the function's stdout. */
-const jsonLines = (fn: FunctionProcess): Array<Json> =>
-  fn.stdout().split("\n").flatMap((line) => {
-    const json = parseJson(line)
-    return json === undefined ? [] : [json]
-  })
+import {
+  emfMetrics,
+  expectedEmfMetrics,
+  expectedSpanTree,
+  observabilityEvent,
+  spanTree
+} from "./observabilityExample.js"
+import {
+  attrs,
+  buildFixture,
+  collector,
+  header,
+  jsonLines,
+  PARENT,
+  responseJson,
+  ROOT,
+  spansOf,
+  start,
+  startBuilt,
+  TRACE_ID,
+  xrayDaemon
+} from "./observabilitySupport.js"
+import type { Json } from "./observabilitySupport.js"
+import { spawnFunction } from "./process.js"
 
 describe("observability: spans to an OTLP collector", () => {
   it.scopedLive("the invocation span (FaaS attributes, the X-Ray header's trace and parent), a nested span, a detached span, exported after the response and before the next /next", () =>
@@ -286,6 +229,67 @@ describe("observability: spans to an OTLP collector", () => {
     }))
 })
 
+describe("observability: Lambda Managed Instances", () => {
+  it.scopedLive("8 invocations at once on 4 loops: each SERVER span in its own trace with its own children, every span exported once, cold start on one only", () =>
+    Effect.gen(function*() {
+      const otlp = yield* collector()
+      const emulator = yield* Emulator.make({ concurrency: 4, functionName: "orders" })
+      const fn = yield* spawnFunction("test/fixtures/telemetry.ts", {
+        ...emulator.environment,
+        OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: "http/json"
+      })
+      yield* emulator.awaitNextRequest(4)
+      const roots = Array.from({ length: 8 }, (_, i) => `1-5759e988-bd862e3fe1be46a9942727${10 + i}`)
+      const records = yield* Effect.forEach(
+        roots,
+        (root, i) => emulator.invoke({ id: `o-${i}` }, { traceId: header(root) }),
+        { concurrency: "unbounded" }
+      )
+      for (const [i, record] of records.entries()) expect(responseJson(record)).toMatchObject({ id: `o-${i}` })
+      // Each window exports what has ended by then: its own spans, perhaps others'.
+      const spans: Array<Json> = []
+      while (
+        spans.filter((span) => span.kind === 2).length < 8 || spans.filter((s) => s.name === "archive").length < 8
+      ) {
+        spans.push(...spansOf((yield* Queue.take(otlp.arrivals)).request))
+      }
+      expect(new Set(spans.map((span) => span.spanId)).size).toBe(spans.length)
+      const servers = spans.filter((span) => span.kind === 2)
+      expect(servers.filter((span) => attrs(span.attributes)["faas.coldstart"] === true)).toHaveLength(1)
+      for (const [i, record] of records.entries()) {
+        const traceId = roots[i]!.slice(2).replace("-", "")
+        const server = servers.find((span) => attrs(span.attributes)["faas.invocation_id"] === record.requestId)!
+        expect(server).toMatchObject({ traceId, parentSpanId: PARENT })
+        for (const name of ["validate", "archive"]) {
+          expect(spans.filter((span) => span.name === name && span.parentSpanId === server.spanId)).toEqual([
+            expect.objectContaining({ traceId })
+          ])
+        }
+      }
+      expect(fn.stderr()).toBe("")
+    }))
+})
+
+describe("observability: the example", () => {
+  it.scopedLive("examples/observability.ts exports its nested spans to an OTLP collector and writes its metrics as EMF", () =>
+    Effect.gen(function*() {
+      const otlp = yield* collector()
+      const emulator = yield* Emulator.make()
+      const fn = yield* spawnFunction("examples/observability.ts", {
+        ...emulator.environment,
+        OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+        POWERTOOLS_METRICS_NAMESPACE: "Shop"
+      })
+      const record = yield* emulator.invoke(observabilityEvent)
+      expect(responseJson(record)).toEqual({ orderId: "o-1", accepted: true })
+      expect(spanTree(spansOf((yield* Queue.take(otlp.arrivals)).request))).toEqual(expectedSpanTree)
+      yield* fn.awaitOutput("OrderSize")
+      expect(emfMetrics(fn.stdout())).toEqual(expectedEmfMetrics)
+    }))
+})
+
 describe("observability: exports at shutdown", () => {
   it.scopedLive("SIGTERM while the window's export waits for the collector: the spans are exported again by the shutdown's export", () =>
     Effect.gen(function*() {
@@ -304,28 +308,6 @@ describe("observability: exports at shutdown", () => {
       expect(spansOf(second.request).find((span) => span.kind === 2)).toBeDefined()
     }))
 })
-
-/** Builds the fixture as users build functions (esbuild, code cache skipped) into a directory removed with the scope. */
-const buildFixture = Effect.gen(function*() {
-  const outdir = yield* Effect.acquireRelease(
-    Effect.sync(() => mkdtempSync(join(tmpdir(), "effect-lambda-telemetry-"))),
-    (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
-  )
-  return yield* Effect.orDie(Build.build({ entry: projectFile("test/fixtures/telemetry.ts"), outdir }))
-})
-
-/** Starts a build's `bootstrap` with plain Node, as Lambda does; its answers are what is checked. */
-const startBuilt = (build: Build.BuildResult, emulator: EmulatorService, extra: Record<string, string>) =>
-  Effect.acquireRelease(
-    Effect.sync(() =>
-      spawn(build.bootstrap, [], {
-        cwd: build.outdir,
-        env: lambdaEnvironment(emulator.environment, build.outdir, extra),
-        stdio: ["ignore", "ignore", "inherit"]
-      })
-    ),
-    (child) => Effect.sync(() => child.kill("SIGKILL"))
-  )
 
 describe("observability: a built function", () => {
   it.scopedLive("without the variables nothing connects and the exporters' modules are never loaded; with them, they are, after the first export", () =>
@@ -376,6 +358,16 @@ describe("observability: X-Ray daemon", () => {
 })
 
 describe("observability: EMF", () => {
+  it.scopedLive("the metricsNamespace run option turns EMF on without the variable", () =>
+    Effect.gen(function*() {
+      const { emulator, fn } = yield* start({ FIXTURE_METRICS_NAMESPACE: "Orders" })
+      for (const id of ["o-1", "o-2"]) responseJson(yield* emulator.invoke({ id }))
+      yield* fn.awaitOutput("order o-2 received")
+      const processed = jsonLines(fn).filter((line) => line.ordersProcessed !== undefined)
+      expect(processed).toHaveLength(1)
+      expect(processed[0]!._aws.CloudWatchMetrics[0]).toMatchObject({ Namespace: "Orders" })
+    }))
+
   it.scopedLive("one line per invocation with the deltas and the tags as dimensions, and the cold-start line once", () =>
     Effect.gen(function*() {
       const { emulator, fn } = yield* start({ POWERTOOLS_METRICS_NAMESPACE: "Shop", POWERTOOLS_SERVICE_NAME: "orders" })
@@ -386,6 +378,8 @@ describe("observability: EMF", () => {
       const coldStarts = emf.filter((line) => line.ColdStart !== undefined)
       expect(coldStarts).toHaveLength(1)
       expect(coldStarts[0]).toMatchObject({ ColdStart: 1, service: "orders", function_name: "orders" })
+      // Effect's own fiber metrics (on in Effect 3's default runtime) are not the function's.
+      expect(emf.filter((line) => Object.keys(line).some((key) => key.startsWith("effect_fiber_")))).toEqual([])
       const processed = emf.filter((line) => line.ordersProcessed !== undefined)
       expect(processed.length).toBeGreaterThanOrEqual(2)
       for (const line of processed) {

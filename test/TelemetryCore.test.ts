@@ -12,6 +12,7 @@ import * as Spans from "../src/internal/core/telemetry/spans.js"
 import * as TraceHeader from "../src/internal/core/telemetry/traceHeader.js"
 import * as FakeCollector from "./fakeCollector.js"
 import { hostile } from "./hostile.js"
+import { finishedSpan } from "./telemetrySpans.js"
 
 const ROOT = "1-5759e988-bd862e3fe1be46a994272793"
 const TRACE_ID = "5759e988bd862e3fe1be46a994272793"
@@ -275,6 +276,7 @@ describe("faas", () => {
       expect(Faas.triggerOf(samples[name]), name).toBe(expected[name])
       expect(Faas.triggerOfBody(JSON.stringify(samples[name])), name).toBe(expected[name])
       expect(Faas.triggerOfBody(JSON.stringify(samples[name], null, 2)), `${name} indented`).toBe(expected[name])
+      expect(Faas.triggerOfBytes(Buffer.from(JSON.stringify(samples[name]))), `${name} bytes`).toBe(expected[name])
     }
   })
 
@@ -293,6 +295,10 @@ describe("faas", () => {
     const event = { Records: [{ eventID: "1", dynamodb: { NewImage: image }, eventSource: "aws:dynamodb" }] }
     expect(Faas.triggerOf(event)).toBe("datasource")
     expect(Faas.triggerOfBody(JSON.stringify(event))).toBe("datasource")
+    // From the invocation's bytes: beyond the first 4 KB only for a batch of records.
+    expect(Faas.triggerOfBytes(Buffer.from(JSON.stringify(event)))).toBe("datasource")
+    expect(Faas.triggerOfBytes(Buffer.from(JSON.stringify({ payload: "x".repeat(10_000), eventSource: "aws:sqs" }))))
+      .toBe("other")
   })
 
   it("recognises an HTTP request whose headers push requestContext beyond the first 4 KB", () => {
@@ -356,22 +362,16 @@ describe("faas", () => {
   })
 })
 
-const span = (overrides: Partial<Spans.FinishedSpan> = {}): Spans.FinishedSpan => ({
-  traceId: TRACE_ID,
-  spanId: "1111111111111111",
-  parentSpanId: "53995c3f42cd8ad8",
-  name: "orders",
-  kind: "server",
-  startNs: 1_700_000_000_000_000_000n,
-  endNs: 1_700_000_000_250_000_000n,
-  attributes: new Map<string, unknown>([["faas.trigger", "http"]]),
-  events: [],
-  links: [],
-  failures: [],
-  interrupted: false,
-  sampled: true,
-  ...overrides
-})
+const span = (overrides: Partial<Spans.FinishedSpan> = {}): Spans.FinishedSpan =>
+  finishedSpan({
+    traceId: TRACE_ID,
+    spanId: "1111111111111111",
+    parentSpanId: "53995c3f42cd8ad8",
+    startNs: 1_700_000_000_000_000_000n,
+    endNs: 1_700_000_000_250_000_000n,
+    attributes: new Map<string, unknown>([["faas.trigger", "http"]]),
+    ...overrides
+  })
 
 describe("spans", () => {
   it("buffers up to its capacity, counts the rest, and take() empties it", () => {

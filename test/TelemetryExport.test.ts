@@ -18,27 +18,19 @@ import {
 } from "../src/internal/core/telemetry/xray.js"
 import { start } from "./fakeXRayDaemon.js"
 import { hostile } from "./hostile.js"
+import { finishedSpan } from "./telemetrySpans.js"
 
 const TRACE = "5759e988bd862e3fe1be46a994272793"
 const HEADER_PARENT = "53995c3f42cd8ad8"
 const ARN = "arn:aws:lambda:eu-west-1:123456789012:function:orders"
 
-const span = (overrides: Partial<FinishedSpan> = {}): FinishedSpan => ({
-  traceId: TRACE,
-  spanId: "a1b2c3d4e5f60718",
-  parentSpanId: HEADER_PARENT,
-  name: "orders",
-  kind: "server",
-  startNs: 1_733_000_000_123_456_789n,
-  endNs: 1_733_000_000_223_456_789n,
-  attributes: new Map(),
-  events: [],
-  links: [],
-  failures: [],
-  interrupted: false,
-  sampled: true,
-  ...overrides
-})
+const span = (overrides: Partial<FinishedSpan> = {}): FinishedSpan =>
+  finishedSpan({
+    traceId: TRACE,
+    spanId: "a1b2c3d4e5f60718",
+    parentSpanId: HEADER_PARENT,
+    ...overrides
+  })
 
 const doc = (s: FinishedSpan): Record<string, any> => {
   const text = toSubsegment(s, "orders-service")

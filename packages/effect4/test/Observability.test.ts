@@ -343,4 +343,18 @@ describe("Effect 4: observability", () => {
       const ids = (request: FakeCollector.CollectorRequest) => spansOf(request).map((span) => span.spanId).sort()
       expect(ids(yield* Effect.promise(() => second))).toEqual(ids(waiting))
     })))
+
+  it.live("sends OTLP protobuf by default (OpenTelemetry's default protocol)", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const collector = yield* collectorScoped()
+      const api = yield* emulator()
+      yield* spawnFunction(OBSERVED, { ...api.environment, OTEL_EXPORTER_OTLP_ENDPOINT: collector.url })
+      const exported = collector.nextRequest()
+      yield* Effect.promise(() => api.invoke({ mode: "ok" }, { traceId: HEADER }))
+      const request = yield* Effect.promise(() => exported)
+      expect(request.contentType).toBe("application/x-protobuf")
+      // Trace ids are bytes in protobuf: the header's Root is in the body as 16 bytes.
+      expect(request.body.includes(Buffer.from(TRACE_ID, "hex"))).toBe(true)
+      expect(request.body.includes(Buffer.from("audit"))).toBe(true)
+    })))
 })

@@ -106,12 +106,15 @@ export const telemetryEnvironment: Config.Config<TelemetryEnvironment> = Config.
  *
  * @internal
  */
-export const load = (config: RuntimeConfig): Effect.Effect<
+export const load = (
+  config: RuntimeConfig,
+  options: { readonly metricsNamespace?: string | undefined } = {}
+): Effect.Effect<
   { readonly telemetry: Telemetry | undefined; readonly problems: ReadonlyArray<string> }
 > =>
   Effect.gen(function*() {
     const env = yield* Effect.orElseSucceed(telemetryEnvironment, (): TelemetryEnvironment => ({}))
-    const settings = telemetrySettings(env)
+    const settings = telemetrySettings(env, options)
     if (settings.off) return { telemetry: undefined, problems: settings.problems }
     const { make, protobufProblem } = yield* Effect.promise(() => import("./telemetryExport.js"))
     const protobuf = protobufProblem(settings)

@@ -24,8 +24,9 @@ import type { RuntimeConfig } from "../../LambdaRuntime.js"
 import type { Invocation } from "../../RuntimeApi.js"
 import type { MetricSample } from "../core/telemetry/emf.js"
 import { coldStartLine, MetricDeltas } from "../core/telemetry/emf.js"
-import { invocationAttributes, triggerOfBody } from "../core/telemetry/faas.js"
+import { invocationAttributes, triggerOfBytes } from "../core/telemetry/faas.js"
 import { FailureStreak, toTraceData } from "../core/telemetry/otlp.js"
+import { postOtlp, reasonOf } from "../core/telemetry/otlpPost.js"
 import type { TelemetrySettings } from "../core/telemetry/settings.js"
 import { SpanBuffer } from "../core/telemetry/spans.js"
 import type { FinishedSpan } from "../core/telemetry/spans.js"
@@ -54,12 +55,15 @@ export const protobufProblem = (settings: TelemetrySettings): string | undefined
 /**
  * Effect's metrics registry as the EMF module's samples: counters, gauges and histograms.
  * Frequencies and summaries have no EMF form the deltas could carry (a frequency is a count per
- * string, a summary's quantiles do not add up) and are left out.
+ * string, a summary's quantiles do not add up) and are left out. So are Effect's own fiber
+ * metrics (`effect_fiber_*`): Effect 3's default runtime records them in every process, and as
+ * EMF they would be custom CloudWatch metrics, paid for, that the function never asked for.
  */
 const metricSamples = (): Array<MetricSample> => {
   const samples: Array<MetricSample> = []
   for (const pair of Metric.unsafeSnapshot()) {
     const name = pair.metricKey.name
+    if (name.startsWith("effect_fiber_")) continue
     const tags = pair.metricKey.tags.map((label) => [label.key, label.value] as const)
     const state: unknown = pair.metricState
     if (MetricState.isCounterState(state)) {
@@ -71,17 +75,6 @@ const metricSamples = (): Array<MetricSample> => {
     }
   }
   return samples
-}
-
-const decoder = new TextDecoder()
-
-/**
- * A failed POST as the warning says it: fetch's own message is "fetch failed", the reason
- * (`connect ECONNREFUSED 127.0.0.1:4318`) is its `cause`'s.
- */
-const reasonOf = (error: unknown): string => {
-  if (!(error instanceof Error)) return typeof error === "string" ? error : String(error)
-  return error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message
 }
 
 /**
@@ -124,7 +117,7 @@ export const make = (settings: TelemetrySettings, config: RuntimeConfig): Teleme
         requestId: invocation.requestId,
         invokedFunctionArn: invocation.functionArn,
         coldStart,
-        trigger: triggerOfBody(decoder.decode(invocation.body)),
+        trigger: triggerOfBytes(invocation.body),
         region: config.region
       })
       for (const [key, value] of Object.entries(attributes)) span.attribute(key, value)
@@ -165,17 +158,7 @@ export const make = (settings: TelemetrySettings, config: RuntimeConfig): Teleme
       const body = JSON.stringify(toTraceData(spans, settings.resource, VERSION))
       // Interrupted (the timeout, a shutdown), the request is aborted through its signal.
       const post = Effect.tryPromise({
-        try: async (signal) => {
-          const response = await fetch(otlp.url, {
-            method: "POST",
-            headers: { ...otlp.headers, "content-type": "application/json" },
-            body,
-            signal
-          })
-          // Read to its end so that the connection is free again.
-          await response.arrayBuffer()
-          if (!response.ok) throw new Error(`the collector answered ${response.status}`)
-        },
+        try: (signal) => postOtlp(otlp.url, otlp.headers, body, "application/json", signal),
         catch: (error) => error
       })
       return post.pipe(

@@ -10,7 +10,7 @@ import type * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Tracer from "effect/Tracer"
 import type { SpanBuffer, SpanEvent, SpanFailure } from "../core/telemetry/spans.js"
-import { failureOf } from "../core/telemetry/spans.js"
+import { failureOf, finishedSpan } from "../core/telemetry/spans.js"
 import { newSpanId, newTraceId } from "../core/telemetry/traceHeader.js"
 import { recordingTracers } from "./telemetry.js"
 
@@ -81,37 +81,31 @@ export class RecordingSpan implements Tracer.Span {
   }
 
   /**
-   * Ends the span once and hands it to the buffer. A span that has `http.route` (a router's)
-   * and `http.request.method` is named `METHOD route`: the route is known only now.
+   * Ends the span once and hands it to the buffer (named `METHOD route` when a router set
+   * `http.route`: the core's `finishedSpan`).
    */
   end(endTime: bigint, exit: Exit.Exit<unknown, unknown>): void {
     if (this.status._tag === "Ended") return
     const startTime = this.status.startTime
     this.status = { _tag: "Ended", startTime, endTime, exit }
-    const route = this.attributes.get("http.route")
-    const method = this.attributes.get("http.request.method")
-    if (typeof route === "string" && typeof method === "string") this.name = `${method} ${route}`
     const { failures, interrupted } = outcomeOf(exit)
-    const parent = Option.getOrUndefined(this.parent)
-    this.buffer.push({
+    const finished = finishedSpan({
       traceId: this.traceId,
       spanId: this.spanId,
-      parentSpanId: parent?.spanId,
+      parentSpanId: Option.getOrUndefined(this.parent)?.spanId,
       name: this.name,
       kind: this.kind,
       startNs: startTime,
       endNs: endTime,
       attributes: this.attributes,
       events: this.events,
-      links: this.links.map((link) => ({
-        traceId: link.span.traceId,
-        spanId: link.span.spanId,
-        attributes: link.attributes
-      })),
+      links: this.links,
       failures,
       interrupted,
       sampled: this.sampled
     })
+    this.name = finished.name
+    this.buffer.push(finished)
   }
 }
 

@@ -138,6 +138,21 @@ export const triggerOfBody = (body: string): Trigger => {
 }
 
 /**
+ * {@link triggerOfBody} of an invocation's raw body: only its first 4 KB are decoded (Latin-1:
+ * the keys looked for are ASCII), unless the event is a batch of records whose source lies
+ * further (a large DynamoDB image): then the whole body. What it costs does not grow with the
+ * event for any other event.
+ *
+ * @internal
+ */
+export const triggerOfBytes = (body: Uint8Array): Trigger => {
+  const head = Buffer.from(body.buffer, body.byteOffset, Math.min(body.byteLength, HEAD)).toString("latin1")
+  const trigger = triggerOfBody(head)
+  if (trigger !== "other" || body.byteLength <= HEAD || !head.includes("\"Records\"")) return trigger
+  return triggerOfBody(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("latin1"))
+}
+
+/**
  * The account of an invoked function's ARN (`arn:aws:lambda:region:ACCOUNT:function:name[:alias]`),
  * or undefined when the ARN has another shape.
  *

@@ -131,3 +131,37 @@ export const failureOf = (error: unknown, defect: boolean): SpanFailure => {
     defect
   }
 }
+
+/**
+ * A span as a line's tracer holds it when it ends: its links still as Effect's (`span` and
+ * `attributes`), its name as it was started.
+ *
+ * @internal
+ */
+export interface EndingSpan extends Omit<FinishedSpan, "links"> {
+  readonly links: ReadonlyArray<{
+    readonly span: { readonly traceId: string; readonly spanId: string }
+    readonly attributes: Readonly<Record<string, unknown>>
+  }>
+}
+
+/**
+ * The span both exporters read, from what a recording tracer holds when the span ends. A span
+ * that has `http.route` (a router sets it) and `http.request.method` is named `METHOD route`:
+ * the route is known only at the end.
+ *
+ * @internal
+ */
+export const finishedSpan = (span: EndingSpan): FinishedSpan => {
+  const route = span.attributes.get("http.route")
+  const method = span.attributes.get("http.request.method")
+  return {
+    ...span,
+    name: typeof route === "string" && typeof method === "string" ? `${method} ${route}` : span.name,
+    links: span.links.map((link) => ({
+      traceId: link.span.traceId,
+      spanId: link.span.spanId,
+      attributes: link.attributes
+    }))
+  }
+}

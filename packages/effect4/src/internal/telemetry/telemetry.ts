@@ -14,7 +14,18 @@ import * as Effect from "effect/Effect"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as Tracer from "effect/Tracer"
-import { Emf, Faas, LogLine, Otlp, PackageVersion, Spans, TelemetrySettings, TraceHeader, XRay } from "../core.js"
+import {
+  Emf,
+  Faas,
+  LogLine,
+  Otlp,
+  OtlpPost,
+  PackageVersion,
+  Spans,
+  TelemetrySettings,
+  TraceHeader,
+  XRay
+} from "../core.js"
 import type { Requests } from "../core.js"
 import * as RecordingTracer from "./tracer.js"
 
@@ -42,9 +53,6 @@ export const userFlushOf = (services: Context.Context<never>): Effect.Effect<voi
   // `Flusher.flush` is `Effect<void>`: it cannot fail and needs nothing.
   return Effect.isEffect(flusher.flush) ? Effect.asVoid(flusher.flush as Effect.Effect<unknown>) : undefined
 }
-
-/** How many bytes of the event `faas.trigger` is read from. */
-const TRIGGER_PREFIX_BYTES = 4096
 
 /**
  * The telemetry variables (`TelemetrySettings.TELEMETRY_VARIABLES`), read through `Config`.
@@ -80,10 +88,6 @@ export interface Telemetry {
   readonly flush: (nowMs: number, untilMs: number) => Effect.Effect<void>
 }
 
-/** The first `TRIGGER_PREFIX_BYTES` of the event as text (Latin-1: the keys it looks for are ASCII). */
-const eventPrefix = (body: Uint8Array): string =>
-  Buffer.from(body.buffer, body.byteOffset, Math.min(body.byteLength, TRIGGER_PREFIX_BYTES)).toString("latin1")
-
 /** Effect's metrics as the core's samples: counters, gauges and histograms (frequencies and summaries have no EMF form). */
 const samplesOf = (snapshots: ReadonlyArray<Metric.Metric.Snapshot>): Array<Emf.MetricSample> => {
   const samples: Array<Emf.MetricSample> = []
@@ -118,7 +122,7 @@ export const make = (
     const buffer = new Spans.SpanBuffer(BUFFER_CAPACITY)
     const send = otlp === undefined
       ? undefined
-      : yield* Effect.flatMap(Effect.promise(() => import("./otlpSender.js")), (sender) => sender.make(otlp))
+      : yield* Effect.flatMap(Effect.promise(() => import("./otlpSender.js")), (sender) => sender.make(otlp, OtlpPost))
     const daemon = xray === undefined ? undefined : XRay.makeDaemonSender(xray)
     const streak = new Otlp.FailureStreak(`the OTLP collector at ${otlp?.url}`)
     const deltas = emf === undefined ? undefined : new Emf.MetricDeltas()
@@ -131,7 +135,7 @@ export const make = (
         requestId: invocation.requestId,
         invokedFunctionArn: invocation.functionArn,
         coldStart,
-        trigger: Faas.triggerOfBody(eventPrefix(invocation.body)),
+        trigger: Faas.triggerOfBytes(invocation.body),
         region: functionSettings.region
       })
       coldStart = false

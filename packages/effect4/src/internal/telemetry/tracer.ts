@@ -16,13 +16,6 @@ import { RecordSpans, Spans, TraceHeader } from "../core.js"
 /** The attributes an HTTP span passes on to the invocation's span. */
 const HTTP_ATTRIBUTES = ["http.route", "http.request.method", "url.path", "http.response.status_code"] as const
 
-/** A span the router matched a route in is named after it (`GET /users/:id`). */
-const routeName = (attributes: ReadonlyMap<string, unknown>): string | undefined => {
-  const route = attributes.get("http.route")
-  const method = attributes.get("http.request.method")
-  return typeof route === "string" && typeof method === "string" ? `${method} ${route}` : undefined
-}
-
 /** What an exit says about the span: its failures (type = `_tag`), or that it was only interrupted. */
 const outcome = (exit: Exit.Exit<unknown, unknown>) => {
   if (exit._tag === "Success") return { failures: [], interrupted: false }
@@ -75,34 +68,29 @@ class RecordingSpan implements Tracer.Span {
     const startTime = this.status.startTime
     this.status = { _tag: "Ended", startTime, endTime, exit }
     const { failures, interrupted } = outcome(exit)
-    const route = routeName(this.attributes)
     // effect/http's own server span (a child of the invocation's) is where the router puts the
-    // route: the invocation's span, still open, takes its name and request attributes.
+    // route: the invocation's span, still open, takes its request attributes, and so its name.
     const parent = Option.getOrUndefined(this.parent)
-    if (route !== undefined && parent instanceof RecordingSpan && parent.kind === "server") {
+    if (this.attributes.has("http.route") && parent instanceof RecordingSpan && parent.kind === "server") {
       for (const key of HTTP_ATTRIBUTES) {
         if (this.attributes.has(key) && !parent.attributes.has(key)) parent.attribute(key, this.attributes.get(key))
       }
     }
-    this.sink.push({
+    this.sink.push(Spans.finishedSpan({
       traceId: this.traceId,
       spanId: this.spanId,
-      parentSpanId: Option.isSome(this.parent) ? this.parent.value.spanId : undefined,
-      name: route ?? this.name,
+      parentSpanId: parent?.spanId,
+      name: this.name,
       kind: this.kind,
       startNs: startTime,
       endNs: endTime,
       attributes: this.attributes,
       events: this.events ?? [],
-      links: this.links.map((link) => ({
-        traceId: link.span.traceId,
-        spanId: link.span.spanId,
-        attributes: link.attributes
-      })),
+      links: this.links,
       failures,
       interrupted,
       sampled: this.xraySampled
-    })
+    }))
   }
 
   attribute(key: string, value: unknown): void {
