@@ -10,6 +10,7 @@ import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import type * as LogLevel from "effect/LogLevel"
+import * as AfterResponse from "./internal/runtime/afterResponse.js"
 import * as internal from "./internal/runtime/init.js"
 import type { FatalRuntimeError } from "./LambdaError.js"
 import type { Handler, JsonOptions, LambdaHandler, Provided } from "./LambdaHandler.js"
@@ -191,3 +192,30 @@ export const run: {
     options?: RuntimeOptions<ROut, LE> & JsonOptions<EA, EI, OA, OI>
   ): void
 } = internal.run
+
+/**
+ * A layer that has the runtime run `flush` after every response, in the window where detached
+ * work runs (before the next invocation is asked for, so before the process may be frozen), and
+ * once more on shutdown: for an exporter the runtime does not flush itself, such as the
+ * OpenTelemetry SDK's span processor behind `@effect/opentelemetry`'s `NodeSdk`. Each run is
+ * bounded by the invocation's deadline and 10 seconds; a failure is one warning line.
+ *
+ * @example
+ * ```ts
+ * import { NodeSdk } from "@effect/opentelemetry"
+ * import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http"
+ * import { BatchSpanProcessor } from "@opentelemetry/sdk-trace-base"
+ * import { Effect, Layer } from "effect"
+ * import { LambdaRuntime } from "effect-lambda-runtime"
+ *
+ * const processor = new BatchSpanProcessor(new OTLPTraceExporter())
+ * const TracingLive = Layer.merge(
+ *   NodeSdk.layer(() => ({ resource: { serviceName: "orders" }, spanProcessor: processor })),
+ *   LambdaRuntime.flushAfterResponse(Effect.promise(() => processor.forceFlush()))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const flushAfterResponse: (flush: Effect.Effect<void>) => Layer.Layer<never> = AfterResponse.layer

@@ -389,3 +389,22 @@ describe("observability: EMF", () => {
       }
     }))
 })
+
+describe("observability: flushAfterResponse", () => {
+  it.scopedLive("runs the flushes a layer registers (the OpenTelemetry SDK's) after the response, before the next /next", () =>
+    Effect.gen(function*() {
+      const otlp = yield* collector()
+      const emulator = yield* Emulator.make()
+      yield* spawnFunction("test/fixtures/flushAfterResponse.ts", {
+        ...emulator.environment,
+        SDK_COLLECTOR_URL: `${otlp.url}/v1/traces`
+      })
+      const record = yield* emulator.invoke({})
+      expect(responseJson(record)).toEqual({ ok: true })
+      const { at, request } = yield* Queue.take(otlp.arrivals)
+      const nextAt = yield* emulator.awaitNextRequest(2)
+      expect(record.resultAt!).toBeLessThan(at)
+      expect(request.answeredAt!).toBeLessThanOrEqual(nextAt)
+      expect(spansOf(request).map((span) => span.name)).toEqual(["sdk work"])
+    }))
+})

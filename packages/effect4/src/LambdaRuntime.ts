@@ -36,6 +36,7 @@ import { Lifecycle } from "./internal/lifecycle.js"
 import * as Logger from "./internal/logger.js"
 import * as Program from "./internal/program.js"
 import * as RuntimeApiClient from "./internal/runtimeApiClient.js"
+import * as AfterResponse from "./internal/telemetry/afterResponse.js"
 
 /**
  * Options of {@link run} and {@link serve}.
@@ -291,3 +292,31 @@ export const run: {
     process.exit(life.abandoned.length === 0 ? 0 : 1)
   })
 }
+
+/**
+ * A layer that has the runtime run `flush` after every response, in the window where detached
+ * work runs (before the next invocation is asked for, so before the process may be frozen), and
+ * once more on shutdown: for an exporter the runtime does not flush itself, such as the
+ * OpenTelemetry SDK's span processor behind `@effect/opentelemetry`'s `NodeSdk` (a layer with
+ * `effect/observability`'s `OtlpTracer` is flushed without it). Each run is bounded by the
+ * invocation's deadline and 10 seconds; a failure is one warning line.
+ *
+ * @example
+ * ```ts
+ * import { NodeSdk } from "@effect/opentelemetry"
+ * import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http"
+ * import { BatchSpanProcessor } from "@opentelemetry/sdk-trace-base"
+ * import { Effect, Layer } from "effect"
+ * import { LambdaRuntime } from "effect-lambda-runtime"
+ *
+ * const processor = new BatchSpanProcessor(new OTLPTraceExporter())
+ * const TracingLive = Layer.merge(
+ *   NodeSdk.layer(() => ({ resource: { serviceName: "orders" }, spanProcessor: processor })),
+ *   LambdaRuntime.flushAfterResponse(Effect.promise(() => processor.forceFlush()))
+ * )
+ * ```
+ *
+ * @since 1.0.0
+ * @category layers
+ */
+export const flushAfterResponse: (flush: Effect.Effect<void>) => Layer.Layer<never> = AfterResponse.layer

@@ -288,23 +288,30 @@ describe("Effect 4: observability", () => {
       expect(records[1]!.status.code).toBe(2)
     })))
 
-  it.live("flushes the exporter a user's layer brings (effect/observability's OtlpTracer) in the same window", () =>
-    Effect.scoped(Effect.gen(function*() {
-      const collector = yield* collectorScoped()
-      const api = yield* emulator()
-      yield* spawnFunction("test/fixtures/userOtlp.ts", {
-        ...api.environment,
-        COLLECTOR_URL: `${collector.url}/v1/traces`
-      })
-      const exported = collector.nextRequest()
-      const record = yield* Effect.promise(() => api.invoke({}))
-      expect(responseOf(record)).toEqual({ ok: true })
-      const request = yield* Effect.promise(() => exported)
-      const nextAt = yield* Effect.promise(() => api.awaitNextRequest(2))
-      expect(record.resultAt!).toBeLessThan(request.at)
-      expect(request.at).toBeLessThan(nextAt)
-      expect(spansOf(request).map((span) => span.name)).toEqual(["user work"])
-    })))
+  for (
+    const [what, fixture, variable, span] of [
+      ["effect/observability's OtlpTracer (its Flusher)", "userOtlp", "COLLECTOR_URL", "user work"],
+      ["flushAfterResponse (the OpenTelemetry SDK's forceFlush)", "flushAfterResponse", "SDK_COLLECTOR_URL", "sdk work"]
+    ] as const
+  ) {
+    it.live(`flushes the exporter a user's layer brings after the response, before /next: ${what}`, () =>
+      Effect.scoped(Effect.gen(function*() {
+        const collector = yield* collectorScoped()
+        const api = yield* emulator()
+        yield* spawnFunction(`test/fixtures/${fixture}.ts`, {
+          ...api.environment,
+          [variable]: `${collector.url}/v1/traces`
+        })
+        const exported = collector.nextRequest()
+        const record = yield* Effect.promise(() => api.invoke({}))
+        expect(responseOf(record)).toEqual({ ok: true })
+        const request = yield* Effect.promise(() => exported)
+        const nextAt = yield* Effect.promise(() => api.awaitNextRequest(2))
+        expect(record.resultAt!).toBeLessThan(request.at)
+        expect(request.answeredAt!).toBeLessThanOrEqual(nextAt)
+        expect(spansOf(request).map((span) => span.name)).toEqual([span])
+      })))
+  }
 
   it.live("on Managed Instances, exports every span of invocations served at once, each in its own trace", () =>
     Effect.scoped(Effect.gen(function*() {

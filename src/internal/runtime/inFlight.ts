@@ -41,6 +41,7 @@ import type { RuntimeSettings } from "./settings.js"
 import { ShutdownError, shutdownDocument } from "./shutdown.js"
 import * as Streaming from "./streaming.js"
 import { awaitUntil, until } from "./timers.js"
+import * as AfterResponse from "./afterResponse.js"
 
 /** @internal */
 export { FINALIZER_CUTOFF_MS } from "../core/lifecycle.js"
@@ -214,6 +215,7 @@ export class InFlight<E, R> implements InvocationInFlight {
       // Last in the window, when the invocation's spans (detached ones included) have ended:
       // EMF lines and spans out before `/next`, within the invocation's hard deadline.
       if (settings.telemetry !== undefined) yield* settings.telemetry.export(this.hardDeadline)
+      yield* AfterResponse.flushAll(this.hardDeadline)
     })
   }
 

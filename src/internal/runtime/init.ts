@@ -36,6 +36,7 @@ import { env, errorTypes } from "../core/protocol.js"
 import type { ErrorDocument } from "../core/protocol.js"
 import { nodeTimer } from "./timers.js"
 import * as RuntimeApiClient from "./runtimeApiClient.js"
+import * as AfterResponse from "./afterResponse.js"
 import * as Telemetry from "./telemetry.js"
 
 /**
@@ -307,12 +308,18 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
         Effect.zipRight(
           // What ended since the last window (the spans of invocations stopped by the shutdown)
           // is exported once more, before the layer that the handlers used is released.
-          telemetry === undefined
-            ? life.within("the layer's release", Scope.close(scope, exit))
-            : Effect.zipRight(
-              life.within("the telemetry export", Effect.suspend(() => telemetry.export(life.deadline()))),
-              life.within("the layer's release", Scope.close(scope, exit))
+          Effect.zipRight(
+            life.within(
+              "the telemetry export",
+              Effect.suspend(() =>
+                Effect.zipRight(
+                  telemetry === undefined ? Effect.void : telemetry.export(life.deadline()),
+                  AfterResponse.flushAll(life.deadline())
+                )
+              )
             ),
+            life.within("the layer's release", Scope.close(scope, exit))
+          ),
           Effect.suspend(() => life.abandoned.length === 0 ? Effect.void : Effect.logError(life.budgetExhausted()))
         )
       ),

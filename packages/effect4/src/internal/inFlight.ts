@@ -27,6 +27,7 @@ import { awaitUntil, fatal, ShutdownError, until } from "./lifecycle.js"
 import type { InvocationInFlight, Lifecycle } from "./lifecycle.js"
 import { InvocationContext } from "./invocationContext.js"
 import type { RuntimeApiClient, RuntimeApiError } from "./runtimeApiClient.js"
+import * as AfterResponse from "./telemetry/afterResponse.js"
 import type { Telemetry } from "./telemetry/telemetry.js"
 
 /**
@@ -197,6 +198,7 @@ export class InFlight<R> implements InvocationInFlight {
       // ask for the next invocation: the process may be frozen after that.
       const telemetry = this.lane.telemetry
       if (telemetry !== undefined) yield* telemetry.flush(now(), this.hardDeadline)
+      yield* AfterResponse.flushAll(now(), this.hardDeadline)
       this.lane.life.remove(this)
       this.fiber = undefined
       this.detached = undefined

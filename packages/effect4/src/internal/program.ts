@@ -31,6 +31,7 @@ import type { Lifecycle } from "./lifecycle.js"
 import { functionSettings } from "./invocationContext.js"
 import * as Loop from "./loop.js"
 import * as RuntimeApiClient from "./runtimeApiClient.js"
+import * as AfterResponse from "./telemetry/afterResponse.js"
 import * as Telemetry from "./telemetry/telemetry.js"
 
 /** The name under which the runtime registers its internal (SIGTERM) extension, as the Effect 3 line does. */
@@ -190,9 +191,15 @@ export const program = <R, ROut, LE>(
           // What ended during the shutdown (the stopped invocations' spans) is exported first,
           // while the layer's services still exist.
           Effect.andThen(
-            telemetry === undefined
-              ? Effect.void
-              : life.within("the telemetry export", telemetry.flush(Date.now(), life.deadline())),
+            life.within(
+              "the telemetry export",
+              Effect.suspend(() =>
+                Effect.andThen(
+                  telemetry === undefined ? Effect.void : telemetry.flush(Date.now(), life.deadline()),
+                  AfterResponse.flushAll(Date.now(), life.deadline())
+                )
+              )
+            ),
             life.within("the layer's release", Scope.close(layerScope, exit))
           ),
           Effect.suspend(() => life.abandoned.length === 0 ? Effect.void : Effect.logError(life.budgetExhausted()))
