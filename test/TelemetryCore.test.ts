@@ -104,7 +104,7 @@ describe("settings", () => {
     })).toBe("http://specific:4318/x/")
   })
 
-  it("reads headers, protocol and timeout", () => {
+  it("reads headers and timeout; sends JSON, saying so when http/protobuf is asked for", () => {
     const otlp = on({
       OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318",
       OTEL_EXPORTER_OTLP_HEADERS: "authorization=Bearer%20abc, x-team = a%2Cb ,x-both=generic",
@@ -115,12 +115,12 @@ describe("settings", () => {
     expect(otlp).toEqual({
       url: "http://c:4318/v1/traces",
       headers: { authorization: "Bearer abc", "x-team": "a,b", "x-both": "specific" },
-      protocol: "http/json",
       timeoutMs: 2500
     })
-    const defaults = on({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318" }).otlp
-    expect(defaults?.protocol).toBe("http/protobuf")
-    expect(defaults?.timeoutMs).toBe(10_000)
+    const defaults = Settings.telemetrySettings({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318" })
+    expect(defaults.off ? undefined : defaults.otlp?.timeoutMs).toBe(10_000)
+    // JSON is what is sent: no protocol set is no problem, http/protobuf is one line saying so.
+    expect(defaults.problems).toEqual([])
     const specific = on({
       OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318",
       OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
@@ -128,8 +128,13 @@ describe("settings", () => {
       OTEL_EXPORTER_OTLP_TIMEOUT: "2500",
       OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: "700"
     }).otlp
-    expect(specific?.protocol).toBe("http/protobuf")
     expect(specific?.timeoutMs).toBe(700)
+    const protobuf = Settings.telemetrySettings({
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318",
+      OTEL_EXPORTER_OTLP_PROTOCOL: "http/protobuf"
+    })
+    expect(protobuf.off ? undefined : protobuf.otlp?.url).toBe("http://c:4318/v1/traces")
+    expect(protobuf.problems).toEqual([expect.stringContaining("sent as http/json")])
     const badTimeout = on({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", OTEL_EXPORTER_OTLP_TIMEOUT: "soon" })
     expect(badTimeout.otlp?.timeoutMs).toBe(10_000)
     expect(badTimeout.problems).toEqual([expect.stringContaining("OTEL_EXPORTER_OTLP_TIMEOUT")])
@@ -141,7 +146,7 @@ describe("settings", () => {
       OTEL_EXPORTER_OTLP_PROTOCOL: "grpc"
     })
     expect(grpc.off).toBe(true)
-    expect(grpc.problems).toEqual([expect.stringMatching(/"grpc".*http\/protobuf or http\/json/)])
+    expect(grpc.problems).toEqual([expect.stringMatching(/"grpc".*use http\/json/)])
     const other = Settings.telemetrySettings({
       OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318",
       OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "thrift",

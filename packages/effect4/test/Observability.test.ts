@@ -351,17 +351,21 @@ describe("Effect 4: observability", () => {
       expect(ids(yield* Effect.promise(() => second))).toEqual(ids(waiting))
     })))
 
-  it.live("sends OTLP protobuf by default (OpenTelemetry's default protocol)", () =>
+  it.live("sends OTLP JSON; asked for http/protobuf, it says so once at init and sends JSON", () =>
     Effect.scoped(Effect.gen(function*() {
       const collector = yield* collectorScoped()
       const api = yield* emulator()
-      yield* spawnFunction(OBSERVED, { ...api.environment, OTEL_EXPORTER_OTLP_ENDPOINT: collector.url })
+      const fn = yield* spawnFunction(OBSERVED, {
+        ...api.environment,
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: "http/protobuf"
+      })
       const exported = collector.nextRequest()
       yield* Effect.promise(() => api.invoke({ mode: "ok" }, { traceId: HEADER }))
       const request = yield* Effect.promise(() => exported)
-      expect(request.contentType).toBe("application/x-protobuf")
-      // Trace ids are bytes in protobuf: the header's Root is in the body as 16 bytes.
-      expect(request.body.includes(Buffer.from(TRACE_ID, "hex"))).toBe(true)
-      expect(request.body.includes(Buffer.from("audit"))).toBe(true)
+      expect(request.contentType).toBe("application/json")
+      expect(spansOf(request).map((span) => span.traceId)).toEqual([TRACE_ID, TRACE_ID, TRACE_ID])
+      yield* fn.awaitOutput("sent as http/json")
+      expect(fn.stdout().split("\n").filter((line) => line.includes("\tWARN\t"))).toHaveLength(1)
     })))
 })

@@ -116,12 +116,8 @@ export const load = (
     const env = yield* Effect.orElseSucceed(telemetryEnvironment, (): TelemetryEnvironment => ({}))
     const settings = telemetrySettings(env, options)
     if (settings.off) return { telemetry: undefined, problems: settings.problems }
-    const { make, protobufProblem } = yield* Effect.promise(() => import("./telemetryExport.js"))
-    const protobuf = protobufProblem(settings)
-    return {
-      telemetry: make(settings, config),
-      problems: protobuf === undefined ? settings.problems : [...settings.problems, protobuf]
-    }
+    const { make } = yield* Effect.promise(() => import("./telemetryExport.js"))
+    return { telemetry: make(settings, config), problems: settings.problems }
   }).pipe(Effect.catchAllDefect((defect) =>
     Effect.succeed({ telemetry: undefined, problems: [`Telemetry is off: ${String(defect)}`] })
   ))

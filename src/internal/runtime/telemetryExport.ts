@@ -42,17 +42,6 @@ import { makeTracer, RecordingSpan } from "./telemetryTracer.js"
 const BUFFER_CAPACITY = 2048
 
 /**
- * The warning that `http/protobuf` is sent as `http/json` on this line (see the module's
- * comment), or undefined.
- *
- * @internal
- */
-export const protobufProblem = (settings: TelemetrySettings): string | undefined =>
-  settings.otlp?.protocol === "http/protobuf"
-    ? "OTLP http/protobuf is not available on the Effect 3 line (it needs @effect/opentelemetry): traces are sent as http/json to the same endpoint"
-    : undefined
-
-/**
  * Effect's metrics registry as the EMF module's samples: counters, gauges and histograms.
  * Frequencies and summaries have no EMF form the deltas could carry (a frequency is a count per
  * string, a summary's quantiles do not add up) and are left out. So are Effect's own fiber

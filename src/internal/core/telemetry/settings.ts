@@ -53,8 +53,6 @@ export interface OtlpSettings {
   readonly url: string
   /** `OTEL_EXPORTER_OTLP_(TRACES_)HEADERS`: `k=v,k2=v2`, values percent-decoded. */
   readonly headers: Readonly<Record<string, string>>
-  /** `OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL`; default `http/protobuf` as OpenTelemetry's. */
-  readonly protocol: "http/json" | "http/protobuf"
   /** `OTEL_EXPORTER_OTLP_(TRACES_)TIMEOUT`: how long one export may take, in ms; default 10000. */
   readonly timeoutMs: number
 }
@@ -176,12 +174,17 @@ const otlpSettings = (env: TelemetryEnvironment, problems: Array<string>): OtlpS
     problems.push(`OTLP traces are off: the endpoint ${JSON.stringify(url)} is not an http(s) URL`)
     return undefined
   }
+  // The request is OTLP/JSON, which every OTLP/HTTP receiver takes (the collector's, ADOT's):
+  // a protobuf encoder in every function's bundle cost some 4 ms of cold start, traces on or off
+  // (docs/design/observability.md).
   const protocol = present(env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL) ?? present(env.OTEL_EXPORTER_OTLP_PROTOCOL) ??
-    "http/protobuf"
-  if (protocol !== "http/json" && protocol !== "http/protobuf") {
+    "http/json"
+  if (protocol === "http/protobuf") {
     problems.push(
-      `OTLP traces are off: the protocol ${JSON.stringify(protocol)} is not supported (use http/protobuf or http/json)`
+      "OTLP http/protobuf is not supported by this runtime: traces are sent as http/json to the same endpoint (set OTEL_EXPORTER_OTLP_PROTOCOL=http/json)"
     )
+  } else if (protocol !== "http/json") {
+    problems.push(`OTLP traces are off: the protocol ${JSON.stringify(protocol)} is not supported (use http/json)`)
     return undefined
   }
   // Signal-specific headers are merged over the generic ones, key by key.
@@ -189,7 +192,7 @@ const otlpSettings = (env: TelemetryEnvironment, problems: Array<string>): OtlpS
     ...parseKeyValues("OTEL_EXPORTER_OTLP_HEADERS", env.OTEL_EXPORTER_OTLP_HEADERS, problems),
     ...parseKeyValues("OTEL_EXPORTER_OTLP_TRACES_HEADERS", env.OTEL_EXPORTER_OTLP_TRACES_HEADERS, problems)
   }
-  return { url, headers, protocol, timeoutMs: timeoutOf(env, problems) }
+  return { url, headers, timeoutMs: timeoutOf(env, problems) }
 }
 
 const timeoutOf = (env: TelemetryEnvironment, problems: Array<string>): number => {

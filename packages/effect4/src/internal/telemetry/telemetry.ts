@@ -107,7 +107,7 @@ const samplesOf = (snapshots: ReadonlyArray<Metric.Metric.Snapshot>): Array<Emf.
 
 /**
  * The telemetry for `settings` (the result of `TelemetrySettings.telemetrySettings`), with its
- * exporters opened: the OTLP client is loaded here, only when OTLP is on.
+ * exporters opened (the X-Ray socket on its first datagram).
  *
  * @internal
  */
@@ -116,13 +116,10 @@ export const make = (
   functionSettings: { readonly functionName: string; readonly region: string },
   userFlush: Effect.Effect<void> | undefined
 ): Effect.Effect<Telemetry> =>
-  Effect.gen(function*() {
+  Effect.sync(() => {
     const { emf, otlp, xray } = settings ?? { emf: undefined, otlp: undefined, xray: undefined }
     const tracesOn = otlp !== undefined || xray !== undefined
     const buffer = new Spans.SpanBuffer(BUFFER_CAPACITY)
-    const send = otlp === undefined
-      ? undefined
-      : yield* Effect.flatMap(Effect.promise(() => import("./otlpSender.js")), (sender) => sender.make(otlp, OtlpPost))
     const daemon = xray === undefined ? undefined : XRay.makeDaemonSender(xray)
     const streak = new Otlp.FailureStreak(`the OTLP collector at ${otlp?.url}`)
     const deltas = emf === undefined ? undefined : new Emf.MetricDeltas()
@@ -164,9 +161,15 @@ export const make = (
         const toDaemon = daemon === undefined
           ? Effect.void
           : Effect.promise(() => daemon.send(spans, settings!.serviceName))
-        if (send === undefined || otlp === undefined || streak.paused(nowMs)) return Effect.asVoid(toDaemon)
+        if (otlp === undefined || streak.paused(nowMs)) return Effect.asVoid(toDaemon)
         const budget = Math.max(0, Math.min(otlp.timeoutMs, untilMs - nowMs))
-        const toCollector = send(Otlp.toTraceData(spans, settings!.resource, PackageVersion.EFFECT4_VERSION)).pipe(
+        const body = JSON.stringify(Otlp.toTraceData(spans, settings!.resource, PackageVersion.EFFECT4_VERSION))
+        // Interrupted (the timeout, a shutdown), the request is aborted through its signal.
+        const post = Effect.tryPromise({
+          try: (signal) => OtlpPost.postOtlp(otlp.url, otlp.headers, body, "application/json", signal),
+          catch: OtlpPost.reasonOf
+        })
+        const toCollector = post.pipe(
           Effect.timeoutOrElse({
             duration: Duration.millis(budget),
             orElse: () => Effect.fail(`no answer within ${budget} ms`)
