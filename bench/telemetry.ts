@@ -1,17 +1,17 @@
 /**
  * What telemetry costs (issue 20): the same small function (bench/functions/telemetry.ts: the
  * event's JSON parsed, a "work" span, an "audit" span forked into the detached scope, a counter)
- * with tracing off, OTLP to a fake collector answering at once (http/json; http/protobuf too on the
- * Effect 4 line, the Effect 3 line sends JSON whatever the protocol) and after 50 ms, X-Ray to a
- * fake daemon, and EMF, on the Effect 3 line and the Effect 4 line, and with tracing off on the
- * runtime before issue 20 (so that "tracing off is unchanged" is measured in the same run);
- * against the baseline users have today: the plain Node handler on aws-lambda-ric with the
- * OpenTelemetry SDK (bench/functions/telemetry-otel.ts, `await provider.forceFlush()` before
- * returning) to the same collectors. The rows are bench/telemetryRows.ts's; the collector and the
- * daemon live in the bench process (bench/telemetrySinks.ts). Every function runs on Node 22,
- * interleaved round by round and spawn by spawn, every invocation with a `Lambda-Runtime-Trace-Id`
- * header (`Sampled=1`); every row's answer, and the spans (or EMF lines) its sink received, are
- * checked before it is measured, and counted again while it is.
+ * with tracing off, OTLP (http/json, what both lines send) to a fake collector answering at once
+ * and after 50 ms, X-Ray to a fake daemon, and EMF, on the Effect 3 line and the Effect 4 line,
+ * and with tracing off on the runtime before issue 20 (so that "tracing off is unchanged" is
+ * measured in the same run); against the baseline users have today: the plain Node handler on
+ * aws-lambda-ric with the OpenTelemetry SDK (bench/functions/telemetry-otel.ts,
+ * `await provider.forceFlush()` before returning) to the same collectors. The rows are
+ * bench/telemetryRows.ts's; the collector and the daemon live in the bench process
+ * (bench/telemetrySinks.ts). Every function runs on Node 22, interleaved round by round and spawn
+ * by spawn, every invocation with a `Lambda-Runtime-Trace-Id` header (`Sampled=1`); every row's
+ * answer, and the spans (or EMF lines) its sink received, are checked before it is measured, and
+ * counted again while it is.
  *
  *   npm run bench -- telemetry        (also: npx tsx bench/telemetry.ts)
  *
@@ -76,9 +76,7 @@ const run = async (
   sinks: Sinks,
   wrong: (problem: string) => void
 ): Promise<{ readonly sample: Sample; readonly delivery: Delivery }> => {
-  const sink = row.telemetry === "otlp0" || row.telemetry === "otlpProto"
-    ? sinks.otlp0
-    : row.telemetry === "otlp50" || row.telemetry === "xray"
+  const sink = row.telemetry === "otlp0" || row.telemetry === "otlp50" || row.telemetry === "xray"
     ? sinks[row.telemetry]
     : undefined
   sink?.reset()
@@ -323,7 +321,7 @@ const report = (
     ),
     "",
     "References (same line, same run, medians of per-round and per-spawn differences and ratios): tracing off is " +
-    "compared with the runtime before issue 20; OTLP at once (JSON, protobuf), X-Ray and EMF with tracing off; OTLP after 50 ms with " +
+    "compared with the runtime before issue 20; OTLP at once, X-Ray and EMF with tracing off; OTLP after 50 ms with " +
     "tracing off invoked every 50 ms (an idle gap alone slows the next answer), its cold start with tracing off's; " +
     "aws-lambda-ric + OpenTelemetry with the same plain handler without it.",
     "",

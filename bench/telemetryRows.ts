@@ -18,7 +18,7 @@ import type { Sink } from "./telemetrySinks.js"
 import { bundleForRic, here, lambdaEnv, log } from "./common.js"
 
 /** What a row's telemetry is: off (before issue 20, now, now at a 50 ms pace) or where it goes. */
-export type Telemetry = "before" | "off" | "off50" | "otlp0" | "otlpProto" | "otlp50" | "xray" | "emf"
+export type Telemetry = "before" | "off" | "off50" | "otlp0" | "otlp50" | "xray" | "emf"
 export type Line = "effect3" | "effect4" | "ric"
 
 export interface Row {
@@ -47,7 +47,6 @@ export const telemetryLabel: Record<Telemetry, string> = {
   off: "tracing off",
   off50: "tracing off, invoked every 50 ms (the reference of the 50 ms collector's row)",
   otlp0: "OTLP (http/json), collector answers at once",
-  otlpProto: "OTLP (http/protobuf, OpenTelemetry's default), collector answers at once",
   otlp50: "OTLP (http/json), collector answers after 50 ms",
   xray: "X-Ray (UDP daemon)",
   emf: "EMF metrics (stdout)"
@@ -70,8 +69,6 @@ const telemetryEnv = (telemetry: Telemetry, sinks: Sinks): Record<string, string
     case "otlp0":
     case "otlp50":
       return { OTEL_EXPORTER_OTLP_ENDPOINT: sinks[telemetry].address, OTEL_EXPORTER_OTLP_PROTOCOL: "http/json" }
-    case "otlpProto":
-      return { OTEL_EXPORTER_OTLP_ENDPOINT: sinks.otlp0.address, OTEL_EXPORTER_OTLP_PROTOCOL: "http/protobuf" }
     case "xray":
       return { AWS_XRAY_DAEMON_ADDRESS: sinks.xray.address }
     case "emf":
@@ -123,11 +120,8 @@ export const rowsOf = async (node: string, sinks: Sinks, notes: Array<string>): 
   const ref = process.env.BENCH_TELEMETRY_BASE ?? DEFAULT_BASE
   const base = ref === "" ? { problem: "BENCH_TELEMETRY_BASE is empty" } : baseTree(ref)
   if ("problem" in base) notes.push(`no rows of the runtime before issue 20: ${base.problem}`)
-  // http/protobuf only on the Effect 4 line: the Effect 3 line sends http/json whatever the protocol.
-  const lineRows: Record<"effect3" | "effect4", ReadonlyArray<Telemetry>> = {
-    effect3: ["before", "off", "otlp0", "off50", "otlp50", "xray", "emf"],
-    effect4: ["before", "off", "otlp0", "otlpProto", "off50", "otlp50", "xray", "emf"]
-  }
+  // http/json only: both lines send OTLP as JSON whatever OTEL_EXPORTER_OTLP_PROTOCOL says.
+  const lineRows: ReadonlyArray<Telemetry> = ["before", "off", "otlp0", "off50", "otlp50", "xray", "emf"]
   for (const line of ["effect3", "effect4"] as const) {
     const built: Partial<Record<"before" | "now", Build.BuildResult>> = {}
     for (const version of ["before", "now"] as const) {
@@ -145,7 +139,7 @@ export const rowsOf = async (node: string, sinks: Sinks, notes: Array<string>): 
         notes.push(`${lineLabel[line]} (${version}): the function did not build (${String(error).slice(0, 300)})`)
       }
     }
-    for (const telemetry of lineRows[line]) {
+    for (const telemetry of lineRows) {
       const result = built[telemetry === "before" ? "before" : "now"]
       if (result === undefined) continue
       rows.push({
