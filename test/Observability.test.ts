@@ -316,7 +316,7 @@ describe("observability: a built function", () => {
       const off = yield* Emulator.make()
       yield* startBuilt(build, off, {})
       for (const id of ["o-1", "o-2"]) {
-        expect(responseJson(yield* off.invoke({ id }))).toMatchObject({ id, dgram: false, undici: false })
+        expect(responseJson(yield* off.invoke({ id }))).toMatchObject({ id, dgram: false, httpClient: false })
       }
       expect(otlp.requests).toHaveLength(0)
 
@@ -329,7 +329,7 @@ describe("observability: a built function", () => {
       expect(responseJson(yield* on.invoke({ id: "o-1" }, { traceId: header() }))).toMatchObject({ dgram: false })
       expect(responseJson(yield* on.invoke({ id: "o-2" }, { traceId: header() }))).toMatchObject({
         dgram: true,
-        undici: true
+        httpClient: true
       })
       expect((yield* Queue.take(otlp.arrivals)).request.contentType).toBe("application/json")
       expect(yield* Queue.take(daemon.documents)).toMatchObject({ type: "subsegment", trace_id: ROOT })

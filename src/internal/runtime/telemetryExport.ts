@@ -7,8 +7,8 @@
  * serializer, which is not a dependency, and an `import()` of a missing optional package breaks
  * the users' esbuild bundles; the settings' protocol falls back to JSON with one init warning.
  *
- * The POST is Node's own `fetch`, on connections of its own (never the Runtime API's), rather
- * than `@effect/platform`'s `FetchHttpClient`: that client brings `Schema` (and through it
+ * The POST is the core's (Node's own `http`, on connections of its own, never the Runtime API's),
+ * rather than `@effect/platform`'s `FetchHttpClient`: that client brings `Schema` (and through it
  * fast-check) into every bundle, telemetry on or off, which measured 130 KB more bundle and
  * about 14 ms more cold start for a plain function that never exports anything.
  */

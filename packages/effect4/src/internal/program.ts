@@ -77,16 +77,13 @@ const reportWith =
  */
 const makeTelemetry = (
   facts: { readonly functionName: string; readonly region: string },
-  metricsNamespace: string | undefined,
-  services: Context.Context<never>
+  metricsNamespace: string | undefined
 ): Effect.Effect<Telemetry.Telemetry | undefined, Config.ConfigError> =>
   Effect.gen(function*() {
     const env = yield* Telemetry.environment
     const settings = TelemetrySettings.telemetrySettings(env, { metricsNamespace })
     for (const problem of settings.problems) yield* Effect.logWarning(problem)
-    const userFlush = Telemetry.userFlushOf(services)
-    if (settings.off && userFlush === undefined) return undefined
-    return yield* Telemetry.make(settings.off ? undefined : settings, facts, userFlush)
+    return settings.off ? undefined : yield* Telemetry.make(settings, facts)
   })
 
 /** The runtime once its configuration is read: the clients, the layer, the lanes. */
@@ -172,7 +169,10 @@ export const program = <R, ROut, LE>(
       )
       // What each invocation's context says about the function: read once.
       const facts = yield* functionSettings
-      telemetry = yield* makeTelemetry(facts, options.metricsNamespace, services as Context.Context<never>)
+      telemetry = yield* makeTelemetry(facts, options.metricsNamespace)
+      // A layer with effect/observability's exporters (their Flusher) is flushed after each response too.
+      const flusher = Telemetry.userFlushOf(services as Context.Context<never>)
+      if (flusher !== undefined) yield* Layer.buildWithScope(AfterResponse.layer(flusher), layerScope)
       life.initDone = true
       return yield* Loop.loop(api, ready as Loop.Handler<R>, {
         timeoutMarginMs,

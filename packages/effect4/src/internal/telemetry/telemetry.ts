@@ -32,9 +32,6 @@ import * as RecordingTracer from "./tracer.js"
 /** How many finished spans wait for an export at most (the rest are dropped and counted). */
 const BUFFER_CAPACITY = 2048
 
-/** How long the user's own exporters may take to flush in the window (OpenTelemetry's default export timeout). */
-const USER_FLUSH_TIMEOUT_MS = 10_000
-
 /**
  * The key of `effect/observability`'s `OtlpExporter.Flusher`: a user layer with
  * `OtlpTracer.layer` (or `Otlp.layer`) provides it. Read by key, so that the module is not
@@ -112,12 +109,11 @@ const samplesOf = (snapshots: ReadonlyArray<Metric.Metric.Snapshot>): Array<Emf.
  * @internal
  */
 export const make = (
-  settings: TelemetrySettings.TelemetrySettings | undefined,
-  functionSettings: { readonly functionName: string; readonly region: string },
-  userFlush: Effect.Effect<void> | undefined
+  settings: TelemetrySettings.TelemetrySettings,
+  functionSettings: { readonly functionName: string; readonly region: string }
 ): Effect.Effect<Telemetry> =>
   Effect.sync(() => {
-    const { emf, otlp, xray } = settings ?? { emf: undefined, otlp: undefined, xray: undefined }
+    const { emf, otlp, xray } = settings
     const tracesOn = otlp !== undefined || xray !== undefined
     const buffer = new Spans.SpanBuffer(BUFFER_CAPACITY)
     const daemon = xray === undefined ? undefined : XRay.makeDaemonSender(xray)
@@ -160,10 +156,10 @@ export const make = (
         const spans = buffer.take()
         const toDaemon = daemon === undefined
           ? Effect.void
-          : Effect.promise(() => daemon.send(spans, settings!.serviceName))
+          : Effect.promise(() => daemon.send(spans, settings.serviceName))
         if (otlp === undefined || streak.paused(nowMs)) return Effect.asVoid(toDaemon)
         const budget = Math.max(0, Math.min(otlp.timeoutMs, untilMs - nowMs))
-        const body = JSON.stringify(Otlp.toTraceData(spans, settings!.resource, PackageVersion.EFFECT4_VERSION))
+        const body = JSON.stringify(Otlp.toTraceData(spans, settings.resource, PackageVersion.EFFECT4_VERSION))
         // Interrupted (the timeout, a shutdown), the request is aborted through its signal.
         const post = Effect.tryPromise({
           try: (signal) => OtlpPost.postOtlp(otlp.url, otlp.headers, body, "application/json", signal),
@@ -202,19 +198,11 @@ export const make = (
         for (const line of deltas.lines(samplesOf(snapshots), emf, nowMs).lines) LogLine.writeStdout(line)
       })
 
-    // The exporters the user's layer brought (`OtlpTracer.layer` and the like): flushed in the
-    // same window, under the same bounds.
-    const flushUser = (nowMs: number, untilMs: number): Effect.Effect<void> =>
-      userFlush === undefined ? Effect.void : Effect.asVoid(
-        Effect.timeoutOption(userFlush, Duration.millis(Math.max(0, Math.min(USER_FLUSH_TIMEOUT_MS, untilMs - nowMs))))
-      )
-
     const flush: Telemetry["flush"] = (nowMs, untilMs) =>
-      Effect.all([
+      Effect.andThen(
         emf === undefined ? Effect.void : writeMetrics(nowMs),
-        tracesOn ? exportSpans(nowMs, untilMs) : Effect.void,
-        flushUser(nowMs, untilMs)
-      ], { concurrency: "unbounded", discard: true }).pipe(Effect.withTracerEnabled(false))
+        tracesOn ? exportSpans(nowMs, untilMs) : Effect.void
+      ).pipe(Effect.withTracerEnabled(false))
 
     return {
       tracer: tracesOn ? RecordingTracer.make(buffer) : undefined,
