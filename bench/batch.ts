@@ -44,7 +44,7 @@ const env = {
 }
 
 interface Runtime {
-  readonly id: "ours1" | "ours10" | "ptSequential" | "ptParallel"
+  readonly id: "ours1" | "ours10" | "ptSequential" | "ptParallel" | "effectSequential" | "effectParallel"
   readonly label: string
   readonly spec: ProcessSpec
 }
@@ -89,6 +89,21 @@ const runtimes = async (notes: Array<string>): Promise<Array<Runtime>> => {
       id: "ptParallel",
       label: `Powertools BatchProcessor, processPartialResponse parallel, on ${ric.label} (${client})`,
       spec: powertoolsSpec(true)
+    }
+  )
+  const effectAlone = await bundleForRic("batch/effectOnRic", "batch-effect-on-ric")
+  const effectSpec = (parallel: boolean) =>
+    ricSpec(ric, effectAlone.dir, env, { BENCH_BATCH_PARALLEL: String(parallel) })
+  list.push(
+    {
+      id: "effectSequential",
+      label: `Effect alone (a fiber per record: Schema, Effect.sleep), sequential, on ${ric.label} (${client})`,
+      spec: effectSpec(false)
+    },
+    {
+      id: "effectParallel",
+      label: `Effect alone (a fiber per record: Schema, Effect.sleep), parallel, on ${ric.label} (${client})`,
+      spec: effectSpec(true)
     }
   )
   return list
@@ -156,7 +171,9 @@ export const batchSuite = async (
     cpuOurs1VsSequential: pairedRatio(cpu("ours1"), cpu("ptSequential")),
     cpuOurs10VsParallel: pairedRatio(cpu("ours10"), cpu("ptParallel")),
     warmCpuOurs1VsSequential: pairedRatio(warm("ours1"), warm("ptSequential")),
-    warmCpuOurs10VsParallel: pairedRatio(warm("ours10"), warm("ptParallel"))
+    warmCpuOurs10VsParallel: pairedRatio(warm("ours10"), warm("ptParallel")),
+    cpuEffectSequentialVsSequential: pairedRatio(cpu("effectSequential"), cpu("ptSequential")),
+    cpuEffectParallelVsParallel: pairedRatio(cpu("effectParallel"), cpu("ptParallel"))
   }
   const fixed = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : "-")
   const x = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)}x` : "n/a")
@@ -176,6 +193,11 @@ export const batchSuite = async (
     `- Concurrency 10 vs Powertools parallel: latency p50 ${x(ratios.latencyP50Ours10VsParallel)}, CPU per record ${
       x(ratios.cpuOurs10VsParallel)
     }, after the first ${YOUNG_BATCHES} batches ${x(ratios.warmCpuOurs10VsParallel)} (target <= 1.5x)`,
+    `- Effect alone on aws-lambda-ric vs Powertools, CPU per record: sequential ${
+      x(ratios.cpuEffectSequentialVsSequential)
+    }, parallel ${
+      x(ratios.cpuEffectParallelVsParallel)
+    } (the part of the gap that is Effect's fibers and timers, not this runtime)`,
     "",
     `Each record's body is JSON, decoded with a Schema (this runtime) or checked by hand against the same rules (Powertools), ` +
     `then waits ${IO_MS} ms on a timer. Latency: \`/next\` answered → result posted. CPU: the process's schedstat time from the ` +
