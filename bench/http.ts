@@ -6,10 +6,18 @@
  * API Gateway HTTP API (2.0) events, GETs and POSTs alternating, in interleaved rounds; every
  * runtime's answers are checked once (status and body) before it is measured.
  *
+ * Start-up is reported twice: spawn → first `GET /next` (the runtime's init), and spawn → first
+ * response (init and the first request, what the first caller waits for), with the CPU time of
+ * each. They differ where a framework leaves work to its first request (Hono compiles its router
+ * on the first match; aws-lambda-ric has no code cache, so its invocation path compiles then).
+ * Young instances: CPU per invocation over the first BENCH_HTTP_YOUNG (500) invocations of a fresh
+ * process, beside the rounds' figures (a warmer process).
+ *
  *   npx tsx bench/http.ts        (also run by `npm run bench`)
  *
  * Knobs: BENCH_HTTP_INVOCATIONS (2000 per round), BENCH_HTTP_ROUNDS (3), BENCH_HTTP_COLD_STARTS
- * (10 spawns per runtime), BENCH_RIC_DIR (see bench/ric.ts).
+ * (10 spawns per runtime), BENCH_HTTP_YOUNG (500 invocations per fresh process, once per round; 0
+ * skips it), BENCH_RIC_DIR (see bench/ric.ts).
  * Writes bench/results/http.{json,md} and prints the Markdown.
  */
 import * as Effect from "effect/Effect"
@@ -88,7 +96,8 @@ const runtimes = async (notes: Array<string>): Promise<Array<Runtime>> => {
 export const httpSuite = async (
   invocations = knob("BENCH_HTTP_INVOCATIONS", 2000),
   rounds = knob("BENCH_HTTP_ROUNDS", 3),
-  coldStarts = knob("BENCH_HTTP_COLD_STARTS", 10)
+  coldStarts = knob("BENCH_HTTP_COLD_STARTS", 10),
+  young = knob("BENCH_HTTP_YOUNG", 500, 0)
 ): Promise<SuiteReport> => {
   mkdirSync(here("./.build"), { recursive: true })
   const notes: Array<string> = []
@@ -120,22 +129,48 @@ export const httpSuite = async (
       samples.get(runtime.id)!.push(await measure(runtime.spec, invocations, { events }))
     }
   }
-  const cold = new Map<string, Array<number>>(list.map((r) => [r.id, []]))
+  // Young instances: a fresh process per round, its first `young` invocations.
+  const youngSamples = new Map<string, Array<Sample>>(list.map((r) => [r.id, []]))
+  for (let round = 0; young > 0 && round < rounds; round++) {
+    for (const runtime of list) {
+      log(`http young round ${round + 1}/${rounds}: ${runtime.label} (first ${young} invocations)`)
+      youngSamples.get(runtime.id)!.push(await measure(runtime.spec, young, { events }))
+    }
+  }
+  // One invocation per spawn: its Sample has the init (spawn → first /next) and the first request.
+  const cold = new Map<string, Array<Sample>>(list.map((r) => [r.id, []]))
   for (let i = 0; i < coldStarts; i++) {
     log(`http cold start ${i + 1}/${coldStarts}`)
-    for (const runtime of list) cold.get(runtime.id)!.push((await measure(runtime.spec, 1, { events })).coldStartMs)
+    for (const runtime of list) cold.get(runtime.id)!.push(await measure(runtime.spec, 1, { events }))
   }
-  return report(list, samples, cold, wrong, notes, { invocations, rounds, coldStarts })
+  return report(list, samples, youngSamples, cold, wrong, notes, { invocations, rounds, coldStarts, young })
 }
 
 const report = (
   list: ReadonlyArray<Runtime>,
   samples: ReadonlyMap<string, ReadonlyArray<Sample>>,
-  cold: ReadonlyMap<string, ReadonlyArray<number>>,
+  youngSamples: ReadonlyMap<string, ReadonlyArray<Sample>>,
+  coldSamples: ReadonlyMap<string, ReadonlyArray<Sample>>,
   wrong: ReadonlyMap<string, ReadonlyArray<string>>,
   notes: ReadonlyArray<string>,
-  settings: { readonly invocations: number; readonly rounds: number; readonly coldStarts: number }
+  settings: {
+    readonly invocations: number
+    readonly rounds: number
+    readonly coldStarts: number
+    readonly young: number
+  }
 ): SuiteReport => {
+  // Per spawn: spawn → first /next, spawn → first response (the /next is answered at once), and
+  // the CPU time of each (schedstat: the init's, then the init's and the first invocation's).
+  const perSpawn = (f: (sample: Sample) => number) =>
+    new Map(list.map((r) => [r.id, (coldSamples.get(r.id) ?? []).map(f)] as const))
+  const cold = perSpawn((x) => x.coldStartMs)
+  const coldCpu = perSpawn((x) => x.coldCpuPreciseMs)
+  const firstResponse = perSpawn((x) => x.coldStartMs + (x.latencies[0] ?? NaN))
+  const firstResponseCpu = perSpawn((x) => x.coldCpuPreciseMs + x.cpuPreciseMsPerInvocation)
+  const youngCpu = new Map(
+    list.map((r) => [r.id, (youngSamples.get(r.id) ?? []).map((x) => x.cpuPreciseMsPerInvocation)] as const)
+  )
   const rows = list.map((runtime) => {
     const s = samples.get(runtime.id)!
     const latencies = s.flatMap((x) => x.latencies)
@@ -149,6 +184,10 @@ const report = (
       latencyP99Ms: percentile(latencies, 99),
       coldStartMs: median(c),
       coldStartMinMs: Math.min(...c),
+      coldCpuMs: median(coldCpu.get(runtime.id)!),
+      firstResponseMs: median(firstResponse.get(runtime.id)!),
+      firstResponseCpuMs: median(firstResponseCpu.get(runtime.id)!),
+      youngCpuMsPerInvocation: median(youngCpu.get(runtime.id)!),
       peakRssMb: Math.max(...s.map((x) => x.peakRssMb)),
       bundleKb: runtime.bundleBytes / 1024,
       codeCacheKb: runtime.codeCacheBytes === undefined ? NaN : runtime.codeCacheBytes / 1024,
@@ -169,7 +208,11 @@ const report = (
     cpuVsEffectAws: ratio(cpu("ours"), cpu("effectAws")),
     cpuVsHono: ratio(cpu("ours"), cpu("hono")),
     coldStartVsEffectAws: ratio(cold.get("ours") ?? [], cold.get("effectAws") ?? []),
-    coldStartVsHono: ratio(cold.get("ours") ?? [], cold.get("hono") ?? [])
+    coldStartVsHono: ratio(cold.get("ours") ?? [], cold.get("hono") ?? []),
+    coldCpuVsHono: ratio(coldCpu.get("ours") ?? [], coldCpu.get("hono") ?? []),
+    firstResponseVsHono: ratio(firstResponse.get("ours") ?? [], firstResponse.get("hono") ?? []),
+    firstResponseCpuVsHono: ratio(firstResponseCpu.get("ours") ?? [], firstResponseCpu.get("hono") ?? []),
+    youngCpuVsHono: ratio(youngCpu.get("ours") ?? [], youngCpu.get("hono") ?? [])
   }
   const fixed = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : "-")
   const x = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)}x` : "n/a")
@@ -201,9 +244,24 @@ const report = (
       x(ratios.cpuVsHono)
     }; cold start vs Hono ${x(ratios.coldStartVsHono)}`,
     "",
+    "| HTTP API runtime | spawn → first /next ms (CPU ms) | spawn → first response ms (CPU ms) | " +
+    `CPU ms/inv, first ${settings.young} invocations of a fresh process |`,
+    "|---|---|---|---|",
+    ...rows.map((r) =>
+      `| ${r.runtime} | ${fixed(r.coldStartMs, 1)} (${fixed(r.coldCpuMs, 1)}) | ` +
+      `${fixed(r.firstResponseMs, 1)} (${fixed(r.firstResponseCpuMs, 1)}) | ${fixed(r.youngCpuMsPerInvocation, 3)} |`
+    ),
+    "",
+    `- Start vs Hono: spawn → first /next ${x(ratios.coldStartVsHono)} (CPU ${x(ratios.coldCpuVsHono)}; ` +
+    `target <= 1.5x: ${verdict(ratios.coldStartVsHono <= 1.5, has("hono"))}); spawn → first response ` +
+    `${x(ratios.firstResponseVsHono)} (CPU ${x(ratios.firstResponseCpuVsHono)})`,
+    `- Young instances vs Hono: CPU per invocation over the first ${settings.young} invocations ${
+      x(ratios.youngCpuVsHono)
+    } (the rounds above: ${x(ratios.cpuVsHono)})`,
+    "",
     "Events: API Gateway HTTP API (payload 2.0), `GET /items/:id` and `POST /items` (JSON body, decoded by a Schema; Hono checks " +
     "the same rules by hand in its validator) alternating; every runtime's answers were checked (status and body) before the runs. " +
-    "Cold start: spawn → first `GET /next`.",
+    "Cold start: spawn → first `GET /next`; first response: spawn → the first invocation's result (a GET).",
     ...notes.map((note) => `Note: ${note}.`),
     `${settings.rounds} interleaved rounds of ${settings.invocations} invocations; ${settings.coldStarts} cold starts per runtime; ` +
     "ratios are medians of per-round ratios. " + machineNote()
