@@ -15,6 +15,23 @@ export { at, delayUntil, MAX_TIMER_DELAY_MS, nodeTimer } from "../core/timers.js
 export type { Timer } from "../core/timers.js"
 
 /**
+ * Where an invocation's context keeps the loop's timer, for handlers that arm deadlines of their
+ * own (the batch cut-off): the process's clock in a function, `TestClock` under `LambdaTest`.
+ *
+ * @internal
+ */
+export const contextTimer: unique symbol = Symbol("effect-lambda-runtime/timer")
+
+/**
+ * The loop's timer of an invocation's context; the process's clock for a context the runtime did
+ * not make.
+ *
+ * @internal
+ */
+export const timerOf = (context: object): Timer =>
+  (context as { readonly [contextTimer]?: Timer })[contextTimer] ?? nodeTimer
+
+/**
  * Waits for `fiber` to end, at most until the absolute time `atMs` (epoch ms); `None` if it was
  * still running then. One observer and one timer, no extra fibers: this runs several times per
  * invocation, where `Effect.timeoutOption` (two forks and an interruption each) was the largest
