@@ -10,14 +10,13 @@
  * response (init and the first request, what the first caller waits for), with the CPU time of
  * each. They differ where a framework leaves work to its first request (Hono compiles its router
  * on the first match; aws-lambda-ric has no code cache, so its invocation path compiles then).
- * Young instances: CPU per invocation over the first BENCH_HTTP_YOUNG (500) invocations of a fresh
- * process, beside the rounds' figures (a warmer process).
+ * CPU per invocation is also given for each round's first 500 invocations (a young process) and
+ * the rest (BENCH_HTTP_INVOCATIONS=6000 makes the rest the issue's "after 5,000").
  *
  *   npx tsx bench/http.ts        (also run by `npm run bench`)
  *
  * Knobs: BENCH_HTTP_INVOCATIONS (2000 per round), BENCH_HTTP_ROUNDS (3), BENCH_HTTP_COLD_STARTS
- * (10 spawns per runtime), BENCH_HTTP_YOUNG (500 invocations per fresh process, once per round; 0
- * skips it), BENCH_RIC_DIR (see bench/ric.ts).
+ * (10 spawns per runtime), BENCH_RIC_DIR (see bench/ric.ts).
  * Writes bench/results/http.{json,md} and prints the Markdown.
  */
 import * as Effect from "effect/Effect"
@@ -29,6 +28,7 @@ import type { ProcessSpec, Sample } from "./server.js"
 import { measure } from "./server.js"
 import {
   bundleForRic,
+  cpuPhases,
   here,
   knob,
   lambdaEnv,
@@ -37,6 +37,7 @@ import {
   median,
   pairedRatio,
   percentile,
+  phasesCell,
   runStandalone,
   type SuiteReport
 } from "./common.js"
@@ -96,8 +97,7 @@ const runtimes = async (notes: Array<string>): Promise<Array<Runtime>> => {
 export const httpSuite = async (
   invocations = knob("BENCH_HTTP_INVOCATIONS", 2000),
   rounds = knob("BENCH_HTTP_ROUNDS", 3),
-  coldStarts = knob("BENCH_HTTP_COLD_STARTS", 10),
-  young = knob("BENCH_HTTP_YOUNG", 500, 0)
+  coldStarts = knob("BENCH_HTTP_COLD_STARTS", 10)
 ): Promise<SuiteReport> => {
   mkdirSync(here("./.build"), { recursive: true })
   const notes: Array<string> = []
@@ -129,36 +129,22 @@ export const httpSuite = async (
       samples.get(runtime.id)!.push(await measure(runtime.spec, invocations, { events }))
     }
   }
-  // Young instances: a fresh process per round, its first `young` invocations.
-  const youngSamples = new Map<string, Array<Sample>>(list.map((r) => [r.id, []]))
-  for (let round = 0; young > 0 && round < rounds; round++) {
-    for (const runtime of list) {
-      log(`http young round ${round + 1}/${rounds}: ${runtime.label} (first ${young} invocations)`)
-      youngSamples.get(runtime.id)!.push(await measure(runtime.spec, young, { events }))
-    }
-  }
   // One invocation per spawn: its Sample has the init (spawn → first /next) and the first request.
   const cold = new Map<string, Array<Sample>>(list.map((r) => [r.id, []]))
   for (let i = 0; i < coldStarts; i++) {
     log(`http cold start ${i + 1}/${coldStarts}`)
     for (const runtime of list) cold.get(runtime.id)!.push(await measure(runtime.spec, 1, { events }))
   }
-  return report(list, samples, youngSamples, cold, wrong, notes, { invocations, rounds, coldStarts, young })
+  return report(list, samples, cold, wrong, notes, { invocations, rounds, coldStarts })
 }
 
 const report = (
   list: ReadonlyArray<Runtime>,
   samples: ReadonlyMap<string, ReadonlyArray<Sample>>,
-  youngSamples: ReadonlyMap<string, ReadonlyArray<Sample>>,
   coldSamples: ReadonlyMap<string, ReadonlyArray<Sample>>,
   wrong: ReadonlyMap<string, ReadonlyArray<string>>,
   notes: ReadonlyArray<string>,
-  settings: {
-    readonly invocations: number
-    readonly rounds: number
-    readonly coldStarts: number
-    readonly young: number
-  }
+  settings: { readonly invocations: number; readonly rounds: number; readonly coldStarts: number }
 ): SuiteReport => {
   // Per spawn: spawn → first /next, spawn → first response (the /next is answered at once), and
   // the CPU time of each (schedstat: the init's, then the init's and the first invocation's).
@@ -168,9 +154,6 @@ const report = (
   const coldCpu = perSpawn((x) => x.coldCpuPreciseMs)
   const firstResponse = perSpawn((x) => x.coldStartMs + (x.latencies[0] ?? NaN))
   const firstResponseCpu = perSpawn((x) => x.coldCpuPreciseMs + x.cpuPreciseMsPerInvocation)
-  const youngCpu = new Map(
-    list.map((r) => [r.id, (youngSamples.get(r.id) ?? []).map((x) => x.cpuPreciseMsPerInvocation)] as const)
-  )
   const rows = list.map((runtime) => {
     const s = samples.get(runtime.id)!
     const latencies = s.flatMap((x) => x.latencies)
@@ -187,7 +170,7 @@ const report = (
       coldCpuMs: median(coldCpu.get(runtime.id)!),
       firstResponseMs: median(firstResponse.get(runtime.id)!),
       firstResponseCpuMs: median(firstResponseCpu.get(runtime.id)!),
-      youngCpuMsPerInvocation: median(youngCpu.get(runtime.id)!),
+      ...cpuPhases(s),
       peakRssMb: Math.max(...s.map((x) => x.peakRssMb)),
       bundleKb: runtime.bundleBytes / 1024,
       codeCacheKb: runtime.codeCacheBytes === undefined ? NaN : runtime.codeCacheBytes / 1024,
@@ -198,6 +181,8 @@ const report = (
   const has = (id: string) => samples.has(id)
   const ips = (id: string) => samples.get(id)?.map((x) => x.invocationsPerSecond) ?? []
   const cpu = (id: string) => samples.get(id)?.map((x) => x.cpuMsPerInvocation) ?? []
+  const young = (id: string) => samples.get(id)?.map((x) => x.youngCpuPreciseMsPerInvocation ?? NaN) ?? []
+  const warm = (id: string) => samples.get(id)?.map((x) => x.warmCpuPreciseMsPerInvocation ?? NaN) ?? []
   const ratio = (
     a: ReadonlyArray<number>,
     b: ReadonlyArray<number>
@@ -212,7 +197,8 @@ const report = (
     coldCpuVsHono: ratio(coldCpu.get("ours") ?? [], coldCpu.get("hono") ?? []),
     firstResponseVsHono: ratio(firstResponse.get("ours") ?? [], firstResponse.get("hono") ?? []),
     firstResponseCpuVsHono: ratio(firstResponseCpu.get("ours") ?? [], firstResponseCpu.get("hono") ?? []),
-    youngCpuVsHono: ratio(youngCpu.get("ours") ?? [], youngCpu.get("hono") ?? [])
+    youngCpuVsHono: ratio(young("ours"), young("hono")),
+    warmCpuVsHono: ratio(warm("ours"), warm("hono"))
   }
   const fixed = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : "-")
   const x = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)}x` : "n/a")
@@ -220,10 +206,10 @@ const report = (
   const verdict = (ok: boolean, measured: boolean) =>
     !measured ? "not measured (aws-lambda-ric is not installed)" : ok ? "met" : "NOT met"
   const markdown = [
-    "| HTTP API runtime | inv/s | CPU ms/inv | /next→/response p50 / p99 ms | cold start ms (median / min) | peak RSS MB | bundle KB | errors |",
-    "|---|---|---|---|---|---|---|---|",
+    "| HTTP API runtime | inv/s | CPU ms/inv | CPU ms/inv, first 500 / after | /next→/response p50 / p99 ms | cold start ms (median / min) | peak RSS MB | bundle KB | errors |",
+    "|---|---|---|---|---|---|---|---|---|",
     ...rows.map((r) =>
-      `| ${r.runtime} | ${fixed(r.invocationsPerSecond, 0)} | ${fixed(r.cpuMsPerInvocation, 3)} | ${
+      `| ${r.runtime} | ${fixed(r.invocationsPerSecond, 0)} | ${fixed(r.cpuMsPerInvocation, 3)} | ${phasesCell(r)} | ${
         fixed(r.latencyP50Ms, 3)
       } / ${fixed(r.latencyP99Ms, 3)} | ` +
       `${fixed(r.coldStartMs, 1)} / ${fixed(r.coldStartMinMs, 1)} | ${fixed(r.peakRssMb, 1)} | ` +
@@ -244,20 +230,19 @@ const report = (
       x(ratios.cpuVsHono)
     }; cold start vs Hono ${x(ratios.coldStartVsHono)}`,
     "",
-    "| HTTP API runtime | spawn → first /next ms (CPU ms) | spawn → first response ms (CPU ms) | " +
-    `CPU ms/inv, first ${settings.young} invocations of a fresh process |`,
-    "|---|---|---|---|",
+    "| HTTP API runtime | spawn → first /next ms (CPU ms) | spawn → first response ms (CPU ms) |",
+    "|---|---|---|",
     ...rows.map((r) =>
       `| ${r.runtime} | ${fixed(r.coldStartMs, 1)} (${fixed(r.coldCpuMs, 1)}) | ` +
-      `${fixed(r.firstResponseMs, 1)} (${fixed(r.firstResponseCpuMs, 1)}) | ${fixed(r.youngCpuMsPerInvocation, 3)} |`
+      `${fixed(r.firstResponseMs, 1)} (${fixed(r.firstResponseCpuMs, 1)}) |`
     ),
     "",
     `- Start vs Hono: spawn → first /next ${x(ratios.coldStartVsHono)} (CPU ${x(ratios.coldCpuVsHono)}; ` +
     `target <= 1.5x: ${verdict(ratios.coldStartVsHono <= 1.5, has("hono"))}); spawn → first response ` +
     `${x(ratios.firstResponseVsHono)} (CPU ${x(ratios.firstResponseCpuVsHono)})`,
-    `- Young instances vs Hono: CPU per invocation over the first ${settings.young} invocations ${
-      x(ratios.youngCpuVsHono)
-    } (the rounds above: ${x(ratios.cpuVsHono)})`,
+    `- CPU per invocation vs Hono: first 500 invocations ${x(ratios.youngCpuVsHono)}, after ${
+      x(ratios.warmCpuVsHono)
+    }, whole rounds ${x(ratios.cpuVsHono)}`,
     "",
     "Events: API Gateway HTTP API (payload 2.0), `GET /items/:id` and `POST /items` (JSON body, decoded by a Schema; Hono checks " +
     "the same rules by hand in its validator) alternating; every runtime's answers were checked (status and body) before the runs. " +
