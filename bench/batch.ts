@@ -8,7 +8,7 @@
  *   npx tsx bench/batch.ts        (also run by `npm run bench`)
  *
  * Reports the invocation latency (`/next` answered → result, p50 / p99) and CPU per record
- * (schedstat, ns resolution). Knobs: BENCH_BATCH_INVOCATIONS (150 per round: the first 30 are the young phase), BENCH_BATCH_ROUNDS
+ * (schedstat, ns resolution). Knobs: BENCH_BATCH_INVOCATIONS (90 per round: the first 30 are the young phase), BENCH_BATCH_ROUNDS
  * (3), BENCH_RIC_DIR (see bench/ric.ts). Writes bench/results/batch.{json,md} and prints the Markdown.
  */
 import * as Effect from "effect/Effect"
@@ -111,7 +111,7 @@ const runtimes = async (notes: Array<string>): Promise<Array<Runtime>> => {
 
 /** Runs the batch suite: `invocations` batches per round, `rounds` interleaved rounds. */
 export const batchSuite = async (
-  invocations = knob("BENCH_BATCH_INVOCATIONS", 150),
+  invocations = knob("BENCH_BATCH_INVOCATIONS", 90),
   rounds = knob("BENCH_BATCH_ROUNDS", 3)
 ): Promise<SuiteReport> => {
   mkdirSync(here("./.build"), { recursive: true })
