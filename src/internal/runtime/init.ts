@@ -31,6 +31,8 @@ import { budgetMs, concurrencyOf, REPORT_TIMEOUT_MS } from "../core/lifecycle.js
 import { Lifecycle } from "./lifecycle.js"
 import { defaultRetrySchedule, loop } from "./loop.js"
 import type { RuntimeSettings } from "./settings.js"
+import * as Settings from "./settings.js"
+import { defaultEnvironment } from "./environment.js"
 import { runMain } from "./main.js"
 import { env, errorTypes } from "../core/protocol.js"
 import type { ErrorDocument } from "../core/protocol.js"
@@ -179,7 +181,12 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
   Effect.gen(function*() {
     const makeApi = internals.makeApi ?? RuntimeApiClient.make
     const life = internals.life ?? new Lifecycle()
-    const config = yield* Effect.catchAll(runtimeConfig, (error) => reportInvalidConfiguration(error, makeApi))
+    // The default provider (the environment) is read without `Config` (environment.ts says why);
+    // any other provider, or a value `Config` would reject, goes through `runtimeConfig`.
+    const variables = yield* defaultEnvironment
+    const fromEnvironment = variables === undefined ? undefined : Settings.fromEnvironment(variables)
+    const config = fromEnvironment ??
+      (yield* Effect.catchAll(runtimeConfig, (error) => reportInvalidConfiguration(error, makeApi)))
     const invokeStore = yield* Effect.promise(InvokeStore.make)
     const managed = config.maxConcurrency > 1
     // Read once; without a telemetry variable nothing more is loaded (telemetry.ts).
@@ -205,10 +212,10 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
     // `console.*` is filtered only at a level that was set (`logLevel` or `AWS_LAMBDA_LOG_LEVEL`):
     // unset, the official Node.js client lets every console line through (Lambda itself filters
     // only JSON logs, and only with a level configured); Effect's own lines keep the INFO default.
-    const consoleLevel = options.logLevel ??
-      (Option.isSome(yield* Effect.orElseSucceed(Config.option(Config.string(env.logLevel)), () => Option.none()))
-        ? config.logLevel
-        : LogLevel.All)
+    const levelSet = fromEnvironment !== undefined
+      ? variables![env.logLevel] !== undefined
+      : Option.isSome(yield* Effect.orElseSucceed(Config.option(Config.string(env.logLevel)), () => Option.none()))
+    const consoleLevel = options.logLevel ?? (levelSet ? config.logLevel : LogLevel.All)
     life.settings = settings
     life.shutdownBudgetMs = budgetOf(options.shutdownBudget)
     const report = reportWith(makeApi, config.runtimeApi)
