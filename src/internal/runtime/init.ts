@@ -15,7 +15,7 @@ import type { Handler, Provided } from "../../LambdaHandler.js"
 import type { JsonOptions } from "../../LambdaHandler.js"
 import type { RuntimeConfig, RuntimeOptions } from "../../LambdaRuntime.js"
 import type { RuntimeApiService } from "../../RuntimeApi.js"
-import { FatalRuntimeError, RuntimeApiError } from "./errors.js"
+import { FatalRuntimeError } from "./errors.js"
 import { isLambdaHandler, json } from "./handler.js"
 import { RuntimeApi } from "./runtimeApi.js"
 import * as Compatibility from "./compatibility.js"
@@ -49,13 +49,12 @@ import * as Telemetry from "./telemetry.js"
 export const EXTENSION_NAME = "effect-lambda-runtime"
 
 /**
- * How long init waits for the extension registration. On Lambda it is answered in
- * milliseconds by the same host; a platform that never answers must not block init for good
- * (init has 10 s), and 1 s is a small part of that.
+ * How long init waits for the extension registration: the client gives up then
+ * (runtimeApiClient.ts `REGISTRATION_TIMEOUT_MS`, which says why 1 s).
  *
  * @internal
  */
-export const REGISTRATION_TIMEOUT = Duration.seconds(1)
+export const REGISTRATION_TIMEOUT = Duration.millis(RuntimeApiClient.REGISTRATION_TIMEOUT_MS)
 
 /**
  * The `/init/error` type of an invalid configuration (e.g. `AWS_LAMBDA_LOG_LEVEL=bogus`).
@@ -232,17 +231,9 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
       for (const problem of telemetryProblems) yield* Effect.logWarning(problem)
       const api = yield* makeApi(config.runtimeApi)
       if (options.registerExtension !== false) {
-        // Not answered in time: the call is abandoned (the first `/next` drops its connection).
+        // Not answered within REGISTRATION_TIMEOUT, the client gives up (the call is abandoned:
+        // the first `/next` drops its connection) and init goes on without SIGTERM.
         yield* api.registerExtension(EXTENSION_NAME).pipe(
-          Effect.timeoutFail({
-            duration: REGISTRATION_TIMEOUT,
-            onTimeout: () =>
-              new RuntimeApiError({
-                operation: "register",
-                reason: "Transport",
-                detail: `the extension registration was not answered within ${Duration.format(REGISTRATION_TIMEOUT)}`
-              })
-          }),
           Effect.catchAll((error) =>
             Effect.logWarning(`${error.message}; SIGTERM will not be delivered before shutdown`)
           )
