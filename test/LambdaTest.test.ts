@@ -128,8 +128,10 @@ describe("LambdaTest", () => {
     Effect.gen(function*() {
       const released = yield* Ref.make(false)
       const Job = Schema.Struct({ hang: Schema.Boolean })
-      const handler = LambdaEvents.sqs(Job, (job) =>
-        job.hang ? Effect.never.pipe(Effect.ensuring(Ref.set(released, true))) : Effect.void)
+      const handler = LambdaEvents.sqs(
+        Job,
+        (job) => job.hang ? Effect.never.pipe(Effect.ensuring(Ref.set(released, true))) : Effect.void
+      )
       const event = {
         Records: [
           sqsRecord("m1", JSON.stringify({ hang: false })),
