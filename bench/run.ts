@@ -15,7 +15,8 @@
  * BENCH_HTTP_INVOCATIONS / BENCH_HTTP_ROUNDS / BENCH_HTTP_COLD_STARTS (bench/http.ts),
  * BENCH_BATCH_INVOCATIONS / BENCH_BATCH_ROUNDS (bench/batch.ts), BENCH_DROPIN_INVOCATIONS /
  * BENCH_DROPIN_ROUNDS / BENCH_DROPIN_COLD_STARTS (bench/dropin.ts), BENCH_CONCURRENT_*
- * (bench/concurrent.ts; BENCH_CONCURRENT=0 skips it).
+ * (bench/concurrent.ts; BENCH_CONCURRENT=0 skips it), BENCH_LINES=0 and BENCH_TELEMETRY=0 (skip
+ * bench/lines.ts and bench/telemetry.ts).
  *
  * Writes bench/results/latest.{json,md} and docs/bench.svg, and prints the Markdown. If
  * bench/streaming.ts exists it runs afterwards with the same environment.
@@ -243,10 +244,11 @@ const main = async () => {
   // N invocations at once in one process, on this runtime and aws-lambda-ric 4 (bench/concurrent.ts).
   const concurrent = process.env.BENCH_CONCURRENT === "0" ? undefined : await concurrentSuite()
   // The same functions on the Effect 3 line and the Effect 4 line, on Node 22 (bench/lines.ts).
-  const lines = await linesSuite()
+  const lines = process.env.BENCH_LINES === "0" ? undefined : await linesSuite()
   // What tracing, X-Ray and EMF cost, against aws-lambda-ric with the OpenTelemetry SDK (bench/telemetry.ts).
-  const telemetry = await telemetrySuite()
-  const concurrentMarkdown = concurrent === undefined ? "" : `\n\n${concurrent.markdown}`
+  const telemetry = process.env.BENCH_TELEMETRY === "0" ? undefined : await telemetrySuite()
+  const optional = (suite: SuiteReport | undefined) => (suite === undefined ? "" : `\n\n${suite.markdown}`)
+  const concurrentMarkdown = optional(concurrent)
 
   interface Soak {
     runtime: string
@@ -437,8 +439,8 @@ const main = async () => {
         batch: batch.json,
         dropIn: dropIn.json,
         concurrent: concurrent?.json,
-        lines: lines.json,
-        telemetry: telemetry.json
+        lines: lines?.json,
+        telemetry: telemetry?.json
       },
       null,
       2
@@ -446,7 +448,9 @@ const main = async () => {
   )
   writeFileSync(
     here("./results/latest.md"),
-    `${table}\n\n${realisticCold.markdown}\n\n${http.markdown}\n\n${batch.markdown}\n\n${dropIn.markdown}${concurrentMarkdown}\n\n${lines.markdown}\n\n${telemetry.markdown}\n`
+    `${table}\n\n${realisticCold.markdown}\n\n${http.markdown}\n\n${batch.markdown}\n\n${dropIn.markdown}${concurrentMarkdown}${
+      optional(lines)
+    }${optional(telemetry)}\n`
   )
   mkdirSync(here("../docs"), { recursive: true })
   writeFileSync(
@@ -458,7 +462,9 @@ const main = async () => {
     })
   )
   console.log(
-    `${table}\n\n${realisticCold.markdown}\n\n${http.markdown}\n\n${batch.markdown}\n\n${dropIn.markdown}${concurrentMarkdown}\n\n${lines.markdown}\n\n${telemetry.markdown}`
+    `${table}\n\n${realisticCold.markdown}\n\n${http.markdown}\n\n${batch.markdown}\n\n${dropIn.markdown}${concurrentMarkdown}${
+      optional(lines)
+    }${optional(telemetry)}`
   )
 
   // Hook for the standalone streaming benchmark, when it is present.
