@@ -369,8 +369,8 @@ const main = async () => {
     verdict(detachedRow.detachedViolations === 0 && detachedRow.detachedChecked > 0),
     `Cold start of the trivial handler vs the loop: ${
       fixed(ratios.coldStartVsBaseline)
-    }x, default build (code cache; target <= 1.25x): ` +
-    `${verdict(ratios.coldStartVsBaseline <= 1.25)}; ${
+    }x, default build (code cache; target <= 1.20x): ` +
+    `${verdict(ratios.coldStartVsBaseline <= 1.2)}; ${
       fixed(ratios.coldStartPlainVsBaseline)
     }x without the code cache ` +
     `(EFFECT_LAMBDA_CODE_CACHE=0); ${
