@@ -23,6 +23,7 @@ import type { Loop } from "./inFlight.js"
 import type { Lifecycle } from "./lifecycle.js"
 import * as Logger from "./logger.js"
 import { RuntimeApi } from "./runtimeApi.js"
+import { ResumeNowScheduler } from "./scheduler.js"
 import type { RuntimeApiService } from "../../RuntimeApi.js"
 import { until } from "./timers.js"
 import { nextFailureLine, platformShutdownLine, setTraceId } from "../core/lifecycle.js"
@@ -196,5 +197,13 @@ const lane = <E, R>(
       return forever
     }
   )
-  return Effect.supervised(rounds, supervisor)
+  // Resumptions from I/O callbacks run at once rather than a microtask later (scheduler.ts): the
+  // loop fiber, the handler's and every fiber they fork inherit the scheduler.
+  return Effect.supervised(
+    Effect.flatMap(
+      FiberRef.get(FiberRef.currentScheduler),
+      (base) => Effect.withScheduler(rounds, new ResumeNowScheduler(base))
+    ),
+    supervisor
+  )
 }
