@@ -8,7 +8,7 @@
  *   npx tsx bench/batch.ts        (also run by `npm run bench`)
  *
  * Reports the invocation latency (`/next` answered → result, p50 / p99) and CPU per record
- * (schedstat, ns resolution). Knobs: BENCH_BATCH_INVOCATIONS (30 per round), BENCH_BATCH_ROUNDS
+ * (schedstat, ns resolution). Knobs: BENCH_BATCH_INVOCATIONS (90 per round: the first 30 are the young phase), BENCH_BATCH_ROUNDS
  * (3), BENCH_RIC_DIR (see bench/ric.ts). Writes bench/results/batch.{json,md} and prints the Markdown.
  */
 import * as Effect from "effect/Effect"
@@ -20,6 +20,7 @@ import type { ProcessSpec, Sample } from "./server.js"
 import { measure } from "./server.js"
 import {
   bundleForRic,
+  cpuPhases,
   here,
   knob,
   lambdaEnv,
@@ -28,9 +29,13 @@ import {
   median,
   pairedRatio,
   percentile,
+  phasesCell,
   runStandalone,
   type SuiteReport
 } from "./common.js"
+
+/** The young phase: a process's first batches (300 records), before V8 has optimised much. */
+const YOUNG_BATCHES = 30
 
 const env = {
   ...lambdaEnv,
@@ -39,7 +44,7 @@ const env = {
 }
 
 interface Runtime {
-  readonly id: "ours1" | "ours10" | "ptSequential" | "ptParallel"
+  readonly id: "ours1" | "ours10" | "ptSequential" | "ptParallel" | "effectSequential" | "effectParallel"
   readonly label: string
   readonly spec: ProcessSpec
 }
@@ -86,12 +91,27 @@ const runtimes = async (notes: Array<string>): Promise<Array<Runtime>> => {
       spec: powertoolsSpec(true)
     }
   )
+  const effectAlone = await bundleForRic("batch/effectOnRic", "batch-effect-on-ric")
+  const effectSpec = (parallel: boolean) =>
+    ricSpec(ric, effectAlone.dir, env, { BENCH_BATCH_PARALLEL: String(parallel) })
+  list.push(
+    {
+      id: "effectSequential",
+      label: `Effect alone (a fiber per record: Schema, Effect.sleep), sequential, on ${ric.label} (${client})`,
+      spec: effectSpec(false)
+    },
+    {
+      id: "effectParallel",
+      label: `Effect alone (a fiber per record: Schema, Effect.sleep), parallel, on ${ric.label} (${client})`,
+      spec: effectSpec(true)
+    }
+  )
   return list
 }
 
 /** Runs the batch suite: `invocations` batches per round, `rounds` interleaved rounds. */
 export const batchSuite = async (
-  invocations = knob("BENCH_BATCH_INVOCATIONS", 30),
+  invocations = knob("BENCH_BATCH_INVOCATIONS", 90),
   rounds = knob("BENCH_BATCH_ROUNDS", 3)
 ): Promise<SuiteReport> => {
   mkdirSync(here("./.build"), { recursive: true })
@@ -123,7 +143,7 @@ export const batchSuite = async (
   for (let round = 0; round < rounds; round++) {
     for (const runtime of list) {
       log(`batch round ${round + 1}/${rounds}: ${runtime.label} (${invocations} batches)`)
-      samples.get(runtime.id)!.push(await measure(runtime.spec, invocations, { event }))
+      samples.get(runtime.id)!.push(await measure(runtime.spec, invocations, { event, young: YOUNG_BATCHES }))
     }
   }
 
@@ -136,34 +156,48 @@ export const batchSuite = async (
       latencyP50Ms: percentile(latencies, 50),
       latencyP99Ms: percentile(latencies, 99),
       cpuMsPerRecord: median(s.map((x) => x.cpuPreciseMsPerInvocation)) / BATCH_SIZE,
+      youngCpuMsPerRecord: cpuPhases(s).youngCpuMs / BATCH_SIZE,
+      warmCpuMsPerRecord: cpuPhases(s).warmCpuMs / BATCH_SIZE,
       errors: s.reduce((n, x) => n + x.errors, 0),
       correct: !wrong.has(runtime.id)
     }
   })
   const p50 = (id: string) => samples.get(id)?.map((x) => median(x.latencies)) ?? []
   const cpu = (id: string) => samples.get(id)?.map((x) => x.cpuPreciseMsPerInvocation) ?? []
+  const warm = (id: string) => samples.get(id)?.flatMap((x) => x.warmCpuPreciseMsPerInvocation ?? []) ?? []
   const ratios = {
     latencyP50Ours1VsSequential: pairedRatio(p50("ours1"), p50("ptSequential")),
     latencyP50Ours10VsParallel: pairedRatio(p50("ours10"), p50("ptParallel")),
     cpuOurs1VsSequential: pairedRatio(cpu("ours1"), cpu("ptSequential")),
-    cpuOurs10VsParallel: pairedRatio(cpu("ours10"), cpu("ptParallel"))
+    cpuOurs10VsParallel: pairedRatio(cpu("ours10"), cpu("ptParallel")),
+    warmCpuOurs1VsSequential: pairedRatio(warm("ours1"), warm("ptSequential")),
+    warmCpuOurs10VsParallel: pairedRatio(warm("ours10"), warm("ptParallel")),
+    cpuEffectSequentialVsSequential: pairedRatio(cpu("effectSequential"), cpu("ptSequential")),
+    cpuEffectParallelVsParallel: pairedRatio(cpu("effectParallel"), cpu("ptParallel"))
   }
   const fixed = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : "-")
   const x = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)}x` : "n/a")
   const markdown = [
-    `| SQS batch (${BATCH_SIZE} records × ${IO_MS} ms I/O) | invocation latency p50 / p99 ms | CPU ms per record | errors |`,
-    "|---|---|---|---|",
+    `| SQS batch (${BATCH_SIZE} records × ${IO_MS} ms I/O) | invocation latency p50 / p99 ms | CPU ms per record | CPU ms per record, first ${YOUNG_BATCHES} batches / after | errors |`,
+    "|---|---|---|---|---|",
     ...rows.map((r) =>
-      `| ${r.runtime} | ${fixed(r.latencyP50Ms, 1)} / ${fixed(r.latencyP99Ms, 1)} | ${fixed(r.cpuMsPerRecord, 3)} | ` +
+      `| ${r.runtime} | ${fixed(r.latencyP50Ms, 1)} / ${fixed(r.latencyP99Ms, 1)} | ${fixed(r.cpuMsPerRecord, 3)} | ${
+        phasesCell({ youngCpuMs: r.youngCpuMsPerRecord, warmCpuMs: r.warmCpuMsPerRecord })
+      } | ` +
       `${r.errors}${r.correct ? "" : " (wrong answer, see notes)"} |`
     ),
     "",
     `- Concurrency 1 vs Powertools sequential: latency p50 ${x(ratios.latencyP50Ours1VsSequential)}, CPU per record ${
       x(ratios.cpuOurs1VsSequential)
-    }`,
+    }, after the first ${YOUNG_BATCHES} batches ${x(ratios.warmCpuOurs1VsSequential)} (target <= 1.5x)`,
     `- Concurrency 10 vs Powertools parallel: latency p50 ${x(ratios.latencyP50Ours10VsParallel)}, CPU per record ${
       x(ratios.cpuOurs10VsParallel)
-    }`,
+    }, after the first ${YOUNG_BATCHES} batches ${x(ratios.warmCpuOurs10VsParallel)} (target <= 1.5x)`,
+    `- Effect alone on aws-lambda-ric vs Powertools, CPU per record: sequential ${
+      x(ratios.cpuEffectSequentialVsSequential)
+    }, parallel ${
+      x(ratios.cpuEffectParallelVsParallel)
+    } (the part of the gap that is Effect's fibers and timers, not this runtime)`,
     "",
     `Each record's body is JSON, decoded with a Schema (this runtime) or checked by hand against the same rules (Powertools), ` +
     `then waits ${IO_MS} ms on a timer. Latency: \`/next\` answered → result posted. CPU: the process's schedstat time from the ` +

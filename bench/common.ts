@@ -77,6 +77,27 @@ export const median = (values: ReadonlyArray<number>): number => percentile(valu
 export const pairedRatio = (a: ReadonlyArray<number>, b: ReadonlyArray<number>): number =>
   median(a.map((value, i) => value / b[i]!).filter(Number.isFinite))
 
+/**
+ * CPU ms per invocation of a young process (its first invocations, before V8 has optimised much:
+ * many Lambda instances never serve more) and of the same process once warm (the rest), medians
+ * over the rounds; `NaN` where a round was too short.
+ */
+export const cpuPhases = (
+  samples: ReadonlyArray<{
+    readonly youngCpuPreciseMsPerInvocation: number | undefined
+    readonly warmCpuPreciseMsPerInvocation: number | undefined
+  }>
+): { readonly youngCpuMs: number; readonly warmCpuMs: number } => ({
+  youngCpuMs: median(samples.flatMap((s) => s.youngCpuPreciseMsPerInvocation ?? [])),
+  warmCpuMs: median(samples.flatMap((s) => s.warmCpuPreciseMsPerInvocation ?? []))
+})
+
+/** The young and warm phases' CPU per invocation as one table cell. */
+export const phasesCell = (p: { readonly youngCpuMs: number; readonly warmCpuMs: number }): string =>
+  `${Number.isFinite(p.youngCpuMs) ? p.youngCpuMs.toFixed(3) : "-"} / ${
+    Number.isFinite(p.warmCpuMs) ? p.warmCpuMs.toFixed(3) : "-"
+  }`
+
 /** What a suite gives: its Markdown (table, targets, notes) and the same figures as JSON. */
 export interface SuiteReport {
   readonly markdown: string

@@ -10,6 +10,12 @@
  *   through the `bootstrap` it writes: start.cjs, the CommonJS bundle and its V8 code cache,
  *   trained by the build itself (without the handler).
  *
+ * A second cold-start comparison runs a realistic plain handler (bench/functions/sdk-plain, an
+ * ESM module, not bundled, as Node users deploy: an AWS SDK v3 SQS client and a Powertools Logger
+ * created at module level, loaded from node_modules at init; the handler logs one line) on
+ * aws-lambda-ric and on the built drop-in, spawn by spawn. Its packages resolve from the
+ * repository's node_modules by Node's usual walk up from the function's directory.
+ *
  *   npx tsx bench/dropin.ts        (also run by `npm run bench`)
  *
  * Knobs: BENCH_DROPIN_INVOCATIONS (5000 per round), BENCH_DROPIN_ROUNDS (3),
@@ -45,6 +51,11 @@ const env = {
   LAMBDA_TASK_ROOT: TASK_ROOT,
   _HANDLER: "index.handler"
 }
+/** The realistic plain handler (SDK client and Powertools Logger at module level), unbundled. */
+const REALISTIC_ROOT = here("./functions/sdk-plain")
+// Powertools' Logger follows AWS_LAMBDA_LOG_LEVEL: unset, its one INFO line is written, as it would be on Lambda.
+const { AWS_LAMBDA_LOG_LEVEL: _level, ...realisticBase } = lambdaEnv
+const realisticEnv = { ...realisticBase, LAMBDA_TASK_ROOT: REALISTIC_ROOT, _HANDLER: "index.handler" }
 
 interface Runtime {
   readonly id: string
@@ -52,6 +63,8 @@ interface Runtime {
   readonly spec: ProcessSpec
   readonly bytes?: number | undefined
   readonly cacheBytes?: number | undefined
+  /** The same runtime on the realistic plain handler (cold starts only). */
+  readonly realistic?: ProcessSpec | undefined
 }
 
 // --- the drop-in, two ways ------------------------------------------------------------------
@@ -83,7 +96,8 @@ const runtimes = async (notes: Array<string>): Promise<Array<Runtime>> => {
     list.push({
       id: "ric",
       label: `${ric.label}, native client`,
-      spec: { command: process.execPath, args: [ric.bin, "index.handler"], cwd: TASK_ROOT, env }
+      spec: { command: process.execPath, args: [ric.bin, "index.handler"], cwd: TASK_ROOT, env },
+      realistic: { command: process.execPath, args: [ric.bin, "index.handler"], cwd: REALISTIC_ROOT, env: realisticEnv }
     })
   }
   const build = here("./.build/dropin")
@@ -100,6 +114,7 @@ const runtimes = async (notes: Array<string>): Promise<Array<Runtime>> => {
     id: "built",
     label: "drop-in built: Build.build({ dropIn: true }), its bootstrap (bundle + code cache)",
     spec: { command: built.bootstrap, args: [], cwd: TASK_ROOT, env },
+    realistic: { command: built.bootstrap, args: [], cwd: REALISTIC_ROOT, env: realisticEnv },
     bytes: built.bundleBytes,
     cacheBytes: built.codeCache?.bytes
   })
@@ -124,9 +139,12 @@ export const dropInSuite = async (
     }
   }
   const cold = new Map<string, Array<Sample>>(list.map((r) => [r.id, []]))
+  const realistic = list.filter((r) => r.realistic !== undefined)
+  const coldRealistic = new Map<string, Array<Sample>>(realistic.map((r) => [r.id, []]))
   for (let i = 0; i < coldStarts; i++) {
     log(`dropin cold start ${i + 1}/${coldStarts}`)
     for (const runtime of list) cold.get(runtime.id)!.push(await measure(runtime.spec, 1))
+    for (const runtime of realistic) coldRealistic.get(runtime.id)!.push(await measure(runtime.realistic!, 1))
   }
 
   const rows = list.map((runtime) => {
@@ -150,6 +168,27 @@ export const dropInSuite = async (
       errors: s.reduce((n, x) => n + x.errors, 0) + c.reduce((n, x) => n + x.errors, 0)
     }
   })
+
+  const realisticRows = realistic.map((runtime) => {
+    const c = coldRealistic.get(runtime.id)!
+    return {
+      id: runtime.id,
+      runtime: runtime.label,
+      coldStartMs: median(c.map((x) => x.coldStartMs)),
+      coldStartMinMs: Math.min(...c.map((x) => x.coldStartMs)),
+      coldCpuMs: median(c.map((x) => x.coldCpuPreciseMs)),
+      coldMinorFaults: median(c.map((x) => x.coldMinorFaults)),
+      errors: c.reduce((n, x) => n + x.errors, 0)
+    }
+  })
+  const realisticMs = (id: string) => coldRealistic.get(id)!.map((x) => x.coldStartMs)
+  const realisticCpu = (id: string) => coldRealistic.get(id)!.map((x) => x.coldCpuPreciseMs)
+  const realisticRatio = coldRealistic.has("built") && coldRealistic.has("ric")
+    ? {
+      coldStartVsRic: pairedRatio(realisticMs("built"), realisticMs("ric")),
+      coldCpuVsRic: pairedRatio(realisticCpu("built"), realisticCpu("ric"))
+    }
+    : undefined
 
   const has = (id: string) => samples.has(id) && samples.has("ric")
   const ips = (id: string) => samples.get(id)!.map((x) => x.invocationsPerSecond)
@@ -196,6 +235,26 @@ export const dropInSuite = async (
     "Target: at least level with aws-lambda-ric's native client on throughput and cold start (within 5%; ratios are medians of per-round ratios):",
     ...list.filter((r) => r.id !== "ric").map((r) => `- ${r.label}: ${verdict(r.id)}`),
     "",
+    "",
+    "Realistic plain handler (bench/functions/sdk-plain/index.mjs, unbundled ESM: an AWS SDK v3 SQS client and a Powertools " +
+    "Logger at module level, loaded from node_modules), cold starts only:",
+    "",
+    "| runtime | cold start ms (median / min) | CPU ms at first /next | minor faults at first /next |",
+    "|---|---|---|---|",
+    ...realisticRows.map((r) =>
+      `| ${r.runtime} | ${fixed(r.coldStartMs, 1)} / ${fixed(r.coldStartMinMs, 1)} | ${fixed(r.coldCpuMs, 1)} | ${
+        fixed(r.coldMinorFaults, 0)
+      } |`
+    ),
+    "",
+    realisticRatio === undefined
+      ? "Realistic plain handler: not measured (aws-lambda-ric's native client is not available)"
+      : `Realistic plain handler, drop-in built vs aws-lambda-ric (target: cold start at most 1.05x): cold start ${
+        x(realisticRatio.coldStartVsRic)
+      }, CPU at first /next ${x(realisticRatio.coldCpuVsRic)}: ${
+        realisticRatio.coldStartVsRic <= 1.05 ? "met" : "NOT met"
+      }`,
+    "",
     "The same handler (bench/functions/ric/index.mjs, an ESM module, `_HANDLER=index.handler`) for every row. Cold start: spawn → first " +
     "`GET /next`; CPU ms (schedstat, all live threads) and minor page faults of the process at that moment.",
     ...notes.map((note) => `Note: ${note}.`),
@@ -210,6 +269,8 @@ export const dropInSuite = async (
       settings: { invocations, rounds, coldStarts },
       rows,
       ratios,
+      realisticRows,
+      realisticRatio,
       notes
     }
   }

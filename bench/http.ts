@@ -6,6 +6,13 @@
  * API Gateway HTTP API (2.0) events, GETs and POSTs alternating, in interleaved rounds; every
  * runtime's answers are checked once (status and body) before it is measured.
  *
+ * Start-up is reported twice: spawn → first `GET /next` (the runtime's init), and spawn → first
+ * response (init and the first request, what the first caller waits for), with the CPU time of
+ * each. They differ where a framework leaves work to its first request (Hono compiles its router
+ * on the first match; aws-lambda-ric has no code cache, so its invocation path compiles then).
+ * CPU per invocation is also given for each round's first 500 invocations (a young process) and
+ * the rest (BENCH_HTTP_INVOCATIONS=6000 makes the rest the issue's "after 5,000").
+ *
  *   npx tsx bench/http.ts        (also run by `npm run bench`)
  *
  * Knobs: BENCH_HTTP_INVOCATIONS (2000 per round), BENCH_HTTP_ROUNDS (3), BENCH_HTTP_COLD_STARTS
@@ -21,6 +28,7 @@ import type { ProcessSpec, Sample } from "./server.js"
 import { measure } from "./server.js"
 import {
   bundleForRic,
+  cpuPhases,
   here,
   knob,
   lambdaEnv,
@@ -29,6 +37,7 @@ import {
   median,
   pairedRatio,
   percentile,
+  phasesCell,
   runStandalone,
   type SuiteReport
 } from "./common.js"
@@ -120,10 +129,11 @@ export const httpSuite = async (
       samples.get(runtime.id)!.push(await measure(runtime.spec, invocations, { events }))
     }
   }
-  const cold = new Map<string, Array<number>>(list.map((r) => [r.id, []]))
+  // One invocation per spawn: its Sample has the init (spawn → first /next) and the first request.
+  const cold = new Map<string, Array<Sample>>(list.map((r) => [r.id, []]))
   for (let i = 0; i < coldStarts; i++) {
     log(`http cold start ${i + 1}/${coldStarts}`)
-    for (const runtime of list) cold.get(runtime.id)!.push((await measure(runtime.spec, 1, { events })).coldStartMs)
+    for (const runtime of list) cold.get(runtime.id)!.push(await measure(runtime.spec, 1, { events }))
   }
   return report(list, samples, cold, wrong, notes, { invocations, rounds, coldStarts })
 }
@@ -131,11 +141,19 @@ export const httpSuite = async (
 const report = (
   list: ReadonlyArray<Runtime>,
   samples: ReadonlyMap<string, ReadonlyArray<Sample>>,
-  cold: ReadonlyMap<string, ReadonlyArray<number>>,
+  coldSamples: ReadonlyMap<string, ReadonlyArray<Sample>>,
   wrong: ReadonlyMap<string, ReadonlyArray<string>>,
   notes: ReadonlyArray<string>,
   settings: { readonly invocations: number; readonly rounds: number; readonly coldStarts: number }
 ): SuiteReport => {
+  // Per spawn: spawn → first /next, spawn → first response (the /next is answered at once), and
+  // the CPU time of each (schedstat: the init's, then the init's and the first invocation's).
+  const perSpawn = (f: (sample: Sample) => number) =>
+    new Map(list.map((r) => [r.id, (coldSamples.get(r.id) ?? []).map(f)] as const))
+  const cold = perSpawn((x) => x.coldStartMs)
+  const coldCpu = perSpawn((x) => x.coldCpuPreciseMs)
+  const firstResponse = perSpawn((x) => x.coldStartMs + (x.latencies[0] ?? NaN))
+  const firstResponseCpu = perSpawn((x) => x.coldCpuPreciseMs + x.cpuPreciseMsPerInvocation)
   const rows = list.map((runtime) => {
     const s = samples.get(runtime.id)!
     const latencies = s.flatMap((x) => x.latencies)
@@ -149,6 +167,10 @@ const report = (
       latencyP99Ms: percentile(latencies, 99),
       coldStartMs: median(c),
       coldStartMinMs: Math.min(...c),
+      coldCpuMs: median(coldCpu.get(runtime.id)!),
+      firstResponseMs: median(firstResponse.get(runtime.id)!),
+      firstResponseCpuMs: median(firstResponseCpu.get(runtime.id)!),
+      ...cpuPhases(s),
       peakRssMb: Math.max(...s.map((x) => x.peakRssMb)),
       bundleKb: runtime.bundleBytes / 1024,
       codeCacheKb: runtime.codeCacheBytes === undefined ? NaN : runtime.codeCacheBytes / 1024,
@@ -159,6 +181,8 @@ const report = (
   const has = (id: string) => samples.has(id)
   const ips = (id: string) => samples.get(id)?.map((x) => x.invocationsPerSecond) ?? []
   const cpu = (id: string) => samples.get(id)?.map((x) => x.cpuMsPerInvocation) ?? []
+  const young = (id: string) => samples.get(id)?.map((x) => x.youngCpuPreciseMsPerInvocation ?? NaN) ?? []
+  const warm = (id: string) => samples.get(id)?.map((x) => x.warmCpuPreciseMsPerInvocation ?? NaN) ?? []
   const ratio = (
     a: ReadonlyArray<number>,
     b: ReadonlyArray<number>
@@ -169,7 +193,12 @@ const report = (
     cpuVsEffectAws: ratio(cpu("ours"), cpu("effectAws")),
     cpuVsHono: ratio(cpu("ours"), cpu("hono")),
     coldStartVsEffectAws: ratio(cold.get("ours") ?? [], cold.get("effectAws") ?? []),
-    coldStartVsHono: ratio(cold.get("ours") ?? [], cold.get("hono") ?? [])
+    coldStartVsHono: ratio(cold.get("ours") ?? [], cold.get("hono") ?? []),
+    coldCpuVsHono: ratio(coldCpu.get("ours") ?? [], coldCpu.get("hono") ?? []),
+    firstResponseVsHono: ratio(firstResponse.get("ours") ?? [], firstResponse.get("hono") ?? []),
+    firstResponseCpuVsHono: ratio(firstResponseCpu.get("ours") ?? [], firstResponseCpu.get("hono") ?? []),
+    youngCpuVsHono: ratio(young("ours"), young("hono")),
+    warmCpuVsHono: ratio(warm("ours"), warm("hono"))
   }
   const fixed = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : "-")
   const x = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)}x` : "n/a")
@@ -177,10 +206,10 @@ const report = (
   const verdict = (ok: boolean, measured: boolean) =>
     !measured ? "not measured (aws-lambda-ric is not installed)" : ok ? "met" : "NOT met"
   const markdown = [
-    "| HTTP API runtime | inv/s | CPU ms/inv | /next→/response p50 / p99 ms | cold start ms (median / min) | peak RSS MB | bundle KB | errors |",
-    "|---|---|---|---|---|---|---|---|",
+    "| HTTP API runtime | inv/s | CPU ms/inv | CPU ms/inv, first 500 / after | /next→/response p50 / p99 ms | cold start ms (median / min) | peak RSS MB | bundle KB | errors |",
+    "|---|---|---|---|---|---|---|---|---|",
     ...rows.map((r) =>
-      `| ${r.runtime} | ${fixed(r.invocationsPerSecond, 0)} | ${fixed(r.cpuMsPerInvocation, 3)} | ${
+      `| ${r.runtime} | ${fixed(r.invocationsPerSecond, 0)} | ${fixed(r.cpuMsPerInvocation, 3)} | ${phasesCell(r)} | ${
         fixed(r.latencyP50Ms, 3)
       } / ${fixed(r.latencyP99Ms, 3)} | ` +
       `${fixed(r.coldStartMs, 1)} / ${fixed(r.coldStartMinMs, 1)} | ${fixed(r.peakRssMb, 1)} | ` +
@@ -201,9 +230,23 @@ const report = (
       x(ratios.cpuVsHono)
     }; cold start vs Hono ${x(ratios.coldStartVsHono)}`,
     "",
+    "| HTTP API runtime | spawn → first /next ms (CPU ms) | spawn → first response ms (CPU ms) |",
+    "|---|---|---|",
+    ...rows.map((r) =>
+      `| ${r.runtime} | ${fixed(r.coldStartMs, 1)} (${fixed(r.coldCpuMs, 1)}) | ` +
+      `${fixed(r.firstResponseMs, 1)} (${fixed(r.firstResponseCpuMs, 1)}) |`
+    ),
+    "",
+    `- Start vs Hono: spawn → first /next ${x(ratios.coldStartVsHono)} (CPU ${x(ratios.coldCpuVsHono)}; ` +
+    `target <= 1.5x: ${verdict(ratios.coldStartVsHono <= 1.5, has("hono"))}); spawn → first response ` +
+    `${x(ratios.firstResponseVsHono)} (CPU ${x(ratios.firstResponseCpuVsHono)})`,
+    `- CPU per invocation vs Hono: first 500 invocations ${x(ratios.youngCpuVsHono)}, after ${
+      x(ratios.warmCpuVsHono)
+    }, whole rounds ${x(ratios.cpuVsHono)}`,
+    "",
     "Events: API Gateway HTTP API (payload 2.0), `GET /items/:id` and `POST /items` (JSON body, decoded by a Schema; Hono checks " +
     "the same rules by hand in its validator) alternating; every runtime's answers were checked (status and body) before the runs. " +
-    "Cold start: spawn → first `GET /next`.",
+    "Cold start: spawn → first `GET /next`; first response: spawn → the first invocation's result (a GET).",
     ...notes.map((note) => `Note: ${note}.`),
     `${settings.rounds} interleaved rounds of ${settings.invocations} invocations; ${settings.coldStarts} cold starts per runtime; ` +
     "ratios are medians of per-round ratios. " + machineNote()

@@ -36,7 +36,19 @@ import { findRic } from "./ric.js"
 import type { ProcessSpec, Sample } from "./server.js"
 import { measure } from "./server.js"
 import type { SuiteReport } from "./common.js"
-import { here, knob, lambdaEnv, log, machineNote, median, pairedRatio, percentile, printReport } from "./common.js"
+import {
+  cpuPhases,
+  here,
+  knob,
+  lambdaEnv,
+  log,
+  machineNote,
+  median,
+  pairedRatio,
+  percentile,
+  phasesCell,
+  printReport
+} from "./common.js"
 
 const INVOCATIONS = knob("BENCH_INVOCATIONS", 5000, 0)
 const ROUNDS = Math.max(1, knob("BENCH_ROUNDS", 3, 0))
@@ -281,6 +293,7 @@ const main = async () => {
       invocationsPerSecond: median(s.map((x) => x.invocationsPerSecond)),
       // /proc counts CPU in 10 ms ticks: meaningless over the few invocations of the 200 ms runs.
       cpuMsPerInvocation: runtime.kind === "fast" ? median(s.map((x) => x.cpuMsPerInvocation)) : NaN,
+      ...(runtime.kind === "fast" ? cpuPhases(s) : { youngCpuMs: NaN, warmCpuMs: NaN }),
       serverCpuMsPerInvocation: median(s.map((x) => x.serverCpuMsPerInvocation)),
       latencyP50Ms: percentile(latencies, 50),
       latencyP99Ms: percentile(latencies, 99),
@@ -377,10 +390,10 @@ const main = async () => {
     mixedSoak
   ]
   const table = [
-    "| runtime | inv/s | CPU ms/inv | /next→/response p50 / p99 ms | /response→/next p50 / p99 ms | cold start ms (median / min) | peak RSS MB | bundle KB |",
-    "|---|---|---|---|---|---|---|---|",
+    "| runtime | inv/s | CPU ms/inv | CPU ms/inv, first 500 / after | /next→/response p50 / p99 ms | /response→/next p50 / p99 ms | cold start ms (median / min) | peak RSS MB | bundle KB |",
+    "|---|---|---|---|---|---|---|---|---|",
     ...rows.map((r) =>
-      `| ${r.runtime} | ${fixed(r.invocationsPerSecond, 0)} | ${fixed(r.cpuMsPerInvocation, 3)} | ${
+      `| ${r.runtime} | ${fixed(r.invocationsPerSecond, 0)} | ${fixed(r.cpuMsPerInvocation, 3)} | ${phasesCell(r)} | ${
         fixed(r.latencyP50Ms, 3)
       } / ${fixed(r.latencyP99Ms, 3)} | ` +
       `${fixed(r.releaseP50Ms, 3)} / ${fixed(r.releaseP99Ms, 3)} | ${fixed(r.coldStartMs, 1)} / ${

@@ -38,6 +38,18 @@ export interface MeasureOptions {
   readonly traceHeader?: boolean | undefined
   /** Called with the process's stdout (then a pipe, as Lambda's is, instead of /dev/null). */
   readonly onStdout?: ((chunk: string) => void) | undefined
+  /**
+   * The young phase's length in invocations (default 500): CPU per invocation is also reported
+   * for the first `young` invocations and for the rest, apart.
+   */
+  readonly young?: number | undefined
+  /**
+   * How the process is stopped at the end (default SIGKILL). SIGTERM lets it exit on its own,
+   * e.g. so that `--cpu-prof` writes its profile.
+   */
+  readonly stopSignal?: NodeJS.Signals | undefined
+  /** Called with the process's pid after the last invocation, before it is stopped. */
+  readonly beforeStop?: ((pid: number) => void) | undefined
 }
 
 export interface Sample {
@@ -57,6 +69,10 @@ export interface Sample {
   readonly cpuMsPerInvocation: number
   /** The same from schedstat (ns resolution, live threads only), for runs too short for 10 ms ticks. */
   readonly cpuPreciseMsPerInvocation: number
+  /** The same over the first `young` invocations (a young process, before V8 optimises much), when the run had that many. */
+  readonly youngCpuPreciseMsPerInvocation: number | undefined
+  /** The same over the invocations after the first `young` (a warm process), when there were any. */
+  readonly warmCpuPreciseMsPerInvocation: number | undefined
   readonly serverCpuMsPerInvocation: number
   readonly peakRssMb: number
   /** `[invocations served, RSS MB]` pairs when `rssEvery` was set. */
@@ -161,6 +177,8 @@ export const measure = (spec: ProcessSpec, count: number, options: MeasureOption
     let faultsAtStart = 0
     let preciseCpuAtStart = 0
     let serverCpuAtStart = 0
+    let preciseCpuAtYoung = 0
+    const young = options.young ?? 500
     let errors = 0
     let detachedViolations = 0
     let detachedChecked = 0
@@ -221,6 +239,7 @@ export const measure = (spec: ProcessSpec, count: number, options: MeasureOption
         if (options.rssEvery !== undefined && served % options.rssEvery === 0) {
           rss.push([served, procStats(child.pid!).rssMb])
         }
+        if (served === young) preciseCpuAtYoung = procCpuPrecise(child.pid!)
         if (served === count) return finish()
         served++
         if (startedAt === 0) startedAt = arrived
@@ -266,6 +285,7 @@ export const measure = (spec: ProcessSpec, count: number, options: MeasureOption
       const stats = procStats(child.pid!)
       const preciseCpu = procCpuPrecise(child.pid!)
       const serverCpu = serverCpuMs() - serverCpuAtStart
+      options.beforeStop?.(child.pid!)
       child.once("exit", () => {
         server.close()
         resolve({
@@ -278,6 +298,8 @@ export const measure = (spec: ProcessSpec, count: number, options: MeasureOption
           releases,
           cpuMsPerInvocation: (stats.cpuMs - cpuAtStart) / count,
           cpuPreciseMsPerInvocation: (preciseCpu - preciseCpuAtStart) / count,
+          youngCpuPreciseMsPerInvocation: count >= young ? (preciseCpuAtYoung - preciseCpuAtStart) / young : undefined,
+          warmCpuPreciseMsPerInvocation: count > young ? (preciseCpu - preciseCpuAtYoung) / (count - young) : undefined,
           serverCpuMsPerInvocation: serverCpu / count,
           peakRssMb: stats.peakRssMb,
           rss,
@@ -286,7 +308,7 @@ export const measure = (spec: ProcessSpec, count: number, options: MeasureOption
           errors
         })
       })
-      child.kill("SIGKILL")
+      child.kill(options.stopSignal ?? "SIGKILL")
       server.closeAllConnections()
     }
 

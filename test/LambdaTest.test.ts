@@ -3,7 +3,8 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Data, Deferred, Effect, Fiber, Layer, Ref, Schema, TestClock } from "effect"
-import { LambdaContext, LambdaHandler, LambdaTest } from "../src/index.js"
+import { LambdaContext, LambdaEvents, LambdaHandler, LambdaTest } from "../src/index.js"
+import { sqsRecord } from "./eventRecords.js"
 import { detachingHandler, directCall } from "./lambdaTestCases.js"
 
 class OutOfStock extends Data.TaggedError("OutOfStock")<{ readonly sku: string }> {
@@ -120,6 +121,33 @@ describe("LambdaTest", () => {
       const error = LambdaTest.error(yield* Fiber.join(result))
       expect(error?.errorType).toBe("Runtime.HandlerTimeout")
       expect(error?.errorMessage).toContain("Task timed out after 2.50 seconds")
+      expect(yield* Ref.get(released)).toBe(true)
+    }))
+
+  it.scoped("cuts an SQS batch off at deadline - timeoutMargin on the TestClock and reports what did not finish", () =>
+    Effect.gen(function*() {
+      const released = yield* Ref.make(false)
+      const Job = Schema.Struct({ hang: Schema.Boolean })
+      const handler = LambdaEvents.sqs(
+        Job,
+        (job) => job.hang ? Effect.never.pipe(Effect.ensuring(Ref.set(released, true))) : Effect.void
+      )
+      const event = {
+        Records: [
+          sqsRecord("m1", JSON.stringify({ hang: false })),
+          sqsRecord("m2", JSON.stringify({ hang: true })),
+          sqsRecord("m3", JSON.stringify({ hang: false }))
+        ]
+      }
+      const invocation = yield* LambdaTest.start(handler, event, { timeout: "3 seconds", timeoutMargin: "200 millis" })
+      const result = yield* Effect.fork(invocation.result)
+      // The batch's cut-off is 700 ms before the deadline (LambdaEvents' default margin).
+      yield* TestClock.adjust("2299 millis")
+      expect(result.unsafePoll()).toBeNull()
+      yield* TestClock.adjust("1 millis")
+      expect(LambdaTest.json(yield* Fiber.join(result))).toEqual({
+        batchItemFailures: [{ itemIdentifier: "m2" }, { itemIdentifier: "m3" }]
+      })
       expect(yield* Ref.get(released)).toBe(true)
     }))
 

@@ -179,7 +179,7 @@ const serveWith = <R, ROut, LE>(
             // Filtered only at a level that was set: unset, the official Node.js client lets every
             // console line through (Effect's own lines keep the INFO default).
             (level) => levelSet === undefined || !LogLevel.isLessThan(consoleLevels[level], levelSet),
-            () => Console.identityStorage.getStore()
+            Console.callingIdentity
           )
         ),
         (restore) => Effect.sync(restore)

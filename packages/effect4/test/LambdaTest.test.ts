@@ -316,4 +316,31 @@ describe("Effect 4: LambdaTest", () => {
       yield* TestClock.adjust("1 second")
       expect(LambdaTest.json(yield* invocation.result)).toEqual({ batchItemFailures: [{ itemIdentifier: "m-2" }] })
     }))
+
+  it.effect("cuts an SQS batch off at deadline - timeoutMargin on the TestClock and reports what did not finish", () =>
+    Effect.gen(function*() {
+      const released = yield* Ref.make(false)
+      const Job = Schema.Struct({ hang: Schema.Boolean })
+      const handler = LambdaEvents.sqs(
+        Job,
+        (job) => job.hang ? Effect.never.pipe(Effect.ensuring(Ref.set(released, true))) : Effect.void
+      )
+      const event = {
+        Records: [
+          sqsRecord("m1", JSON.stringify({ hang: false })),
+          sqsRecord("m2", JSON.stringify({ hang: true })),
+          sqsRecord("m3", JSON.stringify({ hang: false }))
+        ]
+      }
+      const invocation = yield* LambdaTest.start(handler, event, { timeout: "3 seconds", timeoutMargin: "200 millis" })
+      const result = yield* Effect.forkChild(invocation.result)
+      // The batch's cut-off is 700 ms before the deadline (LambdaEvents' default margin).
+      yield* TestClock.adjust("2299 millis")
+      expect(result.pollUnsafe()).toBeUndefined()
+      yield* TestClock.adjust("1 millis")
+      expect(LambdaTest.json(yield* Fiber.join(result))).toEqual({
+        batchItemFailures: [{ itemIdentifier: "m2" }, { itemIdentifier: "m3" }]
+      })
+      expect(yield* Ref.get(released)).toBe(true)
+    }))
 })

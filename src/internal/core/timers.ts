@@ -115,3 +115,20 @@ export interface Timer {
  * @internal
  */
 export const nodeTimer: Timer = { now: Date.now, at: (atMs, onTime) => at(atMs, onTime) }
+
+/**
+ * Where an invocation's context keeps the loop's timer, for handlers that arm deadlines of their
+ * own (the batch cut-off): the process's clock in a function, `TestClock` under `LambdaTest`.
+ *
+ * @internal
+ */
+export const contextTimer: unique symbol = Symbol("effect-lambda-runtime/timer")
+
+/**
+ * The loop's timer of an invocation's context; the process's clock for a context the runtime did
+ * not make.
+ *
+ * @internal
+ */
+export const timerOf = (context: object): Timer =>
+  (context as { readonly [contextTimer]?: Timer })[contextTimer] ?? nodeTimer

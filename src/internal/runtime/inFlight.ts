@@ -43,7 +43,8 @@ import { InvocationFacts } from "../core/invocationContext.js"
 import type { RuntimeSettings } from "./settings.js"
 import { ShutdownError, shutdownDocument } from "./shutdown.js"
 import * as Streaming from "./streaming.js"
-import { awaitUntil, until } from "./timers.js"
+import { awaitUntil, contextTimer, until } from "./timers.js"
+import type { Timer } from "./timers.js"
 import * as AfterResponse from "./afterResponse.js"
 
 /** @internal */
@@ -86,11 +87,13 @@ export interface Loop<E, R> extends Poster {
  */
 class InvocationContext extends InvocationFacts implements LambdaContext {
   readonly remainingTime: Effect.Effect<Duration.Duration>
+  readonly [contextTimer]: Timer
   constructor(invocation: Invocation, settings: RuntimeSettings, readonly detachedScope: Scope.Scope) {
     const timer = settings.timer
     super(invocation, settings.config, () => timer.now())
     const deadlineMs = invocation.deadlineMs
     this.remainingTime = Effect.map(Clock.currentTimeMillis, (now) => Duration.millis(Math.max(0, deadlineMs - now)))
+    this[contextTimer] = timer
   }
 }
 

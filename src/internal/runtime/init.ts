@@ -15,7 +15,7 @@ import type { Handler, Provided } from "../../LambdaHandler.js"
 import type { JsonOptions } from "../../LambdaHandler.js"
 import type { RuntimeConfig, RuntimeOptions } from "../../LambdaRuntime.js"
 import type { RuntimeApiService } from "../../RuntimeApi.js"
-import { FatalRuntimeError, RuntimeApiError } from "./errors.js"
+import { FatalRuntimeError } from "./errors.js"
 import { isLambdaHandler, json } from "./handler.js"
 import { RuntimeApi } from "./runtimeApi.js"
 import * as Compatibility from "./compatibility.js"
@@ -31,6 +31,8 @@ import { budgetMs, concurrencyOf, REPORT_TIMEOUT_MS } from "../core/lifecycle.js
 import { Lifecycle } from "./lifecycle.js"
 import { defaultRetrySchedule, loop } from "./loop.js"
 import type { RuntimeSettings } from "./settings.js"
+import * as Settings from "./settings.js"
+import { defaultEnvironment } from "./environment.js"
 import { runMain } from "./main.js"
 import { env, errorTypes } from "../core/protocol.js"
 import type { ErrorDocument } from "../core/protocol.js"
@@ -47,13 +49,12 @@ import * as Telemetry from "./telemetry.js"
 export const EXTENSION_NAME = "effect-lambda-runtime"
 
 /**
- * How long init waits for the extension registration. On Lambda it is answered in
- * milliseconds by the same host; a platform that never answers must not block init for good
- * (init has 10 s), and 1 s is a small part of that.
+ * How long init waits for the extension registration: the client gives up then
+ * (runtimeApiClient.ts `REGISTRATION_TIMEOUT_MS`, which says why 1 s).
  *
  * @internal
  */
-export const REGISTRATION_TIMEOUT = Duration.seconds(1)
+export const REGISTRATION_TIMEOUT = Duration.millis(RuntimeApiClient.REGISTRATION_TIMEOUT_MS)
 
 /**
  * The `/init/error` type of an invalid configuration (e.g. `AWS_LAMBDA_LOG_LEVEL=bogus`).
@@ -179,7 +180,12 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
   Effect.gen(function*() {
     const makeApi = internals.makeApi ?? RuntimeApiClient.make
     const life = internals.life ?? new Lifecycle()
-    const config = yield* Effect.catchAll(runtimeConfig, (error) => reportInvalidConfiguration(error, makeApi))
+    // The default provider (the environment) is read without `Config` (environment.ts says why);
+    // any other provider, or a value `Config` would reject, goes through `runtimeConfig`.
+    const variables = yield* defaultEnvironment
+    const fromEnvironment = variables === undefined ? undefined : Settings.fromEnvironment(variables)
+    const config = fromEnvironment ??
+      (yield* Effect.catchAll(runtimeConfig, (error) => reportInvalidConfiguration(error, makeApi)))
     const invokeStore = yield* Effect.promise(InvokeStore.make)
     const managed = config.maxConcurrency > 1
     // Read once; without a telemetry variable nothing more is loaded (telemetry.ts).
@@ -205,10 +211,10 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
     // `console.*` is filtered only at a level that was set (`logLevel` or `AWS_LAMBDA_LOG_LEVEL`):
     // unset, the official Node.js client lets every console line through (Lambda itself filters
     // only JSON logs, and only with a level configured); Effect's own lines keep the INFO default.
-    const consoleLevel = options.logLevel ??
-      (Option.isSome(yield* Effect.orElseSucceed(Config.option(Config.string(env.logLevel)), () => Option.none()))
-        ? config.logLevel
-        : LogLevel.All)
+    const levelSet = fromEnvironment !== undefined
+      ? variables![env.logLevel] !== undefined
+      : Option.isSome(yield* Effect.orElseSucceed(Config.option(Config.string(env.logLevel)), () => Option.none()))
+    const consoleLevel = options.logLevel ?? (levelSet ? config.logLevel : LogLevel.All)
     life.settings = settings
     life.shutdownBudgetMs = budgetOf(options.shutdownBudget)
     const report = reportWith(makeApi, config.runtimeApi)
@@ -225,17 +231,9 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
       for (const problem of telemetryProblems) yield* Effect.logWarning(problem)
       const api = yield* makeApi(config.runtimeApi)
       if (options.registerExtension !== false) {
-        // Not answered in time: the call is abandoned (the first `/next` drops its connection).
+        // Not answered within REGISTRATION_TIMEOUT, the client gives up (the call is abandoned:
+        // the first `/next` drops its connection) and init goes on without SIGTERM.
         yield* api.registerExtension(EXTENSION_NAME).pipe(
-          Effect.timeoutFail({
-            duration: REGISTRATION_TIMEOUT,
-            onTimeout: () =>
-              new RuntimeApiError({
-                operation: "register",
-                reason: "Transport",
-                detail: `the extension registration was not answered within ${Duration.format(REGISTRATION_TIMEOUT)}`
-              })
-          }),
           Effect.catchAll((error) =>
             Effect.logWarning(`${error.message}; SIGTERM will not be delivered before shutdown`)
           )

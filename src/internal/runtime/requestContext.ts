@@ -20,17 +20,18 @@ import type { Invocation } from "../../RuntimeApi.js"
 import * as InvokeStore from "../core/invokeStore.js"
 import * as Logger from "./logger.js"
 import type { LogIdentity } from "../core/console.js"
-import { identityStorage } from "../core/console.js"
+import { callingIdentity, enterClassic, identityStorage } from "../core/console.js"
 import type { RuntimeSettings } from "./settings.js"
 
 /**
- * The invocation that is calling: the async context's, else (code run by a fiber that lost it)
- * the log annotations of the fiber running now.
+ * The invocation that is calling: the async context's (Managed Instances), the current one on
+ * classic Lambda, else (code run by a fiber that lost it) the log annotations of the fiber
+ * running now.
  *
  * @internal
  */
 export const currentIdentity = (): LogIdentity | undefined => {
-  const stored = identityStorage.getStore()
+  const stored = callingIdentity()
   if (stored !== undefined) return stored
   const fiber = Fiber.getCurrentFiber()
   if (fiber._tag === "None") return undefined
@@ -53,8 +54,9 @@ export type Enter = <A>(f: () => A) => A
 
 /**
  * How to enter `invocation`'s async context with these settings, or `undefined` when nothing
- * reads it (no console installed, a single-context store): then fibers run on the plain
- * scheduler, which costs nothing per task.
+ * reads it (no console installed, a single-context store) or, on classic Lambda, when the console
+ * names the current invocation without it: then fibers run on the plain scheduler, which costs
+ * nothing per task.
  *
  * @internal
  */
@@ -66,6 +68,11 @@ export const enterFor = (settings: RuntimeSettings, invocation: Invocation): Ent
     return (f) => store.run(context, f)
   }
   const identity: LogIdentity = { requestId: invocation.requestId, tenantId: invocation.tenantId }
+  if (!settings.managed && store === undefined) {
+    // One invocation at a time: the console names it without an async context (core/console.ts).
+    enterClassic(identity)
+    return undefined
+  }
   if (store === undefined) return (f) => identityStorage.run(identity, f)
   const context = InvokeStore.contextOf(invocation)
   return (f) => store.run(context, () => identityStorage.run(identity, f))

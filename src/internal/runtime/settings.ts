@@ -6,7 +6,9 @@ import type * as LogLevel from "effect/LogLevel"
 import type * as Schedule from "effect/Schedule"
 import type { RuntimeApiError } from "./errors.js"
 import type { RuntimeConfig } from "../../LambdaRuntime.js"
+import { env as names } from "../core/protocol.js"
 import type { LogFormat } from "./logger.js"
+import { parseLogLevel } from "./logger.js"
 import type * as InvokeStore from "../core/invokeStore.js"
 import type { Timer } from "./timers.js"
 import type { Telemetry } from "./telemetry.js"
@@ -48,4 +50,44 @@ export interface RuntimeSettings {
   readonly managed: boolean
   /** Traces and metrics (issue 20), when a telemetry variable turns some on; undefined: none. */
   readonly telemetry?: Telemetry | undefined
+}
+
+/** `Config.integer`'s reading of a value (`Number`, then an integer), `undefined` when it is none. */
+const integer = (text: string): number | undefined => {
+  const value = Number(text)
+  return Number.isInteger(value) ? value : undefined
+}
+
+/**
+ * `runtimeConfig` (init.ts) read straight from `variables` with the same rules (`Config.string`,
+ * `Config.integer`, the same defaults), for the default provider only (environment.ts);
+ * `undefined` wherever `runtimeConfig` would fail (no Runtime API address, a memory size or log
+ * level it rejects), so that the `Config` path runs then and reports the error as it always did.
+ *
+ * @internal
+ */
+export const fromEnvironment = (variables: NodeJS.ProcessEnv): RuntimeConfig | undefined => {
+  const runtimeApi = variables[names.runtimeApi]
+  if (runtimeApi === undefined || runtimeApi.length === 0) return undefined
+  const memory = variables[names.functionMemorySize]
+  const memoryLimitInMB = memory === undefined ? 128 : integer(memory)
+  if (memoryLimitInMB === undefined) return undefined
+  const level = variables[names.logLevel]
+  const logLevel = parseLogLevel(level ?? "INFO")
+  if (logLevel === undefined) return undefined
+  const format = variables[names.logFormat]
+  const concurrency = variables[names.maxConcurrency]
+  const maxConcurrency = concurrency === undefined ? undefined : integer(concurrency)
+  return {
+    runtimeApi,
+    functionName: variables[names.functionName] ?? "function",
+    functionVersion: variables[names.functionVersion] ?? "$LATEST",
+    memoryLimitInMB,
+    logGroupName: variables[names.logGroupName] ?? "",
+    logStreamName: variables[names.logStreamName] ?? "",
+    region: variables[names.region] ?? variables[names.defaultRegion] ?? "",
+    logFormat: format !== undefined && format.toUpperCase() === "JSON" ? "JSON" : "Text",
+    logLevel,
+    maxConcurrency: maxConcurrency === undefined ? 1 : Math.max(1, maxConcurrency)
+  }
 }

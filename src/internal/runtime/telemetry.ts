@@ -15,6 +15,7 @@ import type { Invocation } from "../../RuntimeApi.js"
 import type { TelemetryEnvironment, TelemetrySettings } from "../core/telemetry/settings.js"
 import { TELEMETRY_VARIABLES, telemetrySettings } from "../core/telemetry/settings.js"
 import { recordSpan } from "../core/telemetry/records.js"
+import { defaultEnvironment } from "./environment.js"
 
 /**
  * Telemetry as the loop uses it, when some is on.
@@ -99,6 +100,16 @@ export const telemetryEnvironment: Config.Config<TelemetryEnvironment> = Config.
   }
 )
 
+/** `telemetryEnvironment` read straight from `variables` (each one set, even empty, is kept). */
+const fromVariables = (variables: NodeJS.ProcessEnv): TelemetryEnvironment => {
+  const env: Partial<Record<(typeof TELEMETRY_VARIABLES)[number], string>> = {}
+  for (const name of TELEMETRY_VARIABLES) {
+    const value = variables[name]
+    if (value !== undefined) env[name] = value
+  }
+  return env
+}
+
 /**
  * The telemetry of this runtime, or undefined when no variable turns any on (then nothing else
  * is loaded). Never fails: telemetry is never a reason not to serve. The settings' problems are
@@ -113,7 +124,11 @@ export const load = (
   { readonly telemetry: Telemetry | undefined; readonly problems: ReadonlyArray<string> }
 > =>
   Effect.gen(function*() {
-    const env = yield* Effect.orElseSucceed(telemetryEnvironment, (): TelemetryEnvironment => ({}))
+    // The default provider's variables are read as they are (environment.ts).
+    const variables = yield* defaultEnvironment
+    const env = variables === undefined
+      ? yield* Effect.orElseSucceed(telemetryEnvironment, (): TelemetryEnvironment => ({}))
+      : fromVariables(variables)
     const settings = telemetrySettings(env, options)
     if (settings.off) return { telemetry: undefined, problems: settings.problems }
     const { make } = yield* Effect.promise(() => import("./telemetryExport.js"))

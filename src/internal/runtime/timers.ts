@@ -10,7 +10,7 @@ import { nodeTimer } from "../core/timers.js"
 import type { Timer } from "../core/timers.js"
 
 /** @internal */
-export { at, delayUntil, MAX_TIMER_DELAY_MS, nodeTimer } from "../core/timers.js"
+export { at, contextTimer, delayUntil, MAX_TIMER_DELAY_MS, nodeTimer, timerOf } from "../core/timers.js"
 /** @internal */
 export type { Timer } from "../core/timers.js"
 

@@ -106,18 +106,22 @@ export class InFlight<R> implements InvocationInFlight {
         ? { ...annotations, [LogLine.REQUEST_ID]: invocation.requestId }
         : { ...annotations, [LogLine.REQUEST_ID]: invocation.requestId, [LogLine.TENANT_ID]: invocation.tenantId }
     )
-    // Effect 4 keeps the async context a fiber starts in for it and the fibers it forks: the
-    // Lambda-formatted console and the InvokeStore find the calling invocation there, even with
-    // several invocations in flight (docs/design/effect-4.md, section 3).
-    const run = () =>
-      Console.identityStorage.run(
-        { requestId: invocation.requestId, tenantId: invocation.tenantId },
-        () =>
-          // A streamed body is written by this fiber, under the deadline (streaming.ts).
-          Effect.runForkWith(services as Context.Context<R | Provided>)(
-            this.reply.consume(this.traced(Effect.suspend(() => lane.handler.handle(invocation, context))))
-          )
+    // Effect 4 keeps the async context a fiber starts in for it and the fibers it forks: with
+    // several invocations in flight (Managed Instances), the Lambda-formatted console and the
+    // InvokeStore find the calling invocation there (docs/design/effect-4.md, section 3). On
+    // classic Lambda the console names the current invocation without one (core/console.ts).
+    const identity = { requestId: invocation.requestId, tenantId: invocation.tenantId }
+    const start = () =>
+      // A streamed body is written by this fiber, under the deadline (streaming.ts).
+      Effect.runForkWith(services as Context.Context<R | Provided>)(
+        this.reply.consume(this.traced(Effect.suspend(() => lane.handler.handle(invocation, context))))
       )
+    const run = lane.managed
+      ? () => Console.identityStorage.run(identity, start)
+      : () => {
+        Console.enterClassic(identity)
+        return start()
+      }
     const store = lane.invokeStore
     if (store === undefined) return run()
     if (!lane.asyncInvokeStore) {
