@@ -14,6 +14,7 @@ import { failureOf } from "../core/errorDocument.js"
 import type { UserFunction } from "../core/handlerResolution.js"
 import * as NodeLine from "../core/nodeLine.js"
 import { json } from "../runtime/handler.js"
+import { resumeNow } from "../runtime/scheduler.js"
 import * as NodeContext from "./dropInContext.js"
 import { fromStreamingFunction } from "./streamifyResponse.js"
 
@@ -43,8 +44,9 @@ export const fromFunction = (
           Effect.withFiberRuntime<unknown, unknown>((fiber, status) =>
             Effect.async<unknown, unknown>((resume) =>
               kind.form(fn, event, (legacy) => NodeContext.make(context, fiber, status.runtimeFlags, legacy), {
-                succeed: (value) => resume(Effect.succeed(value)),
-                fail: (error) => resume(Effect.fail(failureOf(error)))
+                // From the promise's continuation: the fiber runs on at once (runtime/scheduler.ts).
+                succeed: (value) => resumeNow(() => resume(Effect.succeed(value))),
+                fail: (error) => resumeNow(() => resume(Effect.fail(failureOf(error))))
               })
             )
           )

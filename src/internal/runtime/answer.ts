@@ -110,10 +110,11 @@ const onPostCause = (
 const sendResult = (
   post: Effect.Effect<void, RuntimeApiError>,
   retrySchedule: Schedule.Schedule<unknown, RuntimeApiError>,
-  unanswered: (cause: Cause.Cause<unknown>) => Effect.Effect<void, FatalRuntimeError>
+  unanswered: (cause: Cause.Cause<unknown>) => Effect.Effect<void, FatalRuntimeError>,
+  annotate: Annotate = identity
 ): Effect.Effect<void, FatalRuntimeError> =>
   Effect.catchAllCause(post, (cause) =>
-    onPostCause(
+    annotate(onPostCause(
       cause,
       (error) =>
         Effect.catchAllCause(
@@ -121,7 +122,7 @@ const sendResult = (
           (cause) => onPostCause(cause, handlePostError, unanswered)
         ),
       unanswered
-    ))
+    )))
 
 /** The last resort when even posting the error died: logged, and the loop goes on. */
 const unposted = (cause: Cause.Cause<unknown>) =>
@@ -175,16 +176,28 @@ const reportFailure = (
 }
 
 /**
- * Posts exactly one result for the invocation.
+ * Puts the invocation's log annotations around an Effect that logs (the loop fiber does not carry
+ * them: inFlight.ts).
+ *
+ * @internal
+ */
+export type Annotate = <A, E>(effect: Effect.Effect<A, E>) => Effect.Effect<A, E>
+
+const identity: Annotate = (effect) => effect
+
+/**
+ * Posts exactly one result for the invocation. `annotate` is put around whatever logs: a
+ * failure's report, a response too large, a failed post.
  *
  * @internal
  */
 export const postResult = (
   poster: Poster,
   requestId: string,
-  exit: Exit.Exit<Response, unknown>
+  exit: Exit.Exit<Response, unknown>,
+  annotate: Annotate = identity
 ): Effect.Effect<void, FatalRuntimeError> => {
-  if (Exit.isFailure(exit)) return reportFailure(poster, requestId, exit.cause)
+  if (Exit.isFailure(exit)) return annotate(reportFailure(poster, requestId, exit.cause))
   // A try block costs nothing until something throws: only a response that is not one (from a
   // raw handler) or a bug of ours gets to the catch, which reports it instead of ending the loop.
   try {
@@ -194,15 +207,18 @@ export const postResult = (
     const size = bufferedByteLength(response.body)
     if (size > MAX_BUFFERED_RESPONSE_BYTES) {
       const error = responseTooLarge(size)
-      return Effect.zipRight(logErrorSafely(error.message), sendError(poster, requestId, fromCause(Cause.fail(error))))
+      return annotate(
+        Effect.zipRight(logErrorSafely(error.message), sendError(poster, requestId, fromCause(Cause.fail(error))))
+      )
     }
     return sendResult(
       poster.api.respond(requestId, response),
       poster.settings.retrySchedule,
-      (cause) => reportFailure(poster, requestId, cause)
+      (cause) => reportFailure(poster, requestId, cause),
+      annotate
     )
   } catch (defect) {
-    return reportFailure(poster, requestId, Cause.die(defect))
+    return annotate(reportFailure(poster, requestId, Cause.die(defect)))
   }
 }
 

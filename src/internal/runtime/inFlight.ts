@@ -11,6 +11,9 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
+import * as FiberRef from "effect/FiberRef"
+import * as FiberRefs from "effect/FiberRefs"
+import type * as HashMap from "effect/HashMap"
 import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import * as Scope from "effect/Scope"
@@ -35,7 +38,7 @@ import { HandlerTimeout } from "./errors.js"
 import type { FatalRuntimeError, RuntimeApiError } from "./errors.js"
 import { LambdaContext } from "./lambdaContext.js"
 import type { InvocationInFlight, Lifecycle } from "./lifecycle.js"
-import { logCause } from "./logger.js"
+import { invocationAnnotations, logCause } from "./logger.js"
 import { InvocationFacts } from "../core/invocationContext.js"
 import type { RuntimeSettings } from "./settings.js"
 import { ShutdownError, shutdownDocument } from "./shutdown.js"
@@ -46,6 +49,13 @@ import * as AfterResponse from "./afterResponse.js"
 
 /** @internal */
 export { FINALIZER_CUTOFF_MS } from "../core/lifecycle.js"
+
+/**
+ * The fiber id under which the handler's fiber gets the invocation's annotations: not the loop
+ * fiber's, so that `FiberRefs.updateAs` adds them without comparing them to the loop's (a hash of
+ * both HashMaps).
+ */
+const ANNOTATIONS_ID = FiberId.make(-1, 0) as FiberId.Runtime
 
 /**
  * What every invocation of one loop shares, made once when the loop starts: the Runtime API,
@@ -63,6 +73,8 @@ export interface Loop<E, R> extends Poster {
   readonly handler: LambdaHandler<E, R>
   /** Whether debug lines are kept (the detached-work summary is only built then). */
   readonly debug: boolean
+  /** The loop fiber's log annotations, to which each invocation adds its request id. */
+  readonly annotations: HashMap.HashMap<string, unknown>
   /** Called once per invocation when its answer was posted (LambdaTest awaits it). */
   readonly onAnswered?: ((requestId: string) => void) | undefined
   /** Called once per invocation when its detached work is over (LambdaTest awaits it). */
@@ -101,12 +113,31 @@ export class InFlight<E, R> implements InvocationInFlight {
   private detached: Detached.DetachedWork | undefined = undefined
   private scope: Scope.CloseableScope | undefined = undefined
   private streamed: Streaming.StreamedPost | undefined = undefined
+  private logAnnotations: HashMap.HashMap<string, unknown> | undefined = undefined
 
   constructor(readonly loop: Loop<E, R>, readonly invocation: Invocation) {
     this.requestId = invocation.requestId
     this.receivedAt = loop.settings.timer.now()
     this.softDeadline = invocation.deadlineMs - loop.settings.timeoutMarginMs
     this.hardDeadline = invocation.deadlineMs - FINALIZER_CUTOFF_MS
+  }
+
+  /** The loop's log annotations with this invocation's request id (and tenant id). */
+  private annotations(): HashMap.HashMap<string, unknown> {
+    return this.logAnnotations ??= invocationAnnotations(
+      this.loop.annotations,
+      this.requestId,
+      this.invocation.tenantId
+    )
+  }
+
+  /**
+   * `effect` with the invocation's annotations on the loop fiber: what the loop logs for an
+   * invocation (its failure, a failed post, stuck fibers, detached failures, user finalizers it
+   * runs) carries its request id. Only around steps that may log: the happy path sets nothing.
+   */
+  annotated<A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E> {
+    return Effect.locally(effect, FiberRef.currentLogAnnotations, this.annotations())
   }
 
   /**
@@ -120,7 +151,7 @@ export class InFlight<E, R> implements InvocationInFlight {
     const requestId = this.requestId
     return Effect.gen(this, function*() {
       if (!Number.isFinite(invocation.deadlineMs)) {
-        yield* this.answerWith(malformedInvocationDocument)
+        yield* this.annotated(this.answerWith(malformedInvocationDocument))
         this.release()
         return
       }
@@ -150,7 +181,11 @@ export class InFlight<E, R> implements InvocationInFlight {
         context: Context.add(Context.add(loop.services, LambdaContext, context), Scope.Scope, scope) as Context.Context<
           never
         >,
-        fiberRefs: parent.fiberRefs,
+        fiberRefs: FiberRefs.updateAs(parent.fiberRefs, {
+          fiberId: ANNOTATIONS_ID,
+          fiberRef: FiberRef.currentLogAnnotations,
+          value: this.annotations()
+        }),
         runtimeFlags: parent.runtimeFlags
       })
       // A streamed body is written by this fiber, under the deadline (see streaming.ts).
@@ -180,8 +215,8 @@ export class InFlight<E, R> implements InvocationInFlight {
       yield* this.answer(exit, abandoned)
       if (abandoned) {
         const stuck = stuckLines.handler(fiber.id().id)
-        if (!settings.managed) return yield* fatal(`${stuck}${classicStuckExit.handler}`)
-        yield* this.holdSlot(stuck, Fiber.await(fiber))
+        if (!settings.managed) return yield* this.annotated(fatal(`${stuck}${classicStuckExit.handler}`))
+        yield* this.annotated(this.holdSlot(stuck, Fiber.await(fiber)))
       }
 
       // The detached window: wait for every detached fiber (late forks included), at most until
@@ -191,17 +226,18 @@ export class InFlight<E, R> implements InvocationInFlight {
       const windowStart = timer.now()
       if (!detached.isIdle()) yield* detached.awaitIdleUntil(this.softDeadline, timer)
       if (detached.isEmpty()) yield* detached.close
-      else if (Option.isNone(yield* until(detached.close, this.hardDeadline, timer))) {
+      else if (Option.isNone(yield* this.annotated(until(detached.close, this.hardDeadline, timer)))) {
         const stuck = stuckLines.detached(detached.liveFiberIds())
-        if (!settings.managed) return yield* fatal(`${stuck}${classicStuckExit.detached}`)
-        yield* this.holdSlot(stuck, detached.close)
+        if (!settings.managed) return yield* this.annotated(fatal(`${stuck}${classicStuckExit.detached}`))
+        yield* this.annotated(this.holdSlot(stuck, detached.close))
       }
-      const closeScope = Scope.close(scope, exit)
-      if (!Detached.hasFinalizers(scope)) yield* closeScope
+      // The finalizers (the handler's own, from its `Scope`) run on this fiber: under the annotations.
+      const closeScope = this.annotated(Scope.close(scope, exit))
+      if (!Detached.hasFinalizers(scope)) yield* Scope.close(scope, exit)
       else if (Option.isNone(yield* until(closeScope, this.hardDeadline, timer))) {
         const stuck = stuckLines.scope
-        if (!settings.managed) return yield* fatal(`${stuck}${classicStuckExit.scope}`)
-        yield* this.holdSlot(stuck, closeScope)
+        if (!settings.managed) return yield* this.annotated(fatal(`${stuck}${classicStuckExit.scope}`))
+        yield* this.annotated(this.holdSlot(stuck, closeScope))
       }
       this.release()
       const summary = detached.finish()
@@ -209,16 +245,18 @@ export class InFlight<E, R> implements InvocationInFlight {
       for (const failure of summary.failures) {
         // Logged and nothing else: a detached failure never changes the posted answer, and a
         // value no logger can render must not end the loop.
-        yield* logCause(`Detached fiber #${failure.fiber.id().id} failed`, failure.cause)
+        yield* this.annotated(logCause(`Detached fiber #${failure.fiber.id().id} failed`, failure.cause))
       }
       // Built only when debug lines are kept: this runs after every invocation.
       if (loop.debug) {
-        yield* Effect.logDebug(detachedSummaryLine(summary, timer.now() - windowStart))
+        yield* this.annotated(Effect.logDebug(detachedSummaryLine(summary, timer.now() - windowStart)))
       }
       // Last in the window, when the invocation's spans (detached ones included) have ended:
       // EMF lines and spans out before `/next`, within the invocation's hard deadline.
-      if (settings.telemetry !== undefined) yield* settings.telemetry.export(this.hardDeadline)
-      yield* AfterResponse.flushAll(this.hardDeadline)
+      if (settings.telemetry !== undefined) yield* this.annotated(settings.telemetry.export(this.hardDeadline))
+      // `Effect.void` when no flush is registered (nothing to run, nothing to annotate).
+      const flush = AfterResponse.flushAll(this.hardDeadline)
+      if (flush !== Effect.void) yield* this.annotated(flush)
     })
   }
 
@@ -268,12 +306,12 @@ export class InFlight<E, R> implements InvocationInFlight {
       if (this.answered) return Effect.void
       this.answered = true
       const streamed = this.streamed!
-      return Effect.tap(
-        streamed.started()
-          ? reportStreamed(streamed, exit, abandoned)
-          : postResult(this.loop, this.requestId, exit),
-        () => this.loop.onAnswered?.(this.requestId)
-      )
+      const post = streamed.started()
+        ? this.annotated(reportStreamed(streamed, exit, abandoned))
+        : Exit.isFailure(exit)
+        ? this.annotated(postResult(this.loop, this.requestId, exit))
+        : postResult(this.loop, this.requestId, exit, (effect) => this.annotated(effect))
+      return Effect.tap(post, () => this.loop.onAnswered?.(this.requestId))
     }))
   }
 
@@ -306,7 +344,7 @@ export class InFlight<E, R> implements InvocationInFlight {
       const handler = this.handlerFiber
       const streamed = this.streamed
       const signal = life.shutdownSignal
-      return Effect.gen(this, function*() {
+      return this.annotated(Effect.gen(this, function*() {
         streamed?.interruptedBy(new ShutdownError({ signal }))
         if (handler !== undefined && handler.unsafePoll() === null) yield* handler.interruptAsFork(FiberId.none)
         if (!this.answered && streamed?.started() !== true) {
@@ -336,7 +374,7 @@ export class InFlight<E, R> implements InvocationInFlight {
           yield* life.within("the invocation scope's finalizers", Scope.close(scope, Exit.interrupt(FiberId.none)))
         }
         life.remove(this)
-      })
+      }))
     })
   }
 }

@@ -21,8 +21,8 @@ import type { FatalRuntimeError, RuntimeApiError } from "./errors.js"
 import { InFlight } from "./inFlight.js"
 import type { Loop } from "./inFlight.js"
 import type { Lifecycle } from "./lifecycle.js"
-import * as Logger from "./logger.js"
 import { RuntimeApi } from "./runtimeApi.js"
+import { ResumeNowScheduler } from "./scheduler.js"
 import type { RuntimeApiService } from "../../RuntimeApi.js"
 import { until } from "./timers.js"
 import { nextFailureLine, platformShutdownLine, setTraceId } from "../core/lifecycle.js"
@@ -148,14 +148,15 @@ const lane = <E, R>(
         services: services as Context.Context<Exclude<R, LambdaContext | Scope.Scope>>,
         handler,
         debug: LogLevel.lessThanEqual(minimumLogLevel, LogLevel.Debug),
+        annotations,
         onAnswered: hooks.onAnswered,
         onFinished: hooks.onFinished
       }
       // Every line logged while an invocation runs carries its request id (and tenant id): the
-      // loop sets the annotations once per invocation (the handler and detached fibers inherit
-      // them when they are forked) and never resets them, rather than `Effect.annotateLogs`
-      // around each invocation (an acquire/use/release every time). Only a failing `/next`,
-      // which logs between invocations, goes back to the loop's own annotations.
+      // handler's fiber starts with them (and the fibers it forks inherit them), and the loop
+      // fiber's own lines of an invocation are logged under them (InFlight.annotated). The loop
+      // fiber's annotations are not set per invocation: a `FiberRef.set` of a new HashMap (its
+      // structural equality check hashes it) cost 12% of the CPU of a plain handler's invocation.
       const managed = settings.managed
       const next = Effect.catchAll(
         api.next,
@@ -174,13 +175,7 @@ const lane = <E, R>(
         if (!managed) setTraceId(invocation.traceId)
         const current = new InFlight(shared, invocation)
         life.inFlight.add(current)
-        return Effect.zipRight(
-          FiberRef.set(
-            FiberRef.currentLogAnnotations,
-            Logger.invocationAnnotations(annotations, invocation.requestId, invocation.tenantId)
-          ),
-          current.serve()
-        )
+        return current.serve()
       })
       // Not `Effect.forever`, which yields to the scheduler after every round: `/next` already
       // suspends on I/O, and the fiber runtime yields by itself after enough steps. After an
@@ -196,5 +191,13 @@ const lane = <E, R>(
       return forever
     }
   )
-  return Effect.supervised(rounds, supervisor)
+  // Resumptions from I/O callbacks run at once rather than a microtask later (scheduler.ts): the
+  // loop fiber, the handler's and every fiber they fork inherit the scheduler.
+  return Effect.supervised(
+    Effect.flatMap(
+      FiberRef.get(FiberRef.currentScheduler),
+      (base) => Effect.withScheduler(rounds, new ResumeNowScheduler(base))
+    ),
+    supervisor
+  )
 }

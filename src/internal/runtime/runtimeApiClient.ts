@@ -15,6 +15,7 @@ import * as Calls from "../core/runtimeApiCalls.js"
 import * as ResponseStreamCore from "../core/responseStream.js"
 import * as Requests from "../core/runtimeApiRequests.js"
 import * as ResponseStream from "./responseStream.js"
+import { resumeNow } from "./scheduler.js"
 
 /**
  * One call of core/runtimeApiCalls.ts as an Effect: its failure a `RuntimeApiError`. No timeout
@@ -27,8 +28,9 @@ import * as ResponseStream from "./responseStream.js"
  */
 const call = <A>(send: (done: Calls.Done<A>) => void): Effect.Effect<A, RuntimeApiError> =>
   Effect.async<A, RuntimeApiError>((resume) => {
+    // Called from the socket's callback: the fiber runs on at once (scheduler.ts).
     send((failure, value) =>
-      resume(failure === undefined ? Effect.succeed(value) : Effect.fail(new RuntimeApiError(failure)))
+      resumeNow(() => resume(failure === undefined ? Effect.succeed(value) : Effect.fail(new RuntimeApiError(failure))))
     )
   })
 
