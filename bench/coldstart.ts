@@ -310,8 +310,8 @@ const report = (
     `(this runtime vs it: ${x(ratios.realisticColdVsEffectAws)})`,
     `- Trivial handler, cold start vs the hand-written loop, default build: ${
       x(ratios.trivialColdVsLoop)
-    } (target <= 1.25x): ` +
-    `${verdict(ratios.trivialColdVsLoop, 1.25, "-")}; CPU ${x(ratios.trivialCpuVsLoop)}, minor faults ${
+    } (target <= 1.20x): ` +
+    `${verdict(ratios.trivialColdVsLoop, 1.2, "-")}; CPU ${x(ratios.trivialCpuVsLoop)}, minor faults ${
       x(ratios.trivialFaultsVsLoop)
     }; ` +
     `with ${SEMI_SPACE_FLAG} ${x(ratios.trivialFlaggedColdVsLoop)} (CPU ${x(ratios.trivialFlaggedCpuVsLoop)})`,
