@@ -43,13 +43,6 @@ export interface MeasureOptions {
    * for the first `young` invocations and for the rest, apart.
    */
   readonly young?: number | undefined
-  /**
-   * How the process is stopped at the end (default SIGKILL). SIGTERM lets it exit on its own,
-   * e.g. so that `--cpu-prof` writes its profile.
-   */
-  readonly stopSignal?: NodeJS.Signals | undefined
-  /** Called with the process's pid after the last invocation, before it is stopped. */
-  readonly beforeStop?: ((pid: number) => void) | undefined
 }
 
 export interface Sample {
@@ -285,7 +278,6 @@ export const measure = (spec: ProcessSpec, count: number, options: MeasureOption
       const stats = procStats(child.pid!)
       const preciseCpu = procCpuPrecise(child.pid!)
       const serverCpu = serverCpuMs() - serverCpuAtStart
-      options.beforeStop?.(child.pid!)
       child.once("exit", () => {
         server.close()
         resolve({
@@ -308,7 +300,7 @@ export const measure = (spec: ProcessSpec, count: number, options: MeasureOption
           errors
         })
       })
-      child.kill(options.stopSignal ?? "SIGKILL")
+      child.kill("SIGKILL")
       server.closeAllConnections()
     }
 
