@@ -29,10 +29,17 @@ import {
   median,
   pairedRatio,
   percentile,
+  phaseSeries,
   phasesCell,
   runStandalone,
   type SuiteReport
 } from "./common.js"
+
+/** A batch's CPU per invocation, young and warm, per record. */
+const perRecord = (p: { readonly youngCpuMs: number; readonly warmCpuMs: number }) => ({
+  youngCpuMs: p.youngCpuMs / BATCH_SIZE,
+  warmCpuMs: p.warmCpuMs / BATCH_SIZE
+})
 
 /** The young phase: a process's first batches (300 records), before V8 has optimised much. */
 const YOUNG_BATCHES = 30
@@ -156,15 +163,14 @@ export const batchSuite = async (
       latencyP50Ms: percentile(latencies, 50),
       latencyP99Ms: percentile(latencies, 99),
       cpuMsPerRecord: median(s.map((x) => x.cpuPreciseMsPerInvocation)) / BATCH_SIZE,
-      youngCpuMsPerRecord: cpuPhases(s).youngCpuMs / BATCH_SIZE,
-      warmCpuMsPerRecord: cpuPhases(s).warmCpuMs / BATCH_SIZE,
+      cpuPerRecordPhases: perRecord(cpuPhases(s)),
       errors: s.reduce((n, x) => n + x.errors, 0),
       correct: !wrong.has(runtime.id)
     }
   })
   const p50 = (id: string) => samples.get(id)?.map((x) => median(x.latencies)) ?? []
   const cpu = (id: string) => samples.get(id)?.map((x) => x.cpuPreciseMsPerInvocation) ?? []
-  const warm = (id: string) => samples.get(id)?.flatMap((x) => x.warmCpuPreciseMsPerInvocation ?? []) ?? []
+  const warm = (id: string) => phaseSeries(samples.get(id) ?? [], "warm")
   const ratios = {
     latencyP50Ours1VsSequential: pairedRatio(p50("ours1"), p50("ptSequential")),
     latencyP50Ours10VsParallel: pairedRatio(p50("ours10"), p50("ptParallel")),
@@ -182,7 +188,7 @@ export const batchSuite = async (
     "|---|---|---|---|---|",
     ...rows.map((r) =>
       `| ${r.runtime} | ${fixed(r.latencyP50Ms, 1)} / ${fixed(r.latencyP99Ms, 1)} | ${fixed(r.cpuMsPerRecord, 3)} | ${
-        phasesCell({ youngCpuMs: r.youngCpuMsPerRecord, warmCpuMs: r.warmCpuMsPerRecord })
+        phasesCell(r.cpuPerRecordPhases)
       } | ` +
       `${r.errors}${r.correct ? "" : " (wrong answer, see notes)"} |`
     ),

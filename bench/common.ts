@@ -77,19 +77,29 @@ export const median = (values: ReadonlyArray<number>): number => percentile(valu
 export const pairedRatio = (a: ReadonlyArray<number>, b: ReadonlyArray<number>): number =>
   median(a.map((value, i) => value / b[i]!).filter(Number.isFinite))
 
+/** What `measure()` gives of a round's two phases (server.ts `Sample`). */
+interface PhasedSample {
+  readonly youngCpuPreciseMsPerInvocation: number | undefined
+  readonly warmCpuPreciseMsPerInvocation: number | undefined
+}
+
+/**
+ * One phase's CPU per invocation, round by round (`NaN` where a round was too short), aligned with
+ * the rounds so that `pairedRatio` pairs them with another runtime's.
+ */
+export const phaseSeries = (samples: ReadonlyArray<PhasedSample>, phase: "young" | "warm"): Array<number> =>
+  samples.map((s) => (phase === "young" ? s.youngCpuPreciseMsPerInvocation : s.warmCpuPreciseMsPerInvocation) ?? NaN)
+
 /**
  * CPU ms per invocation of a young process (its first invocations, before V8 has optimised much:
  * many Lambda instances never serve more) and of the same process once warm (the rest), medians
- * over the rounds; `NaN` where a round was too short.
+ * over the rounds; `NaN` where no round was long enough.
  */
 export const cpuPhases = (
-  samples: ReadonlyArray<{
-    readonly youngCpuPreciseMsPerInvocation: number | undefined
-    readonly warmCpuPreciseMsPerInvocation: number | undefined
-  }>
+  samples: ReadonlyArray<PhasedSample>
 ): { readonly youngCpuMs: number; readonly warmCpuMs: number } => ({
-  youngCpuMs: median(samples.flatMap((s) => s.youngCpuPreciseMsPerInvocation ?? [])),
-  warmCpuMs: median(samples.flatMap((s) => s.warmCpuPreciseMsPerInvocation ?? []))
+  youngCpuMs: median(phaseSeries(samples, "young").filter(Number.isFinite)),
+  warmCpuMs: median(phaseSeries(samples, "warm").filter(Number.isFinite))
 })
 
 /** The young and warm phases' CPU per invocation as one table cell. */

@@ -40,6 +40,7 @@ import {
   median,
   pairedRatio,
   percentile,
+  phaseSeries,
   phasesCell,
   runStandalone,
   type SuiteReport
@@ -197,8 +198,8 @@ export const dropInSuite = async (
   const ips = (id: string) => samples.get(id)!.map((x) => x.invocationsPerSecond)
   const cpu = (id: string) => samples.get(id)!.map((x) => x.cpuMsPerInvocation)
   const coldMs = (id: string) => cold.get(id)!.map((x) => x.coldStartMs)
-  const young = (id: string) => samples.get(id)!.map((x) => x.youngCpuPreciseMsPerInvocation ?? NaN)
-  const warm = (id: string) => samples.get(id)!.map((x) => x.warmCpuPreciseMsPerInvocation ?? NaN)
+  const young = (id: string) => phaseSeries(samples.get(id)!, "young")
+  const warm = (id: string) => phaseSeries(samples.get(id)!, "warm")
   const ratios = Object.fromEntries(
     list.filter((r) => r.id !== "ric" && has(r.id)).map((r) => [r.id, {
       throughputVsRic: pairedRatio(ips(r.id), ips("ric")),

@@ -37,6 +37,7 @@ import {
   median,
   pairedRatio,
   percentile,
+  phaseSeries,
   phasesCell,
   runStandalone,
   type SuiteReport
@@ -181,8 +182,8 @@ const report = (
   const has = (id: string) => samples.has(id)
   const ips = (id: string) => samples.get(id)?.map((x) => x.invocationsPerSecond) ?? []
   const cpu = (id: string) => samples.get(id)?.map((x) => x.cpuMsPerInvocation) ?? []
-  const young = (id: string) => samples.get(id)?.map((x) => x.youngCpuPreciseMsPerInvocation ?? NaN) ?? []
-  const warm = (id: string) => samples.get(id)?.map((x) => x.warmCpuPreciseMsPerInvocation ?? NaN) ?? []
+  const young = (id: string) => phaseSeries(samples.get(id) ?? [], "young")
+  const warm = (id: string) => phaseSeries(samples.get(id) ?? [], "warm")
   const ratio = (
     a: ReadonlyArray<number>,
     b: ReadonlyArray<number>
