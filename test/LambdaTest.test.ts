@@ -4,8 +4,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Data, Deferred, Effect, Fiber, Layer, Ref, Schema, TestClock } from "effect"
 import { LambdaContext, LambdaEvents, LambdaHandler, LambdaTest } from "../src/index.js"
-import { sqsRecord } from "./eventRecords.js"
-import { detachingHandler, directCall } from "./lambdaTestCases.js"
+import { batchCutOff, detachingHandler, directCall } from "./lambdaTestCases.js"
 
 class OutOfStock extends Data.TaggedError("OutOfStock")<{ readonly sku: string }> {
   override get message() {
@@ -132,22 +131,12 @@ describe("LambdaTest", () => {
         Job,
         (job) => job.hang ? Effect.never.pipe(Effect.ensuring(Ref.set(released, true))) : Effect.void
       )
-      const event = {
-        Records: [
-          sqsRecord("m1", JSON.stringify({ hang: false })),
-          sqsRecord("m2", JSON.stringify({ hang: true })),
-          sqsRecord("m3", JSON.stringify({ hang: false }))
-        ]
-      }
-      const invocation = yield* LambdaTest.start(handler, event, { timeout: "3 seconds", timeoutMargin: "200 millis" })
+      const invocation = yield* LambdaTest.start(handler, batchCutOff.event, batchCutOff.options)
       const result = yield* Effect.fork(invocation.result)
-      // The batch's cut-off is 700 ms before the deadline (LambdaEvents' default margin).
-      yield* TestClock.adjust("2299 millis")
+      yield* TestClock.adjust(batchCutOff.beforeCutOff)
       expect(result.unsafePoll()).toBeNull()
       yield* TestClock.adjust("1 millis")
-      expect(LambdaTest.json(yield* Fiber.join(result))).toEqual({
-        batchItemFailures: [{ itemIdentifier: "m2" }, { itemIdentifier: "m3" }]
-      })
+      expect(LambdaTest.json(yield* Fiber.join(result))).toEqual(batchCutOff.answer)
       expect(yield* Ref.get(released)).toBe(true)
     }))
 

@@ -6,6 +6,7 @@
 import { expect } from "@effect/vitest"
 import type { InvocationOptions, TestDropInContext } from "../src/internal/core/testKit.js"
 import type { NodeHandlerContext } from "../src/internal/core/nodeContext.js"
+import { sqsRecord } from "./eventRecords.js"
 
 /**
  * A Node handler that detaches a promise (20 ms of real time) recording which event and
@@ -48,3 +49,22 @@ export const directCall = async (
   expect(outcomes.map((outcome) => outcome.status)).toEqual(["fulfilled", "fulfilled"])
   expect(audited).toEqual(["a by r-7 in audit", "late a aborted=false"])
 }
+
+/**
+ * An SQS batch cut off on the TestClock: three jobs, the second never ends (`hang`). With a 3 s
+ * timeout the cut-off is 700 ms before the deadline (LambdaEvents' default margin): nothing is
+ * answered at `beforeCutOff`, and one millisecond later the hanging job and the one after it
+ * (not started at concurrency 1) are reported.
+ */
+export const batchCutOff = {
+  event: {
+    Records: [
+      sqsRecord("m1", JSON.stringify({ hang: false })),
+      sqsRecord("m2", JSON.stringify({ hang: true })),
+      sqsRecord("m3", JSON.stringify({ hang: false }))
+    ]
+  },
+  options: { timeout: "3 seconds", timeoutMargin: "200 millis" },
+  beforeCutOff: "2299 millis",
+  answer: { batchItemFailures: [{ itemIdentifier: "m2" }, { itemIdentifier: "m3" }] }
+} as const

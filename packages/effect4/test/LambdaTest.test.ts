@@ -8,7 +8,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Config, Context, Data, Deferred, Effect, Fiber, Layer, Ref, Schema, Stream } from "effect"
 import { HttpApi, HttpApiBuilder, HttpApiEndpoint, HttpApiGroup } from "effect/http-api"
 import { TestClock } from "effect/testing"
-import { detachingHandler, directCall } from "../../../test/lambdaTestCases.js"
+import { batchCutOff, detachingHandler, directCall } from "../../../test/lambdaTestCases.js"
 import type { DropInContext } from "../src/DropIn.js"
 import { sqsRecord } from "../../../test/eventRecords.js"
 import { fixture, withPath } from "../../../test/httpFixtures.js"
@@ -325,22 +325,12 @@ describe("Effect 4: LambdaTest", () => {
         Job,
         (job) => job.hang ? Effect.never.pipe(Effect.ensuring(Ref.set(released, true))) : Effect.void
       )
-      const event = {
-        Records: [
-          sqsRecord("m1", JSON.stringify({ hang: false })),
-          sqsRecord("m2", JSON.stringify({ hang: true })),
-          sqsRecord("m3", JSON.stringify({ hang: false }))
-        ]
-      }
-      const invocation = yield* LambdaTest.start(handler, event, { timeout: "3 seconds", timeoutMargin: "200 millis" })
+      const invocation = yield* LambdaTest.start(handler, batchCutOff.event, batchCutOff.options)
       const result = yield* Effect.forkChild(invocation.result)
-      // The batch's cut-off is 700 ms before the deadline (LambdaEvents' default margin).
-      yield* TestClock.adjust("2299 millis")
+      yield* TestClock.adjust(batchCutOff.beforeCutOff)
       expect(result.pollUnsafe()).toBeUndefined()
       yield* TestClock.adjust("1 millis")
-      expect(LambdaTest.json(yield* Fiber.join(result))).toEqual({
-        batchItemFailures: [{ itemIdentifier: "m2" }, { itemIdentifier: "m3" }]
-      })
+      expect(LambdaTest.json(yield* Fiber.join(result))).toEqual(batchCutOff.answer)
       expect(yield* Ref.get(released)).toBe(true)
     }))
 })
