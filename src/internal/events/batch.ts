@@ -103,15 +103,15 @@ const runBatch = <D, E, R>(
     if (workers > 0) {
       // Records run on workers forked here and awaited, not joined: a record's fiber-local state
       // stays its own. The cut-off is one of the loop's timers, not a fiber sleeping beside
-      // them (that fiber was 8% of a batch's CPU): at `deadline - timeoutMargin` the workers
+      // them (that fiber measured 4-8% of a batch's CPU): at `deadline - timeoutMargin` the workers
       // still running are interrupted, and their finalizers waited for, so the records' effects
       // are over before the response says they will be retried.
-      const fibers: Array<Fiber.RuntimeFiber<void>> = []
+      const fibers: Array<Fiber.RuntimeFiber<number>> = []
       let done = 0
       const counted = Effect.zipRight(
         worker,
         Effect.sync(() =>
-          void done++
+          done++
         )
       )
       for (let i = 0; i < workers; i++) fibers.push(yield* Effect.fork(counted))

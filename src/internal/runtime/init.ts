@@ -189,9 +189,11 @@ export const serve = <EA, OA, E, R, ROut, LE, EI, OI>(
     const invokeStore = yield* Effect.promise(InvokeStore.make)
     const managed = config.maxConcurrency > 1
     // Read once; without a telemetry variable nothing more is loaded (telemetry.ts).
-    const { problems: telemetryProblems, telemetry } = yield* Telemetry.load(config, {
-      metricsNamespace: options.metricsNamespace
-    })
+    const { problems: telemetryProblems, telemetry } = yield* Telemetry.load(
+      config,
+      { metricsNamespace: options.metricsNamespace },
+      variables
+    )
     const settings: RuntimeSettings = {
       config,
       // Managed Instances take JSON logs only (every line must say which invocation wrote it).

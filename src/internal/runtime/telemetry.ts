@@ -15,7 +15,6 @@ import type { Invocation } from "../../RuntimeApi.js"
 import type { TelemetryEnvironment, TelemetrySettings } from "../core/telemetry/settings.js"
 import { TELEMETRY_VARIABLES, telemetrySettings } from "../core/telemetry/settings.js"
 import { recordSpan } from "../core/telemetry/records.js"
-import { defaultEnvironment } from "./environment.js"
 
 /**
  * Telemetry as the loop uses it, when some is on.
@@ -119,13 +118,13 @@ const fromVariables = (variables: NodeJS.ProcessEnv): TelemetryEnvironment => {
  */
 export const load = (
   config: RuntimeConfig,
-  options: { readonly metricsNamespace?: string | undefined } = {}
+  options: { readonly metricsNamespace?: string | undefined } = {},
+  /** The default provider's variables, as init read them (environment.ts); undefined: through `Config`. */
+  variables: NodeJS.ProcessEnv | undefined = undefined
 ): Effect.Effect<
   { readonly telemetry: Telemetry | undefined; readonly problems: ReadonlyArray<string> }
 > =>
   Effect.gen(function*() {
-    // The default provider's variables are read as they are (environment.ts).
-    const variables = yield* defaultEnvironment
     const env = variables === undefined
       ? yield* Effect.orElseSucceed(telemetryEnvironment, (): TelemetryEnvironment => ({}))
       : fromVariables(variables)
